@@ -1,0 +1,15 @@
+#pragma once
+
+#include <QStringList>
+
+// rolloutctl's commands. Each takes its own arguments (after the command name) and returns the
+// process exit code: 0 ok, 1 failed, 2 usage.
+namespace rolloutctl {
+
+enum Exit { Ok = 0, Failed = 1, Usage = 2 };
+
+int validate(const QStringList& args);
+int show(const QStringList& args);
+int simulate(const QStringList& args);
+
+} // namespace rolloutctl

@@ -1,0 +1,5 @@
+#include "Commands.h"
+
+namespace rolloutctl {
+int simulate(const QStringList&) { return Failed; }
+}

@@ -1,0 +1,63 @@
+// rolloutctl: the headless face of Rollout Console. Same engine as the GUI, no window.
+#include "Commands.h"
+#include "core/Logging.h"
+
+#include <QCoreApplication>
+#include <QTextStream>
+
+#include <cstdio>
+
+namespace {
+
+struct Command
+{
+    const char* name;
+    const char* summary;
+    int (*run)(const QStringList&);
+};
+
+const Command kCommands[] = {
+    {"validate", "check plan files; every error with file:line:column", rolloutctl::validate},
+    {"show", "print a plan's phases, gates and triggers as tables", rolloutctl::show},
+    {"simulate", "serve simulated metrics, or run a plan headless against the simulator", rolloutctl::simulate},
+};
+
+void usage(FILE* to)
+{
+    QTextStream out(to);
+    out << "Usage: rolloutctl [--version] [--help] COMMAND [ARGS...]\n\nCommands:\n";
+    for (const Command& c : kCommands) out << QStringLiteral("  %1 %2\n").arg(QLatin1String(c.name), -10).arg(QLatin1String(c.summary));
+    out << "\nrolloutctl COMMAND --help describes a command. Exit codes: 0 ok, 1 failed, 2 usage.\n";
+}
+
+} // namespace
+
+int main(int argc, char** argv)
+{
+    QCoreApplication app(argc, argv);
+    QCoreApplication::setApplicationName(QStringLiteral("rolloutctl"));
+    QCoreApplication::setApplicationVersion(QStringLiteral(ROLLOUT_VERSION));
+    QStringList args = QCoreApplication::arguments();
+    args.removeFirst();
+    const bool verbose = args.removeAll(QStringLiteral("--verbose")) > 0;
+    rollout::Logging::setUp(QStringLiteral("rolloutctl"), verbose);
+
+    if (args.isEmpty()) {
+        usage(stderr);
+        return rolloutctl::Usage;
+    }
+    const QString first = args.takeFirst();
+    if (first == QLatin1String("--version") || first == QLatin1String("-v")) {
+        QTextStream(stdout) << "rolloutctl " << ROLLOUT_VERSION << "\n";
+        return rolloutctl::Ok;
+    }
+    if (first == QLatin1String("--help") || first == QLatin1String("-h") || first == QLatin1String("help")) {
+        usage(stdout);
+        return rolloutctl::Ok;
+    }
+    for (const Command& c : kCommands)
+        if (first == QLatin1String(c.name)) return c.run(args);
+    QTextStream(stderr) << "rolloutctl: unknown command \"" << first << "\"\n\n";
+    usage(stderr);
+    return rolloutctl::Usage;
+}

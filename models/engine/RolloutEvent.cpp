@@ -1,0 +1,60 @@
+#include "engine/RolloutEvent.h"
+
+namespace rollout {
+
+QString toString(EventType t)
+{
+    switch (t) {
+    case EventType::PhaseAdvanced: return QStringLiteral("phase_advanced");
+    case EventType::Completed: return QStringLiteral("completed");
+    case EventType::Paused: return QStringLiteral("paused");
+    case EventType::Resumed: return QStringLiteral("resumed");
+    case EventType::RolledBack: return QStringLiteral("rolled_back");
+    case EventType::TriggerPending: return QStringLiteral("trigger_pending");
+    case EventType::TriggerCleared: return QStringLiteral("trigger_cleared");
+    case EventType::TriggerFired: return QStringLiteral("trigger_fired");
+    case EventType::AlertRaised: return QStringLiteral("alert_raised");
+    case EventType::AlertAcknowledged: return QStringLiteral("alert_acknowledged");
+    case EventType::ChecklistItemSet: return QStringLiteral("checklist_item_set");
+    case EventType::ApprovalRecorded: return QStringLiteral("approval_recorded");
+    case EventType::GateOpened: return QStringLiteral("gate_opened");
+    case EventType::GateClosed: return QStringLiteral("gate_closed");
+    case EventType::BaselineCaptured: return QStringLiteral("baseline_captured");
+    }
+    return {};
+}
+
+QString RolloutEvent::describe() const
+{
+    QString who = actor.isEmpty() ? QString() : QStringLiteral(" by %1").arg(actor);
+    switch (type) {
+    case EventType::PhaseAdvanced: return QStringLiteral("advanced to phase %1%2").arg(toPhase + 1).arg(who);
+    case EventType::Completed: return QStringLiteral("rollout complete%1").arg(who);
+    case EventType::Paused: return QStringLiteral("paused%1: %2").arg(who, reason);
+    case EventType::Resumed: return QStringLiteral("resumed%1").arg(who);
+    case EventType::RolledBack:
+        return QStringLiteral("%1 rollback from phase %2 to %3%4: %5")
+            .arg(automatic ? QStringLiteral("AUTOMATIC") : QStringLiteral("manual"))
+            .arg(fromPhase + 1)
+            .arg(toPhase < 0 ? QStringLiteral("zero (all flags off)") : QStringLiteral("phase %1").arg(toPhase + 1))
+            .arg(who, reason);
+    case EventType::TriggerPending: return QStringLiteral("trigger \"%1\" holding: %2").arg(trigger, reason);
+    case EventType::TriggerCleared: return QStringLiteral("trigger \"%1\" cleared: %2").arg(trigger, reason);
+    case EventType::TriggerFired: return QStringLiteral("trigger \"%1\" FIRED: %2").arg(trigger, reason);
+    case EventType::AlertRaised: return QStringLiteral("alert #%1 \"%2\": %3 (a person decides)").arg(alertId).arg(trigger, reason);
+    case EventType::AlertAcknowledged: return QStringLiteral("alert #%1 acknowledged%2: %3").arg(alertId).arg(who, note);
+    case EventType::ChecklistItemSet:
+        return QStringLiteral("%1 \"%2\" for phase %3%4").arg(ticked ? QStringLiteral("ticked") : QStringLiteral("unticked"), item).arg(toPhase + 1).arg(who);
+    case EventType::ApprovalRecorded:
+        return QStringLiteral("%1 of phase %2%3 (%4)%5")
+            .arg(approve ? QStringLiteral("approval") : QStringLiteral("REJECTION"))
+            .arg(toPhase + 1)
+            .arg(who, role, note.isEmpty() ? QString() : QStringLiteral(": ") + note);
+    case EventType::GateOpened: return QStringLiteral("gate to phase %1 open").arg(toPhase + 1);
+    case EventType::GateClosed: return QStringLiteral("gate to phase %1 closed: %2").arg(toPhase + 1).arg(reason);
+    case EventType::BaselineCaptured: return QStringLiteral("baseline captured: %1").arg(reason);
+    }
+    return {};
+}
+
+} // namespace rollout

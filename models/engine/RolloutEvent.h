@@ -1,0 +1,58 @@
+#pragma once
+
+#include "plan/Plan.h"
+
+#include <QMap>
+#include <QMetaType>
+#include <QString>
+
+namespace rollout {
+
+enum class EventType {
+    PhaseAdvanced,       // toPhase entered (the first advance starts the rollout)
+    Completed,           // the last phase was left: 100% for good
+    Paused,
+    Resumed,
+    RolledBack,          // to toPhase (-1: everything off); automatic when a trigger did it
+    TriggerPending,      // a trigger's condition started to hold
+    TriggerCleared,      // it stopped holding before firing
+    TriggerFired,        // held for its duration
+    AlertRaised,         // a soft trigger fired: a person decides
+    AlertAcknowledged,
+    ChecklistItemSet,    // ticked or unticked
+    ApprovalRecorded,    // approve or reject
+    GateOpened,
+    GateClosed,
+    BaselineCaptured,
+};
+
+QString toString(EventType t);
+
+// One decision or transition, complete enough to be signed and stored by the ledger and to
+// explain itself later: who or what, when, which trigger, which values, since when.
+struct RolloutEvent
+{
+    EventType type = EventType::PhaseAdvanced;
+    qint64 atMs = 0;
+    int fromPhase = -1;
+    int toPhase = -1;
+    QString actor;                    // a person's id, or "automation"
+    QString role;
+    bool automatic = false;
+    QString trigger;                  // the trigger's name, when one is involved
+    TriggerAction action = TriggerAction::Alert;
+    qint64 sinceMs = 0;               // when the condition started to hold
+    QMap<QString, double> values;     // metric snapshot at the decision
+    QString reason;                   // a sentence a person can read
+    QString note;                     // what a person typed
+    QString item;                     // checklist item "section/item"
+    bool ticked = false;              // checklist
+    bool approve = false;             // approval decision
+    int alertId = 0;
+
+    QString describe() const;
+};
+
+} // namespace rollout
+
+Q_DECLARE_METATYPE(rollout::RolloutEvent)

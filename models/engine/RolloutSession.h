@@ -1,0 +1,151 @@
+#pragma once
+
+#include "core/Clock.h"
+#include "engine/ConditionJudge.h"
+#include "engine/GateStatus.h"
+#include "engine/RolloutEvent.h"
+#include "engine/TriggerTracker.h"
+#include "plan/Plan.h"
+
+#include <QMap>
+#include <QObject>
+#include <QSet>
+
+#include <memory>
+
+namespace rollout {
+
+enum class RolloutState { NotStarted, Running, Paused, Alert, RolledBack, Complete };
+QString toString(RolloutState s);
+
+// Who does something: a person from the plan's people, or the automation.
+struct Actor
+{
+    QString id;
+    QString role;
+    static Actor automation() { return {QStringLiteral("automation"), QStringLiteral("automation")}; }
+};
+
+struct ActionResult
+{
+    bool ok = false;
+    QString message;
+    static ActionResult done(const QString& m = {}) { return {true, m}; }
+    static ActionResult refused(const QString& m) { return {false, m}; }
+};
+
+struct TriggerView
+{
+    TriggerSpec spec;
+    TriggerState state = TriggerState::Ok;
+    qint64 holdingSinceMs = 0;
+    qint64 unknownSinceMs = 0;
+    Judgement last;
+};
+
+struct CriterionView
+{
+    Condition condition;
+    Truth truth = Truth::Unknown;   // after the inconclusive limit, Unknown reads as False
+    Judgement last;
+    qint64 unknownSinceMs = 0;
+};
+
+struct Alert
+{
+    int id = 0;
+    QString trigger;
+    qint64 raisedMs = 0;
+    QString reason;
+    bool acknowledged = false;
+};
+
+struct ApprovalEntry
+{
+    QString actor;
+    QString role;
+    bool approve = false;
+    QString note;
+    qint64 atMs = 0;
+};
+
+// The rollout engine. Given a plan, metric samples and a clock, it decides: whether the current
+// phase's gate is open, when a trigger has held long enough, what a rollback goes back to, when
+// a retry is allowed. It never touches a flag service; it emits typed events (eventRecorded)
+// that others act on, sign and store. Time comes only from the injected clock.
+class RolloutSession final : public QObject
+{
+    Q_OBJECT
+public:
+    RolloutSession(Plan plan, const MetricReader& reader, const Clock& clock,
+                   std::shared_ptr<const ConditionJudge> judge = nullptr, QObject* parent = nullptr);
+
+    const Plan& plan() const { return m_plan; }
+    int currentPhase() const { return m_phase; }      // -1: not started, or rolled back to zero
+    bool isComplete() const { return m_complete; }
+    bool isPaused() const { return m_paused; }
+    RolloutState state() const;
+    qint64 phaseStartedMs() const { return m_phaseStartedMs; }
+    qint64 retryNotBeforeMs() const { return m_retryNotBeforeMs; }
+    double currentTraffic() const;
+    QMap<QString, FlagSetting> currentFlags() const { return m_plan.flagSettingsFor(m_complete ? int(m_plan.phases.size()) - 1 : m_phase); }
+    GateStatus gate() const;
+    QList<TriggerView> triggers() const;
+    QList<CriterionView> criteria() const;
+    QList<Alert> alerts() const { return m_alerts; }
+    QMap<QString, double> capturedBaselines() const { return m_capturedBaselines; }
+    // Checklist and attestation items that guard entry into `phase` ("Section/Item"), ticked or not.
+    QStringList gateItems(int phase) const;
+    QMap<QString, QString> tickedItems(int phase) const { return m_ticks.value(phase); }   // item → who
+    QList<ApprovalEntry> approvals(int phase) const { return m_approvals.value(phase); }
+
+    // One evaluation tick: reads the metrics, moves triggers and criteria, may roll back.
+    void evaluate();
+
+    ActionResult advance(const Actor& actor);
+    ActionResult pause(const Actor& actor, const QString& reason);
+    ActionResult resume(const Actor& actor);
+    ActionResult rollback(const Actor& actor, const QString& reason, bool toZero);
+    ActionResult acknowledgeAlert(int alertId, const Actor& actor, const QString& note);
+    ActionResult setChecklistItem(int phase, const QString& item, bool ticked, const Actor& actor);
+    ActionResult recordApproval(int phase, const Actor& actor, bool approve, const QString& note);
+
+Q_SIGNALS:
+    void eventRecorded(const rollout::RolloutEvent& event);
+    void stateChanged();
+
+private:
+    void enterPhase(int phase, qint64 nowMs);
+    void fire(const TriggerSpec& trigger, const TriggerTracker& tracker, qint64 nowMs);
+    ActionResult doRollback(const Actor& actor, const QString& reason, bool toZero, const QString& trigger,
+                            qint64 sinceMs, qint64 nowMs);
+    int raiseAlert(const QString& trigger, const QString& reason, qint64 nowMs);
+    QMap<QString, double> snapshot() const;
+    Judgement judge(const Condition& c, qint64 nowMs) const;
+    bool personHasRole(const QString& id, const QString& role) const;
+    void record(RolloutEvent e);
+
+    Plan m_plan;
+    const MetricReader& m_reader;
+    const Clock& m_clock;
+    std::shared_ptr<const ConditionJudge> m_judge;
+
+    int m_phase = -1;
+    qint64 m_phaseStartedMs = 0;
+    bool m_paused = false;
+    bool m_rolledBack = false;
+    bool m_complete = false;
+    qint64 m_retryNotBeforeMs = 0;
+    std::vector<TriggerSpec> m_activeTriggers;
+    QMap<QString, TriggerTracker> m_trackers;
+    std::vector<CriterionView> m_criteria;
+    qint64 m_criteriaGreenSinceMs = 0;
+    bool m_gateWasOpen = false;
+    QList<Alert> m_alerts;
+    int m_nextAlertId = 1;
+    QMap<int, QMap<QString, QString>> m_ticks;            // target phase → item → actor
+    QMap<int, QList<ApprovalEntry>> m_approvals;          // target phase → latest decision per actor
+    QMap<QString, double> m_capturedBaselines;
+};
+
+} // namespace rollout

@@ -1,0 +1,37 @@
+#pragma once
+
+#include "engine/ConditionJudge.h"
+
+namespace rollout {
+
+enum class TriggerState { Ok, Pending, Fired, Guarded, Inconclusive };
+QString toString(TriggerState s);
+
+// How long one trigger's condition has held, from judgement to judgement. It fires once the
+// condition has held for `for` (measured between sample timestamps, so 4:59 of breach does not
+// fire and 5:00 does). Unknown data freezes the hold; unknown for longer than the plan's
+// inconclusive limit counts as holding: missing data is never healthy.
+class TriggerTracker
+{
+public:
+    enum class Step { None, StartedHolding, Cleared, Fired };
+
+    Step update(const Judgement& j, bool guarded, qint64 nowMs, qint64 forMs, qint64 inconclusiveLimitMs);
+    void reset();
+
+    TriggerState state() const { return m_state; }
+    qint64 holdingSinceMs() const { return m_holdingSinceMs; }   // 0 when not holding
+    qint64 unknownSinceMs() const { return m_unknownSinceMs; }   // 0 when data is known
+    const Judgement& last() const { return m_last; }
+    bool fired() const { return m_fired; }
+
+private:
+    TriggerState m_state = TriggerState::Ok;
+    qint64 m_holdingSinceMs = 0;
+    qint64 m_unknownSinceMs = 0;
+    bool m_holding = false;
+    bool m_fired = false;
+    Judgement m_last;
+};
+
+} // namespace rollout

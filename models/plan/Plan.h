@@ -1,0 +1,246 @@
+#pragma once
+
+#include "plan/Condition.h"
+
+#include <QByteArray>
+#include <QMap>
+#include <QString>
+#include <QStringList>
+
+#include <optional>
+#include <vector>
+
+namespace rollout {
+
+// Where a value came from in the plan file, for messages. Line and column are 1-based.
+struct SourceLocation
+{
+    int line = 0;
+    int column = 0;
+};
+
+// ---- connections -------------------------------------------------------------------------
+
+enum class SourceType { Simulator, Prometheus, JsonHttp, JsonLines };
+
+// A named place metrics come from. Secrets are referenced by environment variable name only.
+struct SourceSpec
+{
+    QString name;
+    SourceType type = SourceType::Simulator;
+    QString url;            // prometheus, json_http
+    QString path;           // json_lines: the log file to tail
+    QString tokenEnv;       // bearer token, by environment variable name
+    QString usernameEnv;    // basic auth user, by environment variable name
+    QString passwordEnv;    // basic auth password, by environment variable name
+    bool tlsVerify = true;
+    qint64 timeoutMs = 10000;
+    SourceLocation where;
+};
+
+enum class BackendType { FlagdFile, Unleash, HttpAdmin };
+
+// One templated call of a generic HTTP admin API (seed 003). The body may use {flag},
+// {percent} and {segment}.
+struct HttpCall
+{
+    QString method = QStringLiteral("POST");
+    QString path;
+    QString body;
+};
+
+// A named flag service.
+struct BackendSpec
+{
+    QString name;
+    BackendType type = BackendType::FlagdFile;
+    QString url;            // unleash, http_admin
+    QString path;           // flagd file
+    QString tokenEnv;
+    QString project = QStringLiteral("default");   // unleash
+    QString environment;                           // unleash environment; defaults to the plan's
+    QMap<QString, HttpCall> calls;                 // http_admin: enable, disable, set_percentage, status
+    SourceLocation where;
+};
+
+// A fixed state of a flag: on, off or a percentage.
+struct FlagSetting
+{
+    bool enabled = false;
+    double percent = 0.0;   // meaningful when enabled
+    QString describe() const;
+    bool operator==(const FlagSetting&) const = default;
+};
+
+struct FlagSpec
+{
+    QString key;
+    QString backend;
+    QString description;
+    QString stickiness = QStringLiteral("default");   // attribute hashed for a sticky split, e.g. userId
+    // Other environments this flag has a fixed state in (seed 002's per-environment flag sets).
+    QMap<QString, FlagSetting> environments;
+    SourceLocation where;
+};
+
+// ---- metrics -----------------------------------------------------------------------------
+
+enum class BadDirection { High, Low, Neither };
+
+struct BaselineSpec
+{
+    enum class Kind { None, Query, Series, Captured, Fixed };
+    Kind kind = Kind::None;
+    QString query;                      // Query: a second query
+    QMap<QString, QString> series;      // Series: label matchers picking the baseline series
+    double value = 0.0;                 // Fixed: a known number, in the metric's unit
+};
+
+// How the built-in simulator models a metric, so that any plan can run against it.
+struct SimulationHint
+{
+    QString signal;        // error_ratio, latency_quantile, request_rate, memory, cpu, cost, gauge, events
+    double quantile = 0.95;
+    double mean = 0.0;     // gauge: the value it hovers around
+    double noise = 0.0;    // gauge: standard deviation
+    QString event;         // events: which event type is counted
+};
+
+struct MetricSpec
+{
+    QString name;
+    QString source;
+    QString query;                      // PromQL, a JSON pointer, or an event type
+    Unit unit = Unit::None;
+    BadDirection bad = BadDirection::High;
+    qint64 intervalMs = 15000;          // how often it is polled
+    QMap<QString, QString> canary;      // label matchers picking the canary series
+    BaselineSpec baseline;
+    SimulationHint simulate;
+    QString description;
+    SourceLocation where;
+};
+
+// ---- decisions ---------------------------------------------------------------------------
+
+enum class TriggerKind { Hard, Soft };
+enum class TriggerAction { RollbackPrevious, RollbackToZero, Pause, Alert };
+
+struct TriggerSpec
+{
+    QString name;
+    Condition when;
+    qint64 forMs = 0;                   // how long `when` must hold before it fires
+    TriggerKind kind = TriggerKind::Soft;
+    TriggerAction action = TriggerAction::Alert;
+    std::optional<Condition> unless;    // minimum-traffic guard: while it holds, the trigger cannot fire
+    QString severity;                   // P0..P3, for incident messages
+    QString description;
+    bool disabled = false;              // a phase may switch a plan-wide trigger off
+    SourceLocation where;
+};
+
+struct CohortSpec
+{
+    enum class Kind { All, Random, Sticky, Segments, Roles };
+    Kind kind = Kind::All;
+    QString attribute;                  // Sticky: what is hashed (userId, sessionId)
+    QStringList segments;               // Segments: named segments (internal_qa, beta_testers)
+    QStringList roles;                  // Roles: admin, pm, developer
+    QString describe() const;
+};
+
+struct ApprovalRequirement
+{
+    QString role;
+    int count = 1;
+    bool mandatory = false;             // cannot be waived, ever
+};
+
+struct PhaseSpec
+{
+    QString name;
+    QString description;
+    double traffic = 0.0;               // percent of traffic; 0 = shadow (both paths run, metrics only)
+    QMap<QString, FlagSetting> flags;   // per-flag settings that differ from `traffic`
+    CohortSpec cohort;
+    qint64 minDurationMs = 0;
+    std::optional<qint64> maxDurationMs;
+    std::vector<Condition> success;     // must all hold for min_duration before the phase can be left
+    QStringList attest;                 // criteria a person confirms ("No security incidents")
+    std::vector<TriggerSpec> triggers;  // overrides by name, or additions
+    QString checklist;                  // go/no-go checklist to sign before entering this phase
+    std::vector<ApprovalRequirement> approvals;   // to enter this phase
+    bool autoPromote = false;           // may be left without a person once the gate is green
+    bool optional = false;              // may be skipped (seed 001's LLM phase)
+    SourceLocation where;
+
+    bool isShadow() const { return traffic == 0.0 && flags.isEmpty(); }
+};
+
+struct ChecklistSection
+{
+    QString name;
+    QStringList items;
+};
+
+struct Checklist
+{
+    QString name;
+    std::vector<ChecklistSection> sections;
+    int itemCount() const;
+};
+
+struct Person
+{
+    QString id;
+    QString name;
+    QStringList roles;
+    QString publicKey;                  // "ed25519:<base64>"
+};
+
+struct Notification
+{
+    QString webhookEnv;
+    QStringList on;                     // advanced, alert, rolled_back, rollback_failed
+};
+
+// A whole rollout plan, loaded and validated by PlanLoader. A Plan object only exists when the
+// whole file was valid: nothing in here is half-loaded.
+struct Plan
+{
+    QString rollout;
+    QString description;
+    QString environment = QStringLiteral("production");
+    QStringList environments;           // every environment the plan knows, the rollout one first
+    std::vector<SourceSpec> sources;
+    std::vector<BackendSpec> backends;
+    std::vector<FlagSpec> flags;
+    std::vector<MetricSpec> metrics;
+    std::vector<TriggerSpec> triggers;
+    std::vector<PhaseSpec> phases;
+    std::vector<Checklist> checklists;
+    std::vector<Person> people;
+    std::vector<Notification> notify;
+    qint64 retryAfterRollbackMs = 0;
+    qint64 inconclusiveLimitMs = 15 * 60 * 1000;   // missing data for longer counts as failing
+    QString fileName;
+    QByteArray sha256;                  // hex digest of the exact bytes loaded
+
+    const MetricSpec* metric(const QString& name) const;
+    const SourceSpec* source(const QString& name) const;
+    const BackendSpec* backend(const QString& name) const;
+    const Checklist* checklist(const QString& name) const;
+    // The triggers in force during phase `index` (plan-wide ones with the phase's overrides).
+    std::vector<TriggerSpec> triggersFor(int index) const;
+    // Every flag's setting during phase `index`; index -1 means before the first phase (all off).
+    QMap<QString, FlagSetting> flagSettingsFor(int index) const;
+};
+
+QString toString(SourceType t);
+QString toString(BackendType t);
+QString toString(TriggerKind k);
+QString toString(TriggerAction a);
+QString toString(BadDirection b);
+
+} // namespace rollout
