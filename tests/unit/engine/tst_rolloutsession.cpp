@@ -1,0 +1,394 @@
+// The rollout engine driven by a fake clock and scripted series: hours of plan in milliseconds.
+#include "PlanFixture.h"
+#include "core/Clock.h"
+#include "engine/RolloutSession.h"
+#include "metrics/TimeSeriesStore.h"
+
+#include <QSignalSpy>
+#include <QTest>
+
+#include <cmath>
+#include <limits>
+
+using namespace rollout;
+
+namespace {
+
+const QByteArray kPlan = R"(
+rollout: engine-test
+sources: {sim: {type: simulator}}
+backends: {f: {type: flagd_file, path: flags.json}}
+flags: [{key: feature, backend: f}]
+metrics:
+  requests: {source: sim, unit: rps, bad: low, interval: 1s, simulate: {signal: request_rate}}
+  error_rate: {source: sim, unit: ratio, interval: 1s, simulate: {signal: error_ratio}}
+  p99: {source: sim, unit: s, interval: 1s, canary: {cohort: canary}, baseline: {series: {cohort: baseline}}, simulate: {signal: latency_quantile}}
+  memory: {source: sim, unit: MB, interval: 1s, simulate: {signal: memory}}
+triggers:
+  - {name: error rate critical, when: error_rate > 5%, for: 5m, kind: hard, action: rollback, unless: requests < 1}
+  - {name: latency spike, when: p99 > 2x baseline, for: 10m, kind: hard, action: rollback_to_zero}
+  - {name: memory leak, when: memory grows > 10%/h, for: 0s, kind: soft}
+  - {name: error rate warning, when: error_rate > 2%, for: 30m, kind: soft}
+phases:
+  - {name: one, traffic: 1%, min_duration: 1h, success: [error_rate < 1%], checklist: go, approvals: [{role: rm}]}
+  - {name: ten, traffic: 10%, min_duration: 2h, success: [error_rate < 0.5%], approvals: [{role: rm}, {role: pm, mandatory: true}]}
+  - {name: all, traffic: 100%, min_duration: 1h, auto_promote: true}
+checklists:
+  go: {technical: [Tests pass], business: [Stakeholder sign-off]}
+people:
+  - {id: rita, roles: [rm]}
+  - {id: paul, roles: [pm]}
+retry_after_rollback: 7d
+inconclusive_limit: 15m
+)";
+
+const Actor kRita{QStringLiteral("rita"), QStringLiteral("rm")};
+const Actor kPaul{QStringLiteral("paul"), QStringLiteral("pm")};
+
+// A session over a store fed second by second, with a fake clock.
+struct Harness
+{
+    ManualClock clock{1'000'000};
+    TimeSeriesStore store;
+    RolloutSession session;
+    QList<RolloutEvent> events;
+
+    Harness() : session(test::loadPlan(kPlan), store, clock)
+    {
+        QObject::connect(&session, &RolloutSession::eventRecorded, &session, [this](const RolloutEvent& e) { events.append(e); });
+    }
+
+    // Healthy values for every metric at the current time.
+    void feed(double errorRate = 0.001, double requests = 50, double p99 = 0.2, double baselineP99 = 0.2, double memory = 30)
+    {
+        const qint64 t = clock.nowMs();
+        auto put = [&](const QString& m, const QString& s, double v) { store.append(m, s, Sample{t, v}); };
+        put(QStringLiteral("requests"), {}, requests);
+        put(QStringLiteral("error_rate"), {}, errorRate);
+        put(QStringLiteral("p99"), QStringLiteral("canary"), p99);
+        put(QStringLiteral("p99"), QStringLiteral("baseline"), baselineP99);
+        put(QStringLiteral("memory"), {}, memory);
+    }
+
+    // One second: step the clock, feed, evaluate.
+    template <typename Feed>
+    void run(qint64 seconds, Feed f)
+    {
+        for (qint64 i = 0; i < seconds; ++i) {
+            clock.advanceMs(1000);
+            f();
+            session.evaluate();
+        }
+    }
+    void runHealthy(qint64 seconds) { run(seconds, [this] { feed(); }); }
+
+    void start()
+    {
+        session.setChecklistItem(0, QStringLiteral("technical/Tests pass"), true, kRita);
+        session.setChecklistItem(0, QStringLiteral("business/Stakeholder sign-off"), true, kRita);
+        session.recordApproval(0, kRita, true, QStringLiteral("go"));
+        feed();
+        const ActionResult r = session.advance(kRita);
+        QVERIFY2(r.ok, qPrintable(r.message));
+    }
+
+    int count(EventType t, const QString& trigger = {}) const
+    {
+        int n = 0;
+        for (const RolloutEvent& e : events) n += e.type == t && (trigger.isEmpty() || e.trigger == trigger);
+        return n;
+    }
+    const RolloutEvent* last(EventType t) const
+    {
+        for (auto it = events.crbegin(); it != events.crend(); ++it)
+            if (it->type == t) return &*it;
+        return nullptr;
+    }
+};
+
+} // namespace
+
+class TestRolloutSession final : public QObject
+{
+    Q_OBJECT
+private Q_SLOTS:
+    void startNeedsChecklistAndApproval()
+    {
+        Harness h;
+        QCOMPARE(toString(h.session.state()), toString(RolloutState::NotStarted));
+        GateStatus g = h.session.gate();
+        QVERIFY(!g.open);
+        QCOMPARE(g.checklistTotal, 2);
+        QCOMPARE(g.approvalsNeeded, 1);
+        QVERIFY(!h.session.advance(kRita).ok);
+        QVERIFY(!h.session.recordApproval(0, Actor{QStringLiteral("mallory"), QStringLiteral("rm")}, true, {}).ok);   // not in people
+        QVERIFY(!h.session.recordApproval(0, kPaul, true, {}).ok);   // phase one needs no pm
+        QVERIFY(!h.session.setChecklistItem(0, QStringLiteral("technical/Not an item"), true, kRita).ok);
+        h.start();
+        QCOMPARE(h.session.currentPhase(), 0);
+        QCOMPARE(h.session.currentTraffic(), 1.0);
+        QCOMPARE(toString(h.session.state()), toString(RolloutState::Running));
+        QCOMPARE(h.count(EventType::PhaseAdvanced), 1);
+    }
+
+    void hardTriggerFiresAtFiveMinutesNotBefore()
+    {
+        Harness h;
+        h.start();
+        h.runHealthy(60);
+        // Breach: samples at t0 .. t0+299 s hold for 4:59 — must not fire.
+        h.run(300, [&] { h.feed(0.08); });
+        QCOMPARE(h.count(EventType::TriggerFired), 0);
+        QCOMPARE(h.session.currentPhase(), 0);
+        QCOMPARE(h.count(EventType::TriggerPending, QStringLiteral("error rate critical")), 1);
+        const qint64 since = h.clock.nowMs() - 299'000;   // the first breaching sample
+        // The 301st breaching sample is 5:00 after the first: fires now.
+        h.run(1, [&] { h.feed(0.08); });
+        QCOMPARE(h.count(EventType::TriggerFired), 1);
+        const RolloutEvent* rb = h.last(EventType::RolledBack);
+        QVERIFY(rb);
+        QVERIFY(rb->automatic);
+        QCOMPARE(rb->trigger, QStringLiteral("error rate critical"));
+        QCOMPARE(rb->fromPhase, 0);
+        QCOMPARE(rb->toPhase, -1);
+        QCOMPARE(rb->sinceMs, since);
+        QCOMPARE(h.clock.nowMs() - since, qint64(300'000));
+        QCOMPARE(rb->values.value(QStringLiteral("error_rate")), 0.08);
+        QCOMPARE(toString(h.session.state()), toString(RolloutState::RolledBack));
+        QCOMPARE(h.session.currentTraffic(), 0.0);
+    }
+
+    void breachOfFourFiftyNineThenRecoveryNeverFires()
+    {
+        Harness h;
+        h.start();
+        h.run(300, [&] { h.feed(0.08); });   // 4:59 between first and last breaching sample
+        h.runHealthy(1);
+        h.runHealthy(600);
+        QCOMPARE(h.count(EventType::TriggerFired), 0);
+        QCOMPARE(h.count(EventType::TriggerCleared, QStringLiteral("error rate critical")), 1);
+        QCOMPARE(h.session.currentPhase(), 0);
+    }
+
+    void flappingMetricNeverHoldsLongEnough()
+    {
+        Harness h;
+        h.start();
+        for (int i = 0; i < 10; ++i) {
+            h.run(240, [&] { h.feed(0.09); });
+            h.runHealthy(1);
+        }
+        QCOMPARE(h.count(EventType::TriggerFired), 0);
+        QCOMPARE(h.count(EventType::TriggerPending, QStringLiteral("error rate critical")), 10);
+        QCOMPARE(h.count(EventType::TriggerCleared, QStringLiteral("error rate critical")), 10);
+    }
+
+    void minimumTrafficGuardKeepsTriggerQuiet()
+    {
+        Harness h;
+        h.start();
+        h.run(900, [&] { h.feed(1.0, 0.2); });   // one error at tiny traffic is 100%
+        QCOMPARE(h.count(EventType::TriggerFired), 0);
+        bool guarded = false;
+        for (const TriggerView& t : h.session.triggers())
+            if (t.spec.name == QStringLiteral("error rate critical")) guarded = t.state == TriggerState::Guarded;
+        QVERIFY(guarded);
+    }
+
+    void nanIsInconclusiveAndNeverPromotes()
+    {
+        Harness h;
+        h.start();
+        const double nan = std::numeric_limits<double>::quiet_NaN();
+        h.runHealthy(3600);
+        h.run(10 * 60, [&] { h.feed(nan); });   // within the 15 min inconclusive limit
+        QCOMPARE(h.session.currentPhase(), 0);
+        GateStatus g = h.session.gate();
+        QVERIFY(!g.open);
+        bool sawCriterion = false;
+        for (const GateCheck& c : g.checks)
+            if (c.kind == GateCheck::Kind::Criterion) {
+                sawCriterion = true;
+                QVERIFY(c.state != CheckState::Met);
+            }
+        QVERIFY(sawCriterion);
+        h.session.recordApproval(1, kRita, true, {});
+        h.session.recordApproval(1, kPaul, true, {});
+        QVERIFY(!h.session.advance(kRita).ok);
+        QCOMPARE(h.session.currentPhase(), 0);
+    }
+
+    void unknownBeyondLimitCountsAsFailing()
+    {
+        Harness h;
+        h.start();
+        const double nan = std::numeric_limits<double>::quiet_NaN();
+        // 15 min inconclusive limit, then the 5 min hold: the hard trigger fires at 20:00.
+        h.run(15 * 60 + 5 * 60 - 2, [&] { h.feed(nan); });
+        QCOMPARE(h.count(EventType::TriggerFired), 0);
+        h.run(5, [&] { h.feed(nan); });
+        QCOMPARE(h.count(EventType::RolledBack), 1);
+        QVERIFY(h.last(EventType::TriggerFired)->reason.contains(QStringLiteral("no data")));
+    }
+
+    void gapMakesDataStaleAndBlocksTheGate()
+    {
+        Harness h;
+        h.start();
+        h.runHealthy(3600);
+        QVERIFY(h.session.gate().checks.size() > 0);
+        // Sixty seconds without a sample: stale (interval 1 s), inconclusive, gate closed.
+        h.run(60, [] {});
+        const GateStatus g = h.session.gate();
+        QVERIFY(!g.open);
+        bool stale = false;
+        for (const GateCheck& c : g.checks)
+            if (c.kind == GateCheck::Kind::Criterion && c.state == CheckState::Inconclusive) stale = c.detail.contains(QStringLiteral("stale"));
+        QVERIFY2(stale, qPrintable(g.missing()));
+    }
+
+    void gateOpensAfterCriteriaHeldForMinimumDuration()
+    {
+        Harness h;
+        h.start();
+        h.runHealthy(3600);   // criteria judged from the first tick in the phase: held 59:59
+        QVERIFY(!h.session.gate().open);
+        QVERIFY(h.session.gate().opensInMs > 0);
+        h.runHealthy(1);
+        GateStatus g = h.session.gate();
+        // Time and criteria are met; approvals for "ten" are still missing.
+        QVERIFY(!g.open);
+        QCOMPARE(g.approvalsNeeded, 2);
+        QVERIFY(g.missing().contains(QStringLiteral("pm approval (mandatory)")));
+        QVERIFY(h.session.recordApproval(1, kRita, true, {}).ok);
+        QVERIFY(h.session.recordApproval(1, kPaul, false, QStringLiteral("cost unclear")).ok);
+        QVERIFY(!h.session.gate().open);
+        QVERIFY(h.session.gate().missing().contains(QStringLiteral("rejected by paul")));
+        QVERIFY(h.session.recordApproval(1, kPaul, true, QStringLiteral("ok now")).ok);
+        QVERIFY2(h.session.gate().open, qPrintable(h.session.gate().missing()));
+        QVERIFY(h.session.advance(kRita).ok);
+        QCOMPARE(h.session.currentTraffic(), 10.0);
+    }
+
+    void failingCriterionRestartsTheWindow()
+    {
+        Harness h;
+        h.start();
+        h.runHealthy(1800);
+        h.run(10, [&] { h.feed(0.015); });   // above the 1% success criterion, below the triggers
+        h.runHealthy(1800);
+        QVERIFY(h.session.gate().missing().contains(QStringLiteral("criteria held")));
+        h.runHealthy(1801);
+        QVERIFY(!h.session.gate().missing().contains(QStringLiteral("criteria held")));
+    }
+
+    void relativeToBaselineTrigger()
+    {
+        Harness h;
+        h.start();
+        h.run(600, [&] { h.feed(0.001, 50, 0.41, 0.2); });   // 2.05x baseline for 9:59
+        QCOMPARE(h.count(EventType::TriggerFired), 0);
+        h.run(1, [&] { h.feed(0.001, 50, 0.41, 0.2); });
+        QCOMPARE(h.count(EventType::TriggerFired), 1);
+        QCOMPARE(h.last(EventType::RolledBack)->toPhase, -1);   // rollback_to_zero
+    }
+
+    void baselineOfZeroIsInconclusiveNotABreach()
+    {
+        Harness h;
+        h.start();
+        h.run(1200, [&] { h.feed(0.001, 50, 5.0, 0.0); });
+        QCOMPARE(h.count(EventType::TriggerFired), 0);
+    }
+
+    void rateOfChangeRaisesSoftAlert()
+    {
+        Harness h;
+        h.start();
+        double mem = 30;
+        // +5%/h for an hour: no alert; then +20%/h.
+        h.run(3600, [&] { mem *= std::pow(1.05, 1.0 / 3600.0); h.feed(0.001, 50, 0.2, 0.2, mem); });
+        QCOMPARE(h.count(EventType::AlertRaised), 0);
+        h.run(3600, [&] { mem *= std::pow(1.2, 1.0 / 3600.0); h.feed(0.001, 50, 0.2, 0.2, mem); });
+        QCOMPARE(h.count(EventType::AlertRaised), 1);   // one open alert per trigger, not one per tick
+        QCOMPARE(toString(h.session.state()), toString(RolloutState::Alert));
+        QCOMPARE(h.session.currentPhase(), 0);         // soft: nothing rolled back
+        QVERIFY(h.session.gate().missing().contains(QStringLiteral("alert #1")));
+        const int id = h.session.alerts().first().id;
+        QVERIFY(h.session.acknowledgeAlert(id, kRita, QStringLiteral("known GC change")).ok);
+        QCOMPARE(toString(h.session.state()), toString(RolloutState::Running));
+        QCOMPARE(h.count(EventType::AlertAcknowledged), 1);
+    }
+
+    void retryWaitAfterRollback()
+    {
+        Harness h;
+        h.start();
+        QVERIFY(h.session.rollback(kRita, QStringLiteral("manual test"), false).ok);
+        QCOMPARE(h.session.currentPhase(), -1);
+        QCOMPARE(h.last(EventType::RolledBack)->automatic, false);
+        // Rolling back again at zero is harmless.
+        QVERIFY(h.session.rollback(kRita, QStringLiteral("again"), false).ok);
+        QCOMPARE(h.count(EventType::RolledBack), 1);
+        // The sign-offs were for the attempt that failed: they must be given again.
+        QCOMPARE(h.session.gate().checklistDone, 0);
+        h.session.setChecklistItem(0, QStringLiteral("technical/Tests pass"), true, kRita);
+        h.session.setChecklistItem(0, QStringLiteral("business/Stakeholder sign-off"), true, kRita);
+        h.session.recordApproval(0, kRita, true, {});
+        h.runHealthy(60);
+        QVERIFY(h.session.gate().missing().contains(QStringLiteral("waiting period")));
+        h.clock.advanceMs(7LL * 24 * 3600 * 1000);
+        h.feed();
+        QVERIFY2(h.session.gate().open, qPrintable(h.session.gate().missing()));
+        QVERIFY(h.session.advance(kRita).ok);
+        QCOMPARE(toString(h.session.state()), toString(RolloutState::Running));
+    }
+
+    void pauseBlocksAdvanceButNotSafety()
+    {
+        Harness h;
+        h.start();
+        QVERIFY(h.session.pause(kRita, QStringLiteral("holiday freeze")).ok);
+        QCOMPARE(toString(h.session.state()), toString(RolloutState::Paused));
+        h.run(301, [&] { h.feed(0.08); });
+        QCOMPARE(h.count(EventType::RolledBack), 1);   // a paused rollout is still protected
+    }
+
+    void autoPromoteAndComplete()
+    {
+        Harness h;
+        h.start();
+        h.runHealthy(3601);
+        h.session.recordApproval(1, kRita, true, {});
+        h.session.recordApproval(1, kPaul, true, {});
+        QVERIFY(h.session.advance(kRita).ok);
+        h.runHealthy(2 * 3600 + 1);
+        QVERIFY(h.session.advance(kRita).ok);    // into "all", which may promote itself
+        QCOMPARE(h.session.currentTraffic(), 100.0);
+        h.runHealthy(3600 + 1);
+        QCOMPARE(toString(h.session.state()), toString(RolloutState::Complete));
+        QCOMPARE(h.last(EventType::Completed)->actor, QStringLiteral("automation"));
+        QVERIFY(!h.session.advance(kRita).ok);
+    }
+
+    void rollbackToPreviousPhaseRestartsIt()
+    {
+        Harness h;
+        h.start();
+        h.runHealthy(3601);
+        h.session.recordApproval(1, kRita, true, {});
+        h.session.recordApproval(1, kPaul, true, {});
+        QVERIFY(h.session.advance(kRita).ok);
+        h.run(301, [&] { h.feed(0.08); });
+        const RolloutEvent* rb = h.last(EventType::RolledBack);
+        QVERIFY(rb);
+        QCOMPARE(rb->fromPhase, 1);
+        QCOMPARE(rb->toPhase, 0);
+        QCOMPARE(h.session.currentTraffic(), 1.0);
+        QCOMPARE(h.session.phaseStartedMs(), h.clock.nowMs());
+        QVERIFY(h.session.approvals(1).isEmpty());
+    }
+};
+
+QTEST_GUILESS_MAIN(TestRolloutSession)
+#include "tst_rolloutsession.moc"
