@@ -1,0 +1,146 @@
+#include "metrics/MetricPoller.h"
+
+#include "metrics/PrometheusFetcher.h"
+
+#include <spdlog/spdlog.h>
+
+namespace rollout {
+
+QString toString(MetricHealth::State s)
+{
+    switch (s) {
+    case MetricHealth::State::Waiting: return QStringLiteral("waiting");
+    case MetricHealth::State::Ok: return QStringLiteral("ok");
+    case MetricHealth::State::Stale: return QStringLiteral("stale");
+    case MetricHealth::State::Error: return QStringLiteral("error");
+    }
+    return {};
+}
+
+MetricPoller::MetricPoller(const Plan& plan, TimeSeriesStore& store, const Clock& clock, QObject* parent)
+    : QObject(parent), m_plan(plan), m_store(store), m_clock(clock)
+{
+    for (const SourceSpec& s : plan.sources)
+        if (s.type == SourceType::Prometheus) m_fetchers[s.name] = std::make_shared<PrometheusFetcher>(s);
+}
+
+void MetricPoller::setFetcher(const QString& source, std::shared_ptr<MetricFetcher> fetcher)
+{
+    m_fetchers[source] = std::move(fetcher);
+}
+
+qint64 MetricPoller::backoffMs(qint64 intervalMs, int failures)
+{
+    const qint64 cap = 5 * 60 * 1000;
+    qint64 d = intervalMs;
+    for (int i = 0; i < failures && d < cap; ++i) d *= 2;
+    return std::min(d, std::max(cap, intervalMs));
+}
+
+void MetricPoller::start()
+{
+    stop();
+    for (const MetricSpec& m : m_plan.metrics) {
+        if (!hasFetcher(m.source)) continue;
+        auto timer = std::make_unique<QTimer>();
+        timer->setInterval(int(m.intervalMs));
+        const QString name = m.name;
+        connect(timer.get(), &QTimer::timeout, this, [this, name] {
+            if (const MetricSpec* spec = m_plan.metric(name)) poll(*spec);
+        });
+        timer->start();
+        m_timers.push_back(std::move(timer));
+    }
+    pollAll();
+}
+
+void MetricPoller::stop()
+{
+    m_timers.clear();
+}
+
+void MetricPoller::pollAll()
+{
+    for (const MetricSpec& m : m_plan.metrics)
+        if (hasFetcher(m.source)) poll(m);
+}
+
+bool MetricPoller::idle() const
+{
+    for (bool busy : m_inFlight)
+        if (busy) return false;
+    return true;
+}
+
+void MetricPoller::poll(const MetricSpec& metric)
+{
+    MetricHealth& h = m_health[metric.name];
+    const qint64 now = m_clock.nowMs();
+    if (m_inFlight.value(metric.name)) {
+        ++h.skippedBusy;
+        return;
+    }
+    if (now < h.nextPollMs) return;   // backing off
+    m_inFlight[metric.name] = true;
+    const QString name = metric.name;
+    m_fetchers.at(metric.source)->fetch(metric, now, this, [this, name](const FetchResult& r) { onResult(name, r); });
+}
+
+void MetricPoller::onResult(const QString& metric, const FetchResult& r)
+{
+    m_inFlight[metric] = false;
+    MetricHealth& h = m_health[metric];
+    const MetricSpec* spec = m_plan.metric(metric);
+    const qint64 interval = spec ? spec->intervalMs : 15000;
+    const qint64 now = m_clock.nowMs();
+    for (const auto& [key, sample] : r.samples) {
+        m_store.append(metric, key, sample);
+        h.lastSampleMs = std::max(h.lastSampleMs, sample.tMs);
+    }
+    const MetricHealth::State before = h.state;
+    const QString beforeMessage = h.message;
+    if (r.problem.isEmpty()) {
+        h.consecutiveFailures = 0;
+        h.nextPollMs = 0;
+        h.state = MetricHealth::State::Ok;
+        h.message.clear();
+        m_store.clearError(metric);
+    } else {
+        ++h.consecutiveFailures;
+        h.nextPollMs = now + (r.retryAfterMs ? std::max(*r.retryAfterMs, interval) : backoffMs(interval, h.consecutiveFailures) - interval);
+        h.state = MetricHealth::State::Error;
+        h.message = r.problem;
+        m_store.setError(metric, r.problem);
+        if (h.consecutiveFailures == 1 || h.message != beforeMessage)
+            spdlog::warn("metric {}: {}", metric.toStdString(), r.problem.toStdString());
+    }
+    if (h.state != before || h.message != beforeMessage) Q_EMIT healthChanged(metric);
+}
+
+void MetricPoller::backfill(qint64 spanMs)
+{
+    const qint64 now = m_clock.nowMs();
+    auto pending = std::make_shared<int>(0);
+    auto count = std::make_shared<int>(0);
+    auto problems = std::make_shared<QStringList>();
+    for (const MetricSpec& m : m_plan.metrics)
+        if (hasFetcher(m.source)) ++*pending;
+    if (*pending == 0) {
+        Q_EMIT backfillFinished(0, {});
+        return;
+    }
+    for (const MetricSpec& m : m_plan.metrics) {
+        if (!hasFetcher(m.source)) continue;
+        const QString name = m.name;
+        m_fetchers.at(m.source)->backfill(m, now - spanMs, now, this, [this, name, pending, count, problems](const BackfillResult& r) {
+            if (!r.problem.isEmpty()) problems->append(name + QStringLiteral(": ") + r.problem);
+            for (const auto& [key, samples] : r.series) {
+                for (const Sample& s : samples) m_store.append(name, key, s);
+                ++*count;
+            }
+            if (--*pending == 0) Q_EMIT backfillFinished(*count, problems->join(QStringLiteral("; ")));
+        });
+    }
+}
+
+} // namespace rollout

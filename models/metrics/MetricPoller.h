@@ -1,0 +1,70 @@
+#pragma once
+
+#include "core/Clock.h"
+#include "metrics/MetricFetcher.h"
+#include "metrics/TimeSeriesStore.h"
+#include "plan/Plan.h"
+
+#include <QHash>
+#include <QObject>
+#include <QTimer>
+
+#include <map>
+#include <memory>
+
+namespace rollout {
+
+struct MetricHealth
+{
+    enum class State { Waiting, Ok, Stale, Error };
+    State state = State::Waiting;
+    QString message;             // the last problem, verbatim
+    qint64 lastSampleMs = 0;
+    int consecutiveFailures = 0;
+    qint64 nextPollMs = 0;
+    int skippedBusy = 0;         // polls skipped because the previous one had not answered
+};
+QString toString(MetricHealth::State s);
+
+// Polls every metric of a plan at its own interval, each independently: never two requests in
+// flight for one metric, exponential backoff after errors (or the server's Retry-After), one
+// slow source never delays another. Samples and problems go into the store.
+class MetricPoller final : public QObject
+{
+    Q_OBJECT
+public:
+    MetricPoller(const Plan& plan, TimeSeriesStore& store, const Clock& clock, QObject* parent = nullptr);
+
+    // Fetchers are made from the plan's sources (Prometheus, …); tests may put their own.
+    void setFetcher(const QString& source, std::shared_ptr<MetricFetcher> fetcher);
+    bool hasFetcher(const QString& source) const { return m_fetchers.count(source) > 0; }
+
+    void start();
+    void stop();
+    // One round now, for every metric that is not busy or backing off (rolloutctl metrics).
+    void pollAll();
+    // Load the last `spanMs` of history into the store (charts on open).
+    void backfill(qint64 spanMs);
+    bool idle() const;   // nothing in flight
+
+    MetricHealth health(const QString& metric) const { return m_health.value(metric); }
+    static qint64 backoffMs(qint64 intervalMs, int failures);
+
+Q_SIGNALS:
+    void healthChanged(const QString& metric);
+    void backfillFinished(int series, const QString& problems);
+
+private:
+    void poll(const MetricSpec& metric);
+    void onResult(const QString& metric, const FetchResult& r);
+
+    const Plan& m_plan;
+    TimeSeriesStore& m_store;
+    const Clock& m_clock;
+    std::map<QString, std::shared_ptr<MetricFetcher>> m_fetchers;
+    QHash<QString, MetricHealth> m_health;
+    QHash<QString, bool> m_inFlight;
+    std::vector<std::unique_ptr<QTimer>> m_timers;
+};
+
+} // namespace rollout
