@@ -1,26 +1,110 @@
 #!/usr/bin/env bash
 # Starts and stops the real servers the integration tests run against, all on loopback, all
-# under $ROLLOUT_SERVICES_DIR. `start` waits for readiness (never a sleep) and writes the
-# connection details to $ROLLOUT_SERVICES_DIR/env for the tests. Usage: services.sh start|stop
+# under $ROLLOUT_SERVICES_DIR (a scratch directory). `start` waits for readiness — never a fixed
+# sleep — and writes the connection details to $ROLLOUT_SERVICES_DIR/env for the tests.
+#   services.sh start [simulator] [prometheus] [postgres]    (default: all)
+#   services.sh stop
 set -euo pipefail
 : "${ROLLOUT_SERVICES_DIR:?set ROLLOUT_SERVICES_DIR to a scratch directory}"
 cd "$(dirname "$0")/.."
+ROOT=$PWD
 R=$ROLLOUT_SERVICES_DIR
+CTL=${ROLLOUTCTL:-$ROOT/build/app/rolloutctl}
+PGBIN=/usr/lib/postgresql/15/bin
+
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+
+# wait_for SECONDS DESCRIPTION COMMAND...: retries COMMAND until it succeeds or time runs out.
+wait_for() {
+  local limit=$1 what=$2; shift 2
+  local start=$SECONDS
+  until "$@" >/dev/null 2>&1; do
+    if (( SECONDS - start > limit )); then echo "services: $what not ready after ${limit}s" >&2; return 1; fi
+    sleep 0.2
+  done
+  echo "services: $what ready after $((SECONDS - start))s"
+}
+
+start_simulator() {
+  SIM_PORT=$(free_port)
+  "$CTL" simulate --listen "127.0.0.1:$SIM_PORT" --prefix sim >"$R/simulator.log" 2>&1 &
+  echo $! > "$R/simulator.pid"
+  wait_for 20 "simulator on :$SIM_PORT" curl -sf "http://127.0.0.1:$SIM_PORT/metrics"
+  echo "export ROLLOUT_SIMULATOR_URL=http://127.0.0.1:$SIM_PORT" >> "$R/env"
+}
+
+start_prometheus() {
+  PROM_PORT=$(free_port)
+  mkdir -p "$R/prometheus-data"
+  cat > "$R/prometheus.yml" <<YAML
+global: {scrape_interval: 1s, evaluation_interval: 1s}
+rule_files: ['$R/prometheus-rules.yml']
+scrape_configs:
+  - job_name: app
+    static_configs: [{targets: ['127.0.0.1:$SIM_PORT']}]
+YAML
+  # The equivalent of the demo's hard trigger, for the detection-time benchmark.
+  cat > "$R/prometheus-rules.yml" <<'YAML'
+groups:
+  - name: rollout
+    rules:
+      - alert: CanaryErrorRateCritical
+        expr: sum(rate(sim_errors_total{cohort="canary"}[1m])) / sum(rate(sim_requests_total{cohort="canary"}[1m])) > 0.05
+        for: 30s
+YAML
+  prometheus --config.file="$R/prometheus.yml" --storage.tsdb.path="$R/prometheus-data" \
+    --web.listen-address="127.0.0.1:$PROM_PORT" --log.level=warn >"$R/prometheus.log" 2>&1 &
+  echo $! > "$R/prometheus.pid"
+  # /-/ready is not enough: the first scrape lands 5-6 s later. Wait for a sample of up.
+  wait_for 60 "prometheus on :$PROM_PORT (first scrape)" \
+    bash -c "curl -sf 'http://127.0.0.1:$PROM_PORT/api/v1/query?query=up%7Bjob%3D%22app%22%7D%3D%3D1' | grep -q '\"value\"'"
+  echo "export ROLLOUT_PROMETHEUS_URL=http://127.0.0.1:$PROM_PORT" >> "$R/env"
+}
+
+start_postgres() {
+  PG_PORT=$(free_port)
+  install -d -o postgres -g postgres "$R/pg-data" "$R/pg-sock"
+  runuser -u postgres -- $PGBIN/initdb -D "$R/pg-data" -U postgres -A trust --auth-host=scram-sha-256 \
+    -E UTF8 --locale=C.UTF-8 -N >"$R/postgres-init.log" 2>&1
+  runuser -u postgres -- $PGBIN/pg_ctl -D "$R/pg-data" -l "$R/postgres.log" -w -t 30 \
+    -o "-p $PG_PORT -k $R/pg-sock -c listen_addresses=127.0.0.1 -c fsync=off" start >/dev/null
+  runuser -u postgres -- psql -q -h "$R/pg-sock" -p "$PG_PORT" -U postgres -v ON_ERROR_STOP=1 \
+    -c "CREATE ROLE rollout LOGIN PASSWORD 'rollout'" -c "CREATE DATABASE rollout OWNER rollout" \
+    -c "CREATE ROLE unleash LOGIN PASSWORD 'unleash'" -c "CREATE DATABASE unleash OWNER unleash"
+  wait_for 30 "postgres on :$PG_PORT" env PGPASSWORD=rollout psql -h 127.0.0.1 -p "$PG_PORT" -U rollout -d rollout -c 'select 1'
+  {
+    echo "export ROLLOUT_PG_HOST=127.0.0.1 ROLLOUT_PG_PORT=$PG_PORT ROLLOUT_PG_DATABASE=rollout ROLLOUT_PG_USER=rollout"
+    echo "export ROLLOUT_PG_PASSWORD=rollout"
+  } >> "$R/env"
+}
 
 start() {
+  local want=("$@")
+  [[ ${#want[@]} -gt 0 ]] || want=(simulator prometheus postgres)
   : > "$R/env"
-  echo "services: none needed yet"
+  for s in "${want[@]}"; do
+    case "$s" in
+      simulator) start_simulator ;;
+      prometheus) [[ -n "${SIM_PORT:-}" ]] || start_simulator; start_prometheus ;;
+      postgres) start_postgres ;;
+      *) echo "services: unknown service $s" >&2; return 2 ;;
+    esac
+  done
 }
 
 stop() {
+  if [[ -d "$R/pg-data" ]]; then
+    runuser -u postgres -- $PGBIN/pg_ctl -D "$R/pg-data" -m immediate stop >/dev/null 2>&1 || true
+  fi
   for pidfile in "$R"/*.pid; do
     [[ -e "$pidfile" ]] || continue
     kill "$(cat "$pidfile")" 2>/dev/null || true
   done
 }
 
-case "${1:-}" in
-  start) start ;;
+cmd=${1:-}; shift || true
+case "$cmd" in
+  start) start "$@" ;;
   stop) stop ;;
-  *) echo "usage: $0 start|stop" >&2; exit 2 ;;
+  *) echo "usage: $0 start [simulator|prometheus|postgres]... | stop" >&2; exit 2 ;;
 esac

@@ -1,5 +1,7 @@
 #include "metrics/MetricPoller.h"
 
+#include "metrics/JsonHttpFetcher.h"
+#include "metrics/JsonLinesFetcher.h"
 #include "metrics/PrometheusFetcher.h"
 
 #include <spdlog/spdlog.h>
@@ -21,7 +23,12 @@ MetricPoller::MetricPoller(const Plan& plan, TimeSeriesStore& store, const Clock
     : QObject(parent), m_plan(plan), m_store(store), m_clock(clock)
 {
     for (const SourceSpec& s : plan.sources)
-        if (s.type == SourceType::Prometheus) m_fetchers[s.name] = std::make_shared<PrometheusFetcher>(s);
+        switch (s.type) {
+        case SourceType::Prometheus: m_fetchers[s.name] = std::make_shared<PrometheusFetcher>(s); break;
+        case SourceType::JsonHttp: m_fetchers[s.name] = std::make_shared<JsonHttpFetcher>(s); break;
+        case SourceType::JsonLines: m_fetchers[s.name] = std::make_shared<JsonLinesFetcher>(s); break;
+        case SourceType::Simulator: break;   // fed directly by the simulation
+        }
 }
 
 void MetricPoller::setFetcher(const QString& source, std::shared_ptr<MetricFetcher> fetcher)

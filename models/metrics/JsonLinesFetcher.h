@@ -1,0 +1,44 @@
+#pragma once
+
+#include "metrics/MetricFetcher.h"
+
+#include <QHash>
+
+#include <deque>
+
+namespace rollout {
+
+// Tails a JSON Lines event log (seed 004's migration events) and counts events by type over a
+// sliding window: one hour for a per_hour metric, five minutes otherwise. The metric's query is
+// `type[,type…]` (a count) or `type[,type…] / type[,type…]` (a ratio, e.g. failures over all).
+// Events carry their type in "event_type" or "type" and may carry "timestamp" (ISO 8601 or
+// epoch seconds); canary labels match top-level or "metadata" fields. Rotation and truncation
+// are followed; a malformed line is skipped with its line number in the log, never fatal.
+class JsonLinesFetcher final : public MetricFetcher
+{
+public:
+    explicit JsonLinesFetcher(SourceSpec source);
+    void fetch(const MetricSpec& metric, qint64 nowMs, QObject* context, std::function<void(const FetchResult&)> done) override;
+
+    struct Event
+    {
+        qint64 tMs = 0;
+        QString type;
+        QHash<QString, QString> fields;
+    };
+    // Pure: one line into an event, or nullopt (with why) when it is not an event.
+    static std::optional<Event> parseLine(const QByteArray& line, qint64 readMs, QString* problem);
+    int malformedLines() const { return m_malformed; }
+
+private:
+    QString readNew(qint64 nowMs);
+
+    SourceSpec m_source;
+    qint64 m_offset = 0;
+    qint64 m_lineNumber = 0;
+    QByteArray m_partial;
+    std::deque<Event> m_events;
+    int m_malformed = 0;
+};
+
+} // namespace rollout
