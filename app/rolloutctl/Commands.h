@@ -11,5 +11,6 @@ enum Exit { Ok = 0, Failed = 1, Usage = 2 };
 int validate(const QStringList& args);
 int show(const QStringList& args);
 int simulate(const QStringList& args);
+int metrics(const QStringList& args);
 
 } // namespace rolloutctl

@@ -19,6 +19,7 @@ struct Command
 const Command kCommands[] = {
     {"validate", "check plan files; every error with file:line:column", rolloutctl::validate},
     {"show", "print a plan's phases, gates and triggers as tables", rolloutctl::show},
+    {"metrics", "poll every metric of a plan once: value, age, status per series", rolloutctl::metrics},
     {"simulate", "serve simulated metrics, or run a plan headless against the simulator", rolloutctl::simulate},
 };
 
