@@ -1,0 +1,75 @@
+#include "viewmodels/TriggerTableModel.h"
+
+#include "plan/Duration.h"
+
+#include "viewmodels/Severity.h"
+
+namespace rollout {
+
+TriggerTableModel::TriggerTableModel(const RolloutSession& session, const Clock& clock, QObject* parent)
+    : QAbstractTableModel(parent), m_session(session), m_clock(clock)
+{
+    m_rows = m_session.triggers();
+}
+
+int TriggerTableModel::rowCount(const QModelIndex& parent) const { return parent.isValid() ? 0 : int(m_rows.size()); }
+int TriggerTableModel::columnCount(const QModelIndex& parent) const { return parent.isValid() ? 0 : ColumnCount; }
+
+QVariant TriggerTableModel::headerData(int section, Qt::Orientation orientation, int role) const
+{
+    if (orientation != Qt::Horizontal || role != Qt::DisplayRole) return {};
+    static const char* names[] = {"Trigger", "Kind", "Condition", "Now", "Held", "State"};
+    return tr(names[section]);
+}
+
+QVariant TriggerTableModel::data(const QModelIndex& index, int role) const
+{
+    if (!index.isValid() || index.row() >= m_rows.size()) return {};
+    const TriggerView& t = m_rows[index.row()];
+    const MetricSpec* m = m_session.plan().metric(t.spec.when.metric);
+    if (role == StateRole) return int(t.state);
+    if (role == Qt::ToolTipRole) {
+        QString tip = t.spec.description.isEmpty() ? t.spec.when.text : t.spec.description;
+        if (t.last.truth == Truth::Unknown && !t.last.reason.isEmpty()) tip += QStringLiteral("\nNo verdict: ") + t.last.reason;
+        if (t.spec.unless) tip += QStringLiteral("\nCannot fire while: ") + t.spec.unless->text;
+        return tip;
+    }
+    if (role == SeverityRole) {
+        if (index.column() != State && index.column() != Now) return int(Severity::Normal);
+        switch (t.state) {
+        case TriggerState::Fired: return int(Severity::Bad);
+        case TriggerState::Pending:
+        case TriggerState::Inconclusive: return int(Severity::Warning);
+        case TriggerState::Guarded: return int(Severity::Muted);
+        case TriggerState::Ok: return int(Severity::Good);
+        }
+    }
+    if (role != Qt::DisplayRole) return {};
+    switch (index.column()) {
+    case Name: return t.spec.name;
+    case Kind:
+        return t.spec.kind == TriggerKind::Hard ? tr("hard → %1").arg(toString(t.spec.action)) : tr("soft → alert");
+    case Condition: return QStringLiteral("%1 for %2").arg(t.spec.when.text, Duration::format(t.spec.forMs));
+    case Now:
+        if (t.last.truth == Truth::Unknown) return tr("no data");
+        return ConditionParser::formatValue(t.last.observed, m ? m->unit : Unit::None);
+    case Held: return t.holdingSinceMs > 0 ? Duration::format(m_clock.nowMs() - t.holdingSinceMs) : QStringLiteral("—");
+    case State: return toString(t.state);
+    }
+    return {};
+}
+
+void TriggerTableModel::refresh()
+{
+    const QList<TriggerView> fresh = m_session.triggers();
+    if (fresh.size() != m_rows.size()) {
+        beginResetModel();
+        m_rows = fresh;
+        endResetModel();
+        return;
+    }
+    m_rows = fresh;
+    if (!m_rows.isEmpty()) Q_EMIT dataChanged(index(0, 0), index(int(m_rows.size()) - 1, ColumnCount - 1));
+}
+
+} // namespace rollout

@@ -1,0 +1,33 @@
+#pragma once
+
+#include "engine/RolloutSession.h"
+
+#include <QAbstractTableModel>
+
+namespace rollout {
+
+// The triggers in force for the current phase, one row each: condition, value now, how long it
+// has held, hard or soft, state. Refreshed from the session with one ranged dataChanged.
+class TriggerTableModel final : public QAbstractTableModel
+{
+    Q_OBJECT
+public:
+    enum Column { Name, Kind, Condition, Now, Held, State, ColumnCount };
+    enum Roles { StateRole = Qt::UserRole + 1 };
+
+    TriggerTableModel(const RolloutSession& session, const Clock& clock, QObject* parent = nullptr);
+
+    int rowCount(const QModelIndex& parent = {}) const override;
+    int columnCount(const QModelIndex& parent = {}) const override;
+    QVariant data(const QModelIndex& index, int role = Qt::DisplayRole) const override;
+    QVariant headerData(int section, Qt::Orientation orientation, int role = Qt::DisplayRole) const override;
+
+    void refresh();
+
+private:
+    const RolloutSession& m_session;
+    const Clock& m_clock;
+    QList<TriggerView> m_rows;
+};
+
+} // namespace rollout
