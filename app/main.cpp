@@ -1,11 +1,13 @@
 // rollout-console: the desktop console. With no argument it opens the embedded demo plan.
 #include "MainWindow.h"
 #include "plan/PlanLoader.h"
+#include "runtime/RolloutRuntime.h"
 
 #include <QApplication>
 #include <QCommandLineParser>
 #include <QFile>
 #include <QMessageBox>
+#include <QTimer>
 
 int main(int argc, char** argv)
 {
@@ -19,6 +21,10 @@ int main(int argc, char** argv)
     parser.addHelpOption();
     parser.addVersionOption();
     parser.addPositionalArgument(QStringLiteral("plan"), QStringLiteral("A rollout plan (YAML). Without one, the embedded demo opens."));
+    QCommandLineOption screenshot(QStringLiteral("screenshot"), QStringLiteral("Save a PNG of the window to FILE, then quit."), QStringLiteral("FILE"));
+    QCommandLineOption after(QStringLiteral("after"), QStringLiteral("With --screenshot: wait MS milliseconds first (default 1500)."), QStringLiteral("MS"), QStringLiteral("1500"));
+    parser.addOption(screenshot);
+    parser.addOption(after);
     parser.process(app);
 
     const QStringList args = parser.positionalArguments();
@@ -36,7 +42,17 @@ int main(int argc, char** argv)
         QMessageBox::critical(nullptr, QStringLiteral("Rollout Console"), QStringLiteral("The plan cannot be loaded:\n\n") + lines.join(QLatin1Char('\n')));
         return 1;
     }
-    rollout::MainWindow window(*loaded.plan);
+    rollout::SystemClock clock;
+    rollout::RolloutRuntime runtime(*loaded.plan, clock);
+    rollout::MainWindow window(runtime);
     window.show();
+    runtime.start();
+    if (parser.isSet(screenshot)) {
+        const QString file = parser.value(screenshot);
+        QTimer::singleShot(parser.value(after).toInt(), &window, [&window, file] {
+            window.grab().save(file);
+            QApplication::quit();
+        });
+    }
     return app.exec();
 }

@@ -1,38 +1,335 @@
 #include "MainWindow.h"
 
+#include "GatePanel.h"
+#include "HeaderBar.h"
+#include "MetricChartWidget.h"
+#include "Palette.h"
+#include "PhaseTimelineWidget.h"
+#include "RollbackButton.h"
 #include "plan/Duration.h"
-#include "plan/Plan.h"
+#include "runtime/RolloutRuntime.h"
+#include "viewmodels/EventLogModel.h"
+#include "viewmodels/SignOffModel.h"
+#include "viewmodels/TriggerTableModel.h"
 
+#include <QApplication>
+#include <QCloseEvent>
+#include <QComboBox>
+#include <QDateTime>
+#include <QGridLayout>
 #include <QHeaderView>
 #include <QLabel>
-#include <QTableWidget>
+#include <QLineEdit>
+#include <QListView>
+#include <QMenuBar>
+#include <QPushButton>
+#include <QScrollArea>
+#include <QSettings>
+#include <QShortcut>
+#include <QSplitter>
+#include <QStatusBar>
+#include <QTabWidget>
+#include <QTableView>
 #include <QVBoxLayout>
 
 namespace rollout {
 
-MainWindow::MainWindow(const Plan& plan, QWidget* parent) : QMainWindow(parent)
+namespace {
+
+QTableView* makeTable(QAbstractItemModel* model, const QString& name, QWidget* parent)
 {
-    setWindowTitle(QStringLiteral("Rollout Console — %1").arg(plan.rollout));
+    auto* proxy = new SeverityColorProxy(parent);
+    proxy->setSourceModel(model);
+    auto* view = new QTableView(parent);
+    view->setObjectName(name);
+    view->setModel(proxy);
+    view->setSelectionBehavior(QAbstractItemView::SelectRows);
+    view->verticalHeader()->hide();
+    view->horizontalHeader()->setStretchLastSection(true);
+    view->setWordWrap(false);
+    view->setAlternatingRowColors(true);
+    return view;
+}
+
+} // namespace
+
+MainWindow::MainWindow(RolloutRuntime& runtime, QWidget* parent) : QMainWindow(parent), m_runtime(runtime)
+{
+    const Plan& plan = runtime.plan();
+    setWindowTitle(tr("Rollout Console — %1").arg(plan.rollout));
+    setObjectName(QStringLiteral("mainWindow"));
     auto* central = new QWidget(this);
     auto* layout = new QVBoxLayout(central);
-    auto* title = new QLabel(QStringLiteral("<h2>%1</h2><p>%2 · %3</p>").arg(plan.rollout.toHtmlEscaped(), plan.description.toHtmlEscaped(), plan.environment.toHtmlEscaped()), central);
-    layout->addWidget(title);
-    auto* phases = new QTableWidget(int(plan.phases.size()), 4, central);
-    phases->setObjectName(QStringLiteral("phaseTable"));
-    phases->setHorizontalHeaderLabels({tr("Phase"), tr("Traffic"), tr("Minimum duration"), tr("Success criteria")});
-    for (int i = 0; i < int(plan.phases.size()); ++i) {
-        const PhaseSpec& ph = plan.phases[std::size_t(i)];
-        QStringList criteria;
-        for (const Condition& c : ph.success) criteria.append(c.text);
-        phases->setItem(i, 0, new QTableWidgetItem(ph.name));
-        phases->setItem(i, 1, new QTableWidgetItem(QString::number(ph.traffic) + QLatin1Char('%')));
-        phases->setItem(i, 2, new QTableWidgetItem(Duration::format(ph.minDurationMs)));
-        phases->setItem(i, 3, new QTableWidgetItem(criteria.join(QStringLiteral(", "))));
+    layout->setContentsMargins(6, 6, 6, 6);
+
+    m_header = new HeaderBar(runtime, central);
+    layout->addWidget(m_header);
+
+    // The automatic-rollback banner: impossible to miss, says which trigger, which values, since when.
+    m_banner = new QFrame(central);
+    m_banner->setObjectName(QStringLiteral("rollbackBanner"));
+    m_banner->setStyleSheet(QStringLiteral("#rollbackBanner{background:%1;border-radius:6px} #rollbackBanner QLabel{color:white}").arg(Palette::bad().name()));
+    auto* bannerLayout = new QHBoxLayout(m_banner);
+    m_bannerText = new QLabel(m_banner);
+    m_bannerText->setObjectName(QStringLiteral("bannerText"));
+    m_bannerText->setWordWrap(true);
+    m_bannerText->setTextFormat(Qt::RichText);
+    m_reason = new QLineEdit(m_banner);
+    m_reason->setObjectName(QStringLiteral("rollbackReason"));
+    m_reason->setPlaceholderText(tr("Why? Add a reason (now or later) and press Enter"));
+    m_reason->setMinimumWidth(320);
+    auto* dismiss = new QPushButton(tr("Dismiss"), m_banner);
+    bannerLayout->addWidget(m_bannerText, 1);
+    bannerLayout->addWidget(m_reason);
+    bannerLayout->addWidget(dismiss);
+    m_banner->hide();
+    layout->addWidget(m_banner);
+    connect(dismiss, &QPushButton::clicked, m_banner, &QWidget::hide);
+    connect(m_reason, &QLineEdit::returnPressed, this, [this] {
+        const ActionResult r = m_runtime.session().addNote(actor(), tr("rollback reason: %1").arg(m_reason->text()));
+        if (r.ok) m_reason->clear();
+        report(r.ok ? tr("Reason recorded.") : r.message, r.ok);
+    });
+
+    m_timeline = new PhaseTimelineWidget(plan, central);
+    layout->addWidget(m_timeline);
+
+    auto* split = new QSplitter(Qt::Horizontal, central);
+    auto* chartArea = new QScrollArea(split);
+    chartArea->setWidgetResizable(true);
+    auto* chartHost = new QWidget(chartArea);
+    auto* grid = new QGridLayout(chartHost);
+    int i = 0;
+    for (const MetricSpec& m : plan.metrics) {
+        auto* chart = new MetricChartWidget(m, plan, runtime.store(), chartHost);
+        grid->addWidget(chart, i / 2, i % 2);
+        m_charts.append(chart);
+        ++i;
     }
-    phases->horizontalHeader()->setStretchLastSection(true);
-    layout->addWidget(phases, 1);
+    chartArea->setWidget(chartHost);
+    split->addWidget(chartArea);
+
+    m_tabs = new QTabWidget(split);
+    m_tabs->setObjectName(QStringLiteral("sideTabs"));
+    m_gate = new GatePanel(runtime.session(), m_tabs);
+    m_tabs->addTab(m_gate, tr("&Gate && checklist"));
+    connect(m_gate, &GatePanel::actionFinished, this, &MainWindow::report);
+
+    auto* triggerPage = new QWidget(m_tabs);
+    auto* tl = new QVBoxLayout(triggerPage);
+    m_triggers = new TriggerTableModel(runtime.session(), runtime.clock(), this);
+    QTableView* triggerView = makeTable(m_triggers, QStringLiteral("triggerTable"), triggerPage);
+    triggerView->horizontalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
+    tl->addWidget(triggerView, 1);
+    m_acknowledge = new QPushButton(tr("Ac&knowledge alert (keep going)"), triggerPage);
+    m_acknowledge->setObjectName(QStringLiteral("acknowledgeButton"));
+    tl->addWidget(m_acknowledge);
+    connect(m_acknowledge, &QPushButton::clicked, this, &MainWindow::acknowledgeAlert);
+    m_tabs->addTab(triggerPage, tr("&Triggers"));
+
+    m_signOff = new SignOffModel(runtime.session(), this);
+    QTableView* signOffView = makeTable(m_signOff, QStringLiteral("signOffTable"), m_tabs);
+    signOffView->horizontalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
+    m_tabs->addTab(signOffView, tr("&Sign-off"));
+
+    m_log = new EventLogModel(this);
+    auto* logProxy = new SeverityColorProxy(this);
+    logProxy->setSourceModel(m_log);
+    auto* logView = new QListView(m_tabs);
+    logView->setObjectName(QStringLiteral("eventLog"));
+    logView->setModel(logProxy);
+    logView->setUniformItemSizes(true);
+    m_tabs->addTab(logView, tr("&Events"));
+    connect(m_log, &QAbstractItemModel::rowsInserted, logView, &QListView::scrollToBottom);
+
+    split->addWidget(m_tabs);
+    split->setStretchFactor(0, 3);
+    split->setStretchFactor(1, 2);
+    split->setSizes({780, 480});
+    layout->addWidget(split, 1);
+
+    // The action bar: advance and pause on the left, the big rollback button on the right.
+    auto* actions = new QHBoxLayout;
+    actions->addWidget(new QLabel(tr("Acting as:"), central));
+    m_actingAs = new QComboBox(central);
+    m_actingAs->setObjectName(QStringLiteral("actingAs"));
+    m_actingAs->setAccessibleName(tr("Acting as"));
+    for (const Person& p : plan.people)
+        for (const QString& role : p.roles) m_actingAs->addItem(QStringLiteral("%1 · %2").arg(p.name, role), QStringList{p.id, role});
+    actions->addWidget(m_actingAs);
+    m_advance = new QPushButton(tr("Advance ▶"), central);
+    m_advance->setObjectName(QStringLiteral("advanceButton"));
+    m_advance->setMinimumHeight(48);
+    m_pause = new QPushButton(tr("Pause"), central);
+    m_pause->setObjectName(QStringLiteral("pauseButton"));
+    m_pause->setMinimumHeight(48);
+    actions->addWidget(m_advance);
+    actions->addWidget(m_pause);
+    actions->addStretch(1);
+    m_rollback = new RollbackButton(central);
+    m_rollback->setMinimumWidth(320);
+    actions->addWidget(m_rollback);
+    layout->addLayout(actions);
     setCentralWidget(central);
-    resize(1100, 700);
+
+    connect(m_advance, &QPushButton::clicked, this, &MainWindow::advance);
+    connect(m_pause, &QPushButton::clicked, this, &MainWindow::togglePause);
+    connect(m_rollback, &RollbackButton::confirmed, this, &MainWindow::rollbackNow);
+    connect(m_rollback, &RollbackButton::holdCancelled, this, [this] { statusBar()->showMessage(tr("Rollback cancelled: press and hold to roll back."), 4000); });
+    connect(m_actingAs, &QComboBox::currentIndexChanged, this, [this] {
+        m_gate->setActor(actor());
+        refresh();
+    });
+    m_gate->setActor(actor());
+
+    // Keyboard: every action has a shortcut.
+    auto* rollout = menuBar()->addMenu(tr("&Rollout"));
+    rollout->addAction(tr("&Advance"), QKeySequence(QStringLiteral("Ctrl+Shift+A")), this, &MainWindow::advance);
+    rollout->addAction(tr("&Pause / resume"), QKeySequence(QStringLiteral("Ctrl+Shift+P")), this, &MainWindow::togglePause);
+    rollout->addAction(tr("Focus the &rollback button (then hold Space)"), QKeySequence(QStringLiteral("Ctrl+Shift+R")), this,
+                       [this] { m_rollback->setFocus(Qt::ShortcutFocusReason); });
+    rollout->addAction(tr("Ac&knowledge alert"), QKeySequence(QStringLiteral("Ctrl+Shift+K")), this, &MainWindow::acknowledgeAlert);
+    rollout->addSeparator();
+    rollout->addAction(tr("&Quit"), QKeySequence::Quit, this, &QWidget::close);
+    auto* view = menuBar()->addMenu(tr("&View"));
+    for (int t = 0; t < m_tabs->count(); ++t)
+        view->addAction(m_tabs->tabText(t).remove(QLatin1Char('&')), QKeySequence(QStringLiteral("Ctrl+%1").arg(t + 1)), this,
+                        [this, t] { m_tabs->setCurrentIndex(t); });
+
+    connect(&runtime, &RolloutRuntime::eventAppended, this, &MainWindow::onEvent);
+    connect(&runtime, &RolloutRuntime::ticked, this, &MainWindow::refresh);
+    connect(&runtime.store(), &TimeSeriesStore::updated, this, [this] {
+        const qint64 now = m_runtime.clock().nowMs();
+        for (MetricChartWidget* c : m_charts) c->refresh(now);
+    });
+    for (const RolloutEvent& e : runtime.events()) onEvent(e);
+    for (MetricChartWidget* c : m_charts) c->refresh(runtime.clock().nowMs());
+
+    QSettings settings;
+    restoreGeometry(settings.value(QStringLiteral("window/geometry")).toByteArray());
+    restoreState(settings.value(QStringLiteral("window/state")).toByteArray());
+    if (!settings.contains(QStringLiteral("window/geometry"))) resize(1280, 800);
+    refresh();
+}
+
+MainWindow::~MainWindow() = default;
+
+void MainWindow::closeEvent(QCloseEvent* event)
+{
+    QSettings settings;
+    settings.setValue(QStringLiteral("window/geometry"), saveGeometry());
+    settings.setValue(QStringLiteral("window/state"), saveState());
+    event->accept();
+}
+
+void MainWindow::addDemoAction(const QString& name, const QString& shortcut, std::function<void()> action)
+{
+    if (!m_demoMenu) m_demoMenu = menuBar()->addMenu(tr("&Demo"));
+    m_demoMenu->addAction(name, QKeySequence(shortcut), this, [this, name, action] {
+        action();
+        statusBar()->showMessage(tr("Demo: %1").arg(name), 6000);
+    });
+}
+
+Actor MainWindow::actor() const
+{
+    const QStringList who = m_actingAs->currentData().toStringList();
+    if (who.size() != 2) return Actor{QStringLiteral("console"), QStringLiteral("operator")};
+    return Actor{who[0], who[1]};
+}
+
+void MainWindow::report(const QString& message, bool ok)
+{
+    statusBar()->showMessage(message, ok ? 5000 : 12000);
+    if (!ok) statusBar()->setStyleSheet(QStringLiteral("color:%1").arg(Palette::bad().name()));
+    else statusBar()->setStyleSheet({});
+    refresh();
+}
+
+void MainWindow::advance()
+{
+    const ActionResult r = m_runtime.session().advance(actor());
+    report(r.ok ? r.message : tr("Cannot advance: %1").arg(r.message), r.ok);
+}
+
+void MainWindow::togglePause()
+{
+    RolloutSession& s = m_runtime.session();
+    const ActionResult r = s.isPaused() ? s.resume(actor()) : s.pause(actor(), tr("paused from the console"));
+    report(r.ok ? (s.isPaused() ? tr("Paused: no phase advances; triggers keep watching.") : tr("Resumed.")) : r.message, r.ok);
+}
+
+void MainWindow::rollbackNow()
+{
+    // Works whatever the metrics say: it only needs the session (and the flag backends).
+    const ActionResult r = m_runtime.session().rollback(actor(), tr("manual rollback from the console"), false);
+    report(r.message, r.ok);
+    m_reason->setFocus();
+}
+
+void MainWindow::acknowledgeAlert()
+{
+    for (const Alert& a : m_runtime.session().alerts()) {
+        if (a.acknowledged) continue;
+        const ActionResult r = m_runtime.session().acknowledgeAlert(a.id, actor(), tr("acknowledged from the console"));
+        report(r.ok ? tr("Alert #%1 acknowledged; the rollout goes on.").arg(a.id) : r.message, r.ok);
+        return;
+    }
+    report(tr("No open alert."), true);
+}
+
+void MainWindow::onEvent(const RolloutEvent& e)
+{
+    m_log->append(e);
+    const Plan& plan = m_runtime.plan();
+    if (e.type == EventType::PhaseAdvanced) {
+        m_rolledBackFrom = -1;
+        m_banner->hide();
+        for (MetricChartWidget* c : m_charts) c->addMarker(e.atMs, tr("→ %1%").arg(plan.phases[std::size_t(e.toPhase)].traffic), false);
+    } else if (e.type == EventType::RolledBack) {
+        m_rolledBackFrom = e.fromPhase;
+        for (MetricChartWidget* c : m_charts) c->addMarker(e.atMs, tr("rollback"), true);
+        QStringList values;
+        for (auto it = e.values.begin(); it != e.values.end(); ++it) {
+            const MetricSpec* m = plan.metric(it.key());
+            values.append(QStringLiteral("%1 = %2").arg(it.key(), ConditionParser::formatValue(it.value(), m ? m->unit : Unit::None)));
+        }
+        const QString target = e.toPhase < 0 ? tr("zero: every flag off") : tr("phase %1 (%2%)").arg(e.toPhase + 1).arg(plan.phases[std::size_t(e.toPhase)].traffic);
+        const QString when = QDateTime::fromMSecsSinceEpoch(e.atMs).toString(QStringLiteral("HH:mm:ss"));
+        if (e.automatic) {
+            m_bannerText->setText(tr("<b style='font-size:large'>AUTOMATIC ROLLBACK at %1</b> — trigger <b>%2</b> held since %3.<br>%4<br>Rolled back to %5. Values: %6")
+                                      .arg(when, e.trigger.toHtmlEscaped(), QDateTime::fromMSecsSinceEpoch(e.sinceMs).toString(QStringLiteral("HH:mm:ss")),
+                                           e.reason.toHtmlEscaped(), target, values.join(QStringLiteral(", ")).toHtmlEscaped()));
+        } else {
+            m_bannerText->setText(tr("<b style='font-size:large'>ROLLED BACK at %1</b> by %2 — to %3.").arg(when, e.actor.toHtmlEscaped(), target));
+        }
+        m_banner->show();
+    } else if (e.type == EventType::AlertRaised) {
+        m_tabs->setCurrentIndex(1);
+        statusBar()->showMessage(tr("ALERT: %1 — acknowledge (Ctrl+Shift+K) or roll back").arg(e.reason), 20000);
+    }
+    refresh();
+}
+
+void MainWindow::refresh()
+{
+    const RolloutSession& s = m_runtime.session();
+    const GateStatus g = s.gate();
+    m_header->refresh();
+    m_timeline->setProgress(s.currentPhase(), s.isComplete(), m_rolledBackFrom, g);
+    m_gate->refresh();
+    m_triggers->refresh();
+    m_signOff->refresh();
+    m_advance->setEnabled(g.open);
+    const Plan& plan = s.plan();
+    m_advance->setText(g.toPhase >= int(plan.phases.size()) ? tr("Complete ✔")
+                                                            : tr("Advance to %1%  ▶").arg(plan.phases[std::size_t(g.toPhase)].traffic));
+    m_advance->setToolTip(g.open ? tr("The gate is open.") : tr("Missing: %1").arg(g.missing()));
+    m_pause->setText(s.isPaused() ? tr("Resume") : tr("Pause"));
+    bool openAlert = false;
+    for (const Alert& a : s.alerts()) openAlert = openAlert || !a.acknowledged;
+    m_acknowledge->setEnabled(openAlert);
+    m_rollback->setEnabled(s.currentPhase() >= 0 || s.isComplete());
 }
 
 } // namespace rollout

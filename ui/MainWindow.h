@@ -1,18 +1,79 @@
 #pragma once
 
+#include "engine/RolloutEvent.h"
+
 #include <QMainWindow>
+
+#include <functional>
+
+class QComboBox;
+class QFrame;
+class QLabel;
+class QLineEdit;
+class QListView;
+class QPushButton;
+class QTabWidget;
+class QTableView;
 
 namespace rollout {
 
-struct Plan;
+class RolloutRuntime;
+class HeaderBar;
+class PhaseTimelineWidget;
+class MetricChartWidget;
+class GatePanel;
+class RollbackButton;
+class TriggerTableModel;
+class SignOffModel;
+class EventLogModel;
+struct Actor;
 
-// The console's main window. For now it shows the loaded plan's phases; the timeline, charts,
-// checklists and rollback button arrive with the console issue.
+// The console's main window. It wires the views to one running rollout and holds no logic of
+// its own: the header, timeline, charts, gate and checklist, triggers, sign-off table and event
+// log are separate widgets over item models; actions go to the session as the acting person.
 class MainWindow final : public QMainWindow
 {
     Q_OBJECT
 public:
-    explicit MainWindow(const Plan& plan, QWidget* parent = nullptr);
+    explicit MainWindow(RolloutRuntime& runtime, QWidget* parent = nullptr);
+    ~MainWindow() override;
+
+    // A menu of fault injections, for the embedded demo: name → action.
+    void addDemoAction(const QString& name, const QString& shortcut, std::function<void()> action);
+    HeaderBar* header() const { return m_header; }
+
+protected:
+    void closeEvent(QCloseEvent* event) override;
+
+private:
+    void refresh();
+    void onEvent(const RolloutEvent& e);
+    void advance();
+    void togglePause();
+    void rollbackNow();
+    void acknowledgeAlert();
+    void report(const QString& message, bool ok);
+    Actor actor() const;
+
+    RolloutRuntime& m_runtime;
+    HeaderBar* m_header;
+    QFrame* m_banner;
+    QLabel* m_bannerText;
+    QLineEdit* m_reason;
+    PhaseTimelineWidget* m_timeline;
+    QList<MetricChartWidget*> m_charts;
+    QTabWidget* m_tabs;
+    GatePanel* m_gate;
+    TriggerTableModel* m_triggers;
+    SignOffModel* m_signOff;
+    EventLogModel* m_log;
+    QPushButton* m_advance;
+    QPushButton* m_pause;
+    QPushButton* m_acknowledge;
+    RollbackButton* m_rollback;
+    QComboBox* m_actingAs;
+    QMenu* m_demoMenu = nullptr;
+    int m_rolledBackFrom = -1;
 };
 
 } // namespace rollout

@@ -20,6 +20,7 @@ QString toString(EventType t)
     case EventType::GateOpened: return QStringLiteral("gate_opened");
     case EventType::GateClosed: return QStringLiteral("gate_closed");
     case EventType::BaselineCaptured: return QStringLiteral("baseline_captured");
+    case EventType::NoteAdded: return QStringLiteral("note_added");
     }
     return {};
 }
@@ -53,6 +54,7 @@ QString RolloutEvent::describe() const
     case EventType::GateOpened: return QStringLiteral("gate to phase %1 open").arg(toPhase + 1);
     case EventType::GateClosed: return QStringLiteral("gate to phase %1 closed: %2").arg(toPhase + 1).arg(reason);
     case EventType::BaselineCaptured: return QStringLiteral("baseline captured: %1").arg(reason);
+    case EventType::NoteAdded: return QStringLiteral("note%1: %2").arg(who, note);
     }
     return {};
 }

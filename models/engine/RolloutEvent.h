@@ -24,6 +24,7 @@ enum class EventType {
     GateOpened,
     GateClosed,
     BaselineCaptured,
+    NoteAdded,           // a person explained a decision afterwards (e.g. the reason for a rollback)
 };
 
 QString toString(EventType t);

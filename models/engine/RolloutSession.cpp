@@ -541,4 +541,17 @@ ActionResult RolloutSession::recordApproval(int phase, const Actor& actor, bool 
     return ActionResult::done();
 }
 
+ActionResult RolloutSession::addNote(const Actor& actor, const QString& note)
+{
+    if (note.trimmed().isEmpty()) return ActionResult::refused(QStringLiteral("the note is empty"));
+    RolloutEvent e;
+    e.type = EventType::NoteAdded;
+    e.fromPhase = e.toPhase = m_phase;
+    e.actor = actor.id;
+    e.role = actor.role;
+    e.note = note.trimmed();
+    record(e);
+    return ActionResult::done();
+}
+
 } // namespace rollout

@@ -109,6 +109,8 @@ public:
     ActionResult acknowledgeAlert(int alertId, const Actor& actor, const QString& note);
     ActionResult setChecklistItem(int phase, const QString& item, bool ticked, const Actor& actor);
     ActionResult recordApproval(int phase, const Actor& actor, bool approve, const QString& note);
+    // A person's explanation added after the fact, e.g. why they rolled back.
+    ActionResult addNote(const Actor& actor, const QString& note);
 
 Q_SIGNALS:
     void eventRecorded(const rollout::RolloutEvent& event);

@@ -1,0 +1,35 @@
+#pragma once
+
+#include <QWidget>
+
+class QLabel;
+class QHBoxLayout;
+
+namespace rollout {
+
+class RolloutRuntime;
+
+// The top line of the console: rollout and environment, phase and traffic, time in phase and
+// until the gate can open, the overall state, and one health dot per connection (each metric
+// source, flag backend, shared store) with the reason on hover.
+class HeaderBar final : public QWidget
+{
+    Q_OBJECT
+public:
+    explicit HeaderBar(RolloutRuntime& runtime, QWidget* parent = nullptr);
+    void refresh();
+    // Extra connections the runtime does not know about (flag backends, the shared store).
+    void setConnection(const QString& name, int severity, const QString& detail);
+
+private:
+    RolloutRuntime& m_runtime;
+    QLabel* m_title;
+    QLabel* m_phase;
+    QLabel* m_time;
+    QLabel* m_state;
+    QHBoxLayout* m_connections;
+    QHash<QString, QLabel*> m_dots;
+    QLabel* dot(const QString& name);
+};
+
+} // namespace rollout

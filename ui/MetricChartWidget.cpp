@@ -1,0 +1,208 @@
+#include "MetricChartWidget.h"
+
+#include "Palette.h"
+#include "plan/Duration.h"
+
+#include <QLabel>
+#include <QVBoxLayout>
+
+#include <qcustomplot.h>
+
+#include <cmath>
+
+namespace rollout {
+
+namespace {
+
+QString axisUnit(Unit u)
+{
+    switch (u) {
+    case Unit::Ratio:
+    case Unit::Percent: return QStringLiteral("%");
+    case Unit::Seconds: return QStringLiteral("s");
+    case Unit::Milliseconds: return QStringLiteral("ms");
+    case Unit::Bytes:
+    case Unit::Megabytes: return QStringLiteral("MB");
+    case Unit::PerSecond: return QStringLiteral("req/s");
+    case Unit::PerHour: return QStringLiteral("/h");
+    case Unit::Usd: return QStringLiteral("$");
+    default: return {};
+    }
+}
+
+} // namespace
+
+MetricChartWidget::MetricChartWidget(const MetricSpec& metric, const Plan& plan, const TimeSeriesStore& store, QWidget* parent)
+    : QWidget(parent), m_metric(metric), m_plan(plan), m_store(store)
+{
+    setObjectName(QStringLiteral("chart_") + metric.name);
+    setAccessibleName(tr("Chart of %1").arg(metric.name));
+    m_scale = metric.unit == Unit::Ratio ? 100.0 : metric.unit == Unit::Bytes ? 1e-6 : 1.0;
+    auto* layout = new QVBoxLayout(this);
+    layout->setContentsMargins(0, 0, 0, 0);
+    layout->setSpacing(0);
+    m_value = new QLabel(this);
+    m_value->setObjectName(QStringLiteral("chartValue_") + metric.name);
+    m_value->setTextFormat(Qt::RichText);
+    layout->addWidget(m_value);
+    m_plot = new QCustomPlot(this);
+    m_plot->setMinimumHeight(150);
+    layout->addWidget(m_plot, 1);   // the plot gets the stretch, or it is squashed
+
+    auto ticker = QSharedPointer<QCPAxisTickerDateTime>::create();
+    ticker->setDateTimeFormat(QStringLiteral("HH:mm"));
+    ticker->setDateTimeSpec(Qt::LocalTime);
+    m_plot->xAxis->setTicker(ticker);
+    m_plot->yAxis->setLabel(axisUnit(metric.unit));
+    m_plot->setInteractions(QCP::iRangeDrag | QCP::iRangeZoom);
+    m_plot->axisRect()->setRangeDrag(Qt::Horizontal);
+    m_plot->axisRect()->setRangeZoom(Qt::Horizontal);
+    m_plot->setNoAntialiasingOnDrag(true);
+    connect(m_plot, &QCustomPlot::mouseRelease, this, [this] { m_follow = false; });
+    connect(m_plot, &QCustomPlot::mouseDoubleClick, this, [this] {
+        m_follow = true;   // double-click: back to following the newest data
+    });
+    m_plot->legend->setVisible(false);   // shown once a baseline series exists
+    m_plot->legend->setFont(font());
+    m_plot->axisRect()->insetLayout()->setInsetAlignment(0, Qt::AlignTop | Qt::AlignLeft);
+    styleForPalette();
+    addThresholds();
+}
+
+void MetricChartWidget::styleForPalette()
+{
+    const QPalette p = palette();
+    m_plot->setBackground(p.color(QPalette::Base));
+    for (QCPAxis* a : {m_plot->xAxis, m_plot->yAxis}) {
+        a->setBasePen(QPen(p.color(QPalette::Mid)));
+        a->setTickPen(QPen(p.color(QPalette::Mid)));
+        a->setSubTickPen(QPen(p.color(QPalette::Mid)));
+        a->setTickLabelColor(p.color(QPalette::Text));
+        a->setLabelColor(p.color(QPalette::Text));
+        a->grid()->setPen(QPen(p.color(QPalette::Midlight), 0, Qt::DotLine));
+    }
+    m_plot->legend->setBrush(p.color(QPalette::Base));
+    m_plot->legend->setTextColor(p.color(QPalette::Text));
+}
+
+void MetricChartWidget::addThresholds()
+{
+    // Success criteria of every phase that uses an absolute threshold on this metric, and the
+    // triggers' thresholds; relative ones are drawn only in the value line, not as a level.
+    QList<std::pair<double, bool>> levels;   // value, isTrigger
+    for (const PhaseSpec& ph : m_plan.phases)
+        for (const Condition& c : ph.success)
+            if (c.metric == m_metric.name && c.kind == ConditionKind::Absolute) levels.append({c.threshold, false});
+    for (const TriggerSpec& t : m_plan.triggers)
+        if (t.when.metric == m_metric.name && t.when.kind == ConditionKind::Absolute) {
+            levels.append({t.when.threshold, true});
+            if (t.kind == TriggerKind::Hard && (t.when.comparison == Comparison::Greater || t.when.comparison == Comparison::GreaterEqual)) {
+                auto* zone = new QCPItemRect(m_plot);   // the breach zone of a hard trigger
+                zone->topLeft->setTypeX(QCPItemPosition::ptAxisRectRatio);
+                zone->topLeft->setTypeY(QCPItemPosition::ptAxisRectRatio);
+                zone->topLeft->setCoords(0, 0);
+                zone->bottomRight->setTypeX(QCPItemPosition::ptAxisRectRatio);
+                zone->bottomRight->setTypeY(QCPItemPosition::ptPlotCoords);
+                zone->bottomRight->setCoords(1, t.when.threshold * m_scale);
+                QColor c = Palette::bad();
+                c.setAlpha(28);
+                zone->setBrush(c);
+                zone->setPen(Qt::NoPen);
+                zone->setClipToAxisRect(true);
+                zone->setLayer(QStringLiteral("background"));
+            }
+        }
+    QSet<double> seen;
+    for (const auto& [v, trigger] : levels) {
+        if (seen.contains(v)) continue;
+        seen.insert(v);
+        auto* line = new QCPItemStraightLine(m_plot);
+        line->point1->setCoords(0, v * m_scale);
+        line->point2->setCoords(1, v * m_scale);
+        line->setPen(QPen(trigger ? Palette::bad() : Palette::good(), 1.2, Qt::DashLine));
+    }
+}
+
+void MetricChartWidget::addMarker(qint64 atMs, const QString& label, bool bad)
+{
+    auto* line = new QCPItemStraightLine(m_plot);
+    line->point1->setCoords(double(atMs) / 1000.0, 0);
+    line->point2->setCoords(double(atMs) / 1000.0, 1);
+    line->setPen(QPen(bad ? Palette::bad() : Palette::accent(), 1.5, bad ? Qt::SolidLine : Qt::DashDotLine));
+    auto* text = new QCPItemText(m_plot);
+    text->position->setTypeX(QCPItemPosition::ptPlotCoords);
+    text->position->setTypeY(QCPItemPosition::ptAxisRectRatio);
+    text->position->setCoords(double(atMs) / 1000.0, 0.02);
+    text->setPositionAlignment(Qt::AlignLeft | Qt::AlignTop);
+    text->setText(QLatin1Char(' ') + label);
+    text->setColor(bad ? Palette::bad() : Palette::accent());
+    text->setClipToAxisRect(true);
+}
+
+int MetricChartWidget::pointCount() const
+{
+    int n = 0;
+    for (QCPGraph* g : m_graphs) n += g->dataCount();
+    return n;
+}
+
+void MetricChartWidget::refresh(qint64 nowMs)
+{
+    for (const QString& key : m_store.seriesOf(m_metric.name)) {
+        QCPGraph* g = m_graphs.value(key);
+        if (!g) {
+            g = m_plot->addGraph();
+            const bool baseline = key == QLatin1String("baseline");
+            g->setName(baseline ? tr("baseline") : tr("canary"));
+            g->setPen(QPen(baseline ? Palette::muted() : Palette::accent(), baseline ? 1.2 : 1.8));
+            g->setAdaptiveSampling(true);
+            m_graphs.insert(key, g);
+            m_plot->legend->setVisible(m_graphs.size() > 1);
+        }
+        const qint64 from = m_lastAppended.value(key, std::numeric_limits<qint64>::min()) + 1;
+        const QList<Sample> fresh = m_store.window(m_metric.name, key, from, nowMs);
+        if (fresh.isEmpty()) continue;
+        QVector<double> keys, values;
+        keys.reserve(fresh.size());
+        values.reserve(fresh.size());
+        for (const Sample& s : fresh) {
+            keys.append(double(s.tMs) / 1000.0);
+            values.append(std::isfinite(s.value) ? s.value * m_scale : std::nan(""));   // NaN breaks the line: a gap
+        }
+        g->addData(keys, values, true);
+        m_lastAppended.insert(key, fresh.last().tMs);
+    }
+    if (m_follow) {
+        m_plot->xAxis->setRange(double(nowMs - m_spanMs) / 1000.0, double(nowMs) / 1000.0 + 5);
+        bool found = false;
+        QCPRange y;
+        for (QCPGraph* g : m_graphs) {
+            bool ok = false;
+            const QCPRange r = g->getValueRange(ok, QCP::sdBoth, m_plot->xAxis->range());
+            if (!ok) continue;
+            y = found ? QCPRange(std::min(y.lower, r.lower), std::max(y.upper, r.upper)) : r;
+            found = true;
+        }
+        if (found) m_plot->yAxis->setRange(std::min(0.0, y.lower), y.upper * 1.25 + 1e-9);
+    }
+    // The headline: last value, its age, and a stale badge when it is older than two intervals.
+    const auto last = m_store.latest(m_metric.name, Series::Canary);
+    const QString error = m_store.lastError(m_metric.name);
+    QString text = QStringLiteral("<b>%1</b>").arg(m_metric.name.toHtmlEscaped());
+    if (last) {
+        const qint64 age = nowMs - last->tMs;
+        text += QStringLiteral("  %1").arg(ConditionParser::formatValue(last->value, m_metric.unit));
+        if (const auto b = m_store.latest(m_metric.name, Series::Baseline))
+            text += tr("  <span style='color:%1'>baseline %2</span>").arg(Palette::muted().name(), ConditionParser::formatValue(b->value, m_metric.unit));
+        if (age > 2 * m_metric.intervalMs || !std::isfinite(last->value))
+            text += QStringLiteral("  <span style='background:%1;color:white'>&nbsp;STALE %2&nbsp;</span>").arg(Palette::warning().name(), Duration::format(age));
+    } else {
+        text += QStringLiteral("  <span style='background:%1;color:white'>&nbsp;NO DATA&nbsp;</span>").arg(Palette::warning().name());
+    }
+    if (!error.isEmpty()) text += QStringLiteral("  <span style='color:%1'>%2</span>").arg(Palette::bad().name(), error.toHtmlEscaped());
+    m_value->setText(text);
+    m_value->setToolTip(error);
+    m_plot->replot(QCustomPlot::rpQueuedReplot);
+}
+
+} // namespace rollout

@@ -1,0 +1,49 @@
+#pragma once
+
+#include "metrics/TimeSeriesStore.h"
+#include "plan/Plan.h"
+
+#include <QHash>
+#include <QWidget>
+
+class QCustomPlot;
+class QCPGraph;
+class QCPItemText;
+class QLabel;
+
+namespace rollout {
+
+// One live chart per metric (QCustomPlot): canary and baseline series, success thresholds
+// (green) and trigger thresholds (red, with the breach zone shaded), phase changes and rollbacks
+// as vertical markers, drag to pan and wheel to zoom in time, the last value and a stale badge.
+// New samples are appended incrementally and repainted at most once per store notification.
+class MetricChartWidget final : public QWidget
+{
+    Q_OBJECT
+public:
+    MetricChartWidget(const MetricSpec& metric, const Plan& plan, const TimeSeriesStore& store, QWidget* parent = nullptr);
+
+    // Pull what arrived since last time and repaint (queued, coalesced by Qt).
+    void refresh(qint64 nowMs);
+    void addMarker(qint64 atMs, const QString& label, bool bad);
+    void setVisibleSpanMs(qint64 spanMs) { m_spanMs = spanMs; }
+    QCustomPlot* plot() const { return m_plot; }
+    int pointCount() const;
+
+private:
+    void addThresholds();
+    void styleForPalette();
+
+    const MetricSpec m_metric;
+    const Plan& m_plan;
+    const TimeSeriesStore& m_store;
+    QCustomPlot* m_plot;
+    QLabel* m_value;
+    QHash<QString, QCPGraph*> m_graphs;     // series key → graph
+    QHash<QString, qint64> m_lastAppended;  // series key → newest key plotted (ms)
+    qint64 m_spanMs = 15 * 60 * 1000;
+    bool m_follow = true;                   // keep the newest data in view until the user pans
+    double m_scale = 1.0;                   // display unit factor (ratio → %)
+};
+
+} // namespace rollout
