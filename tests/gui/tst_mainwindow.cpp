@@ -1,0 +1,175 @@
+// The console's main window on real widgets, offscreen, driven by objectName: the gate holds the
+// Advance button until it is green, the checklist and sign-off reach the engine, the rollback
+// button needs a hold, and an automatic rollback raises the banner.
+#include "GatePanel.h"
+#include "MainWindow.h"
+#include "PlanFixture.h"
+#include "RollbackButton.h"
+#include "runtime/RolloutRuntime.h"
+#include "viewmodels/ChecklistModel.h"
+
+#include <QAbstractItemModel>
+#include <QApplication>
+#include <QLabel>
+#include <QPushButton>
+#include <QTableView>
+#include <QTest>
+#include <QTreeView>
+
+using namespace rollout;
+
+namespace {
+
+struct Console
+{
+    ManualClock clock{1'700'000'000'000};
+    RolloutRuntime runtime{test::loadPlan(test::sourceFile(QStringLiteral("resources/demo/demo-plan.yaml"))), clock};
+    MainWindow window{runtime};
+
+    Console() { window.show(); }
+
+    void feed(double errorRate)
+    {
+        const qint64 t = clock.nowMs();
+        TimeSeriesStore& s = runtime.store();
+        s.append(QStringLiteral("requests"), QStringLiteral("canary"), {t, 40});
+        s.append(QStringLiteral("error_rate"), QStringLiteral("canary"), {t, errorRate});
+        s.append(QStringLiteral("error_rate"), QStringLiteral("baseline"), {t, 0.001});
+        s.append(QStringLiteral("latency_p95"), QStringLiteral("canary"), {t, 0.2});
+        s.append(QStringLiteral("latency_p95"), QStringLiteral("baseline"), {t, 0.2});
+        s.append(QStringLiteral("memory"), QStringLiteral("canary"), {t, 30});
+    }
+    void run(int seconds, double errorRate = 0.001)
+    {
+        for (int i = 0; i < seconds; ++i) {
+            clock.advanceMs(1000);
+            feed(errorRate);
+            runtime.tick();
+        }
+    }
+    template <typename T>
+    T* find(const char* name) const { return window.findChild<T*>(QLatin1String(name)); }
+
+    // Tick every checklist item through the view's model, as a click on its box does.
+    void tickChecklist()
+    {
+        auto* tree = find<QTreeView>("checklistView");
+        QAbstractItemModel* m = tree->model();
+        for (int s = 0; s < m->rowCount(); ++s) {
+            const QModelIndex section = m->index(s, 0);
+            for (int i = 0; i < m->rowCount(section); ++i) QVERIFY(m->setData(m->index(i, 0, section), Qt::Checked, Qt::CheckStateRole));
+        }
+    }
+    void start()
+    {
+        tickChecklist();
+        QTest::mouseClick(find<QPushButton>("approveButton"), Qt::LeftButton);
+        feed(0.001);
+        runtime.tick();
+        QTRY_VERIFY(find<QPushButton>("advanceButton")->isEnabled());
+        QTest::mouseClick(find<QPushButton>("advanceButton"), Qt::LeftButton);
+        QCOMPARE(runtime.session().currentPhase(), 0);
+    }
+};
+
+} // namespace
+
+class TestMainWindow final : public QObject
+{
+    Q_OBJECT
+private Q_SLOTS:
+    void advanceIsDisabledUntilTheGateIsGreen()
+    {
+        Console c;
+        auto* advance = c.find<QPushButton>("advanceButton");
+        QVERIFY(advance);
+        QVERIFY(!advance->isEnabled());
+        QVERIFY(advance->toolTip().contains(QStringLiteral("checklist: 0/6 ticked")));
+        c.tickChecklist();
+        QVERIFY(!advance->isEnabled());
+        QVERIFY(advance->toolTip().contains(QStringLiteral("release-manager approval")));
+        QTest::mouseClick(c.find<QPushButton>("approveButton"), Qt::LeftButton);
+        QVERIFY(advance->isEnabled());
+        QTest::mouseClick(advance, Qt::LeftButton);
+        QCOMPARE(c.runtime.session().currentPhase(), 0);
+        // In phase 1: time and criteria must hold for 2 minutes; the attestation is unticked.
+        c.run(30);
+        QVERIFY(!advance->isEnabled());
+        QVERIFY(advance->toolTip().contains(QStringLiteral("time in phase")));
+    }
+
+    void tickingAChecklistItemRecordsWhoDidIt()
+    {
+        Console c;
+        int ticks = 0;
+        QObject::connect(&c.runtime, &RolloutRuntime::eventAppended, &c.window, [&](const RolloutEvent& e) {
+            if (e.type == EventType::ChecklistItemSet && e.ticked && e.actor == QStringLiteral("rm-demo")) ++ticks;
+        });
+        auto* tree = c.find<QTreeView>("checklistView");
+        QAbstractItemModel* m = tree->model();
+        QVERIFY(m->setData(m->index(0, 0, m->index(0, 0)), Qt::Checked, Qt::CheckStateRole));
+        QCOMPARE(ticks, 1);
+        QCOMPARE(m->index(0, 1, m->index(0, 0)).data().toString(), QStringLiteral("rm-demo"));
+        QCOMPARE(c.runtime.session().tickedItems(0).size(), 1);
+    }
+
+    void signOffTableShowsApprovalsAndMandatoryOnes()
+    {
+        Console c;
+        auto* table = c.find<QTableView>("signOffTable");
+        QAbstractItemModel* m = table->model();
+        bool mandatory = false;
+        for (int r = 0; r < m->rowCount(); ++r) mandatory = mandatory || m->index(r, 2).data().toString().contains(QStringLiteral("MANDATORY"));
+        QVERIFY(mandatory);
+        QCOMPARE(m->index(0, 1).data().toString(), QStringLiteral("awaiting"));
+        QTest::mouseClick(c.find<QPushButton>("approveButton"), Qt::LeftButton);
+        QCOMPARE(m->index(0, 1).data().toString(), QStringLiteral("rm-demo"));
+        QCOMPARE(m->index(0, 3).data().toString(), QStringLiteral("approve"));
+    }
+
+    void rollbackButtonNeedsAHold()
+    {
+        Console c;
+        c.start();
+        auto* button = c.find<RollbackButton>("rollbackButton");
+        button->setHoldMs(150);
+        // A click is not a rollback.
+        QTest::mouseClick(button, Qt::LeftButton);
+        QCOMPARE(c.runtime.session().currentPhase(), 0);
+        // A hold is.
+        QTest::mousePress(button, Qt::LeftButton);
+        QTRY_COMPARE(c.runtime.session().currentPhase(), -1);
+        QTest::mouseRelease(button, Qt::LeftButton);
+        QVERIFY(c.find<QWidget>("rollbackBanner")->isVisible());
+        QVERIFY(c.find<QLabel>("bannerText")->text().contains(QStringLiteral("ROLLED BACK")));
+        QCOMPARE(c.find<QLabel>("stateLabel")->text(), QStringLiteral("ROLLED BACK"));
+    }
+
+    void rollbackWorksWithTheKeyboard()
+    {
+        Console c;
+        c.start();
+        auto* button = c.find<RollbackButton>("rollbackButton");
+        button->setHoldMs(100);
+        button->setFocus();
+        QTest::keyPress(button, Qt::Key_Space);
+        QTRY_COMPARE(c.runtime.session().currentPhase(), -1);
+        QTest::keyRelease(button, Qt::Key_Space);
+    }
+
+    void automaticRollbackRaisesTheBanner()
+    {
+        Console c;
+        c.start();
+        QVERIFY(!c.find<QWidget>("rollbackBanner")->isVisible());
+        c.run(40, 0.08);   // the demo's hard trigger: error_rate > 5% for 30s
+        QCOMPARE(c.runtime.session().currentPhase(), -1);
+        QVERIFY(c.find<QWidget>("rollbackBanner")->isVisible());
+        const QString text = c.find<QLabel>("bannerText")->text();
+        QVERIFY2(text.contains(QStringLiteral("AUTOMATIC ROLLBACK")) && text.contains(QStringLiteral("error rate critical")), qPrintable(text));
+        QVERIFY(text.contains(QStringLiteral("error_rate = 8%")));
+    }
+};
+
+QTEST_MAIN(TestMainWindow)
+#include "tst_mainwindow.moc"
