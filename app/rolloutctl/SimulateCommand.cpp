@@ -1,5 +1,218 @@
+// rolloutctl simulate: serve the simulated service for a real Prometheus (--listen), or run a
+// plan headless against the simulator on a fast clock and print every transition.
+#include "CommandLine.h"
 #include "Commands.h"
+#include "core/Clock.h"
+#include "engine/RolloutSession.h"
+#include "metrics/TimeSeriesStore.h"
+#include "plan/Duration.h"
+#include "plan/PlanLoader.h"
+#include "sim/Fault.h"
+#include "sim/SimulatedService.h"
+#include "sim/SimulationFeeder.h"
+#include "sim/SimulatorHttpServer.h"
+
+#include <QCoreApplication>
+#include <QHostAddress>
+#include <QSocketNotifier>
+
+#include <csignal>
+#include <sys/socket.h>
+#include <unistd.h>
 
 namespace rolloutctl {
-int simulate(const QStringList&) { return Failed; }
+
+using namespace rollout;
+
+namespace {
+
+int g_signalPipe[2] = {-1, -1};
+
+void onSignal(int)
+{
+    const char c = 1;
+    [[maybe_unused]] const auto n = ::write(g_signalPipe[1], &c, 1);
 }
+
+// SIGINT/SIGTERM end the event loop cleanly (self-pipe: only write() in the handler).
+void quitOnSignals()
+{
+    if (::socketpair(AF_UNIX, SOCK_STREAM, 0, g_signalPipe) != 0) return;
+    auto* notifier = new QSocketNotifier(g_signalPipe[0], QSocketNotifier::Read, QCoreApplication::instance());
+    QObject::connect(notifier, &QSocketNotifier::activated, QCoreApplication::instance(), [] { QCoreApplication::quit(); });
+    std::signal(SIGINT, onSignal);
+    std::signal(SIGTERM, onSignal);
+}
+
+// Headless runs start at a fixed instant, so that runs are identical and times read well.
+constexpr qint64 kSimulationEpochMs = 1'767'225'600'000;   // 2026-01-01T00:00:00Z
+
+QString clockText(qint64 ms)
+{
+    const qint64 s = (ms - kSimulationEpochMs) / 1000;
+    return QStringLiteral("T+%1:%2:%3")
+        .arg(s / 3600, 3, 10, QLatin1Char('0'))
+        .arg((s / 60) % 60, 2, 10, QLatin1Char('0'))
+        .arg(s % 60, 2, 10, QLatin1Char('0'));
+}
+
+int serve(const QString& listen, const QString& prefix, quint64 seed, double share)
+{
+    const int colon = int(listen.lastIndexOf(QLatin1Char(':')));
+    const QHostAddress address(listen.left(colon));
+    bool ok = false;
+    const int port = listen.mid(colon + 1).toInt(&ok);
+    if (colon < 0 || address.isNull() || !ok || port < 0 || port > 65535) {
+        QTextStream(stderr) << "rolloutctl simulate: --listen wants HOST:PORT, e.g. 127.0.0.1:9101\n";
+        return Usage;
+    }
+    SystemClock clock;
+    SimulatedService service(seed, clock.nowMs());
+    service.setCanaryShare(share);
+    SimulatorHttpServer server(service, clock, prefix);
+    const int bound = server.listen(address, quint16(port));
+    if (bound <= 0) {
+        QTextStream(stderr) << "rolloutctl simulate: cannot listen on " << listen << "\n";
+        return Failed;
+    }
+    QTextStream out(stdout);
+    out << "serving simulated metrics on http://" << address.toString() << ":" << bound << "/metrics"
+        << " (canary share " << share << "%; POST /-/share?percent=N, /-/fault?spec=…, /-/clear)" << Qt::endl;
+    quitOnSignals();
+    QCoreApplication::exec();
+    return Ok;
+}
+
+// Grants what a person would in simulation: ticks every checklist item and approves with the
+// first person holding each required role; acknowledges soft alerts.
+void signOffAsEveryone(RolloutSession& session, qint64 nowMs, QTextStream& out)
+{
+    const Plan& plan = session.plan();
+    const int next = session.currentPhase() + 1;
+    Actor someone{QStringLiteral("simulation"), QStringLiteral("simulation")};
+    for (const QString& item : session.gateItems(next))
+        if (!session.tickedItems(next).contains(item)) session.setChecklistItem(next, item, true, someone);
+    if (next < int(plan.phases.size()))
+        for (const ApprovalRequirement& req : plan.phases[std::size_t(next)].approvals) {
+            int given = 0;
+            for (const Person& p : plan.people) {
+                if (given >= req.count || !p.roles.contains(req.role)) continue;
+                bool already = false;
+                for (const ApprovalEntry& a : session.approvals(next)) already = already || (a.actor == p.id && a.role == req.role);
+                if (!already) session.recordApproval(next, Actor{p.id, req.role}, true, QStringLiteral("simulated sign-off"));
+                ++given;
+            }
+        }
+    for (const Alert& a : session.alerts())
+        if (!a.acknowledged) {
+            out << clockText(nowMs) << "  (simulation acknowledges alert #" << a.id << " and goes on)\n";
+            session.acknowledgeAlert(a.id, someone, QStringLiteral("simulation"));
+        }
+}
+
+int runPlan(const QString& file, const QStringList& faults, quint64 seed, qint64 untilMs, bool autoApprove, bool keepGoing)
+{
+    const PlanLoadResult r = PlanLoader::loadFile(file);
+    if (!r.plan) {
+        QTextStream err(stderr);
+        for (const PlanError& e : r.errors) err << e.toString() << "\n";
+        return Failed;
+    }
+    const Plan& plan = *r.plan;
+    ManualClock clock(kSimulationEpochMs);
+    SimulatedService service(seed, kSimulationEpochMs);
+    for (const QString& spec : faults) {
+        QString why;
+        const auto f = Fault::parse(spec, kSimulationEpochMs, &why);
+        if (!f) {
+            QTextStream(stderr) << "rolloutctl simulate: --fault " << spec << ": " << why << "\n";
+            return Usage;
+        }
+        service.addFault(*f);
+    }
+    TimeSeriesStore store;
+    SimulationFeeder feeder(plan, service, store, clock);
+    RolloutSession session(plan, store, clock);
+    QTextStream out(stdout);
+    bool rolledBack = false;
+    QObject::connect(&session, &RolloutSession::eventRecorded, &session, [&](const RolloutEvent& e) {
+        if (e.type == EventType::GateClosed || e.type == EventType::ChecklistItemSet) return;   // noise in a headless run
+        out << clockText(e.atMs) << "  " << e.describe() << "\n";
+        if (e.type == EventType::RolledBack) rolledBack = true;
+    });
+    out << "simulating " << plan.rollout << " (" << plan.phases.size() << " phases) with seed " << seed;
+    if (!faults.isEmpty()) out << ", faults: " << faults.join(QStringLiteral(", "));
+    out << "; until " << Duration::format(untilMs) << "\n";
+    if (!autoApprove) out << "(without --auto-approve nobody signs the gates: the rollout will wait at the first one)\n";
+    const qint64 step = 1000;
+    while (clock.nowMs() - kSimulationEpochMs < untilMs) {
+        clock.advanceMs(step);
+        service.setCanaryShare(session.currentTraffic());
+        service.advanceTo(clock.nowMs());
+        feeder.tick();
+        session.evaluate();
+        if (session.isComplete()) break;
+        if (rolledBack && !keepGoing) break;
+        if (autoApprove && session.currentPhase() + 1 <= int(plan.phases.size())) {
+            signOffAsEveryone(session, clock.nowMs(), out);
+            if (session.gate().open) session.advance(Actor{QStringLiteral("simulation"), QStringLiteral("simulation")});
+        }
+    }
+    out << clockText(clock.nowMs()) << "  end: " << toString(session.state()) << ", phase "
+        << (session.currentPhase() < 0 ? QStringLiteral("none (0%)") : QString::number(session.currentPhase() + 1))
+        << ", traffic " << session.currentTraffic() << "%\n";
+    return rolledBack ? Failed : Ok;
+}
+
+} // namespace
+
+int simulate(const QStringList& args)
+{
+    QCommandLineParser parser;
+    parser.setApplicationDescription(QStringLiteral(
+        "Serve the simulated service as Prometheus metrics (--listen), or run PLAN headless against the simulator\n"
+        "on a fast clock and print every transition. Fault specs: KIND@START[+DURATION], KIND one of\n"
+        "canary-error-spike, canary-latency-regression, global-incident, memory-leak, brief-spike;\n"
+        "e.g. canary-error-spike@2h or global-incident@30m+10m. Exit 1 when the run ended in a rollback."));
+    parser.addPositionalArgument(QStringLiteral("plan"), QStringLiteral("A plan to run (omit with --listen)."), QStringLiteral("[PLAN]"));
+    const QCommandLineOption listen(QStringLiteral("listen"), QStringLiteral("Serve metrics on HOST:PORT."), QStringLiteral("HOST:PORT"));
+    const QCommandLineOption prefix(QStringLiteral("prefix"), QStringLiteral("Metric name prefix (default sim)."), QStringLiteral("PREFIX"), QStringLiteral("sim"));
+    const QCommandLineOption share(QStringLiteral("share"), QStringLiteral("With --listen: initial canary share in percent (default 10)."), QStringLiteral("PERCENT"), QStringLiteral("10"));
+    const QCommandLineOption fault(QStringLiteral("fault"), QStringLiteral("Inject a fault (repeatable)."), QStringLiteral("SPEC"));
+    const QCommandLineOption seed(QStringLiteral("seed"), QStringLiteral("Random seed (default 42)."), QStringLiteral("N"), QStringLiteral("42"));
+    const QCommandLineOption until(QStringLiteral("until"), QStringLiteral("Simulated time limit (default: twice the plan's minimum durations + 1d)."), QStringLiteral("DURATION"));
+    const QCommandLineOption autoApprove(QStringLiteral("auto-approve"), QStringLiteral("Tick checklists, sign approvals and acknowledge alerts as the plan's people."));
+    const QCommandLineOption keepGoing(QStringLiteral("keep-going"), QStringLiteral("Do not stop at the first rollback."));
+    parser.addOptions({listen, prefix, share, fault, seed, until, autoApprove, keepGoing});
+    if (auto exit = parseArguments(parser, QStringLiteral("simulate"), args)) return *exit;
+    const quint64 seedValue = parser.value(seed).toULongLong();
+    if (parser.isSet(listen)) {
+        if (!parser.positionalArguments().isEmpty()) {
+            QTextStream(stderr) << "rolloutctl simulate: --listen serves metrics; it takes no plan\n";
+            return Usage;
+        }
+        return serve(parser.value(listen), parser.value(prefix), seedValue, parser.value(share).toDouble());
+    }
+    if (parser.positionalArguments().size() != 1) {
+        QTextStream(stderr) << "rolloutctl simulate: name one plan, or use --listen HOST:PORT\n";
+        return Usage;
+    }
+    qint64 untilMs = 0;
+    if (parser.isSet(until)) {
+        QString why;
+        const auto d = Duration::parseMs(parser.value(until), &why);
+        if (!d) {
+            QTextStream(stderr) << "rolloutctl simulate: --until: " << why << "\n";
+            return Usage;
+        }
+        untilMs = *d;
+    } else {
+        const PlanLoadResult r = PlanLoader::loadFile(parser.positionalArguments().first());
+        if (r.plan)
+            for (const PhaseSpec& ph : r.plan->phases) untilMs += 2 * ph.minDurationMs;
+        untilMs += 24LL * 3600 * 1000;
+    }
+    return runPlan(parser.positionalArguments().first(), parser.values(fault), seedValue, untilMs, parser.isSet(autoApprove), parser.isSet(keepGoing));
+}
+
+} // namespace rolloutctl

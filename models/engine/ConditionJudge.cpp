@@ -80,8 +80,11 @@ Judgement ThresholdJudge::judge(const Condition& c, const MetricSpec& metric, co
         const qint64 hour = 3600 * 1000;
         auto past = reader.at(metric.name, Series::Canary, sample->tMs - hour);
         if (!past) past = reader.oldest(metric.name, Series::Canary);
-        if (!past || sample->tMs - past->tMs < kMinRateHistoryMs || !std::isfinite(past->value))
-            return unknown(QStringLiteral("a rate of change needs %1 of history").arg(Duration::format(kMinRateHistoryMs)));
+        if (!past || sample->tMs - past->tMs < kMinRateHistoryMs || !std::isfinite(past->value)) {
+            Judgement w = unknown(QStringLiteral("warming up: a rate of change needs %1 of history").arg(Duration::format(kMinRateHistoryMs)));
+            w.warmingUp = true;
+            return w;
+        }
         const double hours = double(sample->tMs - past->tMs) / double(hour);
         if (c.relativeRate) {
             if (past->value == 0.0) return unknown(QStringLiteral("cannot measure relative growth from 0"));

@@ -19,6 +19,7 @@ struct Judgement
     std::optional<double> baseline;
     qint64 sampleMs = 0;     // when the deciding sample was taken
     QString reason;          // for Unknown: why; otherwise a short explanation
+    bool warmingUp = false;  // Unknown only because not enough history exists yet (rate of change)
 };
 
 // One interface for judging a criterion, so that a statistical judge (canary vs baseline with

@@ -42,6 +42,10 @@ TriggerTracker::Step TriggerTracker::update(const Judgement& j, bool guarded, qi
         return was ? Step::Cleared : Step::None;
     }
     case Truth::Unknown:
+        if (j.warmingUp) {   // not enough history yet is not missing data: no inconclusive clock
+            if (!m_fired) m_state = TriggerState::Inconclusive;
+            return Step::None;
+        }
         if (m_unknownSinceMs == 0) m_unknownSinceMs = nowMs;
         if (nowMs - m_unknownSinceMs < inconclusiveLimitMs) {
             if (!m_fired) m_state = TriggerState::Inconclusive;

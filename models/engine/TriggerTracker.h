@@ -10,7 +10,8 @@ QString toString(TriggerState s);
 // How long one trigger's condition has held, from judgement to judgement. It fires once the
 // condition has held for `for` (measured between sample timestamps, so 4:59 of breach does not
 // fire and 5:00 does). Unknown data freezes the hold; unknown for longer than the plan's
-// inconclusive limit counts as holding: missing data is never healthy.
+// inconclusive limit counts as holding: missing data is never healthy. Warming up (a rate of
+// change without enough history yet) only waits.
 class TriggerTracker
 {
 public:

@@ -1,0 +1,41 @@
+#include "sim/SimulationFeeder.h"
+
+#include "sim/SimulatedService.h"
+
+namespace rollout {
+
+SimulationFeeder::SimulationFeeder(const Plan& plan, const SimulatedService& service, TimeSeriesStore& store, const Clock& clock)
+    : m_plan(plan), m_service(service), m_store(store), m_clock(clock)
+{
+}
+
+void SimulationFeeder::tick()
+{
+    const qint64 now = m_clock.nowMs();
+    for (const MetricSpec& m : m_plan.metrics) {
+        if (m.simulate.signal.isEmpty()) continue;
+        if (!m_all) {
+            const SourceSpec* s = m_plan.source(m.source);
+            if (!s || s->type != SourceType::Simulator) continue;
+        }
+        const auto last = m_last.constFind(m.name);
+        if (last != m_last.constEnd() && now - *last < m.intervalMs) continue;
+        m_last.insert(m.name, now);
+        // Unit conversions: the simulator speaks seconds, MB and per-hour costs.
+        auto scaled = [&](double v) {
+            if (m.unit == Unit::Milliseconds && m.simulate.signal == QLatin1String("latency_quantile")) return v * 1000.0;
+            if (m.unit == Unit::Bytes && m.simulate.signal == QLatin1String("memory")) return v * 1e6;
+            if (m.unit == Unit::Percent && m.simulate.signal == QLatin1String("error_ratio")) return v * 100.0;
+            return v;
+        };
+        if (!m.canary.isEmpty()) {
+            if (const auto v = m_service.value(m.simulate, QStringLiteral("canary"))) m_store.append(m.name, QStringLiteral("canary"), {now, scaled(*v)});
+            if (m.baseline.kind == BaselineSpec::Kind::Series || m.baseline.kind == BaselineSpec::Kind::Query)
+                if (const auto b = m_service.value(m.simulate, QStringLiteral("baseline"))) m_store.append(m.name, QStringLiteral("baseline"), {now, scaled(*b)});
+        } else if (const auto v = m_service.value(m.simulate, QString())) {
+            m_store.append(m.name, QString(), {now, scaled(*v)});
+        }
+    }
+}
+
+} // namespace rollout

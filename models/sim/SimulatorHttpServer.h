@@ -1,0 +1,35 @@
+#pragma once
+
+#include "core/Clock.h"
+
+#include <QHostAddress>
+#include <QObject>
+
+#include <memory>
+
+class QHttpServer;
+
+namespace rollout {
+
+class SimulatedService;
+
+// Serves the simulated service over HTTP for a real Prometheus to scrape, and lets tests steer
+// it: GET /metrics, GET /-/truth (windowed values per cohort, JSON), POST /-/share?percent=N,
+// POST /-/fault?spec=KIND@START[+DURATION] (start relative to now), POST /-/clear.
+class SimulatorHttpServer final : public QObject
+{
+    Q_OBJECT
+public:
+    SimulatorHttpServer(SimulatedService& service, const Clock& clock, QString prefix = QStringLiteral("sim"), QObject* parent = nullptr);
+    ~SimulatorHttpServer() override;
+    // The port bound (port 0 picks a free one), or 0 when listening failed.
+    int listen(const QHostAddress& address, quint16 port);
+
+private:
+    SimulatedService& m_service;
+    const Clock& m_clock;
+    QString m_prefix;
+    std::unique_ptr<QHttpServer> m_server;
+};
+
+} // namespace rollout
