@@ -27,7 +27,7 @@ wait_for() {
 
 start_simulator() {
   SIM_PORT=$(free_port)
-  "$CTL" simulate --listen "127.0.0.1:$SIM_PORT" --prefix sim >"$R/simulator.log" 2>&1 &
+  "$CTL" simulate --listen "127.0.0.1:$SIM_PORT" --prefix sim --share 50 >"$R/simulator.log" 2>&1 &
   echo $! > "$R/simulator.pid"
   wait_for 20 "simulator on :$SIM_PORT" curl -sf "http://127.0.0.1:$SIM_PORT/metrics"
   echo "export ROLLOUT_SIMULATOR_URL=http://127.0.0.1:$SIM_PORT" >> "$R/env"

@@ -202,7 +202,7 @@ private Q_SLOTS:
         QVERIFY(!o.ok());
         QCOMPARE(o.http.status, 400);
         QCOMPARE(o.response.errorType, QStringLiteral("bad_data"));
-        QVERIFY2(o.problem.contains(QStringLiteral("bad_data: 1:")) && o.problem.contains(QStringLiteral("parse error")), qPrintable(o.problem));
+        QVERIFY2(o.problem.contains(QStringLiteral("bad_data: invalid parameter \"query\": 1:")) && o.problem.contains(QStringLiteral("parse error")), qPrintable(o.problem));
     }
 };
 
