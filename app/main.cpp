@@ -1,52 +1,95 @@
-// rollout-console: the desktop console. With no argument it opens the embedded demo plan.
+// rollout-console: the desktop console. With no argument it opens the embedded demo: the demo
+// plan on the built-in simulator, with a Demo menu that injects faults.
 #include "MainWindow.h"
+#include "core/Logging.h"
 #include "plan/PlanLoader.h"
 #include "runtime/RolloutRuntime.h"
+#include "sim/DemoDriver.h"
 
 #include <QApplication>
 #include <QCommandLineParser>
 #include <QFile>
 #include <QMessageBox>
+#include <QStatusBar>
 #include <QTimer>
+
+#include <memory>
+
+using namespace rollout;
 
 int main(int argc, char** argv)
 {
+    QApplication::setHighDpiScaleFactorRoundingPolicy(Qt::HighDpiScaleFactorRoundingPolicy::PassThrough);
     QApplication app(argc, argv);
     QApplication::setApplicationName(QStringLiteral("rollout-console"));
     QApplication::setOrganizationName(QStringLiteral("rollout-console"));
+    QApplication::setApplicationDisplayName(QStringLiteral("Rollout Console"));
     QApplication::setApplicationVersion(QStringLiteral(ROLLOUT_VERSION));
+    QApplication::setWindowIcon(QIcon(QStringLiteral(":/icons/rollout-console.svg")));
 
     QCommandLineParser parser;
     parser.setApplicationDescription(QStringLiteral("Drive progressive feature rollouts."));
     parser.addHelpOption();
     parser.addVersionOption();
     parser.addPositionalArgument(QStringLiteral("plan"), QStringLiteral("A rollout plan (YAML). Without one, the embedded demo opens."));
-    QCommandLineOption screenshot(QStringLiteral("screenshot"), QStringLiteral("Save a PNG of the window to FILE, then quit."), QStringLiteral("FILE"));
-    QCommandLineOption after(QStringLiteral("after"), QStringLiteral("With --screenshot: wait MS milliseconds first (default 1500)."), QStringLiteral("MS"), QStringLiteral("1500"));
-    parser.addOption(screenshot);
-    parser.addOption(after);
+    const QCommandLineOption screenshot(QStringLiteral("screenshot"), QStringLiteral("Save a PNG of the window to FILE, then quit."), QStringLiteral("FILE"));
+    const QCommandLineOption after(QStringLiteral("after"), QStringLiteral("With --screenshot: wait MS milliseconds first (default 1500)."),
+                                   QStringLiteral("MS"), QStringLiteral("1500"));
+    const QCommandLineOption script(QStringLiteral("demo-script"),
+                                    QStringLiteral("Demo only, for screenshots: 'start' signs and starts the rollout; 'spike' also injects a canary error spike."),
+                                    QStringLiteral("STEPS"));
+    parser.addOptions({screenshot, after, script});
     parser.process(app);
+    Logging::setUp(QStringLiteral("rollout-console"), false);
 
     const QStringList args = parser.positionalArguments();
-    rollout::PlanLoadResult loaded;
-    if (args.isEmpty()) {
-        QFile demo(QStringLiteral(":/demo/demo-plan.yaml"));
-        demo.open(QIODevice::ReadOnly);
-        loaded = rollout::PlanLoader::loadBytes(demo.readAll(), QStringLiteral("demo-plan.yaml"));
+    PlanLoadResult loaded;
+    const bool demo = args.isEmpty();
+    if (demo) {
+        QFile file(QStringLiteral(":/demo/demo-plan.yaml"));
+        if (file.open(QIODevice::ReadOnly)) loaded = PlanLoader::loadBytes(file.readAll(), QStringLiteral("demo-plan.yaml"));
     } else {
-        loaded = rollout::PlanLoader::loadFile(args.first());
+        loaded = PlanLoader::loadFile(args.first());
     }
     if (!loaded.plan) {
         QStringList lines;
         for (const auto& e : loaded.errors) lines.append(e.toString());
-        QMessageBox::critical(nullptr, QStringLiteral("Rollout Console"), QStringLiteral("The plan cannot be loaded:\n\n") + lines.join(QLatin1Char('\n')));
+        QMessageBox::critical(nullptr, QStringLiteral("Rollout Console"),
+                              QStringLiteral("The plan cannot be loaded; nothing was changed.\n\n") + lines.join(QLatin1Char('\n')));
         return 1;
     }
-    rollout::SystemClock clock;
-    rollout::RolloutRuntime runtime(*loaded.plan, clock);
-    rollout::MainWindow window(runtime);
+
+    SystemClock clock;
+    RolloutRuntime runtime(*loaded.plan, clock);
+    std::unique_ptr<DemoDriver> driver;
+    if (demo) {
+        driver = std::make_unique<DemoDriver>(runtime);
+        driver->preroll(10 * 60 * 1000);
+        runtime.setBeforeEvaluate([&driver] { driver->tick(); });
+    }
+    MainWindow window(runtime);
+    if (demo) {
+        DemoDriver* d = driver.get();
+        window.addDemoAction(QObject::tr("Sign the next gate as everyone"), QStringLiteral("F9"), [d, &runtime] { DemoDriver::signOffNextGate(runtime.session()); });
+        window.addDemoAction(QObject::tr("Inject canary error spike"), QStringLiteral("F5"), [d] { d->inject(FaultKind::CanaryErrorSpike); });
+        window.addDemoAction(QObject::tr("Inject canary latency regression"), QStringLiteral("F6"), [d] { d->inject(FaultKind::CanaryLatencyRegression); });
+        window.addDemoAction(QObject::tr("Inject global incident"), QStringLiteral("F7"), [d] { d->inject(FaultKind::GlobalIncident); });
+        window.addDemoAction(QObject::tr("Inject brief spike (60 s)"), QStringLiteral("F8"), [d] { d->inject(FaultKind::BriefSpike); });
+        window.addDemoAction(QObject::tr("Inject slow memory leak"), QStringLiteral("Shift+F8"), [d] { d->inject(FaultKind::MemoryLeak); });
+        window.addDemoAction(QObject::tr("Clear faults"), QStringLiteral("Shift+F5"), [d] { d->clearFaults(); });
+        window.statusBar()->showMessage(QObject::tr("Demo: F9 signs the next gate as everyone, then Advance. F5 injects a canary error spike: "
+                                                    "watch the hard trigger roll back within about a minute."));
+    }
     window.show();
+    runtime.tick();
     runtime.start();
+
+    if (demo && parser.isSet(script)) {
+        const QString steps = parser.value(script);
+        DemoDriver::signOffNextGate(runtime.session());
+        runtime.session().advance(Actor{QStringLiteral("rm-demo"), QStringLiteral("release-manager")});
+        if (steps.contains(QLatin1String("spike"))) driver->inject(FaultKind::CanaryErrorSpike);
+    }
     if (parser.isSet(screenshot)) {
         const QString file = parser.value(screenshot);
         QTimer::singleShot(parser.value(after).toInt(), &window, [&window, file] {

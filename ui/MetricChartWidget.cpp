@@ -64,7 +64,7 @@ MetricChartWidget::MetricChartWidget(const MetricSpec& metric, const Plan& plan,
     });
     m_plot->legend->setVisible(false);   // shown once a baseline series exists
     m_plot->legend->setFont(font());
-    m_plot->axisRect()->insetLayout()->setInsetAlignment(0, Qt::AlignTop | Qt::AlignLeft);
+    m_plot->axisRect()->insetLayout()->setInsetAlignment(0, Qt::AlignBottom | Qt::AlignLeft);
     styleForPalette();
     addThresholds();
 }
@@ -81,7 +81,10 @@ void MetricChartWidget::styleForPalette()
         a->setLabelColor(p.color(QPalette::Text));
         a->grid()->setPen(QPen(p.color(QPalette::Midlight), 0, Qt::DotLine));
     }
-    m_plot->legend->setBrush(p.color(QPalette::Base));
+    QColor legendBack = p.color(QPalette::Base);
+    legendBack.setAlpha(200);
+    m_plot->legend->setBrush(legendBack);
+    m_plot->legend->setBorderPen(Qt::NoPen);
     m_plot->legend->setTextColor(p.color(QPalette::Text));
 }
 

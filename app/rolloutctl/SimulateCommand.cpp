@@ -7,6 +7,7 @@
 #include "metrics/TimeSeriesStore.h"
 #include "plan/Duration.h"
 #include "plan/PlanLoader.h"
+#include "sim/DemoDriver.h"
 #include "sim/Fault.h"
 #include "sim/SimulatedService.h"
 #include "sim/SimulationFeeder.h"
@@ -83,33 +84,6 @@ int serve(const QString& listen, const QString& prefix, quint64 seed, double sha
     return Ok;
 }
 
-// Grants what a person would in simulation: ticks every checklist item and approves with the
-// first person holding each required role; acknowledges soft alerts.
-void signOffAsEveryone(RolloutSession& session, qint64 nowMs, QTextStream& out)
-{
-    const Plan& plan = session.plan();
-    const int next = session.currentPhase() + 1;
-    Actor someone{QStringLiteral("simulation"), QStringLiteral("simulation")};
-    for (const QString& item : session.gateItems(next))
-        if (!session.tickedItems(next).contains(item)) session.setChecklistItem(next, item, true, someone);
-    if (next < int(plan.phases.size()))
-        for (const ApprovalRequirement& req : plan.phases[std::size_t(next)].approvals) {
-            int given = 0;
-            for (const Person& p : plan.people) {
-                if (given >= req.count || !p.roles.contains(req.role)) continue;
-                bool already = false;
-                for (const ApprovalEntry& a : session.approvals(next)) already = already || (a.actor == p.id && a.role == req.role);
-                if (!already) session.recordApproval(next, Actor{p.id, req.role}, true, QStringLiteral("simulated sign-off"));
-                ++given;
-            }
-        }
-    for (const Alert& a : session.alerts())
-        if (!a.acknowledged) {
-            out << clockText(nowMs) << "  (simulation acknowledges alert #" << a.id << " and goes on)\n";
-            session.acknowledgeAlert(a.id, someone, QStringLiteral("simulation"));
-        }
-}
-
 int runPlan(const QString& file, const QStringList& faults, quint64 seed, qint64 untilMs, bool autoApprove, bool keepGoing)
 {
     const PlanLoadResult r = PlanLoader::loadFile(file);
@@ -154,7 +128,8 @@ int runPlan(const QString& file, const QStringList& faults, quint64 seed, qint64
         if (session.isComplete()) break;
         if (rolledBack && !keepGoing) break;
         if (autoApprove && session.currentPhase() + 1 <= int(plan.phases.size())) {
-            signOffAsEveryone(session, clock.nowMs(), out);
+            for (const QString& what : DemoDriver::signOffNextGate(session))
+                if (what.startsWith(QLatin1String("alert"))) out << clockText(clock.nowMs()) << "  (simulation: " << what << ", goes on)\n";
             if (session.gate().open) session.advance(Actor{QStringLiteral("simulation"), QStringLiteral("simulation")});
         }
     }

@@ -1,0 +1,68 @@
+#include "sim/DemoDriver.h"
+
+#include "runtime/RolloutRuntime.h"
+
+namespace rollout {
+
+DemoDriver::DemoDriver(RolloutRuntime& runtime, quint64 seed)
+    : m_runtime(runtime), m_service(seed, runtime.clock().nowMs()), m_feeder(runtime.plan(), m_service, runtime.store(), runtime.clock())
+{
+}
+
+void DemoDriver::preroll(qint64 spanMs)
+{
+    const qint64 now = m_runtime.clock().nowMs();
+    ManualClock past(now - spanMs);
+    SimulatedService history(7, now - spanMs);
+    SimulationFeeder feeder(m_runtime.plan(), history, m_runtime.store(), past);
+    history.setCanaryShare(0.0);
+    while (past.nowMs() < now - 1000) {
+        past.advanceMs(1000);
+        history.advanceTo(past.nowMs());
+        feeder.tick();
+    }
+}
+
+void DemoDriver::tick()
+{
+    m_service.setCanaryShare(m_runtime.session().currentTraffic());
+    m_service.advanceTo(m_runtime.clock().nowMs());
+    m_feeder.tick();
+}
+
+void DemoDriver::inject(FaultKind kind, qint64 durationMs)
+{
+    Fault f;
+    f.kind = kind;
+    f.startMs = m_runtime.clock().nowMs();
+    f.durationMs = kind == FaultKind::BriefSpike && durationMs == 0 ? 60'000 : durationMs;
+    m_service.addFault(f);
+}
+
+QStringList DemoDriver::signOffNextGate(RolloutSession& session)
+{
+    QStringList done;
+    const Plan& plan = session.plan();
+    const int next = session.currentPhase() + 1;
+    const Actor someone{QStringLiteral("simulation"), QStringLiteral("simulation")};
+    for (const QString& item : session.gateItems(next))
+        if (!session.tickedItems(next).contains(item) && session.setChecklistItem(next, item, true, someone).ok) done.append(item);
+    if (next < int(plan.phases.size()))
+        for (const ApprovalRequirement& req : plan.phases[std::size_t(next)].approvals) {
+            int given = 0;
+            for (const Person& p : plan.people) {
+                if (given >= req.count || !p.roles.contains(req.role)) continue;
+                bool already = false;
+                for (const ApprovalEntry& a : session.approvals(next)) already = already || (a.actor == p.id && a.role == req.role);
+                if (!already && session.recordApproval(next, Actor{p.id, req.role}, true, QStringLiteral("simulated sign-off")).ok)
+                    done.append(QStringLiteral("%1 approved as %2").arg(p.id, req.role));
+                ++given;
+            }
+        }
+    for (const Alert& a : session.alerts())
+        if (!a.acknowledged && session.acknowledgeAlert(a.id, someone, QStringLiteral("simulation")).ok)
+            done.append(QStringLiteral("alert #%1 acknowledged").arg(a.id));
+    return done;
+}
+
+} // namespace rollout
