@@ -111,6 +111,10 @@ int runPlan(const QString& file, const QStringList& faults, quint64 seed, qint64
     bool rolledBack = false;
     QObject::connect(&session, &RolloutSession::eventRecorded, &session, [&](const RolloutEvent& e) {
         if (e.type == EventType::GateClosed || e.type == EventType::ChecklistItemSet) return;   // noise in a headless run
+        if (e.type == EventType::TriggerPending || e.type == EventType::TriggerCleared) {
+            const auto it = std::find_if(plan.triggers.begin(), plan.triggers.end(), [&](const TriggerSpec& t) { return t.name == e.trigger; });
+            if (it != plan.triggers.end() && it->kind == TriggerKind::Soft) return;   // soft ones show when they alert
+        }
         out << clockText(e.atMs) << "  " << e.describe() << "\n";
         if (e.type == EventType::RolledBack) rolledBack = true;
     });

@@ -2,11 +2,26 @@
 
 #include "sim/SimulatedService.h"
 
+#include "plan/Duration.h"
+
+#include <QRegularExpression>
+
 namespace rollout {
 
 SimulationFeeder::SimulationFeeder(const Plan& plan, const SimulatedService& service, TimeSeriesStore& store, const Clock& clock)
     : m_plan(plan), m_service(service), m_store(store), m_clock(clock)
 {
+}
+
+// The window a query looks over: the first range selector in it ("rate(x[5m])" → 5 min), so
+// that the simulation smooths as the real query would; one minute when there is none.
+qint64 SimulationFeeder::windowOf(const MetricSpec& m)
+{
+    static const QRegularExpression range(QStringLiteral(R"(\[(\d+[smhd])\])"));
+    const auto match = range.match(m.query);
+    if (match.hasMatch())
+        if (const auto ms = Duration::parseMs(match.captured(1))) return std::clamp<qint64>(*ms, 1000, 3600 * 1000);
+    return 60'000;
 }
 
 void SimulationFeeder::tick()
@@ -21,6 +36,7 @@ void SimulationFeeder::tick()
         const auto last = m_last.constFind(m.name);
         if (last != m_last.constEnd() && now - *last < m.intervalMs) continue;
         m_last.insert(m.name, now);
+        const qint64 window = windowOf(m);
         // Unit conversions: the simulator speaks seconds, MB and per-hour costs.
         auto scaled = [&](double v) {
             if (m.unit == Unit::Milliseconds && m.simulate.signal == QLatin1String("latency_quantile")) return v * 1000.0;
@@ -29,10 +45,10 @@ void SimulationFeeder::tick()
             return v;
         };
         if (!m.canary.isEmpty()) {
-            if (const auto v = m_service.value(m.simulate, QStringLiteral("canary"))) m_store.append(m.name, QStringLiteral("canary"), {now, scaled(*v)});
+            if (const auto v = m_service.value(m.simulate, QStringLiteral("canary"), window)) m_store.append(m.name, QStringLiteral("canary"), {now, scaled(*v)});
             if (m.baseline.kind == BaselineSpec::Kind::Series || m.baseline.kind == BaselineSpec::Kind::Query)
-                if (const auto b = m_service.value(m.simulate, QStringLiteral("baseline"))) m_store.append(m.name, QStringLiteral("baseline"), {now, scaled(*b)});
-        } else if (const auto v = m_service.value(m.simulate, QString())) {
+                if (const auto b = m_service.value(m.simulate, QStringLiteral("baseline"), window)) m_store.append(m.name, QStringLiteral("baseline"), {now, scaled(*b)});
+        } else if (const auto v = m_service.value(m.simulate, QString(), window)) {
             m_store.append(m.name, QString(), {now, scaled(*v)});
         }
     }

@@ -21,6 +21,7 @@ public:
     // With allSources, every metric of the plan is fed (a Prometheus plan run headless).
     void setFeedAllSources(bool all) { m_all = all; }
     void tick();
+    static qint64 windowOf(const MetricSpec& m);
 
 private:
     const Plan& m_plan;
