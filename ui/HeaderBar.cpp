@@ -75,7 +75,7 @@ void HeaderBar::refresh()
     const qint64 now = m_runtime.clock().nowMs();
     const int phase = s.currentPhase();
     if (s.isComplete()) m_phase->setText(tr("Complete · 100%"));
-    else if (phase < 0) m_phase->setText(tr("Not started · 0%"));
+    else if (phase < 0) m_phase->setText(s.state() == RolloutState::RolledBack ? tr("Rolled back to zero · 0%") : tr("Not started · 0%"));
     else m_phase->setText(tr("Phase %1/%2 %3 · %4%").arg(phase + 1).arg(plan.phases.size()).arg(plan.phases[std::size_t(phase)].name).arg(s.currentTraffic()));
     const GateStatus g = s.gate();
     QString time;
