@@ -125,7 +125,7 @@ int runPlan(const QString& file, const QStringList& faults, quint64 seed, qint64
     const qint64 step = 1000;
     while (clock.nowMs() - kSimulationEpochMs < untilMs) {
         clock.advanceMs(step);
-        service.setCanaryShare(session.currentTraffic());
+        service.setCanaryShare(DemoDriver::canaryShareFor(session));
         service.advanceTo(clock.nowMs());
         feeder.tick();
         session.evaluate();
@@ -140,6 +140,7 @@ int runPlan(const QString& file, const QStringList& faults, quint64 seed, qint64
     out << clockText(clock.nowMs()) << "  end: " << toString(session.state()) << ", phase "
         << (session.currentPhase() < 0 ? QStringLiteral("none (0%)") : QString::number(session.currentPhase() + 1))
         << ", traffic " << session.currentTraffic() << "%\n";
+    if (!session.isComplete() && !rolledBack) out << "             waiting on: " << session.gate().missing() << "\n";
     return rolledBack ? Failed : Ok;
 }
 

@@ -99,6 +99,7 @@ void RolloutSession::enterPhase(int phase, qint64 nowMs)
     if (phase >= 0)
         for (const Condition& c : m_plan.phases[std::size_t(phase)].success) m_criteria.push_back(CriterionView{c, Truth::Unknown, {}, 0});
     m_criteriaGreenSinceMs = 0;
+    m_criteriaFailingSinceMs = 0;
     m_gateWasOpen = false;
 }
 
@@ -241,7 +242,10 @@ void RolloutSession::evaluate()
         const bool guarded = t.unless && judge(*t.unless, now).truth == Truth::True;
         const Judgement j = judge(t.when, now);
         const bool wasFired = tracker.fired();
-        const TriggerTracker::Step step = tracker.update(j, guarded, now, t.forMs, m_plan.inconclusiveLimitMs);
+        // With nobody exposed (a shadow or 0% phase) there is nothing a rollback could protect:
+        // missing canary data keeps the gate closed but does not escalate into a rollback.
+        const qint64 limit = currentTraffic() > 0.0 ? m_plan.inconclusiveLimitMs : std::numeric_limits<qint64>::max();
+        const TriggerTracker::Step step = tracker.update(j, guarded, now, t.forMs, limit);
         const MetricSpec* m = m_plan.metric(t.when.metric);
         const QString value = j.truth == Truth::Unknown ? j.reason : ConditionParser::formatValue(j.observed, m ? m->unit : Unit::None);
         RolloutEvent e;
@@ -281,8 +285,15 @@ void RolloutSession::evaluate()
         allTrue = allTrue && c.truth == Truth::True;
         anyFalse = anyFalse || c.truth == Truth::False;
     }
-    if (anyFalse) m_criteriaGreenSinceMs = 0;
-    else if (allTrue && m_criteriaGreenSinceMs == 0) m_criteriaGreenSinceMs = now;
+    // A breach shorter than the plan's grace does not restart the window (one noisy sample at
+    // 1% traffic must not cost a day), but the gate stays closed while anything fails.
+    if (anyFalse) {
+        if (m_criteriaFailingSinceMs == 0) m_criteriaFailingSinceMs = now;
+        if (now - m_criteriaFailingSinceMs >= m_plan.criteriaGraceMs) m_criteriaGreenSinceMs = 0;
+    } else {
+        m_criteriaFailingSinceMs = 0;
+        if (allTrue && m_criteriaGreenSinceMs == 0) m_criteriaGreenSinceMs = now;
+    }
     // Unknown within the limit keeps the window but blocks the gate (see gate()).
 
     const GateStatus g = gate();

@@ -142,6 +142,7 @@ private:
     QMap<QString, TriggerTracker> m_trackers;
     std::vector<CriterionView> m_criteria;
     qint64 m_criteriaGreenSinceMs = 0;
+    qint64 m_criteriaFailingSinceMs = 0;
     bool m_gateWasOpen = false;
     QList<Alert> m_alerts;
     int m_nextAlertId = 1;

@@ -224,6 +224,7 @@ struct Plan
     std::vector<Notification> notify;
     qint64 retryAfterRollbackMs = 0;
     qint64 inconclusiveLimitMs = 15 * 60 * 1000;   // missing data for longer counts as failing
+    qint64 criteriaGraceMs = 60 * 1000;            // a shorter breach does not restart a phase's window
     QString fileName;
     QByteArray sha256;                  // hex digest of the exact bytes loaded
 

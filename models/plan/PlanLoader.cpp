@@ -27,7 +27,7 @@ public:
                                    QStringLiteral("flags"), QStringLiteral("metrics"), QStringLiteral("triggers"),
                                    QStringLiteral("phases"), QStringLiteral("checklists"), QStringLiteral("people"),
                                    QStringLiteral("notify"), QStringLiteral("retry_after_rollback"),
-                                   QStringLiteral("inconclusive_limit")}))
+                                   QStringLiteral("inconclusive_limit"), QStringLiteral("criteria_grace")}))
             return plan;
         plan.rollout = c.string(root, "rollout", {}, true).value_or(QString());
         plan.description = c.string(root, "description", {}).value_or(QString());
@@ -36,6 +36,7 @@ public:
         if (!plan.environments.contains(plan.environment)) plan.environments.prepend(plan.environment);
         plan.retryAfterRollbackMs = c.duration(root, "retry_after_rollback", {}).value_or(0);
         plan.inconclusiveLimitMs = c.duration(root, "inconclusive_limit", {}).value_or(plan.inconclusiveLimitMs);
+        plan.criteriaGraceMs = c.duration(root, "criteria_grace", {}).value_or(plan.criteriaGraceMs);
 
         forEachInMap(root["sources"], QStringLiteral("sources"), [&](const QString& name, const YAML::Node& n, const QString& p) {
             plan.sources.push_back(readSource(name, n, p));

@@ -25,7 +25,7 @@ void DemoDriver::preroll(qint64 spanMs)
 
 void DemoDriver::tick()
 {
-    m_service.setCanaryShare(m_runtime.session().currentTraffic());
+    m_service.setCanaryShare(canaryShareFor(m_runtime.session()));
     m_service.advanceTo(m_runtime.clock().nowMs());
     m_feeder.tick();
 }
@@ -37,6 +37,13 @@ void DemoDriver::inject(FaultKind kind, qint64 durationMs)
     f.startMs = m_runtime.clock().nowMs();
     f.durationMs = kind == FaultKind::BriefSpike && durationMs == 0 ? 60'000 : durationMs;
     m_service.addFault(f);
+}
+
+double DemoDriver::canaryShareFor(const RolloutSession& session)
+{
+    if (session.currentPhase() < 0 && !session.isComplete()) return 0.0;
+    const double traffic = session.currentTraffic();
+    return traffic > 0.0 ? traffic : kShadowMirrorPercent;
 }
 
 QStringList DemoDriver::signOffNextGate(RolloutSession& session)

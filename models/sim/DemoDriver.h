@@ -28,6 +28,10 @@ public:
     // What people would do in a simulation: tick every item guarding the next phase, approve as
     // the first person holding each required role, acknowledge open alerts. Returns what it did.
     static QStringList signOffNextGate(RolloutSession& session);
+    // The simulated canary's share: the phase's traffic, or in a 0% (shadow) phase a mirrored
+    // copy of some traffic, as shadow processing does; nothing before the start.
+    static double canaryShareFor(const RolloutSession& session);
+    static constexpr double kShadowMirrorPercent = 10.0;
 
 private:
     RolloutRuntime& m_runtime;

@@ -10,7 +10,7 @@ namespace {
 
 constexpr double kMedianLatency = 0.120;                   // seconds
 const double kSigma = std::log(0.250 / 0.120) / 1.6449;    // p95 ≈ 250 ms
-constexpr double kBaseErrorRatio = 0.001;
+constexpr double kBaseErrorRatio = 0.0002;   // a healthy service: 0.02% errors
 constexpr std::size_t kKeepSeconds = 3600;
 
 double normalCdf(double x) { return 0.5 * std::erfc(-x / std::sqrt(2.0)); }
@@ -175,6 +175,17 @@ double SimulatedService::quantile(const Counters& c, double q) const
         lower = bounds[b];
     }
     return bounds[bounds.size() - 2];
+}
+
+double SimulatedService::healthyQuantile(double q)
+{
+    // The lognormal's quantile: bisect the normal CDF for z, then exp(mu + sigma z).
+    double lo = -8, hi = 8;
+    for (int i = 0; i < 60; ++i) {
+        const double mid = (lo + hi) / 2;
+        (normalCdf(mid) < q ? lo : hi) = mid;
+    }
+    return std::exp(std::log(kMedianLatency) + kSigma * lo);
 }
 
 std::optional<double> SimulatedService::value(const SimulationHint& hint, const QString& cohort, qint64 windowMs) const

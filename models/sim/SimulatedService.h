@@ -49,6 +49,8 @@ public:
     };
     const Counters& counters(int cohort) const { return m_total[std::size_t(cohort)]; }
     static QStringList eventTypes();
+    // The q-quantile of a healthy cohort's latency, in seconds (p95 ≈ 0.25 s).
+    static double healthyQuantile(double q);
 
 private:
     void step();

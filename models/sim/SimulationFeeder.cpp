@@ -38,13 +38,20 @@ void SimulationFeeder::tick()
         m_last.insert(m.name, now);
         const qint64 window = windowOf(m);
         // Unit conversions: the simulator speaks seconds, MB and per-hour costs.
-        auto scaled = [&](double v) {
+        // A latency hint may name the healthy value (`mean`, in seconds): the simulated service
+        // is then scaled so that this metric's healthy level matches the plan's world.
+        const double latencyScale = m.simulate.signal == QLatin1String("latency_quantile") && m.simulate.mean > 0
+                                        ? m.simulate.mean / SimulatedService::healthyQuantile(m.simulate.quantile)
+                                        : 1.0;
+        auto scaled = [&](double raw) {
+            const double v = raw * latencyScale;
             if (m.unit == Unit::Milliseconds && m.simulate.signal == QLatin1String("latency_quantile")) return v * 1000.0;
             if (m.unit == Unit::Bytes && m.simulate.signal == QLatin1String("memory")) return v * 1e6;
             if (m.unit == Unit::Percent && m.simulate.signal == QLatin1String("error_ratio")) return v * 100.0;
             return v;
         };
-        if (!m.canary.isEmpty()) {
+        // A metric with canary labels, or with a baseline query, has a canary and a baseline series.
+        if (!m.canary.isEmpty() || m.baseline.kind == BaselineSpec::Kind::Query) {
             if (const auto v = m_service.value(m.simulate, QStringLiteral("canary"), window)) m_store.append(m.name, QStringLiteral("canary"), {now, scaled(*v)});
             if (m.baseline.kind == BaselineSpec::Kind::Series || m.baseline.kind == BaselineSpec::Kind::Query)
                 if (const auto b = m_service.value(m.simulate, QStringLiteral("baseline"), window)) m_store.append(m.name, QStringLiteral("baseline"), {now, scaled(*b)});

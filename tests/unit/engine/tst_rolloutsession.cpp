@@ -275,7 +275,11 @@ private Q_SLOTS:
         Harness h;
         h.start();
         h.runHealthy(1800);
-        h.run(10, [&] { h.feed(0.015); });   // above the 1% success criterion, below the triggers
+        h.run(30, [&] { h.feed(0.015); });   // a 30 s blip, shorter than the 1 min grace: the window holds
+        QVERIFY(!h.session.gate().open);      // …but nothing opens while it fails
+        h.runHealthy(1800);
+        QVERIFY(!h.session.gate().missing().contains(QStringLiteral("criteria held")));
+        h.run(61, [&] { h.feed(0.015); });   // above the 1% success criterion for longer than the grace
         h.runHealthy(1800);
         QVERIFY(h.session.gate().missing().contains(QStringLiteral("criteria held")));
         h.runHealthy(1801);
