@@ -84,7 +84,7 @@ int serve(const QString& listen, const QString& prefix, quint64 seed, double sha
     return Ok;
 }
 
-int runPlan(const QString& file, const QStringList& faults, quint64 seed, qint64 untilMs, bool autoApprove, bool keepGoing)
+int runPlan(const QString& file, const QStringList& faults, quint64 seed, qint64 untilMs, bool autoApprove, bool keepGoing, bool explain, double rps)
 {
     const PlanLoadResult r = PlanLoader::loadFile(file);
     if (!r.plan) {
@@ -94,7 +94,7 @@ int runPlan(const QString& file, const QStringList& faults, quint64 seed, qint64
     }
     const Plan& plan = *r.plan;
     ManualClock clock(kSimulationEpochMs);
-    SimulatedService service(seed, kSimulationEpochMs);
+    SimulatedService service(seed, kSimulationEpochMs, rps);
     for (const QString& spec : faults) {
         QString why;
         const auto f = Fault::parse(spec, kSimulationEpochMs, &why);
@@ -129,6 +129,17 @@ int runPlan(const QString& file, const QStringList& faults, quint64 seed, qint64
         service.advanceTo(clock.nowMs());
         feeder.tick();
         session.evaluate();
+        if (explain) {   // every change of a success criterion's verdict, to see what holds a gate
+            static QMap<QString, Truth> previous;
+            for (const CriterionView& c : session.criteria()) {
+                const QString key = QString::number(session.currentPhase()) + c.condition.text;
+                if (previous.value(key, Truth::True) == c.truth) continue;
+                previous[key] = c.truth;
+                out << clockText(clock.nowMs()) << "    criterion " << c.condition.text << ": "
+                    << (c.truth == Truth::True ? QStringLiteral("met") : c.truth == Truth::False ? QStringLiteral("NOT met") : QStringLiteral("inconclusive"))
+                    << " (" << (c.last.truth == Truth::Unknown ? c.last.reason : QString::number(c.last.compared)) << ")\n";
+            }
+        }
         if (session.isComplete()) break;
         if (rolledBack && !keepGoing) break;
         if (autoApprove && session.currentPhase() + 1 <= int(plan.phases.size())) {
@@ -163,7 +174,9 @@ int simulate(const QStringList& args)
     const QCommandLineOption until(QStringLiteral("until"), QStringLiteral("Simulated time limit (default: twice the plan's minimum durations + 1d)."), QStringLiteral("DURATION"));
     const QCommandLineOption autoApprove(QStringLiteral("auto-approve"), QStringLiteral("Tick checklists, sign approvals and acknowledge alerts as the plan's people."));
     const QCommandLineOption keepGoing(QStringLiteral("keep-going"), QStringLiteral("Do not stop at the first rollback."));
-    parser.addOptions({listen, prefix, share, fault, seed, until, autoApprove, keepGoing});
+    const QCommandLineOption rps(QStringLiteral("rps"), QStringLiteral("Total requests per second of the simulated service (default 200)."), QStringLiteral("N"), QStringLiteral("200"));
+    const QCommandLineOption explain(QStringLiteral("explain"), QStringLiteral("Also print every change of a success criterion's verdict."));
+    parser.addOptions({listen, prefix, share, fault, seed, until, autoApprove, keepGoing, explain, rps});
     if (auto exit = parseArguments(parser, QStringLiteral("simulate"), args)) return *exit;
     const quint64 seedValue = parser.value(seed).toULongLong();
     if (parser.isSet(listen)) {
@@ -192,7 +205,8 @@ int simulate(const QStringList& args)
             for (const PhaseSpec& ph : r.plan->phases) untilMs += 2 * ph.minDurationMs;
         untilMs += 24LL * 3600 * 1000;
     }
-    return runPlan(parser.positionalArguments().first(), parser.values(fault), seedValue, untilMs, parser.isSet(autoApprove), parser.isSet(keepGoing));
+    return runPlan(parser.positionalArguments().first(), parser.values(fault), seedValue, untilMs, parser.isSet(autoApprove), parser.isSet(keepGoing), parser.isSet(explain),
+                   std::max(1.0, parser.value(rps).toDouble()));
 }
 
 } // namespace rolloutctl

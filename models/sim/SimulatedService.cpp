@@ -117,7 +117,7 @@ void SimulatedService::step()
             if (f.kind == FaultKind::MemoryLeak && c == 0 && t >= f.startMs)
                 memory *= std::pow(1.0 + (f.magnitude > 0 ? f.magnitude : 0.15), double(t - f.startMs) / 3.6e6);
         d.memoryMb = memory;
-        d.cpuPercent = std::clamp(35.0 * latencyFactor(c, t) + 2.0 * noise(m_rng), 0.0, 100.0);
+        d.cpuPercent = std::clamp(35.0 * latencyFactor(c, t) + 0.5 * noise(m_rng), 0.0, 100.0);
 
         Counters& total = m_total[std::size_t(c)];
         total.requests += d.requests;
