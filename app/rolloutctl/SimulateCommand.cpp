@@ -84,7 +84,7 @@ int serve(const QString& listen, const QString& prefix, quint64 seed, double sha
     return Ok;
 }
 
-int runPlan(const QString& file, const QStringList& faults, quint64 seed, qint64 untilMs, bool autoApprove, bool keepGoing, bool explain, double rps)
+int runPlan(const QString& file, const QStringList& faults, quint64 seed, qint64 untilMs, bool autoApprove, bool keepGoing, bool explain, double rps, double errorRatio)
 {
     const PlanLoadResult r = PlanLoader::loadFile(file);
     if (!r.plan) {
@@ -95,6 +95,7 @@ int runPlan(const QString& file, const QStringList& faults, quint64 seed, qint64
     const Plan& plan = *r.plan;
     ManualClock clock(kSimulationEpochMs);
     SimulatedService service(seed, kSimulationEpochMs, rps);
+    if (errorRatio >= 0) service.setBaseErrorRatio(errorRatio);
     for (const QString& spec : faults) {
         QString why;
         const auto f = Fault::parse(spec, kSimulationEpochMs, &why);
@@ -175,8 +176,9 @@ int simulate(const QStringList& args)
     const QCommandLineOption autoApprove(QStringLiteral("auto-approve"), QStringLiteral("Tick checklists, sign approvals and acknowledge alerts as the plan's people."));
     const QCommandLineOption keepGoing(QStringLiteral("keep-going"), QStringLiteral("Do not stop at the first rollback."));
     const QCommandLineOption rps(QStringLiteral("rps"), QStringLiteral("Total requests per second of the simulated service (default 200)."), QStringLiteral("N"), QStringLiteral("200"));
+    const QCommandLineOption errors(QStringLiteral("error-ratio"), QStringLiteral("Healthy error ratio of the simulated service, e.g. 0.0002 (the default) or 0."), QStringLiteral("RATIO"));
     const QCommandLineOption explain(QStringLiteral("explain"), QStringLiteral("Also print every change of a success criterion's verdict."));
-    parser.addOptions({listen, prefix, share, fault, seed, until, autoApprove, keepGoing, explain, rps});
+    parser.addOptions({listen, prefix, share, fault, seed, until, autoApprove, keepGoing, explain, rps, errors});
     if (auto exit = parseArguments(parser, QStringLiteral("simulate"), args)) return *exit;
     const quint64 seedValue = parser.value(seed).toULongLong();
     if (parser.isSet(listen)) {
@@ -206,7 +208,7 @@ int simulate(const QStringList& args)
         untilMs += 24LL * 3600 * 1000;
     }
     return runPlan(parser.positionalArguments().first(), parser.values(fault), seedValue, untilMs, parser.isSet(autoApprove), parser.isSet(keepGoing), parser.isSet(explain),
-                   std::max(1.0, parser.value(rps).toDouble()));
+                   std::max(1.0, parser.value(rps).toDouble()), parser.isSet(errors) ? parser.value(errors).toDouble() : -1.0);
 }
 
 } // namespace rolloutctl

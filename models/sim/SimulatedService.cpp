@@ -30,7 +30,7 @@ QStringList SimulatedService::eventTypes()
 }
 
 SimulatedService::SimulatedService(quint64 seed, qint64 startMs, double totalRps)
-    : m_rng(seed), m_seed(seed), m_startMs(startMs), m_nowMs(startMs), m_totalRps(totalRps)
+    : m_rng(seed), m_seed(seed), m_startMs(startMs), m_nowMs(startMs), m_totalRps(totalRps), m_baseErrorRatio(kBaseErrorRatio)
 {
     for (Counters& c : m_total) c.buckets.assign(bucketBounds().size(), 0.0);
 }
@@ -42,7 +42,7 @@ void SimulatedService::setCanaryShare(double percent)
 
 double SimulatedService::errorRatio(int cohort, qint64 t) const
 {
-    double p = kBaseErrorRatio;
+    double p = m_baseErrorRatio;
     for (const Fault& f : m_faults) {
         if (!f.activeAt(t)) continue;
         const double m = f.magnitude;
@@ -89,7 +89,7 @@ void SimulatedService::step()
         const double rate = m_totalRps * share;
         const std::int64_t n = rate > 0 ? std::poisson_distribution<std::int64_t>(rate)(m_rng) : 0;
         const double p = errorRatio(c, t);
-        const std::int64_t errors = n > 0 ? std::binomial_distribution<std::int64_t>(n, p)(m_rng) : 0;
+        const std::int64_t errors = n > 0 && p > 0 ? std::binomial_distribution<std::int64_t>(n, p)(m_rng) : 0;
         // Latency: a lognormal whose median moves with the faults, spread into buckets by a
         // binomial chain (a multinomial draw) — a handful of draws per second, not one per request.
         const double mu = std::log(kMedianLatency * latencyFactor(c, t));
@@ -110,7 +110,8 @@ void SimulatedService::step()
         d.durationSum = double(n) * std::exp(mu + kSigma * kSigma / 2.0);
         d.costUsd = double(n) * (c == 0 ? 0.00006 : 0.0001);   // the new path is cheaper
         d.events = {double(n - errors), double(errors), std::floor(double(errors) * 0.3),
-                    double(n > 0 ? std::poisson_distribution<std::int64_t>(std::max(1e-9, double(n) * (p > kBaseErrorRatio ? 0.01 : 0.0002)))(m_rng) : 0)};
+                    // dual-run mismatches: none while healthy, some while a fault makes the new path wrong
+                    double(n > 0 && p > m_baseErrorRatio ? std::poisson_distribution<std::int64_t>(double(n) * 0.01)(m_rng) : 0)};
         // Gauges: memory is stable unless a leak compounds on the canary; cpu follows latency.
         double memory = 30.0 + 0.3 * noise(m_rng);
         for (const Fault& f : m_faults)

@@ -27,6 +27,8 @@ public:
     explicit SimulatedService(quint64 seed = 42, qint64 startMs = 0, double totalRps = 200.0);
 
     void setCanaryShare(double percent);
+    // The healthy error ratio of both cohorts (default 0.02%); faults add to it.
+    void setBaseErrorRatio(double ratio) { m_baseErrorRatio = std::clamp(ratio, 0.0, 1.0); }
     double canaryShare() const { return m_share; }
     void addFault(const Fault& f) { m_faults.push_back(f); }
     void clearFaults() { m_faults.clear(); }
@@ -65,6 +67,7 @@ private:
     qint64 m_nowMs;
     double m_totalRps;
     double m_share = 0.0;
+    double m_baseErrorRatio;
     std::vector<Fault> m_faults;
     std::array<Counters, kCohorts> m_total;
     std::array<std::deque<Counters>, kCohorts> m_perSecond;   // the last hour, one entry per second
