@@ -6,6 +6,10 @@
 #include <QCryptographicHash>
 #include <QFile>
 #include <QFileInfo>
+#include <QSet>
+
+#include <cmath>
+#include <limits>
 
 namespace rollout {
 
@@ -135,11 +139,12 @@ private:
                                QStringLiteral("username_env"), QStringLiteral("password_env"), QStringLiteral("tls_verify"),
                                QStringLiteral("timeout")}))
             return s;
-        s.type = choice<SourceType>(n, "type", p, {{QStringLiteral("simulator"), SourceType::Simulator},
-                                                   {QStringLiteral("prometheus"), SourceType::Prometheus},
-                                                   {QStringLiteral("json_http"), SourceType::JsonHttp},
-                                                   {QStringLiteral("json_lines"), SourceType::JsonLines}}, true)
-                     .value_or(SourceType::Simulator);
+        const auto type = choice<SourceType>(n, "type", p, {{QStringLiteral("simulator"), SourceType::Simulator},
+                                                            {QStringLiteral("prometheus"), SourceType::Prometheus},
+                                                            {QStringLiteral("json_http"), SourceType::JsonHttp},
+                                                            {QStringLiteral("json_lines"), SourceType::JsonLines}}, true);
+        s.type = type.value_or(SourceType::Simulator);
+        if (!type) m_badSources.insert(name);
         s.url = c.string(n, "url", p).value_or(QString());
         s.path = c.string(n, "path", p).value_or(QString());
         s.tokenEnv = c.string(n, "token_env", p).value_or(QString());
@@ -253,7 +258,8 @@ private:
         if (const auto u = c.string(n, "unit", p)) {
             const auto unit = ConditionParser::unitFromName(*u);
             if (unit) m.unit = *unit;
-            else c.error(n["unit"], YamlCursor::join(p, QStringLiteral("unit")),
+            else m_badUnits.insert(name);
+            if (!unit) c.error(n["unit"], YamlCursor::join(p, QStringLiteral("unit")),
                          QStringLiteral("unknown unit \"%1\" (expected one of: none, ratio, percent, s, ms, bytes, MB, rps, per_hour, count, usd)").arg(*u));
         }
         m.bad = choice<BadDirection>(n, "bad", p, {{QStringLiteral("high"), BadDirection::High},
@@ -309,6 +315,8 @@ private:
             return std::nullopt;
         }
         const QString text = YamlCursor::scalar(n);
+        const QString metricName = text.trimmed().section(QLatin1Char(' '), 0, 0);
+        if (m_badUnits.contains(metricName)) return std::nullopt;   // its unit error is reported already
         const auto r = ConditionParser::parse(text, [&](const QString& metric) -> std::optional<Unit> {
             const MetricSpec* m = m_plan->metric(metric);
             if (!m) return std::nullopt;
@@ -388,7 +396,8 @@ private:
             return ph;
         ph.name = c.string(n, "name", p, true).value_or(QString());
         ph.description = c.string(n, "description", p).value_or(QString());
-        ph.traffic = c.percent(n, "traffic", p, true).value_or(0.0);
+        // NaN marks "already reported" so that the ordering check does not pile on.
+        ph.traffic = c.percent(n, "traffic", p, true).value_or(std::numeric_limits<double>::quiet_NaN());
         ph.flags = flagSettings(n["flags"], YamlCursor::join(p, QStringLiteral("flags")));
         ph.cohort = readCohort(n["cohort"], YamlCursor::join(p, QStringLiteral("cohort")));
         ph.minDurationMs = c.duration(n, "min_duration", p).value_or(0);
@@ -446,6 +455,9 @@ private:
 
     YamlCursor& c;
     const Plan* m_plan = nullptr;
+    QSet<QString> m_badUnits;     // metrics whose unit did not parse
+public:
+    QSet<QString> m_badSources;   // sources whose type did not parse
 };
 
 } // namespace
@@ -484,12 +496,15 @@ PlanLoadResult PlanLoader::loadBytes(const QByteArray& bytes, const QString& fil
         return result;
     }
     Plan plan;
+    QSet<QString> badSources;
     try {
-        plan = PlanReader(cursor).read(root);
+        PlanReader reader(cursor);
+        plan = reader.read(root);
+        badSources = reader.m_badSources;
     } catch (const YAML::Exception& e) {   // yaml-cpp throws on a few malformed shapes; never let it escape
         cursor.error(e.mark, {}, QStringLiteral("cannot read the plan: %1").arg(QString::fromStdString(e.msg)));
     }
-    if (root.IsMap()) PlanValidator::validate(plan, root, cursor);
+    if (root.IsMap()) PlanValidator::validate(plan, root, cursor, badSources);
     result.errors = cursor.errors();
     if (!result.errors.isEmpty()) return result;
     plan.fileName = QFileInfo(fileName).fileName();

@@ -2,6 +2,8 @@
 
 #include <QSet>
 
+#include <cmath>
+
 namespace rollout {
 
 namespace {
@@ -29,7 +31,7 @@ YAML::Node named(const YAML::Node& root, const char* section, const QString& nam
 
 } // namespace
 
-void PlanValidator::validate(const Plan& plan, const YAML::Node& root, YamlCursor& c)
+void PlanValidator::validate(const Plan& plan, const YAML::Node& root, YamlCursor& c, const QSet<QString>& badSources)
 {
     using J = YamlCursor;
     // Sources of metrics.
@@ -45,6 +47,7 @@ void PlanValidator::validate(const Plan& plan, const YAML::Node& root, YamlCurso
                     QStringLiteral("unknown source \"%1\" (sources: %2)").arg(m.source, names.isEmpty() ? QStringLiteral("none defined") : names.join(QStringLiteral(", "))));
             continue;
         }
+        if (badSources.contains(s->name)) continue;
         if (s->type != SourceType::Simulator && m.query.isEmpty())
             c.error(n, J::join(p, QStringLiteral("query")), QStringLiteral("a metric from a %1 source needs a query").arg(toString(s->type)));
         if (s->type == SourceType::Simulator && m.simulate.signal.isEmpty())
@@ -115,12 +118,14 @@ void PlanValidator::validate(const Plan& plan, const YAML::Node& root, YamlCurso
         if (!ph.name.isEmpty() && phaseNames.contains(ph.name))
             c.error(field(n, "name"), p + QStringLiteral(".name"), QStringLiteral("phase name \"%1\" is used twice").arg(ph.name));
         phaseNames.insert(ph.name);
-        if (i > 0 && ph.traffic < previousTraffic)
-            c.error(field(n, "traffic"), p + QStringLiteral(".traffic"),
-                    QStringLiteral("traffic goes down from %1% (%2) to %3%; a rollout only moves forward (rollbacks are actions, not phases)")
-                        .arg(previousTraffic).arg(previousName).arg(ph.traffic));
-        previousTraffic = ph.traffic;
-        previousName = ph.name;
+        if (!std::isnan(ph.traffic)) {   // NaN: its own error is reported already
+            if (i > 0 && ph.traffic < previousTraffic)
+                c.error(field(n, "traffic"), p + QStringLiteral(".traffic"),
+                        QStringLiteral("traffic goes down from %1% (%2) to %3%; a rollout only moves forward (rollbacks are actions, not phases)")
+                            .arg(previousTraffic).arg(previousName).arg(ph.traffic));
+            previousTraffic = ph.traffic;
+            previousName = ph.name;
+        }
         if (ph.maxDurationMs && *ph.maxDurationMs < ph.minDurationMs)
             c.error(field(n, "max_duration"), p + QStringLiteral(".max_duration"), QStringLiteral("max_duration is shorter than min_duration"));
         for (auto it = ph.flags.begin(); it != ph.flags.end(); ++it)

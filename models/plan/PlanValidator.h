@@ -3,6 +3,8 @@
 #include "plan/Plan.h"
 #include "plan/YamlCursor.h"
 
+#include <QSet>
+
 namespace rollout {
 
 // The checks that span sections of a plan: references between them (a metric's source, a
@@ -11,7 +13,8 @@ namespace rollout {
 class PlanValidator
 {
 public:
-    static void validate(const Plan& plan, const YAML::Node& root, YamlCursor& cursor);
+    // `badSources`: sources whose type was already reported as wrong; their metrics are not checked again.
+    static void validate(const Plan& plan, const YAML::Node& root, YamlCursor& cursor, const QSet<QString>& badSources = {});
 };
 
 } // namespace rollout

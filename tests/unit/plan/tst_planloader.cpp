@@ -1,0 +1,189 @@
+// Plan validation: a table of malformed plans (tests/data/plans/malformed/), each with the exact
+// position, field and message of its first error and how many errors it reports in all; the
+// five seed plans and the demo load; a plan with errors yields no Plan at all.
+#include "PlanFixture.h"
+#include "plan/PlanLoader.h"
+
+#include <QDir>
+#include <QTest>
+
+using namespace rollout;
+
+class TestPlanLoader final : public QObject
+{
+    Q_OBJECT
+private Q_SLOTS:
+    void malformed_data()
+    {
+        QTest::addColumn<int>("line");
+        QTest::addColumn<int>("column");
+        QTest::addColumn<QString>("path");
+        QTest::addColumn<QString>("message");
+        QTest::addColumn<int>("count");
+        QTest::newRow("approval-count-zero") << 14 << 88 << QStringLiteral("phases[0].approvals[0].count") << QStringLiteral("expected a whole number of approvals, at least 1") << 1;
+        QTest::newRow("bad-flag-setting") << 15 << 42 << QStringLiteral("phases[1].flags.k") << QStringLiteral("expected on, off or a percentage between 0% and 100%, got \"maybe\"") << 1;
+        QTest::newRow("bad-for") << 12 << 48 << QStringLiteral("triggers[0].for") << QStringLiteral("expected a duration such as 30s, 5m, 24h, 7d or 1h30m, got \"five minut") << 1;
+        QTest::newRow("bad-notify-event") << 21 << 29 << QStringLiteral("notify[0].on") << QStringLiteral("unknown event \"exploded\" (expected one of: advanced, alert, rolled_bac") << 1;
+        QTest::newRow("bad-person-key") << 19 << 33 << QStringLiteral("people[0].key") << QStringLiteral("expected \"ed25519:\" and the base64 of a 32-byte public key (rolloutctl") << 1;
+        QTest::newRow("bad-rate") << 12 << 40 << QStringLiteral("triggers[0].when") << QStringLiteral("expected a rate such as 10%/h or 5MB/h, got \"10%\" in \"latency grows > ") << 1;
+        QTest::newRow("bad-severity") << 12 << 74 << QStringLiteral("triggers[0].severity") << QStringLiteral("expected P0, P1, P2 or P3, got \"P9\"") << 1;
+        QTest::newRow("baseline-missing") << 12 << 26 << QStringLiteral("triggers[0].when") << QStringLiteral("\"error_rate > 2x baseline\" compares with a baseline, but metric \"error") << 1;
+        QTest::newRow("between-reversed") << 12 << 50 << QStringLiteral("triggers[0].when") << QStringLiteral("the upper bound must be above the lower bound in \"error_rate between 5") << 1;
+        QTest::newRow("cohort-two-kinds") << 15 << 39 << QStringLiteral("phases[1].cohort") << QStringLiteral("a cohort is one of: random, sticky, segments, roles") << 1;
+        QTest::newRow("condition-garbage") << 14 << 51 << QStringLiteral("phases[0].success[0]") << QStringLiteral("expected a comparison (<, <=, >, >=), got \"is\" in \"error_rate is low\"") << 1;
+        QTest::newRow("condition-trailing") << 14 << 56 << QStringLiteral("phases[0].success[0]") << QStringLiteral("unexpected \"please\" after the condition in \"error_rate < 1% please\"") << 1;
+        QTest::newRow("disable-unknown-trigger") << 15 << 49 << QStringLiteral("phases[1].triggers[0].name") << QStringLiteral("cannot switch off \"nope\": no plan-wide trigger has that name") << 1;
+        QTest::newRow("duplicate-flag") << 8 << 11 << QStringLiteral("flags[1].key") << QStringLiteral("flag \"k\" is listed twice") << 1;
+        QTest::newRow("duplicate-key") << 2 << 1 << QStringLiteral("rollout") << QStringLiteral("duplicate key \"rollout\"") << 1;
+        QTest::newRow("duplicate-phase") << 15 << 12 << QStringLiteral("phases[1].name") << QStringLiteral("phase name \"one\" is used twice") << 1;
+        QTest::newRow("duplicate-trigger") << 13 << 12 << QStringLiteral("triggers[1].name") << QStringLiteral("trigger \"errors\" is defined twice") << 1;
+        QTest::newRow("empty-file") << 0 << 0 << QStringLiteral("") << QStringLiteral("the plan is empty") << 1;
+        QTest::newRow("empty-phases") << 13 << 9 << QStringLiteral("phases") << QStringLiteral("a plan needs at least one phase") << 1;
+        QTest::newRow("flagd-without-path") << 5 << 6 << QStringLiteral("backends.f.path") << QStringLiteral("a flagd_file backend needs the path of the flag file") << 1;
+        QTest::newRow("interval-too-short") << 9 << 63 << QStringLiteral("metrics.error_rate.interval") << QStringLiteral("a metric is polled at most once a second") << 1;
+        QTest::newRow("invalid-yaml") << 15 << 3 << QStringLiteral("") << QStringLiteral("not valid YAML: illegal block entry") << 1;
+        QTest::newRow("list-for-map") << 5 << 3 << QStringLiteral("backends") << QStringLiteral("expected a mapping of names to definitions") << 2;
+        QTest::newRow("max-below-min") << 15 << 63 << QStringLiteral("phases[1].max_duration") << QStringLiteral("max_duration is shorter than min_duration") << 1;
+        QTest::newRow("missing-phases") << 1 << 1 << QStringLiteral("phases") << QStringLiteral("required field \"phases\" is missing") << 1;
+        QTest::newRow("missing-rollout") << 1 << 1 << QStringLiteral("rollout") << QStringLiteral("required field \"rollout\" is missing") << 1;
+        QTest::newRow("percent-on-seconds") << 12 << 34 << QStringLiteral("triggers[0].when") << QStringLiteral("\"5%\" is a percentage but the metric is in s (use a ratio or percent me") << 1;
+        QTest::newRow("prometheus-without-url") << 3 << 9 << QStringLiteral("sources.prom.url") << QStringLiteral("a prometheus source needs a url") << 1;
+        QTest::newRow("role-nobody-holds") << 14 << 77 << QStringLiteral("phases[0].approvals[0].role") << QStringLiteral("nobody in people holds the role \"pm\", so this approval could never be ") << 1;
+        QTest::newRow("soft-trigger-rollback") << 12 << 72 << QStringLiteral("triggers[0].action") << QStringLiteral("a soft trigger only alerts (a person decides); make it kind: hard to a") << 1;
+        QTest::newRow("top-level-list") << 1 << 1 << QStringLiteral("") << QStringLiteral("expected a mapping, got a list") << 1;
+        QTest::newRow("traffic-goes-down") << 15 << 26 << QStringLiteral("phases[1].traffic") << QStringLiteral("traffic goes down from 1% (one) to 0.5%; a rollout only moves forward ") << 1;
+        QTest::newRow("traffic-not-a-number") << 15 << 26 << QStringLiteral("phases[1].traffic") << QStringLiteral("expected a percentage such as 10%, got \"lots\"") << 1;
+        QTest::newRow("traffic-over-100") << 15 << 26 << QStringLiteral("phases[1].traffic") << QStringLiteral("a percentage must be between 0% and 100%, got 150%") << 1;
+        QTest::newRow("typo-traffic") << 15 << 17 << QStringLiteral("phases[1].trafic") << QStringLiteral("unknown key \"trafic\"; did you mean \"traffic\"?") << 2;
+        QTest::newRow("unknown-action") << 12 << 72 << QStringLiteral("triggers[0].action") << QStringLiteral("unknown value \"explode\" (expected one of: rollback, rollback_to_zero, ") << 1;
+        QTest::newRow("unknown-backend") << 7 << 23 << QStringLiteral("flags[0].backend") << QStringLiteral("unknown backend \"unleash\"") << 1;
+        QTest::newRow("unknown-checklist") << 14 << 94 << QStringLiteral("phases[0].checklist") << QStringLiteral("unknown checklist \"go-no-go\"") << 1;
+        QTest::newRow("unknown-environment") << 7 << 40 << QStringLiteral("flags[0].environments.qa") << QStringLiteral("unknown environment \"qa\" (environments: production)") << 1;
+        QTest::newRow("unknown-flag-in-phase") << 15 << 38 << QStringLiteral("phases[1].flags.other") << QStringLiteral("unknown flag \"other\"") << 1;
+        QTest::newRow("unknown-kind") << 12 << 58 << QStringLiteral("triggers[0].kind") << QStringLiteral("unknown value \"medium\" (expected one of: hard, soft)") << 1;
+        QTest::newRow("unknown-metric-in-trigger") << 12 << 26 << QStringLiteral("triggers[0].when") << QStringLiteral("unknown metric \"err_rate\" in \"err_rate > 5%\"") << 1;
+        QTest::newRow("unknown-source-type") << 3 << 16 << QStringLiteral("sources.prom.type") << QStringLiteral("unknown value \"graphite\" (expected one of: simulator, prometheus, json") << 1;
+        QTest::newRow("unknown-source") << 9 << 24 << QStringLiteral("metrics.error_rate.source") << QStringLiteral("unknown source \"graphite\" (sources: prom)") << 1;
+        QTest::newRow("unknown-unit") << 9 << 46 << QStringLiteral("metrics.error_rate.unit") << QStringLiteral("unknown unit \"parsecs\" (expected one of: none, ratio, percent, s, ms, ") << 1;
+        QTest::newRow("unleash-without-token") << 5 << 6 << QStringLiteral("backends.f.token_env") << QStringLiteral("an unleash backend needs token_env: the environment variable holding t") << 1;
+    }
+
+    void malformed()
+    {
+        QFETCH(int, line);
+        QFETCH(int, column);
+        QFETCH(QString, path);
+        QFETCH(QString, message);
+        QFETCH(int, count);
+        const QString name = QString::fromLatin1(QTest::currentDataTag()) + QStringLiteral(".yaml");
+        const PlanLoadResult r = PlanLoader::loadBytes(test::sourceFile(QStringLiteral("tests/data/plans/malformed/") + name), name);
+        QVERIFY2(!r.plan.has_value(), "a plan with errors must not load, not even in part");
+        QVERIFY(!r.errors.isEmpty());
+        QStringList all;
+        for (const PlanError& e : r.errors) all.append(e.toString());
+        const PlanError& e = r.errors.first();
+        QCOMPARE(e.file, name);
+        QCOMPARE(e.line, line);
+        QCOMPARE(e.column, column);
+        QCOMPARE(e.path, path);
+        QVERIFY2(e.message.startsWith(message), qPrintable(e.message));
+        QVERIFY2(r.errors.size() == count, qPrintable(all.join(QLatin1Char('\n'))));
+    }
+
+    void everyMalformedFileIsInTheTable()
+    {
+        const QDir dir(QStringLiteral(ROLLOUT_SOURCE_DIR "/tests/data/plans/malformed"));
+        QCOMPARE(dir.entryList({QStringLiteral("*.yaml")}).size(), 46);
+    }
+
+    void allErrorsAtOnce()
+    {
+        QByteArray text = test::sourceFile(QStringLiteral("tests/data/plans/valid-base.yaml"));
+        text.replace("{name: two, traffic: 10%}", "{name: two, trafic: 10%, min_duration: soon}");
+        text.replace("for: 5m", "for: 5 mins");
+        text.replace("unit: ratio}", "unit: ratio, intervall: 1s}");
+        const PlanLoadResult r = PlanLoader::loadBytes(text, QStringLiteral("many.yaml"));
+        QVERIFY(!r.plan);
+        QStringList paths;
+        for (const PlanError& e : r.errors) paths.append(e.path);
+        QVERIFY(paths.contains(QStringLiteral("phases[1].trafic")));
+        QVERIFY(paths.contains(QStringLiteral("phases[1].min_duration")));
+        QVERIFY(paths.contains(QStringLiteral("triggers[0].for")));
+        QVERIFY(paths.contains(QStringLiteral("metrics.error_rate.intervall")));
+    }
+
+    void validBaseLoadsWithItsHash()
+    {
+        const QByteArray text = test::sourceFile(QStringLiteral("tests/data/plans/valid-base.yaml"));
+        const PlanLoadResult r = PlanLoader::loadBytes(text, QStringLiteral("valid-base.yaml"));
+        QVERIFY(r.errors.isEmpty());
+        QVERIFY(r.plan);
+        QCOMPARE(r.plan->phases.size(), std::size_t(2));
+        QCOMPARE(r.plan->sha256.size(), 64);
+        QCOMPARE(r.plan->triggers[0].forMs, qint64(300000));
+        QCOMPARE(r.plan->triggers[0].when.threshold, 0.05);
+        QCOMPARE(r.plan->metrics[1].baseline.value, 0.15);
+    }
+
+    void jsonIsAcceptedToo()
+    {
+        const QByteArray json = "{\"rollout\": \"j\", \"sources\": {\"s\": {\"type\": \"simulator\"}},"
+                                " \"backends\": {\"f\": {\"type\": \"flagd_file\", \"path\": \"f.json\"}},"
+                                " \"flags\": [{\"key\": \"k\", \"backend\": \"f\"}],"
+                                " \"metrics\": {\"e\": {\"source\": \"s\", \"unit\": \"ratio\", \"simulate\": {\"signal\": \"error_ratio\"}}},"
+                                " \"phases\": [{\"name\": \"a\", \"traffic\": \"5%\", \"success\": [\"e < 1%\"]}]}";
+        const PlanLoadResult r = PlanLoader::loadBytes(json, QStringLiteral("plan.json"));
+        QVERIFY2(r.plan, r.errors.isEmpty() ? "" : qPrintable(r.errors.first().toString()));
+        QCOMPARE(r.plan->phases[0].traffic, 5.0);
+    }
+
+    void shippedPlansLoad_data()
+    {
+        QTest::addColumn<QString>("file");
+        for (const char* f : {"resources/demo/demo-plan.yaml", "resources/plans/bounded-context-reasoning.yaml",
+                              "resources/plans/ux-agent-canary.yaml", "resources/plans/protocol-agnostic-chat.yaml",
+                              "resources/plans/modern-brain-api.yaml", "resources/plans/reptate-modernization.yaml"})
+            QTest::newRow(f) << QString::fromLatin1(f);
+    }
+
+    void shippedPlansLoad()
+    {
+        QFETCH(QString, file);
+        const PlanLoadResult r = PlanLoader::loadBytes(test::sourceFile(file), file);
+        QStringList all;
+        for (const PlanError& e : r.errors) all.append(e.toString());
+        QVERIFY2(r.plan, qPrintable(all.join(QLatin1Char('\n'))));
+        QVERIFY(!r.plan->phases.empty());
+    }
+
+    void seedNumbersSurvive()
+    {
+        // Spot checks that the seed translations keep the seeds' numbers.
+        const Plan p000 = test::loadPlan(test::sourceFile(QStringLiteral("resources/plans/bounded-context-reasoning.yaml")));
+        QCOMPARE(p000.phases.size(), std::size_t(5));
+        QCOMPARE(p000.phases[1].traffic, 10.0);
+        QCOMPARE(p000.phases[1].minDurationMs, qint64(48) * 3600 * 1000);
+        QCOMPARE(p000.triggers[0].when.threshold, 0.05);
+        QCOMPARE(p000.triggers[0].forMs, qint64(300000));
+        QCOMPARE(p000.checklist(QStringLiteral("go-no-go"))->itemCount(), 13);
+        const Plan p001 = test::loadPlan(test::sourceFile(QStringLiteral("resources/plans/ux-agent-canary.yaml")));
+        QVERIFY(p001.phases[4].optional);
+        QVERIFY(p001.phases[4].approvals[0].mandatory);
+        QCOMPARE(p001.phases[1].cohort.roles, QStringList{QStringLiteral("admin")});
+        const Plan p004 = test::loadPlan(test::sourceFile(QStringLiteral("resources/plans/reptate-modernization.yaml")));
+        QCOMPARE(p004.flags.size(), std::size_t(3));
+        QCOMPARE(p004.retryAfterRollbackMs, qint64(7) * 24 * 3600 * 1000);
+        QCOMPARE(int(p004.triggers[1].when.kind), int(ConditionKind::RatioToBaseline));
+        QCOMPARE(p004.triggers[1].when.threshold, 2.0);
+    }
+
+    void missingFileIsAClearError()
+    {
+        const PlanLoadResult r = PlanLoader::loadFile(QStringLiteral("/nonexistent/plan.yaml"));
+        QVERIFY(!r.plan);
+        QVERIFY(r.errors.first().toString().startsWith(QStringLiteral("/nonexistent/plan.yaml: cannot read the plan")));
+    }
+};
+
+QTEST_GUILESS_MAIN(TestPlanLoader)
+#include "tst_planloader.moc"
