@@ -9,6 +9,17 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
 R=$ROLLOUT_SERVICES_DIR
+chmod 755 "$R"   # mktemp makes it 0700; the postgres user must reach its data directory below
+
+# On any failure, show what the servers said: the scratch directory is deleted afterwards.
+show_logs() {
+  for log in "$R"/*.log "$R"/pg-log/*.log; do
+    [[ -s "$log" ]] || continue
+    echo "---- $log" >&2
+    tail -n 20 "$log" >&2
+  done
+}
+trap 'echo "services: a step failed" >&2; show_logs' ERR
 CTL=${ROLLOUTCTL:-$ROOT/build/app/rolloutctl}
 PGBIN=/usr/lib/postgresql/15/bin
 
@@ -63,10 +74,10 @@ YAML
 
 start_postgres() {
   PG_PORT=$(free_port)
-  install -d -o postgres -g postgres "$R/pg-data" "$R/pg-sock"
+  install -d -o postgres -g postgres "$R/pg-data" "$R/pg-sock" "$R/pg-log"
   runuser -u postgres -- $PGBIN/initdb -D "$R/pg-data" -U postgres -A trust --auth-host=scram-sha-256 \
     -E UTF8 --locale=C.UTF-8 -N >"$R/postgres-init.log" 2>&1
-  runuser -u postgres -- $PGBIN/pg_ctl -D "$R/pg-data" -l "$R/postgres.log" -w -t 30 \
+  runuser -u postgres -- $PGBIN/pg_ctl -D "$R/pg-data" -l "$R/pg-log/postgres.log" -w -t 30 \
     -o "-p $PG_PORT -k $R/pg-sock -c listen_addresses=127.0.0.1 -c fsync=off" start >/dev/null
   runuser -u postgres -- psql -q -h "$R/pg-sock" -p "$PG_PORT" -U postgres -v ON_ERROR_STOP=1 \
     -c "CREATE ROLE rollout LOGIN PASSWORD 'rollout'" -c "CREATE DATABASE rollout OWNER rollout" \
