@@ -4,12 +4,13 @@
 # the servers afterwards, also when tests fail.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+ROOT=$PWD
 scripts/setup.sh --test
 scripts/build.sh
 
 export ROLLOUT_SERVICES_DIR
 ROLLOUT_SERVICES_DIR=$(mktemp -d /tmp/rollout-services.XXXXXX)
-trap 'scripts/services.sh stop || true; rm -rf "$ROLLOUT_SERVICES_DIR"' EXIT
+trap '"$ROOT/scripts/services.sh" stop || true; rm -rf "$ROLLOUT_SERVICES_DIR"' EXIT
 scripts/services.sh start
 # shellcheck disable=SC1091
 source "$ROLLOUT_SERVICES_DIR/env"
