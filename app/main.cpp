@@ -11,6 +11,7 @@
 #include <QFile>
 #include <QMessageBox>
 #include <QStatusBar>
+#include <QTabWidget>
 #include <QTimer>
 
 #include <memory>
@@ -38,7 +39,8 @@ int main(int argc, char** argv)
     const QCommandLineOption script(QStringLiteral("demo-script"),
                                     QStringLiteral("Demo only, for screenshots: 'start' signs and starts the rollout; 'spike' also injects a canary error spike."),
                                     QStringLiteral("STEPS"));
-    parser.addOptions({screenshot, after, script});
+    const QCommandLineOption tab(QStringLiteral("tab"), QStringLiteral("Open with side tab N shown (1 gate, 2 triggers, 3 sign-off, 4 events)."), QStringLiteral("N"));
+    parser.addOptions({screenshot, after, script, tab});
     parser.process(app);
     Logging::setUp(QStringLiteral("rollout-console"), false);
 
@@ -80,6 +82,8 @@ int main(int argc, char** argv)
         window.statusBar()->showMessage(QObject::tr("Demo: F9 signs the next gate as everyone, then Advance. F5 injects a canary error spike: "
                                                     "watch the hard trigger roll back within about a minute."));
     }
+    if (parser.isSet(tab))
+        if (auto* tabs = window.findChild<QTabWidget*>(QStringLiteral("sideTabs"))) tabs->setCurrentIndex(parser.value(tab).toInt() - 1);
     window.show();
     runtime.tick();
     runtime.start();

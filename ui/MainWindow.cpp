@@ -27,7 +27,9 @@
 #include <QSettings>
 #include <QShortcut>
 #include <QSplitter>
+#include <QMessageBox>
 #include <QStatusBar>
+#include <QSystemTrayIcon>
 #include <QTabWidget>
 #include <QTableView>
 #include <QVBoxLayout>
@@ -196,6 +198,13 @@ MainWindow::MainWindow(RolloutRuntime& runtime, QWidget* parent) : QMainWindow(p
         view->addAction(m_tabs->tabText(t).remove(QLatin1Char('&')), QKeySequence(QStringLiteral("Ctrl+%1").arg(t + 1)), this,
                         [this, t] { m_tabs->setCurrentIndex(t); });
 
+    connect(m_timeline, &PhaseTimelineWidget::phaseClicked, this, &MainWindow::showPhaseDetails);
+    // Desktop notifications for what on-call must not miss, when the desktop offers a tray.
+    if (QSystemTrayIcon::isSystemTrayAvailable()) {
+        m_tray = new QSystemTrayIcon(QApplication::windowIcon(), this);
+        m_tray->setToolTip(windowTitle());
+        m_tray->show();
+    }
     connect(&runtime, &RolloutRuntime::eventAppended, this, &MainWindow::onEvent);
     connect(&runtime, &RolloutRuntime::ticked, this, &MainWindow::refresh);
     connect(&runtime.store(), &TimeSeriesStore::updated, this, [this] {
@@ -278,6 +287,41 @@ void MainWindow::acknowledgeAlert()
     report(tr("No open alert."), true);
 }
 
+void MainWindow::showPhaseDetails(int phase)
+{
+    const Plan& plan = m_runtime.plan();
+    if (phase < 0 || phase >= int(plan.phases.size())) return;
+    const PhaseSpec& ph = plan.phases[std::size_t(phase)];
+    QStringList lines;
+    lines.append(tr("<h3>Phase %1: %2</h3>").arg(phase + 1).arg(ph.name.toHtmlEscaped()));
+    if (!ph.description.isEmpty()) lines.append(QStringLiteral("<p>%1</p>").arg(ph.description.toHtmlEscaped()));
+    QStringList flags;
+    for (auto it = ph.flags.begin(); it != ph.flags.end(); ++it) flags.append(it.key() + QLatin1Char('=') + it.value().describe());
+    lines.append(tr("<p><b>Traffic</b> %1%%2 · <b>cohort</b> %3 · <b>minimum</b> %4%5</p>")
+                     .arg(ph.traffic)
+                     .arg(flags.isEmpty() ? QString() : QStringLiteral(" (") + flags.join(QStringLiteral(", ")) + QLatin1Char(')'))
+                     .arg(ph.cohort.describe().toHtmlEscaped(), Duration::format(ph.minDurationMs),
+                          ph.optional ? tr(" · optional") : QString()));
+    QStringList success;
+    for (const Condition& c : ph.success) success.append(c.text.toHtmlEscaped());
+    for (const QString& a : ph.attest) success.append(tr("%1 (a person confirms)").arg(a.toHtmlEscaped()));
+    if (!success.isEmpty()) lines.append(tr("<p><b>To leave it</b>, held for the minimum:<br>• %1</p>").arg(success.join(QStringLiteral("<br>• "))));
+    QStringList entry;
+    if (!ph.checklist.isEmpty()) entry.append(tr("checklist “%1”").arg(ph.checklist.toHtmlEscaped()));
+    for (const ApprovalRequirement& a : ph.approvals)
+        entry.append(tr("%1× %2 approval%3").arg(a.count).arg(a.role.toHtmlEscaped(), a.mandatory ? tr(" (MANDATORY)") : QString()));
+    if (!entry.isEmpty()) lines.append(tr("<p><b>To enter it:</b> %1</p>").arg(entry.join(QStringLiteral(", "))));
+    QStringList triggers;
+    for (const TriggerSpec& t : plan.triggersFor(phase))
+        triggers.append(QStringLiteral("%1: %2 for %3 → %4").arg(t.name.toHtmlEscaped(), t.when.text.toHtmlEscaped(), Duration::format(t.forMs),
+                                                            t.kind == TriggerKind::Hard ? toString(t.action) : tr("alert")));
+    if (!triggers.isEmpty()) lines.append(tr("<p><b>Triggers in force:</b><br>• %1</p>").arg(triggers.join(QStringLiteral("<br>• "))));
+    QMessageBox box(QMessageBox::Information, tr("Phase %1").arg(phase + 1), lines.join(QString()), QMessageBox::Close, this);
+    box.setObjectName(QStringLiteral("phaseDetails"));
+    box.setTextFormat(Qt::RichText);
+    box.exec();
+}
+
 void MainWindow::onEvent(const RolloutEvent& e)
 {
     m_log->append(e);
@@ -304,7 +348,11 @@ void MainWindow::onEvent(const RolloutEvent& e)
             m_bannerText->setText(tr("<b style='font-size:large'>ROLLED BACK at %1</b> by %2 — to %3.").arg(when, e.actor.toHtmlEscaped(), target));
         }
         m_banner->show();
+        if (m_tray && e.automatic)
+            m_tray->showMessage(tr("Automatic rollback: %1").arg(plan.rollout), tr("%1 — rolled back to %2").arg(e.trigger, target),
+                                QSystemTrayIcon::Critical, 30000);
     } else if (e.type == EventType::AlertRaised) {
+        if (m_tray) m_tray->showMessage(tr("Alert: %1").arg(plan.rollout), e.reason, QSystemTrayIcon::Warning, 20000);
         m_tabs->setCurrentIndex(1);
         statusBar()->showMessage(tr("ALERT: %1 — acknowledge (Ctrl+Shift+K) or roll back").arg(e.reason), 20000);
     }

@@ -14,6 +14,7 @@ class QListView;
 class QPushButton;
 class QTabWidget;
 class QTableView;
+class QSystemTrayIcon;
 
 namespace rollout {
 
@@ -53,6 +54,7 @@ private:
     void rollbackNow();
     void acknowledgeAlert();
     void report(const QString& message, bool ok);
+    void showPhaseDetails(int phase);
     Actor actor() const;
 
     RolloutRuntime& m_runtime;
@@ -73,6 +75,7 @@ private:
     RollbackButton* m_rollback;
     QComboBox* m_actingAs;
     QMenu* m_demoMenu = nullptr;
+    QSystemTrayIcon* m_tray = nullptr;
     int m_rolledBackFrom = -1;
 };
 
