@@ -122,6 +122,8 @@ MainWindow::MainWindow(RolloutRuntime& runtime, QWidget* parent) : QMainWindow(p
     m_triggers = new TriggerTableModel(runtime.session(), runtime.clock(), this);
     QTableView* triggerView = makeTable(m_triggers, QStringLiteral("triggerTable"), triggerPage);
     triggerView->horizontalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
+    triggerView->horizontalHeader()->setSectionResizeMode(TriggerTableModel::Condition, QHeaderView::Stretch);
+    triggerView->setTextElideMode(Qt::ElideMiddle);
     tl->addWidget(triggerView, 1);
     m_acknowledge = new QPushButton(tr("Ac&knowledge alert (keep going)"), triggerPage);
     m_acknowledge->setObjectName(QStringLiteral("acknowledgeButton"));
@@ -132,6 +134,7 @@ MainWindow::MainWindow(RolloutRuntime& runtime, QWidget* parent) : QMainWindow(p
     m_signOff = new SignOffModel(runtime.session(), this);
     QTableView* signOffView = makeTable(m_signOff, QStringLiteral("signOffTable"), m_tabs);
     signOffView->horizontalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
+    signOffView->horizontalHeader()->setSectionResizeMode(SignOffModel::Notes, QHeaderView::Stretch);
     m_tabs->addTab(signOffView, tr("&Sign-off"));
 
     m_log = new EventLogModel(this);
@@ -147,7 +150,7 @@ MainWindow::MainWindow(RolloutRuntime& runtime, QWidget* parent) : QMainWindow(p
     split->addWidget(m_tabs);
     split->setStretchFactor(0, 3);
     split->setStretchFactor(1, 2);
-    split->setSizes({780, 480});
+    split->setSizes({700, 620});
     layout->addWidget(split, 1);
 
     // The action bar: advance and pause on the left, the big rollback button on the right.

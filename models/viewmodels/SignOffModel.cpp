@@ -81,7 +81,7 @@ QVariant SignOffModel::data(const QModelIndex& index, int role) const
     case Approver: return r.approver;
     case Role: return r.mandatory ? tr("%1 — MANDATORY").arg(r.role) : r.role;
     case Decision: return r.decision;
-    case Date: return r.atMs ? QDateTime::fromMSecsSinceEpoch(r.atMs).toString(QStringLiteral("yyyy-MM-dd HH:mm")) : QString();
+    case Date: return r.atMs ? QDateTime::fromMSecsSinceEpoch(r.atMs).toString(QStringLiteral("MM-dd HH:mm")) : QString();
     case Notes: return r.notes;
     case Signature:
         if (!r.given) return QString();
