@@ -35,6 +35,7 @@ void FakeHttpServer::incomingConnection(qintptr descriptor)
         ++m_requests;
         const QByteArray method = requestLine.value(0), path = requestLine.value(1);
         m_paths.append(path);
+        m_lastHead = head;
         const Reply r = m_handler(method, path, body);
         if (r.hang) return;
         const qint64 size = r.bodyBytes > 0 ? r.bodyBytes : r.body.size();

@@ -30,6 +30,7 @@ public:
     QString url() const;                       // http://127.0.0.1:PORT
     int requests() const { return m_requests; }
     QList<QByteArray> paths() const { return m_paths; }
+    QByteArray lastHead() const { return m_lastHead; }   // request line and headers of the last request
 
 protected:
     void incomingConnection(qintptr socket) override;
@@ -38,6 +39,7 @@ private:
     Handler m_handler;
     int m_requests = 0;
     QList<QByteArray> m_paths;
+    QByteArray m_lastHead;
 };
 
 } // namespace rollout::test

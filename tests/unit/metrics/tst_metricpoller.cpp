@@ -167,6 +167,32 @@ private Q_SLOTS:
         QVERIFY(server.paths().last().contains("query=sum%28rate%28errors_total%5B1m%5D%29%29%20%2F%20sum"));
     }
 
+    void credentialsComeFromTheEnvironmentAndStayOutOfMessages()
+    {
+        test::FakeHttpServer server([](const QByteArray&, const QByteArray&, const QByteArray&) { return json("no", 401); });
+        QByteArray yaml = planFor(server.url());
+        yaml.replace("timeout: 1s}", "timeout: 1s, token_env: ROLLOUT_TEST_PROM_TOKEN}");
+        const Plan plan = test::loadPlan(yaml);
+        SystemClock clock;
+        TimeSeriesStore store;
+        MetricPoller poller(plan, store, clock);
+        qunsetenv("ROLLOUT_TEST_PROM_TOKEN");
+        poller.pollAll();
+        QTRY_VERIFY(poller.idle());
+        // Unset: said by name, and nothing was sent.
+        QVERIFY2(store.lastError(QStringLiteral("error_rate")).contains(QStringLiteral("ROLLOUT_TEST_PROM_TOKEN (the token) is not set")),
+                 qPrintable(store.lastError(QStringLiteral("error_rate"))));
+        QCOMPARE(server.requests(), 0);
+        qputenv("ROLLOUT_TEST_PROM_TOKEN", "s3cret-value");
+        MetricPoller second(plan, store, clock);
+        second.pollAll();
+        QTRY_VERIFY(second.idle());
+        QVERIFY(server.lastHead().contains("Authorization: Bearer s3cret-value"));
+        QVERIFY(store.lastError(QStringLiteral("error_rate")).contains(QStringLiteral("HTTP 401")));
+        QVERIFY(!store.lastError(QStringLiteral("error_rate")).contains(QStringLiteral("s3cret")));
+        qunsetenv("ROLLOUT_TEST_PROM_TOKEN");
+    }
+
     void backoffGrowsAndIsCapped()
     {
         QCOMPARE(MetricPoller::backoffMs(1000, 0), qint64(1000));
