@@ -24,7 +24,8 @@ public:
     // set_percentage 0 when the plan has no disable call. Then the status call, compared.
     void apply(const QString& flag, const FlagSetting& setting, const QString& stickiness, QObject* context,
                Done done) override;
-    void setSegment(const QString& flag, const QString& segment, bool enabled, QObject* context, Done done) override;
+    void setSegment(const QString& flag, const QString& segment, bool enabled, QObject* context,
+                    Done done) override;
 
     // The deadline of each request (not of a whole apply); 10 s unless a test wants less.
     void setTimeout(qint64 ms) { m_timeoutMs = ms; }
@@ -38,7 +39,12 @@ public:
         std::optional<bool> enabled;
     };
     // Where an expanded template goes, which decides how substituted text is escaped.
-    enum class Target { Path, Body, Pointer };
+    enum class Target
+    {
+        Path,
+        Body,
+        Pointer
+    };
 
     // Pure: `text` with {flag}, {percent} (a bare number: 25, 12.5), {segment} and {enabled}
     // (true/false) replaced in one pass; strings are percent-encoded in a path, JSON-escaped in a
@@ -46,15 +52,15 @@ public:
     static QString expand(const QString& text, const Values& values, Target target);
     // Pure: the flag's state in a status answer, found through the status call's pointers, or
     // nullopt and why (not JSON, no value at a pointer, a value of the wrong kind).
-    static std::optional<FlagState> parseStatus(const QByteArray& body, const HttpCall& status, const QString& flag,
-                                                QString* problem);
+    static std::optional<FlagState> parseStatus(const QByteArray& body, const HttpCall& status,
+                                                const QString& flag, QString* problem);
 
 private:
     struct Write
     {
-        QString call;    // the plan's name for it: enable, set_percentage, …
+        QString call; // the plan's name for it: enable, set_percentage, …
         Values values;
-        QString done;    // what it achieved, for a person: "rollout percentage set to 25%"
+        QString done; // what it achieved, for a person: "rollout percentage set to 25%"
     };
     struct Run;
 

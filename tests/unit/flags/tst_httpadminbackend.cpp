@@ -30,12 +30,17 @@ Reply json(const QByteArray& body, int status = 200)
 class FakeAdminApi final
 {
 public:
-    FakeAdminApi() : m_server([this](const QByteArray& m, const QByteArray& p, const QByteArray& b) { return handle(m, p, b); }) {}
+    FakeAdminApi()
+        : m_server([this](const QByteArray& m, const QByteArray& p, const QByteArray& b) {
+              return handle(m, p, b);
+          })
+    {
+    }
 
     bool enabled = false;
     double percent = 0.0;
     QStringList heldOff;
-    QList<QByteArray> writes;   // "POST /path body", in order
+    QList<QByteArray> writes; // "POST /path body", in order
     std::function<std::optional<Reply>(const QByteArray& method, const QByteArray& path)> fault;
 
     QString url() const { return m_server.url(); }
@@ -51,10 +56,12 @@ private:
         if (fault)
             if (const auto r = fault(method, path)) return *r;
         if (method == "GET" && path == "/api/admin/feature-flags/status") {
-            const QJsonDocument doc(QJsonObject{
-                {QStringLiteral("flags"), QJsonObject{{kFlag, QJsonObject{{QStringLiteral("enabled"), enabled}}}}},
-                {QStringLiteral("abTesting"), QJsonObject{{QStringLiteral("rolloutPercentage"), percent},
-                                                          {QStringLiteral("heldOff"), QJsonArray::fromStringList(heldOff)}}}});
+            const QJsonDocument doc(
+                QJsonObject{{QStringLiteral("flags"),
+                             QJsonObject{{kFlag, QJsonObject{{QStringLiteral("enabled"), enabled}}}}},
+                            {QStringLiteral("abTesting"),
+                             QJsonObject{{QStringLiteral("rolloutPercentage"), percent},
+                                         {QStringLiteral("heldOff"), QJsonArray::fromStringList(heldOff)}}}});
             return json(doc.toJson(QJsonDocument::Compact));
         }
         writes.append(method + ' ' + path + ' ' + body);
@@ -65,7 +72,8 @@ private:
             return json(R"({"ok":true})");
         }
         if (path == "/api/admin/feature-flags/enable" || path == "/api/admin/feature-flags/disable") {
-            if (in.value(QStringLiteral("flag")).toString() != kFlag) return json(R"({"error":"unknown flag"})", 404);
+            if (in.value(QStringLiteral("flag")).toString() != kFlag)
+                return json(R"({"error":"unknown flag"})", 404);
             enabled = path.endsWith("/enable");
             return json(R"({"ok":true})");
         }
@@ -84,8 +92,9 @@ private:
 // Seed 003's backend exactly as shipped, pointed at `url`.
 BackendSpec shippedBackend(const QString& url)
 {
-    const PlanLoadResult r = PlanLoader::loadBytes(test::sourceFile(QStringLiteral("resources/plans/modern-brain-api.yaml")),
-                                                   QStringLiteral("modern-brain-api.yaml"));
+    const PlanLoadResult r =
+        PlanLoader::loadBytes(test::sourceFile(QStringLiteral("resources/plans/modern-brain-api.yaml")),
+                              QStringLiteral("modern-brain-api.yaml"));
     if (!r.plan) qFatal("seed 003's plan does not load");
     BackendSpec spec = *r.plan->backend(QStringLiteral("admin"));
     spec.url = url;
@@ -101,12 +110,16 @@ struct Outcome
         result.reset();
         return [this](const FlagResult& r) { result = r; };
     }
-    bool wait() { return QTest::qWaitFor([this] { return result.has_value(); }, 15000); }
+    bool wait()
+    {
+        return QTest::qWaitFor([this] { return result.has_value(); }, 15000);
+    }
 };
 
 QByteArray enableBody(bool on)
 {
-    return QByteArrayLiteral("{\"flag\": \"USE_MODERN_BRAIN_API\", \"value\": ") + (on ? "true" : "false") + '}';
+    return QByteArrayLiteral("{\"flag\": \"USE_MODERN_BRAIN_API\", \"value\": ") + (on ? "true" : "false") +
+           '}';
 }
 
 } // namespace
@@ -132,12 +145,15 @@ private Q_SLOTS:
                                        << QStringLiteral(R"({"rolloutPercentage": 12.5})");
         QTest::newRow("segment in body") << QStringLiteral(R"({"segment": "{segment}"})") << body
                                          << QStringLiteral("{\"segment\": \"beta \\\"users\\\"\"}");
-        QTest::newRow("path encodes") << QStringLiteral("/flags/{flag}/segments/{segment}?on={enabled}") << path
-                                      << QStringLiteral("/flags/we%22ird%5Cflag%2Fx/segments/beta%20%22users%22?on=true");
+        QTest::newRow("path encodes")
+            << QStringLiteral("/flags/{flag}/segments/{segment}?on={enabled}") << path
+            << QStringLiteral("/flags/we%22ird%5Cflag%2Fx/segments/beta%20%22users%22?on=true");
         QTest::newRow("pointer escapes") << QStringLiteral("/flags/{flag}/enabled") << pointer
                                          << QStringLiteral("/flags/we\"ird\\flag~1x/enabled");
-        QTest::newRow("no substitution inside a value") << QStringLiteral("{segment}") << body << QStringLiteral("beta \\\"users\\\"");
-        QTest::newRow("unknown placeholder kept") << QStringLiteral("{flag}-{other}") << body << QStringLiteral("we\\\"ird\\\\flag/x-{other}");
+        QTest::newRow("no substitution inside a value")
+            << QStringLiteral("{segment}") << body << QStringLiteral("beta \\\"users\\\"");
+        QTest::newRow("unknown placeholder kept")
+            << QStringLiteral("{flag}-{other}") << body << QStringLiteral("we\\\"ird\\\\flag/x-{other}");
     }
 
     void expand()
@@ -145,18 +161,21 @@ private Q_SLOTS:
         QFETCH(QString, text);
         QFETCH(int, target);
         QFETCH(QString, expected);
-        const HttpAdminBackend::Values values{QStringLiteral("we\"ird\\flag/x"), 12.5, QStringLiteral("beta \"users\""), true};
+        const HttpAdminBackend::Values values{QStringLiteral("we\"ird\\flag/x"), 12.5,
+                                              QStringLiteral("beta \"users\""), true};
         QCOMPARE(HttpAdminBackend::expand(text, values, HttpAdminBackend::Target(target)), expected);
         // A placeholder's value is never itself expanded again.
         const HttpAdminBackend::Values sneaky{QStringLiteral("{percent}"), 5.0, std::nullopt, std::nullopt};
-        QCOMPARE(HttpAdminBackend::expand(QStringLiteral("{flag}/{percent}"), sneaky, HttpAdminBackend::Target::Body),
+        QCOMPARE(HttpAdminBackend::expand(QStringLiteral("{flag}/{percent}"), sneaky,
+                                          HttpAdminBackend::Target::Body),
                  QStringLiteral("{percent}/5"));
     }
 
     void percentIsABareNumber()
     {
         const HttpAdminBackend::Values v{kFlag, 25.0, std::nullopt, false};
-        QCOMPARE(HttpAdminBackend::expand(QStringLiteral("{percent} {enabled}"), v, HttpAdminBackend::Target::Body),
+        QCOMPARE(HttpAdminBackend::expand(QStringLiteral("{percent} {enabled}"), v,
+                                          HttpAdminBackend::Target::Body),
                  QStringLiteral("25 false"));
     }
 
@@ -165,22 +184,32 @@ private Q_SLOTS:
         QTest::addColumn<QByteArray>("body");
         QTest::addColumn<QString>("enabledPointer");
         QTest::addColumn<QString>("percentPointer");
-        QTest::addColumn<QString>("state");     // FlagState::describe(), or empty when it fails
+        QTest::addColumn<QString>("state"); // FlagState::describe(), or empty when it fails
         QTest::addColumn<QString>("problem");
         const QString e = QStringLiteral("/flags/{flag}/enabled"), p = QStringLiteral("/ab/pct");
-        QTest::newRow("on at 25") << QByteArray(R"({"flags":{"F":{"enabled":true}},"ab":{"pct":25}})") << e << p << QStringLiteral("25%") << QString();
-        QTest::newRow("off keeps its percent") << QByteArray(R"({"flags":{"F":{"enabled":false}},"ab":{"pct":25}})") << e << p << QStringLiteral("off") << QString();
-        QTest::newRow("on at 0% is off") << QByteArray(R"({"flags":{"F":{"enabled":true}},"ab":{"pct":0}})") << e << p << QStringLiteral("off") << QString();
-        QTest::newRow("quoted") << QByteArray(R"({"flags":{"F":{"enabled":"true"}},"ab":{"pct":"12.5"}})") << e << p << QStringLiteral("12.5%") << QString();
-        QTest::newRow("switch only") << QByteArray(R"({"flags":{"F":{"enabled":true}}})") << e << QString() << QStringLiteral("on") << QString();
-        QTest::newRow("percent only") << QByteArray(R"({"ab":{"pct":50}})") << QString() << p << QStringLiteral("50%") << QString();
-        QTest::newRow("unknown flag") << QByteArray(R"({"flags":{}})") << e << p << QString()
-                                      << QStringLiteral("no value at /flags/F/enabled: is the flag \"F\" defined");
-        QTest::newRow("not a boolean") << QByteArray(R"({"flags":{"F":{"enabled":"yes please"}},"ab":{"pct":1}})") << e << p << QString()
-                                       << QStringLiteral("not true or false");
-        QTest::newRow("over 100") << QByteArray(R"({"flags":{"F":{"enabled":true}},"ab":{"pct":250}})") << e << p << QString()
-                                  << QStringLiteral("not a percentage between 0 and 100");
-        QTest::newRow("html") << QByteArray("<html>502 Bad Gateway</html>") << e << p << QString() << QStringLiteral("the answer is not JSON");
+        QTest::newRow("on at 25") << QByteArray(R"({"flags":{"F":{"enabled":true}},"ab":{"pct":25}})") << e
+                                  << p << QStringLiteral("25%") << QString();
+        QTest::newRow("off keeps its percent")
+            << QByteArray(R"({"flags":{"F":{"enabled":false}},"ab":{"pct":25}})") << e << p
+            << QStringLiteral("off") << QString();
+        QTest::newRow("on at 0% is off") << QByteArray(R"({"flags":{"F":{"enabled":true}},"ab":{"pct":0}})")
+                                         << e << p << QStringLiteral("off") << QString();
+        QTest::newRow("quoted") << QByteArray(R"({"flags":{"F":{"enabled":"true"}},"ab":{"pct":"12.5"}})")
+                                << e << p << QStringLiteral("12.5%") << QString();
+        QTest::newRow("switch only") << QByteArray(R"({"flags":{"F":{"enabled":true}}})") << e << QString()
+                                     << QStringLiteral("on") << QString();
+        QTest::newRow("percent only")
+            << QByteArray(R"({"ab":{"pct":50}})") << QString() << p << QStringLiteral("50%") << QString();
+        QTest::newRow("unknown flag")
+            << QByteArray(R"({"flags":{}})") << e << p << QString()
+            << QStringLiteral("no value at /flags/F/enabled: is the flag \"F\" defined");
+        QTest::newRow("not a boolean")
+            << QByteArray(R"({"flags":{"F":{"enabled":"yes please"}},"ab":{"pct":1}})") << e << p << QString()
+            << QStringLiteral("not true or false");
+        QTest::newRow("over 100") << QByteArray(R"({"flags":{"F":{"enabled":true}},"ab":{"pct":250}})") << e
+                                  << p << QString() << QStringLiteral("not a percentage between 0 and 100");
+        QTest::newRow("html") << QByteArray("<html>502 Bad Gateway</html>") << e << p << QString()
+                              << QStringLiteral("the answer is not JSON");
     }
 
     void parseStatus()
@@ -212,7 +241,8 @@ private Q_SLOTS:
         HttpAdminBackend backend(shippedBackend(api.url()));
         QObject context;
         Outcome out;
-        const QList<FlagSetting> walk = {{true, 1}, {true, 10}, {true, 25}, {true, 50}, {true, 100}, {false, 0}, {true, 100}};
+        const QList<FlagSetting> walk = {{true, 1},   {true, 10}, {true, 25}, {true, 50},
+                                         {true, 100}, {false, 0}, {true, 100}};
         for (const FlagSetting& setting : walk) {
             api.writes.clear();
             backend.apply(kFlag, setting, QStringLiteral("userId"), &context, out.done());
@@ -225,13 +255,16 @@ private Q_SLOTS:
             QCOMPARE(api.enabled, setting.enabled);
             if (setting.enabled) {
                 QCOMPARE(api.percent, setting.percent);
-                QCOMPARE(api.writes, (QList<QByteArray>{
-                    "POST /api/admin/ab-testing/update {\"rolloutPercentage\": " + QByteArray::number(setting.percent) + '}',
-                    "POST /api/admin/feature-flags/enable " + enableBody(true)}));
+                QCOMPARE(api.writes,
+                         (QList<QByteArray>{"POST /api/admin/ab-testing/update {\"rolloutPercentage\": " +
+                                                QByteArray::number(setting.percent) + '}',
+                                            "POST /api/admin/feature-flags/enable " + enableBody(true)}));
             } else {
-                QCOMPARE(api.writes, QList<QByteArray>{"POST /api/admin/feature-flags/disable " + enableBody(false)});
+                QCOMPARE(api.writes,
+                         QList<QByteArray>{"POST /api/admin/feature-flags/disable " + enableBody(false)});
             }
-            QCOMPARE(api.paths().last(), QByteArray("/api/admin/feature-flags/status"));   // the read-back came last
+            QCOMPARE(api.paths().last(),
+                     QByteArray("/api/admin/feature-flags/status")); // the read-back came last
 
             const int before = api.requests();
             backend.read(kFlag, &context, out.done());
@@ -260,7 +293,8 @@ private Q_SLOTS:
         QVERIFY2(out.result->verified, qPrintable(out.result->describe()));
         QVERIFY2(head.contains(QByteArrayLiteral("Authorization: Bearer ") + kToken), head.constData());
         QVERIFY2(head.toLower().contains("content-type: application/json"), head.constData());
-        QCOMPARE(api.writes.first(), QByteArray("POST /api/admin/ab-testing/update {\"rolloutPercentage\": 12.5}"));
+        QCOMPARE(api.writes.first(),
+                 QByteArray("POST /api/admin/ab-testing/update {\"rolloutPercentage\": 12.5}"));
         QVERIFY(!out.result->message.contains(QLatin1String(kToken)));
     }
 
@@ -277,7 +311,8 @@ private Q_SLOTS:
         backend.apply(kFlag, FlagSetting{false, 0}, QString(), &context, out.done());
         QVERIFY(out.wait());
         QVERIFY2(out.result->verified, qPrintable(out.result->describe()));
-        QCOMPARE(api.writes, QList<QByteArray>{"POST /api/admin/ab-testing/update {\"rolloutPercentage\": 0}"});
+        QCOMPARE(api.writes,
+                 QList<QByteArray>{"POST /api/admin/ab-testing/update {\"rolloutPercentage\": 0}"});
         QCOMPARE(api.percent, 0.0);
     }
 
@@ -285,9 +320,14 @@ private Q_SLOTS:
     {
         FakeAdminApi api;
         BackendSpec spec = shippedBackend(api.url());
-        spec.calls.insert(QStringLiteral("set_segment"),
-                          HttpCall{QStringLiteral("POST"), QStringLiteral("/api/admin/segments/update"),
-                                   QStringLiteral(R"({"flag": "{flag}", "segment": "{segment}", "enabled": {enabled}})"), {}, {}, {}});
+        spec.calls.insert(
+            QStringLiteral("set_segment"),
+            HttpCall{QStringLiteral("POST"),
+                     QStringLiteral("/api/admin/segments/update"),
+                     QStringLiteral(R"({"flag": "{flag}", "segment": "{segment}", "enabled": {enabled}})"),
+                     {},
+                     {},
+                     {}});
         spec.calls[QStringLiteral("status")].segments = QStringLiteral("/abTesting/heldOff");
         HttpAdminBackend backend(spec);
         QObject context;
@@ -296,7 +336,10 @@ private Q_SLOTS:
         QVERIFY(out.wait());
         QVERIFY2(out.result->verified, qPrintable(out.result->describe()));
         QCOMPARE(out.result->after.disabledSegments, QStringList{QStringLiteral("beta_users")});
-        QCOMPARE(api.writes.last(), QByteArray(R"(POST /api/admin/segments/update {"flag": "USE_MODERN_BRAIN_API", "segment": "beta_users", "enabled": false})"));
+        QCOMPARE(
+            api.writes.last(),
+            QByteArray(
+                R"(POST /api/admin/segments/update {"flag": "USE_MODERN_BRAIN_API", "segment": "beta_users", "enabled": false})"));
         backend.setSegment(kFlag, QStringLiteral("beta_users"), true, &context, out.done());
         QVERIFY(out.wait());
         QVERIFY2(out.result->verified, qPrintable(out.result->describe()));
@@ -310,11 +353,12 @@ private Q_SLOTS:
         QObject context;
         Outcome out;
         backend.setSegment(kFlag, QStringLiteral("beta_users"), false, &context, out.done());
-        QVERIFY(!out.result);   // asynchronous even when nothing is sent
+        QVERIFY(!out.result); // asynchronous even when nothing is sent
         QVERIFY(out.wait());
         QVERIFY(!out.result->verified);
         QCOMPARE(out.result->step, QStringLiteral("set_segment"));
-        QVERIFY2(out.result->message.contains(QLatin1String("cannot change one segment")), qPrintable(out.result->message));
+        QVERIFY2(out.result->message.contains(QLatin1String("cannot change one segment")),
+                 qPrintable(out.result->message));
         QCOMPARE(api.requests(), 0);
     }
 
@@ -325,7 +369,7 @@ private Q_SLOTS:
         QTest::addColumn<int>("status");
         QTest::addColumn<bool>("transient");
         QTest::addColumn<QString>("says");
-        QTest::addColumn<int>("requests");      // what the fake saw; -1 when there is no fake to see
+        QTest::addColumn<int>("requests"); // what the fake saw; -1 when there is no fake to see
         QTest::newRow("401") << QStringLiteral("401") << QStringLiteral("set_percentage") << 401 << false
                              << QStringLiteral("the token was refused") << 1;
         QTest::newRow("404") << QStringLiteral("404") << QStringLiteral("set_percentage") << 404 << false
@@ -338,10 +382,10 @@ private Q_SLOTS:
                                  << QStringLiteral("no answer within the deadline") << 1;
         QTest::newRow("refused") << QStringLiteral("refused") << QStringLiteral("set_percentage") << 0 << true
                                  << QStringLiteral("refused") << -1;
-        QTest::newRow("garbage status") << QStringLiteral("garbage") << QStringLiteral("read back") << 200 << false
-                                        << QStringLiteral("the answer is not JSON") << 3;
-        QTest::newRow("status disagrees") << QStringLiteral("stale") << QStringLiteral("read back") << 200 << false
-                                          << QStringLiteral("asked for 25%, but") << 3;
+        QTest::newRow("garbage status") << QStringLiteral("garbage") << QStringLiteral("read back") << 200
+                                        << false << QStringLiteral("the answer is not JSON") << 3;
+        QTest::newRow("status disagrees") << QStringLiteral("stale") << QStringLiteral("read back") << 200
+                                          << false << QStringLiteral("asked for 25%, but") << 3;
         QTest::newRow("token unset") << QStringLiteral("unset") << QStringLiteral("credentials") << 0 << false
                                      << QStringLiteral("BRAIN_ADMIN_TOKEN") << 0;
     }
@@ -357,32 +401,40 @@ private Q_SLOTS:
         FakeAdminApi api;
         QString url = api.url();
         const auto on = [&](const QByteArray& wantedPath, Reply reply) {
-            api.fault = [wantedPath, reply](const QByteArray&, const QByteArray& path) -> std::optional<Reply> {
+            api.fault = [wantedPath, reply](const QByteArray&,
+                                            const QByteArray& path) -> std::optional<Reply> {
                 if (path == wantedPath) return reply;
                 return std::nullopt;
             };
         };
         if (fault == QLatin1String("401")) qputenv("BRAIN_ADMIN_TOKEN", "an-old-revoked-token");
-        if (fault == QLatin1String("404")) on("/api/admin/ab-testing/update", json(R"({"error":"no A/B test running"})", 404));
-        if (fault == QLatin1String("409")) on("/api/admin/feature-flags/enable", json(R"({"error":"flag is locked"})", 409));
-        if (fault == QLatin1String("500")) on("/api/admin/ab-testing/update", json(R"({"error":"boom"})", 500));
-        if (fault == QLatin1String("hang")) on("/api/admin/ab-testing/update", Reply{200, {}, {}, true, false, 0});
-        if (fault == QLatin1String("garbage")) on("/api/admin/feature-flags/status", json("{\"flags\": [oops"));
+        if (fault == QLatin1String("404"))
+            on("/api/admin/ab-testing/update", json(R"({"error":"no A/B test running"})", 404));
+        if (fault == QLatin1String("409"))
+            on("/api/admin/feature-flags/enable", json(R"({"error":"flag is locked"})", 409));
+        if (fault == QLatin1String("500"))
+            on("/api/admin/ab-testing/update", json(R"({"error":"boom"})", 500));
+        if (fault == QLatin1String("hang"))
+            on("/api/admin/ab-testing/update", Reply{200, {}, {}, true, false, 0});
+        if (fault == QLatin1String("garbage"))
+            on("/api/admin/feature-flags/status", json("{\"flags\": [oops"));
         if (fault == QLatin1String("stale"))
-            on("/api/admin/feature-flags/status", json(R"({"flags":{"USE_MODERN_BRAIN_API":{"enabled":true}},"abTesting":{"rolloutPercentage":10}})"));
+            on("/api/admin/feature-flags/status",
+               json(
+                   R"({"flags":{"USE_MODERN_BRAIN_API":{"enabled":true}},"abTesting":{"rolloutPercentage":10}})"));
         if (fault == QLatin1String("unset")) qunsetenv("BRAIN_ADMIN_TOKEN");
         if (fault == QLatin1String("refused")) {
             QTcpServer closed;
             QVERIFY(closed.listen(QHostAddress::LocalHost, 0));
             url = QStringLiteral("http://127.0.0.1:%1").arg(closed.serverPort());
-        }   // closed here: nothing listens on that port any more
+        } // closed here: nothing listens on that port any more
 
         HttpAdminBackend backend(shippedBackend(url));
         backend.setTimeout(300);
         QObject context;
         Outcome out;
         backend.apply(kFlag, FlagSetting{true, 25}, QStringLiteral("userId"), &context, out.done());
-        QVERIFY(!out.result);   // never synchronously, not even when nothing could be sent
+        QVERIFY(!out.result); // never synchronously, not even when nothing could be sent
         QVERIFY(out.wait());
         const FlagResult& r = *out.result;
         QVERIFY2(!r.verified, qPrintable(r.describe()));
@@ -391,10 +443,11 @@ private Q_SLOTS:
         QCOMPARE(r.transient, transient);
         QCOMPARE(r.flag, kFlag);
         QVERIFY2(r.message.contains(says), qPrintable(r.message));
-        QVERIFY2(r.message.contains(url), qPrintable(r.message));                       // which server
+        QVERIFY2(r.message.contains(url), qPrintable(r.message)); // which server
         if (status > 0 && step != QLatin1String("read back"))
             QVERIFY2(r.message.contains(QStringLiteral("HTTP %1").arg(status)), qPrintable(r.message));
-        if (step == QLatin1String("read back")) QVERIFY2(r.message.contains(QStringLiteral("HTTP 200")), qPrintable(r.message));
+        if (step == QLatin1String("read back"))
+            QVERIFY2(r.message.contains(QStringLiteral("HTTP 200")), qPrintable(r.message));
         QVERIFY(!r.message.contains(QLatin1String(kToken)));
         QVERIFY(!r.message.contains(QLatin1String("an-old-revoked-token")));
         if (requests >= 0) QCOMPARE(api.requests(), requests);
@@ -405,7 +458,9 @@ private Q_SLOTS:
             QCOMPARE(api.enabled, false);
         } else {
             // A later step failed: the message says what the server already took.
-            QVERIFY2(r.message.contains(QLatin1String("already accepted before this: rollout percentage set to 25%")), qPrintable(r.message));
+            QVERIFY2(r.message.contains(
+                         QLatin1String("already accepted before this: rollout percentage set to 25%")),
+                     qPrintable(r.message));
         }
         if (fault == QLatin1String("stale")) {
             QCOMPARE(r.after.percent, 10.0);
@@ -416,7 +471,9 @@ private Q_SLOTS:
     void readFailsAtRead()
     {
         FakeAdminApi api;
-        api.fault = [](const QByteArray&, const QByteArray&) -> std::optional<Reply> { return json("{}", 503); };
+        api.fault = [](const QByteArray&, const QByteArray&) -> std::optional<Reply> {
+            return json("{}", 503);
+        };
         HttpAdminBackend backend(shippedBackend(api.url()));
         QObject context;
         Outcome out;
