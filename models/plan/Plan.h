@@ -40,13 +40,17 @@ struct SourceSpec
 
 enum class BackendType { FlagdFile, Unleash, HttpAdmin };
 
-// One templated call of a generic HTTP admin API (seed 003). The body may use {flag},
-// {percent} and {segment}.
+// One templated call of a generic HTTP admin API (seed 003). Path and body may use {flag},
+// {percent} (a bare number: 25, 12.5), {segment} and {enabled} (true/false). The status call
+// also says where its answer holds the flag's state, as JSON pointers that may use {flag}.
 struct HttpCall
 {
     QString method = QStringLiteral("POST");
     QString path;
     QString body;
+    QString enabled;    // status: pointer to the flag's on/off, e.g. /flags/{flag}/enabled
+    QString percent;    // status: pointer to the rollout percentage, e.g. /abTesting/rolloutPercentage
+    QString segments;   // status: pointer to the list of segment names held off (optional)
 };
 
 // A named flag service.

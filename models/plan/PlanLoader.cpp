@@ -183,11 +183,24 @@ private:
                 c.error(cn, cp, QStringLiteral("unknown call \"%1\" (expected one of: %2)").arg(call, known.join(QStringLiteral(", "))));
                 return;
             }
-            if (!c.checkMap(cn, cp, {QStringLiteral("method"), QStringLiteral("path"), QStringLiteral("body")})) return;
+            // Only the status call reads anything back, so only it says where the answer is.
+            const bool isStatus = call == QLatin1String("status");
+            Strings keys = {QStringLiteral("method"), QStringLiteral("path"), QStringLiteral("body")};
+            if (isStatus) keys += Strings{QStringLiteral("enabled"), QStringLiteral("percent"), QStringLiteral("segments")};
+            if (!c.checkMap(cn, cp, keys)) return;
             HttpCall h;
             h.method = c.string(cn, "method", cp).value_or(h.method).toUpper();
             h.path = c.string(cn, "path", cp, true).value_or(QString());
             h.body = c.string(cn, "body", cp).value_or(QString());
+            if (isStatus) {
+                h.enabled = jsonPointer(cn, "enabled", cp);
+                h.percent = jsonPointer(cn, "percent", cp);
+                h.segments = jsonPointer(cn, "segments", cp);
+                if (b.type == BackendType::HttpAdmin && h.enabled.isEmpty() && h.percent.isEmpty())
+                    c.error(cn, YamlCursor::join(cp, QStringLiteral("enabled")),
+                            QStringLiteral("an http_admin status call needs \"enabled\" or \"percent\": the JSON pointer to where "
+                                           "its answer holds the flag's state, e.g. enabled: /flags/{flag}/enabled"));
+            }
             b.calls.insert(call, h);
         });
         if ((b.type == BackendType::Unleash || b.type == BackendType::HttpAdmin) && b.url.isEmpty())
@@ -198,6 +211,16 @@ private:
             c.error(n, YamlCursor::join(p, QStringLiteral("calls")),
                     QStringLiteral("an http_admin backend needs at least the set_percentage and status calls"));
         return b;
+    }
+
+    // An optional JSON pointer (RFC 6901): empty, or starting with "/".
+    QString jsonPointer(const YAML::Node& map, const char* key, const QString& path)
+    {
+        const QString s = c.string(map, key, path).value_or(QString());
+        if (!s.isEmpty() && !s.startsWith(QLatin1Char('/')))
+            c.error(map[key], YamlCursor::join(path, QLatin1String(key)),
+                    QStringLiteral("expected a JSON pointer starting with \"/\", got \"%1\"").arg(s));
+        return s;
     }
 
     std::optional<FlagSetting> flagSetting(const YAML::Node& n, const QString& p)

@@ -40,6 +40,7 @@ private Q_SLOTS:
         QTest::newRow("empty-file") << 0 << 0 << QStringLiteral("") << QStringLiteral("the plan is empty") << 1;
         QTest::newRow("empty-phases") << 13 << 9 << QStringLiteral("phases") << QStringLiteral("a plan needs at least one phase") << 1;
         QTest::newRow("flagd-without-path") << 5 << 6 << QStringLiteral("backends.f.path") << QStringLiteral("a flagd_file backend needs the path of the flag file") << 1;
+        QTest::newRow("http-admin-status-without-pointer") << 11 << 15 << QStringLiteral("backends.f.calls.status.enabled") << QStringLiteral("an http_admin status call needs \"enabled\" or \"percent\": the JSON poin") << 1;
         QTest::newRow("interval-too-short") << 9 << 63 << QStringLiteral("metrics.error_rate.interval") << QStringLiteral("a metric is polled at most once a second") << 1;
         QTest::newRow("invalid-yaml") << 15 << 3 << QStringLiteral("") << QStringLiteral("not valid YAML: illegal block entry") << 1;
         QTest::newRow("list-for-map") << 5 << 3 << QStringLiteral("backends") << QStringLiteral("expected a mapping of names to definitions") << 2;
@@ -93,7 +94,7 @@ private Q_SLOTS:
     void everyMalformedFileIsInTheTable()
     {
         const QDir dir(QStringLiteral(ROLLOUT_SOURCE_DIR "/tests/data/plans/malformed"));
-        QCOMPARE(dir.entryList({QStringLiteral("*.yaml")}).size(), 46);
+        QCOMPARE(dir.entryList({QStringLiteral("*.yaml")}).size(), 47);
     }
 
     void allErrorsAtOnce()
