@@ -99,7 +99,8 @@ start_unleash() {
   local server=$ROOT/scripts/unleash/node_modules/unleash-server/dist/server.js
   [[ -f $server ]] || { echo "services: $server is missing; run scripts/setup.sh --test" >&2; return 1; }
   UNLEASH_PORT=$(free_port)
-  local admin="*:*.$(random_secret)" client="default:development.$(random_secret)"
+  local admin client
+  admin="*:*.$(random_secret)" client="default:development.$(random_secret)"
   DATABASE_URL="postgres://unleash:unleash@127.0.0.1:$PG_PORT/unleash" DATABASE_SSL=false \
     HTTP_HOST=127.0.0.1 HTTP_PORT=$UNLEASH_PORT \
     INIT_ADMIN_API_TOKENS="$admin" INIT_BACKEND_API_TOKENS="$client" \
