@@ -2,7 +2,7 @@
 # Starts and stops the real servers the integration tests run against, all on loopback, all
 # under $ROLLOUT_SERVICES_DIR (a scratch directory). `start` waits for readiness — never a fixed
 # sleep — and writes the connection details to $ROLLOUT_SERVICES_DIR/env for the tests.
-#   services.sh start [simulator] [prometheus] [postgres]    (default: all)
+#   services.sh start [simulator] [prometheus] [postgres] [unleash]    (default: all)
 #   services.sh stop
 set -euo pipefail
 : "${ROLLOUT_SERVICES_DIR:?set ROLLOUT_SERVICES_DIR to a scratch directory}"
@@ -30,6 +30,8 @@ wait_for() {
   local limit=$1 what=$2; shift 2
   local start=$SECONDS
   until "$@" >/dev/null 2>&1; do
+    # WAIT_PID=N wait_for …: give up at once when the server being waited for has exited.
+    if [[ -n "${WAIT_PID:-}" ]] && ! kill -0 "$WAIT_PID" 2>/dev/null; then echo "services: $what: the server exited" >&2; return 1; fi
     if (( SECONDS - start > limit )); then echo "services: $what not ready after ${limit}s" >&2; return 1; fi
     sleep 0.2
   done
@@ -89,33 +91,68 @@ start_postgres() {
   } >> "$R/env"
 }
 
+random_secret() { head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n'; }
+
+# Unleash 7.5.1 (scripts/unleash, installed by setup.sh --test) on the test PostgreSQL's unleash
+# database, with an admin and a backend token made up for this run.
+start_unleash() {
+  local server=$ROOT/scripts/unleash/node_modules/unleash-server/dist/server.js
+  [[ -f $server ]] || { echo "services: $server is missing; run scripts/setup.sh --test" >&2; return 1; }
+  UNLEASH_PORT=$(free_port)
+  local admin client
+  admin="*:*.$(random_secret)" client="default:development.$(random_secret)"
+  DATABASE_URL="postgres://unleash:unleash@127.0.0.1:$PG_PORT/unleash" DATABASE_SSL=false \
+    HTTP_HOST=127.0.0.1 HTTP_PORT=$UNLEASH_PORT \
+    INIT_ADMIN_API_TOKENS="$admin" INIT_BACKEND_API_TOKENS="$client" \
+    CHECK_VERSION=false SEND_TELEMETRY=false SCARF_ANALYTICS=false LOG_LEVEL=warn \
+    node "$server" >"$R/unleash.log" 2>&1 </dev/null &
+  echo $! > "$R/unleash.pid"
+  local url=http://127.0.0.1:$UNLEASH_PORT
+  # /health answers once the migrations ran; the tokens are inserted just after, so also wait
+  # until the admin token is accepted.
+  WAIT_PID=$(cat "$R/unleash.pid") wait_for 60 "unleash on :$UNLEASH_PORT (health)" curl -sf "$url/health"
+  WAIT_PID=$(cat "$R/unleash.pid") wait_for 30 "unleash admin token" curl -sf -H "Authorization: $admin" "$url/api/admin/projects"
+  {
+    echo "export ROLLOUT_UNLEASH_URL=$url"
+    echo "export ROLLOUT_UNLEASH_ADMIN_TOKEN='$admin'"
+    echo "export ROLLOUT_UNLEASH_CLIENT_TOKEN='$client'"
+  } >> "$R/env"
+}
+
 start() {
   local want=("$@")
-  [[ ${#want[@]} -gt 0 ]] || want=(simulator prometheus postgres)
+  [[ ${#want[@]} -gt 0 ]] || want=(simulator prometheus postgres unleash)
   : > "$R/env"
   for s in "${want[@]}"; do
     case "$s" in
       simulator) start_simulator ;;
       prometheus) [[ -n "${SIM_PORT:-}" ]] || start_simulator; start_prometheus ;;
-      postgres) start_postgres ;;
+      postgres) [[ -n "${PG_PORT:-}" ]] || start_postgres ;;
+      unleash) [[ -n "${PG_PORT:-}" ]] || start_postgres; start_unleash ;;
       *) echo "services: unknown service $s" >&2; return 2 ;;
     esac
   done
 }
 
 stop() {
+  # The servers first (Unleash holds PostgreSQL connections), then PostgreSQL.
+  local pids=()
+  for pidfile in "$R"/*.pid; do
+    [[ -e "$pidfile" ]] || continue
+    pids+=("$(cat "$pidfile")")
+    kill "${pids[-1]}" 2>/dev/null || true
+  done
+  for pid in "${pids[@]}"; do   # until they are gone (at most ~5 s each), so nothing writes into a deleted directory
+    for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+  done
   if [[ -d "$R/pg-data" ]]; then
     runuser -u postgres -- $PGBIN/pg_ctl -D "$R/pg-data" -m immediate stop >/dev/null 2>&1 || true
   fi
-  for pidfile in "$R"/*.pid; do
-    [[ -e "$pidfile" ]] || continue
-    kill "$(cat "$pidfile")" 2>/dev/null || true
-  done
 }
 
 cmd=${1:-}; shift || true
 case "$cmd" in
   start) start "$@" ;;
   stop) stop ;;
-  *) echo "usage: $0 start [simulator|prometheus|postgres]... | stop" >&2; exit 2 ;;
+  *) echo "usage: $0 start [simulator|prometheus|postgres|unleash]... | stop" >&2; exit 2 ;;
 esac

@@ -12,12 +12,16 @@
 #include "sim/SimulatedService.h"
 #include "sim/SimulationFeeder.h"
 #include "sim/SimulatorHttpServer.h"
+#include "sim/UnleashSharePoller.h"
 
 #include <QCoreApplication>
 #include <QHostAddress>
 #include <QSocketNotifier>
+#include <QUrl>
 
 #include <csignal>
+#include <memory>
+#include <optional>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -57,7 +61,15 @@ QString clockText(qint64 ms)
         .arg(s % 60, 2, 10, QLatin1Char('0'));
 }
 
-int serve(const QString& listen, const QString& prefix, quint64 seed, double share)
+// Where --listen reads the canary share from, when not a fixed --share.
+struct UnleashSource
+{
+    QUrl url;          // Unleash's base URL
+    QString flag;
+    QString tokenEnv;  // the variable holding the client (backend) token
+};
+
+int serve(const QString& listen, const QString& prefix, quint64 seed, double share, const std::optional<UnleashSource>& unleash)
 {
     const int colon = int(listen.lastIndexOf(QLatin1Char(':')));
     const QHostAddress address(listen.left(colon));
@@ -66,6 +78,14 @@ int serve(const QString& listen, const QString& prefix, quint64 seed, double sha
     if (colon < 0 || address.isNull() || !ok || port < 0 || port > 65535) {
         QTextStream(stderr) << "rolloutctl simulate: --listen wants HOST:PORT, e.g. 127.0.0.1:9101\n";
         return Usage;
+    }
+    Credentials token;
+    if (unleash) {
+        token = Credentials::fromEnvironment(unleash->tokenEnv, {}, {}, /*bearer=*/false);
+        if (!token.problem.isEmpty()) {
+            QTextStream(stderr) << "rolloutctl simulate: --share-from-unleash: " << token.problem << "\n";
+            return Usage;
+        }
     }
     SystemClock clock;
     SimulatedService service(seed, clock.nowMs());
@@ -79,6 +99,25 @@ int serve(const QString& listen, const QString& prefix, quint64 seed, double sha
     QTextStream out(stdout);
     out << "serving simulated metrics on http://" << address.toString() << ":" << bound << "/metrics"
         << " (canary share " << share << "%; POST /-/share?percent=N, /-/fault?spec=…, /-/clear)" << Qt::endl;
+    std::unique_ptr<UnleashSharePoller> poller;
+    if (unleash) {
+        poller = std::make_unique<UnleashSharePoller>(unleash->url, unleash->flag, token.authorization);
+        out << "canary share follows " << poller->url().toString() << " (every 500 ms; the token from " << unleash->tokenEnv << ")" << Qt::endl;
+        QObject::connect(poller.get(), &UnleashSharePoller::shareRead, poller.get(), [&](double percent) {
+            if (percent == service.canaryShare()) return;
+            out << "canary share " << service.canaryShare() << "% -> " << percent << "% (from Unleash)" << Qt::endl;
+            service.advanceTo(clock.nowMs());   // the past at the old share, from now on the new one
+            service.setCanaryShare(percent);
+        });
+        QObject::connect(poller.get(), &UnleashSharePoller::readFailed, poller.get(), [](const QString& why) {
+            QTextStream(stderr) << "rolloutctl simulate: cannot read the share from Unleash, keeping the last one: " << why << Qt::endl;
+        });
+        QObject::connect(poller.get(), &UnleashSharePoller::readRecovered, poller.get(), [&out] {
+            out << "reading the share from Unleash again" << Qt::endl;
+        });
+        server.setShareSource(QStringLiteral("unleash ") + poller->url().toString());
+        poller->start(500);
+    }
     quitOnSignals();
     QCoreApplication::exec();
     return Ok;
@@ -178,7 +217,15 @@ int simulate(const QStringList& args)
     const QCommandLineOption rps(QStringLiteral("rps"), QStringLiteral("Total requests per second of the simulated service (default 200)."), QStringLiteral("N"), QStringLiteral("200"));
     const QCommandLineOption errors(QStringLiteral("error-ratio"), QStringLiteral("Healthy error ratio of the simulated service, e.g. 0.0002 (the default) or 0."), QStringLiteral("RATIO"));
     const QCommandLineOption explain(QStringLiteral("explain"), QStringLiteral("Also print every change of a success criterion's verdict."));
-    parser.addOptions({listen, prefix, share, fault, seed, until, autoApprove, keepGoing, explain, rps, errors});
+    const QCommandLineOption fromUnleash(QStringLiteral("share-from-unleash"),
+                                         QStringLiteral("With --listen: follow the canary share of --flag in Unleash's client API at URL "
+                                                        "(polled every 500 ms; 0 while the flag is off or absent)."),
+                                         QStringLiteral("URL"));
+    const QCommandLineOption flag(QStringLiteral("flag"), QStringLiteral("With --share-from-unleash: the flag's name."), QStringLiteral("KEY"));
+    const QCommandLineOption tokenEnv(QStringLiteral("token-env"),
+                                      QStringLiteral("With --share-from-unleash: the variable holding a client token (default ROLLOUT_UNLEASH_CLIENT_TOKEN)."),
+                                      QStringLiteral("VAR"), QStringLiteral("ROLLOUT_UNLEASH_CLIENT_TOKEN"));
+    parser.addOptions({listen, prefix, share, fault, seed, until, autoApprove, keepGoing, explain, rps, errors, fromUnleash, flag, tokenEnv});
     if (auto exit = parseArguments(parser, QStringLiteral("simulate"), args)) return *exit;
     const quint64 seedValue = parser.value(seed).toULongLong();
     if (parser.isSet(listen)) {
@@ -186,7 +233,27 @@ int simulate(const QStringList& args)
             QTextStream(stderr) << "rolloutctl simulate: --listen serves metrics; it takes no plan\n";
             return Usage;
         }
-        return serve(parser.value(listen), parser.value(prefix), seedValue, parser.value(share).toDouble());
+        std::optional<UnleashSource> unleash;
+        if (parser.isSet(fromUnleash)) {
+            const QUrl url(parser.value(fromUnleash), QUrl::StrictMode);
+            if (!url.isValid() || (url.scheme() != QLatin1String("http") && url.scheme() != QLatin1String("https")) || url.host().isEmpty()) {
+                QTextStream(stderr) << "rolloutctl simulate: --share-from-unleash wants Unleash's base URL, e.g. http://127.0.0.1:4242\n";
+                return Usage;
+            }
+            if (parser.value(flag).isEmpty()) {
+                QTextStream(stderr) << "rolloutctl simulate: --share-from-unleash needs --flag KEY\n";
+                return Usage;
+            }
+            unleash = UnleashSource{url, parser.value(flag), parser.value(tokenEnv)};
+        } else if (parser.isSet(flag)) {
+            QTextStream(stderr) << "rolloutctl simulate: --flag goes with --share-from-unleash URL\n";
+            return Usage;
+        }
+        return serve(parser.value(listen), parser.value(prefix), seedValue, parser.value(share).toDouble(), unleash);
+    }
+    if (parser.isSet(fromUnleash)) {
+        QTextStream(stderr) << "rolloutctl simulate: --share-from-unleash goes with --listen\n";
+        return Usage;
     }
     if (parser.positionalArguments().size() != 1) {
         QTextStream(stderr) << "rolloutctl simulate: name one plan, or use --listen HOST:PORT\n";

@@ -49,6 +49,7 @@ SimulatorHttpServer::SimulatorHttpServer(SimulatedService& service, const Clock&
             out.insert(cohort, o);
         }
         out.insert(QStringLiteral("canary_share_percent"), m_service.canaryShare());
+        out.insert(QStringLiteral("canary_share_source"), m_shareSource);
         out.insert(QStringLiteral("now_ms"), double(m_service.nowMs()));
         return QHttpServerResponse(out);
     });

@@ -14,7 +14,8 @@ namespace rollout {
 class SimulatedService;
 
 // Serves the simulated service over HTTP for a real Prometheus to scrape, and lets tests steer
-// it: GET /metrics, GET /-/truth (windowed values per cohort, JSON), POST /-/share?percent=N,
+// it: GET /metrics, GET /-/truth (windowed values per cohort, the canary share and where it comes
+// from, JSON), POST /-/share?percent=N,
 // POST /-/fault?spec=KIND@START[+DURATION] (start relative to now), POST /-/clear.
 class SimulatorHttpServer final : public QObject
 {
@@ -24,11 +25,14 @@ public:
     ~SimulatorHttpServer() override;
     // The port bound (port 0 picks a free one), or 0 when listening failed.
     int listen(const QHostAddress& address, quint16 port);
+    // What sets the canary share, for /-/truth: "fixed" (--share, POST /-/share) unless told.
+    void setShareSource(const QString& source) { m_shareSource = source; }
 
 private:
     SimulatedService& m_service;
     const Clock& m_clock;
     QString m_prefix;
+    QString m_shareSource = QStringLiteral("fixed");
     std::unique_ptr<QHttpServer> m_server;
 };
 
