@@ -253,7 +253,8 @@ FlagdError readBoolFlag(const Json& flag, const QString& key, BoolFlag& out)
 Json fractional(const BoolFlag& f, double percent, const QString& stickiness)
 {
     Json args = Json::array();
-    if (!stickiness.isEmpty() && stickiness != QLatin1String("default"))
+    // flagd's own bucketing already is flagKey + targetingKey: "targetingKey" needs no expression.
+    if (!stickiness.isEmpty() && stickiness != QLatin1String("default") && stickiness != QLatin1String("targetingKey"))
         args.push_back(Json{{"cat", Json::array({Json{{"var", "$flagd.flagKey"}}, Json{{"var", ss(stickiness)}}})}});
     const bool whole = std::abs(percent - std::round(percent)) < 1e-9;
     const qint64 total = whole ? 100 : 10000;

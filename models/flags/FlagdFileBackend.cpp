@@ -209,7 +209,8 @@ void FlagdFileBackend::read(const QString& flag, QObject* context, Done done)
 void FlagdFileBackend::apply(const QString& flag, const FlagSetting& setting, const QString& stickiness,
                              QObject* context, Done done)
 {
-    const QString sticky = stickiness.isEmpty() ? QStringLiteral("default") : stickiness;
+    const QString sticky = stickiness.isEmpty() || stickiness == QLatin1String("targetingKey") ? QStringLiteral("default")
+                                                                                                : stickiness;
     const Edit edit = [&](const QByteArray& bytes) { return FlagdDocument::withSetting(bytes, flag, setting, sticky); };
     const Check check = [&](const FlagState&, const FlagState& after) -> QString {
         if (!after.matches(setting)) return QStringLiteral("it reads %1, not %2").arg(after.describe(), setting.describe());

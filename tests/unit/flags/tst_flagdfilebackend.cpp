@@ -163,6 +163,18 @@ private Q_SLOTS:
         QVERIFY(onDisk(path, f.flag).matches(FlagSetting{true, 50.0}));
     }
 
+    void stickinessIsWrittenAndCheckedOnReadBack()
+    {
+        QTemporaryDir dir;
+        const QString path = dir.filePath(QStringLiteral("flags.json"));
+        Fixture f(path);
+        for (const QString& s : {QStringLiteral("sessionId"), QString(), QStringLiteral("targetingKey")}) {
+            const Outcome o = f.apply(FlagSetting{true, 30.0}, s);
+            VERIFY_OK(o);
+            QCOMPARE(onDisk(path, f.flag).stickiness, s == QLatin1String("sessionId") ? s : QStringLiteral("default"));
+        }
+    }
+
     void sameSettingTwiceIsHarmless()
     {
         QTemporaryDir dir;
