@@ -250,6 +250,24 @@ private Q_SLOTS:
         QCOMPARE(w.error.describe(), message);
     }
 
+    // Every cut of a real file (a ConfigMap truncated mid-write) is refused as invalid JSON at a
+    // position inside the text, by reads and writes alike.
+    void everyTruncationIsASyntaxError()
+    {
+        const QByteArray full(kShared);
+        const int lines = int(full.count('\n')) + 1;
+        for (qsizetype n = 0; n < full.size(); ++n) {
+            const QByteArray cut = full.left(n);
+            const auto r = FlagdDocument::readFlag(cut, QStringLiteral("new-ui"));
+            QVERIFY(!r);
+            QCOMPARE(int(r.error.kind), int(FlagdError::Kind::Syntax));
+            QVERIFY(r.error.line >= 1 && r.error.line <= lines);
+            QVERIFY(r.error.column >= 1);
+            QVERIFY(!FlagdDocument::withSegment(cut, QStringLiteral("new-ui"), QStringLiteral("beta"), false));
+        }
+        QVERIFY(FlagdDocument::readFlag(full, QStringLiteral("new-ui")));
+    }
+
     void lineColumn()
     {
         const QByteArray text("ab\nc\xc3\xa9" "d\n");
