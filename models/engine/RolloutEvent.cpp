@@ -21,6 +21,8 @@ QString toString(EventType t)
     case EventType::GateClosed: return QStringLiteral("gate_closed");
     case EventType::BaselineCaptured: return QStringLiteral("baseline_captured");
     case EventType::NoteAdded: return QStringLiteral("note_added");
+    case EventType::FlagsVerified: return QStringLiteral("flags_verified");
+    case EventType::FlagsNotVerified: return QStringLiteral("flags_not_verified");
     }
     return {};
 }
@@ -55,6 +57,8 @@ QString RolloutEvent::describe() const
     case EventType::GateClosed: return QStringLiteral("gate to phase %1 closed: %2").arg(toPhase + 1).arg(reason);
     case EventType::BaselineCaptured: return QStringLiteral("baseline captured: %1").arg(reason);
     case EventType::NoteAdded: return QStringLiteral("note%1: %2").arg(who, note);
+    case EventType::FlagsVerified: return QStringLiteral("flags verified for phase %1: %2").arg(toPhase + 1).arg(reason);
+    case EventType::FlagsNotVerified: return QStringLiteral("FLAGS NOT VERIFIED for phase %1 — escalate: %2").arg(toPhase + 1).arg(reason);
     }
     return {};
 }

@@ -25,6 +25,8 @@ enum class EventType {
     GateClosed,
     BaselineCaptured,
     NoteAdded,           // a person explained a decision afterwards (e.g. the reason for a rollback)
+    FlagsVerified,       // every flag of a change read back as asked (reason: per-flag results)
+    FlagsNotVerified,    // some flag did not move or could not be read back: escalate
 };
 
 QString toString(EventType t);

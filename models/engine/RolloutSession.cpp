@@ -552,6 +552,19 @@ ActionResult RolloutSession::recordApproval(int phase, const Actor& actor, bool 
     return ActionResult::done();
 }
 
+void RolloutSession::recordFlagOutcome(bool verified, const QString& summary, const QMap<QString, double>& percents)
+{
+    RolloutEvent e;
+    e.type = verified ? EventType::FlagsVerified : EventType::FlagsNotVerified;
+    e.fromPhase = e.toPhase = m_phase;
+    e.actor = Actor::automation().id;
+    e.role = Actor::automation().role;
+    e.automatic = true;
+    e.values = percents;
+    e.reason = summary;
+    record(e);
+}
+
 ActionResult RolloutSession::addNote(const Actor& actor, const QString& note)
 {
     if (note.trimmed().isEmpty()) return ActionResult::refused(QStringLiteral("the note is empty"));

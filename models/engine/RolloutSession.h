@@ -111,6 +111,9 @@ public:
     ActionResult recordApproval(int phase, const Actor& actor, bool approve, const QString& note);
     // A person's explanation added after the fact, e.g. why they rolled back.
     ActionResult addNote(const Actor& actor, const QString& note);
+    // What the flag services read back after a phase change or rollback, so that the record of
+    // the rollout says whether its flags really moved (FlagsVerified / FlagsNotVerified).
+    void recordFlagOutcome(bool verified, const QString& summary, const QMap<QString, double>& percents);
 
 Q_SIGNALS:
     void eventRecorded(const rollout::RolloutEvent& event);

@@ -13,16 +13,30 @@ RolloutRuntime::RolloutRuntime(Plan plan, const Clock& clock, QObject* parent) :
     connect(&m_timer, &QTimer::timeout, this, &RolloutRuntime::tick);
 }
 
+void RolloutRuntime::attachFlags(FlagBackendSet backends, qint64 healthEveryMs)
+{
+    m_flags = std::make_unique<FlagSync>(*m_session, std::move(backends), this);
+    connect(&m_flagHealth, &QTimer::timeout, m_flags.get(), [this] {
+        if (!m_flags->busy()) m_flags->readAll();
+    });
+    m_flagHealth.setInterval(int(healthEveryMs));
+}
+
 void RolloutRuntime::start(int tickMs)
 {
     m_poller->start();
     m_timer.start(tickMs);
+    if (m_flags) {
+        m_flags->readAll();
+        m_flagHealth.start();
+    }
 }
 
 void RolloutRuntime::stop()
 {
     m_timer.stop();
     m_poller->stop();
+    m_flagHealth.stop();
 }
 
 void RolloutRuntime::tick()
