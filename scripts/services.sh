@@ -44,6 +44,21 @@ start_simulator() {
   echo $! > "$R/simulator.pid"
   wait_for 20 "simulator on :$SIM_PORT" curl -sf "http://127.0.0.1:$SIM_PORT/metrics"
   echo "export ROLLOUT_SIMULATOR_URL=http://127.0.0.1:$SIM_PORT" >> "$R/env"
+  SCRAPE_TARGETS="'127.0.0.1:$SIM_PORT'"
+  [[ -n "${UNLEASH_PORT:-}" ]] && start_loop_simulator
+  return 0
+}
+
+# The closed loop: a second simulated service (metrics prefixed loop_) whose canary share is
+# what Unleash's client API says of the flag "closed-loop" (0 until a test creates it).
+start_loop_simulator() {
+  LOOP_PORT=$(free_port)
+  ROLLOUT_UNLEASH_CLIENT_TOKEN=$UNLEASH_CLIENT_TOKEN "$CTL" simulate --listen "127.0.0.1:$LOOP_PORT" --prefix loop \
+    --share-from-unleash "http://127.0.0.1:$UNLEASH_PORT" --flag closed-loop >"$R/loop-simulator.log" 2>&1 &
+  echo $! > "$R/loop-simulator.pid"
+  wait_for 20 "closed-loop simulator on :$LOOP_PORT" curl -sf "http://127.0.0.1:$LOOP_PORT/metrics"
+  echo "export ROLLOUT_LOOP_SIMULATOR_URL=http://127.0.0.1:$LOOP_PORT ROLLOUT_LOOP_FLAG=closed-loop" >> "$R/env"
+  SCRAPE_TARGETS="$SCRAPE_TARGETS, '127.0.0.1:$LOOP_PORT'"
 }
 
 start_prometheus() {
@@ -54,7 +69,7 @@ global: {scrape_interval: 1s, evaluation_interval: 1s}
 rule_files: ['$R/prometheus-rules.yml']
 scrape_configs:
   - job_name: app
-    static_configs: [{targets: ['127.0.0.1:$SIM_PORT']}]
+    static_configs: [{targets: [$SCRAPE_TARGETS]}]
 YAML
   # The equivalent of the demo's hard trigger, for the detection-time benchmark.
   cat > "$R/prometheus-rules.yml" <<'YAML'
@@ -101,6 +116,7 @@ start_unleash() {
   UNLEASH_PORT=$(free_port)
   local admin client
   admin="*:*.$(random_secret)" client="default:development.$(random_secret)"
+  UNLEASH_CLIENT_TOKEN=$client
   DATABASE_URL="postgres://unleash:unleash@127.0.0.1:$PG_PORT/unleash" DATABASE_SSL=false \
     HTTP_HOST=127.0.0.1 HTTP_PORT=$UNLEASH_PORT \
     INIT_ADMIN_API_TOKENS="$admin" INIT_BACKEND_API_TOKENS="$client" \
@@ -121,7 +137,8 @@ start_unleash() {
 
 start() {
   local want=("$@")
-  [[ ${#want[@]} -gt 0 ]] || want=(simulator prometheus postgres unleash)
+  # Unleash before the simulators (the closed-loop one reads it), Prometheus last (it scrapes them).
+  [[ ${#want[@]} -gt 0 ]] || want=(postgres unleash simulator prometheus)
   : > "$R/env"
   for s in "${want[@]}"; do
     case "$s" in
