@@ -12,5 +12,8 @@ int validate(const QStringList& args);
 int show(const QStringList& args);
 int simulate(const QStringList& args);
 int metrics(const QStringList& args);
+int flags(const QStringList& args);
+int setPhase(const QStringList& args);
+int rollback(const QStringList& args);
 
 } // namespace rolloutctl

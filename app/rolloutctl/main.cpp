@@ -20,6 +20,9 @@ const Command kCommands[] = {
     {"validate", "check plan files; every error with file:line:column", rolloutctl::validate},
     {"show", "print a plan's phases, gates and triggers as tables", rolloutctl::show},
     {"metrics", "poll every metric of a plan once: value, age, status per series", rolloutctl::metrics},
+    {"flags", "read every flag of a plan from its service; which phase they match", rolloutctl::flags},
+    {"set-phase", "set every flag to phase N's values, verified by reading back", rolloutctl::setPhase},
+    {"rollback", "roll every flag back one phase (or --to-zero, or one --segment), verified", rolloutctl::rollback},
     {"simulate", "serve simulated metrics, or run a plan headless against the simulator", rolloutctl::simulate},
 };
 
