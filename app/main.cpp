@@ -2,6 +2,7 @@
 // plan on the built-in simulator, with a Demo menu that injects faults.
 #include "MainWindow.h"
 #include "core/Logging.h"
+#include "flags/FlagBackendSet.h"
 #include "plan/PlanLoader.h"
 #include "runtime/RolloutRuntime.h"
 #include "sim/DemoDriver.h"
@@ -9,7 +10,10 @@
 #include <QApplication>
 #include <QCommandLineParser>
 #include <QFile>
+#include <QFileInfo>
 #include <QMessageBox>
+#include <QStandardPaths>
+#include <QDir>
 #include <QStatusBar>
 #include <QTabWidget>
 #include <QTimer>
@@ -61,8 +65,25 @@ int main(int argc, char** argv)
         return 1;
     }
 
+    if (demo) {
+        // The demo's flags live in a flagd file of this user's, so that its changes are real
+        // writes that are read back, and survive a restart.
+        const QString dir = QStandardPaths::writableLocation(QStandardPaths::AppDataLocation) + QStringLiteral("/demo");
+        QDir().mkpath(dir);
+        for (BackendSpec& b : loaded.plan->backends)
+            if (b.type == BackendType::FlagdFile) b.path = dir + QLatin1Char('/') + QFileInfo(b.path).fileName();
+    }
+    QString flagProblem;
+    std::optional<FlagBackendSet> flagBackends = FlagBackendSet::fromPlan(*loaded.plan, &flagProblem);
+    if (!flagBackends) {
+        QMessageBox::critical(nullptr, QStringLiteral("Rollout Console"),
+                              QStringLiteral("The plan's flag services cannot be set up; nothing was changed.\n\n") + flagProblem);
+        return 1;
+    }
+
     SystemClock clock;
     RolloutRuntime runtime(*loaded.plan, clock);
+    runtime.attachFlags(std::move(*flagBackends));
     std::unique_ptr<DemoDriver> driver;
     if (demo) {
         driver = std::make_unique<DemoDriver>(runtime);

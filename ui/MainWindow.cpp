@@ -9,6 +9,7 @@
 #include "plan/Duration.h"
 #include "runtime/RolloutRuntime.h"
 #include "viewmodels/EventLogModel.h"
+#include "viewmodels/FlagTableModel.h"
 #include "viewmodels/SignOffModel.h"
 #include "viewmodels/TriggerTableModel.h"
 
@@ -72,16 +73,29 @@ MainWindow::MainWindow(RolloutRuntime& runtime, QWidget* parent) : QMainWindow(p
     m_banner->setObjectName(QStringLiteral("rollbackBanner"));
     m_banner->setStyleSheet(QStringLiteral("#rollbackBanner{background:%1;border-radius:6px} #rollbackBanner QLabel{color:white}").arg(Palette::bad().name()));
     auto* bannerLayout = new QHBoxLayout(m_banner);
+    auto* bannerLines = new QVBoxLayout;
     m_bannerText = new QLabel(m_banner);
     m_bannerText->setObjectName(QStringLiteral("bannerText"));
     m_bannerText->setWordWrap(true);
     m_bannerText->setTextFormat(Qt::RichText);
+    // What the flag services read back: the rollback is done only when this says verified.
+    m_bannerFlags = new QLabel(m_banner);
+    m_bannerFlags->setObjectName(QStringLiteral("bannerFlags"));
+    m_bannerFlags->setWordWrap(true);
+    m_bannerFlags->hide();
+    bannerLines->addWidget(m_bannerText);
+    bannerLines->addWidget(m_bannerFlags);
+    m_retryFlags = new QPushButton(tr("&Retry flags"), m_banner);
+    m_retryFlags->setObjectName(QStringLiteral("retryFlagsButton"));
+    m_retryFlags->setToolTip(tr("Write every flag's target again and read it back"));
+    m_retryFlags->hide();
     m_reason = new QLineEdit(m_banner);
     m_reason->setObjectName(QStringLiteral("rollbackReason"));
     m_reason->setPlaceholderText(tr("Why? Add a reason (now or later) and press Enter"));
     m_reason->setMinimumWidth(320);
     auto* dismiss = new QPushButton(tr("Dismiss"), m_banner);
-    bannerLayout->addWidget(m_bannerText, 1);
+    bannerLayout->addLayout(bannerLines, 1);
+    bannerLayout->addWidget(m_retryFlags);
     bannerLayout->addWidget(m_reason);
     bannerLayout->addWidget(dismiss);
     m_banner->hide();
@@ -146,6 +160,8 @@ MainWindow::MainWindow(RolloutRuntime& runtime, QWidget* parent) : QMainWindow(p
     logView->setUniformItemSizes(true);
     m_tabs->addTab(logView, tr("&Events"));
     connect(m_log, &QAbstractItemModel::rowsInserted, logView, &QListView::scrollToBottom);
+
+    wireFlags();
 
     split->addWidget(m_tabs);
     split->setStretchFactor(0, 3);
@@ -279,6 +295,60 @@ void MainWindow::rollbackNow()
     m_reason->setFocus();
 }
 
+void MainWindow::wireFlags()
+{
+    FlagSync* flags = m_runtime.flags();
+    if (!flags) return;
+    m_flagTable = new FlagTableModel(*flags, this);
+    QTableView* view = makeTable(m_flagTable, QStringLiteral("flagTable"), m_tabs);
+    view->horizontalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
+    view->horizontalHeader()->setSectionResizeMode(FlagTableModel::Result, QHeaderView::Stretch);
+    view->setTextElideMode(Qt::ElideMiddle);
+    m_tabs->addTab(view, tr("&Flags"));
+    connect(m_flagTable, &FlagTableModel::summaryChanged, this, &MainWindow::onFlagSummary);
+    connect(flags, &FlagSync::readFinished, this, &MainWindow::showFlagHealth);
+    connect(flags, &FlagSync::operationFinished, this, [this](const QString&, const FlagChangeReport& r) { showFlagHealth(r); });
+    connect(m_retryFlags, &QPushButton::clicked, flags, [this, flags] {
+        flags->applyCurrent(tr("retry from the console by %1").arg(actor().id));
+    });
+}
+
+void MainWindow::onFlagSummary(const QString& summary, bool failed)
+{
+    m_bannerFlags->setText(tr("Flags — %1").arg(summary));
+    m_bannerFlags->show();
+    m_retryFlags->setVisible(failed);
+    // A flag that did not move is an escalation whatever caused the change: say it loudly.
+    if (failed) {
+        m_bannerText->setText(tr("<b style='font-size:large'>FLAGS NOT VERIFIED</b> — the flag service did not confirm the change. "
+                                 "Escalate, or retry; see the Flags tab."));
+        m_banner->show();
+        if (m_tray) m_tray->showMessage(tr("Flags not verified: %1").arg(m_runtime.plan().rollout), summary, QSystemTrayIcon::Critical, 30000);
+        report(summary, false);
+    }
+}
+
+void MainWindow::showFlagHealth(const FlagChangeReport& report)
+{
+    QMap<QString, QStringList> problems;
+    QSet<QString> seen;
+    for (const FlagResult& r : report.results) {
+        const FlagBackend* b = m_runtime.flags()->backends().backendFor(r.flag);
+        const QString name = b ? b->name() : r.backend;
+        seen.insert(name);
+        if (!r.verified) problems[name].append(r.describe());
+    }
+    for (const QString& name : seen) {
+        const FlagBackend* b = nullptr;
+        for (FlagBackend* candidate : m_runtime.flags()->backends().backends())
+            if (candidate->name() == name) b = candidate;
+        const QString where = b ? b->describe() : name;
+        const bool bad = problems.contains(name);
+        m_header->setConnection(tr("%1 (flags)").arg(name), int(bad ? Severity::Bad : Severity::Good),
+                                bad ? QStringLiteral("%1: %2").arg(where, problems.value(name).join(QStringLiteral("; "))) : tr("%1: ok").arg(where));
+    }
+}
+
 void MainWindow::acknowledgeAlert()
 {
     for (const Alert& a : m_runtime.session().alerts()) {
@@ -332,6 +402,7 @@ void MainWindow::onEvent(const RolloutEvent& e)
     if (e.type == EventType::PhaseAdvanced) {
         m_rolledBackFrom = -1;
         m_banner->hide();
+        m_bannerFlags->hide();
         for (MetricChartWidget* c : m_charts) c->addMarker(e.atMs, tr("→ %1%").arg(plan.phases[std::size_t(e.toPhase)].traffic), false);
     } else if (e.type == EventType::RolledBack) {
         m_rolledBackFrom = e.fromPhase;

@@ -27,6 +27,8 @@ class RollbackButton;
 class TriggerTableModel;
 class SignOffModel;
 class EventLogModel;
+class FlagTableModel;
+struct FlagChangeReport;
 struct Actor;
 
 // The console's main window. It wires the views to one running rollout and holds no logic of
@@ -55,12 +57,17 @@ private:
     void acknowledgeAlert();
     void report(const QString& message, bool ok);
     void showPhaseDetails(int phase);
+    void wireFlags();
+    void onFlagSummary(const QString& summary, bool failed);
+    void showFlagHealth(const FlagChangeReport& report);
     Actor actor() const;
 
     RolloutRuntime& m_runtime;
     HeaderBar* m_header;
     QFrame* m_banner;
     QLabel* m_bannerText;
+    QLabel* m_bannerFlags;
+    QPushButton* m_retryFlags;
     QLineEdit* m_reason;
     PhaseTimelineWidget* m_timeline;
     QList<MetricChartWidget*> m_charts;
@@ -69,6 +76,7 @@ private:
     TriggerTableModel* m_triggers;
     SignOffModel* m_signOff;
     EventLogModel* m_log;
+    FlagTableModel* m_flagTable = nullptr;
     QPushButton* m_advance;
     QPushButton* m_pause;
     QPushButton* m_acknowledge;
