@@ -47,8 +47,10 @@ QString FlagChangeReport::summary() const
 
 namespace {
 
-// One multi-flag operation in flight. Owns a context object: deleting it when the operation
-// ends drops every late answer, so a reply after the deadline changes nothing here.
+// One multi-flag operation in flight. Every timer and callback of it runs in `scope`, a child of
+// the runner: deleting the scope when the operation ends (or with the runner) drops every late
+// answer and pending retry, so a reply after the deadline changes nothing, and an operation never
+// outlives its runner.
 struct Operation : std::enable_shared_from_this<Operation>
 {
     FlagChangeRunner* runner = nullptr;
@@ -57,7 +59,7 @@ struct Operation : std::enable_shared_from_this<Operation>
     FlagChangeRunner::Options options;
     QPointer<QObject> caller;
     std::function<void(const FlagChangeReport&)> done;
-    std::unique_ptr<QObject> scope = std::make_unique<QObject>();
+    QPointer<QObject> scope;
     QList<std::optional<FlagResult>> results;
     QList<FlagResult> lastAttempt;
     QList<int> attempts;
@@ -67,14 +69,15 @@ struct Operation : std::enable_shared_from_this<Operation>
 
     void start()
     {
+        scope = new QObject(runner);
         clock.start();
         results.resize(changes.size());
         lastAttempt.resize(changes.size());
         attempts.fill(0, changes.size());
         auto self = shared_from_this();
-        QTimer::singleShot(int(options.deadlineMs), scope.get(), [self] { self->deadline(); });
+        QTimer::singleShot(int(options.deadlineMs), scope.data(), [self] { self->deadline(); });
         for (int i = 0; i < changes.size(); ++i) attempt(i);
-        if (changes.isEmpty()) QTimer::singleShot(0, scope.get(), [self] { self->finish(false); });
+        if (changes.isEmpty()) QTimer::singleShot(0, scope.data(), [self] { self->finish(false); });
     }
 
     void attempt(int i)
@@ -87,9 +90,9 @@ struct Operation : std::enable_shared_from_this<Operation>
                                                  QStringLiteral("no backend for flag %1").arg(c.flag)));
         auto self = shared_from_this();
         auto onResult = [self, i](const FlagResult& r) { self->settle(i, r); };
-        if (readOnly) backend->read(c.flag, scope.get(), onResult);
-        else if (!c.segment.isEmpty()) backend->setSegment(c.flag, c.segment, c.segmentEnabled, scope.get(), onResult);
-        else backend->apply(c.flag, c.setting, backends->stickinessFor(c.flag), scope.get(), onResult);
+        if (readOnly) backend->read(c.flag, scope.data(), onResult);
+        else if (!c.segment.isEmpty()) backend->setSegment(c.flag, c.segment, c.segmentEnabled, scope.data(), onResult);
+        else backend->apply(c.flag, c.setting, backends->stickinessFor(c.flag), scope.data(), onResult);
     }
 
     void settle(int i, FlagResult r)
@@ -102,7 +105,7 @@ struct Operation : std::enable_shared_from_this<Operation>
         const qint64 backoff = std::min(options.maxBackoffMs, options.firstBackoffMs << std::min(attempts[i] - 1, 10));
         if (retry && clock.elapsed() + backoff < options.deadlineMs) {
             auto self = shared_from_this();
-            QTimer::singleShot(int(backoff), scope.get(), [self, i] { self->attempt(i); });
+            QTimer::singleShot(int(backoff), scope.data(), [self, i] { self->attempt(i); });
             return;
         }
         results[i] = r;
@@ -139,9 +142,8 @@ struct Operation : std::enable_shared_from_this<Operation>
         report.deadlinePassed = deadlinePassed;
         report.elapsedMs = clock.elapsed();
         for (const auto& r : results) report.results.append(*r);
-        // Late answers go nowhere; the scope dies after this call returns.
-        auto self = shared_from_this();
-        QTimer::singleShot(0, runner, [self] { self->scope.reset(); });
+        // Late answers go nowhere: the scope (and every pending call bound to it) dies once this returns.
+        scope->deleteLater();
         if (caller && done) done(report);
     }
 };

@@ -1,6 +1,7 @@
 // The console's main window on real widgets, offscreen, driven by objectName: the gate holds the
 // Advance button until it is green, the checklist and sign-off reach the engine, the rollback
 // button needs a hold, and an automatic rollback raises the banner.
+#include "FakeFlagBackend.h"
 #include "GatePanel.h"
 #include "MainWindow.h"
 #include "PlanFixture.h"
@@ -20,10 +21,24 @@ using namespace rollout;
 
 namespace {
 
+// The demo plan's one flag lives in an in-memory flag service the tests can make fail.
+test::FakeFlagBackend* attachFakeFlags(RolloutRuntime& runtime)
+{
+    FlagBackendSet set;
+    auto fake = std::make_unique<test::FakeFlagBackend>(QStringLiteral("flags"));
+    test::FakeFlagBackend* raw = fake.get();
+    set.add(std::move(fake));
+    set.assign(QStringLiteral("new-checkout"), QStringLiteral("flags"), QStringLiteral("userId"));
+    runtime.attachFlags(std::move(set));
+    runtime.flags()->setDeadlineMs(500);
+    return raw;
+}
+
 struct Console
 {
     ManualClock clock{1'700'000'000'000};
     RolloutRuntime runtime{test::loadPlan(test::sourceFile(QStringLiteral("resources/demo/demo-plan.yaml"))), clock};
+    test::FakeFlagBackend* flags = attachFakeFlags(runtime);
     MainWindow window{runtime};
 
     Console() { window.show(); }
@@ -69,6 +84,21 @@ struct Console
         QTRY_VERIFY(find<QPushButton>("advanceButton")->isEnabled());
         QTest::mouseClick(find<QPushButton>("advanceButton"), Qt::LeftButton);
         QCOMPARE(runtime.session().currentPhase(), 0);
+        QTRY_VERIFY(!runtime.flags()->busy());
+        QVERIFY(flags->state(QStringLiteral("new-checkout")).matches(FlagSetting{true, 1.0}));
+    }
+    void holdRollback()
+    {
+        auto* button = find<RollbackButton>("rollbackButton");
+        button->setHoldMs(50);
+        QTest::mousePress(button, Qt::LeftButton);
+        QTRY_COMPARE(runtime.session().currentPhase(), -1);
+        QTest::mouseRelease(button, Qt::LeftButton);
+    }
+    QString flagResult() const
+    {
+        QAbstractItemModel* m = find<QTableView>("flagTable")->model();
+        return m->index(0, 4).data().toString();
     }
 };
 
@@ -155,6 +185,36 @@ private Q_SLOTS:
         QTest::keyPress(button, Qt::Key_Space);
         QTRY_COMPARE(c.runtime.session().currentPhase(), -1);
         QTest::keyRelease(button, Qt::Key_Space);
+    }
+
+    void aRollbackIsDoneOnlyWhenTheFlagReadsBackOff()
+    {
+        Console c;
+        c.start();
+        c.holdRollback();
+        QTRY_VERIFY(c.find<QLabel>("bannerFlags")->text().contains(QStringLiteral("1 of 1 flag(s) verified")));
+        QVERIFY(!c.flags->state(QStringLiteral("new-checkout")).enabled);
+        QVERIFY2(c.flagResult().startsWith(QStringLiteral("✓ verified")), qPrintable(c.flagResult()));
+        QVERIFY(!c.find<QPushButton>("retryFlagsButton")->isVisible());
+    }
+
+    void aRollbackTheFlagServiceRefusesIsNeverDone()
+    {
+        Console c;
+        c.start();
+        c.flags->script(QStringLiteral("new-checkout"), {test::FakeFlagBackend::Fault::Permanent});
+        c.holdRollback();
+        QTRY_VERIFY(c.find<QPushButton>("retryFlagsButton")->isVisible());
+        const QString banner = c.find<QLabel>("bannerText")->text() + c.find<QLabel>("bannerFlags")->text();
+        QVERIFY2(banner.contains(QStringLiteral("FLAGS NOT VERIFIED")) && banner.contains(QStringLiteral("ESCALATE")), qPrintable(banner));
+        QVERIFY(!banner.contains(QStringLiteral("flag(s) verified in")));
+        QVERIFY2(c.flagResult().startsWith(QStringLiteral("✗ write")), qPrintable(c.flagResult()));
+        QVERIFY(c.flags->state(QStringLiteral("new-checkout")).enabled);   // still exposed: the UI must not pretend
+        // Retry writes the target again; the service now accepts and reads back off.
+        QTest::mouseClick(c.find<QPushButton>("retryFlagsButton"), Qt::LeftButton);
+        QTRY_VERIFY(c.find<QLabel>("bannerFlags")->text().contains(QStringLiteral("1 of 1 flag(s) verified")));
+        QVERIFY(!c.flags->state(QStringLiteral("new-checkout")).enabled);
+        QVERIFY(!c.find<QPushButton>("retryFlagsButton")->isVisible());
     }
 
     void automaticRollbackRaisesTheBanner()

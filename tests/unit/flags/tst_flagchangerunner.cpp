@@ -156,6 +156,20 @@ private Q_SLOTS:
         QVERIFY(r.results[1].message.contains(QStringLiteral("no backend")));
     }
 
+    void aRunnerDestroyedMidOperationLeavesNothingBehind()
+    {
+        Fixture fx(kThree);
+        fx.fake->setDelayMs(50);
+        bool called = false;
+        QObject ctx;
+        {
+            FlagChangeRunner runner(fx.set);
+            runner.run(allTo(kThree, {true, 5.0}), fast(100), &ctx, [&](const FlagChangeReport&) { called = true; });
+        }   // answers, retries and the deadline of that operation must all be gone now
+        QTest::qWait(300);   // longer than the delay and the deadline: nothing may fire into a dead runner
+        QVERIFY(!called);
+    }
+
     void phaseTargetsComeFromThePlan()
     {
         Plan plan;
