@@ -303,7 +303,9 @@ void MainWindow::wireFlags()
     QTableView* view = makeTable(m_flagTable, QStringLiteral("flagTable"), m_tabs);
     view->horizontalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
     view->horizontalHeader()->setSectionResizeMode(FlagTableModel::Result, QHeaderView::Stretch);
+    view->horizontalHeader()->setStretchLastSection(false);
     view->setTextElideMode(Qt::ElideMiddle);
+    view->setWordWrap(true);
     m_tabs->addTab(view, tr("&Flags"));
     connect(m_flagTable, &FlagTableModel::summaryChanged, this, &MainWindow::onFlagSummary);
     connect(flags, &FlagSync::readFinished, this, &MainWindow::showFlagHealth);

@@ -17,7 +17,7 @@ QString FlagState::describe() const
     QString out = setting().describe();
     if (enabled && percent < 100.0 && !stickiness.isEmpty() && stickiness != QLatin1String("default"))
         out += QStringLiteral(" sticky on %1").arg(stickiness);
-    if (!disabledSegments.isEmpty())
+    if (enabled && !disabledSegments.isEmpty())
         out += QStringLiteral(" (%1 held off)").arg(disabledSegments.join(QStringLiteral(", ")));
     return out;
 }

@@ -8,7 +8,8 @@ FlagTableModel::FlagTableModel(FlagSync& sync, QObject* parent) : QAbstractTable
 {
     for (const QString& flag : sync.backends().flags()) {
         const FlagBackend* b = sync.backends().backendFor(flag);
-        m_rows.append(Row{flag, b ? b->describe() : tr("no backend"), QStringLiteral("-"), tr("not read yet"), {}, int(Severity::Muted)});
+        m_rows.append(Row{flag, b ? b->name() : tr("none"), b ? b->describe() : tr("no backend for this flag"), QStringLiteral("-"),
+                          tr("not read yet"), {}, int(Severity::Muted)});
     }
     connect(&sync, &FlagSync::operationStarted, this, [this](const QString& why, const QList<FlagChange>& changes) {
         m_operation = why;
@@ -72,6 +73,7 @@ QVariant FlagTableModel::data(const QModelIndex& index, int role) const
     if (!index.isValid() || index.row() >= m_rows.size()) return {};
     const Row& r = m_rows[index.row()];
     if (role == SeverityRole) return index.column() == Result || index.column() == ReadBack ? r.severity : int(Severity::Normal);
+    if (role == Qt::ToolTipRole && index.column() == Service) return r.serviceDetail;
     if (role != Qt::DisplayRole && role != Qt::ToolTipRole) return {};
     switch (index.column()) {
     case Flag: return r.flag;

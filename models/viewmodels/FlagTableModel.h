@@ -6,14 +6,14 @@
 
 namespace rollout {
 
-// The rollout's flags as the flag services last reported them: Flag | Service | Target | Read
-// back | Result. It follows FlagSync: a change in flight shows "writing…" per flag until that
+// The rollout's flags as the flag services last reported them: Flag | Target | Read back |
+// Result | Service (its name; where it is, on hover). It follows FlagSync: a change in flight shows "writing…" per flag until that
 // flag's read-back arrives; a flag that did not move says why, in the words of its service.
 class FlagTableModel final : public QAbstractTableModel
 {
     Q_OBJECT
 public:
-    enum Column { Flag, Service, Target, ReadBack, Result, ColumnCount };
+    enum Column { Flag, Target, ReadBack, Result, Service, ColumnCount };
 
     explicit FlagTableModel(FlagSync& sync, QObject* parent = nullptr);
 
@@ -33,7 +33,7 @@ Q_SIGNALS:
 private:
     struct Row
     {
-        QString flag, service, target, readBack, result;
+        QString flag, service, serviceDetail, target, readBack, result;
         int severity = 0;
     };
     int rowOf(const QString& flag) const;

@@ -8,6 +8,7 @@
 #include "RollbackButton.h"
 #include "runtime/RolloutRuntime.h"
 #include "viewmodels/ChecklistModel.h"
+#include "viewmodels/FlagTableModel.h"
 
 #include <QAbstractItemModel>
 #include <QApplication>
@@ -98,7 +99,7 @@ struct Console
     QString flagResult() const
     {
         QAbstractItemModel* m = find<QTableView>("flagTable")->model();
-        return m->index(0, 4).data().toString();
+        return m->index(0, FlagTableModel::Result).data().toString();
     }
 };
 
