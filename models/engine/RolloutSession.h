@@ -115,6 +115,12 @@ public:
     // the rollout says whether its flags really moved (FlagsVerified / FlagsNotVerified).
     void recordFlagOutcome(bool verified, const QString& summary, const QMap<QString, double>& percents);
 
+    // Rebuilding from the ledger: applies a recorded decision to the state as it was taken (at
+    // e.atMs, by e.actor), without judging the gate again and without emitting anything.
+    // Decisions must come in the order they were taken. Returns false for an event that does not
+    // fit the state (e.g. an advance from a phase the rollout is not in), which changes nothing.
+    bool restore(const RolloutEvent& e);
+
 Q_SIGNALS:
     void eventRecorded(const rollout::RolloutEvent& event);
     void stateChanged();

@@ -2,6 +2,7 @@
 #include "PlanFixture.h"
 #include "core/Clock.h"
 #include "engine/RolloutSession.h"
+#include "ledger/EventCodec.h"
 #include "metrics/TimeSeriesStore.h"
 
 #include <QSignalSpy>
@@ -391,6 +392,54 @@ private Q_SLOTS:
         QCOMPARE(h.session.currentTraffic(), 1.0);
         QCOMPARE(h.session.phaseStartedMs(), h.clock.nowMs());
         QVERIFY(h.session.approvals(1).isEmpty());
+    }
+
+    // The ledger rebuilds a console's state from its records: replaying the recorded decisions
+    // (through the record payload and back) into a fresh session gives the same state.
+    void replayingTheRecordedDecisionsRebuildsTheState()
+    {
+        Harness h;
+        h.start();
+        h.runHealthy(3601);
+        QVERIFY(h.session.recordApproval(1, kRita, true, QStringLiteral("go")).ok);
+        QVERIFY(h.session.recordApproval(1, kPaul, true, QStringLiteral("mandatory go")).ok);
+        QVERIFY2(h.session.advance(kRita).ok, qPrintable(h.session.gate().missing()));
+        QVERIFY(h.session.pause(kRita, QStringLiteral("lunch")).ok);
+        QVERIFY(h.session.resume(kRita).ok);
+        h.runHealthy(60);
+        h.run(301, [&] { h.feed(0.08); });   // error rate critical: automatic rollback to phase one
+        QCOMPARE(h.session.currentPhase(), 0);
+        QVERIFY(h.count(EventType::RolledBack) == 1);
+
+        Harness fresh;
+        int replayed = 0;
+        for (const RolloutEvent& e : h.events) {
+            if (!EventCodec::isRecorded(e.type)) continue;
+            QString problem;
+            const auto back = EventCodec::fromRecord(toString(e.type), EventCodec::toPayload(e), e.actor, e.role, e.atMs, &problem);
+            QVERIFY2(back, qPrintable(problem));
+            QVERIFY2(fresh.session.restore(*back), qPrintable(e.describe()));
+            ++replayed;
+        }
+        QVERIFY(replayed >= 8);
+        const RolloutSession& a = h.session;
+        const RolloutSession& b = fresh.session;
+        QCOMPARE(b.currentPhase(), a.currentPhase());
+        QCOMPARE(b.phaseStartedMs(), a.phaseStartedMs());
+        QCOMPARE(toString(b.state()), toString(a.state()));
+        QCOMPARE(b.retryNotBeforeMs(), a.retryNotBeforeMs());
+        QCOMPARE(b.isPaused(), a.isPaused());
+        QCOMPARE(b.tickedItems(0), a.tickedItems(0));
+        QCOMPARE(b.approvals(0).size(), a.approvals(0).size());
+        QCOMPARE(b.approvals(1).size(), 0);   // given for the phase that was rolled back: asked again
+        QCOMPARE(b.gate().toPhase, a.gate().toPhase);
+        // A decision that does not fit the state changes nothing.
+        RolloutEvent bogus;
+        bogus.type = EventType::PhaseAdvanced;
+        bogus.fromPhase = 3;
+        bogus.toPhase = 4;
+        QVERIFY(!fresh.session.restore(bogus));
+        QCOMPARE(fresh.session.currentPhase(), 0);
     }
 };
 

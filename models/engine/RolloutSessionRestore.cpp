@@ -1,0 +1,68 @@
+// RolloutSession::restore: the state transitions of recorded decisions, replayed. Kept apart
+// from the live paths in RolloutSession.cpp, which judge, record and notify.
+#include "engine/RolloutSession.h"
+
+namespace rollout {
+
+bool RolloutSession::restore(const RolloutEvent& e)
+{
+    switch (e.type) {
+    case EventType::PhaseAdvanced:
+        if (m_complete || e.fromPhase != m_phase || e.toPhase != m_phase + 1 || e.toPhase >= int(m_plan.phases.size())) return false;
+        m_rolledBack = false;
+        enterPhase(e.toPhase, e.atMs);
+        break;
+    case EventType::Completed:
+        if (m_complete || e.fromPhase != m_phase) return false;
+        m_rolledBack = false;
+        m_complete = true;
+        break;
+    case EventType::RolledBack: {
+        const int from = m_complete ? int(m_plan.phases.size()) - 1 : m_phase;
+        if (e.fromPhase != from || e.toPhase >= from) return false;
+        m_complete = false;
+        m_rolledBack = true;
+        m_paused = false;
+        m_retryNotBeforeMs = e.atMs + m_plan.retryAfterRollbackMs;
+        for (auto it = m_ticks.begin(); it != m_ticks.end();)
+            it = it.key() > e.toPhase ? m_ticks.erase(it) : std::next(it);
+        for (auto it = m_approvals.begin(); it != m_approvals.end();)
+            it = it.key() > e.toPhase ? m_approvals.erase(it) : std::next(it);
+        for (Alert& a : m_alerts) a.acknowledged = true;
+        enterPhase(e.toPhase, e.atMs);
+        break;
+    }
+    case EventType::Paused: m_paused = true; break;
+    case EventType::Resumed: m_paused = false; break;
+    case EventType::AlertRaised:
+        m_alerts.append(Alert{e.alertId, e.trigger, e.atMs, e.reason, false});
+        m_nextAlertId = std::max(m_nextAlertId, e.alertId + 1);
+        break;
+    case EventType::AlertAcknowledged:
+        for (Alert& a : m_alerts)
+            if (a.id == e.alertId) a.acknowledged = true;
+        break;
+    case EventType::ChecklistItemSet:
+        if (!gateItems(e.toPhase).contains(e.item)) return false;
+        if (e.ticked) m_ticks[e.toPhase].insert(e.item, e.actor);
+        else m_ticks[e.toPhase].remove(e.item);
+        break;
+    case EventType::ApprovalRecorded: {
+        if (e.toPhase < 0 || e.toPhase >= int(m_plan.phases.size()) || !personHasRole(e.actor, e.role)) return false;
+        QList<ApprovalEntry>& list = m_approvals[e.toPhase];
+        auto it = std::find_if(list.begin(), list.end(), [&](const ApprovalEntry& a) { return a.actor == e.actor && a.role == e.role; });
+        const ApprovalEntry entry{e.actor, e.role, e.approve, e.note, e.atMs};
+        if (it != list.end()) *it = entry;
+        else list.append(entry);
+        break;
+    }
+    case EventType::BaselineCaptured:
+        for (auto it = e.values.begin(); it != e.values.end(); ++it) m_capturedBaselines.insert(it.key(), it.value());
+        break;
+    default: break;   // commentary, notes and flag outcomes change no state
+    }
+    Q_EMIT stateChanged();
+    return true;
+}
+
+} // namespace rollout
