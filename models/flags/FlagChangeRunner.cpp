@@ -35,7 +35,11 @@ QString FlagChangeReport::summary() const
 {
     const qsizetype bad = notMoved().size();
     if (results.isEmpty()) return QStringLiteral("no flags to change");
-    if (bad == 0) return QStringLiteral("%1 of %1 flag(s) verified in %2 ms").arg(results.size()).arg(elapsedMs);
+    if (bad == 0) {
+        QStringList states;
+        for (const FlagResult& r : results) states.append(QStringLiteral("%1 %2").arg(r.flag, r.after.describe()));
+        return QStringLiteral("%1 of %1 flag(s) verified in %2 ms: %3").arg(results.size()).arg(elapsedMs).arg(states.join(QStringLiteral(", ")));
+    }
     QStringList why;
     for (const FlagResult& r : results)
         if (!r.verified) why.append(r.describe());
