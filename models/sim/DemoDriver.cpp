@@ -51,7 +51,9 @@ QStringList DemoDriver::signOffNextGate(RolloutSession& session)
     QStringList done;
     const Plan& plan = session.plan();
     const int next = session.currentPhase() + 1;
-    const Actor someone{QStringLiteral("simulation"), QStringLiteral("simulation")};
+    // Ticks and acknowledgements are signed records: made by a person of the plan, not by "simulation".
+    const Actor someone = plan.people.empty() ? Actor{QStringLiteral("simulation"), QStringLiteral("simulation")}
+                                              : Actor{plan.people.front().id, plan.people.front().roles.value(0)};
     for (const QString& item : session.gateItems(next))
         if (!session.tickedItems(next).contains(item) && session.setChecklistItem(next, item, true, someone).ok) done.append(item);
     if (next < int(plan.phases.size()))
