@@ -3,6 +3,9 @@
 #include "MainWindow.h"
 #include "core/Logging.h"
 #include "flags/FlagBackendSet.h"
+#include "notify/WebhookNotifier.h"
+#include "HeaderBar.h"
+#include "viewmodels/Severity.h"
 #include "plan/PlanLoader.h"
 #include "runtime/RolloutRuntime.h"
 #include "sim/DemoDriver.h"
@@ -91,6 +94,20 @@ int main(int argc, char** argv)
         runtime.setBeforeEvaluate([&driver] { driver->tick(); });
     }
     MainWindow window(runtime);
+    // The plan's webhooks (Slack-compatible); the tray notifications live in the window.
+    WebhookNotifier notifier(runtime.plan(), runtime.session(), WebhookNotifier::Options{});
+    if (!runtime.plan().notify.empty()) {
+        const QStringList problems = notifier.problems();
+        window.header()->setConnection(QObject::tr("webhooks"), int(problems.isEmpty() ? Severity::Good : Severity::Warning),
+                                       problems.isEmpty() ? QObject::tr("%1 webhook(s) configured").arg(runtime.plan().notify.size())
+                                                          : problems.join(QLatin1Char('\n')));
+        QObject::connect(&notifier, &WebhookNotifier::failed, &window, [&window](const QString& kind, const QString& env, const QString& why) {
+            window.header()->setConnection(QObject::tr("webhooks"), int(Severity::Bad), QObject::tr("%1 via %2 failed: %3").arg(kind, env, why));
+        });
+        QObject::connect(&notifier, &WebhookNotifier::delivered, &window, [&window](const QString& kind, const QString& env) {
+            window.header()->setConnection(QObject::tr("webhooks"), int(Severity::Good), QObject::tr("last: %1 via %2 delivered").arg(kind, env));
+        });
+    }
     if (demo) {
         DemoDriver* d = driver.get();
         window.addDemoAction(QObject::tr("Sign the next gate as everyone"), QStringLiteral("F9"), [d, &runtime] { DemoDriver::signOffNextGate(runtime.session()); });
