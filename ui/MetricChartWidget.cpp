@@ -60,7 +60,8 @@ MetricChartWidget::MetricChartWidget(const MetricSpec& metric, const Plan& plan,
     m_plot->setNoAntialiasingOnDrag(true);
     connect(m_plot, &QCustomPlot::mouseRelease, this, [this] { m_follow = false; });
     connect(m_plot, &QCustomPlot::mouseDoubleClick, this, [this] {
-        m_follow = true;   // double-click: back to following the newest data
+        m_follow = true;
+        m_yValid = false;   // double-click: back to following the newest data
     });
     m_plot->legend->setVisible(false);   // shown once a baseline series exists
     m_plot->legend->setFont(font());
@@ -157,7 +158,9 @@ void MetricChartWidget::refresh(qint64 nowMs)
             g = m_plot->addGraph();
             const bool baseline = key == QLatin1String("baseline");
             g->setName(baseline ? tr("baseline") : tr("canary"));
-            g->setPen(QPen(baseline ? Palette::muted() : Palette::accent(), baseline ? 1.2 : 1.8));
+            // One-pixel pens: QCustomPlot draws them as fast polylines; a wider pen goes through Qt's
+            // stroker and made a 24 h frame ~45× slower (bench_console). The canary stands out by colour.
+            g->setPen(QPen(baseline ? Palette::muted() : Palette::accent(), 1.0));
             g->setAdaptiveSampling(true);
             m_graphs.insert(key, g);
             m_plot->legend->setVisible(m_graphs.size() > 1);
@@ -177,16 +180,30 @@ void MetricChartWidget::refresh(qint64 nowMs)
     }
     if (m_follow) {
         m_plot->xAxis->setRange(double(nowMs - m_spanMs) / 1000.0, double(nowMs) / 1000.0 + 5);
-        bool found = false;
-        QCPRange y;
-        for (QCPGraph* g : m_graphs) {
+        // The y range: scanning every visible point of every series each second costs more than
+        // drawing them (24 h × 8 series), so new points only widen it; an exact rescan, which can
+        // also shrink it, runs every 30 s or when the visible span changed.
+        const bool rescan = !m_yValid || nowMs - m_yScannedMs >= 30000 || m_ySpanMs != m_spanMs;
+        bool found = !rescan;
+        QCPRange y = rescan ? QCPRange() : m_y;
+        for (QCPGraph* g : std::as_const(m_graphs)) {
             bool ok = false;
-            const QCPRange r = g->getValueRange(ok, QCP::sdBoth, m_plot->xAxis->range());
+            const QCPRange r = rescan ? g->getValueRange(ok, QCP::sdBoth, m_plot->xAxis->range())
+                                      : g->data()->valueRange(ok, QCP::sdBoth, QCPRange(double(m_yScannedUpToMs) / 1000.0 + 1e-6, 1e300));
             if (!ok) continue;
             y = found ? QCPRange(std::min(y.lower, r.lower), std::max(y.upper, r.upper)) : r;
             found = true;
         }
-        if (found) m_plot->yAxis->setRange(std::min(0.0, y.lower), y.upper * 1.25 + 1e-9);
+        if (rescan) {
+            m_yScannedMs = nowMs;
+            m_ySpanMs = m_spanMs;
+        }
+        m_yScannedUpToMs = nowMs;
+        if (found) {
+            m_y = y;
+            m_yValid = true;
+            m_plot->yAxis->setRange(std::min(0.0, y.lower), y.upper * 1.25 + 1e-9);
+        }
     }
     // The headline: last value, its age, and a stale badge when it is older than two intervals.
     const auto last = m_store.latest(m_metric.name, Series::Canary);

@@ -5,10 +5,8 @@
 
 #include <QHash>
 #include <QWidget>
+#include <qcustomplot.h>
 
-class QCustomPlot;
-class QCPGraph;
-class QCPItemText;
 class QLabel;
 
 namespace rollout {
@@ -44,6 +42,11 @@ private:
     qint64 m_spanMs = 15 * 60 * 1000;
     bool m_follow = true;                   // keep the newest data in view until the user pans
     double m_scale = 1.0;                   // display unit factor (ratio → %)
+    QCPRange m_y;                           // the y range shown while following, widened as points arrive
+    bool m_yValid = false;
+    qint64 m_yScannedMs = 0;                // when the last exact rescan ran
+    qint64 m_yScannedUpToMs = 0;            // newest key (ms) folded into m_y
+    qint64 m_ySpanMs = 0;
 };
 
 } // namespace rollout

@@ -1,0 +1,214 @@
+// Console benchmark (prints figures; not a test). Beside a bare baseline measured in the same run:
+//  1. start to first painted frame: the console on its demo (plan, simulator with 10 min of
+//     preroll, every widget) vs a bare QMainWindow holding one QCustomPlot — each a fresh process,
+//     from before fork/exec to its first paint event; median of 7 (goal ≤ 1.5×);
+//  2. one chart frame with 8 series × 86,400 points (24 h at 1 Hz) on screen: append one sample
+//     per series + replot, MetricChartWidget vs bare QCustomPlot with the same data (goal ≤ 1.3×);
+//  3. RSS of the console process after 24 h of simulated data for the demo's metrics.
+// Runs offscreen (QT_QPA_PLATFORM=offscreen is set when unset).
+#include "MainWindow.h"
+#include "MetricChartWidget.h"
+#include "plan/PlanLoader.h"
+#include "runtime/RolloutRuntime.h"
+#include "sim/DemoDriver.h"
+
+#include <QApplication>
+#include <QElapsedTimer>
+#include <QFile>
+#include <QMainWindow>
+#include <QProcess>
+#include <qcustomplot.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <ctime>
+#include <vector>
+
+using namespace rollout;
+
+namespace {
+
+qint64 realtimeUs()
+{
+    timespec ts{};
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return qint64(ts.tv_sec) * 1'000'000 + ts.tv_nsec / 1000;
+}
+
+qint64 rssKb()
+{
+    QFile f(QStringLiteral("/proc/self/status"));
+    if (!f.open(QIODevice::ReadOnly)) return 0;
+    for (const QByteArray& line : f.readAll().split('\n'))
+        if (line.startsWith("VmRSS:")) return line.mid(6).trimmed().split(' ').first().toLongLong();
+    return 0;
+}
+
+// Prints the wall clock at the first paint of `w`, then quits.
+class FirstPaint final : public QObject
+{
+public:
+    bool eventFilter(QObject*, QEvent* e) override
+    {
+        if (e->type() == QEvent::Paint && !m_done) {
+            m_done = true;
+            std::printf("%lld\n", realtimeUs());
+            std::fflush(stdout);
+            QMetaObject::invokeMethod(qApp, &QCoreApplication::quit, Qt::QueuedConnection);
+        }
+        return false;
+    }
+
+private:
+    bool m_done = false;
+};
+
+Plan demoPlan()
+{
+    QFile file(QStringLiteral(":/demo/demo-plan.yaml"));
+    if (!file.open(QIODevice::ReadOnly)) {
+        QFile src(QStringLiteral(ROLLOUT_SOURCE_DIR "/resources/demo/demo-plan.yaml"));
+        src.open(QIODevice::ReadOnly);
+        return *PlanLoader::loadBytes(src.readAll(), QStringLiteral("demo-plan.yaml")).plan;
+    }
+    return *PlanLoader::loadBytes(file.readAll(), QStringLiteral("demo-plan.yaml")).plan;
+}
+
+int child(const QString& what)
+{
+    FirstPaint probe;
+    if (what == QLatin1String("bare")) {
+        QMainWindow w;
+        auto* plot = new QCustomPlot(&w);
+        plot->addGraph();
+        w.setCentralWidget(plot);
+        w.resize(1280, 800);
+        plot->installEventFilter(&probe);
+        w.show();
+        return QApplication::exec();
+    }
+    SystemClock clock;
+    RolloutRuntime runtime(demoPlan(), clock);
+    DemoDriver driver(runtime);
+    driver.preroll(10 * 60 * 1000);
+    MainWindow w(runtime);
+    w.resize(1280, 800);
+    w.findChildren<MetricChartWidget*>().first()->plot()->installEventFilter(&probe);
+    w.show();
+    return QApplication::exec();
+}
+
+double medianStartMs(const QString& what, int runs)
+{
+    std::vector<double> ms;
+    for (int i = 0; i < runs; ++i) {
+        QProcess p;
+        const qint64 t0 = realtimeUs();
+        p.start(QCoreApplication::applicationFilePath(), {QStringLiteral("--child"), what});
+        p.waitForFinished(60000);
+        const qint64 t1 = p.readAllStandardOutput().trimmed().toLongLong();
+        if (t1 > t0) ms.push_back(double(t1 - t0) / 1000.0);
+    }
+    std::sort(ms.begin(), ms.end());
+    return ms.empty() ? -1 : ms[ms.size() / 2];
+}
+
+constexpr int kSeries = 8;
+constexpr int kPoints = 86'400;
+constexpr qint64 kStart = 1'700'000'000'000;
+
+double value(int s, int i) { return 0.01 + 0.002 * s + 0.001 * std::sin(i * 0.01 + s); }
+
+// ms per frame over `frames` frames of: one new sample per series, then a replot.
+double chartFrame(int frames)
+{
+    MetricSpec m;
+    m.name = QStringLiteral("error_rate");
+    m.unit = Unit::Ratio;
+    Plan plan;
+    plan.metrics = {m};
+    TimeSeriesStore store;
+    for (int s = 0; s < kSeries; ++s)
+        for (int i = 0; i < kPoints; ++i) store.append(m.name, QStringLiteral("pod-%1").arg(s), Sample{kStart + i * 1000LL, value(s, i)});
+    MetricChartWidget chart(plan.metrics.front(), plan, store);
+    chart.setVisibleSpanMs(24LL * 3600 * 1000);
+    chart.resize(800, 400);
+    chart.show();
+    qint64 now = kStart + kPoints * 1000LL;
+    chart.refresh(now);
+    chart.plot()->replot(QCustomPlot::rpImmediateRefresh);
+    QElapsedTimer t;
+    t.start();
+    for (int f = 0; f < frames; ++f) {
+        now += 1000;
+        for (int s = 0; s < kSeries; ++s) store.append(m.name, QStringLiteral("pod-%1").arg(s), Sample{now, value(s, kPoints + f)});
+        chart.refresh(now);
+        chart.plot()->replot(QCustomPlot::rpImmediateRefresh);
+    }
+    return double(t.nsecsElapsed()) / 1e6 / frames;
+}
+
+double bareFrame(int frames)
+{
+    QCustomPlot plot;
+    plot.resize(800, 400);
+    for (int s = 0; s < kSeries; ++s) {
+        QCPGraph* g = plot.addGraph();
+        g->setAdaptiveSampling(true);
+        QVector<double> k(kPoints), v(kPoints);
+        for (int i = 0; i < kPoints; ++i) {
+            k[i] = double(kStart + i * 1000LL) / 1000.0;
+            v[i] = value(s, i) * 100.0;
+        }
+        g->setData(k, v, true);
+    }
+    plot.show();
+    double now = double(kStart + kPoints * 1000LL) / 1000.0;
+    plot.xAxis->setRange(now - 86400, now);
+    plot.rescaleAxes();
+    plot.replot(QCustomPlot::rpImmediateRefresh);
+    QElapsedTimer t;
+    t.start();
+    for (int f = 0; f < frames; ++f) {
+        now += 1;
+        for (int s = 0; s < kSeries; ++s) plot.graph(s)->addData(now, value(s, kPoints + f) * 100.0);
+        plot.xAxis->setRange(now - 86400, now + 5);
+        bool ok = false;
+        plot.yAxis->setRange(plot.graph(0)->getValueRange(ok));
+        plot.replot(QCustomPlot::rpImmediateRefresh);
+    }
+    return double(t.nsecsElapsed()) / 1e6 / frames;
+}
+
+} // namespace
+
+int main(int argc, char** argv)
+{
+    if (qEnvironmentVariableIsEmpty("QT_QPA_PLATFORM")) qputenv("QT_QPA_PLATFORM", "offscreen");
+    QApplication app(argc, argv);
+    const QStringList args = QCoreApplication::arguments();
+    if (args.size() == 3 && args[1] == QLatin1String("--child")) return child(args[2]);
+
+    std::printf("== console benchmark (QT_QPA_PLATFORM=%s) ==\n", qgetenv("QT_QPA_PLATFORM").constData());
+    const double bare = medianStartMs(QStringLiteral("bare"), 7);
+    const double console = medianStartMs(QStringLiteral("console"), 7);
+    std::printf("start → first painted frame (median of 7): console %.0f ms, bare QMainWindow + QCustomPlot %.0f ms: %.2f× (goal ≤ 1.5×)\n",
+                console, bare, console / bare);
+    const double ours = chartFrame(200);
+    const double plain = bareFrame(200);
+    std::printf("chart frame, 8 series × 86,400 points, append + replot (mean of 200): MetricChartWidget %.2f ms, bare QCustomPlot %.2f ms: %.2f× (goal ≤ 1.3×)\n",
+                ours, plain, ours / plain);
+
+    // 24 h of the demo's metrics at 1 Hz, in the console's own store, with its window open.
+    SystemClock clock;
+    RolloutRuntime runtime(demoPlan(), clock);
+    const qint64 before = rssKb();
+    DemoDriver driver(runtime);
+    driver.preroll(24LL * 3600 * 1000);
+    MainWindow w(runtime);
+    w.show();
+    QCoreApplication::processEvents();
+    std::printf("RSS after 24 h of simulated data (demo: 4 metrics, canary + baseline, 1 Hz): %lld MB (+%lld MB for the data and window)\n",
+                rssKb() / 1024, (rssKb() - before) / 1024);
+    return 0;
+}
