@@ -75,6 +75,13 @@ QString sqlError(const QSqlError& e)
     return text.simplified();
 }
 
+// QPSQL binds a null QString as SQL NULL; every text column here is NOT NULL, and "" is a value
+// ("no predecessor", an empty field of a body).
+QString text(const QString& s)
+{
+    return s.isNull() ? QStringLiteral("") : s;
+}
+
 bool sameBytes(const LedgerRecord& a, const QByteArray& body, const QByteArray& signature)
 {
     return a.body == body && a.signature == signature;
@@ -146,6 +153,10 @@ bool SharedStore::ensureOpen(QString* error, bool* unreachable)
     // Created on first use, so the connection belongs to the thread that uses the store.
     QSqlDatabase db = QSqlDatabase::contains(m_connectionName) ? QSqlDatabase::database(m_connectionName, false)
                                                                : QSqlDatabase::addDatabase(QStringLiteral("QPSQL"), m_connectionName);
+    if (m_reconnect) {
+        db.close();
+        m_reconnect = false;
+    }
     if (db.isOpen()) return true;
     if (!db.isValid()) {
         *error = QStringLiteral("store unreachable: %1: the PostgreSQL driver (QPSQL) is not available").arg(m_settings.endpoint());
@@ -239,7 +250,8 @@ void SharedStore::failed(const QString& what, const QSqlQuery& query, QString* e
         *error = QStringLiteral("store refused %1: %2").arg(what, why);
     }
     // Reconnect next time either way: whatever state the session was in is not worth keeping.
-    db.close();
+    // (Not now: the caller's QSqlQuery still holds a statement on this connection.)
+    m_reconnect = true;
 }
 
 bool SharedStore::insertRecords(QSqlDatabase& db, const QList<LedgerRecord>& records, PushResult* result)
@@ -249,6 +261,10 @@ bool SharedStore::insertRecords(QSqlDatabase& db, const QList<LedgerRecord>& rec
     QList<LedgerRecord> parsed;
     parsed.reserve(records.size());
     for (const LedgerRecord& r : records) {
+        if (r.signature.isEmpty()) {
+            result->refused.append({r.id, QStringLiteral("not signed")});
+            continue;
+        }
         QString problem;
         std::optional<LedgerRecord> p = LedgerRecord::fromSigned(r.body, r.signature, &problem);
         if (!p) {
@@ -274,12 +290,12 @@ bool SharedStore::insertRecords(QSqlDatabase& db, const QList<LedgerRecord>& rec
                       .arg(placeholders(int(n), 9)));
         for (qsizetype i = start; i < start + n; ++i) {
             const LedgerRecord& r = parsed.at(i);
-            q.addBindValue(r.id);
-            q.addBindValue(r.device);
+            q.addBindValue(text(r.id));
+            q.addBindValue(text(r.device));
             q.addBindValue(r.sequence);
-            q.addBindValue(r.rollout);
-            q.addBindValue(r.planHash);
-            q.addBindValue(r.type);
+            q.addBindValue(text(r.rollout));
+            q.addBindValue(text(r.planHash));
+            q.addBindValue(text(r.type));
             q.addBindValue(r.timestampMs);
             q.addBindValue(r.body);
             q.addBindValue(r.signature);
@@ -306,10 +322,10 @@ bool SharedStore::insertRecords(QSqlDatabase& db, const QList<LedgerRecord>& rec
     for (const LedgerRecord* r : toCheck) {
         q.prepare(QStringLiteral("SELECT id, body, signature FROM ledger_records WHERE id = ? OR (device = ? AND seq = ?)"
                                  " ORDER BY (id = ?) DESC LIMIT 1"));
-        q.addBindValue(r->id);
-        q.addBindValue(r->device);
+        q.addBindValue(text(r->id));
+        q.addBindValue(text(r->device));
         q.addBindValue(r->sequence);
-        q.addBindValue(r->id);
+        q.addBindValue(text(r->id));
         if (!q.exec()) {
             failed(QStringLiteral("checking an existing record"), q, &result->error, &result->unreachable);
             return false;
@@ -373,7 +389,7 @@ QList<StoredRecord> SharedStore::pull(const QString& rollout, qint64 afterCursor
     q.prepare(QStringLiteral("SELECT cursor, id, device, seq, rollout, plan_sha256, type, ts_ms, body, signature, received_at"
                              " FROM ledger_records WHERE rollout = ? AND cursor > ? ORDER BY cursor%1")
                   .arg(limit > 0 ? QStringLiteral(" LIMIT %1").arg(limit) : QString()));
-    q.addBindValue(rollout);
+    q.addBindValue(text(rollout));
     q.addBindValue(afterCursor);
     if (!q.exec()) {
         failed(QStringLiteral("reading records"), q, &why, &unreachable);
@@ -459,14 +475,14 @@ TransitionOutcome SharedStore::claimTransition(const LedgerRecord& transition, c
 
     if (!predecessorId.isEmpty()) {
         q.prepare(QStringLiteral("SELECT 1 FROM phase_transitions WHERE rollout = ? AND record_id = ?"));
-        q.addBindValue(parsed->rollout);
-        q.addBindValue(predecessorId);
+        q.addBindValue(text(parsed->rollout));
+        q.addBindValue(text(predecessorId));
         if (!q.exec()) return sqlFailed(QStringLiteral("reading the transition chain"));
         if (!q.next())
             return refuse(QStringLiteral("%1 is not a phase transition of rollout %2: cannot succeed it").arg(predecessorId, parsed->rollout));
     }
     q.prepare(QStringLiteral("SELECT predecessor FROM phase_transitions WHERE record_id = ?"));
-    q.addBindValue(parsed->id);
+    q.addBindValue(text(parsed->id));
     if (!q.exec()) return sqlFailed(QStringLiteral("reading the transition chain"));
     if (q.next() && q.value(0).toString() != predecessorId)
         return refuse(QStringLiteral("%1 already succeeds %2, not %3")
@@ -475,17 +491,17 @@ TransitionOutcome SharedStore::claimTransition(const LedgerRecord& transition, c
 
     q.prepare(QStringLiteral("INSERT INTO phase_transitions (rollout, predecessor, record_id) VALUES (?, ?, ?)"
                              " ON CONFLICT DO NOTHING RETURNING record_id"));
-    q.addBindValue(parsed->rollout);
-    q.addBindValue(predecessorId);
-    q.addBindValue(parsed->id);
+    q.addBindValue(text(parsed->rollout));
+    q.addBindValue(text(predecessorId));
+    q.addBindValue(text(parsed->id));
     if (!q.exec()) return sqlFailed(QStringLiteral("claiming the transition"));
     QString winner;
     if (q.next()) {
         winner = parsed->id;
     } else {
         q.prepare(QStringLiteral("SELECT record_id FROM phase_transitions WHERE rollout = ? AND predecessor = ?"));
-        q.addBindValue(parsed->rollout);
-        q.addBindValue(predecessorId);
+        q.addBindValue(text(parsed->rollout));
+        q.addBindValue(text(predecessorId));
         if (!q.exec()) return sqlFailed(QStringLiteral("reading the winning transition"));
         if (!q.next()) return refuse(QStringLiteral("the claim was skipped but no other transition holds it"));
         winner = q.value(0).toString();
@@ -510,7 +526,7 @@ TransitionOutcome SharedStore::claimTransition(const LedgerRecord& transition, c
     out.winnerId = winner;
     QSqlQuery w(db);
     w.prepare(QStringLiteral("SELECT body, signature, ts_ms FROM ledger_records WHERE id = ?"));
-    w.addBindValue(winner);
+    w.addBindValue(text(winner));
     if (w.exec() && w.next()) {
         QString ignored;
         if (const std::optional<LedgerRecord> r = LedgerRecord::fromSigned(w.value(0).toByteArray(), w.value(1).toByteArray(), &ignored)) {

@@ -117,6 +117,7 @@ private:
 
     StoreSettings m_settings;
     QString m_connectionName;
+    bool m_reconnect = false;
 };
 
 } // namespace rollout
