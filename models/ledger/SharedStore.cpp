@@ -319,30 +319,41 @@ bool SharedStore::insertRecords(QSqlDatabase& db, const QList<LedgerRecord>& rec
             toCheck.append(&r);
         }
     }
+    // One query per statement-full of ids (a re-push after a lost confirmation is all of them)…
+    QHash<QString, std::pair<QByteArray, QByteArray>> existing;
+    for (qsizetype start = 0; start < toCheck.size(); start += RowsPerStatement) {
+        const qsizetype n = std::min<qsizetype>(RowsPerStatement, toCheck.size() - start);
+        q.prepare(QStringLiteral("SELECT id, body, signature FROM ledger_records WHERE id IN (%1)")
+                      .arg(QStringList(n, QStringLiteral("?")).join(QLatin1Char(','))));
+        for (qsizetype i = start; i < start + n; ++i) q.addBindValue(text(toCheck.at(i)->id));
+        if (!q.exec()) {
+            failed(QStringLiteral("checking existing records"), q, &result->error, &result->unreachable);
+            return false;
+        }
+        while (q.next()) existing.insert(q.value(0).toString(), {q.value(1).toByteArray(), q.value(2).toByteArray()});
+    }
     for (const LedgerRecord* r : toCheck) {
-        q.prepare(QStringLiteral("SELECT id, body, signature FROM ledger_records WHERE id = ? OR (device = ? AND seq = ?)"
-                                 " ORDER BY (id = ?) DESC LIMIT 1"));
-        q.addBindValue(text(r->id));
+        const auto found = existing.constFind(r->id);
+        if (found != existing.constEnd()) {
+            if (sameBytes(*r, found->first, found->second))
+                result->alreadyThere.append(r->id);
+            else
+                result->refused.append(
+                    {r->id, QStringLiteral("tampering: the store already holds a different record under id %1").arg(r->id)});
+            continue;
+        }
+        // …and one for each (rare) record whose device slot is taken under another id.
+        q.prepare(QStringLiteral("SELECT id FROM ledger_records WHERE device = ? AND seq = ?"));
         q.addBindValue(text(r->device));
         q.addBindValue(r->sequence);
-        q.addBindValue(text(r->id));
         if (!q.exec()) {
             failed(QStringLiteral("checking an existing record"), q, &result->error, &result->unreachable);
             return false;
         }
-        if (!q.next()) {   // cannot happen: ON CONFLICT skipped it because something is there
-            result->refused.append({r->id, QStringLiteral("the store skipped it but holds no conflicting row")});
-            continue;
-        }
-        const QString existingId = q.value(0).toString();
-        if (existingId == r->id && sameBytes(*r, q.value(1).toByteArray(), q.value(2).toByteArray()))
-            result->alreadyThere.append(r->id);
-        else if (existingId == r->id)
-            result->refused.append({r->id, QStringLiteral("tampering: the store already holds a different record under id %1").arg(r->id)});
-        else
-            result->refused.append({r->id, QStringLiteral("tampering: device %1 already has a different record (%2) at sequence %3")
-                                               .arg(r->device, existingId)
-                                               .arg(r->sequence)});
+        const QString other = q.next() ? q.value(0).toString() : QStringLiteral("none found");
+        result->refused.append({r->id, QStringLiteral("tampering: device %1 already has a different record (%2) at sequence %3")
+                                           .arg(r->device, other)
+                                           .arg(r->sequence)});
     }
     return true;
 }
