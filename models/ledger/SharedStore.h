@@ -54,7 +54,8 @@ struct StoredRecord
 // The result of claiming the step after `predecessor` in a rollout's phase-transition chain.
 // won: this record is the successor (also when it already was: claiming is idempotent).
 // Otherwise, when `error` is empty, another record won: winnerId/winnerActor/winnerTimestampMs
-// say who, for "already advanced by rita at 14:02"; nothing of this claim was stored.
+// say who, for "already advanced by rita at 14:02"; nothing of this claim was stored. (So a
+// transition record must be claimed before the push queue sends it: a record already pushed stays.)
 struct TransitionOutcome
 {
     bool won = false;
