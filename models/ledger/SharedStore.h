@@ -1,0 +1,124 @@
+#pragma once
+
+#include "ledger/LedgerRecord.h"
+#include "ledger/StoreSettings.h"
+
+#include <QDateTime>
+#include <QList>
+#include <QString>
+#include <QStringList>
+
+class QSqlDatabase;
+class QSqlQuery;
+
+namespace rollout {
+
+// A record the store would not take, and why (a different record already holds its id or its
+// device's sequence number, or its body is not a ledger record).
+struct StoreRefusal
+{
+    QString id;
+    QString why;
+};
+
+// What one push did. `stored` and `alreadyThere` are the ids the store confirmed (the local ledger
+// may mark those pushed); records in neither list were not confirmed. A non-empty `error` means
+// the push stopped (nothing of that batch was committed); `unreachable` says the store could not
+// be reached at all, as opposed to refusing a statement.
+struct PushResult
+{
+    QStringList stored;
+    QStringList alreadyThere;
+    QList<StoreRefusal> refused;
+    QString error;
+    bool unreachable = false;
+
+    bool ok() const { return error.isEmpty(); }
+    QStringList confirmed() const { return stored + alreadyThere; }
+};
+
+// One row as the store holds it. `record` is parsed from the stored body when it parses, and is
+// otherwise filled from the row's columns with body and signature as stored; either way body and
+// signature are the stored bytes, untouched. `problem` says why the row is suspect: the body no
+// longer parses, or a column (id, rollout, device, seq…) disagrees with the body. Whether the
+// signature holds and the chain is whole is the verifier's question, not the store's.
+struct StoredRecord
+{
+    LedgerRecord record;
+    qint64 cursor = 0;
+    QDateTime receivedAt;
+    bool bodyParses = true;
+    QString problem;
+};
+
+// The result of claiming the step after `predecessor` in a rollout's phase-transition chain.
+// won: this record is the successor (also when it already was: claiming is idempotent).
+// Otherwise, when `error` is empty, another record won: winnerId/winnerActor/winnerTimestampMs
+// say who, for "already advanced by rita at 14:02"; nothing of this claim was stored. (So a
+// transition record must be claimed before the push queue sends it: a record already pushed stays.)
+struct TransitionOutcome
+{
+    bool won = false;
+    QString winnerId;
+    QString winnerActor;
+    qint64 winnerTimestampMs = 0;
+    QString error;
+    bool unreachable = false;
+
+    bool ok() const { return error.isEmpty(); }
+};
+
+// The shared PostgreSQL ledger store: append-only signed records, pushed by every console and
+// pulled by every verifier, plus the phase-transition claims that stop two consoles advancing the
+// same rollout twice. Synchronous and blocking (a connect may take up to 5 s): use it from
+// rolloutctl, tests, or a worker thread — the console goes through SharedStoreWorker. One
+// instance is one database connection, bound to the thread that first uses it; never share an
+// instance between threads.
+class SharedStore final
+{
+public:
+    static constexpr int SchemaVersion = 1;
+    static constexpr int ConnectTimeoutSeconds = 5;
+
+    explicit SharedStore(StoreSettings settings);
+    ~SharedStore();
+    SharedStore(const SharedStore&) = delete;
+    SharedStore& operator=(const SharedStore&) = delete;
+
+    // Uses other settings from the next call on (closes the current connection).
+    void setSettings(const StoreSettings& settings);
+    const StoreSettings& settings() const { return m_settings; }
+
+    // Connects and brings the schema up to date. Every call below does this when needed, so
+    // calling it is only a way to learn early that the store is unreachable ("" when fine).
+    QString open();
+    void close();
+
+    // Idempotent, one transaction per batch: the same record again is counted as already there;
+    // a different record under an existing id or (device, seq) is refused without blocking the rest.
+    PushResult push(const QList<LedgerRecord>& records);
+
+    // The records of `rollout` stored after `afterCursor` (0: from the start), in store order, at
+    // most `limit` (0: all). `newCursor` gets the last one's cursor (or afterCursor when none).
+    QList<StoredRecord> pull(const QString& rollout, qint64 afterCursor, qint64* newCursor, QString* error = nullptr,
+                             int limit = 0);
+
+    // In one SQL transaction: store `transition` (idempotently) and make it the successor of
+    // `predecessorId` ("" for the rollout's first transition), unless another record already is.
+    TransitionOutcome claimTransition(const LedgerRecord& transition, const QString& predecessorId);
+
+private:
+    bool ensureOpen(QString* error, bool* unreachable);
+    bool migrate(QSqlDatabase& db, QString* error);
+    // Inserts the records that are new; sorts every record into stored / alreadyThere / refused.
+    bool insertRecords(QSqlDatabase& db, const QList<LedgerRecord>& records, PushResult* result);
+    // After a failed statement: drop the connection so the next call reconnects, and tell
+    // whether the server is gone (unreachable) or refused the statement.
+    void failed(const QString& what, const QSqlQuery& query, QString* error, bool* unreachable);
+
+    StoreSettings m_settings;
+    QString m_connectionName;
+    bool m_reconnect = false;
+};
+
+} // namespace rollout

@@ -1,0 +1,68 @@
+#include "ledger/SharedStoreWorker.h"
+
+#include <QPointer>
+
+namespace rollout {
+
+SharedStoreWorker::SharedStoreWorker(const StoreSettings& settings, QObject* parent)
+    : QObject(parent),
+      m_context(new QObject),
+      m_store(std::make_shared<SharedStore>(settings))
+{
+    m_thread.setObjectName(QStringLiteral("SharedStoreWorker"));
+    m_context->moveToThread(&m_thread);
+    // The store's QSqlDatabase connection must be closed on the thread that opened it: finished
+    // is emitted on m_thread, so the store is released there, then the context.
+    connect(&m_thread, &QThread::finished, m_context, [store = m_store]() mutable { store->close(); }, Qt::DirectConnection);
+    connect(&m_thread, &QThread::finished, m_context, &QObject::deleteLater);
+    m_thread.start();
+}
+
+SharedStoreWorker::~SharedStoreWorker()
+{
+    m_thread.quit();
+    m_thread.wait();
+    // The store was closed on its thread; its destructor (here or in a dropped job) only unregisters it.
+}
+
+void SharedStoreWorker::run(std::function<void(SharedStore&)> job)
+{
+    QMetaObject::invokeMethod(m_context, [store = m_store, job = std::move(job)] { job(*store); }, Qt::QueuedConnection);
+}
+
+void SharedStoreWorker::push(const QList<LedgerRecord>& records)
+{
+    QPointer<SharedStoreWorker> self(this);
+    run([self, records](SharedStore& store) {
+        const PushResult result = store.push(records);
+        if (self) QMetaObject::invokeMethod(self.data(), [self, result] { if (self) Q_EMIT self->pushed(result); }, Qt::QueuedConnection);
+    });
+}
+
+void SharedStoreWorker::pull(const QString& rollout, qint64 afterCursor)
+{
+    QPointer<SharedStoreWorker> self(this);
+    run([self, rollout, afterCursor](SharedStore& store) {
+        qint64 cursor = afterCursor;
+        QString error;
+        const QList<StoredRecord> records = store.pull(rollout, afterCursor, &cursor, &error);
+        if (self)
+            QMetaObject::invokeMethod(
+                self.data(), [self, rollout, records, cursor, error] { if (self) Q_EMIT self->pulled(rollout, records, cursor, error); },
+                Qt::QueuedConnection);
+    });
+}
+
+void SharedStoreWorker::claimTransition(const LedgerRecord& transition, const QString& predecessorId)
+{
+    QPointer<SharedStoreWorker> self(this);
+    run([self, transition, predecessorId](SharedStore& store) {
+        const TransitionOutcome outcome = store.claimTransition(transition, predecessorId);
+        const QString id = transition.id;
+        if (self)
+            QMetaObject::invokeMethod(
+                self.data(), [self, id, outcome] { if (self) Q_EMIT self->transitionClaimed(id, outcome); }, Qt::QueuedConnection);
+    });
+}
+
+} // namespace rollout

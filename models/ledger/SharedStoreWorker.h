@@ -1,0 +1,45 @@
+#pragma once
+
+#include "ledger/SharedStore.h"
+
+#include <QObject>
+#include <QThread>
+
+#include <functional>
+#include <memory>
+
+namespace rollout {
+
+// The shared store for the console: the same calls as SharedStore, without blocking the caller.
+// Each call is queued to a thread of the worker's own, where one SharedStore (one connection)
+// does the work in order; the answer comes back as a signal in the worker's thread (the UI
+// thread when the console made it). Calls still queued when the worker is destroyed are dropped:
+// nothing is lost, since the local ledger keeps unconfirmed records pending.
+class SharedStoreWorker final : public QObject
+{
+    Q_OBJECT
+
+public:
+    explicit SharedStoreWorker(const StoreSettings& settings, QObject* parent = nullptr);
+    ~SharedStoreWorker() override;   // waits for the call in progress (at most a connect timeout)
+
+public Q_SLOTS:
+    void push(const QList<rollout::LedgerRecord>& records);
+    void pull(const QString& rollout, qint64 afterCursor);
+    void claimTransition(const rollout::LedgerRecord& transition, const QString& predecessorId);
+
+Q_SIGNALS:
+    void pushed(const rollout::PushResult& result);
+    void pulled(const QString& rollout, const QList<rollout::StoredRecord>& records, qint64 cursor, const QString& error);
+    void transitionClaimed(const QString& recordId, const rollout::TransitionOutcome& outcome);
+
+private:
+    // Runs `job` on the store's thread with the store.
+    void run(std::function<void(SharedStore&)> job);
+
+    QThread m_thread;
+    QObject* m_context = nullptr;            // lives on m_thread; queued jobs run in its thread
+    std::shared_ptr<SharedStore> m_store;    // used on m_thread only; created there on first use
+};
+
+} // namespace rollout

@@ -1,0 +1,92 @@
+#include "ledger/StoreSettings.h"
+
+#include <QFile>
+
+#include <sys/stat.h>
+
+namespace rollout {
+
+StoreSettings StoreSettings::fromEnvironment()
+{
+    StoreSettings s;
+    s.host = qEnvironmentVariable("ROLLOUT_PG_HOST");
+    bool ok = false;
+    const int port = qEnvironmentVariableIntValue("ROLLOUT_PG_PORT", &ok);
+    if (ok) s.port = port;
+    s.database = qEnvironmentVariable("ROLLOUT_PG_DATABASE", QStringLiteral("rollout"));
+    s.user = qEnvironmentVariable("ROLLOUT_PG_USER", QStringLiteral("rollout"));
+    s.passwordEnv = QStringLiteral("ROLLOUT_PG_PASSWORD");
+    return s;
+}
+
+QString StoreSettings::endpoint() const
+{
+    return QStringLiteral("%1:%2").arg(host).arg(port);
+}
+
+std::optional<QString> StoreSettings::password(QString* problem) const
+{
+    if (!passwordEnv.isEmpty()) {
+        const QByteArray name = passwordEnv.toLocal8Bit();
+        if (!qEnvironmentVariableIsSet(name.constData())) {
+            *problem = QStringLiteral("the environment variable %1 that should hold the store password is not set").arg(passwordEnv);
+            return std::nullopt;
+        }
+        return qEnvironmentVariable(name.constData());
+    }
+    if (!passwordFile.isEmpty()) return readPasswordFile(passwordFile, problem);
+    return QString();
+}
+
+std::optional<QString> StoreSettings::readPasswordFile(const QString& path, QString* problem)
+{
+    // stat() rather than QFileInfo::permissions(): the latter folds the owner's bits into the
+    // "user" ones for the current process and cannot say what group and others may do.
+    struct stat st {};
+    const QByteArray native = QFile::encodeName(path);
+    if (::stat(native.constData(), &st) != 0) {
+        *problem = QStringLiteral("cannot read the store password file %1: it does not exist or is not reachable").arg(path);
+        return std::nullopt;
+    }
+    if (!S_ISREG(st.st_mode)) {
+        *problem = QStringLiteral("the store password file %1 is not a regular file").arg(path);
+        return std::nullopt;
+    }
+    const unsigned mode = unsigned(st.st_mode) & 07777u;
+    if ((mode & 077u) != 0) {
+        *problem = QStringLiteral("permissions %1 for the store password file %2 are too open: it must be readable by its "
+                                  "owner only (chmod 600 %2)")
+                       .arg(mode, 4, 8, QLatin1Char('0'))
+                       .arg(path);
+        return std::nullopt;
+    }
+    QFile f(path);
+    if (!f.open(QIODevice::ReadOnly)) {
+        *problem = QStringLiteral("cannot read the store password file %1: %2").arg(path, f.errorString());
+        return std::nullopt;
+    }
+    // The first line, without its line ending: `echo secret > file` must work.
+    QByteArray line = f.readLine();
+    while (line.endsWith('\n') || line.endsWith('\r')) line.chop(1);
+    return QString::fromUtf8(line);
+}
+
+QString StoreSettings::sslModeName(SslMode mode)
+{
+    switch (mode) {
+    case SslMode::Disable: return QStringLiteral("disable");
+    case SslMode::Prefer: return QStringLiteral("prefer");
+    case SslMode::Require: return QStringLiteral("require");
+    case SslMode::VerifyFull: return QStringLiteral("verify-full");
+    }
+    return QStringLiteral("prefer");
+}
+
+std::optional<StoreSettings::SslMode> StoreSettings::parseSslMode(const QString& text)
+{
+    for (SslMode m : {SslMode::Disable, SslMode::Prefer, SslMode::Require, SslMode::VerifyFull})
+        if (text == sslModeName(m)) return m;
+    return std::nullopt;
+}
+
+} // namespace rollout
