@@ -4,7 +4,6 @@
 #include <QList>
 #include <QString>
 #include <QStringList>
-
 #include <cstddef>
 #include <optional>
 
@@ -25,10 +24,10 @@ public:
     {
         QString name;
         QString role;
-        QString publicKey;   // "ed25519:<base64>"
-        QString keyId;       // Ed25519::keyId of the public key
+        QString publicKey; // "ed25519:<base64>"
+        QString keyId;     // Ed25519::keyId of the public key
         QString path;
-        QString warning;     // e.g. the file's permissions are too open (unlock refuses it then)
+        QString warning; // e.g. the file's permissions are too open (unlock refuses it then)
     };
 
     // A decrypted key. Move-only; the destructor wipes the secret bytes.
@@ -37,8 +36,8 @@ public:
         QString name;
         QString role;
         QString keyId;
-        QByteArray publicKey;   // 32 raw bytes
-        QByteArray secretKey;   // 64 raw bytes, libsodium's form (Ed25519::sign takes it)
+        QByteArray publicKey; // 32 raw bytes
+        QByteArray secretKey; // 64 raw bytes, libsodium's form (Ed25519::sign takes it)
 
         UnlockedKey() = default;
         UnlockedKey(const UnlockedKey&) = delete;
@@ -65,9 +64,11 @@ public:
     std::size_t memLimit() const { return m_memLimit; }
 
     // A new key pair, encrypted with `passphrase`. Returns the file's path; refuses to overwrite.
-    std::optional<QString> create(const QString& name, const QString& role, const QByteArray& passphrase, QString* problem) const;
+    std::optional<QString> create(const QString& name, const QString& role, const QByteArray& passphrase,
+                                  QString* problem) const;
     // Decrypts a key. Every failure names the file and says what is wrong.
-    std::optional<UnlockedKey> unlock(const QString& name, const QByteArray& passphrase, QString* problem) const;
+    std::optional<UnlockedKey> unlock(const QString& name, const QByteArray& passphrase,
+                                      QString* problem) const;
     // The public side of one key / every key, sorted by name. Files that cannot be read are
     // left out of list() and described in `problems`.
     std::optional<KeyInfo> info(const QString& name, QString* problem) const;

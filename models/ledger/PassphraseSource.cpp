@@ -1,12 +1,11 @@
 #include "ledger/PassphraseSource.h"
 
-#include <sodium.h>
-
 #include <array>
 #include <cerrno>
 #include <csignal>
 #include <cstring>
 #include <fcntl.h>
+#include <sodium.h>
 #include <termios.h>
 #include <unistd.h>
 
@@ -17,7 +16,9 @@ namespace {
 // The terminal's settings while echo is off, so a signal handler can put them back: a Ctrl-C
 // at the prompt must not leave the user's shell without echo.
 int g_ttyFd = -1;
-struct termios g_savedTermios{};
+struct termios g_savedTermios
+{
+};
 
 extern "C" void restoreTerminalAndReraise(int sig)
 {
@@ -57,12 +58,15 @@ std::optional<QByteArray> readHidden(int fd, const QString& prompt, QString* pro
     struct termios noEcho = g_savedTermios;
     noEcho.c_lflag &= ~tcflag_t(ECHO);
     noEcho.c_lflag |= ICANON;
-    struct sigaction handler{};
+    struct sigaction handler
+    {
+    };
     handler.sa_handler = restoreTerminalAndReraise;
     sigemptyset(&handler.sa_mask);
     struct sigaction previous[std::size(kSignals)]{};
     g_ttyFd = fd;
-    for (std::size_t i = 0; i < std::size(kSignals); ++i) ::sigaction(kSignals[i], &handler, &previous[i]);
+    for (std::size_t i = 0; i < std::size(kSignals); ++i)
+        ::sigaction(kSignals[i], &handler, &previous[i]);
     writeAll(fd, prompt.toLocal8Bit());
     ::tcsetattr(fd, TCSAFLUSH, &noEcho);
 
@@ -79,19 +83,25 @@ std::optional<QByteArray> readHidden(int fd, const QString& prompt, QString* pro
             newline = true;
             break;
         }
-        if (length < kMaxPassphrase) buffer[length++] = c;
-        else tooLong = true;
+        if (length < kMaxPassphrase)
+            buffer[length++] = c;
+        else
+            tooLong = true;
     }
     ::tcsetattr(fd, TCSAFLUSH, &g_savedTermios);
-    for (std::size_t i = 0; i < std::size(kSignals); ++i) ::sigaction(kSignals[i], &previous[i], nullptr);
+    for (std::size_t i = 0; i < std::size(kSignals); ++i)
+        ::sigaction(kSignals[i], &previous[i], nullptr);
     g_ttyFd = -1;
-    writeAll(fd, QByteArrayLiteral("\n"));   // the user's Enter was not echoed
+    writeAll(fd, QByteArrayLiteral("\n")); // the user's Enter was not echoed
 
     if (length > 0 && buffer[length - 1] == '\r') --length;
     std::optional<QByteArray> line;
-    if (!newline) fail(problem, QStringLiteral("no passphrase entered (end of input at the prompt)"));
-    else if (tooLong) fail(problem, QStringLiteral("the passphrase is longer than %1 bytes").arg(kMaxPassphrase));
-    else line = QByteArray(buffer.data(), qsizetype(length));
+    if (!newline)
+        fail(problem, QStringLiteral("no passphrase entered (end of input at the prompt)"));
+    else if (tooLong)
+        fail(problem, QStringLiteral("the passphrase is longer than %1 bytes").arg(kMaxPassphrase));
+    else
+        line = QByteArray(buffer.data(), qsizetype(length));
     sodium_memzero(buffer.data(), buffer.size());
     return line;
 }
@@ -106,27 +116,32 @@ std::optional<QByteArray> PassphraseSource::fromEnvironment(const QString& varia
     }
     const QByteArray name = variable.toLocal8Bit();
     if (!qEnvironmentVariableIsSet(name.constData())) {
-        fail(problem, QStringLiteral("the environment variable %1 (named by --passphrase-env) is not set").arg(variable));
+        fail(problem, QStringLiteral("the environment variable %1 (named by --passphrase-env) is not set")
+                          .arg(variable));
         return std::nullopt;
     }
     QByteArray value = qgetenv(name.constData());
     if (value.isEmpty()) {
-        fail(problem, QStringLiteral("the environment variable %1 (named by --passphrase-env) is empty: an empty passphrase is refused")
+        fail(problem, QStringLiteral("the environment variable %1 (named by --passphrase-env) is empty: an "
+                                     "empty passphrase is refused")
                           .arg(variable));
         return std::nullopt;
     }
     return value;
 }
 
-std::optional<QByteArray> PassphraseSource::fromTerminal(const QString& prompt, bool confirm, QString* problem)
+std::optional<QByteArray> PassphraseSource::fromTerminal(const QString& prompt, bool confirm,
+                                                         QString* problem)
 {
     const int fd = ::open("/dev/tty", O_RDWR | O_NOCTTY | O_CLOEXEC);
     if (fd < 0 || ::tcgetattr(fd, &g_savedTermios) != 0) {
         const int error = errno;
         if (fd >= 0) ::close(fd);
-        fail(problem, QStringLiteral("no terminal to ask for the passphrase (/dev/tty: %1); put it in an environment variable "
-                                     "and name that with --passphrase-env VAR")
-                          .arg(QString::fromLocal8Bit(std::strerror(error))));
+        fail(problem,
+             QStringLiteral(
+                 "no terminal to ask for the passphrase (/dev/tty: %1); put it in an environment variable "
+                 "and name that with --passphrase-env VAR")
+                 .arg(QString::fromLocal8Bit(std::strerror(error))));
         return std::nullopt;
     }
     std::optional<QByteArray> first = readHidden(fd, prompt, problem);
@@ -136,8 +151,9 @@ std::optional<QByteArray> PassphraseSource::fromTerminal(const QString& prompt, 
     }
     if (first && confirm) {
         std::optional<QByteArray> second = readHidden(fd, QStringLiteral("Repeat the passphrase: "), problem);
-        const bool same = second && second->size() == first->size()
-                          && sodium_memcmp(first->constData(), second->constData(), std::size_t(first->size())) == 0;
+        const bool same =
+            second && second->size() == first->size() &&
+            sodium_memcmp(first->constData(), second->constData(), std::size_t(first->size())) == 0;
         if (second) wipe(*second);
         if (!same) {
             if (second) fail(problem, QStringLiteral("the two passphrases do not match"));
@@ -149,7 +165,8 @@ std::optional<QByteArray> PassphraseSource::fromTerminal(const QString& prompt, 
     return first;
 }
 
-std::optional<QByteArray> PassphraseSource::obtain(const QString& variable, const QString& prompt, bool confirm, QString* problem)
+std::optional<QByteArray> PassphraseSource::obtain(const QString& variable, const QString& prompt,
+                                                   bool confirm, QString* problem)
 {
     return variable.isEmpty() ? fromTerminal(prompt, confirm, problem) : fromEnvironment(variable, problem);
 }

@@ -2,7 +2,6 @@
 
 #include <QByteArray>
 #include <QString>
-
 #include <optional>
 
 namespace rollout {
@@ -19,7 +18,8 @@ public:
     // Fails, saying to use --passphrase-env, when there is no terminal.
     static std::optional<QByteArray> fromTerminal(const QString& prompt, bool confirm, QString* problem);
     // The environment when `variable` is not empty, else the terminal.
-    static std::optional<QByteArray> obtain(const QString& variable, const QString& prompt, bool confirm, QString* problem);
+    static std::optional<QByteArray> obtain(const QString& variable, const QString& prompt, bool confirm,
+                                            QString* problem);
 };
 
 } // namespace rollout

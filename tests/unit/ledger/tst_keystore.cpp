@@ -13,7 +13,6 @@
 #include <QStandardPaths>
 #include <QTemporaryDir>
 #include <QTest>
-
 #include <sodium.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -45,13 +44,21 @@ void overwrite(const QString& path, const QByteArray& data)
     QCOMPARE(f.write(data), data.size());
 }
 
-QJsonObject readJson(const QString& path) { return QJsonDocument::fromJson(readAll(path)).object(); }
+QJsonObject readJson(const QString& path)
+{
+    return QJsonDocument::fromJson(readAll(path)).object();
+}
 
-void writeJson(const QString& path, const QJsonObject& o) { overwrite(path, QJsonDocument(o).toJson()); }
+void writeJson(const QString& path, const QJsonObject& o)
+{
+    overwrite(path, QJsonDocument(o).toJson());
+}
 
 mode_t modeOf(const QString& path)
 {
-    struct stat st{};
+    struct stat st
+    {
+    };
     if (::stat(QFile::encodeName(path).constData(), &st) != 0) return 0;
     return st.st_mode & 07777;
 }
@@ -63,9 +70,24 @@ QByteArray flipped(const QByteArray& base64, int index)
     return raw.toBase64();
 }
 
-enum class Damage {
-    CiphertextByte, PublicKeySwapped, PublicKeySwappedIdStale, RoleChanged, NameChanged, Renamed, NotJson, MissingSecret,
-    BadBase64, ShortSalt, ShortCiphertext, HugeMemLimit, WrongFormat, Version2, TruncatedHalf, Empty
+enum class Damage
+{
+    CiphertextByte,
+    PublicKeySwapped,
+    PublicKeySwappedIdStale,
+    RoleChanged,
+    NameChanged,
+    Renamed,
+    NotJson,
+    MissingSecret,
+    BadBase64,
+    ShortSalt,
+    ShortCiphertext,
+    HugeMemLimit,
+    WrongFormat,
+    Version2,
+    TruncatedHalf,
+    Empty
 };
 
 } // namespace
@@ -79,7 +101,7 @@ private Q_SLOTS:
     void initTestCase()
     {
         QVERIFY(Ed25519::initialize());
-        ::umask(022);   // what most users have; the store must not depend on a strict umask
+        ::umask(022); // what most users have; the store must not depend on a strict umask
     }
 
     void roundTrip()
@@ -114,11 +136,14 @@ private Q_SLOTS:
         const QJsonObject o = readJson(*path);
         QCOMPARE(o.value(QStringLiteral("format")).toString(), QStringLiteral("rollout-console-key"));
         QCOMPARE(o.value(QStringLiteral("version")).toInt(), 1);
-        QCOMPARE(o.value(QStringLiteral("kdf")).toObject().value(QStringLiteral("alg")).toString(), QStringLiteral("argon2id13"));
-        QCOMPARE(o.value(QStringLiteral("cipher")).toObject().value(QStringLiteral("alg")).toString(), QStringLiteral("xchacha20poly1305-ietf"));
+        QCOMPARE(o.value(QStringLiteral("kdf")).toObject().value(QStringLiteral("alg")).toString(),
+                 QStringLiteral("argon2id13"));
+        QCOMPARE(o.value(QStringLiteral("cipher")).toObject().value(QStringLiteral("alg")).toString(),
+                 QStringLiteral("xchacha20poly1305-ietf"));
 
         // A second key is a different key, and the first passphrase does not open it.
-        QVERIFY(store.create(QStringLiteral("bob"), QStringLiteral("sre"), QByteArrayLiteral("other"), &problem));
+        QVERIFY(
+            store.create(QStringLiteral("bob"), QStringLiteral("sre"), QByteArrayLiteral("other"), &problem));
         const auto bob = store.unlock(QStringLiteral("bob"), QByteArrayLiteral("other"), &problem);
         QVERIFY2(bob, qPrintable(problem));
         QVERIFY(bob->publicKey != key->publicKey);
@@ -138,7 +163,7 @@ private Q_SLOTS:
         QVERIFY(key->secretKey.isEmpty());
         QCOMPARE(moved.secretKey.size(), Ed25519::SecretKeyBytes);
         QCOMPARE(moved.publicKey, publicKey);
-        moved = std::move(*key);   // move-assigning wipes and drops the secret it held
+        moved = std::move(*key); // move-assigning wipes and drops the secret it held
         QVERIFY(moved.secretKey.isEmpty());
     }
 
@@ -161,7 +186,8 @@ private Q_SLOTS:
         QString problem;
         const auto path = store.create(QStringLiteral("alice"), QStringLiteral("pm"), kPass, &problem);
         QVERIFY2(path, qPrintable(problem));
-        QVERIFY(!store.unlock(QStringLiteral("alice"), QByteArrayLiteral("correct horse battery stapler"), &problem));
+        QVERIFY(!store.unlock(QStringLiteral("alice"), QByteArrayLiteral("correct horse battery stapler"),
+                              &problem));
         QVERIFY2(problem.startsWith(*path + QLatin1Char(':')), qPrintable(problem));
         QVERIFY2(problem.contains(QLatin1String("wrong passphrase")), qPrintable(problem));
         QVERIFY(store.unlock(QStringLiteral("alice"), kPass, &problem));
@@ -184,24 +210,42 @@ private Q_SLOTS:
     {
         QTest::addColumn<Damage>("damage");
         QTest::addColumn<QString>("expected");
-        QTest::addColumn<bool>("publicPartReadable");   // info() still works: only the AEAD can tell
+        QTest::addColumn<bool>("publicPartReadable"); // info() still works: only the AEAD can tell
         const QString altered = QStringLiteral("wrong passphrase, or the file was altered");
         QTest::newRow("ciphertext byte flipped") << Damage::CiphertextByte << altered << true;
         QTest::newRow("public key swapped (with its key id)") << Damage::PublicKeySwapped << altered << true;
-        QTest::newRow("public key swapped, key id stale") << Damage::PublicKeySwappedIdStale << QStringLiteral("corrupted key file: \"key_id\"") << false;
+        QTest::newRow("public key swapped, key id stale")
+            << Damage::PublicKeySwappedIdStale << QStringLiteral("corrupted key file: \"key_id\"") << false;
         QTest::newRow("role changed") << Damage::RoleChanged << altered << true;
-        QTest::newRow("name changed inside") << Damage::NameChanged << QStringLiteral("holds the key \"mallory\", not \"alice\"") << false;
-        QTest::newRow("file renamed") << Damage::Renamed << QStringLiteral("holds the key \"bob\", not \"alice\"") << false;
-        QTest::newRow("not JSON") << Damage::NotJson << QStringLiteral("corrupted key file: not valid JSON") << false;
-        QTest::newRow("secret missing") << Damage::MissingSecret << QStringLiteral("corrupted key file: no text field \"secret_key\"") << false;
-        QTest::newRow("nonce not base64") << Damage::BadBase64 << QStringLiteral("corrupted key file: \"cipher.nonce\" is not valid base64") << false;
-        QTest::newRow("salt too short") << Damage::ShortSalt << QStringLiteral("corrupted key file: \"kdf.salt\" is 8 bytes, expected 16") << false;
-        QTest::newRow("ciphertext too short") << Damage::ShortCiphertext << QStringLiteral("corrupted key file: \"secret_key\" is 79 bytes, expected 80") << false;
-        QTest::newRow("memlimit absurd") << Damage::HugeMemLimit << QStringLiteral("corrupted key file: \"kdf.memlimit\" must be a whole number") << false;
-        QTest::newRow("other format") << Damage::WrongFormat << QStringLiteral("corrupted key file: \"format\"") << false;
-        QTest::newRow("version 2") << Damage::Version2 << QStringLiteral("unsupported key file version 2") << false;
-        QTest::newRow("truncated") << Damage::TruncatedHalf << QStringLiteral("truncated key file: the JSON stops after") << false;
-        QTest::newRow("empty") << Damage::Empty << QStringLiteral("truncated key file: the file is empty") << false;
+        QTest::newRow("name changed inside")
+            << Damage::NameChanged << QStringLiteral("holds the key \"mallory\", not \"alice\"") << false;
+        QTest::newRow("file renamed")
+            << Damage::Renamed << QStringLiteral("holds the key \"bob\", not \"alice\"") << false;
+        QTest::newRow("not JSON") << Damage::NotJson << QStringLiteral("corrupted key file: not valid JSON")
+                                  << false;
+        QTest::newRow("secret missing")
+            << Damage::MissingSecret << QStringLiteral("corrupted key file: no text field \"secret_key\"")
+            << false;
+        QTest::newRow("nonce not base64")
+            << Damage::BadBase64 << QStringLiteral("corrupted key file: \"cipher.nonce\" is not valid base64")
+            << false;
+        QTest::newRow("salt too short")
+            << Damage::ShortSalt << QStringLiteral("corrupted key file: \"kdf.salt\" is 8 bytes, expected 16")
+            << false;
+        QTest::newRow("ciphertext too short")
+            << Damage::ShortCiphertext
+            << QStringLiteral("corrupted key file: \"secret_key\" is 79 bytes, expected 80") << false;
+        QTest::newRow("memlimit absurd")
+            << Damage::HugeMemLimit
+            << QStringLiteral("corrupted key file: \"kdf.memlimit\" must be a whole number") << false;
+        QTest::newRow("other format")
+            << Damage::WrongFormat << QStringLiteral("corrupted key file: \"format\"") << false;
+        QTest::newRow("version 2") << Damage::Version2 << QStringLiteral("unsupported key file version 2")
+                                   << false;
+        QTest::newRow("truncated") << Damage::TruncatedHalf
+                                   << QStringLiteral("truncated key file: the JSON stops after") << false;
+        QTest::newRow("empty") << Damage::Empty << QStringLiteral("truncated key file: the file is empty")
+                               << false;
     }
 
     void damaged()
@@ -231,16 +275,25 @@ private Q_SLOTS:
             o.insert(QStringLiteral("public_key"), bob.value(QStringLiteral("public_key")));
             o.insert(QStringLiteral("key_id"), bob.value(QStringLiteral("key_id")));
             break;
-        case Damage::PublicKeySwappedIdStale: o.insert(QStringLiteral("public_key"), bob.value(QStringLiteral("public_key"))); break;
-        case Damage::RoleChanged: o.insert(QStringLiteral("role"), QStringLiteral("approver")); break;
-        case Damage::NameChanged: o.insert(QStringLiteral("name"), QStringLiteral("mallory")); break;
+        case Damage::PublicKeySwappedIdStale:
+            o.insert(QStringLiteral("public_key"), bob.value(QStringLiteral("public_key")));
+            break;
+        case Damage::RoleChanged:
+            o.insert(QStringLiteral("role"), QStringLiteral("approver"));
+            break;
+        case Damage::NameChanged:
+            o.insert(QStringLiteral("name"), QStringLiteral("mallory"));
+            break;
         case Damage::Renamed:
             QVERIFY(QFile::remove(*path));
             QVERIFY(QFile::rename(*bobPath, *path));
             o = readJson(*path);
             break;
-        case Damage::NotJson: break;
-        case Damage::MissingSecret: o.remove(QStringLiteral("secret_key")); break;
+        case Damage::NotJson:
+            break;
+        case Damage::MissingSecret:
+            o.remove(QStringLiteral("secret_key"));
+            break;
         case Damage::BadBase64:
             cipher.insert(QStringLiteral("nonce"), QStringLiteral("not*base64!"));
             o.insert(QStringLiteral("cipher"), cipher);
@@ -250,21 +303,31 @@ private Q_SLOTS:
             o.insert(QStringLiteral("kdf"), kdf);
             break;
         case Damage::ShortCiphertext:
-            o.insert(QStringLiteral("secret_key"), QString::fromLatin1(QByteArray::fromBase64(secret.toLatin1()).chopped(1).toBase64()));
+            o.insert(QStringLiteral("secret_key"),
+                     QString::fromLatin1(QByteArray::fromBase64(secret.toLatin1()).chopped(1).toBase64()));
             break;
         case Damage::HugeMemLimit:
             kdf.insert(QStringLiteral("memlimit"), 1e15);
             o.insert(QStringLiteral("kdf"), kdf);
             break;
-        case Damage::WrongFormat: o.insert(QStringLiteral("format"), QStringLiteral("openssh-key-v1")); break;
-        case Damage::Version2: o.insert(QStringLiteral("version"), 2); break;
+        case Damage::WrongFormat:
+            o.insert(QStringLiteral("format"), QStringLiteral("openssh-key-v1"));
+            break;
+        case Damage::Version2:
+            o.insert(QStringLiteral("version"), 2);
+            break;
         case Damage::TruncatedHalf:
-        case Damage::Empty: break;
+        case Damage::Empty:
+            break;
         }
-        if (damage == Damage::NotJson) overwrite(*path, QByteArray(original).replace(':', '='));
-        else if (damage == Damage::TruncatedHalf) overwrite(*path, original.left(original.size() / 2));
-        else if (damage == Damage::Empty) overwrite(*path, QByteArray());
-        else if (damage != Damage::Renamed) writeJson(*path, o);
+        if (damage == Damage::NotJson)
+            overwrite(*path, QByteArray(original).replace(':', '='));
+        else if (damage == Damage::TruncatedHalf)
+            overwrite(*path, original.left(original.size() / 2));
+        else if (damage == Damage::Empty)
+            overwrite(*path, QByteArray());
+        else if (damage != Damage::Renamed)
+            writeJson(*path, o);
         QCOMPARE(modeOf(*path), mode_t(0600));
 
         QVERIFY(!store.unlock(QStringLiteral("alice"), kPass, &problem));
@@ -286,27 +349,40 @@ private Q_SLOTS:
         QVERIFY2(path, qPrintable(problem));
         QJsonObject o = readJson(*path);
         const QJsonObject kdf = o.value(QStringLiteral("kdf")).toObject();
-        const QByteArray salt = QByteArray::fromBase64(kdf.value(QStringLiteral("salt")).toString().toLatin1());
-        const QByteArray nonce = QByteArray::fromBase64(o.value(QStringLiteral("cipher")).toObject().value(QStringLiteral("nonce")).toString().toLatin1());
-        const QByteArray ciphertext = QByteArray::fromBase64(o.value(QStringLiteral("secret_key")).toString().toLatin1());
+        const QByteArray salt =
+            QByteArray::fromBase64(kdf.value(QStringLiteral("salt")).toString().toLatin1());
+        const QByteArray nonce = QByteArray::fromBase64(o.value(QStringLiteral("cipher"))
+                                                            .toObject()
+                                                            .value(QStringLiteral("nonce"))
+                                                            .toString()
+                                                            .toLatin1());
+        const QByteArray ciphertext =
+            QByteArray::fromBase64(o.value(QStringLiteral("secret_key")).toString().toLatin1());
         unsigned char key[crypto_aead_xchacha20poly1305_ietf_KEYBYTES];
-        QCOMPARE(crypto_pwhash(key, sizeof key, kPass.constData(), quint64(kPass.size()), reinterpret_cast<const unsigned char*>(salt.constData()),
-                               quint64(kdf.value(QStringLiteral("opslimit")).toInteger()), std::size_t(kdf.value(QStringLiteral("memlimit")).toInteger()),
-                               crypto_pwhash_ALG_ARGON2ID13), 0);
+        QCOMPARE(crypto_pwhash(key, sizeof key, kPass.constData(), quint64(kPass.size()),
+                               reinterpret_cast<const unsigned char*>(salt.constData()),
+                               quint64(kdf.value(QStringLiteral("opslimit")).toInteger()),
+                               std::size_t(kdf.value(QStringLiteral("memlimit")).toInteger()),
+                               crypto_pwhash_ALG_ARGON2ID13),
+                 0);
         const auto ad = [&] {
-            return QByteArrayLiteral("rollout-console-key|1|alice|pm|") + o.value(QStringLiteral("public_key")).toString().toLatin1();
+            return QByteArrayLiteral("rollout-console-key|1|alice|pm|") +
+                   o.value(QStringLiteral("public_key")).toString().toLatin1();
         };
         unsigned char secret[Ed25519::SecretKeyBytes];
-        QCOMPARE(crypto_aead_xchacha20poly1305_ietf_decrypt(secret, nullptr, nullptr, reinterpret_cast<const unsigned char*>(ciphertext.constData()),
-                                                            quint64(ciphertext.size()), reinterpret_cast<const unsigned char*>(ad().constData()),
-                                                            quint64(ad().size()), reinterpret_cast<const unsigned char*>(nonce.constData()), key), 0);
+        QCOMPARE(crypto_aead_xchacha20poly1305_ietf_decrypt(
+                     secret, nullptr, nullptr, reinterpret_cast<const unsigned char*>(ciphertext.constData()),
+                     quint64(ciphertext.size()), reinterpret_cast<const unsigned char*>(ad().constData()),
+                     quint64(ad().size()), reinterpret_cast<const unsigned char*>(nonce.constData()), key),
+                 0);
         const Ed25519::KeyPair other = Ed25519::generate();
         o.insert(QStringLiteral("public_key"), Ed25519::encodePublicKey(other.publicKey));
         o.insert(QStringLiteral("key_id"), Ed25519::keyId(other.publicKey));
         QByteArray resealed(ciphertext.size(), '\0');
-        crypto_aead_xchacha20poly1305_ietf_encrypt(reinterpret_cast<unsigned char*>(resealed.data()), nullptr, secret, sizeof secret,
-                                                   reinterpret_cast<const unsigned char*>(ad().constData()), quint64(ad().size()), nullptr,
-                                                   reinterpret_cast<const unsigned char*>(nonce.constData()), key);
+        crypto_aead_xchacha20poly1305_ietf_encrypt(
+            reinterpret_cast<unsigned char*>(resealed.data()), nullptr, secret, sizeof secret,
+            reinterpret_cast<const unsigned char*>(ad().constData()), quint64(ad().size()), nullptr,
+            reinterpret_cast<const unsigned char*>(nonce.constData()), key);
         sodium_memzero(secret, sizeof secret);
         sodium_memzero(key, sizeof key);
         o.insert(QStringLiteral("secret_key"), QString::fromLatin1(resealed.toBase64()));
@@ -314,7 +390,8 @@ private Q_SLOTS:
 
         QVERIFY(!store.unlock(QStringLiteral("alice"), kPass, &problem));
         QVERIFY2(problem.startsWith(*path + QLatin1Char(':')), qPrintable(problem));
-        QVERIFY2(problem.contains(QLatin1String("the public key in the file does not match its secret key")), qPrintable(problem));
+        QVERIFY2(problem.contains(QLatin1String("the public key in the file does not match its secret key")),
+                 qPrintable(problem));
     }
 
     void permissionsTooOpen_data()
@@ -342,13 +419,14 @@ private Q_SLOTS:
         const auto key = store.unlock(QStringLiteral("alice"), kPass, &problem);
         QCOMPARE(!key, refused);
         const auto info = store.info(QStringLiteral("alice"), &problem);
-        QVERIFY(info);   // the public half is readable either way, with a warning
+        QVERIFY(info); // the public half is readable either way, with a warning
         QCOMPARE(!info->warning.isEmpty(), refused);
         if (refused) {
             const QString modeText = QStringLiteral("%1").arg(mode, 4, 8, QLatin1Char('0'));
             QCOMPARE(problem, info->warning);
             QVERIFY2(problem.startsWith(*path + QLatin1Char(':')), qPrintable(problem));
-            QVERIFY2(problem.contains(QStringLiteral("permissions %1 are too open").arg(modeText)), qPrintable(problem));
+            QVERIFY2(problem.contains(QStringLiteral("permissions %1 are too open").arg(modeText)),
+                     qPrintable(problem));
             QVERIFY2(problem.contains(QStringLiteral("chmod 600 ") + *path), qPrintable(problem));
         }
     }
@@ -361,8 +439,10 @@ private Q_SLOTS:
         const auto path = store.create(QStringLiteral("alice"), QStringLiteral("pm"), kPass, &problem);
         QVERIFY2(path, qPrintable(problem));
         const QByteArray before = readAll(*path);
-        QVERIFY(!store.create(QStringLiteral("alice"), QStringLiteral("sre"), QByteArrayLiteral("new"), &problem));
-        QVERIFY2(problem.contains(*path + QStringLiteral(" already exists: refusing to overwrite")), qPrintable(problem));
+        QVERIFY(!store.create(QStringLiteral("alice"), QStringLiteral("sre"), QByteArrayLiteral("new"),
+                              &problem));
+        QVERIFY2(problem.contains(*path + QStringLiteral(" already exists: refusing to overwrite")),
+                 qPrintable(problem));
         QCOMPARE(readAll(*path), before);
         QVERIFY(store.unlock(QStringLiteral("alice"), kPass, &problem));
 
@@ -408,7 +488,8 @@ private Q_SLOTS:
 
     void validNames()
     {
-        for (const char* name : {"alice", "A.Lice_2-x", "x.key", "-"}) QVERIFY2(KeyStore::validName(QLatin1String(name)), name);
+        for (const char* name : {"alice", "A.Lice_2-x", "x.key", "-"})
+            QVERIFY2(KeyStore::validName(QLatin1String(name)), name);
     }
 
     void noSuchKey()
@@ -446,7 +527,8 @@ private Q_SLOTS:
         QCOMPARE(keys[1].role, QStringLiteral("sre"));
         QCOMPARE(keys[1].path, tmp.path() + QStringLiteral("/bob.key"));
         QCOMPARE(problems.size(), 1);
-        QVERIFY2(problems[0].startsWith(tmp.path() + QStringLiteral("/junk.key: corrupted key file")), qPrintable(problems[0]));
+        QVERIFY2(problems[0].startsWith(tmp.path() + QStringLiteral("/junk.key: corrupted key file")),
+                 qPrintable(problems[0]));
 
         for (const KeyStore::KeyInfo& k : keys) {
             const auto info = store.info(k.name, &problem);
@@ -464,7 +546,8 @@ private Q_SLOTS:
     void defaultDirectory()
     {
         QCOMPARE(KeyStore::defaultDirectory(),
-                 QStandardPaths::writableLocation(QStandardPaths::GenericDataLocation) + QStringLiteral("/rollout-console/keys"));
+                 QStandardPaths::writableLocation(QStandardPaths::GenericDataLocation) +
+                     QStringLiteral("/rollout-console/keys"));
         QCOMPARE(KeyStore().directory(), KeyStore::defaultDirectory());
     }
 
@@ -479,14 +562,17 @@ private Q_SLOTS:
         const auto path = store.create(QStringLiteral("alice"), QStringLiteral("pm"), kPass, &problem);
         QVERIFY2(path, qPrintable(problem));
         const QJsonObject kdf = readJson(*path).value(QStringLiteral("kdf")).toObject();
-        QCOMPARE(kdf.value(QStringLiteral("opslimit")).toInteger(), qint64(crypto_pwhash_OPSLIMIT_INTERACTIVE));
-        QCOMPARE(kdf.value(QStringLiteral("memlimit")).toInteger(), qint64(crypto_pwhash_MEMLIMIT_INTERACTIVE));
+        QCOMPARE(kdf.value(QStringLiteral("opslimit")).toInteger(),
+                 qint64(crypto_pwhash_OPSLIMIT_INTERACTIVE));
+        QCOMPARE(kdf.value(QStringLiteral("memlimit")).toInteger(),
+                 qint64(crypto_pwhash_MEMLIMIT_INTERACTIVE));
         QElapsedTimer timer;
         timer.start();
         const auto key = store.unlock(QStringLiteral("alice"), kPass, &problem);
         const qint64 ms = timer.elapsed();
         QVERIFY2(key, qPrintable(problem));
-        qInfo("unlock with the default limits (opslimit %llu, memlimit %zu MiB): %lld ms", store.opsLimit(), store.memLimit() >> 20, ms);
+        qInfo("unlock with the default limits (opslimit %llu, memlimit %zu MiB): %lld ms", store.opsLimit(),
+              store.memLimit() >> 20, ms);
     }
 
     // rolloutctl keys new / show / list, run as a user would (build/app/rolloutctl).
@@ -501,30 +587,44 @@ private Q_SLOTS:
             QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
             if (!pass.isEmpty()) env.insert(QStringLiteral("ROLLOUT_TEST_PASS"), QString::fromUtf8(pass));
             p.setProcessEnvironment(env);
-            p.setChildProcessModifier([] { ::setsid(); });   // no controlling terminal: /dev/tty must not be asked
+            p.setChildProcessModifier(
+                [] { ::setsid(); }); // no controlling terminal: /dev/tty must not be asked
             p.start(rolloutctl, args);
             p.waitForFinished(30000);
-            return std::tuple<int, QString, QString>(p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -1,
-                                                     QString::fromUtf8(p.readAllStandardOutput()), QString::fromUtf8(p.readAllStandardError()));
+            return std::tuple<int, QString, QString>(
+                p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -1,
+                QString::fromUtf8(p.readAllStandardOutput()), QString::fromUtf8(p.readAllStandardError()));
         };
-        const QStringList newAlice = {QStringLiteral("keys"), QStringLiteral("new"), QStringLiteral("--name"), QStringLiteral("alice"),
-                                      QStringLiteral("--role"), QStringLiteral("pm"), QStringLiteral("--passphrase-env"),
-                                      QStringLiteral("ROLLOUT_TEST_PASS"), QStringLiteral("--dir"), dir};
+        const QStringList newAlice = {QStringLiteral("keys"),
+                                      QStringLiteral("new"),
+                                      QStringLiteral("--name"),
+                                      QStringLiteral("alice"),
+                                      QStringLiteral("--role"),
+                                      QStringLiteral("pm"),
+                                      QStringLiteral("--passphrase-env"),
+                                      QStringLiteral("ROLLOUT_TEST_PASS"),
+                                      QStringLiteral("--dir"),
+                                      dir};
         auto [code, out, err] = run(newAlice, kPass);
         QVERIFY2(code == 0, qPrintable(err));
-        QVERIFY2(out.startsWith(QStringLiteral("created ") + dir + QStringLiteral("/alice.key\n")), qPrintable(out));
+        QVERIFY2(out.startsWith(QStringLiteral("created ") + dir + QStringLiteral("/alice.key\n")),
+                 qPrintable(out));
         const KeyStore store(dir);
         QString problem;
         const auto info = store.info(QStringLiteral("alice"), &problem);
         QVERIFY2(info, qPrintable(problem));
-        QVERIFY2(out.contains(QStringLiteral("- {id: alice, roles: [pm], key: \"%1\"}").arg(info->publicKey)), qPrintable(out));
+        QVERIFY2(out.contains(QStringLiteral("- {id: alice, roles: [pm], key: \"%1\"}").arg(info->publicKey)),
+                 qPrintable(out));
         QVERIFY(store.unlock(QStringLiteral("alice"), kPass, &problem));
 
-        std::tie(code, out, err) = run({QStringLiteral("keys"), QStringLiteral("show"), QStringLiteral("alice"), QStringLiteral("--dir"), dir});
+        std::tie(code, out, err) = run({QStringLiteral("keys"), QStringLiteral("show"),
+                                        QStringLiteral("alice"), QStringLiteral("--dir"), dir});
         QCOMPARE(code, 0);
-        QVERIFY2(out.contains(info->publicKey) && out.contains(info->keyId) && out.contains(QStringLiteral("role        pm"))
-                     && out.contains(info->path), qPrintable(out));
-        std::tie(code, out, err) = run({QStringLiteral("keys"), QStringLiteral("list"), QStringLiteral("--dir"), dir});
+        QVERIFY2(out.contains(info->publicKey) && out.contains(info->keyId) &&
+                     out.contains(QStringLiteral("role        pm")) && out.contains(info->path),
+                 qPrintable(out));
+        std::tie(code, out, err) =
+            run({QStringLiteral("keys"), QStringLiteral("list"), QStringLiteral("--dir"), dir});
         QCOMPARE(code, 0);
         QVERIFY2(out.contains(QStringLiteral("alice")) && out.contains(info->keyId), qPrintable(out));
 
@@ -533,19 +633,26 @@ private Q_SLOTS:
         QVERIFY2(err.contains(QLatin1String("already exists")), qPrintable(err));
         QStringList newBob = newAlice;
         newBob[3] = QStringLiteral("bob");
-        std::tie(code, out, err) = run(newBob);   // the variable is not set
+        std::tie(code, out, err) = run(newBob); // the variable is not set
         QCOMPARE(code, 1);
-        QVERIFY2(err.contains(QLatin1String("ROLLOUT_TEST_PASS")) && err.contains(QLatin1String("not set")), qPrintable(err));
-        std::tie(code, out, err) = run(newBob.mid(0, 6) + QStringList{QStringLiteral("--dir"), dir});   // no terminal
+        QVERIFY2(err.contains(QLatin1String("ROLLOUT_TEST_PASS")) && err.contains(QLatin1String("not set")),
+                 qPrintable(err));
+        std::tie(code, out, err) =
+            run(newBob.mid(0, 6) + QStringList{QStringLiteral("--dir"), dir}); // no terminal
         QCOMPARE(code, 1);
-        QVERIFY2(err.contains(QLatin1String("no terminal")) && err.contains(QLatin1String("--passphrase-env")), qPrintable(err));
+        QVERIFY2(err.contains(QLatin1String("no terminal")) &&
+                     err.contains(QLatin1String("--passphrase-env")),
+                 qPrintable(err));
         QVERIFY(!QFile::exists(dir + QStringLiteral("/bob.key")));
-        std::tie(code, out, err) = run({QStringLiteral("keys"), QStringLiteral("show"), QStringLiteral("bob"), QStringLiteral("--dir"), dir});
+        std::tie(code, out, err) = run({QStringLiteral("keys"), QStringLiteral("show"), QStringLiteral("bob"),
+                                        QStringLiteral("--dir"), dir});
         QCOMPARE(code, 1);
         QVERIFY2(err.contains(QLatin1String("no such key")), qPrintable(err));
-        std::tie(code, out, err) = run({QStringLiteral("keys"), QStringLiteral("new"), QStringLiteral("--name"), QStringLiteral("bob")});
+        std::tie(code, out, err) = run(
+            {QStringLiteral("keys"), QStringLiteral("new"), QStringLiteral("--name"), QStringLiteral("bob")});
         QCOMPARE(code, 2);
-        std::tie(code, out, err) = run({QStringLiteral("keys"), QStringLiteral("show"), QStringLiteral("--help")});
+        std::tie(code, out, err) =
+            run({QStringLiteral("keys"), QStringLiteral("show"), QStringLiteral("--help")});
         QCOMPARE(code, 0);
         QVERIFY(out.contains(QLatin1String("--dir")));
         std::tie(code, out, err) = run({QStringLiteral("keys")});

@@ -14,10 +14,12 @@ private Q_SLOTS:
     {
         qputenv("ROLLOUT_TST_PASSPHRASE", "s3cret pass\xc3\xa9");
         QString problem;
-        const auto pass = PassphraseSource::fromEnvironment(QStringLiteral("ROLLOUT_TST_PASSPHRASE"), &problem);
+        const auto pass =
+            PassphraseSource::fromEnvironment(QStringLiteral("ROLLOUT_TST_PASSPHRASE"), &problem);
         QVERIFY2(pass, qPrintable(problem));
         QCOMPARE(*pass, QByteArray("s3cret pass\xc3\xa9"));
-        const auto viaObtain = PassphraseSource::obtain(QStringLiteral("ROLLOUT_TST_PASSPHRASE"), QStringLiteral("unused: "), true, &problem);
+        const auto viaObtain = PassphraseSource::obtain(QStringLiteral("ROLLOUT_TST_PASSPHRASE"),
+                                                        QStringLiteral("unused: "), true, &problem);
         QVERIFY2(viaObtain, qPrintable(problem));
         QCOMPARE(*viaObtain, *pass);
     }
@@ -27,10 +29,13 @@ private Q_SLOTS:
         qunsetenv("ROLLOUT_TST_UNSET");
         QString problem;
         QVERIFY(!PassphraseSource::fromEnvironment(QStringLiteral("ROLLOUT_TST_UNSET"), &problem));
-        QCOMPARE(problem, QStringLiteral("the environment variable ROLLOUT_TST_UNSET (named by --passphrase-env) is not set"));
+        QCOMPARE(problem,
+                 QStringLiteral(
+                     "the environment variable ROLLOUT_TST_UNSET (named by --passphrase-env) is not set"));
         qputenv("ROLLOUT_TST_EMPTY", "");
         QVERIFY(!PassphraseSource::fromEnvironment(QStringLiteral("ROLLOUT_TST_EMPTY"), &problem));
-        QVERIFY2(problem.contains(QLatin1String("ROLLOUT_TST_EMPTY")) && problem.contains(QLatin1String("empty passphrase is refused")),
+        QVERIFY2(problem.contains(QLatin1String("ROLLOUT_TST_EMPTY")) &&
+                     problem.contains(QLatin1String("empty passphrase is refused")),
                  qPrintable(problem));
         QVERIFY(!PassphraseSource::fromEnvironment(QString(), &problem));
     }
