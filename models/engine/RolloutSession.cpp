@@ -408,6 +408,7 @@ ActionResult RolloutSession::doRollback(const Actor& actor, const QString& reaso
 
 ActionResult RolloutSession::advance(const Actor& actor)
 {
+    if (const QString why = guardRefusal(actor, EventType::PhaseAdvanced); !why.isEmpty()) return ActionResult::refused(why);
     const GateStatus g = gate();
     if (m_complete) return ActionResult::refused(QStringLiteral("the rollout is complete"));
     if (!g.open) return ActionResult::refused(QStringLiteral("the gate is not open: %1").arg(g.missing()));
@@ -452,6 +453,7 @@ ActionResult RolloutSession::advance(const Actor& actor)
 
 ActionResult RolloutSession::pause(const Actor& actor, const QString& reason)
 {
+    if (const QString why = guardRefusal(actor, EventType::Paused); !why.isEmpty()) return ActionResult::refused(why);
     if (m_paused) return ActionResult::done(QStringLiteral("already paused"));
     m_paused = true;
     RolloutEvent e;
@@ -467,6 +469,7 @@ ActionResult RolloutSession::pause(const Actor& actor, const QString& reason)
 
 ActionResult RolloutSession::resume(const Actor& actor)
 {
+    if (const QString why = guardRefusal(actor, EventType::Resumed); !why.isEmpty()) return ActionResult::refused(why);
     if (!m_paused) return ActionResult::done(QStringLiteral("not paused"));
     m_paused = false;
     RolloutEvent e;
@@ -486,6 +489,7 @@ ActionResult RolloutSession::rollback(const Actor& actor, const QString& reason,
 
 ActionResult RolloutSession::acknowledgeAlert(int alertId, const Actor& actor, const QString& note)
 {
+    if (const QString why = guardRefusal(actor, EventType::AlertAcknowledged); !why.isEmpty()) return ActionResult::refused(why);
     for (Alert& a : m_alerts) {
         if (a.id != alertId) continue;
         if (a.acknowledged) return ActionResult::done(QStringLiteral("already acknowledged"));
@@ -507,6 +511,7 @@ ActionResult RolloutSession::acknowledgeAlert(int alertId, const Actor& actor, c
 
 ActionResult RolloutSession::setChecklistItem(int phase, const QString& item, bool ticked, const Actor& actor)
 {
+    if (const QString why = guardRefusal(actor, EventType::ChecklistItemSet); !why.isEmpty()) return ActionResult::refused(why);
     if (!gateItems(phase).contains(item))
         return ActionResult::refused(QStringLiteral("\"%1\" is not on the checklist for phase %2").arg(item).arg(phase + 1));
     QMap<QString, QString>& ticks = m_ticks[phase];
@@ -528,6 +533,7 @@ ActionResult RolloutSession::setChecklistItem(int phase, const QString& item, bo
 
 ActionResult RolloutSession::recordApproval(int phase, const Actor& actor, bool approve, const QString& note)
 {
+    if (const QString why = guardRefusal(actor, EventType::ApprovalRecorded); !why.isEmpty()) return ActionResult::refused(why);
     if (phase < 0 || phase >= int(m_plan.phases.size())) return ActionResult::refused(QStringLiteral("no phase %1").arg(phase + 1));
     const PhaseSpec& ph = m_plan.phases[std::size_t(phase)];
     const bool needed = std::any_of(ph.approvals.begin(), ph.approvals.end(), [&](const ApprovalRequirement& r) { return r.role == actor.role; });
@@ -567,6 +573,7 @@ void RolloutSession::recordFlagOutcome(bool verified, const QString& summary, co
 
 ActionResult RolloutSession::addNote(const Actor& actor, const QString& note)
 {
+    if (const QString why = guardRefusal(actor, EventType::NoteAdded); !why.isEmpty()) return ActionResult::refused(why);
     if (note.trimmed().isEmpty()) return ActionResult::refused(QStringLiteral("the note is empty"));
     RolloutEvent e;
     e.type = EventType::NoteAdded;

@@ -11,6 +11,7 @@
 #include <QObject>
 #include <QSet>
 
+#include <functional>
 #include <memory>
 
 namespace rollout {
@@ -99,6 +100,12 @@ public:
     QMap<QString, QString> tickedItems(int phase) const { return m_ticks.value(phase); }   // item → who
     QList<ApprovalEntry> approvals(int phase) const { return m_approvals.value(phase); }
 
+    // Asked before a person's decision is taken: an empty answer lets it go on, any other text
+    // refuses it with that message (the ledger refuses decisions it could not sign). A manual
+    // rollback is never asked: stopping harm is not held up by a locked key.
+    using ActionGuard = std::function<QString(const Actor& actor, EventType type)>;
+    void setActionGuard(ActionGuard guard) { m_guard = std::move(guard); }
+
     // One evaluation tick: reads the metrics, moves triggers and criteria, may roll back.
     void evaluate();
 
@@ -135,11 +142,13 @@ private:
     Judgement judge(const Condition& c, qint64 nowMs) const;
     bool personHasRole(const QString& id, const QString& role) const;
     void record(RolloutEvent e);
+    QString guardRefusal(const Actor& actor, EventType type) const { return m_guard ? m_guard(actor, type) : QString(); }
 
     Plan m_plan;
     const MetricReader& m_reader;
     const Clock& m_clock;
     std::shared_ptr<const ConditionJudge> m_judge;
+    ActionGuard m_guard;
 
     int m_phase = -1;
     qint64 m_phaseStartedMs = 0;
