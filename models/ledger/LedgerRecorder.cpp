@@ -1,0 +1,53 @@
+#include "ledger/LedgerRecorder.h"
+
+#include "ledger/EventCodec.h"
+
+#include <sodium.h>
+
+namespace rollout {
+
+LedgerRecorder::LedgerRecorder(RolloutSession& session, LocalLedger& ledger, QObject* parent)
+    : QObject(parent), m_plan(session.plan()), m_ledger(ledger)
+{
+    connect(&session, &RolloutSession::eventRecorded, this, &LedgerRecorder::onEvent);
+}
+
+LedgerRecorder::~LedgerRecorder()
+{
+    for (Ed25519::KeyPair& k : m_keys) sodium_memzero(k.secretKey.data(), std::size_t(k.secretKey.size()));
+}
+
+void LedgerRecorder::addKey(const QString& actorId, const Ed25519::KeyPair& key)
+{
+    m_keys.insert(actorId, key);
+}
+
+void LedgerRecorder::onEvent(const RolloutEvent& e)
+{
+    if (!EventCodec::isRecorded(e.type)) return;
+    // The engine's own decisions (a trigger firing, an alert, a flag read-back) are automation's.
+    const bool automation = e.actor.isEmpty() || e.actor == Actor::automation().id;
+    const QString actor = automation ? Actor::automation().id : e.actor;
+    const QString role = automation ? Actor::automation().role : e.role;
+    const auto key = m_keys.constFind(actor);
+    if (key == m_keys.constEnd()) {
+        Q_EMIT notRecorded(e, QStringLiteral("no unlocked key for %1: \"%2\" is not signed").arg(actor, e.describe()));
+        return;
+    }
+    LedgerRecord fields;
+    fields.rollout = m_plan.rollout;
+    fields.planHash = QString::fromLatin1(m_plan.sha256);
+    fields.type = toString(e.type);
+    fields.payload = EventCodec::toPayload(e);
+    fields.actor = actor;
+    fields.role = role;
+    QString problem;
+    const std::optional<LedgerRecord> r = m_ledger.append(fields, key->publicKey, key->secretKey, &problem);
+    if (!r) {
+        Q_EMIT notRecorded(e, problem);
+        return;
+    }
+    Q_EMIT recorded(*r);
+}
+
+} // namespace rollout

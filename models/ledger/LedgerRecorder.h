@@ -1,0 +1,41 @@
+#pragma once
+
+#include "engine/RolloutSession.h"
+#include "ledger/Ed25519.h"
+#include "ledger/LocalLedger.h"
+
+#include <QMap>
+#include <QObject>
+
+namespace rollout {
+
+// Turns the engine's decisions into signed records in the device's ledger, as they happen: a
+// checklist tick, an approval, an advance, a pause, a rollback with its trigger and values, a
+// flag change and what was read back. Each is signed with the key of the person who acted (or
+// the automation key for the engine's own decisions); a decision whose actor has no key here is
+// reported (notRecorded) rather than signed by someone else.
+class LedgerRecorder final : public QObject
+{
+    Q_OBJECT
+public:
+    LedgerRecorder(RolloutSession& session, LocalLedger& ledger, QObject* parent = nullptr);
+    ~LedgerRecorder() override;
+
+    // The key `actorId` signs with from now on (a person's id from the plan, or "automation").
+    void addKey(const QString& actorId, const Ed25519::KeyPair& key);
+    bool canSign(const QString& actorId) const { return m_keys.contains(actorId); }
+    LocalLedger& ledger() { return m_ledger; }
+
+Q_SIGNALS:
+    void recorded(const rollout::LedgerRecord& record);
+    void notRecorded(const rollout::RolloutEvent& event, const QString& why);
+
+private:
+    void onEvent(const RolloutEvent& e);
+
+    const Plan& m_plan;
+    LocalLedger& m_ledger;
+    QMap<QString, Ed25519::KeyPair> m_keys;
+};
+
+} // namespace rollout
