@@ -15,5 +15,6 @@ int metrics(const QStringList& args);
 int flags(const QStringList& args);
 int setPhase(const QStringList& args);
 int rollback(const QStringList& args);
+int ledger(const QStringList& args);
 
 } // namespace rolloutctl

@@ -24,6 +24,7 @@ const Command kCommands[] = {
     {"set-phase", "set every flag to phase N's values, verified by reading back", rolloutctl::setPhase},
     {"rollback", "roll every flag back one phase (or --to-zero, or one --segment), verified", rolloutctl::rollback},
     {"simulate", "serve simulated metrics, or run a plan headless against the simulator", rolloutctl::simulate},
+    {"ledger", "verify a ledger against a plan offline, or export it (jsonl for third parties, report)", rolloutctl::ledger},
 };
 
 void usage(FILE* to)
