@@ -16,5 +16,6 @@ int flags(const QStringList& args);
 int setPhase(const QStringList& args);
 int rollback(const QStringList& args);
 int keys(const QStringList& args);
+int ledger(const QStringList& args);
 
 } // namespace rolloutctl

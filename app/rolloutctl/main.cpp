@@ -25,6 +25,7 @@ const Command kCommands[] = {
     {"rollback", "roll every flag back one phase (or --to-zero, or one --segment), verified", rolloutctl::rollback},
     {"simulate", "serve simulated metrics, or run a plan headless against the simulator", rolloutctl::simulate},
     {"keys", "signing keys: new (passphrase-encrypted), show, list", rolloutctl::keys},
+    {"ledger", "verify a ledger against a plan offline, or export it (jsonl for third parties, report)", rolloutctl::ledger},
 };
 
 void usage(FILE* to)

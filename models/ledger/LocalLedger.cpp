@@ -2,9 +2,11 @@
 
 #include "core/Clock.h"
 
+#include <QDir>
 #include <QFileInfo>
 #include <QSqlError>
 #include <QSqlQuery>
+#include <QStandardPaths>
 #include <QUuid>
 #include <QVariant>
 
@@ -83,6 +85,11 @@ std::unique_ptr<LocalLedger> LocalLedger::open(const QString& path, const Clock&
     return ledger;
 }
 
+QString LocalLedger::defaultPath()
+{
+    return QStandardPaths::writableLocation(QStandardPaths::GenericDataLocation) + QStringLiteral("/rollout-console/ledger.sqlite");
+}
+
 QString LocalLedger::failure(const QString& what, const QSqlError& error) const
 {
     return QStringLiteral("ledger %1: %2: %3").arg(m_path, what, error.text().trimmed());
@@ -90,6 +97,11 @@ QString LocalLedger::failure(const QString& what, const QSqlError& error) const
 
 bool LocalLedger::setUp(QString* problem)
 {
+    const QString dir = QFileInfo(m_path).absolutePath();
+    if (!QDir().mkpath(dir)) {
+        *problem = QStringLiteral("ledger %1: cannot create the directory %2").arg(m_path, dir);
+        return false;
+    }
     m_db = QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), m_connection);
     m_db.setDatabaseName(m_path);
     // Another process (console or rolloutctl) may hold the write lock for a moment.

@@ -42,6 +42,9 @@ public:
     // nullptr with `problem` set when the file cannot be used (not SQLite, written by a newer
     // build, WAL unavailable…). `clock` must outlive the ledger.
     static std::unique_ptr<LocalLedger> open(const QString& path, const Clock& clock, QString* problem);
+    // Where the console and rolloutctl keep the ledger by default, so that both see the same records:
+    // <GenericDataLocation>/rollout-console/ledger.sqlite (~/.local/share/rollout-console/ on Linux).
+    static QString defaultPath();
     ~LocalLedger();
     LocalLedger(const LocalLedger&) = delete;
     LocalLedger& operator=(const LocalLedger&) = delete;

@@ -22,12 +22,14 @@ using namespace rollout;
 namespace {
 
 const char* const kChildFlag = "--append-and-wait";
+// SHA-256 of the plan the decisions refer to (any 64 hex digits will do here).
+const char* const kPlanHash = "5d1b3f0c2a9e8d7c6b5a49382716f5e4d3c2b1a09f8e7d6c5b4a392817f6e5d4";
 
 LedgerRecord decision(const QString& type, const QString& actor = QStringLiteral("ana"))
 {
     LedgerRecord r;
     r.rollout = QStringLiteral("checkout-v2");
-    r.planHash = QStringLiteral("ab12");
+    r.planHash = QString::fromLatin1(kPlanHash);
     r.type = type;
     r.actor = actor;
     r.role = QStringLiteral("rm");
@@ -297,7 +299,7 @@ private slots:
         const Ed25519::KeyPair k = *Ed25519::fromSeed(QByteArray(32, '\x07'));
         Plan plan;
         plan.rollout = QStringLiteral("checkout-v2");
-        plan.sha256 = "ab12";
+        plan.sha256 = kPlanHash;
         plan.people.push_back({QStringLiteral("ana"), QStringLiteral("Ana"), {QStringLiteral("rm")}, Ed25519::encodePublicKey(k.publicKey)});
         for (int i = 0; i < 4; ++i) {
             clock.advanceMs(60'000);
@@ -310,8 +312,8 @@ private slots:
             QVERIFY(countsForGate(v));
         }
         if (qEnvironmentVariableIsSet("ROLLOUT_PRINT_RECORD"))   // the worked example in docs/ledger-format.md
-            std::printf("body: %s\nsignature: %s\n", ledger->records().first().body.constData(),
-                        ledger->records().first().signature.toBase64().constData());
+            for (const LedgerRecord& r : ledger->records().mid(0, 2))
+                std::printf("body: %s\nsignature: %s\nsha256: %s\n", r.body.constData(), r.signature.toBase64().constData(), qPrintable(r.hash()));
     }
 
     void survivesSigkillRightAfterAppend()
