@@ -9,6 +9,8 @@
 #include "plan/PlanLoader.h"
 #include "runtime/RolloutRuntime.h"
 #include "sim/DemoDriver.h"
+#include "sim/DemoKeys.h"
+#include "ledger/LocalLedger.h"
 
 #include <QApplication>
 #include <QCommandLineParser>
@@ -19,6 +21,7 @@
 #include <QDir>
 #include <QStatusBar>
 #include <QTabWidget>
+#include <QTemporaryDir>
 #include <QTimer>
 
 #include <memory>
@@ -87,6 +90,25 @@ int main(int argc, char** argv)
     SystemClock clock;
     RolloutRuntime runtime(*loaded.plan, clock);
     runtime.attachFlags(std::move(*flagBackends));
+
+    // The signed ledger: the rollout's state is rebuilt from it before the window opens. The demo
+    // starts from a fresh ledger each time; a real plan uses the one rolloutctl shares.
+    if (!Ed25519::initialize()) {
+        QMessageBox::critical(nullptr, QStringLiteral("Rollout Console"), QStringLiteral("libsodium cannot start: nothing can be signed."));
+        return 1;
+    }
+    QTemporaryDir demoLedgerDir;
+    const QString ledgerPath = demo ? demoLedgerDir.filePath(QStringLiteral("demo-ledger.sqlite")) : LocalLedger::defaultPath();
+    QString ledgerProblem;
+    std::unique_ptr<LocalLedger> ledger = LocalLedger::open(ledgerPath, clock, &ledgerProblem);
+    if (!ledger) {
+        QMessageBox::critical(nullptr, QStringLiteral("Rollout Console"),
+                              QStringLiteral("The ledger cannot be opened; nothing was changed.\n\n") + ledgerProblem);
+        return 1;
+    }
+    runtime.attachLedger(std::move(ledger));
+    if (demo)   // demo keys come from public seeds: every demo person, and this console's automation
+        for (const Person& p : runtime.plan().people) runtime.recorder()->addKey(p.id, DemoKeys::forPerson(p.id));
     std::unique_ptr<DemoDriver> driver;
     if (demo) {
         driver = std::make_unique<DemoDriver>(runtime);

@@ -1,6 +1,8 @@
 #include "MainWindow.h"
 
 #include "GatePanel.h"
+#include "KeyUnlockDialog.h"
+#include "LedgerPanel.h"
 #include "HeaderBar.h"
 #include "MetricChartWidget.h"
 #include "Palette.h"
@@ -10,6 +12,8 @@
 #include "runtime/RolloutRuntime.h"
 #include "viewmodels/EventLogModel.h"
 #include "viewmodels/FlagTableModel.h"
+#include "viewmodels/LedgerTableModel.h"
+#include "ledger/EventCodec.h"
 #include "viewmodels/SignOffModel.h"
 #include "viewmodels/TriggerTableModel.h"
 
@@ -162,6 +166,7 @@ MainWindow::MainWindow(RolloutRuntime& runtime, QWidget* parent) : QMainWindow(p
     connect(m_log, &QAbstractItemModel::rowsInserted, logView, &QListView::scrollToBottom);
 
     wireFlags();
+    wireLedger();
 
     split->addWidget(m_tabs);
     split->setStretchFactor(0, 3);
@@ -199,6 +204,8 @@ MainWindow::MainWindow(RolloutRuntime& runtime, QWidget* parent) : QMainWindow(p
     connect(m_rollback, &RollbackButton::holdCancelled, this, [this] { statusBar()->showMessage(tr("Rollback cancelled: press and hold to roll back."), 4000); });
     connect(m_actingAs, &QComboBox::currentIndexChanged, this, [this] {
         m_gate->setActor(actor());
+        if (LedgerRecorder* r = m_runtime.recorder(); r && !r->canSign(actor().id))
+            unlockKey(actor().id, tr("You now act as %1.").arg(actor().id));
         refresh();
     });
     m_gate->setActor(actor());
@@ -210,6 +217,9 @@ MainWindow::MainWindow(RolloutRuntime& runtime, QWidget* parent) : QMainWindow(p
     rollout->addAction(tr("Focus the &rollback button (then hold Space)"), QKeySequence(QStringLiteral("Ctrl+Shift+R")), this,
                        [this] { m_rollback->setFocus(Qt::ShortcutFocusReason); });
     rollout->addAction(tr("Ac&knowledge alert"), QKeySequence(QStringLiteral("Ctrl+Shift+K")), this, &MainWindow::acknowledgeAlert);
+    if (m_runtime.recorder())
+        rollout->addAction(tr("&Unlock signing key…"), QKeySequence(QStringLiteral("Ctrl+Shift+U")), this,
+                           [this] { unlockKey(actor().id, tr("Unlock the key you sign with.")); });
     rollout->addSeparator();
     rollout->addAction(tr("&Quit"), QKeySequence::Quit, this, &QWidget::close);
     auto* view = menuBar()->addMenu(tr("&View"));
@@ -313,6 +323,69 @@ void MainWindow::wireFlags()
     connect(m_retryFlags, &QPushButton::clicked, flags, [this, flags] {
         flags->applyCurrent(tr("retry from the console by %1").arg(actor().id));
     });
+}
+
+void MainWindow::wireLedger()
+{
+    LedgerRecorder* recorder = m_runtime.recorder();
+    if (!recorder) return;
+    m_keys = std::make_unique<KeyStore>();
+    m_ledgerTable = new LedgerTableModel(this);
+    auto* panel = new LedgerPanel(*m_ledgerTable, m_tabs);
+    m_tabs->addTab(panel, tr("&Ledger"));
+    connect(panel, &LedgerPanel::actionFinished, this, &MainWindow::report);
+    showLedgerVerdicts();
+    connect(recorder, &LedgerRecorder::recorded, this, [this](const LedgerRecord& r) {
+        m_ledgerTable->appendOwn(r);
+        if (r.type == toString(EventType::ApprovalRecorded))
+            m_signOff->setSignatureStatus(r.payload.value(QStringLiteral("to_phase")).toInt(), r.actor, true,
+                                          tr("signed by %1 with key %2").arg(r.actor, r.keyId));
+        m_header->setConnection(tr("ledger"), int(Severity::Good), tr("%1 record(s) signed and stored").arg(m_ledgerTable->rowCount()));
+    });
+    connect(recorder, &LedgerRecorder::notRecorded, this, [this](const RolloutEvent&, const QString& why) {
+        m_header->setConnection(tr("ledger"), int(Severity::Bad), why);
+        report(why, false);
+    });
+}
+
+void MainWindow::showLedgerVerdicts()
+{
+    const LedgerReplay::Outcome& replay = m_runtime.replay();
+    m_ledgerTable->setVerdicts(replay.verdicts);
+    QList<SignOffModel::Unverified> unverified;
+    for (const RecordVerdict& v : replay.verdicts) {
+        if (!v.record || v.record->type != toString(EventType::ApprovalRecorded)) continue;
+        const LedgerRecord& r = *v.record;
+        const int phase = r.payload.value(QStringLiteral("to_phase")).toInt();
+        if (v.ok) {
+            m_signOff->setSignatureStatus(phase, r.actor, true, tr("signed by %1 with key %2").arg(r.actor, r.keyId));
+            continue;
+        }
+        QStringList why;
+        for (const RecordVerdict::Failure& f : v.failures) why.append(QStringLiteral("%1: %2").arg(f.check, f.why));
+        unverified.append({phase, r.actor, r.role, r.payload.value(QStringLiteral("note")).toString(), why.join(QStringLiteral("; ")),
+                           r.payload.value(QStringLiteral("decision")).toString() == QLatin1String("approve"), r.timestampMs});
+    }
+    m_signOff->setUnverified(unverified);
+    const int bad = m_ledgerTable->failures();
+    m_header->setConnection(tr("ledger"), int(bad ? Severity::Bad : Severity::Good),
+                            bad ? tr("%1 record(s) do not verify and do not count: see the Ledger tab").arg(bad)
+                                : tr("%1 record(s), all verified; state rebuilt from them").arg(replay.verdicts.size()));
+    // (Called while the window is being built: the status bar only, no refresh of half-made views.)
+    if (!replay.skipped.isEmpty())
+        statusBar()->showMessage(tr("%1 ledger record(s) not replayed: %2").arg(replay.skipped.size()).arg(replay.skipped.first()), 20000);
+}
+
+bool MainWindow::unlockKey(const QString& personId, const QString& why)
+{
+    LedgerRecorder* recorder = m_runtime.recorder();
+    if (!recorder || !m_keys) return false;
+    KeyUnlockDialog dialog(*m_keys, personId, why, this);
+    if (dialog.exec() != QDialog::Accepted || !dialog.key()) return false;
+    const KeyStore::UnlockedKey& k = *dialog.key();
+    recorder->addKey(personId, Ed25519::KeyPair{k.publicKey, k.secretKey});
+    report(tr("%1's key %2 unlocked: your decisions are signed with it.").arg(personId, k.keyId), true);
+    return true;
 }
 
 void MainWindow::onFlagSummary(const QString& summary, bool failed)

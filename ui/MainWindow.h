@@ -5,6 +5,7 @@
 #include <QMainWindow>
 
 #include <functional>
+#include <memory>
 
 class QComboBox;
 class QFrame;
@@ -28,6 +29,9 @@ class TriggerTableModel;
 class SignOffModel;
 class EventLogModel;
 class FlagTableModel;
+class LedgerTableModel;
+class KeyStore;
+struct LedgerRecord;
 struct FlagChangeReport;
 struct Actor;
 
@@ -58,6 +62,10 @@ private:
     void report(const QString& message, bool ok);
     void showPhaseDetails(int phase);
     void wireFlags();
+    void wireLedger();
+    void showLedgerVerdicts();
+    // Unlocks `personId`'s signing key (a dialog); false when it stays locked.
+    bool unlockKey(const QString& personId, const QString& why);
     void onFlagSummary(const QString& summary, bool failed);
     void showFlagHealth(const FlagChangeReport& report);
     Actor actor() const;
@@ -77,6 +85,8 @@ private:
     SignOffModel* m_signOff;
     EventLogModel* m_log;
     FlagTableModel* m_flagTable = nullptr;
+    LedgerTableModel* m_ledgerTable = nullptr;
+    std::unique_ptr<KeyStore> m_keys;
     QPushButton* m_advance;
     QPushButton* m_pause;
     QPushButton* m_acknowledge;

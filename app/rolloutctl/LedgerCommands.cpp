@@ -9,6 +9,7 @@
 #include "core/Clock.h"
 #include "ledger/Ed25519.h"
 #include "ledger/LedgerVerifier.h"
+#include "ledger/LedgerExport.h"
 #include "ledger/LocalLedger.h"
 #include "plan/PlanLoader.h"
 
@@ -259,11 +260,9 @@ int exportLedger(const QStringList& args)
     if (format == QLatin1String("report")) {
         bytes = report(a, chosen);
     } else {
-        for (qsizetype i : chosen) {
-            const QJsonObject line{{QStringLiteral("body"), QString::fromUtf8(a.records[i].body)},
-                                   {QStringLiteral("signature"), QString::fromLatin1(a.records[i].signature.toBase64())}};
-            bytes += QJsonDocument(line).toJson(QJsonDocument::Compact) + '\n';
-        }
+        QList<LedgerRecord> lines;
+        for (qsizetype i : chosen) lines.append(a.records[i]);
+        bytes = LedgerExport::jsonl(lines);
     }
     if (!parser.isSet(QStringLiteral("output"))) {
         QFile out;

@@ -27,8 +27,16 @@ void LedgerRecorder::onEvent(const RolloutEvent& e)
     if (!EventCodec::isRecorded(e.type)) return;
     // The engine's own decisions (a trigger firing, an alert, a flag read-back) are automation's.
     const bool automation = e.actor.isEmpty() || e.actor == Actor::automation().id;
-    const QString actor = automation ? Actor::automation().id : e.actor;
-    const QString role = automation ? Actor::automation().role : e.role;
+    QString actor = automation ? Actor::automation().id : e.actor;
+    QString role = automation ? Actor::automation().role : e.role;
+    QJsonObject payload = EventCodec::toPayload(e);
+    // A manual rollback is never held up by a locked key: this console's automation signs it,
+    // naming the person who asked for it.
+    if (!m_keys.contains(actor) && e.type == EventType::RolledBack && m_keys.contains(Actor::automation().id)) {
+        payload.insert(QStringLiteral("requested_by"), QStringLiteral("%1 (%2)").arg(actor, role));
+        actor = Actor::automation().id;
+        role = Actor::automation().role;
+    }
     const auto key = m_keys.constFind(actor);
     if (key == m_keys.constEnd()) {
         Q_EMIT notRecorded(e, QStringLiteral("no unlocked key for %1: \"%2\" is not signed").arg(actor, e.describe()));
@@ -38,7 +46,7 @@ void LedgerRecorder::onEvent(const RolloutEvent& e)
     fields.rollout = m_plan.rollout;
     fields.planHash = QString::fromLatin1(m_plan.sha256);
     fields.type = toString(e.type);
-    fields.payload = EventCodec::toPayload(e);
+    fields.payload = payload;
     fields.actor = actor;
     fields.role = role;
     QString problem;

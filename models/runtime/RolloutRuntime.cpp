@@ -22,6 +22,17 @@ void RolloutRuntime::attachFlags(FlagBackendSet backends, qint64 healthEveryMs)
     m_flagHealth.setInterval(int(healthEveryMs));
 }
 
+void RolloutRuntime::attachLedger(std::unique_ptr<LocalLedger> ledger)
+{
+    m_ledger = std::move(ledger);
+    m_replay = LedgerReplay::rebuild(*m_session, m_ledger->records(m_session->plan().rollout));
+    m_recorder = std::make_unique<LedgerRecorder>(*m_session, *m_ledger, this);
+    m_session->setActionGuard([this](const Actor& actor, EventType) {
+        if (m_recorder->canSign(actor.id)) return QString();
+        return QStringLiteral("%1's signing key is locked: unlock it first (Rollout → Unlock signing key), every decision is signed").arg(actor.id);
+    });
+}
+
 void RolloutRuntime::start(int tickMs)
 {
     m_poller->start();

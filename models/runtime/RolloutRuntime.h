@@ -4,6 +4,8 @@
 #include "engine/RolloutSession.h"
 #include "metrics/MetricPoller.h"
 #include "metrics/TimeSeriesStore.h"
+#include "ledger/LedgerRecorder.h"
+#include "ledger/LedgerReplay.h"
 #include "runtime/FlagSync.h"
 #include "plan/Plan.h"
 
@@ -37,6 +39,12 @@ public:
     // From now on every advance, completion and rollback sets the flags and reads them back; the
     // flags are also read every `healthEveryMs` for the console's connection health.
     void attachFlags(FlagBackendSet backends, qint64 healthEveryMs = 30000);
+    // From now on every decision is signed into `ledger`; first the rollout's state is rebuilt
+    // from the verified records already there (replay()), and a person's decision is refused
+    // while their key is locked (a manual rollback never is).
+    void attachLedger(std::unique_ptr<LocalLedger> ledger);
+    LedgerRecorder* recorder() { return m_recorder.get(); }
+    const LedgerReplay::Outcome& replay() const { return m_replay; }
 
     // Called each tick before the engine evaluates (the demo advances its simulator here).
     void setBeforeEvaluate(std::function<void()> hook) { m_beforeEvaluate = std::move(hook); }
@@ -57,6 +65,9 @@ private:
     QList<RolloutEvent> m_events;
     std::function<void()> m_beforeEvaluate;
     std::unique_ptr<FlagSync> m_flags;
+    std::unique_ptr<LocalLedger> m_ledger;
+    std::unique_ptr<LedgerRecorder> m_recorder;
+    LedgerReplay::Outcome m_replay;
     QTimer m_flagHealth;
 };
 

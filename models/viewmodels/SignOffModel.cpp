@@ -22,11 +22,14 @@ QList<SignOffModel::Row> SignOffModel::build() const
             int shown = 0;
             for (const ApprovalEntry& a : given) {
                 if (a.role != req.role) continue;
-                rows.append({p, a.actor, a.role, a.approve ? tr("approve") : tr("REJECT"), a.note, a.atMs, req.mandatory, true});
+                rows.append({p, a.actor, a.role, a.approve ? tr("approve") : tr("REJECT"), a.note, a.atMs, req.mandatory, true, {}});
                 ++shown;
             }
-            for (; shown < req.count; ++shown) rows.append({p, tr("awaiting"), req.role, QString(), QString(), 0, req.mandatory, false});
+            for (; shown < req.count; ++shown) rows.append({p, tr("awaiting"), req.role, QString(), QString(), 0, req.mandatory, false, {}});
         }
+        for (const Unverified& u : m_unverified)
+            if (u.phase == p)
+                rows.append({p, u.actor, u.role, u.approve ? tr("approve") : tr("REJECT"), u.note, u.atMs, false, true, u.reason});
     }
     return rows;
 }
@@ -42,6 +45,12 @@ void SignOffModel::refresh()
     }
     m_rows = fresh;
     if (!m_rows.isEmpty()) Q_EMIT dataChanged(index(0, 0), index(int(m_rows.size()) - 1, ColumnCount - 1));
+}
+
+void SignOffModel::setUnverified(const QList<Unverified>& rows)
+{
+    m_unverified = rows;
+    refresh();
 }
 
 void SignOffModel::setSignatureStatus(int phase, const QString& actor, bool ok, const QString& reason)
@@ -66,6 +75,13 @@ QVariant SignOffModel::data(const QModelIndex& index, int role) const
     const Row& r = m_rows[index.row()];
     const auto sig = m_signatures.constFind(QStringLiteral("%1/%2").arg(r.phase).arg(r.approver));
     if (role == MandatoryRole) return r.mandatory;
+    if (!r.unverified.isEmpty()) {   // a record that did not verify: ✗ and why, in every role that matters
+        if (role == SignatureOkRole) return false;
+        if (role == SeverityRole) return int(index.column() == Signature || index.column() == Decision ? Severity::Bad : Severity::Muted);
+        if (role == Qt::ToolTipRole && index.column() == Signature) return r.unverified;
+        if (role == Qt::DisplayRole && index.column() == Signature) return QStringLiteral("✗ ") + r.unverified;
+        if (role == Qt::DisplayRole && index.column() == Decision) return tr("%1 (does not count)").arg(r.decision);
+    }
     if (role == SignatureOkRole) return sig != m_signatures.constEnd() && sig->first;
     if (role == SeverityRole) {
         if (index.column() == Decision && r.given && r.decision == tr("REJECT")) return int(Severity::Bad);

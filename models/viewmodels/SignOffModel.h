@@ -27,6 +27,16 @@ public:
 
     // Verification result for the approval of `actor` on `phase`: ok, or why not.
     void setSignatureStatus(int phase, const QString& actor, bool ok, const QString& reason);
+    // Approval records that did not verify (tampered, wrong key, another plan version…): shown
+    // with ✗ and the reason, never counted (the session does not have them).
+    struct Unverified
+    {
+        int phase = 0;
+        QString actor, role, note, reason;
+        bool approve = false;
+        qint64 atMs = 0;
+    };
+    void setUnverified(const QList<Unverified>& rows);
     void refresh();
 
 private:
@@ -37,12 +47,14 @@ private:
         qint64 atMs = 0;
         bool mandatory = false;
         bool given = false;
+        QString unverified;   // non-empty: a record that did not verify, and why
     };
     QList<Row> build() const;
 
     const RolloutSession& m_session;
     QList<Row> m_rows;
     QHash<QString, std::pair<bool, QString>> m_signatures;   // "phase/actor" → (ok, reason)
+    QList<Unverified> m_unverified;
 };
 
 } // namespace rollout

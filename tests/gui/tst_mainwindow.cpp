@@ -9,6 +9,12 @@
 #include "runtime/RolloutRuntime.h"
 #include "viewmodels/ChecklistModel.h"
 #include "viewmodels/FlagTableModel.h"
+#include "ledger/LocalLedger.h"
+#include "sim/DemoKeys.h"
+
+#include <QSqlDatabase>
+#include <QSqlQuery>
+#include <QTemporaryDir>
 
 #include <QAbstractItemModel>
 #include <QApplication>
@@ -35,14 +41,34 @@ test::FakeFlagBackend* attachFakeFlags(RolloutRuntime& runtime)
     return raw;
 }
 
+// A signed ledger in `path` (a fresh temporary one when empty), with the demo people's keys.
+QString attachLedger(RolloutRuntime& runtime, const Clock& clock, QString path, QTemporaryDir& dir)
+{
+    if (path.isEmpty()) path = dir.filePath(QStringLiteral("ledger.sqlite"));
+    QString problem;
+    auto ledger = LocalLedger::open(path, clock, &problem);
+    if (!ledger) qFatal("%s", qPrintable(problem));
+    runtime.attachLedger(std::move(ledger));
+    for (const Person& p : runtime.plan().people) runtime.recorder()->addKey(p.id, DemoKeys::forPerson(p.id));
+    return path;
+}
+
 struct Console
 {
     ManualClock clock{1'700'000'000'000};
     RolloutRuntime runtime{test::loadPlan(test::sourceFile(QStringLiteral("resources/demo/demo-plan.yaml"))), clock};
     test::FakeFlagBackend* flags = attachFakeFlags(runtime);
-    MainWindow window{runtime};
+    QTemporaryDir dir;
+    QString ledgerPath;
+    MainWindow* windowPtr;
+    MainWindow& window;
 
-    Console() { window.show(); }
+    explicit Console(const QString& ledger = {})
+        : ledgerPath(attachLedger(runtime, clock, ledger, dir)), windowPtr(new MainWindow(runtime)), window(*windowPtr)
+    {
+        window.show();
+    }
+    ~Console() { delete windowPtr; }
 
     void feed(double errorRate)
     {
@@ -142,6 +168,54 @@ private Q_SLOTS:
         QCOMPARE(ticks, 1);
         QCOMPARE(m->index(0, 1, m->index(0, 0)).data().toString(), QStringLiteral("rm-demo"));
         QCOMPARE(c.runtime.session().tickedItems(0).size(), 1);
+    }
+
+    void tickingAChecklistItemWritesASignedRecord()
+    {
+        Console c;
+        auto* tree = c.find<QTreeView>("checklistView");
+        QAbstractItemModel* m = tree->model();
+        QVERIFY(m->setData(m->index(0, 0, m->index(0, 0)), Qt::Checked, Qt::CheckStateRole));
+        const QList<LedgerRecord> records = c.runtime.recorder()->ledger().records();
+        QCOMPARE(records.size(), 1);
+        QCOMPARE(records.first().type, QStringLiteral("checklist_item_set"));
+        QCOMPARE(records.first().actor, QStringLiteral("rm-demo"));
+        QVERIFY(records.first().signatureValid());
+        QCOMPARE(c.find<QTableView>("ledgerTable")->model()->rowCount(), 1);
+    }
+
+    void aTamperedApprovalShowsACrossInTheSignOffTable()
+    {
+        QTemporaryDir dir;
+        const QString path = dir.filePath(QStringLiteral("shared.sqlite"));
+        {
+            Console a(path);
+            QTest::mouseClick(a.find<QPushButton>("approveButton"), Qt::LeftButton);
+            QCOMPARE(a.runtime.session().approvals(0).size(), 1);
+            QAbstractItemModel* m = a.find<QTableView>("signOffTable")->model();
+            QCOMPARE(m->index(0, 6).data().toString(), QStringLiteral("✓ valid"));
+        }
+        {   // Someone with the file swaps the signer's name in the approval.
+            QSqlDatabase db = QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), QStringLiteral("tamper"));
+            db.setDatabaseName(path);
+            QVERIFY(db.open());
+            QSqlQuery q(db);
+            QVERIFY(q.exec(QStringLiteral("UPDATE records SET body = CAST(replace(CAST(body AS TEXT), 'rm-demo', 'pm-demo') AS BLOB) "
+                                          "WHERE type = 'approval_recorded'")));
+            QCOMPARE(q.numRowsAffected(), 1);
+            db.close();
+        }
+        QSqlDatabase::removeDatabase(QStringLiteral("tamper"));
+        Console b(path);
+        QVERIFY(b.runtime.session().approvals(0).isEmpty());   // it does not count
+        QAbstractItemModel* m = b.find<QTableView>("signOffTable")->model();
+        int crossed = -1;
+        for (int r = 0; r < m->rowCount(); ++r)
+            if (m->index(r, 6).data().toString().startsWith(QStringLiteral("✗"))) crossed = r;
+        QVERIFY(crossed >= 0);
+        QVERIFY2(m->index(crossed, 6).data().toString().contains(QStringLiteral("signature")), qPrintable(m->index(crossed, 6).data().toString()));
+        QVERIFY(m->index(crossed, 3).data().toString().contains(QStringLiteral("does not count")));
+        QVERIFY(b.find<QLabel>("ledgerSummary")->text().contains(QStringLiteral("do not verify")));
     }
 
     void signOffTableShowsApprovalsAndMandatoryOnes()

@@ -1,0 +1,83 @@
+#include "viewmodels/LedgerTableModel.h"
+
+#include "ledger/EventCodec.h"
+#include "viewmodels/Severity.h"
+
+#include <QDateTime>
+
+namespace rollout {
+
+LedgerTableModel::LedgerTableModel(QObject* parent) : QAbstractTableModel(parent) {}
+
+void LedgerTableModel::setVerdicts(const QList<RecordVerdict>& verdicts)
+{
+    beginResetModel();
+    m_rows = verdicts;
+    endResetModel();
+}
+
+void LedgerTableModel::appendOwn(const LedgerRecord& record)
+{
+    RecordVerdict v;
+    v.id = record.id;
+    v.record = record;
+    v.ok = record.signatureValid();
+    if (!v.ok) v.failures.append({QStringLiteral("signature"), QStringLiteral("does not verify")});
+    beginInsertRows({}, int(m_rows.size()), int(m_rows.size()));
+    m_rows.append(v);
+    endInsertRows();
+}
+
+int LedgerTableModel::failures() const
+{
+    int n = 0;
+    for (const RecordVerdict& v : m_rows) n += !v.ok;
+    return n;
+}
+
+int LedgerTableModel::rowCount(const QModelIndex& parent) const { return parent.isValid() ? 0 : int(m_rows.size()); }
+int LedgerTableModel::columnCount(const QModelIndex& parent) const { return parent.isValid() ? 0 : ColumnCount; }
+
+QVariant LedgerTableModel::headerData(int section, Qt::Orientation orientation, int role) const
+{
+    if (orientation != Qt::Horizontal || role != Qt::DisplayRole) return {};
+    static const char* names[] = {"Time", "Actor", "Role", "Record", "Summary", "Device", "Verified"};
+    return tr(names[section]);
+}
+
+QVariant LedgerTableModel::data(const QModelIndex& index, int role) const
+{
+    if (!index.isValid() || index.row() >= m_rows.size()) return {};
+    const RecordVerdict& v = m_rows[index.row()];
+    QStringList why;
+    for (const RecordVerdict::Failure& f : v.failures) why.append(QStringLiteral("%1: %2").arg(f.check, f.why));
+    if (role == SeverityRole) return index.column() == Verified ? int(v.ok ? Severity::Good : Severity::Bad) : int(Severity::Normal);
+    if (role == Qt::ToolTipRole) {
+        if (index.column() == Verified) return v.ok ? tr("signature, chain, signer, rollout and plan checks passed") : why.join(QLatin1Char('\n'));
+        if (v.record) return QStringLiteral("%1\nkey %2 · %3").arg(v.id, v.record->keyId, QString::fromUtf8(v.record->body.left(400)));
+        return v.id;
+    }
+    if (role != Qt::DisplayRole) return {};
+    if (!v.record) {
+        if (index.column() == Verified) return QStringLiteral("✗ ") + why.join(QStringLiteral("; "));
+        if (index.column() == Summary) return tr("(unreadable record %1)").arg(v.id);
+        return {};
+    }
+    const LedgerRecord& r = *v.record;
+    switch (index.column()) {
+    case Time: return QDateTime::fromMSecsSinceEpoch(r.timestampMs).toString(QStringLiteral("MM-dd HH:mm:ss"));
+    case Actor: return r.actor;
+    case Role: return r.role;
+    case Type: return r.type;
+    case Summary: {
+        QString problem;
+        const auto e = EventCodec::fromRecord(r.type, r.payload, r.actor, r.role, r.timestampMs, &problem);
+        return e ? e->describe() : problem;
+    }
+    case Device: return r.device.left(8);
+    case Verified: return v.ok ? QStringLiteral("✓") : QStringLiteral("✗ ") + why.join(QStringLiteral("; "));
+    default: return {};
+    }
+}
+
+} // namespace rollout
