@@ -49,6 +49,7 @@ LedgerPanel::LedgerPanel(LedgerTableModel& model, QWidget* parent) : QWidget(par
     view->setAlternatingRowColors(true);
     view->horizontalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
     view->horizontalHeader()->setSectionResizeMode(LedgerTableModel::Summary, QHeaderView::Stretch);
+    view->setColumnHidden(LedgerTableModel::Device, true);   // in each row's tooltip; room for the summary
     layout->addWidget(view, 1);
     m_summary = new QLabel(this);
     m_summary->setObjectName(QStringLiteral("ledgerSummary"));

@@ -54,7 +54,11 @@ QVariant LedgerTableModel::data(const QModelIndex& index, int role) const
     if (role == SeverityRole) return index.column() == Verified ? int(v.ok ? Severity::Good : Severity::Bad) : int(Severity::Normal);
     if (role == Qt::ToolTipRole) {
         if (index.column() == Verified) return v.ok ? tr("signature, chain, signer, rollout and plan checks passed") : why.join(QLatin1Char('\n'));
-        if (v.record) return QStringLiteral("%1\nkey %2 · %3").arg(v.id, v.record->keyId, QString::fromUtf8(v.record->body.left(400)));
+        if (v.record)
+            return QStringLiteral("%1 · %2\ndevice %3 #%4 · key %5\n%6")
+                .arg(QDateTime::fromMSecsSinceEpoch(v.record->timestampMs).toString(Qt::ISODate), v.id, v.record->device)
+                .arg(v.record->sequence)
+                .arg(v.record->keyId, QString::fromUtf8(v.record->body.left(400)));
         return v.id;
     }
     if (role != Qt::DisplayRole) return {};
@@ -65,7 +69,7 @@ QVariant LedgerTableModel::data(const QModelIndex& index, int role) const
     }
     const LedgerRecord& r = *v.record;
     switch (index.column()) {
-    case Time: return QDateTime::fromMSecsSinceEpoch(r.timestampMs).toString(QStringLiteral("MM-dd HH:mm:ss"));
+    case Time: return QDateTime::fromMSecsSinceEpoch(r.timestampMs).toString(QStringLiteral("HH:mm:ss"));
     case Actor: return r.actor;
     case Role: return r.role;
     case Type: return r.type;

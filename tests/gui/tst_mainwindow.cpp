@@ -182,6 +182,8 @@ private Q_SLOTS:
         QCOMPARE(records.first().actor, QStringLiteral("rm-demo"));
         QVERIFY(records.first().signatureValid());
         QCOMPARE(c.find<QTableView>("ledgerTable")->model()->rowCount(), 1);
+        c.start();
+        QCOMPARE(c.find<QTableView>("ledgerTable")->model()->rowCount(), int(c.runtime.recorder()->ledger().records().size()));
     }
 
     void aTamperedApprovalShowsACrossInTheSignOffTable()
