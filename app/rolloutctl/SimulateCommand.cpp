@@ -1,6 +1,7 @@
 // rolloutctl simulate: serve the simulated service for a real Prometheus (--listen), or run a
 // plan headless against the simulator on a fast clock and print every transition.
 #include "CommandLine.h"
+#include "Signals.h"
 #include "Commands.h"
 #include "core/Clock.h"
 #include "engine/RolloutSession.h"
@@ -16,38 +17,16 @@
 
 #include <QCoreApplication>
 #include <QHostAddress>
-#include <QSocketNotifier>
 #include <QUrl>
 
-#include <csignal>
 #include <memory>
 #include <optional>
-#include <sys/socket.h>
-#include <unistd.h>
 
 namespace rolloutctl {
 
 using namespace rollout;
 
 namespace {
-
-int g_signalPipe[2] = {-1, -1};
-
-void onSignal(int)
-{
-    const char c = 1;
-    [[maybe_unused]] const auto n = ::write(g_signalPipe[1], &c, 1);
-}
-
-// SIGINT/SIGTERM end the event loop cleanly (self-pipe: only write() in the handler).
-void quitOnSignals()
-{
-    if (::socketpair(AF_UNIX, SOCK_STREAM, 0, g_signalPipe) != 0) return;
-    auto* notifier = new QSocketNotifier(g_signalPipe[0], QSocketNotifier::Read, QCoreApplication::instance());
-    QObject::connect(notifier, &QSocketNotifier::activated, QCoreApplication::instance(), [] { QCoreApplication::quit(); });
-    std::signal(SIGINT, onSignal);
-    std::signal(SIGTERM, onSignal);
-}
 
 // Headless runs start at a fixed instant, so that runs are identical and times read well.
 constexpr qint64 kSimulationEpochMs = 1'767'225'600'000;   // 2026-01-01T00:00:00Z
