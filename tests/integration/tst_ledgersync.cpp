@@ -87,7 +87,8 @@ struct Console
     std::unique_ptr<LedgerRecorder> recorder;
     std::unique_ptr<LedgerSync> sync;
 
-    Console(const QString& path, const QByteArray& yaml, const StoreSettings& settings, qint64 startMs = 1'700'000'000'000)
+    Console(const QString& path, const QByteArray& yaml, const StoreSettings& settings, qint64 startMs = 1'700'000'000'000,
+            LedgerSyncOptions options = kOptions)
         : clock(startMs), session(test::loadPlan(yaml), store, clock)
     {
         QString problem;
@@ -96,7 +97,7 @@ struct Console
         LedgerReplay::rebuild(session, ledger->records(session.plan().rollout));
         recorder = std::make_unique<LedgerRecorder>(session, *ledger);
         for (const char* who : {"rita", "paul", "automation"}) recorder->addKey(QLatin1String(who), keyOf(who));
-        sync = std::make_unique<LedgerSync>(*ledger, session, settings, kOptions);
+        sync = std::make_unique<LedgerSync>(*ledger, session, settings, options);
     }
     QStringList ids() const
     {
@@ -225,7 +226,9 @@ private Q_SLOTS:
         const QByteArray yaml = planYaml(uniqueRollout("down"));
         StoreSettings down = m_settings;
         down.port = closedPort();
-        Console a(ledgerPath("a"), yaml, down);
+        LedgerSyncOptions twoAtATime = kOptions;
+        twoAtATime.batchSize = 2;   // three records: two pushes in one round
+        Console a(ledgerPath("a"), yaml, down, 1'700'000'000'000, twoAtATime);
         QVERIFY(a.session.setChecklistItem(0, kItem, true, kRita).ok);
         QVERIFY(a.session.recordApproval(0, kRita, true, QStringLiteral("go")).ok);
         QCOMPARE(a.ledger->unpushed().size(), 2);
@@ -249,6 +252,29 @@ private Q_SLOTS:
         QCOMPARE(a.sync->nextDelayMs(), kOptions.intervalMs);
         QVERIFY(freshRound(*a.sync));
         QCOMPARE(storedRows(a.session.plan().rollout), std::make_pair(3, 3));
+    }
+
+    void aValidlySignedRecordByTheWrongKeyIsNeverApplied()
+    {
+        // Mallory's console signs "rita's" approval with a key of its own: the signature holds, the
+        // ledger keeps it, and only the verifier (the plan's people) stops it reaching the session.
+        const QByteArray yaml = planYaml(uniqueRollout("signer"));
+        Console m(ledgerPath("m"), yaml, m_settings), b(ledgerPath("b"), yaml, m_settings, 1'700'000'100'000);
+        m.recorder->addKey(QStringLiteral("rita"), Ed25519::generate());
+        QVERIFY(m.session.recordApproval(0, kRita, true, QStringLiteral("go")).ok);
+        const QString id = m.ids().first();
+        QVERIFY(freshRound(*m.sync));
+        QVERIFY(m.ledger->unpushed().isEmpty());
+
+        QSignalSpy bRejected(b.sync.get(), &LedgerSync::rejected), bApplied(b.sync.get(), &LedgerSync::applied);
+        QVERIFY(freshRound(*b.sync));
+        QVERIFY(b.ids().contains(id));   // kept as evidence
+        QCOMPARE(bRejected.size(), 1);
+        QCOMPARE(bRejected.first().at(0).toString(), id);
+        const QStringList reasons = bRejected.first().at(1).toStringList();
+        QVERIFY2(reasons.filter(QStringLiteral("signer:")).size() == 1, qPrintable(reasons.join(QLatin1Char('\n'))));
+        QVERIFY(!b.hasApprovalFrom(0, QStringLiteral("rita")));
+        QCOMPARE(sumOf(bApplied), 0);
     }
 
     void anApprovalAlteredInTheStoreIsNeverApplied()
