@@ -65,4 +65,9 @@ void SharedStoreWorker::claimTransition(const LedgerRecord& transition, const QS
     });
 }
 
+void SharedStoreWorker::setSettings(const StoreSettings& settings)
+{
+    run([settings](SharedStore& store) { store.setSettings(settings); });
+}
+
 } // namespace rollout

@@ -27,6 +27,8 @@ public Q_SLOTS:
     void push(const QList<rollout::LedgerRecord>& records);
     void pull(const QString& rollout, qint64 afterCursor);
     void claimTransition(const rollout::LedgerRecord& transition, const QString& predecessorId);
+    // Calls queued after this one use `settings` (queued in order, so never in the middle of a call).
+    void setSettings(const rollout::StoreSettings& settings);
 
 Q_SIGNALS:
     void pushed(const rollout::PushResult& result);

@@ -1,0 +1,275 @@
+#include "ledger/LedgerSync.h"
+
+#include "ledger/EventCodec.h"
+#include "ledger/LedgerVerifier.h"
+
+#include <QMap>
+
+#include <algorithm>
+
+namespace rollout {
+
+namespace {
+
+QStringList reasonsOf(const RecordVerdict& verdict)
+{
+    QStringList out;
+    for (const RecordVerdict::Failure& f : verdict.failures) out.append(QStringLiteral("%1: %2").arg(f.check, f.why));
+    return out;
+}
+
+} // namespace
+
+LedgerSync::LedgerSync(LocalLedger& ledger, RolloutSession& session, const StoreSettings& settings, LedgerSyncOptions options,
+                       QObject* parent)
+    : QObject(parent),
+      m_ledger(ledger),
+      m_session(session),
+      m_settings(settings),
+      m_options(options),
+      m_rollout(session.plan().rollout),
+      m_deviceId(ledger.deviceId()),
+      m_worker(std::make_unique<SharedStoreWorker>(settings))
+{
+    m_options.intervalMs = qMax(1, m_options.intervalMs);
+    m_options.batchSize = qMax(1, m_options.batchSize);
+    m_options.maxBackoffMs = qMax(m_options.intervalMs, m_options.maxBackoffMs);
+    m_delayMs = m_options.intervalMs;
+
+    // Whatever the ledger holds now was replayed into the session at start-up (LedgerReplay).
+    for (const LedgerRecord& r : m_ledger.records(m_rollout)) m_applied.insert(r.id);
+
+    m_timer.setSingleShot(true);
+    connect(&m_timer, &QTimer::timeout, this, &LedgerSync::syncNow);
+    connect(m_worker.get(), &SharedStoreWorker::pushed, this, &LedgerSync::onPushed);
+    connect(m_worker.get(), &SharedStoreWorker::pulled, this, &LedgerSync::onPulled);
+}
+
+LedgerSync::~LedgerSync() = default;
+
+void LedgerSync::start()
+{
+    m_running = true;
+    syncNow();
+}
+
+void LedgerSync::stop()
+{
+    m_running = false;
+    m_again = false;
+    m_timer.stop();
+}
+
+void LedgerSync::setSettings(const StoreSettings& settings)
+{
+    m_settings = settings;
+    m_worker->setSettings(settings);   // queued behind the call in flight, if any
+    m_failuresInARow = 0;
+    m_delayMs = m_options.intervalMs;
+    if (m_running) syncNow();
+}
+
+void LedgerSync::markKnown(const QStringList& ids)
+{
+    for (const QString& id : ids) m_applied.insert(id);
+}
+
+void LedgerSync::syncNow()
+{
+    if (m_inFlight) {
+        m_again = true;
+        return;
+    }
+    m_timer.stop();
+    beginRound();
+}
+
+void LedgerSync::beginRound()
+{
+    m_inFlight = true;
+    m_again = false;
+    m_pending.clear();
+    m_pushOffset = 0;
+    QString problem;
+    const QList<LedgerRecord> unpushed = m_ledger.unpushed(&problem);
+    if (!problem.isEmpty()) qWarning("ledger sync: %s", qPrintable(problem));
+    for (const LedgerRecord& r : unpushed) {
+        // A record the store refused stays pending (it is evidence), but is not sent again this run.
+        if (r.device == m_deviceId && r.rollout == m_rollout && !m_tamperingSeen.contains(r.id)) m_pending.append(r);
+    }
+    if (m_pending.isEmpty())
+        m_worker->pull(m_rollout, m_cursor);
+    else
+        pushNextBatch();
+}
+
+void LedgerSync::pushNextBatch()
+{
+    m_worker->push(m_pending.mid(m_pushOffset, m_options.batchSize));
+}
+
+void LedgerSync::onPushed(const PushResult& result)
+{
+    if (!m_inFlight) return;
+    const QStringList confirmed = result.confirmed();
+    QString problem;
+    if (!confirmed.isEmpty() && !m_ledger.markPushed(confirmed, &problem)) qWarning("ledger sync: %s", qPrintable(problem));
+    for (const StoreRefusal& refusal : result.refused) reportTampering(refusal.id, refusal.why);
+    if (!result.ok()) {
+        finishRound(false, result.error);
+        return;
+    }
+    m_pushOffset += m_options.batchSize;
+    if (m_pushOffset < m_pending.size())
+        pushNextBatch();
+    else
+        m_worker->pull(m_rollout, m_cursor);
+}
+
+void LedgerSync::onPulled(const QString& rollout, const QList<StoredRecord>& records, qint64 cursor, const QString& error)
+{
+    if (!m_inFlight || rollout != m_rollout) return;
+    if (!error.isEmpty()) {
+        finishRound(false, error);
+        return;
+    }
+    QSet<QString> arrived;
+    QList<LedgerRecord> suspects;
+    QMap<QString, QString> suspectWhy;
+    bool ledgerFailed = false;
+    for (const StoredRecord& s : records) {
+        const LedgerRecord& r = s.record;
+        if (!s.problem.isEmpty()) {
+            // The row disagrees with its own signed body (a record copied from elsewhere, a column
+            // rewritten): not kept here, whatever the body says.
+            suspects.append(r);
+            suspectWhy.insert(r.id, QStringLiteral("store: %1").arg(s.problem));
+            continue;
+        }
+        QString why;
+        switch (m_ledger.insertPulled(r, &why)) {
+        case LocalLedger::InsertOutcome::Inserted:
+            if (r.device != m_deviceId && !m_applied.contains(r.id)) arrived.insert(r.id);
+            break;
+        case LocalLedger::InsertOutcome::Duplicate:
+            break;
+        case LocalLedger::InsertOutcome::Conflict:
+            reportTampering(r.id, why);
+            break;
+        case LocalLedger::InsertOutcome::Rejected:
+            suspects.append(r);
+            suspectWhy.insert(r.id, why);
+            break;
+        case LocalLedger::InsertOutcome::Failed:
+            qWarning("ledger sync: %s", qPrintable(why));
+            ledgerFailed = true;   // pull the same rows again next round: duplicates are no-ops
+            break;
+        }
+    }
+    if (!ledgerFailed) m_cursor = cursor;
+    if (!suspects.isEmpty()) rejectSuspects(suspects, suspectWhy);
+    const int count = arrived.isEmpty() ? 0 : applyArrived(arrived);
+    Q_EMIT applied(count);
+    finishRound(true, {});
+}
+
+int LedgerSync::applyArrived(const QSet<QString>& arrived)
+{
+    QString problem;
+    const QList<LedgerRecord> local = m_ledger.records(m_rollout, &problem);
+    if (!problem.isEmpty()) qWarning("ledger sync: %s", qPrintable(problem));
+    // The chain and clock checks need every record of the rollout, not only the new ones.
+    const QList<RecordVerdict> verdicts = LedgerVerifier::verify(local, m_session.plan());
+    QList<const RecordVerdict*> order;
+    for (const RecordVerdict& v : verdicts)
+        if (arrived.contains(v.id)) order.append(&v);
+    std::stable_sort(order.begin(), order.end(), [](const RecordVerdict* a, const RecordVerdict* b) {
+        return (a->record ? a->record->timestampMs : 0) < (b->record ? b->record->timestampMs : 0);
+    });
+    int count = 0;
+    for (const RecordVerdict* v : std::as_const(order)) {
+        if (!countsForGate(*v)) {
+            reportRejected(v->id, reasonsOf(*v));
+            continue;
+        }
+        const LedgerRecord& r = *v->record;
+        QString why;
+        const std::optional<RolloutEvent> e = EventCodec::fromRecord(r.type, r.payload, r.actor, r.role, r.timestampMs, &why);
+        if (!e) {
+            reportRejected(r.id, {QStringLiteral("payload: %1").arg(why)});
+            continue;
+        }
+        if (!m_session.restore(*e)) {
+            reportRejected(r.id, {QStringLiteral("state: does not follow from the records before it (%1)").arg(e->describe())});
+            continue;
+        }
+        m_applied.insert(r.id);
+        ++count;
+    }
+    return count;
+}
+
+void LedgerSync::rejectSuspects(const QList<LedgerRecord>& suspects, const QMap<QString, QString>& whys)
+{
+    QString problem;
+    const QList<LedgerRecord> local = m_ledger.records(m_rollout, &problem);
+    // Each suspect read against the local chain, alone, so that one does not colour another's verdict.
+    for (const LedgerRecord& s : suspects) {
+        for (const LedgerRecord& mine : local)
+            if (mine.id == s.id && (mine.body != s.body || mine.signature != s.signature))
+                reportTampering(s.id, QStringLiteral("the store's record %1 differs from the one this ledger holds: it was altered in the store")
+                                          .arg(s.id));
+        const QList<RecordVerdict> verdicts = LedgerVerifier::verify(local + QList<LedgerRecord>{s}, m_session.plan());
+        QStringList reasons = reasonsOf(verdicts.last());
+        const QString why = whys.value(s.id);
+        if (why.startsWith(QStringLiteral("store: ")) || reasons.isEmpty()) reasons.append(why);
+        reportRejected(s.id, reasons);
+    }
+}
+
+void LedgerSync::finishRound(bool reachable, const QString& why)
+{
+    m_inFlight = false;
+    if (reachable) {
+        m_failuresInARow = 0;
+        m_delayMs = m_options.intervalMs;
+        const QString message = QStringLiteral("store reachable at %1").arg(m_settings.endpoint());
+        if (!m_healthKnown || !m_healthy || m_healthWhy != message) {
+            m_healthKnown = m_healthy = true;
+            m_healthWhy = message;
+            Q_EMIT storeHealth(true, message);
+        }
+    } else {
+        ++m_failuresInARow;
+        qint64 delay = m_options.intervalMs;
+        for (int i = 0; i < m_failuresInARow && delay < m_options.maxBackoffMs; ++i) delay *= 2;
+        m_delayMs = static_cast<int>(qMin<qint64>(delay, m_options.maxBackoffMs));
+        if (!m_healthKnown || m_healthy || m_healthWhy != why) {
+            m_healthKnown = true;
+            m_healthy = false;
+            m_healthWhy = why;
+            Q_EMIT storeHealth(false, why);
+        }
+    }
+    Q_EMIT roundFinished();
+    if (m_again)
+        m_timer.start(0);
+    else if (m_running)
+        m_timer.start(m_delayMs);
+}
+
+void LedgerSync::reportTampering(const QString& id, const QString& why)
+{
+    if (m_tamperingSeen.contains(id)) return;
+    m_tamperingSeen.insert(id);
+    Q_EMIT tampering(id, why);
+}
+
+void LedgerSync::reportRejected(const QString& id, const QStringList& reasons)
+{
+    if (m_rejectedSeen.contains(id)) return;
+    m_rejectedSeen.insert(id);
+    Q_EMIT rejected(id, reasons);
+}
+
+} // namespace rollout

@@ -1,0 +1,114 @@
+#pragma once
+
+#include "engine/RolloutSession.h"
+#include "ledger/LocalLedger.h"
+#include "ledger/SharedStoreWorker.h"
+#include "ledger/StoreSettings.h"
+
+#include <QMap>
+#include <QObject>
+#include <QSet>
+#include <QStringList>
+#include <QTimer>
+
+#include <memory>
+
+namespace rollout {
+
+struct LedgerSyncOptions
+{
+    int intervalMs = 2000;      // between rounds while the store answers
+    int batchSize = 500;        // records per push
+    int maxBackoffMs = 60000;   // the longest wait between rounds while the store does not answer
+};
+
+// Keeps one rollout's records in the device's ledger and in the shared store in step, without
+// blocking the thread it lives in (the console's UI thread): the store's calls run on a
+// SharedStoreWorker's thread, and only their answers come back here, where the local ledger
+// (one SQLite connection, bound to this thread) and the session are touched.
+//
+// A round pushes this device's unpushed records of the rollout, then pulls the rollout's records
+// stored after the last cursor. Only what the store confirmed is marked pushed. Pulled records
+// go into the local ledger as they are; a record that arrived from another device is applied to
+// the session only when the whole local chain verifies it against the plan, in the order the
+// decisions were taken, and never twice. Everything else is reported, never applied.
+//
+// The cursor lives in memory: after a restart the rollout is pulled from the start again, which
+// costs duplicates (no-ops) and nothing else, since records already in the ledger when the sync
+// is made count as applied (LedgerReplay replayed them at start-up).
+class LedgerSync final : public QObject
+{
+    Q_OBJECT
+
+public:
+    LedgerSync(LocalLedger& ledger, RolloutSession& session, const StoreSettings& settings, LedgerSyncOptions options = {},
+               QObject* parent = nullptr);
+    ~LedgerSync() override;   // waits for the store call in progress (at most a connect timeout)
+
+    QString rollout() const { return m_rollout; }
+    bool isRunning() const { return m_running; }
+    bool isSyncing() const { return m_inFlight; }   // a round is in flight
+    int nextDelayMs() const { return m_delayMs; }    // the wait before the next scheduled round (backoff included)
+
+    // Rounds from now until stop(): the first at once, then every intervalMs (longer while the
+    // store cannot be reached). A round in flight when stop() is called finishes; no other starts.
+    void start();
+    void stop();
+    // Talk to another store (or the same one, corrected) from the next call on; tries at once.
+    void setSettings(const StoreSettings& settings);
+    // Records the session already holds (e.g. replayed by other means): never applied again.
+    void markKnown(const QStringList& ids);
+
+public Q_SLOTS:
+    // A round as soon as possible: now, or right after the round in flight (which may have read
+    // the ledger before the caller's latest record). Ignores the backoff.
+    void syncNow();
+
+Q_SIGNALS:
+    void storeHealth(bool reachable, const QString& why);              // when it changes
+    void tampering(const QString& id, const QString& why);             // once per record id per run
+    void rejected(const QString& id, const QStringList& reasons);      // "check: why" each; never applied
+    void applied(int count);                                           // after every round that pulled
+    void roundFinished();
+
+private:
+    void beginRound();
+    void pushNextBatch();
+    void onPushed(const PushResult& result);
+    void onPulled(const QString& rollout, const QList<StoredRecord>& records, qint64 cursor, const QString& error);
+    // Verifies the local chain and applies the newly arrived records that pass, in timestamp order.
+    int applyArrived(const QSet<QString>& arrived);
+    // Verdicts for pulled records the ledger would not hold, read against the local chain.
+    void rejectSuspects(const QList<LedgerRecord>& suspects, const QMap<QString, QString>& whys);
+    void finishRound(bool reachable, const QString& why);
+    void reportTampering(const QString& id, const QString& why);
+    void reportRejected(const QString& id, const QStringList& reasons);
+
+    LocalLedger& m_ledger;
+    RolloutSession& m_session;
+    StoreSettings m_settings;
+    LedgerSyncOptions m_options;
+    QString m_rollout;
+    QString m_deviceId;
+    std::unique_ptr<SharedStoreWorker> m_worker;
+    QTimer m_timer;
+
+    bool m_running = false;
+    bool m_inFlight = false;
+    bool m_again = false;
+    int m_delayMs = 0;
+    int m_failuresInARow = 0;
+    bool m_healthKnown = false;
+    bool m_healthy = false;
+    QString m_healthWhy;
+
+    QList<LedgerRecord> m_pending;   // this round's records to push
+    qsizetype m_pushOffset = 0;
+    qint64 m_cursor = 0;
+
+    QSet<QString> m_applied;         // in the session: replayed before we started, or applied by us
+    QSet<QString> m_tamperingSeen;   // reported once per run
+    QSet<QString> m_rejectedSeen;
+};
+
+} // namespace rollout
