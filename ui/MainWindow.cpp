@@ -346,6 +346,25 @@ void MainWindow::wireLedger()
         m_header->setConnection(tr("ledger"), int(Severity::Bad), why);
         report(why, false);
     });
+    if (LedgerSync* sync = m_runtime.sync()) {
+        m_header->setConnection(tr("shared store"), int(Severity::Muted), tr("not reached yet"));
+        connect(sync, &LedgerSync::storeHealth, this, [this](bool reachable, const QString& why) {
+            m_header->setConnection(tr("shared store"), int(reachable ? Severity::Good : Severity::Bad), why);
+        });
+        connect(sync, &LedgerSync::applied, this, [this](int count) {
+            if (count == 0) return;
+            m_ledgerTable->setVerdicts(LedgerVerifier::verify(m_runtime.recorder()->ledger().records(m_runtime.plan().rollout), m_runtime.plan()));
+            report(tr("%1 decision(s) from other consoles applied").arg(count), true);
+        });
+        connect(sync, &LedgerSync::rejected, this, [this](const QString& id, const QStringList& reasons) {
+            m_header->setConnection(tr("shared store"), int(Severity::Bad), tr("record %1 rejected: %2").arg(id, reasons.join(QStringLiteral("; "))));
+            report(tr("A shared record does not verify and was not applied: %1").arg(reasons.join(QStringLiteral("; "))), false);
+        });
+        connect(sync, &LedgerSync::tampering, this, [this](const QString& id, const QString& why) {
+            m_header->setConnection(tr("shared store"), int(Severity::Bad), tr("TAMPERING: %1: %2").arg(id, why));
+            report(tr("TAMPERING in the shared store: record %1: %2").arg(id, why), false);
+        });
+    }
 }
 
 void MainWindow::showLedgerVerdicts()

@@ -33,6 +33,13 @@ void RolloutRuntime::attachLedger(std::unique_ptr<LocalLedger> ledger)
     });
 }
 
+void RolloutRuntime::attachStore(const StoreSettings& settings)
+{
+    if (!m_ledger) return;
+    m_sync = std::make_unique<LedgerSync>(*m_ledger, *m_session, settings, LedgerSyncOptions{}, this);
+    connect(m_recorder.get(), &LedgerRecorder::recorded, m_sync.get(), &LedgerSync::syncNow);
+}
+
 void RolloutRuntime::start(int tickMs)
 {
     m_poller->start();
@@ -41,6 +48,7 @@ void RolloutRuntime::start(int tickMs)
         m_flags->readAll();
         m_flagHealth.start();
     }
+    if (m_sync) m_sync->start();
 }
 
 void RolloutRuntime::stop()
@@ -48,6 +56,7 @@ void RolloutRuntime::stop()
     m_timer.stop();
     m_poller->stop();
     m_flagHealth.stop();
+    if (m_sync) m_sync->stop();
 }
 
 void RolloutRuntime::tick()

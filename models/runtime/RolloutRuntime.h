@@ -6,6 +6,7 @@
 #include "metrics/TimeSeriesStore.h"
 #include "ledger/LedgerRecorder.h"
 #include "ledger/LedgerReplay.h"
+#include "ledger/LedgerSync.h"
 #include "runtime/FlagSync.h"
 #include "plan/Plan.h"
 
@@ -44,6 +45,10 @@ public:
     // while their key is locked (a manual rollback never is).
     void attachLedger(std::unique_ptr<LocalLedger> ledger);
     LedgerRecorder* recorder() { return m_recorder.get(); }
+    // Shares the ledger through a PostgreSQL store (after attachLedger): this device's records are
+    // pushed as they are signed, other consoles' are pulled, verified and applied.
+    void attachStore(const StoreSettings& settings);
+    LedgerSync* sync() { return m_sync.get(); }
     const LedgerReplay::Outcome& replay() const { return m_replay; }
 
     // Called each tick before the engine evaluates (the demo advances its simulator here).
@@ -68,6 +73,7 @@ private:
     std::unique_ptr<LocalLedger> m_ledger;
     std::unique_ptr<LedgerRecorder> m_recorder;
     LedgerReplay::Outcome m_replay;
+    std::unique_ptr<LedgerSync> m_sync;
     QTimer m_flagHealth;
 };
 
