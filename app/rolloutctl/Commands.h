@@ -17,5 +17,6 @@ int setPhase(const QStringList& args);
 int rollback(const QStringList& args);
 int keys(const QStringList& args);
 int ledger(const QStringList& args);
+int watch(const QStringList& args);
 
 } // namespace rolloutctl

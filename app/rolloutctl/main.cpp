@@ -23,6 +23,7 @@ const Command kCommands[] = {
     {"flags", "read every flag of a plan from its service; which phase they match", rolloutctl::flags},
     {"set-phase", "set every flag to phase N's values, verified by reading back", rolloutctl::setPhase},
     {"rollback", "roll every flag back one phase (or --to-zero, or one --segment), verified", rolloutctl::rollback},
+    {"watch", "run the engine headless: roll back on hard triggers, sign into the ledger (exit 0/3/4/1)", rolloutctl::watch},
     {"simulate", "serve simulated metrics, or run a plan headless against the simulator", rolloutctl::simulate},
     {"keys", "signing keys: new (passphrase-encrypted), show, list", rolloutctl::keys},
     {"ledger", "verify a ledger against a plan offline, or export it (jsonl for third parties, report)", rolloutctl::ledger},

@@ -1,0 +1,216 @@
+// `rolloutctl watch` as a separate process against the real servers: it resumes a rollout from
+// the ledger (also after SIGKILL), and on a canary error spike rolls back through Unleash, signs
+// the rollback with the automation key and pushes it to PostgreSQL — while the plan's webhook
+// answers 500 and is retried without holding anything up.
+#include "Await.h"
+#include "FakeHttpServer.h"
+#include "PlanFixture.h"
+#include "flags/UnleashFeature.h"
+#include "ledger/KeyStore.h"
+#include "ledger/LedgerRecorder.h"
+#include "ledger/LedgerVerifier.h"
+#include "metrics/TimeSeriesStore.h"
+#include "runtime/FlagSync.h"
+
+#include <QCryptographicHash>
+#include <QFile>
+#include <QProcess>
+#include <QSignalSpy>
+#include <QSqlDatabase>
+#include <QSqlQuery>
+#include <QTemporaryDir>
+#include <QTest>
+#include <QUuid>
+
+#include <sodium.h>
+
+using namespace rollout;
+using test::exchange;
+
+namespace {
+
+Ed25519::KeyPair rmKey() { return *Ed25519::fromSeed(QCryptographicHash::hash("watch test rm", QCryptographicHash::Sha256)); }
+
+QString env(const char* name) { return qEnvironmentVariable(name); }
+
+} // namespace
+
+class TestWatch final : public QObject
+{
+    Q_OBJECT
+    QTemporaryDir m_dir;
+    QString m_plan, m_db, m_keys, m_flag, m_unleash, m_sim;
+
+    QProcess* startWatch(const QString& webhook)
+    {
+        auto* p = new QProcess(this);
+        QProcessEnvironment e = QProcessEnvironment::systemEnvironment();
+        e.insert(QStringLiteral("ROLLOUT_TEST_WATCH_PASS"), QStringLiteral("automation passphrase"));
+        e.insert(QStringLiteral("ROLLOUT_TEST_WATCH_WEBHOOK"), webhook);
+        e.insert(QStringLiteral("XDG_STATE_HOME"), m_dir.filePath(QStringLiteral("state")));
+        p->setProcessEnvironment(e);
+        p->start(QStringLiteral(ROLLOUT_BINARY_DIR "/app/rolloutctl"),
+                 {QStringLiteral("watch"), m_plan, QStringLiteral("--db"), m_db, QStringLiteral("--keys-dir"), m_keys,
+                  QStringLiteral("--passphrase-env"), QStringLiteral("ROLLOUT_TEST_WATCH_PASS"), QStringLiteral("--tick"), QStringLiteral("250")});
+        return p;
+    }
+
+    static bool saw(QProcess* p, QByteArray* out, const QByteArray& what)
+    {
+        *out += p->readAllStandardOutput();
+        return out->contains(what);
+    }
+
+private Q_SLOTS:
+    void initTestCase()
+    {
+        m_unleash = env("ROLLOUT_UNLEASH_URL");
+        m_sim = env("ROLLOUT_LOOP_SIMULATOR_URL");
+        m_flag = env("ROLLOUT_LOOP_FLAG");
+        if (m_unleash.isEmpty() || m_sim.isEmpty() || env("ROLLOUT_PROMETHEUS_URL").isEmpty() || env("ROLLOUT_PG_HOST").isEmpty())
+            QSKIP("run through scripts/test.sh: the servers' variables are unset");
+        QVERIFY(Ed25519::initialize());
+        // The automation key, encrypted at rest like any other.
+        m_keys = m_dir.filePath(QStringLiteral("keys"));
+        KeyStore store(m_keys);
+        store.setLimits(crypto_pwhash_OPSLIMIT_MIN, crypto_pwhash_MEMLIMIT_MIN);
+        QString problem;
+        QVERIFY2(store.create(QStringLiteral("automation"), QStringLiteral("automation"), "automation passphrase", &problem), qPrintable(problem));
+        const QString automationKey = store.info(QStringLiteral("automation"), &problem)->publicKey;
+
+        const QString rollout = QStringLiteral("watch-%1").arg(QUuid::createUuid().toString(QUuid::Id128).left(8));
+        m_plan = m_dir.filePath(QStringLiteral("plan.yaml"));
+        QFile f(m_plan);
+        QVERIFY(f.open(QIODevice::WriteOnly));
+        f.write(QStringLiteral(
+                    "rollout: %1\n"
+                    "environment: development\n"
+                    "sources: {prom: {type: prometheus, url: \"%2\", timeout: 5s}}\n"
+                    "backends: {unleash: {type: unleash, url: \"%3\", token_env: ROLLOUT_UNLEASH_ADMIN_TOKEN, project: default}}\n"
+                    "flags: [{key: %4, backend: unleash, stickiness: userId}]\n"
+                    "metrics:\n"
+                    "  error_rate:\n"
+                    "    source: prom\n    unit: ratio\n    interval: 1s\n    canary: {cohort: canary}\n"
+                    "    baseline: {series: {cohort: baseline}}\n"
+                    "    query: sum by (cohort) (rate(loop_errors_total[10s])) / sum by (cohort) (rate(loop_requests_total[10s]))\n"
+                    "triggers:\n"
+                    "  - {name: error rate critical, when: error_rate > 5%, for: 5s, kind: hard, action: rollback}\n"
+                    "phases:\n"
+                    "  - {name: half, traffic: 50%}\n"
+                    "  - {name: all, traffic: 100%}\n"
+                    "people:\n"
+                    "  - {id: rm, roles: [rm], key: \"%5\"}\n"
+                    "  - {id: automation, roles: [automation], key: \"%6\"}\n"
+                    "notify:\n"
+                    "  - {webhook_env: ROLLOUT_TEST_WATCH_WEBHOOK, on: [rolled_back, rollback_failed]}\n")
+                    .arg(rollout, env("ROLLOUT_PROMETHEUS_URL"), m_unleash, m_flag, Ed25519::encodePublicKey(rmKey().publicKey), automationKey)
+                    .toUtf8());
+        f.close();
+        exchange("POST", m_unleash + QStringLiteral("/api/admin/projects/default/features"),
+                 QStringLiteral("{\"name\":\"%1\",\"type\":\"release\"}").arg(m_flag).toUtf8(), qgetenv("ROLLOUT_UNLEASH_ADMIN_TOKEN"));
+        exchange("POST", m_sim + QStringLiteral("/-/clear"));
+
+        // A release manager starts the rollout from a console: signed, and the flag at 50%.
+        m_db = m_dir.filePath(QStringLiteral("ledger.sqlite"));
+        QFile planFile(m_plan);
+        QVERIFY(planFile.open(QIODevice::ReadOnly));
+        const Plan plan = test::loadPlan(planFile.readAll());
+        SystemClock clock;
+        TimeSeriesStore samples;
+        RolloutSession session(plan, samples, clock);
+        auto ledger = LocalLedger::open(m_db, clock, &problem);
+        QVERIFY2(ledger, qPrintable(problem));
+        LedgerRecorder recorder(session, *ledger);
+        recorder.addKey(QStringLiteral("rm"), rmKey());
+        std::optional<FlagBackendSet> backends = FlagBackendSet::fromPlan(plan, &problem);
+        QVERIFY2(backends, qPrintable(problem));
+        FlagSync flags(session, std::move(*backends));
+        QSignalSpy done(&flags, &FlagSync::operationFinished);
+        QVERIFY(session.advance(Actor{QStringLiteral("rm"), QStringLiteral("rm")}).ok);
+        QTRY_COMPARE_WITH_TIMEOUT(done.size(), 1, 15000);
+        QVERIFY2(flags.lastReport().allVerified(), qPrintable(flags.lastReport().summary()));
+        QCOMPARE(ledger->records().size(), 1);   // the advance (the flag outcome is automation's: no key here)
+    }
+
+    void resumesAfterSigkill()
+    {
+        QByteArray out;
+        QProcess* p = startWatch(QStringLiteral("http://127.0.0.1:9"));
+        QTRY_VERIFY_WITH_TIMEOUT(saw(p, &out, "watching"), 20000);
+        QVERIFY2(out.contains("(running, phase 1)"), out.constData());
+        p->kill();   // SIGKILL: no chance to clean up
+        QVERIFY(p->waitForFinished(5000));
+        out.clear();
+        QProcess* again = startWatch(QStringLiteral("http://127.0.0.1:9"));
+        QTRY_VERIFY_WITH_TIMEOUT(saw(again, &out, "watching"), 20000);
+        QVERIFY2(out.contains("(running, phase 1)"), out.constData());
+        again->terminate();   // SIGTERM: a clean stop, exit 4
+        QVERIFY(again->waitForFinished(10000));
+        QCOMPARE(again->exitCode(), 4);
+        QVERIFY(again->readAllStandardOutput().contains("watch ended: stopped"));
+    }
+
+    void rollsBackOnASpikeSignsAndPushes()
+    {
+        int webhookCalls = 0;
+        test::FakeHttpServer receiver([&](const QByteArray&, const QByteArray&, const QByteArray&) {
+            ++webhookCalls;
+            test::FakeHttpServer::Reply r;
+            r.status = 500;   // a dead webhook: retried, never in the way
+            return r;
+        });
+        QByteArray out;
+        QProcess* p = startWatch(receiver.url());
+        QTRY_VERIFY_WITH_TIMEOUT(saw(p, &out, "watching"), 20000);
+        QVERIFY(exchange("POST", m_sim + QStringLiteral("/-/fault?spec=canary-error-spike@0s")).success());
+        QTRY_VERIFY_WITH_TIMEOUT(p->state() == QProcess::NotRunning, 90000);
+        out += p->readAllStandardOutput();
+        QCOMPARE(p->exitCode(), 3);
+        QVERIFY2(out.contains("AUTOMATIC rollback"), out.constData());
+        QVERIFY2(out.contains("watch ended: rolled back"), out.constData());
+        QVERIFY(webhookCalls >= 1);
+        exchange("POST", m_sim + QStringLiteral("/-/clear"));
+
+        // Unleash says off, by a separate read.
+        const HttpResponse r = exchange("GET", m_unleash + QStringLiteral("/api/admin/projects/default/features/") + m_flag, {},
+                                        qgetenv("ROLLOUT_UNLEASH_ADMIN_TOKEN"));
+        QString problem;
+        const auto feature = UnleashFeature::parse(r.body, QStringLiteral("development"), &problem);
+        QVERIFY2(feature, qPrintable(problem));
+        QVERIFY(!feature->enabled);
+        // The rollback is a record signed by the automation key that verifies against the plan…
+        SystemClock clock;
+        auto ledger = LocalLedger::open(m_db, clock, &problem);
+        QVERIFY2(ledger, qPrintable(problem));
+        QFile pf(m_plan);
+        QVERIFY(pf.open(QIODevice::ReadOnly));
+        const Plan plan = test::loadPlan(pf.readAll());
+        const QList<LedgerRecord> records = ledger->records(plan.rollout);
+        QString rollbackId;
+        for (const RecordVerdict& v : LedgerVerifier::verify(records, plan)) {
+            QVERIFY2(v.ok, qPrintable(v.id + QStringLiteral(": ") + (v.failures.isEmpty() ? QString() : v.failures.first().why)));
+            if (v.record && v.record->type == QLatin1String("rolled_back")) {
+                QCOMPARE(v.record->actor, QStringLiteral("automation"));
+                rollbackId = v.id;
+            }
+        }
+        QVERIFY(!rollbackId.isEmpty());
+        // …and is in the shared store.
+        QSqlDatabase db = QSqlDatabase::addDatabase(QStringLiteral("QPSQL"), QStringLiteral("watch-check"));
+        db.setHostName(env("ROLLOUT_PG_HOST"));
+        db.setPort(env("ROLLOUT_PG_PORT").toInt());
+        db.setDatabaseName(env("ROLLOUT_PG_DATABASE"));
+        db.setUserName(env("ROLLOUT_PG_USER"));
+        db.setPassword(env("ROLLOUT_PG_PASSWORD"));
+        QVERIFY(db.open());
+        QSqlQuery q(db);
+        QVERIFY(q.prepare(QStringLiteral("SELECT count(*) FROM ledger_records WHERE id = ?")));
+        q.addBindValue(rollbackId);
+        QVERIFY(q.exec() && q.next());
+        QCOMPARE(q.value(0).toInt(), 1);
+        db.close();
+    }
+};
+
+QTEST_GUILESS_MAIN(TestWatch)
+#include "tst_watch.moc"
