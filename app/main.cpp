@@ -50,7 +50,9 @@ int main(int argc, char** argv)
                                     QStringLiteral("Demo only, for screenshots: 'start' signs and starts the rollout; 'spike' also injects a canary error spike."),
                                     QStringLiteral("STEPS"));
     const QCommandLineOption tab(QStringLiteral("tab"), QStringLiteral("Open with side tab N shown (1 gate, 2 triggers, 3 sign-off, 4 events)."), QStringLiteral("N"));
-    parser.addOptions({screenshot, after, script, tab});
+    const QCommandLineOption evidence(QStringLiteral("evidence-pack"), QStringLiteral("With --screenshot: also write the evidence pack into DIR."),
+                                      QStringLiteral("DIR"));
+    parser.addOptions({screenshot, after, script, tab, evidence});
     parser.process(app);
     Logging::setUp(QStringLiteral("rollout-console"), false);
 
@@ -158,7 +160,9 @@ int main(int argc, char** argv)
     }
     if (parser.isSet(screenshot)) {
         const QString file = parser.value(screenshot);
-        QTimer::singleShot(parser.value(after).toInt(), &window, [&window, file] {
+        const QString pack = parser.value(evidence);
+        QTimer::singleShot(parser.value(after).toInt(), &window, [&window, file, pack] {
+            if (!pack.isEmpty()) window.writeEvidencePack(pack);
             window.grab().save(file);
             QApplication::quit();
         });

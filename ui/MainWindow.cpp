@@ -1,5 +1,6 @@
 #include "MainWindow.h"
 
+#include "EvidencePackWriter.h"
 #include "GatePanel.h"
 #include "KeyUnlockDialog.h"
 #include "LedgerPanel.h"
@@ -21,6 +22,7 @@
 #include <QCloseEvent>
 #include <QComboBox>
 #include <QDateTime>
+#include <QFileDialog>
 #include <QGridLayout>
 #include <QHeaderView>
 #include <QLabel>
@@ -218,6 +220,11 @@ MainWindow::MainWindow(RolloutRuntime& runtime, QWidget* parent) : QMainWindow(p
                        [this] { m_rollback->setFocus(Qt::ShortcutFocusReason); });
     rollout->addAction(tr("Ac&knowledge alert"), QKeySequence(QStringLiteral("Ctrl+Shift+K")), this, &MainWindow::acknowledgeAlert);
     if (m_runtime.recorder())
+        rollout->addAction(tr("Write &evidence pack…"), QKeySequence(QStringLiteral("Ctrl+Shift+E")), this, [this] {
+            const QString folder = QFileDialog::getExistingDirectory(this, tr("Write the evidence pack into"));
+            if (!folder.isEmpty()) writeEvidencePack(folder);
+        });
+    if (m_runtime.recorder())
         rollout->addAction(tr("&Unlock signing key…"), QKeySequence(QStringLiteral("Ctrl+Shift+U")), this,
                            [this] { unlockKey(actor().id, tr("Unlock the key you sign with.")); });
     rollout->addSeparator();
@@ -393,6 +400,17 @@ void MainWindow::showLedgerVerdicts()
     // (Called while the window is being built: the status bar only, no refresh of half-made views.)
     if (!replay.skipped.isEmpty())
         statusBar()->showMessage(tr("%1 ledger record(s) not replayed: %2").arg(replay.skipped.size()).arg(replay.skipped.first()), 20000);
+}
+
+QString MainWindow::writeEvidencePack(const QString& folder)
+{
+    if (!m_runtime.recorder()) return {};
+    const Plan& plan = m_runtime.plan();
+    const QList<RecordVerdict> verdicts = LedgerVerifier::verify(m_runtime.recorder()->ledger().records(plan.rollout), plan);
+    QString problem;
+    const std::optional<QString> page = EvidencePackWriter::write(folder, plan, verdicts, m_runtime.store(), m_runtime.clock().nowMs(), &problem);
+    report(page ? tr("Evidence pack written: %1").arg(*page) : tr("Evidence pack not written: %1").arg(problem), page.has_value());
+    return page.value_or(QString());
 }
 
 bool MainWindow::unlockKey(const QString& personId, const QString& why)

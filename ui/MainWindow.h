@@ -48,6 +48,8 @@ public:
     // A menu of fault injections, for the embedded demo: name → action.
     void addDemoAction(const QString& name, const QString& shortcut, std::function<void()> action);
     HeaderBar* header() const { return m_header; }
+    // Writes the evidence pack (page, charts, ledger) into `folder`; the page's path, or empty.
+    QString writeEvidencePack(const QString& folder);
 
 protected:
     void closeEvent(QCloseEvent* event) override;

@@ -18,5 +18,6 @@ int rollback(const QStringList& args);
 int keys(const QStringList& args);
 int ledger(const QStringList& args);
 int watch(const QStringList& args);
+int report(const QStringList& args);
 
 } // namespace rolloutctl

@@ -2,10 +2,12 @@
 #include "Commands.h"
 #include "core/Logging.h"
 
+#include <QApplication>
 #include <QCoreApplication>
 #include <QTextStream>
 
 #include <cstdio>
+#include <memory>
 
 namespace {
 
@@ -24,6 +26,7 @@ const Command kCommands[] = {
     {"set-phase", "set every flag to phase N's values, verified by reading back", rolloutctl::setPhase},
     {"rollback", "roll every flag back one phase (or --to-zero, or one --segment), verified", rolloutctl::rollback},
     {"watch", "run the engine headless: roll back on hard triggers, sign into the ledger (exit 0/3/4/1)", rolloutctl::watch},
+    {"report", "write a rollout's evidence pack: page, charts, signed ledger", rolloutctl::report},
     {"simulate", "serve simulated metrics, or run a plan headless against the simulator", rolloutctl::simulate},
     {"keys", "signing keys: new (passphrase-encrypted), show, list", rolloutctl::keys},
     {"ledger", "verify a ledger against a plan offline, or export it (jsonl for third parties, report)", rolloutctl::ledger},
@@ -41,7 +44,10 @@ void usage(FILE* to)
 
 int main(int argc, char** argv)
 {
-    QCoreApplication app(argc, argv);
+    // `report` draws charts with the console's widgets (offscreen): it needs a QApplication.
+    const bool drawing = argc > 1 && qstrcmp(argv[1], "report") == 0;
+    if (drawing && qEnvironmentVariableIsEmpty("QT_QPA_PLATFORM")) qputenv("QT_QPA_PLATFORM", "offscreen");
+    std::unique_ptr<QCoreApplication> application = drawing ? std::make_unique<QApplication>(argc, argv) : std::make_unique<QCoreApplication>(argc, argv);
     QCoreApplication::setApplicationName(QStringLiteral("rolloutctl"));
     QCoreApplication::setApplicationVersion(QStringLiteral(ROLLOUT_VERSION));
     QStringList args = QCoreApplication::arguments();
