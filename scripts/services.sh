@@ -79,6 +79,10 @@ groups:
       - alert: CanaryErrorRateCritical
         expr: sum(rate(sim_errors_total{cohort="canary"}[1m])) / sum(rate(sim_requests_total{cohort="canary"}[1m])) > 0.05
         for: 30s
+      # The closed loop's equivalent of bench_watch's hard trigger (error_rate > 5% for 5s).
+      - alert: LoopCanaryErrorRateCritical
+        expr: sum(rate(loop_errors_total{cohort="canary"}[10s])) / sum(rate(loop_requests_total{cohort="canary"}[10s])) > 0.05
+        for: 5s
 YAML
   prometheus --config.file="$R/prometheus.yml" --storage.tsdb.path="$R/prometheus-data" \
     --web.listen-address="127.0.0.1:$PROM_PORT" --log.level=warn >"$R/prometheus.log" 2>&1 &
