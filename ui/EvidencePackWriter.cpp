@@ -31,12 +31,12 @@ std::optional<QString> EvidencePackWriter::write(const QString& folder, const Pl
         return std::nullopt;
     }
     // The window the charts show: from a little before the first record to now.
-    qint64 first = nowMs - 3600 * 1000;
+    qint64 first = nowMs - 15 * 60 * 1000;
     QList<LedgerRecord> records;
     for (const RecordVerdict& v : verdicts)
         if (v.record) {
             records.append(*v.record);
-            first = std::min(first, v.record->timestampMs - 5 * 60 * 1000);
+            first = std::min(first, v.record->timestampMs - 2 * 60 * 1000);
         }
     EvidenceReport::Input in;
     in.plan = &plan;

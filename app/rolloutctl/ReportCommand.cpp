@@ -52,8 +52,8 @@ int report(const QStringList& args)
 
     // Charts: the metrics over the rollout, from the plan's own sources (at most a week).
     const qint64 now = clock.nowMs();
-    qint64 first = now - 3600 * 1000;
-    for (const LedgerRecord& r : records) first = std::min(first, r.timestampMs - 5 * 60 * 1000);
+    qint64 first = now - 15 * 60 * 1000;
+    for (const LedgerRecord& r : records) first = std::min(first, r.timestampMs - 2 * 60 * 1000);
     TimeSeriesStore store;
     MetricPoller poller(plan, store, clock);
     QEventLoop loop;

@@ -15,7 +15,10 @@ StoreSettings StoreSettings::fromEnvironment()
     if (ok) s.port = port;
     s.database = qEnvironmentVariable("ROLLOUT_PG_DATABASE", QStringLiteral("rollout"));
     s.user = qEnvironmentVariable("ROLLOUT_PG_USER", QStringLiteral("rollout"));
-    s.passwordEnv = QStringLiteral("ROLLOUT_PG_PASSWORD");
+    // The password from ROLLOUT_PG_PASSWORD, or from the 0600 file ROLLOUT_PG_PASSWORD_FILE names.
+    s.passwordFile = qEnvironmentVariable("ROLLOUT_PG_PASSWORD_FILE");
+    if (s.passwordFile.isEmpty() || qEnvironmentVariableIsSet("ROLLOUT_PG_PASSWORD")) s.passwordEnv = QStringLiteral("ROLLOUT_PG_PASSWORD");
+    if (const auto mode = parseSslMode(qEnvironmentVariable("ROLLOUT_PG_SSLMODE"))) s.sslMode = *mode;
     return s;
 }
 
