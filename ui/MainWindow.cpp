@@ -293,6 +293,12 @@ void MainWindow::report(const QString& message, bool ok)
 
 void MainWindow::advance()
 {
+    if (AdvanceClaimer* claimer = m_runtime.claimer()) {   // shared store: claim first, so that two consoles never both advance
+        m_advance->setEnabled(false);
+        statusBar()->showMessage(tr("Asking the shared store for the advance…"));
+        claimer->advance(actor(), [this](const ActionResult& r) { report(r.ok ? r.message : tr("Cannot advance: %1").arg(r.message), r.ok); });
+        return;
+    }
     const ActionResult r = m_runtime.session().advance(actor());
     report(r.ok ? r.message : tr("Cannot advance: %1").arg(r.message), r.ok);
 }
@@ -554,7 +560,7 @@ void MainWindow::refresh()
     m_gate->refresh();
     m_triggers->refresh();
     m_signOff->refresh();
-    m_advance->setEnabled(g.open);
+    m_advance->setEnabled(g.open && !(m_runtime.claimer() && m_runtime.claimer()->busy()));
     const Plan& plan = s.plan();
     m_advance->setText(g.toPhase >= int(plan.phases.size()) ? tr("Complete ✔")
                                                             : tr("Advance to %1%  ▶").arg(plan.phases[std::size_t(g.toPhase)].traffic));

@@ -23,6 +23,7 @@ QString toString(EventType t)
     case EventType::NoteAdded: return QStringLiteral("note_added");
     case EventType::FlagsVerified: return QStringLiteral("flags_verified");
     case EventType::FlagsNotVerified: return QStringLiteral("flags_not_verified");
+    case EventType::AdvanceClaimed: return QStringLiteral("advance_claimed");
     }
     return {};
 }
@@ -59,6 +60,7 @@ QString RolloutEvent::describe() const
     case EventType::NoteAdded: return QStringLiteral("note%1: %2").arg(who, note);
     case EventType::FlagsVerified: return QStringLiteral("flags verified for phase %1: %2").arg(toPhase + 1).arg(reason);
     case EventType::FlagsNotVerified: return QStringLiteral("FLAGS NOT VERIFIED for phase %1 — escalate: %2").arg(toPhase + 1).arg(reason);
+    case EventType::AdvanceClaimed: return QStringLiteral("asked the shared store to advance to phase %1%2").arg(toPhase + 1).arg(who);
     }
     return {};
 }

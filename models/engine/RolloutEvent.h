@@ -27,6 +27,7 @@ enum class EventType {
     NoteAdded,           // a person explained a decision afterwards (e.g. the reason for a rollback)
     FlagsVerified,       // every flag of a change read back as asked (reason: per-flag results)
     FlagsNotVerified,    // some flag did not move or could not be read back: escalate
+    AdvanceClaimed,      // a console asked the shared store for the right to advance (toPhase); no state change
 };
 
 QString toString(EventType t);

@@ -122,6 +122,10 @@ public:
     // the rollout says whether its flags really moved (FlagsVerified / FlagsNotVerified).
     void recordFlagOutcome(bool verified, const QString& summary, const QMap<QString, double>& percents);
 
+    // Records that `actor` asks the shared store for the right to take the open gate (a signed
+    // claim, so that two consoles never both advance); changes nothing. Refused when the gate is closed.
+    ActionResult recordAdvanceClaim(const Actor& actor);
+
     // Rebuilding from the ledger: applies a recorded decision to the state as it was taken (at
     // e.atMs, by e.actor), without judging the gate again and without emitting anything.
     // Decisions must come in the order they were taken. Returns false for an event that does not

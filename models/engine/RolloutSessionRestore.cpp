@@ -1,8 +1,24 @@
-// RolloutSession::restore: the state transitions of recorded decisions, replayed. Kept apart
-// from the live paths in RolloutSession.cpp, which judge, record and notify.
+// RolloutSession::restore (the state transitions of recorded decisions, replayed) and the
+// advance claim, kept apart from the live paths in RolloutSession.cpp.
 #include "engine/RolloutSession.h"
 
 namespace rollout {
+
+ActionResult RolloutSession::recordAdvanceClaim(const Actor& actor)
+{
+    if (const QString why = guardRefusal(actor, EventType::AdvanceClaimed); !why.isEmpty()) return ActionResult::refused(why);
+    const GateStatus g = gate();
+    if (m_complete) return ActionResult::refused(QStringLiteral("the rollout is complete"));
+    if (!g.open) return ActionResult::refused(QStringLiteral("the gate is not open: %1").arg(g.missing()));
+    RolloutEvent e;
+    e.type = EventType::AdvanceClaimed;
+    e.fromPhase = m_phase;
+    e.toPhase = g.toPhase;
+    e.actor = actor.id;
+    e.role = actor.role;
+    record(e);
+    return ActionResult::done();
+}
 
 bool RolloutSession::restore(const RolloutEvent& e)
 {

@@ -11,7 +11,8 @@ constexpr EventType kAll[] = {EventType::PhaseAdvanced,   EventType::Completed, 
                               EventType::TriggerCleared,  EventType::TriggerFired,     EventType::AlertRaised,
                               EventType::AlertAcknowledged, EventType::ChecklistItemSet, EventType::ApprovalRecorded,
                               EventType::GateOpened,      EventType::GateClosed,       EventType::BaselineCaptured,
-                              EventType::NoteAdded,       EventType::FlagsVerified,    EventType::FlagsNotVerified};
+                              EventType::NoteAdded,       EventType::FlagsVerified,    EventType::FlagsNotVerified,
+                              EventType::AdvanceClaimed};
 
 std::optional<TriggerAction> actionFromString(const QString& s)
 {

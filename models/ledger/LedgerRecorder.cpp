@@ -30,6 +30,10 @@ void LedgerRecorder::onEvent(const RolloutEvent& e)
     QString actor = automation ? Actor::automation().id : e.actor;
     QString role = automation ? Actor::automation().role : e.role;
     QJsonObject payload = EventCodec::toPayload(e);
+    if ((e.type == EventType::PhaseAdvanced || e.type == EventType::Completed) && !m_nextClaim.isEmpty()) {
+        payload.insert(QStringLiteral("claim"), m_nextClaim);
+        m_nextClaim.clear();
+    }
     // A manual rollback is never held up by a locked key: this console's automation signs it,
     // naming the person who asked for it.
     if (!m_keys.contains(actor) && e.type == EventType::RolledBack && m_keys.contains(Actor::automation().id)) {

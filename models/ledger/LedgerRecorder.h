@@ -24,6 +24,9 @@ public:
     // The key `actorId` signs with from now on (a person's id from the plan, or "automation").
     void addKey(const QString& actorId, const Ed25519::KeyPair& key);
     bool canSign(const QString& actorId) const { return m_keys.contains(actorId); }
+    // The next advance (or completion) is the one the shared store granted to claim `claimId`: its
+    // record names the claim, so that every console knows which claim the next one follows.
+    void setNextAdvanceClaim(const QString& claimId) { m_nextClaim = claimId; }
     LocalLedger& ledger() { return m_ledger; }
 
 Q_SIGNALS:
@@ -36,6 +39,7 @@ private:
     const Plan& m_plan;
     LocalLedger& m_ledger;
     QMap<QString, Ed25519::KeyPair> m_keys;
+    QString m_nextClaim;
 };
 
 } // namespace rollout

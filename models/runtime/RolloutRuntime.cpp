@@ -38,6 +38,7 @@ void RolloutRuntime::attachStore(const StoreSettings& settings)
     if (!m_ledger) return;
     m_sync = std::make_unique<LedgerSync>(*m_ledger, *m_session, settings, LedgerSyncOptions{}, this);
     connect(m_recorder.get(), &LedgerRecorder::recorded, m_sync.get(), &LedgerSync::syncNow);
+    m_claimer = std::make_unique<AdvanceClaimer>(*m_session, *m_recorder, settings, this);
 }
 
 void RolloutRuntime::start(int tickMs)

@@ -5,6 +5,7 @@
 #include "metrics/MetricPoller.h"
 #include "metrics/TimeSeriesStore.h"
 #include "ledger/LedgerRecorder.h"
+#include "ledger/AdvanceClaimer.h"
 #include "ledger/LedgerReplay.h"
 #include "ledger/LedgerSync.h"
 #include "runtime/FlagSync.h"
@@ -49,6 +50,8 @@ public:
     // pushed as they are signed, other consoles' are pulled, verified and applied.
     void attachStore(const StoreSettings& settings);
     LedgerSync* sync() { return m_sync.get(); }
+    // With a shared store, an advance is claimed there first (no double advance); null otherwise.
+    AdvanceClaimer* claimer() { return m_claimer.get(); }
     const LedgerReplay::Outcome& replay() const { return m_replay; }
 
     // Called each tick before the engine evaluates (the demo advances its simulator here).
@@ -74,6 +77,7 @@ private:
     std::unique_ptr<LedgerRecorder> m_recorder;
     LedgerReplay::Outcome m_replay;
     std::unique_ptr<LedgerSync> m_sync;
+    std::unique_ptr<AdvanceClaimer> m_claimer;
     QTimer m_flagHealth;
 };
 

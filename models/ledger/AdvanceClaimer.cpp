@@ -1,0 +1,80 @@
+#include "ledger/AdvanceClaimer.h"
+
+#include <QDateTime>
+
+namespace rollout {
+
+AdvanceClaimer::AdvanceClaimer(RolloutSession& session, LedgerRecorder& recorder, const StoreSettings& settings, QObject* parent)
+    : QObject(parent), m_session(session), m_recorder(recorder), m_worker(settings)
+{
+    connect(&m_worker, &SharedStoreWorker::transitionClaimed, this, &AdvanceClaimer::onClaimed);
+}
+
+QString AdvanceClaimer::lastGrantedClaim() const
+{
+    // The newest advance or completion of this rollout (ours or pulled) names the claim it won.
+    QString claim;
+    qint64 newest = -1;
+    for (const LedgerRecord& r : m_recorder.ledger().records(m_session.plan().rollout)) {
+        if (r.type != QLatin1String("phase_advanced") && r.type != QLatin1String("completed")) continue;
+        if (!r.signatureValid() || r.timestampMs < newest) continue;
+        const QString c = r.payload.value(QStringLiteral("claim")).toString();
+        if (c.isEmpty()) continue;
+        newest = r.timestampMs;
+        claim = c;
+    }
+    return claim;
+}
+
+void AdvanceClaimer::advance(const Actor& actor, std::function<void(const ActionResult&)> done)
+{
+    if (m_done) return done(ActionResult::refused(QStringLiteral("an advance is already being claimed")));
+    const QString predecessor = lastGrantedClaim();
+    QString claimId;
+    const QMetaObject::Connection c = connect(&m_recorder, &LedgerRecorder::recorded, this, [&claimId](const LedgerRecord& r) {
+        if (r.type == QLatin1String("advance_claimed")) claimId = r.id;
+    });
+    const ActionResult asked = m_session.recordAdvanceClaim(actor);
+    disconnect(c);
+    if (!asked.ok) return done(asked);
+    if (claimId.isEmpty()) return done(ActionResult::refused(QStringLiteral("the claim could not be signed, so nothing was asked")));
+    m_claimId = claimId;
+    m_actor = actor;
+    m_done = std::move(done);
+    const std::optional<LedgerRecord> record = [&]() -> std::optional<LedgerRecord> {
+        for (const LedgerRecord& r : m_recorder.ledger().records(m_session.plan().rollout))
+            if (r.id == claimId) return r;
+        return std::nullopt;
+    }();
+    if (!record) {
+        auto finish = std::move(m_done);
+        m_done = nullptr;
+        return finish(ActionResult::refused(QStringLiteral("the claim %1 is not in the ledger").arg(claimId)));
+    }
+    m_worker.claimTransition(*record, predecessor);   // runs on the store's thread; the answer comes back here
+}
+
+void AdvanceClaimer::onClaimed(const QString& recordId, const TransitionOutcome& outcome)
+{
+    if (recordId != m_claimId || !m_done) return;
+    auto finish = std::move(m_done);
+    m_done = nullptr;
+    if (!outcome.ok()) {
+        finish(ActionResult::refused(
+            QStringLiteral("the shared store cannot grant the advance (%1): an advance needs it, so that two consoles never advance "
+                           "twice; nothing changed (rolling back never needs it)")
+                .arg(outcome.error)));
+        return;
+    }
+    if (!outcome.won) {
+        finish(ActionResult::refused(QStringLiteral("already advanced by %1 at %2: this console changed nothing; the advance appears here "
+                                                    "once its record arrives")
+                                         .arg(outcome.winnerActor,
+                                              QDateTime::fromMSecsSinceEpoch(outcome.winnerTimestampMs).toString(QStringLiteral("HH:mm:ss")))));
+        return;
+    }
+    m_recorder.setNextAdvanceClaim(m_claimId);
+    finish(m_session.advance(m_actor));
+}
+
+} // namespace rollout

@@ -1,0 +1,40 @@
+#pragma once
+
+#include "ledger/LedgerRecorder.h"
+#include "ledger/SharedStoreWorker.h"
+
+#include <QObject>
+
+#include <functional>
+
+namespace rollout {
+
+// No double advance: before a console takes an open gate, it signs an "advance_claimed" record
+// and asks the shared store to make it the one successor of the rollout's last granted claim
+// (compare-and-set in one SQL transaction). Only the winner advances; the loser is told who
+// advanced and when, and changes nothing (the winner's records reach it through LedgerSync).
+// Rolling back never waits for this: it is always allowed and idempotent.
+class AdvanceClaimer final : public QObject
+{
+    Q_OBJECT
+public:
+    AdvanceClaimer(RolloutSession& session, LedgerRecorder& recorder, const StoreSettings& settings, QObject* parent = nullptr);
+
+    // Claims, then advances as `actor`; `done` runs once, in this object's thread.
+    void advance(const Actor& actor, std::function<void(const ActionResult&)> done);
+    bool busy() const { return static_cast<bool>(m_done); }
+    // The claim the rollout's next advance must follow ("" before the first), from the ledger.
+    QString lastGrantedClaim() const;
+
+private:
+    void onClaimed(const QString& recordId, const TransitionOutcome& outcome);
+
+    RolloutSession& m_session;
+    LedgerRecorder& m_recorder;
+    SharedStoreWorker m_worker;
+    QString m_claimId;
+    Actor m_actor;
+    std::function<void(const ActionResult&)> m_done;
+};
+
+} // namespace rollout
