@@ -74,7 +74,10 @@ void AdvanceClaimer::onClaimed(const QString& recordId, const TransitionOutcome&
         return;
     }
     m_recorder.setNextAdvanceClaim(m_claimId);
-    finish(m_session.advance(m_actor));
+    m_granting = true;
+    const ActionResult r = m_session.advance(m_actor);
+    m_granting = false;
+    finish(r);
 }
 
 } // namespace rollout

@@ -23,6 +23,8 @@ public:
     // Claims, then advances as `actor`; `done` runs once, in this object's thread.
     void advance(const Actor& actor, std::function<void(const ActionResult&)> done);
     bool busy() const { return static_cast<bool>(m_done); }
+    // True only while the advance the store granted is being taken (for the session's guard).
+    bool granting() const { return m_granting; }
     // The claim the rollout's next advance must follow ("" before the first), from the ledger.
     QString lastGrantedClaim() const;
 
@@ -35,6 +37,7 @@ private:
     QString m_claimId;
     Actor m_actor;
     std::function<void(const ActionResult&)> m_done;
+    bool m_granting = false;
 };
 
 } // namespace rollout

@@ -27,9 +27,14 @@ void RolloutRuntime::attachLedger(std::unique_ptr<LocalLedger> ledger)
     m_ledger = std::move(ledger);
     m_replay = LedgerReplay::rebuild(*m_session, m_ledger->records(m_session->plan().rollout));
     m_recorder = std::make_unique<LedgerRecorder>(*m_session, *m_ledger, this);
-    m_session->setActionGuard([this](const Actor& actor, EventType) {
-        if (m_recorder->canSign(actor.id)) return QString();
-        return QStringLiteral("%1's signing key is locked: unlock it first (Rollout → Unlock signing key), every decision is signed").arg(actor.id);
+    m_session->setActionGuard([this](const Actor& actor, EventType type) {
+        if (!m_recorder->canSign(actor.id))
+            return QStringLiteral("%1's signing key is locked: unlock it first (Rollout → Unlock signing key), every decision is signed").arg(actor.id);
+        // With a shared store, an advance is taken only once the store granted its claim, also the
+        // engine's own auto-promotion (tick() asks for the claim).
+        if (m_claimer && type == EventType::PhaseAdvanced && !m_claimer->granting())
+            return QStringLiteral("an advance is claimed in the shared store first");
+        return QString();
     });
 }
 
@@ -64,6 +69,14 @@ void RolloutRuntime::tick()
 {
     if (m_beforeEvaluate) m_beforeEvaluate();
     m_session->evaluate();
+    // A phase the plan lets leave on its own: with a shared store, automation claims the advance.
+    const int phase = m_session->currentPhase();
+    if (m_claimer && !m_claimer->busy() && phase >= 0 && !m_session->isPaused() && m_clock.nowMs() >= m_nextAutoClaimMs
+        && m_session->gate().open && m_session->plan().phases[std::size_t(phase)].autoPromote)
+        m_claimer->advance(Actor::automation(), [this](const ActionResult& r) {
+            // Each claim is a signed record: after a refusal, do not ask again every second.
+            if (!r.ok) m_nextAutoClaimMs = m_clock.nowMs() + 30000;
+        });
     Q_EMIT ticked();
 }
 

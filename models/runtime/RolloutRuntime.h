@@ -78,6 +78,7 @@ private:
     LedgerReplay::Outcome m_replay;
     std::unique_ptr<LedgerSync> m_sync;
     std::unique_ptr<AdvanceClaimer> m_claimer;
+    qint64 m_nextAutoClaimMs = 0;
     QTimer m_flagHealth;
 };
 
