@@ -2,6 +2,7 @@
 // plan on the built-in simulator, with a Demo menu that injects faults.
 #include "MainWindow.h"
 #include "core/Logging.h"
+#include "core/Settings.h"
 #include "flags/FlagBackendSet.h"
 #include "notify/WebhookNotifier.h"
 #include "HeaderBar.h"
@@ -111,8 +112,8 @@ int main(int argc, char** argv)
     runtime.attachLedger(std::move(ledger));
     if (demo)   // demo keys come from public seeds: every demo person, and this console's automation
         for (const Person& p : runtime.plan().people) runtime.recorder()->addKey(p.id, DemoKeys::forPerson(p.id));
-    // The shared store, when the environment names one (ROLLOUT_PG_HOST, …; see README).
-    if (const StoreSettings store = StoreSettings::fromEnvironment(); store.isSet() && !demo) runtime.attachStore(store);
+    // The shared store, from Settings or the environment (ROLLOUT_PG_HOST, …; see README).
+    if (const StoreSettings store = StoreSettings::fromSettings(Settings()); store.isSet() && !demo) runtime.attachStore(store);
     std::unique_ptr<DemoDriver> driver;
     if (demo) {
         driver = std::make_unique<DemoDriver>(runtime);

@@ -2,6 +2,8 @@
 
 #include "EvidencePackWriter.h"
 #include "GatePanel.h"
+#include "SettingsDialog.h"
+#include "core/Settings.h"
 #include "KeyUnlockDialog.h"
 #include "LedgerPanel.h"
 #include "HeaderBar.h"
@@ -227,6 +229,10 @@ MainWindow::MainWindow(RolloutRuntime& runtime, QWidget* parent) : QMainWindow(p
     if (m_runtime.recorder())
         rollout->addAction(tr("&Unlock signing key…"), QKeySequence(QStringLiteral("Ctrl+Shift+U")), this,
                            [this] { unlockKey(actor().id, tr("Unlock the key you sign with.")); });
+    rollout->addAction(tr("&Settings…"), QKeySequence(QStringLiteral("Ctrl+,")), this, [this] {
+        Settings settings;
+        SettingsDialog(settings, this).exec();
+    });
     rollout->addSeparator();
     rollout->addAction(tr("&Quit"), QKeySequence::Quit, this, &QWidget::close);
     auto* view = menuBar()->addMenu(tr("&View"));
@@ -342,7 +348,7 @@ void MainWindow::wireLedger()
 {
     LedgerRecorder* recorder = m_runtime.recorder();
     if (!recorder) return;
-    m_keys = std::make_unique<KeyStore>();
+    m_keys = std::make_unique<KeyStore>(Settings().text(Settings::Key::KeysDirectory));
     m_ledgerTable = new LedgerTableModel(this);
     auto* panel = new LedgerPanel(*m_ledgerTable, m_tabs);
     m_tabs->addTab(panel, tr("&Ledger"));

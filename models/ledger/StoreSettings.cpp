@@ -1,5 +1,7 @@
 #include "ledger/StoreSettings.h"
 
+#include "core/Settings.h"
+
 #include <QFile>
 
 #include <sys/stat.h>
@@ -19,6 +21,20 @@ StoreSettings StoreSettings::fromEnvironment()
     s.passwordFile = qEnvironmentVariable("ROLLOUT_PG_PASSWORD_FILE");
     if (s.passwordFile.isEmpty() || qEnvironmentVariableIsSet("ROLLOUT_PG_PASSWORD")) s.passwordEnv = QStringLiteral("ROLLOUT_PG_PASSWORD");
     if (const auto mode = parseSslMode(qEnvironmentVariable("ROLLOUT_PG_SSLMODE"))) s.sslMode = *mode;
+    return s;
+}
+
+StoreSettings StoreSettings::fromSettings(const Settings& settings)
+{
+    if (qEnvironmentVariableIsSet("ROLLOUT_PG_HOST")) return fromEnvironment();
+    StoreSettings s;
+    s.host = settings.text(Settings::Key::StoreHost);
+    s.port = settings.number(Settings::Key::StorePort);
+    s.database = settings.text(Settings::Key::StoreDatabase);
+    s.user = settings.text(Settings::Key::StoreUser);
+    s.passwordFile = settings.text(Settings::Key::StorePasswordFile);
+    s.passwordEnv = s.passwordFile.isEmpty() ? settings.text(Settings::Key::StorePasswordEnv) : QString();
+    if (const auto mode = parseSslMode(settings.text(Settings::Key::StoreSslMode))) s.sslMode = *mode;
     return s;
 }
 

@@ -25,6 +25,8 @@ struct StoreSettings final
     // ROLLOUT_PG_HOST / _PORT / _DATABASE / _USER, password from ROLLOUT_PG_PASSWORD (what
     // scripts/services.sh exports; used by the tests, the benchmark and rolloutctl).
     static StoreSettings fromEnvironment();
+    // The console's settings (Settings), with the environment's ROLLOUT_PG_* taking precedence.
+    static StoreSettings fromSettings(const class Settings& settings);
 
     // "host:port", for messages.
     QString endpoint() const;

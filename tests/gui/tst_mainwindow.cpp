@@ -3,6 +3,7 @@
 // button needs a hold, and an automatic rollback raises the banner.
 #include "FakeFlagBackend.h"
 #include "GatePanel.h"
+#include "SettingsDialog.h"
 #include "MainWindow.h"
 #include "PlanFixture.h"
 #include "RollbackButton.h"
@@ -14,6 +15,8 @@
 
 #include <QSqlDatabase>
 #include <QSqlQuery>
+#include <QDialogButtonBox>
+#include <QLineEdit>
 #include <QTemporaryDir>
 
 #include <QAbstractItemModel>
@@ -218,6 +221,22 @@ private Q_SLOTS:
         QVERIFY2(m->index(crossed, 6).data().toString().contains(QStringLiteral("signature")), qPrintable(m->index(crossed, 6).data().toString()));
         QVERIFY(m->index(crossed, 3).data().toString().contains(QStringLiteral("does not count")));
         QVERIFY(b.find<QLabel>("ledgerSummary")->text().contains(QStringLiteral("do not verify")));
+    }
+
+    void settingsAreSavedAndNoSecretIsAsked()
+    {
+        QTemporaryDir dir;
+        Settings settings(std::make_unique<QSettings>(dir.filePath(QStringLiteral("s.ini")), QSettings::IniFormat));
+        SettingsDialog dialog(settings);
+        dialog.show();
+        auto* host = dialog.findChild<QLineEdit*>(QStringLiteral("setting_store_host"));
+        QVERIFY(host);
+        QTest::keyClicks(host, QStringLiteral("db.internal"));
+        for (QLineEdit* e : dialog.findChildren<QLineEdit*>()) QVERIFY(e->echoMode() == QLineEdit::Normal && !e->accessibleName().contains(QStringLiteral("assword:")));
+        if (const QString shots = qEnvironmentVariable("ROLLOUT_SCREENSHOT_DIR"); !shots.isEmpty())
+            dialog.grab().save(shots + QStringLiteral("/settings.png"));
+        QTest::mouseClick(dialog.findChild<QDialogButtonBox*>()->button(QDialogButtonBox::Save), Qt::LeftButton);
+        QCOMPARE(settings.text(Settings::Key::StoreHost), QStringLiteral("db.internal"));
     }
 
     void signOffTableShowsApprovalsAndMandatoryOnes()
