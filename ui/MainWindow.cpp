@@ -372,7 +372,8 @@ void MainWindow::wireLedger()
         });
         connect(sync, &LedgerSync::applied, this, [this](int count) {
             if (count == 0) return;
-            m_ledgerTable->setVerdicts(LedgerVerifier::verify(m_runtime.recorder()->ledger().records(m_runtime.plan().rollout), m_runtime.plan()));
+            // Other consoles' approvals: their signatures in the sign-off table, like ours.
+            showVerdicts(LedgerVerifier::verify(m_runtime.recorder()->ledger().records(m_runtime.plan().rollout), m_runtime.plan()));
             report(tr("%1 decision(s) from other consoles applied").arg(count), true);
         });
         connect(sync, &LedgerSync::rejected, this, [this](const QString& id, const QStringList& reasons) {
@@ -389,9 +390,17 @@ void MainWindow::wireLedger()
 void MainWindow::showLedgerVerdicts()
 {
     const LedgerReplay::Outcome& replay = m_runtime.replay();
-    m_ledgerTable->setVerdicts(replay.verdicts);
+    showVerdicts(replay.verdicts);
+    // (Called while the window is being built: the status bar only, no refresh of half-made views.)
+    if (!replay.skipped.isEmpty())
+        statusBar()->showMessage(tr("%1 ledger record(s) not replayed: %2").arg(replay.skipped.size()).arg(replay.skipped.first()), 20000);
+}
+
+void MainWindow::showVerdicts(const QList<RecordVerdict>& verdicts)
+{
+    m_ledgerTable->setVerdicts(verdicts);
     QList<SignOffModel::Unverified> unverified;
-    for (const RecordVerdict& v : replay.verdicts) {
+    for (const RecordVerdict& v : verdicts) {
         if (!v.record || v.record->type != toString(EventType::ApprovalRecorded)) continue;
         const LedgerRecord& r = *v.record;
         const int phase = r.payload.value(QStringLiteral("to_phase")).toInt();
@@ -408,10 +417,7 @@ void MainWindow::showLedgerVerdicts()
     const int bad = m_ledgerTable->failures();
     m_header->setConnection(tr("ledger"), int(bad ? Severity::Bad : Severity::Good),
                             bad ? tr("%1 record(s) do not verify and do not count: see the Ledger tab").arg(bad)
-                                : tr("%1 record(s), all verified; state rebuilt from them").arg(replay.verdicts.size()));
-    // (Called while the window is being built: the status bar only, no refresh of half-made views.)
-    if (!replay.skipped.isEmpty())
-        statusBar()->showMessage(tr("%1 ledger record(s) not replayed: %2").arg(replay.skipped.size()).arg(replay.skipped.first()), 20000);
+                                : tr("%1 record(s), all verified").arg(verdicts.size()));
 }
 
 QString MainWindow::writeEvidencePack(const QString& folder)

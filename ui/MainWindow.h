@@ -66,6 +66,7 @@ private:
     void wireFlags();
     void wireLedger();
     void showLedgerVerdicts();
+    void showVerdicts(const QList<struct RecordVerdict>& verdicts);
     // Unlocks `personId`'s signing key (a dialog); false when it stays locked.
     bool unlockKey(const QString& personId, const QString& why);
     void onFlagSummary(const QString& summary, bool failed);
