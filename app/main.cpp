@@ -145,7 +145,7 @@ int main(int argc, char** argv)
         window.addDemoAction(QObject::tr("Inject slow memory leak"), QStringLiteral("Shift+F8"), [d] { d->inject(FaultKind::MemoryLeak); });
         window.addDemoAction(QObject::tr("Clear faults"), QStringLiteral("Shift+F5"), [d] { d->clearFaults(); });
         window.statusBar()->showMessage(QObject::tr("Demo: F9 signs the next gate as everyone, then Advance. F5 injects a canary error spike: "
-                                                    "watch the hard trigger roll back within about a minute."));
+                                                    "watch the hard trigger roll back within about two minutes."));
     }
     if (parser.isSet(tab))
         if (auto* tabs = window.findChild<QTabWidget*>(QStringLiteral("sideTabs"))) tabs->setCurrentIndex(parser.value(tab).toInt() - 1);
