@@ -229,6 +229,11 @@ MainWindow::MainWindow(RolloutRuntime& runtime, QWidget* parent) : QMainWindow(p
     if (m_runtime.recorder())
         rollout->addAction(tr("&Unlock signing key…"), QKeySequence(QStringLiteral("Ctrl+Shift+U")), this,
                            [this] { unlockKey(actor().id, tr("Unlock the key you sign with.")); });
+    if (m_runtime.recorder())
+        rollout->addAction(tr("Unlock the &automation key…"), this, [this] {
+            unlockKey(Actor::automation().id, tr("This console's own decisions (a trigger firing, an automatic rollback, a flag read-back) "
+                                                 "are signed with the plan's automation key."));
+        });
     rollout->addAction(tr("&Settings…"), QKeySequence(QStringLiteral("Ctrl+,")), this, [this] {
         Settings settings;
         SettingsDialog(settings, this).exec();
