@@ -54,6 +54,7 @@ struct UnleashChange : std::enable_shared_from_this<UnleashChange>
     FlagResult result;
     UnleashTarget target;
     UnleashFeature before;
+    bool readOnly = false;    // a read: one GET, no target
 
     QString featurePath() const
     {
@@ -119,6 +120,13 @@ struct UnleashChange : std::enable_shared_from_this<UnleashChange>
         auto self = shared_from_this();
         readFeature(QStringLiteral("read"), [self](const UnleashFeature& now) {
             self->before = now;
+            if (self->readOnly) {
+                FlagResult r = self->result;
+                r.verified = true;
+                r.before = r.after = now.state();
+                r.elapsedMs = self->clock.elapsed();
+                return self->finish(r);
+            }
             QString refusal;
             if (!self->decide(now, self->target, &refusal))
                 return self->fail(FlagResult::failure(self->flag, self->backend->name(), QStringLiteral("plan"), refusal));
@@ -189,6 +197,7 @@ void UnleashBackend::change(const QString& flag, TargetFn decide, QObject* conte
     op->backend = this;
     op->flag = flag;
     op->decide = std::move(decide);
+    op->readOnly = !op->decide;
     op->context = context;
     op->done = std::move(done);
     const Credentials credentials = Credentials::fromEnvironment(m_options.tokenEnv, {}, {}, false);
@@ -206,27 +215,7 @@ void UnleashBackend::change(const QString& flag, TargetFn decide, QObject* conte
 
 void UnleashBackend::read(const QString& flag, QObject* context, Done done)
 {
-    // A read is a change that wants nothing: it stops after the first GET.
-    auto captured = std::make_shared<FlagResult>();
-    change(flag,
-           [captured, flag, name = this->name()](const UnleashFeature& now, UnleashTarget&, QString* refusal) {
-               captured->flag = flag;
-               captured->backend = name;
-               captured->verified = true;
-               captured->after = now.state();
-               *refusal = QStringLiteral("read only");
-               return false;
-           },
-           context, [captured, done = std::move(done)](const FlagResult& r) {
-               if (captured->verified) {
-                   FlagResult ok = *captured;
-                   ok.elapsedMs = r.elapsedMs;
-                   ok.before = ok.after;
-                   done(ok);
-               } else {
-                   done(r);
-               }
-           });
+    change(flag, nullptr, context, std::move(done));   // no target: read only
 }
 
 void UnleashBackend::apply(const QString& flag, const FlagSetting& setting, const QString& stickiness, QObject* context, Done done)

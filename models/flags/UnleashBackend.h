@@ -35,6 +35,7 @@ public:
 
 private:
     // What one change wants the flag to look like, given what it looks like now.
+    // What the change wants, given the flag now; null for a read.
     using TargetFn = std::function<bool(const UnleashFeature& now, struct UnleashTarget& target, QString* refusal)>;
     void change(const QString& flag, TargetFn decide, QObject* context, Done done);
 

@@ -30,28 +30,18 @@ void AdvanceClaimer::advance(const Actor& actor, std::function<void(const Action
 {
     if (m_done) return done(ActionResult::refused(QStringLiteral("an advance is already being claimed")));
     const QString predecessor = lastGrantedClaim();
-    QString claimId;
-    const QMetaObject::Connection c = connect(&m_recorder, &LedgerRecorder::recorded, this, [&claimId](const LedgerRecord& r) {
-        if (r.type == QLatin1String("advance_claimed")) claimId = r.id;
+    std::optional<LedgerRecord> claim;
+    const QMetaObject::Connection c = connect(&m_recorder, &LedgerRecorder::recorded, this, [&claim](const LedgerRecord& r) {
+        if (r.type == QLatin1String("advance_claimed")) claim = r;
     });
     const ActionResult asked = m_session.recordAdvanceClaim(actor);
     disconnect(c);
     if (!asked.ok) return done(asked);
-    if (claimId.isEmpty()) return done(ActionResult::refused(QStringLiteral("the claim could not be signed, so nothing was asked")));
-    m_claimId = claimId;
+    if (!claim) return done(ActionResult::refused(QStringLiteral("the claim could not be signed, so nothing was asked")));
+    m_claimId = claim->id;
     m_actor = actor;
     m_done = std::move(done);
-    const std::optional<LedgerRecord> record = [&]() -> std::optional<LedgerRecord> {
-        for (const LedgerRecord& r : m_recorder.ledger().records(m_session.plan().rollout))
-            if (r.id == claimId) return r;
-        return std::nullopt;
-    }();
-    if (!record) {
-        auto finish = std::move(m_done);
-        m_done = nullptr;
-        return finish(ActionResult::refused(QStringLiteral("the claim %1 is not in the ledger").arg(claimId)));
-    }
-    m_worker.claimTransition(*record, predecessor);   // runs on the store's thread; the answer comes back here
+    m_worker.claimTransition(*claim, predecessor);   // runs on the store's thread; the answer comes back here
 }
 
 void AdvanceClaimer::onClaimed(const QString& recordId, const TransitionOutcome& outcome)

@@ -13,6 +13,8 @@ void LedgerTableModel::setVerdicts(const QList<RecordVerdict>& verdicts)
 {
     beginResetModel();
     m_rows = verdicts;
+    m_summaries.clear();
+    for (const RecordVerdict& v : m_rows) m_summaries.append(summaryOf(v));
     endResetModel();
 }
 
@@ -25,7 +27,17 @@ void LedgerTableModel::appendOwn(const LedgerRecord& record)
     if (!v.ok) v.failures.append({QStringLiteral("signature"), QStringLiteral("does not verify")});
     beginInsertRows({}, int(m_rows.size()), int(m_rows.size()));
     m_rows.append(v);
+    m_summaries.append(summaryOf(v));
     endInsertRows();
+}
+
+QString LedgerTableModel::summaryOf(const RecordVerdict& v)
+{
+    if (!v.record) return tr("(unreadable record %1)").arg(v.id);
+    const LedgerRecord& r = *v.record;
+    QString problem;
+    const auto e = EventCodec::fromRecord(r.type, r.payload, r.actor, r.role, r.timestampMs, &problem);
+    return e ? e->describe() : problem;
 }
 
 int LedgerTableModel::failures() const
@@ -64,7 +76,7 @@ QVariant LedgerTableModel::data(const QModelIndex& index, int role) const
     if (role != Qt::DisplayRole) return {};
     if (!v.record) {
         if (index.column() == Verified) return QStringLiteral("✗ ") + why.join(QStringLiteral("; "));
-        if (index.column() == Summary) return tr("(unreadable record %1)").arg(v.id);
+        if (index.column() == Summary) return m_summaries.value(index.row());
         return {};
     }
     const LedgerRecord& r = *v.record;
@@ -73,11 +85,7 @@ QVariant LedgerTableModel::data(const QModelIndex& index, int role) const
     case Actor: return r.actor;
     case Role: return r.role;
     case Type: return r.type;
-    case Summary: {
-        QString problem;
-        const auto e = EventCodec::fromRecord(r.type, r.payload, r.actor, r.role, r.timestampMs, &problem);
-        return e ? e->describe() : problem;
-    }
+    case Summary: return m_summaries.value(index.row());
     case Device: return r.device.left(8);
     case Verified: return v.ok ? QStringLiteral("✓") : QStringLiteral("✗ ") + why.join(QStringLiteral("; "));
     default: return {};

@@ -29,7 +29,11 @@ public:
     QVariant headerData(int section, Qt::Orientation orientation, int role = Qt::DisplayRole) const override;
 
 private:
+    // What a record says in words, worked out once when it arrives (data() runs on every paint).
+    static QString summaryOf(const RecordVerdict& v);
+
     QList<RecordVerdict> m_rows;
+    QStringList m_summaries;   // one per row
 };
 
 } // namespace rollout
