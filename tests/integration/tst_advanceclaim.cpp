@@ -3,12 +3,12 @@
 // when and changes nothing, then shows the advance once the winner's records arrive. Twice in a
 // row, so that the second claim follows the first.
 #include "PlanFixture.h"
+#include "TestKeys.h"
 #include "core/Clock.h"
 #include "ledger/AdvanceClaimer.h"
 #include "ledger/LedgerSync.h"
 #include "metrics/TimeSeriesStore.h"
 
-#include <QCryptographicHash>
 #include <QTemporaryDir>
 #include <QTest>
 #include <QUuid>
@@ -17,10 +17,7 @@ using namespace rollout;
 
 namespace {
 
-Ed25519::KeyPair keyOf(const char* who)
-{
-    return *Ed25519::fromSeed(QCryptographicHash::hash(QByteArray("claim key ") + who, QCryptographicHash::Sha256));
-}
+Ed25519::KeyPair keyOf(const char* who) { return test::seededKey(QByteArray("claim key ") + who); }
 
 QByteArray planYaml(const QString& rollout)
 {

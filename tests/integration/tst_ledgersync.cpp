@@ -6,10 +6,10 @@
 #include "core/Clock.h"
 #include "ledger/LedgerRecorder.h"
 #include "ledger/LedgerReplay.h"
+#include "TestKeys.h"
 #include "ledger/LedgerSync.h"
 #include "metrics/TimeSeriesStore.h"
 
-#include <QCryptographicHash>
 #include <QSet>
 #include <QSignalSpy>
 #include <QSqlDatabase>
@@ -29,10 +29,7 @@ constexpr int kWaitMs = 20000;
 // Rounds in these tests are driven by syncNow(); the timer never fires within a test.
 constexpr LedgerSyncOptions kOptions{60000, 500, 240000};
 
-Ed25519::KeyPair keyOf(const char* who)
-{
-    return *Ed25519::fromSeed(QCryptographicHash::hash(QByteArray("test key ") + who, QCryptographicHash::Sha256));
-}
+Ed25519::KeyPair keyOf(const char* who) { return test::seededKey(QByteArray("test key ") + who); }
 
 QString uniqueRollout(const char* what)
 {

@@ -5,6 +5,7 @@
 #include "Await.h"
 #include "FakeHttpServer.h"
 #include "PlanFixture.h"
+#include "TestKeys.h"
 #include "flags/UnleashFeature.h"
 #include "ledger/KeyStore.h"
 #include "ledger/LedgerRecorder.h"
@@ -12,7 +13,6 @@
 #include "metrics/TimeSeriesStore.h"
 #include "runtime/FlagSync.h"
 
-#include <QCryptographicHash>
 #include <QFile>
 #include <QProcess>
 #include <QSignalSpy>
@@ -29,7 +29,7 @@ using test::exchange;
 
 namespace {
 
-Ed25519::KeyPair rmKey() { return *Ed25519::fromSeed(QCryptographicHash::hash("watch test rm", QCryptographicHash::Sha256)); }
+Ed25519::KeyPair rmKey() { return test::seededKey("watch test rm"); }
 
 QString env(const char* name) { return qEnvironmentVariable(name); }
 

@@ -1,12 +1,12 @@
 // The engine's decisions become signed records as they happen, and a new session rebuilt from
 // the ledger alone stands exactly where the old one stood; a tampered record is not replayed.
 #include "PlanFixture.h"
+#include "TestKeys.h"
 #include "core/Clock.h"
 #include "ledger/LedgerRecorder.h"
 #include "ledger/LedgerReplay.h"
 #include "metrics/TimeSeriesStore.h"
 
-#include <QCryptographicHash>
 #include <QSignalSpy>
 #include <QSqlDatabase>
 #include <QSqlQuery>
@@ -17,10 +17,7 @@ using namespace rollout;
 
 namespace {
 
-Ed25519::KeyPair keyOf(const char* who)
-{
-    return *Ed25519::fromSeed(QCryptographicHash::hash(QByteArray("test key ") + who, QCryptographicHash::Sha256));
-}
+Ed25519::KeyPair keyOf(const char* who) { return test::seededKey(QByteArray("test key ") + who); }
 
 QByteArray planYaml()
 {

@@ -1,12 +1,12 @@
 // The evidence pack's page from real signed records: phases with their start and end, the
 // approvals with ✓ or ✗, the rollback with its trigger and values, the charts, the ledger.
 #include "PlanFixture.h"
+#include "TestKeys.h"
 #include "core/Clock.h"
 #include "ledger/LedgerRecorder.h"
 #include "metrics/TimeSeriesStore.h"
 #include "report/EvidenceReport.h"
 
-#include <QCryptographicHash>
 #include <QTemporaryDir>
 #include <QTest>
 
@@ -14,10 +14,7 @@ using namespace rollout;
 
 namespace {
 
-Ed25519::KeyPair keyOf(const char* who)
-{
-    return *Ed25519::fromSeed(QCryptographicHash::hash(QByteArray("report key ") + who, QCryptographicHash::Sha256));
-}
+Ed25519::KeyPair keyOf(const char* who) { return test::seededKey(QByteArray("report key ") + who); }
 
 } // namespace
 
