@@ -8,11 +8,12 @@ namespace rollout {
 
 namespace {
 
-Judgement unknown(const QString& why)
+Judgement unknown(const QString& why, bool missing = true)
 {
     Judgement j;
     j.truth = Truth::Unknown;
     j.reason = why;
+    j.missingData = missing;
     return j;
 }
 
@@ -41,6 +42,26 @@ std::optional<Sample> fresh(const MetricReader& reader, const MetricSpec& metric
 }
 
 } // namespace
+
+Verdict criterionVerdict(const Judgement& j)
+{
+    return j.truth == Truth::True ? Verdict::Pass : j.truth == Truth::False ? Verdict::Fail : Verdict::Inconclusive;
+}
+
+Verdict triggerVerdict(const Judgement& j)
+{
+    return j.truth == Truth::True ? Verdict::Fail : j.truth == Truth::False ? Verdict::Pass : Verdict::Inconclusive;
+}
+
+QString toString(Verdict v)
+{
+    switch (v) {
+    case Verdict::Pass: return QStringLiteral("pass");
+    case Verdict::Fail: return QStringLiteral("fail");
+    case Verdict::Inconclusive: return QStringLiteral("inconclusive");
+    }
+    return {};
+}
 
 Judgement ThresholdJudge::judge(const Condition& c, const MetricSpec& metric, const MetricReader& reader, qint64 nowMs,
                                 std::optional<double> capturedBaseline) const
@@ -71,11 +92,32 @@ Judgement ThresholdJudge::judge(const Condition& c, const MetricSpec& metric, co
         }
         case BaselineSpec::Kind::None: return unknown(QStringLiteral("the metric has no baseline"));
         }
-        if (!std::isfinite(*base) || *base == 0.0)
-            return unknown(QStringLiteral("baseline is %1; a relative comparison needs a non-zero baseline").arg(*base));
+        if (!std::isfinite(*base)) return unknown(QStringLiteral("baseline is %1").arg(*base));
         j.baseline = base;
-        if (c.kind == ConditionKind::RatioToBaseline) j.compared = sample->value / *base;
-        else j.compared = c.decrease ? (*base - sample->value) / *base : (sample->value - *base) / *base;
+        // Compared by difference, so that a baseline of 0 is an ordinary case: "v > 2x b" is
+        // "v − 2·b > 0", and a clean service (0 and 0) does not satisfy it.
+        const double k = c.kind == ConditionKind::RatioToBaseline ? c.threshold : (c.decrease ? 1.0 - c.threshold : 1.0 + c.threshold);
+        const double difference = sample->value - k * *base;
+        j.compared = *base != 0.0 ? (c.kind == ConditionKind::RatioToBaseline ? sample->value / *base
+                                     : c.decrease ? (*base - sample->value) / *base : (sample->value - *base) / *base)
+                                  : 0.0;
+        Condition byDifference = c;
+        byDifference.kind = ConditionKind::Absolute;
+        byDifference.threshold = 0.0;
+        if (c.kind == ConditionKind::ChangeFromBaseline && c.decrease) {   // (b − v)/b ⊙ t  ⇔  v − (1−t)·b ⊙' 0
+            switch (c.comparison) {
+            case Comparison::Less: byDifference.comparison = Comparison::Greater; break;
+            case Comparison::LessEqual: byDifference.comparison = Comparison::GreaterEqual; break;
+            case Comparison::Greater: byDifference.comparison = Comparison::Less; break;
+            case Comparison::GreaterEqual: byDifference.comparison = Comparison::LessEqual; break;
+            case Comparison::Between: break;
+            }
+        }
+        if (c.comparison != Comparison::Between) {
+            j.truth = byDifference.compare(difference) ? Truth::True : Truth::False;
+            return j;
+        }
+        if (*base == 0.0) return unknown(QStringLiteral("baseline is 0; \"between\" needs a non-zero baseline"));
     } else if (c.kind == ConditionKind::RateOfChange) {
         const qint64 hour = 3600 * 1000;
         auto past = reader.at(metric.name, Series::Canary, sample->tMs - hour);

@@ -1,6 +1,7 @@
 #pragma once
 
 #include "engine/MetricReader.h"
+#include "judge/Evidence.h"
 #include "plan/Plan.h"
 
 #include <optional>
@@ -20,7 +21,16 @@ struct Judgement
     qint64 sampleMs = 0;     // when the deciding sample was taken
     QString reason;          // for Unknown: why; otherwise a short explanation
     bool warmingUp = false;  // Unknown only because not enough history exists yet (rate of change)
+    bool missingData = false; // Unknown because data is missing, stale or erroring (not merely too little evidence)
+    Evidence evidence;       // the estimate, interval and counts behind the verdict, when judged with evidence
 };
+
+// A verdict as a person reads it: a success criterion passes on evidence of health; a trigger
+// "fails" on evidence of harm (its condition holds); anything else is inconclusive.
+enum class Verdict { Pass, Fail, Inconclusive };
+Verdict criterionVerdict(const Judgement& j);
+Verdict triggerVerdict(const Judgement& j);
+QString toString(Verdict v);
 
 // One interface for judging a criterion, so that a statistical judge (canary vs baseline with
 // sample sizes) can stand beside plain thresholds without touching the engine.

@@ -1,5 +1,6 @@
 #pragma once
 
+#include "judge/Evidence.h"
 #include "plan/Plan.h"
 
 #include <QMap>
@@ -53,6 +54,8 @@ struct RolloutEvent
     bool ticked = false;              // checklist
     bool approve = false;             // approval decision
     int alertId = 0;
+    bool dryRun = false;              // a dry-run trigger: judged and recorded, never acted on
+    Evidence evidence;                // the verdict's numbers (estimate, interval, counts), when judged with evidence
 
     QString describe() const;
 };

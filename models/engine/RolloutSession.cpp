@@ -1,5 +1,6 @@
 #include "engine/RolloutSession.h"
 
+#include "judge/EvidenceText.h"
 #include "plan/Duration.h"
 
 #include <QDateTime>
@@ -33,7 +34,7 @@ QString GateStatus::missing() const
 RolloutSession::RolloutSession(Plan plan, const MetricReader& reader, const Clock& clock,
                                std::shared_ptr<const ConditionJudge> judge, QObject* parent)
     : QObject(parent), m_plan(std::move(plan)), m_reader(reader), m_clock(clock),
-      m_judge(judge ? std::move(judge) : std::make_shared<ThresholdJudge>())
+      m_judge(judge ? std::move(judge) : std::make_shared<ThresholdJudge>()), m_evidence(m_plan)
 {
     qRegisterMetaType<rollout::RolloutEvent>();
     m_phaseStartedMs = m_clock.nowMs();
@@ -66,9 +67,22 @@ void RolloutSession::record(RolloutEvent e)
 Judgement RolloutSession::judge(const Condition& c, qint64 nowMs) const
 {
     const MetricSpec* m = m_plan.metric(c.metric);
-    if (!m) return Judgement{Truth::Unknown, 0, 0, std::nullopt, 0, QStringLiteral("unknown metric %1").arg(c.metric)};
+    if (!m) {
+        Judgement unknown;
+        unknown.reason = QStringLiteral("unknown metric %1").arg(c.metric);
+        unknown.missingData = true;
+        return unknown;
+    }
     const auto captured = m_capturedBaselines.contains(c.metric) ? std::optional<double>(m_capturedBaselines.value(c.metric)) : std::nullopt;
     return m_judge->judge(c, *m, m_reader, nowMs, captured);
+}
+
+Judgement RolloutSession::judgeCriterion(const Condition& c, qint64 nowMs) const
+{
+    const MetricSpec* m = m_plan.metric(c.metric);
+    if (m && m_evidence.judges(c, *m, m_reader, true))
+        return m_evidence.criterion(c, *m, m_reader, nowMs, m_phaseStartedMs, m_plan.judgement.confidence);
+    return judge(c, nowMs);
 }
 
 QMap<QString, double> RolloutSession::snapshot() const
@@ -92,9 +106,15 @@ void RolloutSession::enterPhase(int phase, qint64 nowMs)
 {
     m_phase = phase;
     m_phaseStartedMs = nowMs;
+    const bool promotion = phase > m_previousPhaseForTrackers && m_previousPhaseForTrackers >= 0;
+    m_previousPhaseForTrackers = phase;
     m_activeTriggers = phase >= 0 ? m_plan.triggersFor(phase) : std::vector<TriggerSpec>{};
-    m_trackers.clear();
-    for (const TriggerSpec& t : m_activeTriggers) m_trackers.insert(t.name, TriggerTracker());
+    // A promotion does not restart a trigger's clock: the same trigger carries on in the next phase.
+    QMap<QString, TriggerTracker> kept;
+    for (const TriggerSpec& t : m_activeTriggers)
+        kept.insert(t.name, promotion && m_trackers.contains(t.name) ? m_trackers.value(t.name) : TriggerTracker());
+    m_trackers = kept;
+    if (!promotion) m_globalIncidents.clear();
     m_criteria.clear();
     if (phase >= 0)
         for (const Condition& c : m_plan.phases[std::size_t(phase)].success) m_criteria.push_back(CriterionView{c, Truth::Unknown, {}, 0});
@@ -147,21 +167,35 @@ GateStatus RolloutSession::gate() const
         for (const CriterionView& c : m_criteria) {
             GateCheck check{GateCheck::Kind::Criterion, c.condition.text, CheckState::Met, {}};
             const MetricSpec* m = m_plan.metric(c.condition.metric);
+            const Unit unit = m ? m->unit : Unit::None;
             if (c.truth == Truth::Unknown) {
                 check.state = CheckState::Inconclusive;
-                check.detail = QStringLiteral("inconclusive (%1)").arg(c.last.reason);
+                check.detail = c.last.evidence.present && !c.last.missingData ? EvidenceText::waiting(c.last, unit)
+                                                                               : QStringLiteral("inconclusive (%1)").arg(c.last.reason);
             } else if (c.truth == Truth::False) {
                 check.state = CheckState::NotMet;
                 check.detail = c.last.truth == Truth::Unknown
                                    ? QStringLiteral("no data for longer than %1 counts as failing (%2)").arg(Duration::format(m_plan.inconclusiveLimitMs), c.last.reason)
-                                   : QStringLiteral("now %1").arg(ConditionParser::formatValue(c.last.observed, m ? m->unit : Unit::None));
+                                   : QStringLiteral("fail: %1").arg(describe(c.last, m));
             } else {
-                check.detail = QStringLiteral("now %1").arg(ConditionParser::formatValue(c.last.observed, m ? m->unit : Unit::None));
+                check.detail = QStringLiteral("pass: %1").arg(describe(c.last, m));
+            }
+            if (c.condition.dryRun) {   // shown, never holds the gate
+                check.label = QStringLiteral("%1 (dry run)").arg(check.label);
+                check.detail = QStringLiteral("%1: %2").arg(toString(criterionVerdict(c.last)), check.detail);
+                check.state = CheckState::Met;
             }
             g.checks.append(check);
         }
+        for (const TriggerSpec& t : m_activeTriggers) {
+            if (t.kind != TriggerKind::Hard || t.dryRun) continue;
+            const auto it = m_trackers.constFind(t.name);
+            if (it == m_trackers.constEnd() || (it->state() != TriggerState::Pending && it->state() != TriggerState::Fired)) continue;
+            g.checks.append({GateCheck::Kind::Alert, QStringLiteral("hard trigger \"%1\" holding").arg(t.name), CheckState::NotMet,
+                             QStringLiteral("since %1; a gate never opens while it holds").arg(Duration::format(now - it->holdingSinceMs()))});
+        }
         if (!m_criteria.empty()) {
-            const bool allTrue = std::all_of(m_criteria.begin(), m_criteria.end(), [](const CriterionView& c) { return c.truth == Truth::True; });
+            const bool allTrue = std::all_of(m_criteria.begin(), m_criteria.end(), [](const CriterionView& c) { return c.condition.dryRun || c.truth == Truth::True; });
             const qint64 held = (allTrue && m_criteriaGreenSinceMs > 0) ? now - m_criteriaGreenSinceMs : 0;
             const bool heldOk = allTrue && held >= ph.minDurationMs;
             if (!heldOk && ph.minDurationMs > 0) g.opensInMs = std::max(g.opensInMs, ph.minDurationMs - held);
@@ -221,7 +255,8 @@ QList<TriggerView> RolloutSession::triggers() const
     const std::vector<TriggerSpec> specs = m_phase >= 0 ? m_activeTriggers : m_plan.triggersFor(0);
     for (const TriggerSpec& t : specs) {
         const TriggerTracker tr = m_trackers.value(t.name);
-        out.append({t, tr.state(), tr.holdingSinceMs(), tr.unknownSinceMs(), tr.last()});
+        const MetricSpec* m = m_plan.metric(t.when.metric);
+        out.append({t, m && m_evidence.judges(t.when, *m, m_reader, false), tr.state(), tr.holdingSinceMs(), tr.unknownSinceMs(), tr.last()});
     }
     return out;
 }
@@ -236,36 +271,7 @@ void RolloutSession::evaluate()
     const qint64 now = m_clock.nowMs();
     if (m_complete || m_phase < 0) return;   // nothing is exposed: no trigger can hold
     const int phaseAtStart = m_phase;
-    for (const TriggerSpec& t : std::vector<TriggerSpec>(m_activeTriggers)) {
-        if (!m_trackers.contains(t.name)) continue;
-        TriggerTracker& tracker = m_trackers[t.name];
-        const bool guarded = t.unless && judge(*t.unless, now).truth == Truth::True;
-        const Judgement j = judge(t.when, now);
-        const bool wasFired = tracker.fired();
-        // With nobody exposed (a shadow or 0% phase) there is nothing a rollback could protect:
-        // missing canary data keeps the gate closed but does not escalate into a rollback.
-        const qint64 limit = currentTraffic() > 0.0 ? m_plan.inconclusiveLimitMs : std::numeric_limits<qint64>::max();
-        const TriggerTracker::Step step = tracker.update(j, guarded, now, t.forMs, limit);
-        const MetricSpec* m = m_plan.metric(t.when.metric);
-        const QString value = j.truth == Truth::Unknown ? j.reason : ConditionParser::formatValue(j.observed, m ? m->unit : Unit::None);
-        RolloutEvent e;
-        e.fromPhase = e.toPhase = m_phase;
-        e.trigger = t.name;
-        e.action = t.action;
-        e.sinceMs = tracker.holdingSinceMs();
-        if (step == TriggerTracker::Step::StartedHolding) {
-            e.type = EventType::TriggerPending;
-            e.reason = QStringLiteral("%1 (now %2; fires after %3)").arg(t.when.text, value, Duration::format(t.forMs));
-            record(e);
-        } else if (step == TriggerTracker::Step::Cleared) {
-            e.type = EventType::TriggerCleared;
-            e.reason = guarded ? QStringLiteral("guarded: %1").arg(t.unless->text) : QStringLiteral("now %1").arg(value);
-            record(e);
-        } else if (step == TriggerTracker::Step::Fired && !wasFired) {
-            fire(t, tracker, now);
-            if (m_phase != phaseAtStart || m_complete) break;   // rolled back: the trackers were replaced
-        }
-    }
+    evaluateTriggers(now);
     if (m_phase != phaseAtStart) {
         Q_EMIT stateChanged();
         return;
@@ -274,14 +280,16 @@ void RolloutSession::evaluate()
     bool allTrue = !m_criteria.empty();
     bool anyFalse = false;
     for (CriterionView& c : m_criteria) {
-        c.last = judge(c.condition, now);
-        if (c.last.truth == Truth::Unknown) {
+        c.last = judgeCriterion(c.condition, now);
+        if (c.last.truth == Truth::Unknown && c.last.missingData) {
             if (c.unknownSinceMs == 0) c.unknownSinceMs = now;
             c.truth = now - c.unknownSinceMs >= m_plan.inconclusiveLimitMs ? Truth::False : Truth::Unknown;
         } else {
+            // Too little evidence is not missing data: the phase waits for it (extended, never promoted).
             c.unknownSinceMs = 0;
             c.truth = c.last.truth;
         }
+        if (c.condition.dryRun) continue;   // judged and shown; never holds the gate
         allTrue = allTrue && c.truth == Truth::True;
         anyFalse = anyFalse || c.truth == Truth::False;
     }
@@ -310,27 +318,139 @@ void RolloutSession::evaluate()
     Q_EMIT stateChanged();
 }
 
+void RolloutSession::evaluateTriggers(qint64 now)
+{
+    const int phaseAtStart = m_phase;
+    for (const TriggerSpec& t : std::vector<TriggerSpec>(m_activeTriggers)) {
+        if (!m_trackers.contains(t.name)) continue;
+        TriggerTracker& tracker = m_trackers[t.name];
+        const bool guarded = t.unless && judge(*t.unless, now).truth == Truth::True;
+        const MetricSpec* m = m_plan.metric(t.when.metric);
+        const bool evidence = m && m_evidence.judges(t.when, *m, m_reader, false);
+        const double level = t.confidence.value_or(m_plan.judgement.triggerConfidence);
+        const InconclusivePolicy policy = t.onInconclusive.value_or(m_plan.judgement.onInconclusive);
+        const bool wasFired = tracker.fired();
+        // With nobody exposed (a shadow or 0% phase) there is nothing a rollback could protect:
+        // missing canary data keeps the gate closed but does not escalate.
+        const qint64 limit = currentTraffic() > 0.0 ? m_plan.inconclusiveLimitMs : std::numeric_limits<qint64>::max();
+        Judgement j;
+        TriggerTracker::Step step;
+        if (evidence) {
+            const auto tj = m_evidence.trigger(t.when, *m, m_reader, now, m_evidenceSinceMs, t.forMs, level);
+            j = tj.judgement;
+            step = tracker.updateEvidence(j, tj.building, guarded, now, limit, policy);
+        } else {
+            j = judge(t.when, now);
+            step = tracker.update(j, guarded, now, t.forMs, limit, policy);
+        }
+        const QString value = describe(j, m);
+        RolloutEvent e;
+        e.fromPhase = e.toPhase = m_phase;
+        e.trigger = t.name;
+        e.action = t.action;
+        e.sinceMs = tracker.holdingSinceMs();
+        e.dryRun = t.dryRun;
+        e.evidence = j.evidence;
+        if (step == TriggerTracker::Step::StartedHolding) {
+            e.type = EventType::TriggerPending;
+            e.reason = evidence ? QStringLiteral("%1 (now %2; fires once harm is shown)").arg(t.when.text, value)
+                                : QStringLiteral("%1 (now %2; fires after %3)").arg(t.when.text, value, Duration::format(t.forMs));
+            record(e);
+        } else if (step == TriggerTracker::Step::Cleared) {
+            e.type = EventType::TriggerCleared;
+            e.reason = guarded ? QStringLiteral("guarded: %1").arg(t.unless->text) : QStringLiteral("now %1").arg(value);
+            record(e);
+        } else if (step == TriggerTracker::Step::InconclusiveTooLong && !t.dryRun) {
+            pauseForPerson(t.name, QStringLiteral("%1: no data for longer than %2 (%3); paused for a person to decide")
+                                       .arg(t.name, Duration::format(m_plan.inconclusiveLimitMs), j.reason), now);
+        } else if (step == TriggerTracker::Step::Fired && !wasFired) {
+            fire(t, tracker, now);
+            if (m_phase != phaseAtStart || m_complete) return;   // rolled back: the trackers were replaced
+        }
+        // Both cohorts as bad (a global incident): not the canary's fault; pause and say so.
+        if (evidence && t.kind == TriggerKind::Hard && !t.dryRun && m_plan.judgement.globalIncident == GlobalIncidentPolicy::Pause
+            && currentTraffic() > 0.0 && !m_globalIncidents.contains(t.name)) {
+            const QString why = m_evidence.globalIncident(t.when, *m, m_reader, now, m_evidenceSinceMs, t.forMs, level);
+            if (!why.isEmpty()) onGlobalIncident(t, why, now);
+        }
+    }
+}
+
+QString RolloutSession::describe(const Judgement& j, const MetricSpec* m)
+{
+    const Unit unit = m ? m->unit : Unit::None;
+    if (j.truth == Truth::Unknown && !j.evidence.present) return j.reason;
+    if (!j.evidence.present) return ConditionParser::formatValue(j.observed, unit);
+    return EvidenceText::summary(j, unit);
+}
+
+void RolloutSession::onGlobalIncident(const TriggerSpec& t, const QString& why, qint64 now)
+{
+    m_globalIncidents.insert(t.name);
+    pauseForPerson(t.name, QStringLiteral("global incident, not the canary: %1. Paused; the plan's judgement.global_incident: act would let \"%2\" act").arg(why, t.name), now);
+}
+
+void RolloutSession::pauseForPerson(const QString& trigger, const QString& reason, qint64 now)
+{
+    if (!m_paused) {
+        m_paused = true;
+        RolloutEvent p;
+        p.type = EventType::Paused;
+        p.fromPhase = p.toPhase = m_phase;
+        p.actor = Actor::automation().id;
+        p.role = Actor::automation().role;
+        p.automatic = true;
+        p.trigger = trigger;
+        p.reason = reason;
+        record(p);
+    }
+    raiseAlert(trigger, reason, now);
+}
+
+bool RolloutSession::hardTriggerHolding() const
+{
+    for (const TriggerSpec& t : m_activeTriggers) {
+        if (t.kind != TriggerKind::Hard || t.dryRun) continue;
+        const auto it = m_trackers.constFind(t.name);
+        if (it != m_trackers.constEnd() && (it->state() == TriggerState::Pending || it->state() == TriggerState::Fired)) return true;
+    }
+    return false;
+}
+
 void RolloutSession::fire(const TriggerSpec& t, const TriggerTracker& tracker, qint64 now)
 {
     const MetricSpec* m = m_plan.metric(t.when.metric);
     const Judgement& j = tracker.last();
     const QString value = j.truth == Truth::Unknown
                               ? QStringLiteral("no data (%1)").arg(j.reason)
-                              : QStringLiteral("%1 = %2").arg(t.when.metric, ConditionParser::formatValue(j.observed, m ? m->unit : Unit::None));
-    const QString reason = QStringLiteral("%1: %2, condition \"%3\" held %4 (since %5)")
+                              : QStringLiteral("%1 = %2").arg(t.when.metric, describe(j, m));
+    QString reason = j.evidence.present && j.truth == Truth::True
+                         ? QStringLiteral("%1: %2, harm shown for \"%3\" at %4% confidence (%5)")
+                               .arg(t.name, value, t.when.text, QString::number(j.evidence.level * 100.0, 'g', 4), j.evidence.window)
+                         : QStringLiteral("%1: %2, condition \"%3\" held %4 (since %5)")
                                .arg(t.name, value, t.when.text, Duration::format(now - tracker.holdingSinceMs()),
                                     QDateTime::fromMSecsSinceEpoch(tracker.holdingSinceMs(), Qt::UTC).toString(Qt::ISODate));
+    const bool global = m_globalIncidents.contains(t.name);
+    if (t.dryRun) reason = QStringLiteral("DRY RUN, nothing done: ") + reason;
+    else if (global && t.kind == TriggerKind::Hard) reason += QStringLiteral("; not acted on: both cohorts are as bad (global incident)");
     RolloutEvent e;
     e.type = EventType::TriggerFired;
     e.fromPhase = e.toPhase = m_phase;
     e.trigger = t.name;
-    e.action = t.kind == TriggerKind::Hard ? t.action : TriggerAction::Alert;
+    e.action = t.kind == TriggerKind::Hard && !t.dryRun && !global ? t.action : TriggerAction::Alert;
     e.sinceMs = tracker.holdingSinceMs();
     e.values = snapshot();
     e.automatic = true;
     e.reason = reason;
+    e.dryRun = t.dryRun;
+    e.evidence = j.evidence;
     record(e);
 
+    if (t.dryRun) return;   // judged, shown and recorded; never acted on
+    if (global && t.kind == TriggerKind::Hard) {
+        pauseForPerson(t.name, reason, now);
+        return;
+    }
     if (t.kind == TriggerKind::Soft || t.action == TriggerAction::Alert) {
         raiseAlert(t.name, reason, now);
         return;
@@ -434,6 +554,7 @@ ActionResult RolloutSession::advance(const Actor& actor)
             record(b);
         }
     }
+    if (m_phase < 0) m_evidenceSinceMs = now;   // the rollout (re)starts: the canary's evidence starts here
     m_rolledBack = false;
     if (g.toPhase >= int(m_plan.phases.size())) {
         m_complete = true;

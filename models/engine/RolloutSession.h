@@ -5,6 +5,7 @@
 #include "engine/GateStatus.h"
 #include "engine/RolloutEvent.h"
 #include "engine/TriggerTracker.h"
+#include "judge/EvidenceJudge.h"
 #include "plan/Plan.h"
 
 #include <QMap>
@@ -38,6 +39,7 @@ struct ActionResult
 struct TriggerView
 {
     TriggerSpec spec;
+    bool evidence = false;          // judged with evidence (counts), not on a single number
     TriggerState state = TriggerState::Ok;
     qint64 holdingSinceMs = 0;
     qint64 unknownSinceMs = 0;
@@ -144,6 +146,12 @@ private:
     int raiseAlert(const QString& trigger, const QString& reason, qint64 nowMs);
     QMap<QString, double> snapshot() const;
     Judgement judge(const Condition& c, qint64 nowMs) const;
+    Judgement judgeCriterion(const Condition& c, qint64 nowMs) const;
+    static QString describe(const Judgement& j, const MetricSpec* m);
+    void evaluateTriggers(qint64 nowMs);
+    void onGlobalIncident(const TriggerSpec& t, const QString& why, qint64 nowMs);
+    void pauseForPerson(const QString& trigger, const QString& reason, qint64 nowMs);
+    bool hardTriggerHolding() const;
     bool personHasRole(const QString& id, const QString& role) const;
     void record(RolloutEvent e);
     QString guardRefusal(const Actor& actor, EventType type) const { return m_guard ? m_guard(actor, type) : QString(); }
@@ -152,7 +160,11 @@ private:
     const MetricReader& m_reader;
     const Clock& m_clock;
     std::shared_ptr<const ConditionJudge> m_judge;
+    EvidenceJudge m_evidence;
     ActionGuard m_guard;
+    int m_previousPhaseForTrackers = -1;
+    qint64 m_evidenceSinceMs = 0;                         // triggers weigh the canary's counts since the rollout (re)started
+    QSet<QString> m_globalIncidents;                      // triggers whose "both cohorts" alert is raised
 
     int m_phase = -1;
     qint64 m_phaseStartedMs = 0;

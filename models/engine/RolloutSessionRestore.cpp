@@ -25,6 +25,7 @@ bool RolloutSession::restore(const RolloutEvent& e)
     switch (e.type) {
     case EventType::PhaseAdvanced:
         if (m_complete || e.fromPhase != m_phase || e.toPhase != m_phase + 1 || e.toPhase >= int(m_plan.phases.size())) return false;
+        if (m_phase < 0) m_evidenceSinceMs = e.atMs;
         m_rolledBack = false;
         enterPhase(e.toPhase, e.atMs);
         break;

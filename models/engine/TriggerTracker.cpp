@@ -19,13 +19,34 @@ void TriggerTracker::reset()
     *this = TriggerTracker();
 }
 
-TriggerTracker::Step TriggerTracker::update(const Judgement& j, bool guarded, qint64 nowMs, qint64 forMs, qint64 inconclusiveLimitMs)
+// Missing data: frozen within the limit; past it, holding (Fail) or reported once (Pause).
+TriggerTracker::Step TriggerTracker::missing(qint64 nowMs, qint64 inconclusiveLimitMs, InconclusivePolicy policy, bool* countsAsHolding)
+{
+    *countsAsHolding = false;
+    if (m_unknownSinceMs == 0) m_unknownSinceMs = nowMs;
+    if (nowMs - m_unknownSinceMs < inconclusiveLimitMs) {
+        if (!m_fired) m_state = TriggerState::Inconclusive;
+        return Step::None;   // frozen: neither holding longer nor cleared
+    }
+    if (policy == InconclusivePolicy::Fail) {
+        *countsAsHolding = true;
+        return Step::None;
+    }
+    if (!m_fired) m_state = TriggerState::Inconclusive;
+    if (m_inconclusiveReported) return Step::None;
+    m_inconclusiveReported = true;
+    return Step::InconclusiveTooLong;
+}
+
+TriggerTracker::Step TriggerTracker::update(const Judgement& j, bool guarded, qint64 nowMs, qint64 forMs, qint64 inconclusiveLimitMs,
+                                            InconclusivePolicy policy)
 {
     m_last = j;
     if (guarded) {
         const bool was = m_holding;
         m_holding = m_fired = false;
         m_holdingSinceMs = m_unknownSinceMs = 0;
+        m_inconclusiveReported = false;
         m_state = TriggerState::Guarded;
         return was ? Step::Cleared : Step::None;
     }
@@ -33,27 +54,27 @@ TriggerTracker::Step TriggerTracker::update(const Judgement& j, bool guarded, qi
     switch (j.truth) {
     case Truth::True:
         m_unknownSinceMs = 0;
+        m_inconclusiveReported = false;
         break;
     case Truth::False: {
         const bool was = m_holding;
         m_holding = m_fired = false;
         m_holdingSinceMs = m_unknownSinceMs = 0;
+        m_inconclusiveReported = false;
         m_state = TriggerState::Ok;
         return was ? Step::Cleared : Step::None;
     }
-    case Truth::Unknown:
+    case Truth::Unknown: {
         if (j.warmingUp) {   // not enough history yet is not missing data: no inconclusive clock
             if (!m_fired) m_state = TriggerState::Inconclusive;
             return Step::None;
         }
-        if (m_unknownSinceMs == 0) m_unknownSinceMs = nowMs;
-        if (nowMs - m_unknownSinceMs < inconclusiveLimitMs) {
-            if (!m_fired) m_state = TriggerState::Inconclusive;
-            return Step::None;   // frozen: neither holding longer nor cleared
-        }
-        // unknown for too long counts as failing
-        at = nowMs;
+        bool holdingNow = false;
+        const Step s = missing(nowMs, inconclusiveLimitMs, policy, &holdingNow);
+        if (!holdingNow) return s;
+        at = nowMs;   // unknown for too long counts as failing
         break;
+    }
     }
     Step step = Step::None;
     if (!m_holding) {
@@ -67,6 +88,45 @@ TriggerTracker::Step TriggerTracker::update(const Judgement& j, bool guarded, qi
     }
     m_state = m_fired ? TriggerState::Fired : TriggerState::Pending;
     return step;
+}
+
+TriggerTracker::Step TriggerTracker::updateEvidence(const Judgement& j, bool building, bool guarded, qint64 nowMs,
+                                                    qint64 inconclusiveLimitMs, InconclusivePolicy policy)
+{
+    if (j.truth == Truth::Unknown && j.missingData) {
+        m_last = j;
+        if (guarded) return update(j, true, nowMs, 0, inconclusiveLimitMs, policy);
+        bool holdingNow = false;
+        const Step s = missing(nowMs, inconclusiveLimitMs, policy, &holdingNow);
+        if (!holdingNow) return s;
+        Judgement failing = j;
+        failing.truth = Truth::True;
+        failing.sampleMs = nowMs;
+        const Step h = update(failing, false, nowMs, 0, inconclusiveLimitMs, policy);
+        m_last = j;
+        return h;
+    }
+    if (guarded) return update(j, true, nowMs, 0, inconclusiveLimitMs, policy);
+    m_unknownSinceMs = 0;
+    m_inconclusiveReported = false;
+    if (j.truth == Truth::True) {   // harm shown over a window at least `for` long
+        Judgement at = j;
+        at.sampleMs = nowMs;
+        return update(at, false, nowMs, 0, inconclusiveLimitMs, policy);
+    }
+    if (building) {   // the estimate is past the threshold; the evidence is not in yet
+        m_last = j;
+        if (m_holding) return Step::None;
+        m_holding = true;
+        m_holdingSinceMs = nowMs;
+        m_state = TriggerState::Pending;
+        return Step::StartedHolding;
+    }
+    Judgement clear = j;
+    clear.truth = Truth::False;
+    const Step s = update(clear, false, nowMs, 0, inconclusiveLimitMs, policy);
+    m_last = j;
+    return s;
 }
 
 } // namespace rollout

@@ -9,15 +9,23 @@ QString toString(TriggerState s);
 
 // How long one trigger's condition has held, from judgement to judgement. It fires once the
 // condition has held for `for` (measured between sample timestamps, so 4:59 of breach does not
-// fire and 5:00 does). Unknown data freezes the hold; unknown for longer than the plan's
-// inconclusive limit counts as holding: missing data is never healthy. Warming up (a rate of
-// change without enough history yet) only waits.
+// fire and 5:00 does). Unknown data freezes the hold. Missing data for longer than the plan's
+// inconclusive limit is never healthy: with the policy Fail it counts as holding; with Pause
+// (the default) the tracker reports InconclusiveTooLong once, and the engine pauses for a person.
+// Warming up (a rate of change without enough history yet) only waits.
+// Judged with evidence (updateEvidence), the evidence windows already span `for`: harm shown
+// fires at once, an estimate past the threshold that is not yet shown is "holding".
 class TriggerTracker
 {
 public:
-    enum class Step { None, StartedHolding, Cleared, Fired };
+    enum class Step { None, StartedHolding, Cleared, Fired, InconclusiveTooLong };
 
-    Step update(const Judgement& j, bool guarded, qint64 nowMs, qint64 forMs, qint64 inconclusiveLimitMs);
+    Step update(const Judgement& j, bool guarded, qint64 nowMs, qint64 forMs, qint64 inconclusiveLimitMs,
+                InconclusivePolicy policy = InconclusivePolicy::Fail);
+    Step updateEvidence(const Judgement& j, bool building, bool guarded, qint64 nowMs, qint64 inconclusiveLimitMs,
+                        InconclusivePolicy policy);
+    // Keeps a trigger's clock across a promotion (the same trigger in the next phase).
+    bool holding() const { return m_holding; }
     void reset();
 
     TriggerState state() const { return m_state; }
@@ -32,7 +40,10 @@ private:
     qint64 m_unknownSinceMs = 0;
     bool m_holding = false;
     bool m_fired = false;
+    bool m_inconclusiveReported = false;
     Judgement m_last;
+
+    Step missing(qint64 nowMs, qint64 inconclusiveLimitMs, InconclusivePolicy policy, bool* countsAsHolding);
 };
 
 } // namespace rollout

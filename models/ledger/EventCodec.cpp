@@ -2,6 +2,9 @@
 
 #include <QJsonArray>
 
+#include <cmath>
+#include <limits>
+
 namespace rollout {
 
 namespace {
@@ -19,6 +22,94 @@ std::optional<TriggerAction> actionFromString(const QString& s)
     for (TriggerAction a : {TriggerAction::RollbackPrevious, TriggerAction::RollbackToZero, TriggerAction::Pause, TriggerAction::Alert})
         if (toString(a) == s) return a;
     return std::nullopt;
+}
+
+void putFinite(QJsonObject& o, const QString& key, double v)
+{
+    if (std::isfinite(v)) o.insert(key, v);
+}
+
+double finiteOr(const QJsonObject& o, const QString& key)
+{
+    return o.value(key).isDouble() ? o.value(key).toDouble() : std::numeric_limits<double>::quiet_NaN();
+}
+
+// A verdict's numbers, so that an auditor sees why (docs/ledger-format.md, "evidence").
+QJsonObject evidenceToJson(const Evidence& e)
+{
+    QJsonObject o;
+    o.insert(QStringLiteral("method"), e.method);
+    o.insert(QStringLiteral("level"), e.level);
+    o.insert(QStringLiteral("window"), e.window);
+    o.insert(QStringLiteral("from_ms"), double(e.fromMs));
+    o.insert(QStringLiteral("to_ms"), double(e.toMs));
+    QJsonObject canary;
+    putFinite(canary, QStringLiteral("estimate"), e.canaryEstimate);
+    putFinite(canary, QStringLiteral("lower"), e.canaryLower);
+    putFinite(canary, QStringLiteral("upper"), e.canaryUpper);
+    if (e.canaryTrials > 0 || e.isRate()) {
+        canary.insert(QStringLiteral("events"), e.canaryEvents);
+        canary.insert(QStringLiteral("trials"), e.canaryTrials);
+    } else {
+        canary.insert(QStringLiteral("samples"), e.canarySamples);
+    }
+    o.insert(QStringLiteral("canary"), canary);
+    if (e.hasBaseline) {
+        QJsonObject base;
+        putFinite(base, QStringLiteral("estimate"), e.baselineEstimate);
+        putFinite(base, QStringLiteral("lower"), e.baselineLower);
+        putFinite(base, QStringLiteral("upper"), e.baselineUpper);
+        if (e.isRate()) {
+            base.insert(QStringLiteral("events"), e.baselineEvents);
+            base.insert(QStringLiteral("trials"), e.baselineTrials);
+        } else {
+            base.insert(QStringLiteral("samples"), e.baselineSamples);
+        }
+        o.insert(QStringLiteral("baseline"), base);
+    }
+    QJsonObject d;
+    putFinite(d, QStringLiteral("estimate"), e.difference);
+    putFinite(d, QStringLiteral("lower"), e.differenceLower);
+    putFinite(d, QStringLiteral("upper"), e.differenceUpper);
+    o.insert(QStringLiteral("difference"), d);
+    if (e.moreNeeded > 0) o.insert(QStringLiteral("more_needed"), e.moreNeeded);
+    if (e.approximate) o.insert(QStringLiteral("approximate"), true);
+    return o;
+}
+
+Evidence evidenceFromJson(const QJsonObject& o)
+{
+    Evidence e;
+    e.present = true;
+    e.method = o.value(QStringLiteral("method")).toString();
+    e.level = o.value(QStringLiteral("level")).toDouble();
+    e.window = o.value(QStringLiteral("window")).toString();
+    e.fromMs = qint64(o.value(QStringLiteral("from_ms")).toDouble());
+    e.toMs = qint64(o.value(QStringLiteral("to_ms")).toDouble());
+    const QJsonObject c = o.value(QStringLiteral("canary")).toObject();
+    e.canaryEstimate = finiteOr(c, QStringLiteral("estimate"));
+    e.canaryLower = finiteOr(c, QStringLiteral("lower"));
+    e.canaryUpper = finiteOr(c, QStringLiteral("upper"));
+    e.canaryEvents = c.value(QStringLiteral("events")).toDouble();
+    e.canaryTrials = c.value(QStringLiteral("trials")).toDouble();
+    e.canarySamples = c.value(QStringLiteral("samples")).toInt();
+    if (o.contains(QStringLiteral("baseline"))) {
+        const QJsonObject b = o.value(QStringLiteral("baseline")).toObject();
+        e.hasBaseline = true;
+        e.baselineEstimate = finiteOr(b, QStringLiteral("estimate"));
+        e.baselineLower = finiteOr(b, QStringLiteral("lower"));
+        e.baselineUpper = finiteOr(b, QStringLiteral("upper"));
+        e.baselineEvents = b.value(QStringLiteral("events")).toDouble();
+        e.baselineTrials = b.value(QStringLiteral("trials")).toDouble();
+        e.baselineSamples = b.value(QStringLiteral("samples")).toInt();
+    }
+    const QJsonObject d = o.value(QStringLiteral("difference")).toObject();
+    e.difference = finiteOr(d, QStringLiteral("estimate"));
+    e.differenceLower = finiteOr(d, QStringLiteral("lower"));
+    e.differenceUpper = finiteOr(d, QStringLiteral("upper"));
+    e.moreNeeded = o.value(QStringLiteral("more_needed")).toDouble();
+    e.approximate = o.value(QStringLiteral("approximate")).toBool();
+    return e;
 }
 
 } // namespace
@@ -65,6 +156,8 @@ QJsonObject EventCodec::toPayload(const RolloutEvent& e)
     }
     if (e.type == EventType::ApprovalRecorded) o.insert(QStringLiteral("decision"), e.approve ? QStringLiteral("approve") : QStringLiteral("reject"));
     if (e.alertId) o.insert(QStringLiteral("alert_id"), e.alertId);
+    if (e.dryRun) o.insert(QStringLiteral("dry_run"), true);
+    if (e.evidence.present) o.insert(QStringLiteral("evidence"), evidenceToJson(e.evidence));
     return o;
 }
 
@@ -106,6 +199,8 @@ std::optional<RolloutEvent> EventCodec::fromRecord(const QString& type, const QJ
     e.ticked = p.value(QStringLiteral("ticked")).toBool();
     e.approve = p.value(QStringLiteral("decision")).toString() == QLatin1String("approve");
     e.alertId = p.value(QStringLiteral("alert_id")).toInt();
+    e.dryRun = p.value(QStringLiteral("dry_run")).toBool();
+    if (p.value(QStringLiteral("evidence")).isObject()) e.evidence = evidenceFromJson(p.value(QStringLiteral("evidence")).toObject());
     return e;
 }
 

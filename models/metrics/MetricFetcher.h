@@ -13,9 +13,19 @@ namespace rollout {
 
 // One poll's answer for one metric: samples per series key ("canary", "baseline", ""), or why
 // there are none, in one line that names the server and what it said.
+// One reading of a rate's raw counters for one cohort ("canary", "baseline").
+struct CountReading
+{
+    QString cohort;
+    qint64 tMs = 0;
+    double events = 0.0;
+    double trials = 0.0;
+};
+
 struct FetchResult
 {
     QList<std::pair<QString, Sample>> samples;
+    QList<CountReading> counts;
     QString problem;
     std::optional<qint64> retryAfterMs;
 };

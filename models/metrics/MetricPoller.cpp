@@ -104,6 +104,7 @@ void MetricPoller::onResult(const QString& metric, const FetchResult& r)
         m_store.append(metric, key, sample);
         h.lastSampleMs = std::max(h.lastSampleMs, sample.tMs);
     }
+    for (const CountReading& c : r.counts) m_store.appendCounts(metric, c.cohort, c.tMs, c.events, c.trials);
     const MetricHealth::State before = h.state;
     const QString beforeMessage = h.message;
     if (r.problem.isEmpty()) {

@@ -1,5 +1,7 @@
 #include "metrics/PrometheusFetcher.h"
 
+#include <QMap>
+
 #include <memory>
 
 namespace rollout {
@@ -69,24 +71,58 @@ PrometheusFetcher::Split PrometheusFetcher::split(const MetricSpec& metric, cons
 void PrometheusFetcher::fetch(const MetricSpec& metric, qint64 nowMs, QObject* context, std::function<void(const FetchResult&)> done)
 {
     const bool twoQueries = metric.baseline.kind == BaselineSpec::Kind::Query;
-    // Both answers are gathered before reporting once.
-    auto pending = std::make_shared<int>(twoQueries ? 2 : 1);
-    auto result = std::make_shared<FetchResult>();
-    auto finish = [pending, result, done](const PromOutcome& o, bool baseline, const MetricSpec& m) {
+    const bool counters = metric.hasCounterQueries();
+    // Every answer is gathered before reporting once: the value, the baseline's, and a rate's two counters.
+    struct Gathered
+    {
+        FetchResult result;
+        QMap<QString, Sample> events, trials;   // cohort → raw counter reading
+        int pending = 0;
+    };
+    auto g = std::make_shared<Gathered>();
+    g->pending = 1 + (twoQueries ? 1 : 0) + (counters ? 2 : 0);
+    auto complete = [g, done]() {
+        if (--g->pending > 0) return;
+        for (auto it = g->events.begin(); it != g->events.end(); ++it)
+            if (g->trials.contains(it.key()))
+                g->result.counts.append({it.key(), it->tMs, it->value, g->trials.value(it.key()).value});
+        done(g->result);
+    };
+    auto problem = [g](const QString& prefix, const QString& what, const PromOutcome& o) {
+        if (g->result.problem.isEmpty()) g->result.problem = prefix + what;
+        if (o.http.retryAfterMs) g->result.retryAfterMs = o.http.retryAfterMs;
+    };
+    auto finish = [g, complete, problem](const PromOutcome& o, bool baseline, const MetricSpec& m) {
+        const QString prefix = baseline ? QStringLiteral("baseline: ") : QString();
         if (!o.ok()) {
-            if (!baseline || result->problem.isEmpty()) result->problem = (baseline ? QStringLiteral("baseline: ") : QString()) + o.problem;
-            result->retryAfterMs = o.http.retryAfterMs;
+            problem(prefix, o.problem, o);
         } else {
             const Split s = split(m, o.response, baseline);
-            if (!s.problem.isEmpty() && result->problem.isEmpty()) result->problem = (baseline ? QStringLiteral("baseline: ") : QString()) + s.problem;
+            if (!s.problem.isEmpty()) problem(prefix, s.problem, o);
             for (const auto& [key, series] : s.series)
-                if (!series.samples.isEmpty()) result->samples.append({key, series.samples.last()});
+                if (!series.samples.isEmpty()) g->result.samples.append({key, series.samples.last()});
         }
-        if (--*pending == 0) done(*result);
+        complete();
+    };
+    auto counted = [g, complete, problem](const PromOutcome& o, bool events, const MetricSpec& m) {
+        const QString prefix = events ? QStringLiteral("events counter: ") : QStringLiteral("trials counter: ");
+        if (!o.ok()) {
+            problem(prefix, o.problem, o);
+        } else {
+            const Split s = split(m, o.response);
+            if (!s.problem.isEmpty()) problem(prefix, s.problem, o);
+            for (const auto& [key, series] : s.series)
+                if (!series.samples.isEmpty() && !key.isEmpty()) (events ? g->events : g->trials).insert(key, series.samples.last());
+        }
+        complete();
     };
     m_client.instant(metric.query, nowMs, context, [finish, metric](const PromOutcome& o) { finish(o, false, metric); });
     if (twoQueries)
         m_client.instant(metric.baseline.query, nowMs, context, [finish, metric](const PromOutcome& o) { finish(o, true, metric); });
+    if (counters) {
+        m_client.instant(metric.eventsQuery, nowMs, context, [counted, metric](const PromOutcome& o) { counted(o, true, metric); });
+        m_client.instant(metric.trialsQuery, nowMs, context, [counted, metric](const PromOutcome& o) { counted(o, false, metric); });
+    }
 }
 
 void PrometheusFetcher::backfill(const MetricSpec& metric, qint64 fromMs, qint64 toMs, QObject* context,

@@ -1,5 +1,7 @@
 #include "metrics/TimeSeriesStore.h"
 
+#include <cmath>
+
 namespace rollout {
 
 TimeSeriesStore::TimeSeriesStore(std::size_t capacityPerSeries, QObject* parent)
@@ -20,6 +22,49 @@ void TimeSeriesStore::append(const QString& metric, const QString& series, const
     auto it = m_rings.find({metric, series});
     if (it == m_rings.end()) it = m_rings.emplace(std::make_pair(metric, series), SampleRing(m_capacity)).first;
     if (it->second.append(s)) scheduleNotify();
+}
+
+void TimeSeriesStore::appendCounts(const QString& metric, const QString& cohort, qint64 tMs, double events, double trials)
+{
+    if (!std::isfinite(events) || !std::isfinite(trials) || events < 0 || trials < 0) return;   // never a count
+    auto it = m_counters.find({metric, cohort});
+    if (it == m_counters.end())
+        it = m_counters.emplace(std::make_pair(metric, cohort), CounterRings{SampleRing(m_capacity), SampleRing(m_capacity)}).first;
+    CounterRings& c = it->second;
+    const auto lastE = c.events.newest();
+    const auto lastT = c.trials.newest();
+    if (lastE && tMs <= lastE->tMs) return;   // in order only
+    // The increments since the last reading; a counter below its last value was reset to zero.
+    const double de = c.rawEvents < 0 ? 0.0 : (events >= c.rawEvents ? events - c.rawEvents : events);
+    const double dt = c.rawTrials < 0 ? 0.0 : (trials >= c.rawTrials ? trials - c.rawTrials : trials);
+    c.rawEvents = events;
+    c.rawTrials = trials;
+    c.events.append({tMs, (lastE ? lastE->value : 0.0) + de});
+    c.trials.append({tMs, (lastT ? lastT->value : 0.0) + dt});
+    scheduleNotify();
+}
+
+std::optional<Counts> TimeSeriesStore::counts(const QString& metric, Series series, qint64 fromMs) const
+{
+    const auto it = m_counters.find({metric, series == Series::Canary ? QStringLiteral("canary") : QStringLiteral("baseline")});
+    if (it == m_counters.end()) return std::nullopt;
+    const CounterRings& c = it->second;
+    const auto newestE = c.events.newest();
+    const auto newestT = c.trials.newest();
+    if (!newestE || !newestT) return std::nullopt;
+    auto fromE = c.events.atOrBefore(fromMs);
+    auto fromT = c.trials.atOrBefore(fromMs);
+    if (!fromE || !fromT) {
+        fromE = c.events.oldestSample();
+        fromT = c.trials.oldestSample();
+    }
+    return Counts{newestE->value - fromE->value, newestT->value - fromT->value, fromE->tMs, newestE->tMs};
+}
+
+QList<Sample> TimeSeriesStore::samples(const QString& metric, Series series, qint64 fromMs, qint64 toMs) const
+{
+    const SampleRing* r = ring(metric, series);
+    return r ? r->window(fromMs, toMs) : QList<Sample>{};
 }
 
 void TimeSeriesStore::setError(const QString& metric, const QString& error)

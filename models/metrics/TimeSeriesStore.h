@@ -24,6 +24,9 @@ public:
 
     // Series keys: "canary" and "baseline" for split metrics; "" for a single series.
     void append(const QString& metric, const QString& series, const Sample& s);
+    // A reading of a rate's two raw counters ("canary" or "baseline" cohort). Counter resets (a
+    // reading below the previous one: the process restarted) count from zero, as Prometheus' rate() does.
+    void appendCounts(const QString& metric, const QString& cohort, qint64 tMs, double events, double trials);
     void setError(const QString& metric, const QString& error);
     void clearError(const QString& metric) { setError(metric, {}); }
 
@@ -36,6 +39,8 @@ public:
     std::optional<Sample> at(const QString& metric, Series series, qint64 tMs) const override;
     std::optional<Sample> oldest(const QString& metric, Series series) const override;
     QString lastError(const QString& metric) const override { return m_errors.value(metric); }
+    std::optional<Counts> counts(const QString& metric, Series series, qint64 fromMs) const override;
+    QList<Sample> samples(const QString& metric, Series series, qint64 fromMs, qint64 toMs) const override;
 
     void setCoalesceIntervalMs(int ms) { m_notify.setInterval(ms); }
 
@@ -49,6 +54,13 @@ private:
 
     std::size_t m_capacity;
     std::map<std::pair<QString, QString>, SampleRing> m_rings;
+    struct CounterRings
+    {
+        SampleRing events;   // cumulative, reset-corrected
+        SampleRing trials;
+        double rawEvents = -1.0, rawTrials = -1.0;   // the last raw reading, to see resets
+    };
+    std::map<std::pair<QString, QString>, CounterRings> m_counters;
     QHash<QString, QString> m_errors;
     QTimer m_notify;
 };

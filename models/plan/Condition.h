@@ -33,6 +33,7 @@ struct Condition
     bool relativeRate = true;    // RateOfChange: true for %/h, false for an absolute amount per hour
     bool decrease = false;       // ChangeFromBaseline: "decrease" measures (baseline - value) / baseline
     QString text;                // as written in the plan, for messages and the UI
+    bool dryRun = false;         // a success criterion in dry run: judged and shown, never blocks the gate
 
     bool usesBaseline() const
     {

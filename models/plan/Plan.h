@@ -110,9 +110,20 @@ struct SimulationHint
     QString event;         // events: which event type is counted
 };
 
+// What a metric measures, for judging with evidence (docs/judgement.md):
+// - Rate: a proportion of events over trials (errors over requests, successes over attempts). With
+//   counts (raw counters, or the simulator's) the engine weighs how many trials stand behind it.
+// - Value: anything else (latency quantiles, memory, CPU): judged on its samples per interval.
+enum class MetricKind { Value, Rate };
+
 struct MetricSpec
 {
     QString name;
+    MetricKind kind = MetricKind::Value;
+    QString eventsQuery;                // Rate: a raw counter of events per cohort, e.g. sum by (cohort) (app_errors_total)
+    QString trialsQuery;                // Rate: the raw counter of trials, e.g. sum by (cohort) (app_requests_total)
+    QString per;                        // Rate without counters: the request-rate metric (rps) whose integral
+                                        // over time estimates the trials (approximate evidence)
     QString source;
     QString query;                      // PromQL, a JSON pointer, or an event type
     Unit unit = Unit::None;
@@ -123,11 +134,31 @@ struct MetricSpec
     SimulationHint simulate;
     QString description;
     SourceLocation where;
+
+    // Counts come from counters (events + trials queries) or from the built-in simulator.
+    bool hasCounterQueries() const { return !eventsQuery.isEmpty() && !trialsQuery.isEmpty(); }
+    bool simulatesCounts() const { return simulate.signal == QLatin1String("error_ratio"); }
+    // A ratio in percent is 100× a proportion.
+    double proportionScale() const { return unit == Unit::Percent ? 100.0 : 1.0; }
 };
 
 // ---- decisions ---------------------------------------------------------------------------
 
 enum class TriggerKind { Hard, Soft };
+// What happens when a trigger's data stays missing for longer than the inconclusive limit.
+enum class InconclusivePolicy { Pause, Fail };
+// What a trigger does when both cohorts are just as bad (a global incident, not the canary).
+enum class GlobalIncidentPolicy { Pause, Act };
+
+// How much evidence a decision needs (plan key `judgement`, docs/judgement.md).
+struct JudgementSpec
+{
+    double confidence = 0.95;           // a success criterion passes at this confidence
+    double triggerConfidence = 0.99;    // a trigger fires on harm shown at this confidence
+    InconclusivePolicy onInconclusive = InconclusivePolicy::Pause;
+    GlobalIncidentPolicy globalIncident = GlobalIncidentPolicy::Pause;
+    int minTrials = 0;                  // a criterion never passes on fewer canary trials than this
+};
 enum class TriggerAction { RollbackPrevious, RollbackToZero, Pause, Alert };
 
 struct TriggerSpec
@@ -141,6 +172,9 @@ struct TriggerSpec
     QString severity;                   // P0..P3, for incident messages
     QString description;
     bool disabled = false;              // a phase may switch a plan-wide trigger off
+    bool dryRun = false;                // judged, shown and recorded; never acted on
+    std::optional<InconclusivePolicy> onInconclusive;   // the plan's judgement.on_inconclusive when unset
+    std::optional<double> confidence;                   // the plan's judgement.trigger_confidence when unset
     SourceLocation where;
 };
 
@@ -229,6 +263,7 @@ struct Plan
     qint64 retryAfterRollbackMs = 0;
     qint64 inconclusiveLimitMs = 15 * 60 * 1000;   // missing data for longer counts as failing
     qint64 criteriaGraceMs = 60 * 1000;            // a shorter breach does not restart a phase's window
+    JudgementSpec judgement;
     QString fileName;
     QByteArray sha256;                  // hex digest of the exact bytes loaded
 

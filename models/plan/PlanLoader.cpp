@@ -31,7 +31,8 @@ public:
                                    QStringLiteral("flags"), QStringLiteral("metrics"), QStringLiteral("triggers"),
                                    QStringLiteral("phases"), QStringLiteral("checklists"), QStringLiteral("people"),
                                    QStringLiteral("notify"), QStringLiteral("retry_after_rollback"),
-                                   QStringLiteral("inconclusive_limit"), QStringLiteral("criteria_grace")}))
+                                   QStringLiteral("inconclusive_limit"), QStringLiteral("criteria_grace"),
+                                   QStringLiteral("judgement")}))
             return plan;
         plan.rollout = c.string(root, "rollout", {}, true).value_or(QString());
         plan.description = c.string(root, "description", {}).value_or(QString());
@@ -41,6 +42,7 @@ public:
         plan.retryAfterRollbackMs = c.duration(root, "retry_after_rollback", {}).value_or(0);
         plan.inconclusiveLimitMs = c.duration(root, "inconclusive_limit", {}).value_or(plan.inconclusiveLimitMs);
         plan.criteriaGraceMs = c.duration(root, "criteria_grace", {}).value_or(plan.criteriaGraceMs);
+        plan.judgement = readJudgement(root["judgement"], QStringLiteral("judgement"));
 
         forEachInMap(root["sources"], QStringLiteral("sources"), [&](const QString& name, const YAML::Node& n, const QString& p) {
             plan.sources.push_back(readSource(name, n, p));
@@ -273,10 +275,20 @@ private:
         m.where = {n.Mark().line + 1, n.Mark().column + 1};
         if (!c.checkMap(n, p, {QStringLiteral("source"), QStringLiteral("query"), QStringLiteral("unit"), QStringLiteral("bad"),
                                QStringLiteral("interval"), QStringLiteral("canary"), QStringLiteral("baseline"),
-                               QStringLiteral("simulate"), QStringLiteral("description")}))
+                               QStringLiteral("simulate"), QStringLiteral("description"), QStringLiteral("kind"),
+                               QStringLiteral("events"), QStringLiteral("trials"), QStringLiteral("per")}))
             return m;
         m.source = c.string(n, "source", p, true).value_or(QString());
         m.query = c.string(n, "query", p).value_or(QString());
+        m.eventsQuery = c.string(n, "events", p).value_or(QString());
+        m.trialsQuery = c.string(n, "trials", p).value_or(QString());
+        m.per = c.string(n, "per", p).value_or(QString());
+        const auto kind = choice<MetricKind>(n, "kind", p, {{QStringLiteral("rate"), MetricKind::Rate}, {QStringLiteral("value"), MetricKind::Value}});
+        if (m.eventsQuery.isEmpty() != m.trialsQuery.isEmpty())
+            c.error(n[m.eventsQuery.isEmpty() ? "trials" : "events"], YamlCursor::join(p, m.eventsQuery.isEmpty() ? QStringLiteral("events") : QStringLiteral("trials")),
+                    QStringLiteral("a rate's counts need both \"events\" and \"trials\" (two raw counters, e.g. errors and requests)"));
+        if (kind == MetricKind::Value && (!m.eventsQuery.isEmpty() || !m.per.isEmpty()))
+            c.error(n["kind"], YamlCursor::join(p, QStringLiteral("kind")), QStringLiteral("\"events\", \"trials\" and \"per\" belong to a metric of kind: rate"));
         m.description = c.string(n, "description", p).value_or(QString());
         if (const auto u = c.string(n, "unit", p)) {
             const auto unit = ConditionParser::unitFromName(*u);
@@ -328,7 +340,71 @@ private:
             m.simulate.noise = c.number(s, "noise", sp).value_or(0.0);
             m.simulate.event = c.string(s, "event", sp).value_or(QString());
         }
+        // A rate is a proportion: stated, implied by its counters, or simulated as an error ratio.
+        m.kind = kind.value_or(m.hasCounterQueries() || !m.per.isEmpty() || m.simulatesCounts() ? MetricKind::Rate : MetricKind::Value);
+        if (m.kind == MetricKind::Rate && m.unit != Unit::Ratio && m.unit != Unit::Percent)
+            c.error(n["unit"].IsDefined() ? n["unit"] : n, YamlCursor::join(p, QStringLiteral("unit")),
+                    QStringLiteral("a rate is a proportion: its unit is ratio or percent"));
         return m;
+    }
+
+    // A success criterion: a condition, or {when: condition, dry_run: true}.
+    std::optional<Condition> criterion(const YAML::Node& n, const QString& p)
+    {
+        if (!n.IsMap()) return condition(n, p);
+        if (!c.checkMap(n, p, {QStringLiteral("when"), QStringLiteral("dry_run")})) return std::nullopt;
+        if (!n["when"].IsDefined()) {
+            c.error(n, YamlCursor::join(p, QStringLiteral("when")), QStringLiteral("required field \"when\" is missing"));
+            return std::nullopt;
+        }
+        auto cond = condition(n["when"], YamlCursor::join(p, QStringLiteral("when")));
+        if (cond) cond->dryRun = c.boolean(n, "dry_run", p).value_or(false);
+        return cond;
+    }
+
+    JudgementSpec readJudgement(const YAML::Node& n, const QString& p)
+    {
+        JudgementSpec j;
+        if (!n.IsDefined() || n.IsNull()) return j;
+        if (!c.checkMap(n, p, {QStringLiteral("confidence"), QStringLiteral("trigger_confidence"), QStringLiteral("on_inconclusive"),
+                               QStringLiteral("global_incident"), QStringLiteral("min_trials")}))
+            return j;
+        j.confidence = confidence(n, "confidence", p).value_or(j.confidence);
+        j.triggerConfidence = confidence(n, "trigger_confidence", p).value_or(j.triggerConfidence);
+        j.onInconclusive = inconclusivePolicy(n, p).value_or(j.onInconclusive);
+        j.globalIncident = choice<GlobalIncidentPolicy>(n, "global_incident", p, {{QStringLiteral("pause"), GlobalIncidentPolicy::Pause},
+                                                                                  {QStringLiteral("act"), GlobalIncidentPolicy::Act}})
+                               .value_or(j.globalIncident);
+        const double minTrials = c.number(n, "min_trials", p).value_or(0.0);
+        if (minTrials < 0 || minTrials > 1e9 || minTrials != std::floor(minTrials))
+            c.error(n["min_trials"], YamlCursor::join(p, QStringLiteral("min_trials")), QStringLiteral("expected a whole number of trials, 0 or more"));
+        else j.minTrials = int(minTrials);
+        return j;
+    }
+
+    // A confidence level: 0.95 or 95%, strictly between 50% and 100%.
+    std::optional<double> confidence(const YAML::Node& n, const char* key, const QString& p)
+    {
+        const auto s = c.string(n, key, p);
+        if (!s) return std::nullopt;
+        QString t = s->trimmed();
+        const bool percent = t.endsWith(QLatin1Char('%'));
+        if (percent) t.chop(1);
+        bool ok = false;
+        double level = t.toDouble(&ok);
+        if (percent) level /= 100.0;
+        if (!ok || !(level > 0.5 && level < 1.0)) {
+            c.error(n[key], YamlCursor::join(p, QString::fromLatin1(key)),
+                    QStringLiteral("expected a confidence level between 50% and 100%, such as 95% or 0.95; got \"%1\"").arg(*s));
+            return std::nullopt;
+        }
+        return level;
+    }
+
+    std::optional<InconclusivePolicy> inconclusivePolicy(const YAML::Node& n, const QString& p)
+    {
+        return choice<InconclusivePolicy>(n, "on_inconclusive", p, {{QStringLiteral("pause"), InconclusivePolicy::Pause},
+                                                                     {QStringLiteral("fail"), InconclusivePolicy::Fail}});
     }
 
     std::optional<Condition> condition(const YAML::Node& n, const QString& p)
@@ -361,7 +437,8 @@ private:
         t.where = {n.Mark().line + 1, n.Mark().column + 1};
         if (!c.checkMap(n, p, {QStringLiteral("name"), QStringLiteral("when"), QStringLiteral("for"), QStringLiteral("kind"),
                                QStringLiteral("action"), QStringLiteral("unless"), QStringLiteral("severity"),
-                               QStringLiteral("description"), QStringLiteral("disabled")}))
+                               QStringLiteral("description"), QStringLiteral("disabled"), QStringLiteral("dry_run"),
+                               QStringLiteral("on_inconclusive"), QStringLiteral("confidence")}))
             return t;
         t.name = c.string(n, "name", p, true).value_or(QString());
         t.disabled = c.boolean(n, "disabled", p).value_or(false);
@@ -389,6 +466,9 @@ private:
         if (!t.severity.isEmpty() && !QStringList{QStringLiteral("P0"), QStringLiteral("P1"), QStringLiteral("P2"), QStringLiteral("P3")}.contains(t.severity))
             c.error(n["severity"], YamlCursor::join(p, QStringLiteral("severity")), QStringLiteral("expected P0, P1, P2 or P3, got \"%1\"").arg(t.severity));
         t.description = c.string(n, "description", p).value_or(QString());
+        t.dryRun = c.boolean(n, "dry_run", p).value_or(false);
+        t.onInconclusive = inconclusivePolicy(n, p);
+        t.confidence = confidence(n, "confidence", p);
         return t;
     }
 
@@ -426,7 +506,7 @@ private:
         ph.minDurationMs = c.duration(n, "min_duration", p).value_or(0);
         ph.maxDurationMs = c.duration(n, "max_duration", p);
         forEachInList(n["success"], YamlCursor::join(p, QStringLiteral("success")), [&](const YAML::Node& sn, const QString& sp) {
-            if (auto cond = condition(sn, sp)) ph.success.push_back(*cond);
+            if (auto cond = criterion(sn, sp)) ph.success.push_back(*cond);
         });
         ph.attest = c.stringList(n, "attest", p);
         forEachInList(n["triggers"], YamlCursor::join(p, QStringLiteral("triggers")), [&](const YAML::Node& tn, const QString& tp) {

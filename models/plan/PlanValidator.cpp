@@ -52,6 +52,18 @@ void PlanValidator::validate(const Plan& plan, const YAML::Node& root, YamlCurso
             c.error(n, J::join(p, QStringLiteral("query")), QStringLiteral("a metric from a %1 source needs a query").arg(toString(s->type)));
         if (s->type == SourceType::Simulator && m.simulate.signal.isEmpty())
             c.error(n, J::join(p, QStringLiteral("simulate")), QStringLiteral("a metric from the simulator needs simulate.signal"));
+        if (!m.per.isEmpty()) {
+            const MetricSpec* per = plan.metric(m.per);
+            if (!per || per->unit != Unit::PerSecond)
+                c.error(field(n, "per"), J::join(p, QStringLiteral("per")),
+                        QStringLiteral("\"per\" names the request-rate metric (unit rps) this rate is a share of; \"%1\" is %2")
+                            .arg(m.per, per ? QStringLiteral("in %1").arg(ConditionParser::unitName(per->unit)) : QStringLiteral("not a metric of this plan")));
+            else if (per->canary != m.canary)
+                c.error(field(n, "per"), J::join(p, QStringLiteral("per")),
+                        QStringLiteral("\"%1\" must split its cohorts with the same canary labels as \"%2\"").arg(m.per, m.name));
+        }
+        if (s->type == SourceType::JsonHttp && m.hasCounterQueries())
+            c.error(field(n, "events"), J::join(p, QStringLiteral("events")), QStringLiteral("counts come from Prometheus counters or JSON Lines events, not from a json_http source"));
         if (m.baseline.kind == BaselineSpec::Kind::Series && m.canary.isEmpty())
             c.error(n, J::join(p, QStringLiteral("canary")), QStringLiteral("a baseline series needs canary labels too, to tell the two apart"));
     }

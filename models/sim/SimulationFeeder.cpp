@@ -50,6 +50,14 @@ void SimulationFeeder::tick()
             if (m.unit == Unit::Percent && m.simulate.signal == QLatin1String("error_ratio")) return v * 100.0;
             return v;
         };
+        // A rate the simulator models gets its counts too (errors over requests per cohort), so
+        // that its plan is judged with evidence unchanged.
+        if (m.simulatesCounts() && !m.canary.isEmpty()) {
+            for (int cohort = 0; cohort < SimulatedService::kCohorts; ++cohort) {
+                const SimulatedService::Counters& c = m_service.counters(cohort);
+                m_store.appendCounts(m.name, cohort == 0 ? QStringLiteral("canary") : QStringLiteral("baseline"), now, c.errors, c.requests);
+            }
+        }
         // A metric with canary labels, or with a baseline query, has a canary and a baseline series.
         if (!m.canary.isEmpty() || m.baseline.kind == BaselineSpec::Kind::Query) {
             if (const auto v = m_service.value(m.simulate, QStringLiteral("canary"), window)) m_store.append(m.name, QStringLiteral("canary"), {now, scaled(*v)});

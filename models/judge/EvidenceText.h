@@ -1,0 +1,19 @@
+#pragma once
+
+#include "engine/ConditionJudge.h"
+
+namespace rollout {
+
+// A verdict's evidence in words, for the gate panel, the Triggers tab, records and messages:
+// "0.52% [0.31%, 0.80%] on 3 of 612 requests" or
+// "waiting for evidence: 37 of about 300 canary requests (0.00% [0.00%, 8.10%])".
+class EvidenceText
+{
+public:
+    static QString summary(const Judgement& j, Unit unit);
+    static QString waiting(const Judgement& j, Unit unit);
+    static QString interval(double estimate, double lower, double upper, Unit unit);
+    static QString count(double n);   // 12,345
+};
+
+} // namespace rollout

@@ -1,0 +1,328 @@
+// The engine judging with evidence, on a fake clock with counts drawn per second (seeded): each
+// scenario runs past every limit that could change its outcome (the inconclusive limit, the
+// minimum duration, the longest trigger window).
+#include "PlanFixture.h"
+#include "core/Clock.h"
+#include "engine/RolloutSession.h"
+#include "judge/EvidenceText.h"
+#include "metrics/TimeSeriesStore.h"
+
+#include <QTest>
+
+#include <random>
+
+using namespace rollout;
+
+namespace {
+
+// 200 rps in total; the canary's share follows the phase's traffic.
+QByteArray plan(const QByteArray& triggers, const QByteArray& success = "[error_rate < 1%]", const QByteArray& extra = {})
+{
+    return QByteArray(R"(
+rollout: evidence-test
+sources: {sim: {type: simulator}}
+backends: {f: {type: flagd_file, path: flags.json}}
+flags: [{key: feature, backend: f}]
+metrics:
+  error_rate:
+    source: sim
+    unit: ratio
+    interval: 1s
+    canary: {cohort: canary}
+    baseline: {series: {cohort: baseline}}
+    simulate: {signal: error_ratio}
+triggers: )") + triggers + R"(
+phases:
+  - {name: one, traffic: 1%, min_duration: 10m, success: )" + success + R"(, auto_promote: true}
+  - {name: ten, traffic: 10%, min_duration: 10m, success: )" + success + R"(, auto_promote: true}
+  - {name: all, traffic: 100%, min_duration: 10m}
+people: [{id: rita, roles: [rm]}]
+inconclusive_limit: 15m
+)" + extra;
+}
+
+const Actor kRita{QStringLiteral("rita"), QStringLiteral("rm")};
+
+struct Harness
+{
+    ManualClock clock{1'000'000};
+    TimeSeriesStore store;
+    RolloutSession session;
+    QList<RolloutEvent> events;
+    std::mt19937_64 rng{7};
+    double totalRps = 200.0;
+    double canaryErrors = 0.005, baselineErrors = 0.005;
+    double cum[2][2] = {{0, 0}, {0, 0}};   // cohort → {errors, requests}
+    bool feeding = true;
+
+    explicit Harness(const QByteArray& yaml) : session(test::loadPlan(yaml), store, clock)
+    {
+        QObject::connect(&session, &RolloutSession::eventRecorded, &session, [this](const RolloutEvent& e) { events.append(e); });
+        feedSecond();
+    }
+
+    void feedSecond()
+    {
+        const double share = session.currentTraffic() / 100.0;
+        const double rates[2] = {totalRps * share, totalRps * (1.0 - share)};
+        const double ps[2] = {canaryErrors, baselineErrors};
+        for (int c = 0; c < 2; ++c) {
+            const auto n = std::poisson_distribution<long>(std::max(rates[c], 1e-9))(rng);
+            const auto e = n > 0 ? std::binomial_distribution<long>(n, ps[c])(rng) : 0;
+            cum[c][0] += double(e);
+            cum[c][1] += double(n);
+            store.appendCounts(QStringLiteral("error_rate"), c == 0 ? QStringLiteral("canary") : QStringLiteral("baseline"), clock.nowMs(),
+                               cum[c][0], cum[c][1]);
+        }
+    }
+
+    void run(qint64 seconds)
+    {
+        for (qint64 i = 0; i < seconds; ++i) {
+            clock.advanceMs(1000);
+            if (feeding) feedSecond();
+            session.evaluate();
+        }
+    }
+    void start()
+    {
+        const ActionResult r = session.advance(kRita);
+        QVERIFY2(r.ok, qPrintable(r.message));
+    }
+    int count(EventType t) const
+    {
+        return int(std::count_if(events.begin(), events.end(), [t](const RolloutEvent& e) { return e.type == t; }));
+    }
+    const RolloutEvent* last(EventType t) const
+    {
+        for (auto it = events.crbegin(); it != events.crend(); ++it)
+            if (it->type == t) return &*it;
+        return nullptr;
+    }
+    QString gateText() const { return session.gate().missing(); }
+};
+
+} // namespace
+
+class TestEvidenceJudge final : public QObject
+{
+    Q_OBJECT
+private Q_SLOTS:
+    // A clean service: 0 errors anywhere. A relative trigger has nothing to say (0 − 2·0 is not
+    // > 0); the old judge called it inconclusive and rolled back after the limit.
+    void zeroBaselineIsAnOrdinaryCase()
+    {
+        Harness h(plan("[{name: relative, when: error_rate > 2x baseline, for: 5m, kind: hard, action: rollback}]"));
+        h.canaryErrors = h.baselineErrors = 0.0;
+        h.start();
+        h.run(40 * 60);   // past the 15m inconclusive limit and both phases' minimum durations
+        QCOMPARE(h.count(EventType::RolledBack), 0);
+        QCOMPARE(h.count(EventType::TriggerFired), 0);
+        QVERIFY(!h.session.isPaused());
+        const TriggerView t = h.session.triggers().first();
+        QVERIFY(t.evidence);
+        QCOMPARE(t.last.evidence.canaryEvents, 0.0);
+        QVERIFY(t.last.evidence.canaryTrials > 0);
+    }
+
+    // 2 rps in total: a 1% canary sees about one request a minute. It is never promoted on that,
+    // and the gate says how much more it needs.
+    void quietTrafficIsExtendedNotPromoted()
+    {
+        Harness h(plan("[{name: abs, when: error_rate > 5%, for: 15s, kind: hard, action: rollback}]"));
+        h.totalRps = 2.0;
+        h.start();
+        h.run(60 * 60);   // an hour: six times the minimum duration, four times the inconclusive limit
+        QCOMPARE(h.session.currentPhase(), 0);
+        QCOMPARE(h.count(EventType::RolledBack), 0);
+        const QString gate = h.gateText();
+        QVERIFY2(gate.contains(QLatin1String("waiting for evidence:")), qPrintable(gate));
+        QVERIFY2(gate.contains(QLatin1String("canary requests")), qPrintable(gate));
+        const CriterionView c = h.session.criteria().first();
+        QCOMPARE(c.truth, Truth::Unknown);
+        QVERIFY(!c.last.missingData);
+        QVERIFY(c.last.evidence.moreNeeded > 0);
+        QVERIFY(c.last.evidence.canaryTrials < 120);
+    }
+
+    // Enough healthy traffic: the criterion passes on evidence and the phase is promoted once its
+    // minimum duration is over, not before.
+    void healthyCanaryWithEnoughTrafficIsPromoted()
+    {
+        Harness h(plan("[{name: abs, when: error_rate > 5%, for: 15s, kind: hard, action: rollback}]", "[error_rate < 2%]"));
+        h.canaryErrors = h.baselineErrors = 0.002;
+        h.start();
+        h.run(9 * 60);
+        QCOMPARE(h.session.currentPhase(), 0);
+        h.run(3 * 60);
+        QCOMPARE(h.session.currentPhase(), 1);
+        const RolloutEvent* adv = h.last(EventType::PhaseAdvanced);
+        QVERIFY(adv && adv->automatic);
+    }
+
+    // Both cohorts at 10% errors: an absolute trigger does not roll the canary back; the rollout
+    // pauses with an alert that says both cohorts are as bad.
+    void globalIncidentPausesInsteadOfRollingBack()
+    {
+        Harness h(plan("[{name: abs, when: error_rate > 5%, for: 15s, kind: hard, action: rollback}]", "[error_rate < 2%]"));
+        h.canaryErrors = h.baselineErrors = 0.002;
+        h.start();
+        h.run(12 * 60);
+        QCOMPARE(h.session.currentPhase(), 1);   // 10%: 20 canary rps
+        h.canaryErrors = h.baselineErrors = 0.10;
+        h.run(10 * 60);   // past every trigger window that could fire
+        QCOMPARE(h.count(EventType::RolledBack), 0);
+        QVERIFY(h.session.isPaused());
+        bool said = false;
+        for (const Alert& a : h.session.alerts()) said = said || a.reason.contains(QLatin1String("both cohorts"));
+        QVERIFY(said);
+    }
+
+    // A relative plan in the same incident says so too (it used to say nothing).
+    void globalIncidentOnARelativePlan()
+    {
+        Harness h(plan("[{name: rel, when: error_rate > 2x baseline, for: 1m, kind: hard, action: rollback}]", "[error_rate < 2%]"));
+        h.canaryErrors = h.baselineErrors = 0.002;
+        h.start();
+        h.run(12 * 60);
+        h.canaryErrors = h.baselineErrors = 0.10;
+        h.run(10 * 60);
+        QCOMPARE(h.count(EventType::RolledBack), 0);
+        QVERIFY(h.session.isPaused());
+        QVERIFY(h.last(EventType::AlertRaised) && h.last(EventType::AlertRaised)->reason.contains(QLatin1String("both cohorts")));
+    }
+
+    // A 10-second spike inside a 5-minute trigger does not fire it; a steady one does.
+    void briefSpikeDoesNotFireALongTrigger()
+    {
+        Harness h(plan("[{name: abs, when: error_rate > 5%, for: 5m, kind: hard, action: rollback}]", "[error_rate < 2%]"));
+        h.canaryErrors = h.baselineErrors = 0.002;
+        h.start();
+        h.run(12 * 60);
+        QCOMPARE(h.session.currentPhase(), 1);
+        h.canaryErrors = 0.20;
+        h.run(10);
+        h.canaryErrors = 0.002;
+        h.run(30 * 60);   // past the longest window the spike could weigh in
+        QCOMPARE(h.count(EventType::RolledBack), 0);
+    }
+
+    // A 20% spike at 10% traffic fires a `for: 15s` trigger within for + 2 s of its start.
+    void strongSpikeFiresWithinFor()
+    {
+        Harness h(plan("[{name: abs, when: error_rate > 5%, for: 15s, kind: hard, action: rollback}]", "[error_rate < 2%]"));
+        h.canaryErrors = h.baselineErrors = 0.002;
+        h.start();
+        h.run(12 * 60);
+        QCOMPARE(h.session.currentPhase(), 1);
+        h.canaryErrors = 0.20;
+        int seconds = 0;
+        while (h.count(EventType::RolledBack) == 0 && seconds < 120) {
+            h.run(1);
+            ++seconds;
+        }
+        QVERIFY2(seconds <= 17, qPrintable(QString::number(seconds)));
+        const RolloutEvent* fired = h.last(EventType::TriggerFired);
+        QVERIFY(fired && fired->evidence.present);
+        QVERIFY(fired->evidence.canaryLower > 0.05);
+    }
+
+    // A steady 2x regression at 10% is caught by a relative trigger, and the record carries the
+    // verdict's numbers.
+    void steadyRegressionIsCaught()
+    {
+        Harness h(plan("[{name: rel, when: error_rate > 1x baseline, for: 1m, kind: hard, action: rollback}]", "[error_rate < 2%]"));
+        h.canaryErrors = h.baselineErrors = 0.005;
+        h.start();
+        h.run(12 * 60);
+        QCOMPARE(h.session.currentPhase(), 1);
+        h.canaryErrors = 0.01;
+        h.run(30 * 60);
+        QCOMPARE(h.count(EventType::RolledBack), 1);
+        const RolloutEvent* fired = h.last(EventType::TriggerFired);
+        QVERIFY(fired->evidence.hasBaseline);
+        QVERIFY(fired->evidence.differenceLower > 0);
+    }
+
+    // dry_run: judged, shown and recorded, never acted on.
+    void dryRunRecordsAndNeverActs()
+    {
+        Harness h(plan("[{name: abs, when: error_rate > 5%, for: 15s, kind: hard, action: rollback, dry_run: true}]",
+                       "[error_rate < 2%, {when: error_rate < 0.01%, dry_run: true}]"));
+        h.canaryErrors = h.baselineErrors = 0.002;
+        h.start();
+        h.run(12 * 60);
+        QCOMPARE(h.session.currentPhase(), 1);   // the dry-run criterion (never met) did not hold the gate
+        h.canaryErrors = 0.3;
+        h.run(5 * 60);
+        QCOMPARE(h.count(EventType::RolledBack), 0);
+        const RolloutEvent* fired = h.last(EventType::TriggerFired);
+        QVERIFY(fired && fired->dryRun);
+        QVERIFY(fired->reason.startsWith(QLatin1String("DRY RUN")));
+    }
+
+    // A gate never opens while a hard trigger holds, and a promotion does not restart its clock.
+    void gateStaysClosedWhileAHardTriggerHolds()
+    {
+        Harness h(plan("[{name: abs, when: error_rate > 3%, for: 30m, kind: hard, action: rollback}]", "[error_rate < 50%]"));
+        h.canaryErrors = h.baselineErrors = 0.002;
+        h.start();
+        h.run(12 * 60);
+        QCOMPARE(h.session.currentPhase(), 1);
+        h.canaryErrors = 0.045;   // past 3%, shown only slowly over a 30-minute window
+        h.run(5 * 60);
+        const TriggerView t = h.session.triggers().first();
+        QCOMPARE(t.state, TriggerState::Pending);
+        const GateStatus g = h.session.gate();
+        QVERIFY(!g.open);
+        QVERIFY2(g.missing().contains(QLatin1String("hard trigger \"abs\" holding")), qPrintable(g.missing()));
+        h.run(20 * 60);
+        QCOMPARE(h.session.currentPhase(), 1);   // never promoted while holding
+    }
+
+    // Missing counts for longer than the limit pause for a person; they never roll back silently.
+    void missingDataPausesForAPerson()
+    {
+        Harness h(plan("[{name: abs, when: error_rate > 5%, for: 15s, kind: hard, action: rollback}]", "[error_rate < 2%]"));
+        h.canaryErrors = h.baselineErrors = 0.002;
+        h.start();
+        h.run(60);
+        h.feeding = false;
+        h.run(14 * 60);
+        QVERIFY(!h.session.isPaused());
+        h.run(2 * 60);   // past the 15-minute limit
+        QVERIFY(h.session.isPaused());
+        QCOMPARE(h.count(EventType::RolledBack), 0);
+        QVERIFY(h.last(EventType::AlertRaised)->reason.contains(QLatin1String("no data for longer than")));
+    }
+
+    // The plan may ask for the old behaviour: missing data past the limit counts as failing.
+    void missingDataCanCountAsFailing()
+    {
+        Harness h(plan("[{name: abs, when: error_rate > 5%, for: 15s, kind: hard, action: rollback, on_inconclusive: fail}]", "[error_rate < 2%]"));
+        h.start();
+        h.run(60);
+        h.feeding = false;
+        h.run(17 * 60);
+        QCOMPARE(h.count(EventType::RolledBack), 1);
+    }
+
+    // A counter reset (the service restarted) is counted from zero, never as negative requests.
+    void counterResetsAreHandled()
+    {
+        TimeSeriesStore store;
+        store.appendCounts(QStringLiteral("m"), QStringLiteral("canary"), 1000, 5, 1000);
+        store.appendCounts(QStringLiteral("m"), QStringLiteral("canary"), 2000, 7, 1100);
+        store.appendCounts(QStringLiteral("m"), QStringLiteral("canary"), 3000, 1, 40);   // reset
+        store.appendCounts(QStringLiteral("m"), QStringLiteral("canary"), 4000, 2, 90);
+        const auto c = store.counts(QStringLiteral("m"), Series::Canary, 1000);
+        QVERIFY(c);
+        QCOMPARE(c->events, 2.0 + 1.0 + 1.0);
+        QCOMPARE(c->trials, 100.0 + 40.0 + 50.0);
+        store.appendCounts(QStringLiteral("m"), QStringLiteral("canary"), 5000, qQNaN(), 100);   // garbage: refused
+        QCOMPARE(store.counts(QStringLiteral("m"), Series::Canary, 1000)->toMs, 4000);
+    }
+};
+
+QTEST_GUILESS_MAIN(TestEvidenceJudge)
+#include "tst_evidencejudge.moc"
