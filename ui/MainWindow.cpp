@@ -538,7 +538,10 @@ void MainWindow::onEvent(const RolloutEvent& e)
         m_rolledBackFrom = -1;
         m_banner->hide();
         m_bannerFlags->hide();
-        for (MetricChartWidget* c : m_charts) c->addMarker(e.atMs, tr("→ %1%").arg(plan.phases[std::size_t(e.toPhase)].traffic), false);
+        for (MetricChartWidget* c : m_charts) {
+            c->addMarker(e.atMs, tr("→ %1%").arg(plan.phases[std::size_t(e.toPhase)].traffic), false);
+            c->setEvidenceSince(e.atMs, plan.judgement.confidence);
+        }
     } else if (e.type == EventType::RolledBack) {
         m_rolledBackFrom = e.fromPhase;
         for (MetricChartWidget* c : m_charts) c->addMarker(e.atMs, tr("rollback"), true);

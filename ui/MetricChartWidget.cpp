@@ -1,6 +1,7 @@
 #include "MetricChartWidget.h"
 
 #include "Palette.h"
+#include "judge/Statistics.h"
 #include "plan/Duration.h"
 
 #include <QLabel>
@@ -68,6 +69,53 @@ MetricChartWidget::MetricChartWidget(const MetricSpec& metric, const Plan& plan,
     m_plot->axisRect()->insetLayout()->setInsetAlignment(0, Qt::AlignBottom | Qt::AlignLeft);
     styleForPalette();
     addThresholds();
+}
+
+void MetricChartWidget::setEvidenceSince(qint64 sinceMs, double level)
+{
+    if (m_metric.kind != MetricKind::Rate) return;
+    m_bandSinceMs = sinceMs;
+    m_bandUpToMs = sinceMs;
+    m_bandLevel = level;
+    if (!m_bandLow) {
+        m_bandLow = m_plot->addGraph();
+        m_bandHigh = m_plot->addGraph();
+        QColor band = Palette::accent();
+        band.setAlpha(45);
+        for (QCPGraph* g : {m_bandLow, m_bandHigh}) {
+            g->setPen(Qt::NoPen);
+            g->setLayer(QStringLiteral("background"));
+        }
+        m_bandHigh->setBrush(band);
+        m_bandHigh->setChannelFillGraph(m_bandLow);
+        m_bandHigh->setName(tr("canary %1% interval").arg(level * 100.0, 0, 'g', 3));
+        m_bandLow->removeFromLegend();
+    }
+    m_bandLow->data()->clear();
+    m_bandHigh->data()->clear();
+}
+
+// The band at each second since the phase started: the canary's proportion so far with its
+// confidence sequence (stats::proportionCs, as the judge computes it), narrowing as evidence grows.
+void MetricChartWidget::refreshBand(qint64 nowMs)
+{
+    if (!m_bandLow || nowMs <= m_bandUpToMs) return;
+    const qint64 step = std::max<qint64>(m_metric.intervalMs, 1000);
+    QVector<double> keys, lows, highs;
+    for (qint64 t = m_bandUpToMs + step; t <= nowMs; t += step) {
+        const auto c = m_store.countsBetween(m_metric.name, Series::Canary, m_bandSinceMs, t);
+        m_bandUpToMs = t;
+        if (!c || c->trials <= 0 || c->toMs <= m_bandSinceMs) continue;
+        const double p = c->events / c->trials;
+        const double tau = std::max(0.5 * p, 1e-4);
+        const stats::Interval ci = stats::proportionCs(c->events, c->trials, tau * tau, 1.0 - m_bandLevel);
+        keys.append(double(t) / 1000.0);
+        lows.append(ci.lower * m_metric.proportionScale() * m_scale);
+        highs.append(ci.upper * m_metric.proportionScale() * m_scale);
+    }
+    if (keys.isEmpty()) return;
+    m_bandLow->addData(keys, lows, true);
+    m_bandHigh->addData(keys, highs, true);
 }
 
 void MetricChartWidget::styleForPalette()
@@ -152,6 +200,7 @@ int MetricChartWidget::pointCount() const
 
 void MetricChartWidget::refresh(qint64 nowMs)
 {
+    refreshBand(nowMs);
     for (const QString& key : m_store.seriesOf(m_metric.name)) {
         QCPGraph* g = m_graphs.value(key);
         if (!g) {
@@ -186,7 +235,7 @@ void MetricChartWidget::refresh(qint64 nowMs)
         const bool rescan = !m_yValid || nowMs - m_yScannedMs >= 30000 || m_ySpanMs != m_spanMs;
         bool found = !rescan;
         QCPRange y = rescan ? QCPRange() : m_y;
-        for (QCPGraph* g : std::as_const(m_graphs)) {
+        for (QCPGraph* g : std::as_const(m_graphs)) {   // the band is not scanned: early on it spans 0–100%
             bool ok = false;
             const QCPRange r = rescan ? g->getValueRange(ok, QCP::sdBoth, m_plot->xAxis->range())
                                       : g->data()->valueRange(ok, QCP::sdBoth, QCPRange(double(m_yScannedUpToMs) / 1000.0 + 1e-6, 1e300));

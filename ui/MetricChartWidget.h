@@ -25,11 +25,15 @@ public:
     void refresh(qint64 nowMs);
     void addMarker(qint64 atMs, const QString& label, bool bad);
     void setVisibleSpanMs(qint64 spanMs) { m_spanMs = spanMs; }
+    // A rate with counts: from here on the chart draws the canary's always-valid confidence band
+    // over the evidence gathered since `sinceMs` (the phase's start), at confidence `level`.
+    void setEvidenceSince(qint64 sinceMs, double level);
     QCustomPlot* plot() const { return m_plot; }
     int pointCount() const;
 
 private:
     void addThresholds();
+    void refreshBand(qint64 nowMs);
     void styleForPalette();
 
     const MetricSpec m_metric;
@@ -47,6 +51,11 @@ private:
     qint64 m_yScannedMs = 0;                // when the last exact rescan ran
     qint64 m_yScannedUpToMs = 0;            // newest key (ms) folded into m_y
     qint64 m_ySpanMs = 0;
+    QCPGraph* m_bandLow = nullptr;          // the canary's confidence band (rates with counts)
+    QCPGraph* m_bandHigh = nullptr;
+    qint64 m_bandSinceMs = 0;
+    qint64 m_bandUpToMs = 0;
+    double m_bandLevel = 0.95;
 };
 
 } // namespace rollout

@@ -1,6 +1,7 @@
 // rolloutctl validate / show: read plans, report every error, print a plan as tables.
 #include "CommandLine.h"
 #include "Commands.h"
+#include "judge/JudgementAdvice.h"
 #include "plan/Duration.h"
 #include "plan/PlanLoader.h"
 
@@ -27,6 +28,7 @@ int validate(const QStringList& args)
             out << "ok      " << f << QStringLiteral("  (%1 phases, %2 metrics, %3 triggers, %4 flags; sha256 %5)\n")
                                         .arg(r.plan->phases.size()).arg(r.plan->metrics.size()).arg(r.plan->triggers.size())
                                         .arg(r.plan->flags.size()).arg(QString::fromLatin1(r.plan->sha256.left(12)));
+            for (const QString& w : JudgementAdvice::warnings(*r.plan)) err << "  warning: " << w << "\n";
             continue;
         }
         ++failed;
@@ -76,7 +78,8 @@ int show(const QStringList& args)
     for (std::size_t i = 0; i < plan.phases.size(); ++i) {
         const PhaseSpec& ph = plan.phases[i];
         QStringList criteria;
-        for (const Condition& c : ph.success) criteria.append(c.text);
+        for (const Condition& c : ph.success)
+            criteria.append(QStringLiteral("%1 [%2%3]").arg(c.text, JudgementAdvice::judgeOf(plan, c, true), c.dryRun ? QStringLiteral(", dry run") : QString()));
         for (const QString& a : ph.attest) criteria.append(QStringLiteral("[attest] ") + a);
         QString traffic = ph.traffic == 0.0 ? QStringLiteral("0% (shadow)") : QString::number(ph.traffic) + QLatin1Char('%');
         for (auto it = ph.flags.begin(); it != ph.flags.end(); ++it) traffic += QStringLiteral(" %1=%2").arg(it.key(), it.value().describe());
@@ -92,11 +95,12 @@ int show(const QStringList& args)
     out << "PHASES\n" << phases.render() << "\n";
 
     TextTable triggers({QStringLiteral("trigger"), QStringLiteral("kind"), QStringLiteral("when"), QStringLiteral("for"),
-                        QStringLiteral("action"), QStringLiteral("unless"), QStringLiteral("severity")});
+                        QStringLiteral("action"), QStringLiteral("unless"), QStringLiteral("severity"), QStringLiteral("judged by")});
     auto addTrigger = [&](const TriggerSpec& t, const QString& scope) {
         triggers.add({t.name + scope, toString(t.kind), t.disabled ? QStringLiteral("(switched off)") : t.when.text,
-                      Duration::format(t.forMs), toString(t.action), t.unless ? t.unless->text : QStringLiteral("-"),
-                      t.severity.isEmpty() ? QStringLiteral("-") : t.severity});
+                      Duration::format(t.forMs), t.dryRun ? toString(t.action) + QStringLiteral(" (dry run)") : toString(t.action),
+                      t.unless ? t.unless->text : QStringLiteral("-"), t.severity.isEmpty() ? QStringLiteral("-") : t.severity,
+                      t.disabled ? QStringLiteral("-") : JudgementAdvice::judgeOf(plan, t.when, false)});
     };
     for (const TriggerSpec& t : plan.triggers) addTrigger(t, {});
     for (std::size_t i = 0; i < plan.phases.size(); ++i)

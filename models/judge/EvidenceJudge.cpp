@@ -117,7 +117,7 @@ bool EvidenceJudge::expectsCounts(const MetricSpec& m) const
 
 bool EvidenceJudge::judges(const Condition& c, const MetricSpec& m, const MetricReader& reader, bool criterion) const
 {
-    if (c.comparison == Comparison::Between || c.kind == ConditionKind::RateOfChange) return false;
+    if (c.comparison == Comparison::Between || c.kind == ConditionKind::RateOfChange || m.thresholdOnly) return false;
     if (m.kind == MetricKind::Rate)   // counts expected, or present (rolloutctl simulate feeds every metric)
         return expectsCounts(m) || reader.counts(m.name, Series::Canary, 0).has_value();
     return criterion;

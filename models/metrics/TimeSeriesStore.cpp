@@ -61,6 +61,23 @@ std::optional<Counts> TimeSeriesStore::counts(const QString& metric, Series seri
     return Counts{newestE->value - fromE->value, newestT->value - fromT->value, fromE->tMs, newestE->tMs};
 }
 
+std::optional<Counts> TimeSeriesStore::countsBetween(const QString& metric, Series series, qint64 fromMs, qint64 toMs) const
+{
+    const auto it = m_counters.find({metric, series == Series::Canary ? QStringLiteral("canary") : QStringLiteral("baseline")});
+    if (it == m_counters.end()) return std::nullopt;
+    const CounterRings& c = it->second;
+    const auto toE = c.events.atOrBefore(toMs);
+    const auto toT = c.trials.atOrBefore(toMs);
+    if (!toE || !toT) return std::nullopt;
+    auto fromE = c.events.atOrBefore(fromMs);
+    auto fromT = c.trials.atOrBefore(fromMs);
+    if (!fromE || !fromT) {
+        fromE = c.events.oldestSample();
+        fromT = c.trials.oldestSample();
+    }
+    return Counts{toE->value - fromE->value, toT->value - fromT->value, fromE->tMs, toE->tMs};
+}
+
 QList<Sample> TimeSeriesStore::samples(const QString& metric, Series series, qint64 fromMs, qint64 toMs) const
 {
     const SampleRing* r = ring(metric, series);

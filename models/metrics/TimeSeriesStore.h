@@ -40,6 +40,8 @@ public:
     std::optional<Sample> oldest(const QString& metric, Series series) const override;
     QString lastError(const QString& metric) const override { return m_errors.value(metric); }
     std::optional<Counts> counts(const QString& metric, Series series, qint64 fromMs) const override;
+    // What was counted between the readings at or before fromMs and at or before toMs (charts).
+    std::optional<Counts> countsBetween(const QString& metric, Series series, qint64 fromMs, qint64 toMs) const;
     QList<Sample> samples(const QString& metric, Series series, qint64 fromMs, qint64 toMs) const override;
 
     void setCoalesceIntervalMs(int ms) { m_notify.setInterval(ms); }

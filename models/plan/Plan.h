@@ -122,6 +122,7 @@ struct MetricSpec
     MetricKind kind = MetricKind::Value;
     QString eventsQuery;                // Rate: a raw counter of events per cohort, e.g. sum by (cohort) (app_errors_total)
     QString trialsQuery;                // Rate: the raw counter of trials, e.g. sum by (cohort) (app_requests_total)
+    bool thresholdOnly = false;         // `judge: threshold`: judged on its newest value alone (calibration, comparison)
     QString per;                        // Rate without counters: the request-rate metric (rps) whose integral
                                         // over time estimates the trials (approximate evidence)
     QString source;

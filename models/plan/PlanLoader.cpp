@@ -276,8 +276,9 @@ private:
         if (!c.checkMap(n, p, {QStringLiteral("source"), QStringLiteral("query"), QStringLiteral("unit"), QStringLiteral("bad"),
                                QStringLiteral("interval"), QStringLiteral("canary"), QStringLiteral("baseline"),
                                QStringLiteral("simulate"), QStringLiteral("description"), QStringLiteral("kind"),
-                               QStringLiteral("events"), QStringLiteral("trials"), QStringLiteral("per")}))
+                               QStringLiteral("events"), QStringLiteral("trials"), QStringLiteral("per"), QStringLiteral("judge")}))
             return m;
+        m.thresholdOnly = choice<bool>(n, "judge", p, {{QStringLiteral("threshold"), true}, {QStringLiteral("evidence"), false}}).value_or(false);
         m.source = c.string(n, "source", p, true).value_or(QString());
         m.query = c.string(n, "query", p).value_or(QString());
         m.eventsQuery = c.string(n, "events", p).value_or(QString());

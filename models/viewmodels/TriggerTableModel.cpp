@@ -1,5 +1,6 @@
 #include "viewmodels/TriggerTableModel.h"
 
+#include "judge/EvidenceText.h"
 #include "plan/Duration.h"
 
 #include "viewmodels/Severity.h"
@@ -18,7 +19,7 @@ int TriggerTableModel::columnCount(const QModelIndex& parent) const { return par
 QVariant TriggerTableModel::headerData(int section, Qt::Orientation orientation, int role) const
 {
     if (orientation != Qt::Horizontal || role != Qt::DisplayRole) return {};
-    static const char* names[] = {"Trigger", "Kind", "Condition", "Now", "Held", "State"};
+    static const char* names[] = {"Trigger", "Kind", "Condition", "Now", "Verdict", "Held", "State"};
     return tr(names[section]);
 }
 
@@ -31,10 +32,19 @@ QVariant TriggerTableModel::data(const QModelIndex& index, int role) const
     if (role == Qt::ToolTipRole) {
         QString tip = t.spec.description.isEmpty() ? t.spec.when.text : t.spec.description;
         if (t.last.truth == Truth::Unknown && !t.last.reason.isEmpty()) tip += QStringLiteral("\nNo verdict: ") + t.last.reason;
+        if (t.last.evidence.present)
+            tip += QStringLiteral("\n%1 at %2% confidence: %3").arg(t.last.evidence.method).arg(t.last.evidence.level * 100.0, 0, 'g', 4)
+                       .arg(EvidenceText::summary(t.last, m ? m->unit : Unit::None));
+        if (t.spec.dryRun) tip += QStringLiteral("\nDry run: judged and recorded, never acted on");
         if (t.spec.unless) tip += QStringLiteral("\nCannot fire while: ") + t.spec.unless->text;
         return tip;
     }
     if (role == SeverityRole) {
+        if (index.column() == Verdict) {
+            if (t.last.missingData) return int(Severity::Warning);
+            const rollout::Verdict v = triggerVerdict(t.last);
+            return int(v == rollout::Verdict::Fail ? Severity::Bad : v == rollout::Verdict::Pass ? Severity::Good : Severity::Muted);
+        }
         if (index.column() != State && index.column() != Now) return int(Severity::Normal);
         switch (t.state) {
         case TriggerState::Fired: return int(Severity::Bad);
@@ -51,8 +61,14 @@ QVariant TriggerTableModel::data(const QModelIndex& index, int role) const
         return t.spec.kind == TriggerKind::Hard ? tr("hard → %1").arg(toString(t.spec.action)) : tr("soft → alert");
     case Condition: return QStringLiteral("%1 for %2").arg(t.spec.when.text, Duration::format(t.spec.forMs));
     case Now:
-        if (t.last.truth == Truth::Unknown) return tr("no data");
-        return ConditionParser::formatValue(t.last.observed, m ? m->unit : Unit::None);
+        if (t.last.missingData || (t.last.truth == Truth::Unknown && !t.last.evidence.present)) return tr("no data");
+        return t.last.evidence.present ? EvidenceText::summary(t.last, m ? m->unit : Unit::None)
+                                       : ConditionParser::formatValue(t.last.observed, m ? m->unit : Unit::None);
+    case Verdict: {
+        if (t.last.missingData) return tr("inconclusive (no data)");
+        const QString v = toString(triggerVerdict(t.last));
+        return t.spec.dryRun ? tr("%1 (dry run)").arg(v) : v;
+    }
     case Held: return t.holdingSinceMs > 0 ? Duration::format(m_clock.nowMs() - t.holdingSinceMs) : QStringLiteral("—");
     case State: return toString(t.state);
     }

@@ -83,7 +83,16 @@ struct Console
         s.append(QStringLiteral("latency_p95"), QStringLiteral("canary"), {t, 0.2});
         s.append(QStringLiteral("latency_p95"), QStringLiteral("baseline"), {t, 0.2});
         s.append(QStringLiteral("memory"), QStringLiteral("canary"), {t, 30});
+        // The counts behind the error rate, as the simulator gives them: 40 canary requests a
+        // second, 4,000 baseline ones at 0.1%.
+        m_counts[0] += 40.0 * errorRate;
+        m_counts[1] += 40.0;
+        m_counts[2] += 4.0;
+        m_counts[3] += 4000.0;
+        s.appendCounts(QStringLiteral("error_rate"), QStringLiteral("canary"), t, m_counts[0], m_counts[1]);
+        s.appendCounts(QStringLiteral("error_rate"), QStringLiteral("baseline"), t, m_counts[2], m_counts[3]);
     }
+    double m_counts[4] = {0, 0, 0, 0};
     void run(int seconds, double errorRate = 0.001)
     {
         for (int i = 0; i < seconds; ++i) {
@@ -318,12 +327,12 @@ private Q_SLOTS:
         Console c;
         c.start();
         QVERIFY(!c.find<QWidget>("rollbackBanner")->isVisible());
-        c.run(40, 0.08);   // the demo's hard trigger: error_rate > 5% for 30s
+        c.run(40, 0.2);   // the demo's hard trigger: error_rate > 5% for 15s, shown on 40 canary requests a second
         QCOMPARE(c.runtime.session().currentPhase(), -1);
         QVERIFY(c.find<QWidget>("rollbackBanner")->isVisible());
         const QString text = c.find<QLabel>("bannerText")->text();
         QVERIFY2(text.contains(QStringLiteral("AUTOMATIC ROLLBACK")) && text.contains(QStringLiteral("error rate critical")), qPrintable(text));
-        QVERIFY(text.contains(QStringLiteral("error_rate = 8%")));
+        QVERIFY2(text.contains(QStringLiteral("error_rate = 20%")), qPrintable(text));
     }
 };
 

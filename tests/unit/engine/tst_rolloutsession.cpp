@@ -219,17 +219,22 @@ private Q_SLOTS:
         QCOMPARE(h.session.currentPhase(), 0);
     }
 
-    void unknownBeyondLimitCountsAsFailing()
+    // Missing data is never healthy, and inconclusive for too long asks a person (Argo's
+    // Inconclusive): the rollout pauses with an alert; it is not silently rolled back.
+    void unknownBeyondLimitPausesForAPerson()
     {
         Harness h;
         h.start();
         const double nan = std::numeric_limits<double>::quiet_NaN();
-        // 15 min inconclusive limit, then the 5 min hold: the hard trigger fires at 20:00.
-        h.run(15 * 60 + 5 * 60 - 2, [&] { h.feed(nan); });
-        QCOMPARE(h.count(EventType::TriggerFired), 0);
+        h.run(15 * 60 - 2, [&] { h.feed(nan); });
+        QVERIFY(!h.session.isPaused());
         h.run(5, [&] { h.feed(nan); });
-        QCOMPARE(h.count(EventType::RolledBack), 1);
-        QVERIFY(h.last(EventType::TriggerFired)->reason.contains(QStringLiteral("no data")));
+        QVERIFY(h.session.isPaused());
+        QVERIFY(h.last(EventType::AlertRaised)->reason.contains(QStringLiteral("no data for longer than 15m")));
+        QVERIFY(!h.session.gate().open);
+        h.run(30 * 60, [&] { h.feed(nan); });   // past the limit and any hold: still paused, never rolled back
+        QCOMPARE(h.count(EventType::RolledBack), 0);
+        QCOMPARE(h.count(EventType::TriggerFired), 0);
     }
 
     void gapMakesDataStaleAndBlocksTheGate()
@@ -298,12 +303,17 @@ private Q_SLOTS:
         QCOMPARE(h.last(EventType::RolledBack)->toPhase, -1);   // rollback_to_zero
     }
 
-    void baselineOfZeroIsInconclusiveNotABreach()
+    // Relative conditions compare by difference, so a baseline of 0 is an ordinary case: the old
+    // judge called it inconclusive and, after the inconclusive limit, rolled a healthy canary back.
+    void baselineOfZeroIsComparedByDifference()
     {
         Harness h;
         h.start();
-        h.run(1200, [&] { h.feed(0.001, 50, 5.0, 0.0); });
+        h.run(40 * 60, [&] { h.feed(0.001, 50, 0.0, 0.0); });   // past the 15m limit and the 10m hold
         QCOMPARE(h.count(EventType::TriggerFired), 0);
+        QVERIFY(!h.session.isPaused());
+        h.run(10 * 60 + 1, [&] { h.feed(0.001, 50, 5.0, 0.0); });   // 5 s against 2 × 0: it holds
+        QCOMPARE(h.count(EventType::TriggerFired, QStringLiteral("latency spike")), 1);
     }
 
     void rateOfChangeRaisesSoftAlert()
