@@ -14,12 +14,14 @@
 
 #include <QCoreApplication>
 #include <QElapsedTimer>
+#include <QThread>
 
 #include <algorithm>
 #include <atomic>
 #include <cstdio>
 #include <deque>
 #include <random>
+#include <memory>
 #include <thread>
 #include <vector>
 
@@ -160,7 +162,7 @@ private:
     const Case& m_case;
     std::mt19937_64 m_rng;
     ManualClock m_clock;
-    TimeSeriesStore m_store{2 * 60};   // the judges look back at most a few windows; counts keep their own history
+    TimeSeriesStore m_store{std::size_t(m_case.seconds + 10)};   // the whole phase: triggers look back to its start
     RolloutSession m_session;
     double m_cum[2][2] = {{0, 0}, {0, 0}};
     std::deque<std::pair<double, double>> m_last[2];
@@ -191,9 +193,12 @@ Summary runCase(const Case& c, bool threshold, int phases, int threads, quint64 
     auto worker = [&] {
         for (int i = next++; i < phases; i = next++) outcomes[std::size_t(i)] = Sim(c, threshold, seed + quint64(i) * 7919).run();
     };
-    std::vector<std::thread> pool;
-    for (int t = 0; t < threads; ++t) pool.emplace_back(worker);
-    for (auto& t : pool) t.join();
+    std::vector<std::unique_ptr<QThread>> pool;   // QThreads: the engine's objects may start timers
+    for (int t = 0; t < threads; ++t) {
+        pool.emplace_back(QThread::create(worker));
+        pool.back()->start();
+    }
+    for (auto& t : pool) t->wait();
     Summary s;
     s.phases = phases;
     for (const Outcome& o : outcomes) {

@@ -83,7 +83,7 @@ double settlingFactor(double d, HalfWidth halfWidth)
         hi *= 2.0;
         if (hi > 1e7) return 0.0;
     }
-    for (int i = 0; i < 30; ++i) {
+    for (int i = 0; i < 8; ++i) {   // "about": to within 1/256 of the doubling step
         const double mid = 0.5 * (lo + hi);
         (halfWidth(mid) >= std::fabs(d) ? lo : hi) = mid;
     }
@@ -170,7 +170,7 @@ std::optional<Counts> EvidenceJudge::countsOf(const MetricSpec& m, const MetricR
 }
 
 Judgement EvidenceJudge::rate(const Condition& cond, const MetricSpec& m, const MetricReader& reader, qint64 nowMs, qint64 fromMs,
-                              double alpha, double level) const
+                              double alpha, bool display) const
 {
     const double scale = m.proportionScale();
     const Linear l = linear(cond, scale);
@@ -218,15 +218,34 @@ Judgement EvidenceJudge::rate(const Condition& cond, const MetricSpec& m, const 
     const double atBoundary = canary->trials > 0 ? boundary * (1.0 - boundary) / canary->trials : vc;
     const double v = std::max(vc, atBoundary) + l.k * l.k * vb;
     const double b = stats::csHalfWidth(v, tau2, alpha);
-    const stats::Interval ci = stats::proportionCs(canary->events, canary->trials, tau2, alpha);
+    constexpr double kTol = 1e-6;
+    // An absolute threshold is decided on the canary's own score interval (exact coverage for rare
+    // events). It is only worked out when it could decide: harm needs the estimate past the
+    // threshold, health needs it short of it.
+    const bool absolute = l.k == 0.0;
+    const bool couldDecide = !absolute || (l.cmp == Comparison::Greater || l.cmp == Comparison::GreaterEqual ? d > 0 : d < 0) || display;
+    stats::Interval ci{pc, pc};
+    bool haveCi = false;
+    if (absolute && couldDecide && canary->trials > 0) {
+        ci = stats::proportionCs(canary->events, canary->trials, tau2, alpha, kTol);
+        haveCi = true;
+    }
     e.canaryEstimate = pc * scale;
-    e.canaryLower = ci.lower * scale;
-    e.canaryUpper = ci.upper * scale;
+    e.canaryLower = e.canaryUpper = kNaN;
+    if (display && canary->trials > 0) {
+        if (!haveCi) ci = stats::proportionCs(canary->events, canary->trials, tau2, alpha, kTol);
+        haveCi = true;
+        e.canaryLower = ci.lower * scale;
+        e.canaryUpper = ci.upper * scale;
+    }
     if (base) {
-        const stats::Interval bi = stats::proportionCs(base->events, base->trials, tau2, alpha);
         e.baselineEstimate = pb * scale;
-        e.baselineLower = bi.lower * scale;
-        e.baselineUpper = bi.upper * scale;
+        e.baselineLower = e.baselineUpper = kNaN;
+        if (display && base->trials > 0) {
+            const stats::Interval bi = stats::proportionCs(base->events, base->trials, tau2, alpha, kTol);
+            e.baselineLower = bi.lower * scale;
+            e.baselineUpper = bi.upper * scale;
+        }
     }
     e.difference = d * scale;
     j.observed = e.canaryEstimate;
@@ -235,21 +254,21 @@ Judgement EvidenceJudge::rate(const Condition& cond, const MetricSpec& m, const 
     j.sampleMs = canary->toMs;
     // An absolute threshold is decided on the canary's own score interval (exact coverage for rare
     // events); a comparison with the baseline on the difference.
-    const double lo = l.k == 0.0 ? ci.lower - l.c : d - b;
-    const double hi = l.k == 0.0 ? ci.upper - l.c : d + b;
+    // Without the interval (it could not decide), the estimate alone: never past the threshold.
+    const double lo = absolute ? (haveCi ? ci.lower : std::min(pc, 0.0) - 1.0) - l.c : d - b;
+    const double hi = absolute ? (haveCi ? ci.upper : 2.0) - l.c : d + b;
     e.differenceLower = lo * scale;
     e.differenceUpper = hi * scale;
     j.truth = canary->trials > 0 ? decide(l.cmp, lo, hi) : Truth::Unknown;
-    if (j.truth == Truth::Unknown) {
+    if (j.truth == Truth::Unknown && display) {
         const double f = l.k == 0.0 ? settlingFactor(d, [&](double factor) {
-            const stats::Interval at = stats::proportionCs(canary->events * factor, canary->trials * factor, tau2, alpha);
+            const stats::Interval at = stats::proportionCs(canary->events * factor, canary->trials * factor, tau2, alpha, kTol);
             return d < 0 ? at.upper - pc : pc - at.lower;
         })
                                     : settlingFactor(d, [&](double factor) { return stats::csHalfWidth(v / factor, tau2, alpha); });
         e.moreNeeded = canary->trials > 0 && f > 0 ? std::ceil(canary->trials * (f - 1.0)) : 0.0;
         j.reason = canary->trials > 0 ? QStringLiteral("not enough evidence yet") : QStringLiteral("no canary traffic yet");
     }
-    (void)level;
     return j;
 }
 
@@ -357,7 +376,7 @@ Judgement EvidenceJudge::values(const Condition& cond, const MetricSpec& m, cons
 Judgement EvidenceJudge::criterion(const Condition& c, const MetricSpec& m, const MetricReader& reader, qint64 nowMs, qint64 sinceMs,
                                    double level) const
 {
-    Judgement j = m.kind == MetricKind::Rate ? rate(c, m, reader, nowMs, sinceMs, 1.0 - level, level) : values(c, m, reader, nowMs, sinceMs, level);
+    Judgement j = m.kind == MetricKind::Rate ? rate(c, m, reader, nowMs, sinceMs, 1.0 - level, true) : values(c, m, reader, nowMs, sinceMs, level);
     j.evidence.window = QStringLiteral("this phase");
     if (j.truth == Truth::True && m.kind == MetricKind::Rate && j.evidence.canaryTrials < m_plan.judgement.minTrials) {
         j.truth = Truth::Unknown;
@@ -370,29 +389,39 @@ Judgement EvidenceJudge::criterion(const Condition& c, const MetricSpec& m, cons
 EvidenceJudge::TriggerJudgement EvidenceJudge::trigger(const Condition& c, const MetricSpec& m, const MetricReader& reader, qint64 nowMs,
                                                        qint64 sinceMs, qint64 forMs, double level) const
 {
-    const double alpha = (1.0 - level) / double(kTriggerWindows + 1);
+    // The error is spent half on the whole span since the rollout started (an always-valid
+    // sequence over a growing sample: a steady regression shows there first) and half, evenly, on
+    // the six trailing windows (a spike shows there): the union of all seven errs at most 1 − level.
+    const double alphaSpan = (1.0 - level) / 2.0;
+    const double alphaWindow = (1.0 - level) / 2.0 / double(kTriggerWindows);
     const qint64 shortest = std::max({forMs, kShortestWindowMs, 2 * m.intervalMs});
     TriggerJudgement out;
     qint64 w = shortest;
+    qint64 decidingFrom = -1;
+    qint64 shortestFrom = 0;
     for (int k = 0; k <= kTriggerWindows; ++k, w *= 4) {
         const qint64 from = k == kTriggerWindows ? sinceMs : std::max(sinceMs, nowMs - w);
-        Judgement j = rate(c, m, reader, nowMs, from, alpha, level);
-        j.evidence.window = windowLabel(from, nowMs, sinceMs);
+        const Judgement j = rate(c, m, reader, nowMs, from, from <= sinceMs ? alphaSpan : alphaWindow, false);
         if (k == 0) {
             out.judgement = j;
+            shortestFrom = from;
             const Linear l = linear(c, m.proportionScale());
             out.building = !j.missingData && j.truth != Truth::True && j.evidence.present
                            && satisfies(l.cmp, j.evidence.difference) && j.evidence.canaryEvents > 0;
             if (j.missingData) return out;
         }
         if (j.truth == Truth::True) {
-            out.judgement = j;
+            decidingFrom = from;
             out.building = false;
-            return out;
+            break;
         }
         if (from <= sinceMs) break;   // the whole span is covered
     }
-    // No harm shown: a trigger's condition does not hold on too little evidence.
+    // The verdict shown and recorded: the window that showed harm, else the shortest, with the
+    // cohorts' own intervals worked out once.
+    const qint64 shown = decidingFrom >= 0 ? decidingFrom : shortestFrom;
+    out.judgement = rate(c, m, reader, nowMs, shown, shown <= sinceMs ? alphaSpan : alphaWindow, true);
+    out.judgement.evidence.window = windowLabel(shown, nowMs, sinceMs);
     if (out.judgement.truth == Truth::Unknown) out.judgement.reason = QStringLiteral("no evidence of harm yet");
     return out;
 }
@@ -404,7 +433,7 @@ QString EvidenceJudge::globalIncident(const Condition& c, const MetricSpec& m, c
     const double scale = m.proportionScale();
     const Linear l = linear(c, scale);
     if (!l.ok || l.cmp == Comparison::Less || l.cmp == Comparison::LessEqual) return {};   // a trigger on "too low" is not an incident of this kind
-    const double alpha = (1.0 - level) / double(kTriggerWindows + 1);
+    const double alpha = (1.0 - level) / 2.0 / double(kTriggerWindows);
     const qint64 shortest = std::max({forMs, kShortestWindowMs, 2 * m.intervalMs});
     qint64 w = shortest;
     for (int k = 0; k < kTriggerWindows; ++k, w *= 4) {

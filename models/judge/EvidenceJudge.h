@@ -30,8 +30,9 @@ public:
     Judgement criterion(const Condition& c, const MetricSpec& m, const MetricReader& reader, qint64 nowMs, qint64 sinceMs,
                         double level) const;
 
-    // A trigger: harm shown over any of the trailing windows max(for, 10 s, 2 intervals) × 4^k, up to
-    // `sinceMs`, at confidence `level` split across the windows. Truth::True is evidence of harm;
+    // A trigger: harm shown over any of the trailing windows max(for, 10 s, 2 intervals) × 4^k
+    // (k = 0..5) or over everything since `sinceMs`, at confidence `level`: half of the error is
+    // spent on the whole span, half evenly on the six windows. Truth::True is evidence of harm;
     // `building` is set when the shortest window's estimate is past the threshold but not yet shown.
     struct TriggerJudgement
     {
@@ -53,8 +54,10 @@ public:
 private:
     std::optional<Counts> countsOf(const MetricSpec& m, const MetricReader& reader, Series s, qint64 fromMs, qint64 nowMs,
                                    bool* approximate, QString* why) const;
+    // `display`: also work out each cohort's own interval (for screens and records); a trigger's
+    // scan over its windows decides without them.
     Judgement rate(const Condition& c, const MetricSpec& m, const MetricReader& reader, qint64 nowMs, qint64 fromMs, double alpha,
-                   double level) const;
+                   bool display) const;
     Judgement values(const Condition& c, const MetricSpec& m, const MetricReader& reader, qint64 nowMs, qint64 fromMs,
                      double level) const;
 

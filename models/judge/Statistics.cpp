@@ -139,7 +139,7 @@ double proportionVariance(double events, double trials)
 // Wilson's interval inverts the score test): {p : |x/n − p| <= B(p(1−p)/n)}, B the boundary of csHalfWidth.
 // B is increasing and concave in V and V(p) is concave, so the set is an interval; each end is found by
 // bisection. A plug-in variance from x itself under-covers for rare events (too narrow while x is ~0).
-Interval proportionCs(double events, double trials, double tau2, double alpha)
+Interval proportionCs(double events, double trials, double tau2, double alpha, double relTol)
 {
     if (!(std::isfinite(trials) && trials > 0.0) || std::isnan(events)) return {};
     if (!(std::isfinite(tau2) && tau2 > 0.0) || !(alpha > 0.0 && alpha < 1.0)) return {};
@@ -152,12 +152,13 @@ Interval proportionCs(double events, double trials, double tau2, double alpha)
         if (!outside(end)) return end;
         double out = end;
         double in = phat;
-        for (int i = 0; i < 200 && std::abs(out - in) > 0.0; ++i) {
+        const double tol = relTol * std::max(phat, 1e-6);
+        for (int i = 0; i < 200 && std::abs(out - in) > tol; ++i) {
             const double mid = 0.5 * (out + in);
             if (mid == out || mid == in) break;
             (outside(mid) ? out : in) = mid;
         }
-        return in;
+        return tol > 0.0 ? out : in;   // stopped early: the outer point, so the interval errs wide
     };
     return {edge(0.0), edge(1.0)};
 }

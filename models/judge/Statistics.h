@@ -44,7 +44,9 @@ struct Interval
 // Prefer it to estimate ± csHalfWidth(proportionVariance(...)) for rare events: that plug-in interval is too
 // narrow while few events have been seen (it missed p = 0.01 in 17 % of sequences in tst_statistics, the
 // score form in about 1 %). Invalid input (trials <= 0, tau2 <= 0, alpha outside (0,1)) gives [0, 1].
-Interval proportionCs(double events, double trials, double tau2, double alpha);
+// relTol > 0 stops the bisection once an edge is known to within relTol·max(p̂, 1e-6) (the
+// judge uses 1e-6, far below any threshold's precision; 0 bisects to the last bit).
+Interval proportionCs(double events, double trials, double tau2, double alpha, double relTol = 0.0);
 
 struct MannWhitney
 {
