@@ -279,6 +279,7 @@ void RolloutSession::evaluate()
 
     bool allTrue = !m_criteria.empty();
     bool anyFalse = false;
+    bool anyWaiting = false;   // too little evidence: not holding, so the hold starts again once it passes
     for (CriterionView& c : m_criteria) {
         c.last = judgeCriterion(c.condition, now);
         if (c.last.truth == Truth::Unknown && c.last.missingData) {
@@ -290,6 +291,7 @@ void RolloutSession::evaluate()
             c.truth = c.last.truth;
         }
         if (c.condition.dryRun) continue;   // judged and shown; never holds the gate
+        anyWaiting = anyWaiting || (c.truth == Truth::Unknown && !c.last.missingData);
         allTrue = allTrue && c.truth == Truth::True;
         anyFalse = anyFalse || c.truth == Truth::False;
     }
@@ -300,6 +302,7 @@ void RolloutSession::evaluate()
         if (now - m_criteriaFailingSinceMs >= m_plan.criteriaGraceMs) m_criteriaGreenSinceMs = 0;
     } else {
         m_criteriaFailingSinceMs = 0;
+        if (anyWaiting) m_criteriaGreenSinceMs = 0;
         if (allTrue && m_criteriaGreenSinceMs == 0) m_criteriaGreenSinceMs = now;
     }
     // Unknown within the limit keeps the window but blocks the gate (see gate()).
@@ -425,8 +428,8 @@ void RolloutSession::fire(const TriggerSpec& t, const TriggerTracker& tracker, q
                               ? QStringLiteral("no data (%1)").arg(j.reason)
                               : QStringLiteral("%1 = %2").arg(t.when.metric, describe(j, m));
     QString reason = j.evidence.present && j.truth == Truth::True
-                         ? QStringLiteral("%1: %2, harm shown for \"%3\" at %4% confidence (%5)")
-                               .arg(t.name, value, t.when.text, QString::number(j.evidence.level * 100.0, 'g', 4), j.evidence.window)
+                         ? QStringLiteral("%1: %2, harm shown for \"%3\" at %4% confidence")
+                               .arg(t.name, value, t.when.text, QString::number(j.evidence.level * 100.0, 'g', 4))
                          : QStringLiteral("%1: %2, condition \"%3\" held %4 (since %5)")
                                .arg(t.name, value, t.when.text, Duration::format(now - tracker.holdingSinceMs()),
                                     QDateTime::fromMSecsSinceEpoch(tracker.holdingSinceMs(), Qt::UTC).toString(Qt::ISODate));

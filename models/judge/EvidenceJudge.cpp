@@ -112,14 +112,19 @@ bool EvidenceJudge::expectsCounts(const MetricSpec& m) const
     if (m.kind != MetricKind::Rate) return false;
     if (m.hasCounterQueries() || !m.per.isEmpty()) return true;
     const SourceSpec* s = m_plan.source(m.source);
+    if (s && s->type == SourceType::JsonLines && m.query.contains(QLatin1Char('/')) && !m.canary.isEmpty()) return true;   // counted events
     return m.simulatesCounts() && !m.canary.isEmpty() && s && s->type == SourceType::Simulator;
 }
 
 bool EvidenceJudge::judges(const Condition& c, const MetricSpec& m, const MetricReader& reader, bool criterion) const
 {
     if (c.comparison == Comparison::Between || c.kind == ConditionKind::RateOfChange || m.thresholdOnly) return false;
-    if (m.kind == MetricKind::Rate)   // counts expected, or present (rolloutctl simulate feeds every metric)
-        return expectsCounts(m) || reader.counts(m.name, Series::Canary, 0).has_value();
+    if (m.kind == MetricKind::Rate) {
+        // Against a baseline, the baseline needs counts of its own (a series of the same counters) or
+        // a known value; a captured or separately queried baseline stays on the threshold judge.
+        if (c.usesBaseline() && m.baseline.kind != BaselineSpec::Kind::Series && m.baseline.kind != BaselineSpec::Kind::Fixed) return false;
+        return expectsCounts(m) || reader.counts(m.name, Series::Canary, 0).has_value();   // expected, or present (rolloutctl simulate)
+    }
     return criterion;
 }
 
@@ -180,7 +185,8 @@ Judgement EvidenceJudge::rate(const Condition& cond, const MetricSpec& m, const 
     const auto canary = countsOf(m, reader, Series::Canary, fromMs, nowMs, &approximate, &why);
     if (!canary) return missing(why);
     std::optional<Counts> base;
-    if (l.k != 0.0) {
+    const bool fixedBaseline = m.baseline.kind == BaselineSpec::Kind::Fixed;
+    if (l.k != 0.0 && !fixedBaseline) {
         base = countsOf(m, reader, Series::Baseline, fromMs, nowMs, &approximate, &why);
         if (!base) return missing(why);
     }
@@ -198,6 +204,7 @@ Judgement EvidenceJudge::rate(const Condition& cond, const MetricSpec& m, const 
     const double pc = canary->trials > 0 ? canary->events / canary->trials : 0.0;
     const double vc = stats::proportionVariance(canary->events, canary->trials);
     double pb = 0.0, vb = 0.0;
+    if (l.k != 0.0 && fixedBaseline) pb = m.baseline.value / scale;   // a known number: no uncertainty
     if (base) {
         e.hasBaseline = true;
         e.baselineEvents = base->events;
@@ -207,7 +214,7 @@ Judgement EvidenceJudge::rate(const Condition& cond, const MetricSpec& m, const 
     }
     // The mixture's scale: effects of the order of the threshold (absolute) or of k× the pooled
     // rate (relative). docs/judgement.md explains why the choice only moves the bound by ~20%.
-    const double pooled = base && canary->trials + base->trials > 0 ? (canary->events + base->events) / (canary->trials + base->trials) : pc;
+    const double pooled = fixedBaseline ? std::max(pb, pc) : base && canary->trials + base->trials > 0 ? (canary->events + base->events) / (canary->trials + base->trials) : pc;
     const double tau = std::max(l.k != 0.0 ? 0.5 * l.k * pooled : 0.5 * std::fabs(l.c), 1e-4);
     const double tau2 = tau * tau;
     const double d = pc - l.k * pb - l.c;

@@ -31,7 +31,7 @@ QStringList JudgementAdvice::warnings(const Plan& plan)
         if (m.kind == MetricKind::Rate && !judge.expectsCounts(m)) {
             out.append(where + QStringLiteral("judged without evidence: this rate gives no counts, so a verdict may rest on a handful of "
                                               "requests (add `events:` and `trials:` counters, or `per:` a request-rate metric)"));
-        } else if (m.kind == MetricKind::Value && (m.unit == Unit::Ratio || m.unit == Unit::Percent)) {
+        } else if (m.kind == MetricKind::Value && m.unit == Unit::Ratio) {
             out.append(where + QStringLiteral("judged without counts: if this is a share of requests, declare `kind: rate` with `events:` "
                                               "and `trials:` counters so that its verdicts weigh how many requests stand behind them"));
         }

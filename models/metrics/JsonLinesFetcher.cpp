@@ -79,7 +79,10 @@ QString JsonLinesFetcher::readNew(qint64 nowMs)
         ++m_lineNumber;
         if (line.isEmpty()) continue;
         QString why;
-        if (auto e = parseLine(line, nowMs, &why)) m_events.push_back(*e);
+        if (auto e = parseLine(line, nowMs, &why)) {
+            e->seq = ++m_seq;
+            m_events.push_back(*e);
+        }
         else if (++m_malformed <= 20)
             spdlog::warn("{}:{}: skipped: {}", m_source.path.toStdString(), m_lineNumber, why.toStdString());
     }
@@ -126,6 +129,28 @@ void JsonLinesFetcher::fetch(const MetricSpec& metric, qint64 nowMs, QObject* co
     else r.problem = QStringLiteral("%1: no %2 events in the last %3 minutes").arg(m_source.path, denominatorTypes.join(QLatin1Char(','))).arg(window / 60000);
     if (split && metric.baseline.kind == BaselineSpec::Kind::Series)
         if (const auto b = value(metric.baseline.series)) r.samples.append({QStringLiteral("baseline"), Sample{nowMs, *b}});
+    // A rate's counts ("failure / success,failure": events are failures, trials both), per cohort,
+    // counted once per event since the source was opened: the engine weighs how many stand behind it.
+    if (metric.kind == MetricKind::Rate && split && !denominatorTypes.isEmpty()) {
+        QHash<QString, std::pair<double, double>>& counts = m_counts[metric.name];
+        quint64& upTo = m_countedUpTo[metric.name];
+        auto matches = [](const Event& e, const QMap<QString, QString>& matchers) {
+            for (auto it = matchers.begin(); it != matchers.end(); ++it)
+                if (e.fields.value(it.key()) != it.value()) return false;
+            return true;
+        };
+        for (const Event& e : m_events) {
+            if (e.seq <= upTo) continue;
+            upTo = e.seq;
+            for (const auto& [cohort, matchers] : {std::pair{QStringLiteral("canary"), metric.canary}, std::pair{QStringLiteral("baseline"), metric.baseline.series}}) {
+                if (matchers.isEmpty() || !matches(e, matchers)) continue;
+                auto& [events, trials] = counts[cohort];
+                if (numeratorTypes.contains(e.type)) events += 1;
+                if (denominatorTypes.contains(e.type)) trials += 1;
+            }
+        }
+        for (auto it = counts.begin(); it != counts.end(); ++it) r.counts.append({it.key(), nowMs, it->first, it->second});
+    }
     done(r);
 }
 

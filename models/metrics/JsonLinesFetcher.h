@@ -25,6 +25,7 @@ public:
         qint64 tMs = 0;
         QString type;
         QHash<QString, QString> fields;
+        quint64 seq = 0;   // order of reading, so that each event is counted once per metric
     };
     // Pure: one line into an event, or nullopt (with why) when it is not an event.
     static std::optional<Event> parseLine(const QByteArray& line, qint64 readMs, QString* problem);
@@ -39,6 +40,11 @@ private:
     QByteArray m_partial;
     std::deque<Event> m_events;
     int m_malformed = 0;
+    quint64 m_seq = 0;
+    // A rate's counts since the source was opened: metric → cohort → {events, trials}, and the
+    // last event counted for each metric.
+    QHash<QString, QHash<QString, std::pair<double, double>>> m_counts;
+    QHash<QString, quint64> m_countedUpTo;
 };
 
 } // namespace rollout

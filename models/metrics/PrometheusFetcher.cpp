@@ -111,8 +111,8 @@ void PrometheusFetcher::fetch(const MetricSpec& metric, qint64 nowMs, QObject* c
         } else {
             const Split s = split(m, o.response);
             if (!s.problem.isEmpty()) problem(prefix, s.problem, o);
-            for (const auto& [key, series] : s.series)
-                if (!series.samples.isEmpty() && !key.isEmpty()) (events ? g->events : g->trials).insert(key, series.samples.last());
+            for (const auto& [key, series] : s.series)   // an unsplit metric's only series is its canary
+                if (!series.samples.isEmpty()) (events ? g->events : g->trials).insert(key.isEmpty() ? QStringLiteral("canary") : key, series.samples.last());
         }
         complete();
     };

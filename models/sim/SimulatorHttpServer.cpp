@@ -69,6 +69,14 @@ SimulatorHttpServer::SimulatorHttpServer(SimulatedService& service, const Clock&
         m_service.addFault(*f);
         return text(QStringLiteral("%1 injected%2").arg(Fault::name(f->kind), f->durationMs ? QStringLiteral(" for %1 ms").arg(f->durationMs) : QString()).toUtf8());
     });
+    m_server->route(QStringLiteral("/-/error-ratio"), Method::Post, [this](const QHttpServerRequest& r) {
+        bool ok = false;
+        const double ratio = r.query().queryItemValue(QStringLiteral("ratio")).toDouble(&ok);
+        if (!ok || !(ratio >= 0 && ratio <= 1)) return text("ratio must be a number between 0 and 1", QHttpServerResponse::StatusCode::BadRequest);
+        m_service.advanceTo(m_clock.nowMs());
+        m_service.setBaseErrorRatio(ratio);
+        return text("ok");
+    });
     m_server->route(QStringLiteral("/-/clear"), Method::Post, [this](const QHttpServerRequest&) {
         m_service.clearFaults();
         return text("ok");

@@ -2,6 +2,7 @@
 // reads its canary share from Unleash's client API → Prometheus scraping it → the engine. An
 // advance becomes canary traffic in Prometheus; a canary error spike fires the hard trigger, the
 // rollback turns the flag off in Unleash, and the canary's errors stop.
+#include "RequireServers.h"
 #include "Await.h"
 #include "PlanFixture.h"
 #include "engine/RolloutSession.h"
@@ -77,7 +78,7 @@ private Q_SLOTS:
         const QString sim = qEnvironmentVariable("ROLLOUT_LOOP_SIMULATOR_URL");
         const QString flag = qEnvironmentVariable("ROLLOUT_LOOP_FLAG");
         if (prom.isEmpty() || unleash.isEmpty() || sim.isEmpty() || flag.isEmpty())
-            QSKIP("run through scripts/test.sh: the Prometheus, Unleash and closed-loop simulator variables are unset");
+            ROLLOUT_SKIP_OR_FAIL("run through scripts/test.sh: the Prometheus, Unleash and closed-loop simulator variables are unset");
         const QByteArray admin = qgetenv("ROLLOUT_UNLEASH_ADMIN_TOKEN");
         const HttpResponse created = exchange("POST", unleash + QStringLiteral("/api/admin/projects/default/features"),
                                               QStringLiteral("{\"name\":\"%1\",\"type\":\"release\"}").arg(flag).toUtf8(), admin);

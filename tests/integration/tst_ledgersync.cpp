@@ -1,6 +1,7 @@
 // Two consoles kept in step through the real PostgreSQL scripts/services.sh started (ROLLOUT_PG_*):
 // one's decisions reach the other's session, a store that is down loses and doubles nothing, and
 // what was altered in the store, or copied in from another rollout, is reported and never applied.
+#include "RequireServers.h"
 #include "PlanFixture.h"
 #include "StoreTamper.h"
 #include "core/Clock.h"
@@ -173,7 +174,7 @@ private Q_SLOTS:
     void initTestCase()
     {
         m_settings = StoreSettings::fromEnvironment();
-        if (!m_settings.isSet()) QSKIP("run through scripts/test.sh: ROLLOUT_PG_HOST unset");
+        if (!m_settings.isSet()) ROLLOUT_SKIP_OR_FAIL("run through scripts/test.sh: ROLLOUT_PG_HOST unset");
         QVERIFY(Ed25519::initialize());
         QVERIFY(m_dir.isValid());
     }
@@ -278,7 +279,7 @@ private Q_SLOTS:
     {
         StoreTamper tamper;
         QString why;
-        if (!tamper.open(&why)) QSKIP(qPrintable(why));
+        if (!tamper.open(&why)) ROLLOUT_SKIP_OR_FAIL(qPrintable(why));
         const QByteArray yaml = planYaml(uniqueRollout("tampered"));
         Console a(ledgerPath("a"), yaml, m_settings), b(ledgerPath("b"), yaml, m_settings, 1'700'000'100'000);
         QSignalSpy aTampering(a.sync.get(), &LedgerSync::tampering);
@@ -319,7 +320,7 @@ private Q_SLOTS:
     {
         StoreTamper tamper;
         QString why;
-        if (!tamper.open(&why)) QSKIP(qPrintable(why));
+        if (!tamper.open(&why)) ROLLOUT_SKIP_OR_FAIL(qPrintable(why));
         const QByteArray yaml = planYaml(uniqueRollout("copied"));
         Console other(ledgerPath("o"), planYaml(uniqueRollout("elsewhere")), m_settings);
         QVERIFY(other.session.recordApproval(0, kRita, true, QStringLiteral("go there")).ok);

@@ -1,6 +1,7 @@
 // Against a real Prometheus 2.42 scraping the simulator every second (both started by
 // scripts/services.sh): seed 000's PromQL shapes compared with the simulator's known truth, a
 // canary error spike seen by the engine's hard trigger through Prometheus, and a backfill.
+#include "RequireServers.h"
 #include "PlanFixture.h"
 #include "engine/RolloutSession.h"
 #include "metrics/MetricPoller.h"
@@ -96,7 +97,7 @@ private Q_SLOTS:
     {
         m_prom = env("ROLLOUT_PROMETHEUS_URL");
         m_sim = env("ROLLOUT_SIMULATOR_URL");
-        if (m_prom.isEmpty() || m_sim.isEmpty()) QSKIP("run through scripts/test.sh: ROLLOUT_PROMETHEUS_URL / ROLLOUT_SIMULATOR_URL unset");
+        if (m_prom.isEmpty() || m_sim.isEmpty()) ROLLOUT_SKIP_OR_FAIL("run through scripts/test.sh: ROLLOUT_PROMETHEUS_URL / ROLLOUT_SIMULATOR_URL unset");
         QVERIFY(exchange("POST", m_sim + QStringLiteral("/-/clear")).success());
         QVERIFY(exchange("POST", m_sim + QStringLiteral("/-/share?percent=50")).success());
     }

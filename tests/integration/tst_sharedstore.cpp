@@ -2,6 +2,7 @@
 // the signed bytes, pushes are idempotent, history cannot be rewritten through the store, rows
 // rewritten behind its back come back as they are (for the verifier to catch), exactly one of
 // two racing consoles advances a phase, and the push queue loses and doubles nothing.
+#include "RequireServers.h"
 #include "LedgerChain.h"
 #include "StoreTamper.h"
 #include "ledger/PushQueue.h"
@@ -79,7 +80,7 @@ private Q_SLOTS:
     void initTestCase()
     {
         m_settings = StoreSettings::fromEnvironment();
-        if (!m_settings.isSet()) QSKIP("run through scripts/test.sh: ROLLOUT_PG_HOST unset");
+        if (!m_settings.isSet()) ROLLOUT_SKIP_OR_FAIL("run through scripts/test.sh: ROLLOUT_PG_HOST unset");
         QVERIFY(Ed25519::initialize());
         SharedStore store(m_settings);
         QCOMPARE(store.open(), QString());
@@ -221,7 +222,7 @@ private Q_SLOTS:
     {
         StoreTamper tamper;
         QString why;
-        if (!tamper.open(&why)) QSKIP(qPrintable(why));
+        if (!tamper.open(&why)) ROLLOUT_SKIP_OR_FAIL(qPrintable(why));
         SharedStore store(m_settings);
         const QString rollout = uniqueRollout("tampered");
         LedgerChain chain(rollout, QStringLiteral("rita"));

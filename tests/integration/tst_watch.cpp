@@ -2,6 +2,7 @@
 // the ledger (also after SIGKILL), and on a canary error spike rolls back through Unleash, signs
 // the rollback with the automation key and pushes it to PostgreSQL — while the plan's webhook
 // answers 500 and is retried without holding anything up.
+#include "RequireServers.h"
 #include "Await.h"
 #include "FakeHttpServer.h"
 #include "PlanFixture.h"
@@ -68,7 +69,7 @@ private Q_SLOTS:
         m_sim = env("ROLLOUT_LOOP_SIMULATOR_URL");
         m_flag = env("ROLLOUT_LOOP_FLAG");
         if (m_unleash.isEmpty() || m_sim.isEmpty() || env("ROLLOUT_PROMETHEUS_URL").isEmpty() || env("ROLLOUT_PG_HOST").isEmpty())
-            QSKIP("run through scripts/test.sh: the servers' variables are unset");
+            ROLLOUT_SKIP_OR_FAIL("run through scripts/test.sh: the servers' variables are unset");
         QVERIFY(Ed25519::initialize());
         // The automation key, encrypted at rest like any other.
         m_keys = m_dir.filePath(QStringLiteral("keys"));
