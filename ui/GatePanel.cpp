@@ -21,7 +21,9 @@ GatePanel::GatePanel(RolloutSession& session, QWidget* parent) : QWidget(parent)
     m_checks = new QListWidget(this);
     m_checks->setObjectName(QStringLiteral("gateChecks"));
     m_checks->setAccessibleName(tr("Gate checks"));
-    m_checks->setMaximumHeight(170);
+    m_checks->setMaximumHeight(190);
+    m_checks->setWordWrap(true);   // a verdict with its interval and counts is a sentence
+    m_checks->setHorizontalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
     layout->addWidget(m_checks);
     layout->addWidget(new QLabel(tr("<b>Go / no-go checklist</b>"), this));
     m_checklist = new ChecklistModel(session, this);

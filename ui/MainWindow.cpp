@@ -144,8 +144,11 @@ MainWindow::MainWindow(RolloutRuntime& runtime, QWidget* parent) : QMainWindow(p
     m_triggers = new TriggerTableModel(runtime.session(), runtime.clock(), this);
     QTableView* triggerView = makeTable(m_triggers, QStringLiteral("triggerTable"), triggerPage);
     triggerView->horizontalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
+    // The value with its interval and counts is the long column: it stretches and elides; the
+    // tooltip holds it whole, with the method and the confidence.
     triggerView->horizontalHeader()->setSectionResizeMode(TriggerTableModel::Condition, QHeaderView::Stretch);
-    triggerView->setTextElideMode(Qt::ElideMiddle);
+    triggerView->setTextElideMode(Qt::ElideRight);
+    triggerView->setWordWrap(false);
     tl->addWidget(triggerView, 1);
     m_acknowledge = new QPushButton(tr("Ac&knowledge alert (keep going)"), triggerPage);
     m_acknowledge->setObjectName(QStringLiteral("acknowledgeButton"));

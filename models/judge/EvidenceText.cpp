@@ -40,6 +40,17 @@ QString EvidenceText::summary(const Judgement& j, Unit unit)
     return out;
 }
 
+QString EvidenceText::compact(const Judgement& j, Unit unit)
+{
+    const Evidence& e = j.evidence;
+    if (!e.present) return ConditionParser::formatValue(j.observed, unit);
+    if (e.method == QLatin1String("Mann-Whitney"))
+        return QStringLiteral("%1 vs %2").arg(ConditionParser::formatValue(e.canaryEstimate, unit), ConditionParser::formatValue(e.baselineEstimate, unit));
+    const QString value = interval(e.canaryEstimate, e.canaryLower, e.canaryUpper, unit);
+    return e.isRate() ? QStringLiteral("%1 · %2/%3").arg(value, count(e.canaryEvents), count(e.canaryTrials))
+                      : QStringLiteral("%1 · n=%2").arg(value).arg(e.canarySamples);
+}
+
 QString EvidenceText::waiting(const Judgement& j, Unit unit)
 {
     const Evidence& e = j.evidence;

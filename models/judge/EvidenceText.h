@@ -11,6 +11,8 @@ class EvidenceText
 {
 public:
     static QString summary(const Judgement& j, Unit unit);
+    // For a table cell: "17.6% [1.61%, 90.1%] · 3/17".
+    static QString compact(const Judgement& j, Unit unit);
     static QString waiting(const Judgement& j, Unit unit);
     static QString interval(double estimate, double lower, double upper, Unit unit);
     static QString count(double n);   // 12,345

@@ -107,7 +107,18 @@ QString EvidenceReport::markdown(const Input& in)
           [&](const RecordVerdict& v, const RolloutEvent& e) {
               QStringList values;
               for (auto it = e.values.begin(); it != e.values.end(); ++it) values.append(QStringLiteral("%1 = %2").arg(it.key()).arg(it.value(), 0, 'g', 4));
-              return QStringList{utc(e.atMs), cell(e.describe()), cell(values.join(QStringLiteral(", "))), e.actor, cell(verification(v))};
+              QString what = e.describe();
+              if (e.dryRun) what = QStringLiteral("(dry run) ") + what;
+              if (e.evidence.present) {   // the verdict's numbers: estimate, interval, counts, level
+                  const Evidence& x = e.evidence;
+                  what += QStringLiteral(" — evidence: %1 at %2% confidence over %3: canary %4 [%5, %6]")
+                              .arg(x.method).arg(x.level * 100.0, 0, 'g', 4).arg(x.window)
+                              .arg(x.canaryEstimate, 0, 'g', 3).arg(x.canaryLower, 0, 'g', 3).arg(x.canaryUpper, 0, 'g', 3);
+                  if (x.isRate()) what += QStringLiteral(" on %1 of %2").arg(x.canaryEvents).arg(x.canaryTrials);
+                  if (x.hasBaseline) what += QStringLiteral(", baseline %1 on %2 of %3").arg(x.baselineEstimate, 0, 'g', 3).arg(x.baselineEvents).arg(x.baselineTrials);
+                  what += QStringLiteral(", difference %1 [%2, %3]").arg(x.difference, 0, 'g', 3).arg(x.differenceLower, 0, 'g', 3).arg(x.differenceUpper, 0, 'g', 3);
+              }
+              return QStringList{utc(e.atMs), cell(what), cell(values.join(QStringLiteral(", "))), e.actor, cell(verification(v))};
           });
 
     md << QStringLiteral("## Metrics") << QString();

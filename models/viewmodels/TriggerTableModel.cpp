@@ -31,6 +31,7 @@ QVariant TriggerTableModel::data(const QModelIndex& index, int role) const
     if (role == StateRole) return int(t.state);
     if (role == Qt::ToolTipRole) {
         QString tip = t.spec.description.isEmpty() ? t.spec.when.text : t.spec.description;
+        tip += t.spec.kind == TriggerKind::Hard ? tr("\nHard: %1 when it fires").arg(toString(t.spec.action)) : tr("\nSoft: raises an alert; a person decides");
         if (t.last.truth == Truth::Unknown && !t.last.reason.isEmpty()) tip += QStringLiteral("\nNo verdict: ") + t.last.reason;
         if (t.last.evidence.present)
             tip += QStringLiteral("\n%1 at %2% confidence: %3").arg(t.last.evidence.method).arg(t.last.evidence.level * 100.0, 0, 'g', 4)
@@ -57,13 +58,12 @@ QVariant TriggerTableModel::data(const QModelIndex& index, int role) const
     if (role != Qt::DisplayRole) return {};
     switch (index.column()) {
     case Name: return t.spec.name;
-    case Kind:
-        return t.spec.kind == TriggerKind::Hard ? tr("hard → %1").arg(toString(t.spec.action)) : tr("soft → alert");
+    case Kind:   // the action is in the tooltip
+        return t.spec.kind == TriggerKind::Hard ? tr("hard") : tr("soft");
     case Condition: return QStringLiteral("%1 for %2").arg(t.spec.when.text, Duration::format(t.spec.forMs));
     case Now:
         if (t.last.missingData || (t.last.truth == Truth::Unknown && !t.last.evidence.present)) return tr("no data");
-        return t.last.evidence.present ? EvidenceText::summary(t.last, m ? m->unit : Unit::None)
-                                       : ConditionParser::formatValue(t.last.observed, m ? m->unit : Unit::None);
+        return EvidenceText::compact(t.last, m ? m->unit : Unit::None);
     case Verdict: {
         if (t.last.missingData) return tr("inconclusive (no data)");
         const QString v = toString(triggerVerdict(t.last));
