@@ -47,18 +47,44 @@ qint64 MetricPoller::backoffMs(qint64 intervalMs, int failures)
 void MetricPoller::start()
 {
     stop();
+    const qint64 now = m_clock.nowMs();
     for (const MetricSpec& m : m_plan.metrics) {
         if (!hasFetcher(m.source)) continue;
         auto timer = std::make_unique<QTimer>();
+        // Precise: a coarse timer may fire up to 5% early, and its polls would not lie on the schedule.
+        timer->setTimerType(Qt::PreciseTimer);
         timer->setInterval(int(m.intervalMs));
         const QString name = m.name;
+        m_anchorMs[name] = now;
+        m_lastAtMs.remove(name);
         connect(timer.get(), &QTimer::timeout, this, [this, name] {
-            if (const MetricSpec* spec = m_plan.metric(name)) poll(*spec);
+            if (const MetricSpec* spec = m_plan.metric(name)) poll(*spec, scheduledMs(*spec, m_clock.nowMs()));
         });
         timer->start();
         m_timers.push_back(std::move(timer));
     }
-    pollAll();
+    for (const MetricSpec& m : m_plan.metrics)   // the first poll of each schedule, at its anchor
+        if (hasFetcher(m.source)) poll(m, now);
+}
+
+// The time a timed poll stands for: its place on the metric's schedule (start + k × interval),
+// not the moment the event loop got round to it. An instant query is evaluated at that time
+// and its sample stamped with it, like a Prometheus rule's evaluations, so samples lie exactly
+// one interval apart and a trigger's `for` of 5 s is 5 polls at 1 s — not 6 because the last
+// poll happened to run 2 ms earlier in its slot than the first (the "4:59 does not fire" rule
+// read 4.998 s). Never a time after `now` (no sample claims to be fresher than it is); a poll
+// late by more than a quarter interval (a stalled loop) or a wall clock that stepped starts
+// the schedule again from now.
+qint64 MetricPoller::scheduledMs(const MetricSpec& metric, qint64 nowMs)
+{
+    const qint64 interval = std::max<qint64>(metric.intervalMs, 1);
+    const qint64 slack = interval / 4;
+    qint64& anchor = m_anchorMs[metric.name];
+    const qint64 at = anchor + std::max<qint64>(0, (nowMs - anchor) / interval) * interval;
+    const auto last = m_lastAtMs.constFind(metric.name);
+    if (at <= nowMs && nowMs - at <= slack && (last == m_lastAtMs.cend() || at > *last)) return at;
+    anchor = nowMs;
+    return nowMs;
 }
 
 void MetricPoller::stop()
@@ -68,8 +94,9 @@ void MetricPoller::stop()
 
 void MetricPoller::pollAll()
 {
+    const qint64 now = m_clock.nowMs();
     for (const MetricSpec& m : m_plan.metrics)
-        if (hasFetcher(m.source)) poll(m);
+        if (hasFetcher(m.source)) poll(m, now);
 }
 
 bool MetricPoller::idle() const
@@ -79,7 +106,7 @@ bool MetricPoller::idle() const
     return true;
 }
 
-void MetricPoller::poll(const MetricSpec& metric)
+void MetricPoller::poll(const MetricSpec& metric, qint64 atMs)
 {
     MetricHealth& h = m_health[metric.name];
     const qint64 now = m_clock.nowMs();
@@ -89,8 +116,9 @@ void MetricPoller::poll(const MetricSpec& metric)
     }
     if (now < h.nextPollMs) return;   // backing off
     m_inFlight[metric.name] = true;
+    m_lastAtMs[metric.name] = atMs;
     const QString name = metric.name;
-    m_fetchers.at(metric.source)->fetch(metric, now, this, [this, name](const FetchResult& r) { onResult(name, r); });
+    m_fetchers.at(metric.source)->fetch(metric, atMs, this, [this, name](const FetchResult& r) { onResult(name, r); });
 }
 
 void MetricPoller::onResult(const QString& metric, const FetchResult& r)
@@ -123,6 +151,7 @@ void MetricPoller::onResult(const QString& metric, const FetchResult& r)
             spdlog::warn("metric {}: {}", metric.toStdString(), r.problem.toStdString());
     }
     if (h.state != before || h.message != beforeMessage) Q_EMIT healthChanged(metric);
+    Q_EMIT polled(metric);
 }
 
 void MetricPoller::backfill(qint64 spanMs)

@@ -52,10 +52,13 @@ public:
 
 Q_SIGNALS:
     void healthChanged(const QString& metric);
+    // A poll of `metric` ended: its samples (or its problem) are in the store, judge them now.
+    void polled(const QString& metric);
     void backfillFinished(int series, const QString& problems);
 
 private:
-    void poll(const MetricSpec& metric);
+    void poll(const MetricSpec& metric, qint64 atMs);
+    qint64 scheduledMs(const MetricSpec& metric, qint64 nowMs);
     void onResult(const QString& metric, const FetchResult& r);
 
     const Plan& m_plan;
@@ -64,6 +67,8 @@ private:
     std::map<QString, std::shared_ptr<MetricFetcher>> m_fetchers;
     QHash<QString, MetricHealth> m_health;
     QHash<QString, bool> m_inFlight;
+    QHash<QString, qint64> m_anchorMs;     // each metric's schedule: anchor + k × interval
+    QHash<QString, qint64> m_lastAtMs;     // the time the last poll of each metric stood for
     std::vector<std::unique_ptr<QTimer>> m_timers;
 };
 

@@ -11,6 +11,10 @@ RolloutRuntime::RolloutRuntime(Plan plan, const Clock& clock, QObject* parent) :
         Q_EMIT eventAppended(e);
     });
     connect(&m_timer, &QTimer::timeout, this, &RolloutRuntime::tick);
+    // A new sample is judged when it arrives, not at the next tick: the tick and the poll timers
+    // run in step (both 1 s), and the tick came just before each answer, a whole interval late.
+    // The tick stays, for what time alone changes (stale data, the inconclusive limit, gates).
+    connect(m_poller.get(), &MetricPoller::polled, this, &RolloutRuntime::tick);
 }
 
 void RolloutRuntime::attachFlags(FlagBackendSet backends, qint64 healthEveryMs)

@@ -20,9 +20,9 @@
 namespace rollout {
 
 // Runs one plan live, for the console and `rolloutctl watch`: owns the sample store, the metric
-// poller and the engine, evaluates the engine once a second, and keeps the event log. What
-// happens to the ledger is wired on top of its signals by the caller; flags follow the engine
-// once attachFlags() gave it the plan's flag services.
+// poller and the engine, evaluates the engine every tick and as each poll's answer arrives, and
+// keeps the event log. What happens to the ledger is wired on top of its signals by the caller;
+// flags follow the engine once attachFlags() gave it the plan's flag services.
 class RolloutRuntime final : public QObject
 {
     Q_OBJECT

@@ -8,6 +8,9 @@
 
 #include <QFile>
 #include <QTest>
+#include <QUrlQuery>
+
+#include <cmath>
 
 using namespace rollout;
 using Reply = test::FakeHttpServer::Reply;
@@ -191,6 +194,31 @@ private Q_SLOTS:
         QVERIFY(store.lastError(QStringLiteral("error_rate")).contains(QStringLiteral("HTTP 401")));
         QVERIFY(!store.lastError(QStringLiteral("error_rate")).contains(QStringLiteral("s3cret")));
         qunsetenv("ROLLOUT_TEST_PROM_TOKEN");
+    }
+
+    // Timed polls ask for (and stamp) their place on the schedule, exactly one interval apart,
+    // not the moment the event loop ran them: a trigger's `for` must not need one poll more
+    // because the last one ran a millisecond earlier in its slot than the first.
+    void timedPollsLieExactlyOneIntervalApart()
+    {
+        test::FakeHttpServer server([](const QByteArray&, const QByteArray& path, const QByteArray&) -> Reply {
+            const QByteArray t = QUrlQuery(QUrl(QString::fromLatin1(path)).query()).queryItemValue(QStringLiteral("time")).toLatin1();
+            return json(R"({"status":"success","data":{"resultType":"vector","result":[{"metric":{},"value":[)" + t + R"(,"0.002"]}]}})");
+        });
+        const Plan plan = test::loadPlan(planFor(server.url()));
+        SystemClock clock;
+        TimeSeriesStore store;
+        MetricPoller poller(plan, store, clock);
+        poller.start();
+        QTRY_VERIFY_WITH_TIMEOUT(server.requests() >= 4, 8000);
+        poller.stop();
+        QList<qint64> times;
+        for (const QByteArray& p : server.paths())
+            times.append(qint64(std::llround(QUrlQuery(QUrl(QString::fromLatin1(p)).query()).queryItemValue(QStringLiteral("time")).toDouble() * 1000.0)));
+        for (qsizetype i = 1; i < times.size(); ++i) QCOMPARE(times[i] - times[i - 1], qint64(1000));
+        QVERIFY(times.last() <= clock.nowMs());   // never a time still to come
+        QTRY_VERIFY(poller.idle());
+        QCOMPARE(store.latest(QStringLiteral("error_rate"), Series::Canary)->tMs, times.last());
     }
 
     void backoffGrowsAndIsCapped()
