@@ -15,13 +15,12 @@
 #include <QCoreApplication>
 #include <QElapsedTimer>
 #include <QThread>
-
 #include <algorithm>
 #include <atomic>
 #include <cstdio>
 #include <deque>
-#include <random>
 #include <memory>
+#include <random>
 #include <thread>
 #include <vector>
 
@@ -30,7 +29,8 @@ using namespace rollout;
 namespace {
 
 // One plan; `judge: threshold` makes the old judge.
-QByteArray planYaml(bool threshold, double traffic, const QByteArray& triggers, const QByteArray& success, const QByteArray& extra = {})
+QByteArray planYaml(bool threshold, double traffic, const QByteArray& triggers, const QByteArray& success,
+                    const QByteArray& extra = {})
 {
     return QByteArray(R"(
 rollout: bench-judge
@@ -39,10 +39,14 @@ backends: {f: {type: flagd_file, path: flags.json}}
 flags: [{key: feature, backend: f}]
 metrics:
   error_rate: {source: sim, unit: ratio, interval: 1s, canary: {cohort: canary}, baseline: {series: {cohort: baseline}},
-               simulate: {signal: error_ratio}, judge: )") + (threshold ? "threshold" : "evidence") + R"(}
-triggers: )" + triggers + R"(
+               simulate: {signal: error_ratio}, judge: )") +
+           (threshold ? "threshold" : "evidence") + R"(}
+triggers: )" +
+           triggers + R"(
 phases:
-  - {name: canary, traffic: )" + QByteArray::number(traffic) + R"(%, min_duration: 10m, success: )" + success + R"(, auto_promote: true}
+  - {name: canary, traffic: )" +
+           QByteArray::number(traffic) + R"(%, min_duration: 10m, success: )" + success +
+           R"(, auto_promote: true}
   - {name: all, traffic: 100%, min_duration: 10m}
 people: [{id: rm, roles: [rm]}]
 inconclusive_limit: 15m
@@ -53,14 +57,14 @@ struct Case
 {
     const char* name;
     const char* goal;
-    double traffic;         // percent
-    double rps;             // in total
+    double traffic; // percent
+    double rps;     // in total
     double canaryP, baselineP;
     QByteArray triggers, success;
-    qint64 seconds;         // each phase runs this long unless it ends
-    qint64 changeAtS = -1;  // when the canary's error rate changes (a spike, a regression), -1: never
+    qint64 seconds;        // each phase runs this long unless it ends
+    qint64 changeAtS = -1; // when the canary's error rate changes (a spike, a regression), -1: never
     double canaryPAfter = 0, baselinePAfter = 0;
-    qint64 changeForS = 0;  // 0: for good
+    qint64 changeForS = 0; // 0: for good
 };
 
 struct Outcome
@@ -69,8 +73,8 @@ struct Outcome
     bool promoted = false;
     bool paused = false;
     bool bothCohortsAlert = false;
-    qint64 firstActionS = -1;           // seconds from the change (or start) to a rollback
-    qint64 caughtS = -1;                // seconds from the change to a rollback or a failing criterion
+    qint64 firstActionS = -1; // seconds from the change (or start) to a rollback
+    qint64 caughtS = -1;      // seconds from the change to a rollback or a failing criterion
     double trialsAtPromotion = -1;
 };
 
@@ -78,10 +82,10 @@ class Sim
 {
 public:
     Sim(const Case& c, bool threshold, quint64 seed)
-        : m_case(c), m_rng(seed), m_clock(1'000'000'000),
-          m_session(loadPlan(threshold, c), m_store, m_clock)
+        : m_case(c), m_rng(seed), m_clock(1'000'000'000), m_session(loadPlan(threshold, c), m_store, m_clock)
     {
-        QObject::connect(&m_session, &RolloutSession::eventRecorded, &m_session, [this](const RolloutEvent& e) { onEvent(e); });
+        QObject::connect(&m_session, &RolloutSession::eventRecorded, &m_session,
+                         [this](const RolloutEvent& e) { onEvent(e); });
         feed();
         m_session.advance(Actor{QStringLiteral("rm"), QStringLiteral("rm")});
     }
@@ -104,9 +108,11 @@ public:
 private:
     static Plan loadPlan(bool threshold, const Case& c)
     {
-        const PlanLoadResult r = PlanLoader::loadBytes(planYaml(threshold, c.traffic, c.triggers, c.success), QStringLiteral("bench.yaml"));
+        const PlanLoadResult r = PlanLoader::loadBytes(planYaml(threshold, c.traffic, c.triggers, c.success),
+                                                       QStringLiteral("bench.yaml"));
         if (!r.plan) {
-            for (const auto& e : r.errors) std::fprintf(stderr, "%s\n", qPrintable(e.toString()));
+            for (const auto& e : r.errors)
+                std::fprintf(stderr, "%s\n", qPrintable(e.toString()));
             std::abort();
         }
         return *r.plan;
@@ -131,9 +137,12 @@ private:
 
     void feed()
     {
-        const double share = m_session.currentPhase() >= 0 ? m_session.currentTraffic() / 100.0 : m_case.traffic / 100.0;
-        const bool changed = m_case.changeAtS >= 0 && m_now >= m_case.changeAtS && (m_case.changeForS == 0 || m_now < m_case.changeAtS + m_case.changeForS);
-        const double ps[2] = {changed ? m_case.canaryPAfter : m_case.canaryP, changed ? m_case.baselinePAfter : m_case.baselineP};
+        const double share =
+            m_session.currentPhase() >= 0 ? m_session.currentTraffic() / 100.0 : m_case.traffic / 100.0;
+        const bool changed = m_case.changeAtS >= 0 && m_now >= m_case.changeAtS &&
+                             (m_case.changeForS == 0 || m_now < m_case.changeAtS + m_case.changeForS);
+        const double ps[2] = {changed ? m_case.canaryPAfter : m_case.canaryP,
+                              changed ? m_case.baselinePAfter : m_case.baselineP};
         const double rates[2] = {m_case.rps * share, m_case.rps * (1.0 - share)};
         double window[2][2] = {{0, 0}, {0, 0}};
         for (int c = 0; c < 2; ++c) {
@@ -141,8 +150,9 @@ private:
             const long e = n > 0 && ps[c] > 0 ? std::binomial_distribution<long>(n, ps[c])(m_rng) : 0;
             m_cum[c][0] += double(e);
             m_cum[c][1] += double(n);
-            m_store.appendCounts(QStringLiteral("error_rate"), c == 0 ? QStringLiteral("canary") : QStringLiteral("baseline"), m_clock.nowMs(),
-                                 m_cum[c][0], m_cum[c][1]);
+            m_store.appendCounts(QStringLiteral("error_rate"),
+                                 c == 0 ? QStringLiteral("canary") : QStringLiteral("baseline"),
+                                 m_clock.nowMs(), m_cum[c][0], m_cum[c][1]);
             m_last[c].push_back({double(e), double(n)});
             if (m_last[c].size() > 60) m_last[c].pop_front();
             for (const auto& [es, ns] : m_last[c]) {
@@ -152,17 +162,21 @@ private:
             // The old judge's input: what rate(errors[1m]) / rate(requests[1m]) would answer; no
             // sample when there were no requests (never 0%).
             if (window[c][1] > 0)
-                m_store.append(QStringLiteral("error_rate"), c == 0 ? QStringLiteral("canary") : QStringLiteral("baseline"),
+                m_store.append(QStringLiteral("error_rate"),
+                               c == 0 ? QStringLiteral("canary") : QStringLiteral("baseline"),
                                Sample{m_clock.nowMs(), window[c][0] / window[c][1]});
         }
-        if (const auto counts = m_store.counts(QStringLiteral("error_rate"), Series::Canary, m_phaseStartMs())) m_lastCanaryTrials = counts->trials;
+        if (const auto counts =
+                m_store.counts(QStringLiteral("error_rate"), Series::Canary, m_phaseStartMs()))
+            m_lastCanaryTrials = counts->trials;
     }
     qint64 m_phaseStartMs() const { return m_session.phaseStartedMs(); }
 
     const Case& m_case;
     std::mt19937_64 m_rng;
     ManualClock m_clock;
-    TimeSeriesStore m_store{std::size_t(m_case.seconds + 10)};   // the whole phase: triggers look back to its start
+    TimeSeriesStore m_store{
+        std::size_t(m_case.seconds + 10)}; // the whole phase: triggers look back to its start
     RolloutSession m_session;
     double m_cum[2][2] = {{0, 0}, {0, 0}};
     std::deque<std::pair<double, double>> m_last[2];
@@ -191,14 +205,16 @@ Summary runCase(const Case& c, bool threshold, int phases, int threads, quint64 
     std::vector<Outcome> outcomes(static_cast<std::size_t>(phases));
     std::atomic<int> next{0};
     auto worker = [&] {
-        for (int i = next++; i < phases; i = next++) outcomes[std::size_t(i)] = Sim(c, threshold, seed + quint64(i) * 7919).run();
+        for (int i = next++; i < phases; i = next++)
+            outcomes[std::size_t(i)] = Sim(c, threshold, seed + quint64(i) * 7919).run();
     };
-    std::vector<std::unique_ptr<QThread>> pool;   // QThreads: the engine's objects may start timers
+    std::vector<std::unique_ptr<QThread>> pool; // QThreads: the engine's objects may start timers
     for (int t = 0; t < threads; ++t) {
         pool.emplace_back(QThread::create(worker));
         pool.back()->start();
     }
-    for (auto& t : pool) t->wait();
+    for (auto& t : pool)
+        t->wait();
     Summary s;
     s.phases = phases;
     for (const Outcome& o : outcomes) {
@@ -219,21 +235,36 @@ QString describe(const Case& c, const Summary& s)
     if (name == QLatin1String("healthy") || name == QLatin1String("clean"))
         return QStringLiteral("%1 of %2 rolled back").arg(s.rolledBack).arg(s.phases);
     if (name == QLatin1String("regression-1pct"))
-        return QStringLiteral("promoted in %1 of %2 (%3%)").arg(s.promoted).arg(s.phases).arg(100.0 * s.promoted / s.phases, 0, 'f', 1);
+        return QStringLiteral("promoted in %1 of %2 (%3%)")
+            .arg(s.promoted)
+            .arg(s.phases)
+            .arg(100.0 * s.promoted / s.phases, 0, 'f', 1);
     if (name == QLatin1String("regression-10pct"))
         return QStringLiteral("caught in %1 of %2, median %3 s (rollback: %4 of %2, median %5 s)")
-            .arg(s.caughtS.size()).arg(s.phases).arg(median(s.caughtS)).arg(s.rolledBack).arg(median(s.actionS));
+            .arg(s.caughtS.size())
+            .arg(s.phases)
+            .arg(median(s.caughtS))
+            .arg(s.rolledBack)
+            .arg(median(s.actionS));
     if (name == QLatin1String("spike"))
         return QStringLiteral("fired in %1 of %2, median %3 s, max %4 s after the spike")
-            .arg(s.rolledBack).arg(s.phases).arg(median(s.actionS))
+            .arg(s.rolledBack)
+            .arg(s.phases)
+            .arg(median(s.actionS))
             .arg(s.actionS.empty() ? -1 : *std::max_element(s.actionS.begin(), s.actionS.end()));
     if (name == QLatin1String("global"))
-        return QStringLiteral("%1 of %2 rolled back; %3 paused with the \"both cohorts\" alert").arg(s.rolledBack).arg(s.phases).arg(s.bothCohorts);
+        return QStringLiteral("%1 of %2 rolled back; %3 paused with the \"both cohorts\" alert")
+            .arg(s.rolledBack)
+            .arg(s.phases)
+            .arg(s.bothCohorts);
     if (name == QLatin1String("quiet")) {
         std::vector<double> t = s.trialsAtPromotion;
         std::sort(t.begin(), t.end());
         return QStringLiteral("promoted in %1 of %2; canary requests at promotion: min %3, median %4")
-            .arg(s.promoted).arg(s.phases).arg(t.empty() ? -1 : t.front()).arg(t.empty() ? -1 : t[t.size() / 2]);
+            .arg(s.promoted)
+            .arg(s.phases)
+            .arg(t.empty() ? -1 : t.front())
+            .arg(t.empty() ? -1 : t[t.size() / 2]);
     }
     return {};
 }
@@ -250,30 +281,44 @@ int main(int argc, char** argv)
     QString only;
     const QStringList args = app.arguments();
     for (int i = 1; i + 1 < args.size(); ++i) {
-        if (args[i] == QLatin1String("--phases")) phases = args[++i].toInt();
-        else if (args[i] == QLatin1String("--hours")) hours = args[++i].toDouble();
-        else if (args[i] == QLatin1String("--threads")) threads = args[++i].toInt();
-        else if (args[i] == QLatin1String("--seed")) seed = args[++i].toULongLong();
-        else if (args[i] == QLatin1String("--case")) only = args[++i];
+        if (args[i] == QLatin1String("--phases"))
+            phases = args[++i].toInt();
+        else if (args[i] == QLatin1String("--hours"))
+            hours = args[++i].toDouble();
+        else if (args[i] == QLatin1String("--threads"))
+            threads = args[++i].toInt();
+        else if (args[i] == QLatin1String("--seed"))
+            seed = args[++i].toULongLong();
+        else if (args[i] == QLatin1String("--case"))
+            only = args[++i];
     }
     const qint64 day = qint64(hours * 3600);
     // The plan's triggers: a critical absolute one and a relative one, as the demo and seeds have.
-    const QByteArray triggers = "[{name: critical, when: error_rate > 5%, for: 15s, kind: hard, action: rollback},"
-                                " {name: regression, when: error_rate > 2x baseline, for: 5m, kind: hard, action: rollback}]";
-    const QByteArray sensitive = "[{name: critical, when: error_rate > 5%, for: 15s, kind: hard, action: rollback},"
-                                 " {name: regression, when: error_rate > 1x baseline, for: 1m, kind: hard, action: rollback}]";
+    const QByteArray triggers =
+        "[{name: critical, when: error_rate > 5%, for: 15s, kind: hard, action: rollback},"
+        " {name: regression, when: error_rate > 2x baseline, for: 5m, kind: hard, action: rollback}]";
+    const QByteArray sensitive =
+        "[{name: critical, when: error_rate > 5%, for: 15s, kind: hard, action: rollback},"
+        " {name: regression, when: error_rate > 1x baseline, for: 1m, kind: hard, action: rollback}]";
     const std::vector<Case> cases = {
         {"healthy", "<= 5 of 1,000 rolled back", 1, 200, 0.005, 0.005, triggers, "[error_rate < 0.01%]", day},
-        {"regression-1pct", "promoted in <= 5%", 1, 200, 0.01, 0.005, triggers, "[error_rate < 1.2x baseline]", day},
-        {"regression-10pct", "caught in a median <= 120 s", 10, 200, 0.005, 0.005, sensitive, "[error_rate < 1.2x baseline]", 3600, 0, 0.01, 0.005},
-        {"spike", "fires within for + 2 s (17 s)", 10, 200, 0.005, 0.005, triggers, "[error_rate < 0.01%]", 1800, 600, 0.20, 0.005},
-        {"global", "0 rollbacks; paused with the both-cohorts alert", 10, 200, 0.005, 0.005, triggers, "[error_rate < 0.01%]", 3600, 600, 0.10, 0.10},
+        {"regression-1pct", "promoted in <= 5%", 1, 200, 0.01, 0.005, triggers,
+         "[error_rate < 1.2x baseline]", day},
+        {"regression-10pct", "caught in a median <= 120 s", 10, 200, 0.005, 0.005, sensitive,
+         "[error_rate < 1.2x baseline]", 3600, 0, 0.01, 0.005},
+        {"spike", "fires within for + 2 s (17 s)", 10, 200, 0.005, 0.005, triggers, "[error_rate < 0.01%]",
+         1800, 600, 0.20, 0.005},
+        {"global", "0 rollbacks; paused with the both-cohorts alert", 10, 200, 0.005, 0.005, triggers,
+         "[error_rate < 0.01%]", 3600, 600, 0.10, 0.10},
         {"clean", "0 rolled back", 1, 200, 0.0, 0.0, triggers, "[error_rate < 0.01%]", day},
-        {"quiet", "no promotion before the minimum evidence (~300 requests)", 1, 2, 0.005, 0.005, triggers, "[error_rate < 1%]", day},
+        {"quiet", "no promotion before the minimum evidence (~300 requests)", 1, 2, 0.005, 0.005, triggers,
+         "[error_rate < 1%]", day},
     };
-    std::printf("bench_judge: %d phases per case (the spike, global and 10%% cases: %d), %d thread(s), seed %llu\n\n", phases,
-                std::max(1, phases / 5), threads, static_cast<unsigned long long>(seed));
-    std::printf("| case | goal (new judge) | old threshold judge | new evidence judge | time |\n|---|---|---|---|---|\n");
+    std::printf(
+        "bench_judge: %d phases per case (the spike, global and 10%% cases: %d), %d thread(s), seed %llu\n\n",
+        phases, std::max(1, phases / 5), threads, static_cast<unsigned long long>(seed));
+    std::printf("| case | goal (new judge) | old threshold judge | new evidence judge | time "
+                "|\n|---|---|---|---|---|\n");
     for (const Case& c : cases) {
         if (!only.isEmpty() && only != QLatin1String(c.name)) continue;
         const int n = c.seconds < day ? std::max(1, phases / 5) : phases;
@@ -281,8 +326,8 @@ int main(int argc, char** argv)
         t.start();
         const Summary old = runCase(c, true, n, threads, seed);
         const Summary now = runCase(c, false, n, threads, seed);
-        std::printf("| %s | %s | %s | %s | %.0f s |\n", c.name, c.goal, qPrintable(describe(c, old)), qPrintable(describe(c, now)),
-                    double(t.elapsed()) / 1000.0);
+        std::printf("| %s | %s | %s | %s | %.0f s |\n", c.name, c.goal, qPrintable(describe(c, old)),
+                    qPrintable(describe(c, now)), double(t.elapsed()) / 1000.0);
         std::fflush(stdout);
     }
     return 0;

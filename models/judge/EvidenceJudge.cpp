@@ -25,11 +25,16 @@ struct Linear
 Comparison flipped(Comparison c)
 {
     switch (c) {
-    case Comparison::Less: return Comparison::Greater;
-    case Comparison::LessEqual: return Comparison::GreaterEqual;
-    case Comparison::Greater: return Comparison::Less;
-    case Comparison::GreaterEqual: return Comparison::LessEqual;
-    case Comparison::Between: break;
+    case Comparison::Less:
+        return Comparison::Greater;
+    case Comparison::LessEqual:
+        return Comparison::GreaterEqual;
+    case Comparison::Greater:
+        return Comparison::Less;
+    case Comparison::GreaterEqual:
+        return Comparison::LessEqual;
+    case Comparison::Between:
+        break;
     }
     return c;
 }
@@ -41,13 +46,20 @@ Linear linear(const Condition& cond, double scale)
     l.cmp = cond.comparison;
     l.ok = true;
     switch (cond.kind) {
-    case ConditionKind::Absolute: l.c = cond.threshold / scale; break;
-    case ConditionKind::RatioToBaseline: l.k = cond.threshold; break;
-    case ConditionKind::ChangeFromBaseline:   // (v − b)/b ⊙ t ⇔ v − (1+t)b ⊙ 0;  (b − v)/b ⊙ t ⇔ v − (1−t)b ⊙' 0
+    case ConditionKind::Absolute:
+        l.c = cond.threshold / scale;
+        break;
+    case ConditionKind::RatioToBaseline:
+        l.k = cond.threshold;
+        break;
+    case ConditionKind::ChangeFromBaseline: // (v − b)/b ⊙ t ⇔ v − (1+t)b ⊙ 0;  (b − v)/b ⊙ t ⇔ v − (1−t)b ⊙'
+                                            // 0
         l.k = cond.decrease ? 1.0 - cond.threshold : 1.0 + cond.threshold;
         if (cond.decrease) l.cmp = flipped(l.cmp);
         break;
-    case ConditionKind::RateOfChange: l.ok = false; break;
+    case ConditionKind::RateOfChange:
+        l.ok = false;
+        break;
     }
     return l;
 }
@@ -57,11 +69,16 @@ Linear linear(const Condition& cond, double scale)
 Truth decide(Comparison cmp, double lo, double hi)
 {
     switch (cmp) {
-    case Comparison::Less: return hi < 0 ? Truth::True : lo >= 0 ? Truth::False : Truth::Unknown;
-    case Comparison::LessEqual: return hi <= 0 ? Truth::True : lo > 0 ? Truth::False : Truth::Unknown;
-    case Comparison::Greater: return lo > 0 ? Truth::True : hi <= 0 ? Truth::False : Truth::Unknown;
-    case Comparison::GreaterEqual: return lo >= 0 ? Truth::True : hi < 0 ? Truth::False : Truth::Unknown;
-    case Comparison::Between: break;
+    case Comparison::Less:
+        return hi < 0 ? Truth::True : lo >= 0 ? Truth::False : Truth::Unknown;
+    case Comparison::LessEqual:
+        return hi <= 0 ? Truth::True : lo > 0 ? Truth::False : Truth::Unknown;
+    case Comparison::Greater:
+        return lo > 0 ? Truth::True : hi <= 0 ? Truth::False : Truth::Unknown;
+    case Comparison::GreaterEqual:
+        return lo >= 0 ? Truth::True : hi < 0 ? Truth::False : Truth::Unknown;
+    case Comparison::Between:
+        break;
     }
     return Truth::Unknown;
 }
@@ -73,8 +90,7 @@ bool satisfies(Comparison cmp, double d)
 
 // How many times the present sample would settle an estimate `d` whose interval half-width is
 // `halfWidth(f)` with f times the sample: the smallest such f, or 0 when nothing would (d = 0).
-template <typename HalfWidth>
-double settlingFactor(double d, HalfWidth halfWidth)
+template <typename HalfWidth> double settlingFactor(double d, HalfWidth halfWidth)
 {
     if (d == 0.0 || !std::isfinite(d)) return 0.0;
     double lo = 1.0, hi = 2.0;
@@ -83,7 +99,7 @@ double settlingFactor(double d, HalfWidth halfWidth)
         hi *= 2.0;
         if (hi > 1e7) return 0.0;
     }
-    for (int i = 0; i < 8; ++i) {   // "about": to within 1/256 of the doubling step
+    for (int i = 0; i < 8; ++i) { // "about": to within 1/256 of the doubling step
         const double mid = 0.5 * (lo + hi);
         (halfWidth(mid) >= std::fabs(d) ? lo : hi) = mid;
     }
@@ -112,24 +128,31 @@ bool EvidenceJudge::expectsCounts(const MetricSpec& m) const
     if (m.kind != MetricKind::Rate) return false;
     if (m.hasCounterQueries() || !m.per.isEmpty()) return true;
     const SourceSpec* s = m_plan.source(m.source);
-    if (s && s->type == SourceType::JsonLines && m.query.contains(QLatin1Char('/')) && !m.canary.isEmpty()) return true;   // counted events
+    if (s && s->type == SourceType::JsonLines && m.query.contains(QLatin1Char('/')) && !m.canary.isEmpty())
+        return true; // counted events
     return m.simulatesCounts() && !m.canary.isEmpty() && s && s->type == SourceType::Simulator;
 }
 
-bool EvidenceJudge::judges(const Condition& c, const MetricSpec& m, const MetricReader& reader, bool criterion) const
+bool EvidenceJudge::judges(const Condition& c, const MetricSpec& m, const MetricReader& reader,
+                           bool criterion) const
 {
-    if (c.comparison == Comparison::Between || c.kind == ConditionKind::RateOfChange || m.thresholdOnly) return false;
+    if (c.comparison == Comparison::Between || c.kind == ConditionKind::RateOfChange || m.thresholdOnly)
+        return false;
     if (m.kind == MetricKind::Rate) {
         // Against a baseline, the baseline needs counts of its own (a series of the same counters) or
         // a known value; a captured or separately queried baseline stays on the threshold judge.
-        if (c.usesBaseline() && m.baseline.kind != BaselineSpec::Kind::Series && m.baseline.kind != BaselineSpec::Kind::Fixed) return false;
-        return expectsCounts(m) || reader.counts(m.name, Series::Canary, 0).has_value();   // expected, or present (rolloutctl simulate)
+        if (c.usesBaseline() && m.baseline.kind != BaselineSpec::Kind::Series &&
+            m.baseline.kind != BaselineSpec::Kind::Fixed)
+            return false;
+        return expectsCounts(m) || reader.counts(m.name, Series::Canary, 0)
+                                       .has_value(); // expected, or present (rolloutctl simulate)
     }
     return criterion;
 }
 
-std::optional<Counts> EvidenceJudge::countsOf(const MetricSpec& m, const MetricReader& reader, Series s, qint64 fromMs, qint64 nowMs,
-                                              bool* approximate, QString* why) const
+std::optional<Counts> EvidenceJudge::countsOf(const MetricSpec& m, const MetricReader& reader, Series s,
+                                              qint64 fromMs, qint64 nowMs, bool* approximate,
+                                              QString* why) const
 {
     const QString which = s == Series::Canary ? QStringLiteral("canary") : QStringLiteral("baseline");
     const QString error = reader.lastError(m.name);
@@ -153,18 +176,21 @@ std::optional<Counts> EvidenceJudge::countsOf(const MetricSpec& m, const MetricR
     const QList<Sample> rates = per ? reader.samples(per->name, s, fromMs, nowMs) : QList<Sample>{};
     const QList<Sample> ratios = reader.samples(m.name, s, fromMs, nowMs);
     if (rates.isEmpty() || ratios.isEmpty()) {
-        *why = error.isEmpty() ? QStringLiteral("no %1 samples of %2 and %3 yet").arg(which, m.name, m.per) : error;
+        *why = error.isEmpty() ? QStringLiteral("no %1 samples of %2 and %3 yet").arg(which, m.name, m.per)
+                               : error;
         return std::nullopt;
     }
     const qint64 newest = std::min(rates.last().tMs, ratios.last().tMs);
     if (nowMs - newest > 2 * m.intervalMs) {
-        *why = QStringLiteral("stale: the newest %1 sample is %2 old").arg(which, Duration::format(nowMs - newest));
+        *why = QStringLiteral("stale: the newest %1 sample is %2 old")
+                   .arg(which, Duration::format(nowMs - newest));
         return std::nullopt;
     }
     Counts out{0.0, 0.0, rates.first().tMs, newest};
     int r = 0;
     for (int i = 1; i < ratios.size(); ++i) {
-        while (r + 1 < rates.size() && rates[r + 1].tMs <= ratios[i].tMs) ++r;
+        while (r + 1 < rates.size() && rates[r + 1].tMs <= ratios[i].tMs)
+            ++r;
         const double dt = double(ratios[i].tMs - ratios[i - 1].tMs) / 1000.0;
         const double rps = rates[r].value;
         if (!std::isfinite(rps) || !std::isfinite(ratios[i].value) || rps < 0) continue;
@@ -174,8 +200,8 @@ std::optional<Counts> EvidenceJudge::countsOf(const MetricSpec& m, const MetricR
     return out;
 }
 
-Judgement EvidenceJudge::rate(const Condition& cond, const MetricSpec& m, const MetricReader& reader, qint64 nowMs, qint64 fromMs,
-                              double alpha, bool display) const
+Judgement EvidenceJudge::rate(const Condition& cond, const MetricSpec& m, const MetricReader& reader,
+                              qint64 nowMs, qint64 fromMs, double alpha, bool display) const
 {
     const double scale = m.proportionScale();
     const Linear l = linear(cond, scale);
@@ -204,7 +230,7 @@ Judgement EvidenceJudge::rate(const Condition& cond, const MetricSpec& m, const 
     const double pc = canary->trials > 0 ? canary->events / canary->trials : 0.0;
     const double vc = stats::proportionVariance(canary->events, canary->trials);
     double pb = 0.0, vb = 0.0;
-    if (l.k != 0.0 && fixedBaseline) pb = m.baseline.value / scale;   // a known number: no uncertainty
+    if (l.k != 0.0 && fixedBaseline) pb = m.baseline.value / scale; // a known number: no uncertainty
     if (base) {
         e.hasBaseline = true;
         e.baselineEvents = base->events;
@@ -214,7 +240,10 @@ Judgement EvidenceJudge::rate(const Condition& cond, const MetricSpec& m, const 
     }
     // The mixture's scale: effects of the order of the threshold (absolute) or of k× the pooled
     // rate (relative). docs/judgement.md explains why the choice only moves the bound by ~20%.
-    const double pooled = fixedBaseline ? std::max(pb, pc) : base && canary->trials + base->trials > 0 ? (canary->events + base->events) / (canary->trials + base->trials) : pc;
+    const double pooled = fixedBaseline ? std::max(pb, pc)
+                          : base && canary->trials + base->trials > 0
+                              ? (canary->events + base->events) / (canary->trials + base->trials)
+                              : pc;
     const double tau = std::max(l.k != 0.0 ? 0.5 * l.k * pooled : 0.5 * std::fabs(l.c), 1e-4);
     const double tau2 = tau * tau;
     const double d = pc - l.k * pb - l.c;
@@ -230,7 +259,9 @@ Judgement EvidenceJudge::rate(const Condition& cond, const MetricSpec& m, const 
     // events). It is only worked out when it could decide: harm needs the estimate past the
     // threshold, health needs it short of it.
     const bool absolute = l.k == 0.0;
-    const bool couldDecide = !absolute || (l.cmp == Comparison::Greater || l.cmp == Comparison::GreaterEqual ? d > 0 : d < 0) || display;
+    const bool couldDecide =
+        !absolute || (l.cmp == Comparison::Greater || l.cmp == Comparison::GreaterEqual ? d > 0 : d < 0) ||
+        display;
     stats::Interval ci{pc, pc};
     bool haveCi = false;
     if (absolute && couldDecide && canary->trials > 0) {
@@ -268,19 +299,25 @@ Judgement EvidenceJudge::rate(const Condition& cond, const MetricSpec& m, const 
     e.differenceUpper = hi * scale;
     j.truth = canary->trials > 0 ? decide(l.cmp, lo, hi) : Truth::Unknown;
     if (j.truth == Truth::Unknown && display) {
-        const double f = l.k == 0.0 ? settlingFactor(d, [&](double factor) {
-            const stats::Interval at = stats::proportionCs(canary->events * factor, canary->trials * factor, tau2, alpha, kTol);
-            return d < 0 ? at.upper - pc : pc - at.lower;
-        })
-                                    : settlingFactor(d, [&](double factor) { return stats::csHalfWidth(v / factor, tau2, alpha); });
+        const double f =
+            l.k == 0.0
+                ? settlingFactor(d,
+                                 [&](double factor) {
+                                     const stats::Interval at = stats::proportionCs(
+                                         canary->events * factor, canary->trials * factor, tau2, alpha, kTol);
+                                     return d < 0 ? at.upper - pc : pc - at.lower;
+                                 })
+                : settlingFactor(d,
+                                 [&](double factor) { return stats::csHalfWidth(v / factor, tau2, alpha); });
         e.moreNeeded = canary->trials > 0 && f > 0 ? std::ceil(canary->trials * (f - 1.0)) : 0.0;
-        j.reason = canary->trials > 0 ? QStringLiteral("not enough evidence yet") : QStringLiteral("no canary traffic yet");
+        j.reason = canary->trials > 0 ? QStringLiteral("not enough evidence yet")
+                                      : QStringLiteral("no canary traffic yet");
     }
     return j;
 }
 
-Judgement EvidenceJudge::values(const Condition& cond, const MetricSpec& m, const MetricReader& reader, qint64 nowMs, qint64 fromMs,
-                                double level) const
+Judgement EvidenceJudge::values(const Condition& cond, const MetricSpec& m, const MetricReader& reader,
+                                qint64 nowMs, qint64 fromMs, double level) const
 {
     const Linear l = linear(cond, 1.0);
     if (!l.ok) return missing(QStringLiteral("\"%1\" cannot be judged with evidence").arg(cond.text));
@@ -293,8 +330,9 @@ Judgement EvidenceJudge::values(const Condition& cond, const MetricSpec& m, cons
             return false;
         }
         if (nowMs - samples.last().tMs > 2 * m.intervalMs) {
-            *why = QStringLiteral("stale: the newest %1 sample is %2 old (polled every %3)")
-                       .arg(which, Duration::format(nowMs - samples.last().tMs), Duration::format(m.intervalMs));
+            *why =
+                QStringLiteral("stale: the newest %1 sample is %2 old (polled every %3)")
+                    .arg(which, Duration::format(nowMs - samples.last().tMs), Duration::format(m.intervalMs));
             return false;
         }
         for (const Sample& x : samples)
@@ -316,7 +354,7 @@ Judgement EvidenceJudge::values(const Condition& cond, const MetricSpec& m, cons
     const double alpha = 1.0 - level;
     auto meanVar = [](const std::vector<double>& v) {
         double mean = 0.0, m2 = 0.0;
-        for (std::size_t i = 0; i < v.size(); ++i) {   // Welford
+        for (std::size_t i = 0; i < v.size(); ++i) { // Welford
             const double delta = v[i] - mean;
             mean += delta / double(i + 1);
             m2 += delta * (v[i] - mean);
@@ -342,7 +380,8 @@ Judgement EvidenceJudge::values(const Condition& cond, const MetricSpec& m, cons
         e.differenceUpper = d + b;
         j.truth = xs.size() >= kMinSamples ? decide(l.cmp, d - b, d + b) : Truth::Unknown;
         if (j.truth == Truth::Unknown) {
-            const double f = settlingFactor(d, [&](double factor) { return stats::csHalfWidth(v / factor, tau * tau, alpha); });
+            const double f = settlingFactor(
+                d, [&](double factor) { return stats::csHalfWidth(v / factor, tau * tau, alpha); });
             e.moreNeeded = f > 0 ? std::max(std::ceil(n * (f - 1.0)), double(kMinSamples) - n) : 0.0;
             j.reason = QStringLiteral("not enough evidence yet");
         }
@@ -358,7 +397,8 @@ Judgement EvidenceJudge::values(const Condition& cond, const MetricSpec& m, cons
     (void)sb;
     e.baselineEstimate = mb;
     j.baseline = mb;
-    for (double& y : ys) y *= l.k;
+    for (double& y : ys)
+        y *= l.k;
     const stats::MannWhitney mw = stats::mannWhitney(xs, ys);
     const double n = double(xs.size());
     const double spent = alpha / (n * (n + 1.0));
@@ -368,9 +408,12 @@ Judgement EvidenceJudge::values(const Condition& cond, const MetricSpec& m, cons
     const bool greater = l.cmp == Comparison::Greater || l.cmp == Comparison::GreaterEqual;
     const double pHolds = greater ? mw.pGreater : mw.pLess;
     const double pFails = greater ? mw.pLess : mw.pGreater;
-    if (xs.size() >= kMinSamples && ys.size() >= kMinSamples && !mw.degenerate && pHolds < spent) j.truth = Truth::True;
-    else if (xs.size() >= kMinSamples && ys.size() >= kMinSamples && !mw.degenerate && pFails < spent) j.truth = Truth::False;
-    else j.truth = Truth::Unknown;
+    if (xs.size() >= kMinSamples && ys.size() >= kMinSamples && !mw.degenerate && pHolds < spent)
+        j.truth = Truth::True;
+    else if (xs.size() >= kMinSamples && ys.size() >= kMinSamples && !mw.degenerate && pFails < spent)
+        j.truth = Truth::False;
+    else
+        j.truth = Truth::Unknown;
     j.compared = mb != 0.0 ? mc / mb : 0.0;
     j.reason = QStringLiteral("Mann-Whitney: p = %1 (needs < %2), shift %3")
                    .arg(std::min(pHolds, pFails), 0, 'g', 2)
@@ -380,20 +423,24 @@ Judgement EvidenceJudge::values(const Condition& cond, const MetricSpec& m, cons
     return j;
 }
 
-Judgement EvidenceJudge::criterion(const Condition& c, const MetricSpec& m, const MetricReader& reader, qint64 nowMs, qint64 sinceMs,
-                                   double level) const
+Judgement EvidenceJudge::criterion(const Condition& c, const MetricSpec& m, const MetricReader& reader,
+                                   qint64 nowMs, qint64 sinceMs, double level) const
 {
-    Judgement j = m.kind == MetricKind::Rate ? rate(c, m, reader, nowMs, sinceMs, 1.0 - level, true) : values(c, m, reader, nowMs, sinceMs, level);
+    Judgement j = m.kind == MetricKind::Rate ? rate(c, m, reader, nowMs, sinceMs, 1.0 - level, true)
+                                             : values(c, m, reader, nowMs, sinceMs, level);
     j.evidence.window = QStringLiteral("this phase");
-    if (j.truth == Truth::True && m.kind == MetricKind::Rate && j.evidence.canaryTrials < m_plan.judgement.minTrials) {
+    if (j.truth == Truth::True && m.kind == MetricKind::Rate &&
+        j.evidence.canaryTrials < m_plan.judgement.minTrials) {
         j.truth = Truth::Unknown;
-        j.evidence.moreNeeded = std::max(j.evidence.moreNeeded, m_plan.judgement.minTrials - j.evidence.canaryTrials);
+        j.evidence.moreNeeded =
+            std::max(j.evidence.moreNeeded, m_plan.judgement.minTrials - j.evidence.canaryTrials);
         j.reason = QStringLiteral("below the plan's minimum of %1 trials").arg(m_plan.judgement.minTrials);
     }
     return j;
 }
 
-EvidenceJudge::TriggerJudgement EvidenceJudge::trigger(const Condition& c, const MetricSpec& m, const MetricReader& reader, qint64 nowMs,
+EvidenceJudge::TriggerJudgement EvidenceJudge::trigger(const Condition& c, const MetricSpec& m,
+                                                       const MetricReader& reader, qint64 nowMs,
                                                        qint64 sinceMs, qint64 forMs, double level) const
 {
     // The error is spent half on the whole span since the rollout started (an always-valid
@@ -413,8 +460,8 @@ EvidenceJudge::TriggerJudgement EvidenceJudge::trigger(const Condition& c, const
             out.judgement = j;
             shortestFrom = from;
             const Linear l = linear(c, m.proportionScale());
-            out.building = !j.missingData && j.truth != Truth::True && j.evidence.present
-                           && satisfies(l.cmp, j.evidence.difference) && j.evidence.canaryEvents > 0;
+            out.building = !j.missingData && j.truth != Truth::True && j.evidence.present &&
+                           satisfies(l.cmp, j.evidence.difference) && j.evidence.canaryEvents > 0;
             if (j.missingData) return out;
         }
         if (j.truth == Truth::True) {
@@ -422,24 +469,26 @@ EvidenceJudge::TriggerJudgement EvidenceJudge::trigger(const Condition& c, const
             out.building = false;
             break;
         }
-        if (from <= sinceMs) break;   // the whole span is covered
+        if (from <= sinceMs) break; // the whole span is covered
     }
     // The verdict shown and recorded: the window that showed harm, else the shortest, with the
     // cohorts' own intervals worked out once.
     const qint64 shown = decidingFrom >= 0 ? decidingFrom : shortestFrom;
     out.judgement = rate(c, m, reader, nowMs, shown, shown <= sinceMs ? alphaSpan : alphaWindow, true);
     out.judgement.evidence.window = windowLabel(shown, nowMs, sinceMs);
-    if (out.judgement.truth == Truth::Unknown) out.judgement.reason = QStringLiteral("no evidence of harm yet");
+    if (out.judgement.truth == Truth::Unknown)
+        out.judgement.reason = QStringLiteral("no evidence of harm yet");
     return out;
 }
 
-QString EvidenceJudge::globalIncident(const Condition& c, const MetricSpec& m, const MetricReader& reader, qint64 nowMs, qint64 sinceMs,
-                                      qint64 forMs, double level) const
+QString EvidenceJudge::globalIncident(const Condition& c, const MetricSpec& m, const MetricReader& reader,
+                                      qint64 nowMs, qint64 sinceMs, qint64 forMs, double level) const
 {
     if (m.kind != MetricKind::Rate || m.baseline.kind == BaselineSpec::Kind::None) return {};
     const double scale = m.proportionScale();
     const Linear l = linear(c, scale);
-    if (!l.ok || l.cmp == Comparison::Less || l.cmp == Comparison::LessEqual) return {};   // a trigger on "too low" is not an incident of this kind
+    if (!l.ok || l.cmp == Comparison::Less || l.cmp == Comparison::LessEqual)
+        return {}; // a trigger on "too low" is not an incident of this kind
     const double alpha = (1.0 - level) / 2.0 / double(kTriggerWindows);
     const qint64 shortest = std::max({forMs, kShortestWindowMs, 2 * m.intervalMs});
     qint64 w = shortest;
@@ -453,9 +502,9 @@ QString EvidenceJudge::globalIncident(const Condition& c, const MetricSpec& m, c
         if (!cw || !bw || bw->trials <= 0 || cw->trials <= 0) return {};
         const double pb = bw->events / bw->trials;
         const double vb = stats::proportionVariance(bw->events, bw->trials);
-        double reference = l.c;   // absolute: the threshold itself
+        double reference = l.c; // absolute: the threshold itself
         double vr = 0.0;
-        if (l.k != 0.0) {         // relative: k× the baseline's own level before the window
+        if (l.k != 0.0) { // relative: k× the baseline's own level before the window
             const auto all = countsOf(m, reader, Series::Baseline, sinceMs, nowMs, &approximate, &why);
             if (!all) return {};
             const double events = all->events - bw->events, trials = all->trials - bw->trials;
@@ -466,17 +515,20 @@ QString EvidenceJudge::globalIncident(const Condition& c, const MetricSpec& m, c
         const double tau = std::max(0.5 * std::max(reference, pb), 1e-4);
         const double db = pb - reference;
         const double bb = stats::csHalfWidth(vb + vr, tau * tau, alpha);
-        if (db - bb <= 0) continue;   // the baseline is not shown to be harmed over this window
+        if (db - bb <= 0) continue; // the baseline is not shown to be harmed over this window
         const double pc = cw->events / cw->trials;
         const double vd = stats::proportionVariance(cw->events, cw->trials) + vb;
         const double bd = stats::csHalfWidth(vd, tau * tau, alpha);
-        if (pc - pb - bd > 0) return {};   // the canary is shown to be worse: it is the canary
-        return QStringLiteral("both cohorts: %1 is %2 on the canary and %3 on the baseline over the last %4 (the baseline %5); "
+        if (pc - pb - bd > 0) return {}; // the canary is shown to be worse: it is the canary
+        return QStringLiteral("both cohorts: %1 is %2 on the canary and %3 on the baseline over the last %4 "
+                              "(the baseline %5); "
                               "the canary is no worse than the baseline")
-            .arg(m.name, ConditionParser::formatValue(pc * scale, m.unit), ConditionParser::formatValue(pb * scale, m.unit),
-                 Duration::format(w),
-                 l.k != 0.0 ? QStringLiteral("was %1 before").arg(ConditionParser::formatValue(reference / l.k * scale, m.unit))
-                            : QStringLiteral("is over %1 too").arg(ConditionParser::formatValue(l.c * scale, m.unit)));
+            .arg(m.name, ConditionParser::formatValue(pc * scale, m.unit),
+                 ConditionParser::formatValue(pb * scale, m.unit), Duration::format(w),
+                 l.k != 0.0 ? QStringLiteral("was %1 before")
+                                  .arg(ConditionParser::formatValue(reference / l.k * scale, m.unit))
+                            : QStringLiteral("is over %1 too")
+                                  .arg(ConditionParser::formatValue(l.c * scale, m.unit)));
     }
     return {};
 }

@@ -27,8 +27,8 @@ public:
     bool expectsCounts(const MetricSpec& m) const;
 
     // A success criterion over [sinceMs, nowMs] (the phase so far), at confidence `level`.
-    Judgement criterion(const Condition& c, const MetricSpec& m, const MetricReader& reader, qint64 nowMs, qint64 sinceMs,
-                        double level) const;
+    Judgement criterion(const Condition& c, const MetricSpec& m, const MetricReader& reader, qint64 nowMs,
+                        qint64 sinceMs, double level) const;
 
     // A trigger: harm shown over any of the trailing windows max(for, 10 s, 2 intervals) × 4^k
     // (k = 0..5) or over everything since `sinceMs`, at confidence `level`: half of the error is
@@ -39,27 +39,28 @@ public:
         Judgement judgement;
         bool building = false;
     };
-    TriggerJudgement trigger(const Condition& c, const MetricSpec& m, const MetricReader& reader, qint64 nowMs, qint64 sinceMs,
-                             qint64 forMs, double level) const;
+    TriggerJudgement trigger(const Condition& c, const MetricSpec& m, const MetricReader& reader,
+                             qint64 nowMs, qint64 sinceMs, qint64 forMs, double level) const;
 
     // A global incident: the baseline shows the same harm (the condition applied to the baseline
     // cohort: over the threshold, or over k× its own level before the window), while the canary is
     // not shown to be worse than the baseline. Empty when that is not the case (or cannot be told).
-    QString globalIncident(const Condition& c, const MetricSpec& m, const MetricReader& reader, qint64 nowMs, qint64 sinceMs,
-                           qint64 forMs, double level) const;
+    QString globalIncident(const Condition& c, const MetricSpec& m, const MetricReader& reader, qint64 nowMs,
+                           qint64 sinceMs, qint64 forMs, double level) const;
 
-    static constexpr int kTriggerWindows = 6;           // the trailing windows a trigger looks over, plus the whole span
+    static constexpr int kTriggerWindows =
+        6; // the trailing windows a trigger looks over, plus the whole span
     static constexpr qint64 kShortestWindowMs = 10'000;
 
 private:
-    std::optional<Counts> countsOf(const MetricSpec& m, const MetricReader& reader, Series s, qint64 fromMs, qint64 nowMs,
-                                   bool* approximate, QString* why) const;
+    std::optional<Counts> countsOf(const MetricSpec& m, const MetricReader& reader, Series s, qint64 fromMs,
+                                   qint64 nowMs, bool* approximate, QString* why) const;
     // `display`: also work out each cohort's own interval (for screens and records); a trigger's
     // scan over its windows decides without them.
-    Judgement rate(const Condition& c, const MetricSpec& m, const MetricReader& reader, qint64 nowMs, qint64 fromMs, double alpha,
-                   bool display) const;
-    Judgement values(const Condition& c, const MetricSpec& m, const MetricReader& reader, qint64 nowMs, qint64 fromMs,
-                     double level) const;
+    Judgement rate(const Condition& c, const MetricSpec& m, const MetricReader& reader, qint64 nowMs,
+                   qint64 fromMs, double alpha, bool display) const;
+    Judgement values(const Condition& c, const MetricSpec& m, const MetricReader& reader, qint64 nowMs,
+                     qint64 fromMs, double level) const;
 
     const Plan& m_plan;
 };

@@ -15,7 +15,7 @@ public:
     static QString compact(const Judgement& j, Unit unit);
     static QString waiting(const Judgement& j, Unit unit);
     static QString interval(double estimate, double lower, double upper, Unit unit);
-    static QString count(double n);   // 12,345
+    static QString count(double n); // 12,345
 };
 
 } // namespace rollout

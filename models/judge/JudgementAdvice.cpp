@@ -27,13 +27,25 @@ QStringList JudgementAdvice::warnings(const Plan& plan)
     const EvidenceJudge judge(plan);
     for (const MetricSpec& m : plan.metrics) {
         if (!used(plan, m.name) || m.thresholdOnly) continue;
-        const QString where = QStringLiteral("%1:%2:%3: metrics.%4: ").arg(plan.fileName).arg(m.where.line).arg(m.where.column).arg(m.name);
+        const QString where = QStringLiteral("%1:%2:%3: metrics.%4: ")
+                                  .arg(plan.fileName)
+                                  .arg(m.where.line)
+                                  .arg(m.where.column)
+                                  .arg(m.name);
         if (m.kind == MetricKind::Rate && !judge.expectsCounts(m)) {
-            out.append(where + QStringLiteral("judged without evidence: this rate gives no counts, so a verdict may rest on a handful of "
-                                              "requests (add `events:` and `trials:` counters, or `per:` a request-rate metric)"));
+            out.append(
+                where +
+                QStringLiteral(
+                    "judged without evidence: this rate gives no counts, so a verdict may rest on a handful "
+                    "of "
+                    "requests (add `events:` and `trials:` counters, or `per:` a request-rate metric)"));
         } else if (m.kind == MetricKind::Value && m.unit == Unit::Ratio) {
-            out.append(where + QStringLiteral("judged without counts: if this is a share of requests, declare `kind: rate` with `events:` "
-                                              "and `trials:` counters so that its verdicts weigh how many requests stand behind them"));
+            out.append(
+                where +
+                QStringLiteral(
+                    "judged without counts: if this is a share of requests, declare `kind: rate` with "
+                    "`events:` "
+                    "and `trials:` counters so that its verdicts weigh how many requests stand behind them"));
         }
     }
     return out;
@@ -42,9 +54,12 @@ QStringList JudgementAdvice::warnings(const Plan& plan)
 QString JudgementAdvice::judgeOf(const Plan& plan, const Condition& c, bool criterion)
 {
     const MetricSpec* m = plan.metric(c.metric);
-    if (!m || m->thresholdOnly || c.comparison == Comparison::Between || c.kind == ConditionKind::RateOfChange) return QStringLiteral("threshold");
+    if (!m || m->thresholdOnly || c.comparison == Comparison::Between ||
+        c.kind == ConditionKind::RateOfChange)
+        return QStringLiteral("threshold");
     const EvidenceJudge judge(plan);
-    if (m->kind == MetricKind::Rate) return judge.expectsCounts(*m) ? QStringLiteral("evidence (counts)") : QStringLiteral("threshold");
+    if (m->kind == MetricKind::Rate)
+        return judge.expectsCounts(*m) ? QStringLiteral("evidence (counts)") : QStringLiteral("threshold");
     return criterion ? QStringLiteral("evidence (samples)") : QStringLiteral("threshold");
 }
 

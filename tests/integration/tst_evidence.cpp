@@ -34,14 +34,17 @@ QByteArray planYaml(const QString& prom)
                "    interval: 1s\n"
                "    canary: {cohort: canary}\n"
                "    baseline: {series: {cohort: baseline}}\n"
-               "    query: sum by (cohort) (rate(sim_errors_total[10s])) / sum by (cohort) (rate(sim_requests_total[10s]))\n"
+               "    query: sum by (cohort) (rate(sim_errors_total[10s])) / sum by (cohort) "
+               "(rate(sim_requests_total[10s]))\n"
                "    events: sum by (cohort) (sim_errors_total)\n"
                "    trials: sum by (cohort) (sim_requests_total)\n"
                "triggers:\n"
                "  - {name: critical, when: error_rate > 20%, for: 15s, kind: hard, action: rollback}\n"
-               "  - {name: worse than baseline, when: error_rate > 1x baseline, for: 30s, kind: hard, action: rollback}\n"
+               "  - {name: worse than baseline, when: error_rate > 1x baseline, for: 30s, kind: hard, "
+               "action: rollback}\n"
                "phases:\n"
-               "  - {name: one, traffic: 1%, min_duration: 10s, success: [error_rate < 10%], auto_promote: true}\n"
+               "  - {name: one, traffic: 1%, min_duration: 10s, success: [error_rate < 10%], auto_promote: "
+               "true}\n"
                "  - {name: ten, traffic: 10%, min_duration: 1h, success: [error_rate < 1.2x baseline]}\n"
                "people: [{id: rm, roles: [rm]}]\n"
                "inconclusive_limit: 2m\n")
@@ -59,7 +62,9 @@ private Q_SLOTS:
     {
         const QString prom = qEnvironmentVariable("ROLLOUT_PROMETHEUS_URL");
         const QString sim = qEnvironmentVariable("ROLLOUT_SIMULATOR_URL");
-        if (prom.isEmpty() || sim.isEmpty()) ROLLOUT_SKIP_OR_FAIL("run through scripts/test.sh: ROLLOUT_PROMETHEUS_URL / ROLLOUT_SIMULATOR_URL unset");
+        if (prom.isEmpty() || sim.isEmpty())
+            ROLLOUT_SKIP_OR_FAIL(
+                "run through scripts/test.sh: ROLLOUT_PROMETHEUS_URL / ROLLOUT_SIMULATOR_URL unset");
         // A service with 2% errors in both cohorts, 1% of its 200 requests/s on the canary.
         QVERIFY(exchange("POST", sim + QStringLiteral("/-/clear")).success());
         QVERIFY(exchange("POST", sim + QStringLiteral("/-/error-ratio?ratio=0.02")).success());
@@ -71,7 +76,7 @@ private Q_SLOTS:
         MetricPoller poller(plan, store, clock);
         RolloutSession session(plan, store, clock);
         QList<RolloutEvent> events;
-        QList<CriterionView> atGate;   // the criteria as judged when the gate opened
+        QList<CriterionView> atGate; // the criteria as judged when the gate opened
         QObject::connect(&session, &RolloutSession::eventRecorded, &session, [&](const RolloutEvent& e) {
             events.append(e);
             if (e.type == EventType::GateOpened && atGate.isEmpty()) atGate = session.criteria();
@@ -87,7 +92,8 @@ private Q_SLOTS:
         // Wait until the counters read show the 1% share (the scrape before it still had the old one).
         QTRY_VERIFY_WITH_TIMEOUT(
             [&] {
-                const auto c = store.counts(QStringLiteral("error_rate"), Series::Canary, clock.nowMs() - 3000);
+                const auto c =
+                    store.counts(QStringLiteral("error_rate"), Series::Canary, clock.nowMs() - 3000);
                 return c && c->toMs - c->fromMs >= 2000 && c->trials < 15;
             }(),
             60000);
@@ -98,17 +104,21 @@ private Q_SLOTS:
         QElapsedTimer t;
         t.start();
         QTRY_VERIFY_WITH_TIMEOUT(session.currentPhase() == 1, 180000);
-        QVERIFY(t.elapsed() >= 10000);   // never before the minimum duration
+        QVERIFY(t.elapsed() >= 10000); // never before the minimum duration
         QCOMPARE(atGate.size(), 1);
         const Judgement& passed = atGate.first().last;
         QVERIFY(passed.truth == Truth::True);
         QVERIFY(passed.evidence.present);
-        QVERIFY2(passed.evidence.canaryUpper < 0.10, qPrintable(QString::number(passed.evidence.canaryUpper)));
-        QVERIFY(passed.evidence.canaryTrials >= 20);   // a handful of requests never passes it
-        qInfo("1%% canary promoted after %lld ms on %.0f canary requests (%.0f errors): %.2f%% [%.2f%%, %.2f%%]", t.elapsed(),
-              passed.evidence.canaryTrials, passed.evidence.canaryEvents, passed.evidence.canaryEstimate * 100,
-              passed.evidence.canaryLower * 100, passed.evidence.canaryUpper * 100);
-        for (const RolloutEvent& e : events) QVERIFY(e.type != EventType::RolledBack);
+        QVERIFY2(passed.evidence.canaryUpper < 0.10,
+                 qPrintable(QString::number(passed.evidence.canaryUpper)));
+        QVERIFY(passed.evidence.canaryTrials >= 20); // a handful of requests never passes it
+        qInfo("1%% canary promoted after %lld ms on %.0f canary requests (%.0f errors): %.2f%% [%.2f%%, "
+              "%.2f%%]",
+              t.elapsed(), passed.evidence.canaryTrials, passed.evidence.canaryEvents,
+              passed.evidence.canaryEstimate * 100, passed.evidence.canaryLower * 100,
+              passed.evidence.canaryUpper * 100);
+        for (const RolloutEvent& e : events)
+            QVERIFY(e.type != EventType::RolledBack);
 
         // Phase ten: the canary's errors double (2% → 4%); the relative trigger rolls back on evidence.
         QVERIFY(exchange("POST", sim + QStringLiteral("/-/fault?spec=canary-error-spike@0s*0.04")).success());
@@ -122,7 +132,8 @@ private Q_SLOTS:
         QCOMPARE(fired->trigger, QStringLiteral("worse than baseline"));
         QVERIFY(fired->evidence.present && fired->evidence.hasBaseline);
         QVERIFY(fired->evidence.differenceLower > 0);
-        QVERIFY(fired->evidence.canaryTrials > 0 && fired->evidence.baselineTrials > fired->evidence.canaryTrials);
+        QVERIFY(fired->evidence.canaryTrials > 0 &&
+                fired->evidence.baselineTrials > fired->evidence.canaryTrials);
         qInfo("fired on %s", qPrintable(fired->reason));
 
         exchange("POST", sim + QStringLiteral("/-/clear"));

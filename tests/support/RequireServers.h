@@ -16,8 +16,10 @@ inline bool serversRequired()
 
 // In an integration test whose server is missing: fail where the servers are required, skip on a
 // developer's bare `ctest` run.
-#define ROLLOUT_SKIP_OR_FAIL(message)                                                                                       \
-    do {                                                                                                                    \
-        if (rollout::test::serversRequired()) QFAIL(message);                                                               \
-        else QSKIP(message);                                                                                                \
+#define ROLLOUT_SKIP_OR_FAIL(message)                                                                        \
+    do {                                                                                                     \
+        if (rollout::test::serversRequired())                                                                \
+            QFAIL(message);                                                                                  \
+        else                                                                                                 \
+            QSKIP(message);                                                                                  \
     } while (false)

@@ -8,7 +8,6 @@
 #include "metrics/TimeSeriesStore.h"
 
 #include <QTest>
-
 #include <random>
 
 using namespace rollout;
@@ -16,7 +15,8 @@ using namespace rollout;
 namespace {
 
 // 200 rps in total; the canary's share follows the phase's traffic.
-QByteArray plan(const QByteArray& triggers, const QByteArray& success = "[error_rate < 1%]", const QByteArray& extra = {})
+QByteArray plan(const QByteArray& triggers, const QByteArray& success = "[error_rate < 1%]",
+                const QByteArray& extra = {})
 {
     return QByteArray(R"(
 rollout: evidence-test
@@ -32,10 +32,13 @@ metrics:
     baseline: {series: {cohort: baseline}}
     simulate: {signal: error_ratio}
   latency: {source: sim, unit: s, interval: 1s, simulate: {signal: latency_quantile}}
-triggers: )") + triggers + R"(
+triggers: )") +
+           triggers + R"(
 phases:
-  - {name: one, traffic: 1%, min_duration: 10m, success: )" + success + R"(, auto_promote: true}
-  - {name: ten, traffic: 10%, min_duration: 10m, success: )" + success + R"(, auto_promote: true}
+  - {name: one, traffic: 1%, min_duration: 10m, success: )" +
+           success + R"(, auto_promote: true}
+  - {name: ten, traffic: 10%, min_duration: 10m, success: )" +
+           success + R"(, auto_promote: true}
   - {name: all, traffic: 100%, min_duration: 10m}
 people: [{id: rita, roles: [rm]}]
 inconclusive_limit: 15m
@@ -53,13 +56,14 @@ struct Harness
     std::mt19937_64 rng{7};
     double totalRps = 200.0;
     double canaryErrors = 0.005, baselineErrors = 0.005;
-    double cum[2][2] = {{0, 0}, {0, 0}};   // cohort → {errors, requests}
+    double cum[2][2] = {{0, 0}, {0, 0}}; // cohort → {errors, requests}
     double latency = 0.2;
     bool feeding = true;
 
     explicit Harness(const QByteArray& yaml) : session(test::loadPlan(yaml), store, clock)
     {
-        QObject::connect(&session, &RolloutSession::eventRecorded, &session, [this](const RolloutEvent& e) { events.append(e); });
+        QObject::connect(&session, &RolloutSession::eventRecorded, &session,
+                         [this](const RolloutEvent& e) { events.append(e); });
         feedSecond();
     }
 
@@ -74,7 +78,8 @@ struct Harness
             const auto e = n > 0 ? std::binomial_distribution<long>(n, ps[c])(rng) : 0;
             cum[c][0] += double(e);
             cum[c][1] += double(n);
-            store.appendCounts(QStringLiteral("error_rate"), c == 0 ? QStringLiteral("canary") : QStringLiteral("baseline"), clock.nowMs(),
+            store.appendCounts(QStringLiteral("error_rate"),
+                               c == 0 ? QStringLiteral("canary") : QStringLiteral("baseline"), clock.nowMs(),
                                cum[c][0], cum[c][1]);
         }
     }
@@ -94,7 +99,8 @@ struct Harness
     }
     int count(EventType t) const
     {
-        return int(std::count_if(events.begin(), events.end(), [t](const RolloutEvent& e) { return e.type == t; }));
+        return int(
+            std::count_if(events.begin(), events.end(), [t](const RolloutEvent& e) { return e.type == t; }));
     }
     const RolloutEvent* last(EventType t) const
     {
@@ -115,10 +121,11 @@ private Q_SLOTS:
     // > 0); the old judge called it inconclusive and rolled back after the limit.
     void zeroBaselineIsAnOrdinaryCase()
     {
-        Harness h(plan("[{name: relative, when: error_rate > 2x baseline, for: 5m, kind: hard, action: rollback}]"));
+        Harness h(plan(
+            "[{name: relative, when: error_rate > 2x baseline, for: 5m, kind: hard, action: rollback}]"));
         h.canaryErrors = h.baselineErrors = 0.0;
         h.start();
-        h.run(40 * 60);   // past the 15m inconclusive limit and both phases' minimum durations
+        h.run(40 * 60); // past the 15m inconclusive limit and both phases' minimum durations
         QCOMPARE(h.count(EventType::RolledBack), 0);
         QCOMPARE(h.count(EventType::TriggerFired), 0);
         QVERIFY(!h.session.isPaused());
@@ -135,7 +142,7 @@ private Q_SLOTS:
         Harness h(plan("[{name: abs, when: error_rate > 5%, for: 15s, kind: hard, action: rollback}]"));
         h.totalRps = 2.0;
         h.start();
-        h.run(60 * 60);   // an hour: six times the minimum duration, four times the inconclusive limit
+        h.run(60 * 60); // an hour: six times the minimum duration, four times the inconclusive limit
         QCOMPARE(h.session.currentPhase(), 0);
         QCOMPARE(h.count(EventType::RolledBack), 0);
         const QString gate = h.gateText();
@@ -152,12 +159,13 @@ private Q_SLOTS:
     // minimum duration is over, not before.
     void healthyCanaryWithEnoughTrafficIsPromoted()
     {
-        Harness h(plan("[{name: abs, when: error_rate > 5%, for: 15s, kind: hard, action: rollback}]", "[error_rate < 2%]"));
+        Harness h(plan("[{name: abs, when: error_rate > 5%, for: 15s, kind: hard, action: rollback}]",
+                       "[error_rate < 2%]"));
         h.canaryErrors = h.baselineErrors = 0.002;
         h.start();
         h.run(9 * 60);
-        QCOMPARE(h.session.currentPhase(), 0);   // before the minimum duration
-        h.run(15 * 60);                          // the criterion passes on evidence, then holds for min_duration
+        QCOMPARE(h.session.currentPhase(), 0); // before the minimum duration
+        h.run(15 * 60); // the criterion passes on evidence, then holds for min_duration
         QVERIFY2(h.session.currentPhase() == 1, qPrintable(h.gateText()));
         const RolloutEvent* adv = h.last(EventType::PhaseAdvanced);
         QVERIFY(adv && adv->automatic);
@@ -167,24 +175,27 @@ private Q_SLOTS:
     // pauses with an alert that says both cohorts are as bad.
     void globalIncidentPausesInsteadOfRollingBack()
     {
-        Harness h(plan("[{name: abs, when: error_rate > 5%, for: 15s, kind: hard, action: rollback}]", "[error_rate < 2%]"));
+        Harness h(plan("[{name: abs, when: error_rate > 5%, for: 15s, kind: hard, action: rollback}]",
+                       "[error_rate < 2%]"));
         h.canaryErrors = h.baselineErrors = 0.002;
         h.start();
         h.run(25 * 60);
-        QCOMPARE(h.session.currentPhase(), 1);   // 10%: 20 canary rps
+        QCOMPARE(h.session.currentPhase(), 1); // 10%: 20 canary rps
         h.canaryErrors = h.baselineErrors = 0.10;
-        h.run(10 * 60);   // past every trigger window that could fire
+        h.run(10 * 60); // past every trigger window that could fire
         QCOMPARE(h.count(EventType::RolledBack), 0);
         QVERIFY(h.session.isPaused());
         bool said = false;
-        for (const Alert& a : h.session.alerts()) said = said || a.reason.contains(QLatin1String("both cohorts"));
+        for (const Alert& a : h.session.alerts())
+            said = said || a.reason.contains(QLatin1String("both cohorts"));
         QVERIFY(said);
     }
 
     // A relative plan in the same incident says so too (it used to say nothing).
     void globalIncidentOnARelativePlan()
     {
-        Harness h(plan("[{name: rel, when: error_rate > 2x baseline, for: 1m, kind: hard, action: rollback}]", "[error_rate < 2%]"));
+        Harness h(plan("[{name: rel, when: error_rate > 2x baseline, for: 1m, kind: hard, action: rollback}]",
+                       "[error_rate < 2%]"));
         h.canaryErrors = h.baselineErrors = 0.002;
         h.start();
         h.run(25 * 60);
@@ -192,13 +203,15 @@ private Q_SLOTS:
         h.run(10 * 60);
         QCOMPARE(h.count(EventType::RolledBack), 0);
         QVERIFY(h.session.isPaused());
-        QVERIFY(h.last(EventType::AlertRaised) && h.last(EventType::AlertRaised)->reason.contains(QLatin1String("both cohorts")));
+        QVERIFY(h.last(EventType::AlertRaised) &&
+                h.last(EventType::AlertRaised)->reason.contains(QLatin1String("both cohorts")));
     }
 
     // A 10-second spike inside a 5-minute trigger does not fire it; a steady one does.
     void briefSpikeDoesNotFireALongTrigger()
     {
-        Harness h(plan("[{name: abs, when: error_rate > 5%, for: 5m, kind: hard, action: rollback}]", "[error_rate < 2%]"));
+        Harness h(plan("[{name: abs, when: error_rate > 5%, for: 5m, kind: hard, action: rollback}]",
+                       "[error_rate < 2%]"));
         h.canaryErrors = h.baselineErrors = 0.002;
         h.start();
         h.run(25 * 60);
@@ -206,14 +219,15 @@ private Q_SLOTS:
         h.canaryErrors = 0.20;
         h.run(10);
         h.canaryErrors = 0.002;
-        h.run(30 * 60);   // past the longest window the spike could weigh in
+        h.run(30 * 60); // past the longest window the spike could weigh in
         QCOMPARE(h.count(EventType::RolledBack), 0);
     }
 
     // A 20% spike at 10% traffic fires a `for: 15s` trigger within for + 2 s of its start.
     void strongSpikeFiresWithinFor()
     {
-        Harness h(plan("[{name: abs, when: error_rate > 5%, for: 15s, kind: hard, action: rollback}]", "[error_rate < 2%]"));
+        Harness h(plan("[{name: abs, when: error_rate > 5%, for: 15s, kind: hard, action: rollback}]",
+                       "[error_rate < 2%]"));
         h.canaryErrors = h.baselineErrors = 0.002;
         h.start();
         h.run(25 * 60);
@@ -234,7 +248,8 @@ private Q_SLOTS:
     // verdict's numbers.
     void steadyRegressionIsCaught()
     {
-        Harness h(plan("[{name: rel, when: error_rate > 1x baseline, for: 1m, kind: hard, action: rollback}]", "[error_rate < 2%]"));
+        Harness h(plan("[{name: rel, when: error_rate > 1x baseline, for: 1m, kind: hard, action: rollback}]",
+                       "[error_rate < 2%]"));
         h.canaryErrors = h.baselineErrors = 0.005;
         h.start();
         h.run(25 * 60);
@@ -255,12 +270,13 @@ private Q_SLOTS:
     // dry_run: judged, shown and recorded, never acted on.
     void dryRunRecordsAndNeverActs()
     {
-        Harness h(plan("[{name: abs, when: error_rate > 5%, for: 15s, kind: hard, action: rollback, dry_run: true}]",
-                       "[error_rate < 2%, {when: error_rate < 0.01%, dry_run: true}]"));
+        Harness h(plan(
+            "[{name: abs, when: error_rate > 5%, for: 15s, kind: hard, action: rollback, dry_run: true}]",
+            "[error_rate < 2%, {when: error_rate < 0.01%, dry_run: true}]"));
         h.canaryErrors = h.baselineErrors = 0.002;
         h.start();
         h.run(25 * 60);
-        QCOMPARE(h.session.currentPhase(), 1);   // the dry-run criterion (never met) did not hold the gate
+        QCOMPARE(h.session.currentPhase(), 1); // the dry-run criterion (never met) did not hold the gate
         h.canaryErrors = 0.3;
         h.run(5 * 60);
         QCOMPARE(h.count(EventType::RolledBack), 0);
@@ -273,19 +289,21 @@ private Q_SLOTS:
     // the second a hard trigger reported holding).
     void gateStaysClosedWhileAHardTriggerHolds()
     {
-        Harness h(plan("[{name: slow, when: latency > 1s, for: 30m, kind: hard, action: rollback}]", "[error_rate < 2%]"));
+        Harness h(plan("[{name: slow, when: latency > 1s, for: 30m, kind: hard, action: rollback}]",
+                       "[error_rate < 2%]"));
         h.canaryErrors = h.baselineErrors = 0.002;
         h.start();
         h.latency = 2.0;
-        h.run(25 * 60);   // past the minimum duration; the criterion has passed and held
+        h.run(25 * 60); // past the minimum duration; the criterion has passed and held
         QCOMPARE(toString(h.session.triggers().first().state), toString(TriggerState::Pending));
         const GateStatus g = h.session.gate();
         QVERIFY(!g.open);
-        QVERIFY2(g.missing().contains(QLatin1String("hard trigger \"slow\" holding")), qPrintable(g.missing()));
+        QVERIFY2(g.missing().contains(QLatin1String("hard trigger \"slow\" holding")),
+                 qPrintable(g.missing()));
         QCOMPARE(h.session.currentPhase(), 0);
         h.latency = 0.2;
         h.run(60);
-        QCOMPARE(h.session.currentPhase(), 1);   // cleared: the gate opens
+        QCOMPARE(h.session.currentPhase(), 1); // cleared: the gate opens
     }
 
     // A promotion does not restart the clock of a trigger that is holding.
@@ -300,23 +318,24 @@ private Q_SLOTS:
         const qint64 since = h.session.triggers().first().holdingSinceMs;
         QVERIFY(since > 0);
         h.run(25 * 60);
-        QVERIFY(h.session.currentPhase() >= 1);   // a soft trigger holding does not close the gate
+        QVERIFY(h.session.currentPhase() >= 1); // a soft trigger holding does not close the gate
         QCOMPARE(h.session.triggers().first().holdingSinceMs, since);
-        h.run(5 * 60);   // 30 minutes after it started holding, across the promotion
+        h.run(5 * 60); // 30 minutes after it started holding, across the promotion
         QCOMPARE(toString(h.session.triggers().first().state), toString(TriggerState::Fired));
     }
 
     // Missing counts for longer than the limit pause for a person; they never roll back silently.
     void missingDataPausesForAPerson()
     {
-        Harness h(plan("[{name: abs, when: error_rate > 5%, for: 15s, kind: hard, action: rollback}]", "[error_rate < 2%]"));
+        Harness h(plan("[{name: abs, when: error_rate > 5%, for: 15s, kind: hard, action: rollback}]",
+                       "[error_rate < 2%]"));
         h.canaryErrors = h.baselineErrors = 0.002;
         h.start();
         h.run(60);
         h.feeding = false;
         h.run(14 * 60);
         QVERIFY(!h.session.isPaused());
-        h.run(2 * 60);   // past the 15-minute limit
+        h.run(2 * 60); // past the 15-minute limit
         QVERIFY(h.session.isPaused());
         QCOMPARE(h.count(EventType::RolledBack), 0);
         QVERIFY(h.last(EventType::AlertRaised)->reason.contains(QLatin1String("no data for longer than")));
@@ -325,7 +344,9 @@ private Q_SLOTS:
     // The plan may ask for the old behaviour: missing data past the limit counts as failing.
     void missingDataCanCountAsFailing()
     {
-        Harness h(plan("[{name: abs, when: error_rate > 5%, for: 15s, kind: hard, action: rollback, on_inconclusive: fail}]", "[error_rate < 2%]"));
+        Harness h(plan("[{name: abs, when: error_rate > 5%, for: 15s, kind: hard, action: rollback, "
+                       "on_inconclusive: fail}]",
+                       "[error_rate < 2%]"));
         h.start();
         h.run(60);
         h.feeding = false;
@@ -339,13 +360,14 @@ private Q_SLOTS:
         TimeSeriesStore store;
         store.appendCounts(QStringLiteral("m"), QStringLiteral("canary"), 1000, 5, 1000);
         store.appendCounts(QStringLiteral("m"), QStringLiteral("canary"), 2000, 7, 1100);
-        store.appendCounts(QStringLiteral("m"), QStringLiteral("canary"), 3000, 1, 40);   // reset
+        store.appendCounts(QStringLiteral("m"), QStringLiteral("canary"), 3000, 1, 40); // reset
         store.appendCounts(QStringLiteral("m"), QStringLiteral("canary"), 4000, 2, 90);
         const auto c = store.counts(QStringLiteral("m"), Series::Canary, 1000);
         QVERIFY(c);
         QCOMPARE(c->events, 2.0 + 1.0 + 1.0);
         QCOMPARE(c->trials, 100.0 + 40.0 + 50.0);
-        store.appendCounts(QStringLiteral("m"), QStringLiteral("canary"), 5000, qQNaN(), 100);   // garbage: refused
+        store.appendCounts(QStringLiteral("m"), QStringLiteral("canary"), 5000, qQNaN(),
+                           100); // garbage: refused
         QCOMPARE(store.counts(QStringLiteral("m"), Series::Canary, 1000)->toMs, 4000);
     }
 };
