@@ -5,6 +5,7 @@
 #include "core/Clock.h"
 #include "engine/RolloutSession.h"
 #include "judge/EvidenceText.h"
+#include "judge/JudgementAdvice.h"
 #include "metrics/TimeSeriesStore.h"
 
 #include <QTest>
@@ -352,6 +353,104 @@ private Q_SLOTS:
         h.feeding = false;
         h.run(17 * 60);
         QCOMPARE(h.count(EventType::RolledBack), 1);
+    }
+
+    // Value metrics in success criteria: the mean's confidence sequence against an absolute
+    // threshold, a Mann-Whitney rank test against k× the baseline.
+    void valueCriteriaWeighTheirSamples()
+    {
+        const Plan p = test::loadPlan(R"(
+rollout: values
+sources: {sim: {type: simulator}}
+backends: {f: {type: flagd_file, path: flags.json}}
+flags: [{key: feature, backend: f}]
+metrics:
+  latency: {source: sim, unit: s, interval: 1s, canary: {cohort: canary}, baseline: {series: {cohort: baseline}}, simulate: {signal: latency_quantile}}
+phases: [{name: one, traffic: 1%, success: [latency < 500ms, latency < 1.2x baseline]}]
+)");
+        TimeSeriesStore store;
+        const EvidenceJudge judge(p);
+        const MetricSpec& m = *p.metric(QStringLiteral("latency"));
+        const Condition& absolute = p.phases[0].success[0];
+        const Condition& relative = p.phases[0].success[1];
+        std::mt19937_64 rng(3);
+        std::normal_distribution<double> noise(0.0, 0.01);
+        auto feed = [&](qint64 from, qint64 to, double canary, double baseline) {
+            for (qint64 t = from; t <= to; t += 1000) {
+                store.append(QStringLiteral("latency"), QStringLiteral("canary"), Sample{t, canary + noise(rng)});
+                store.append(QStringLiteral("latency"), QStringLiteral("baseline"), Sample{t, baseline + noise(rng)});
+            }
+        };
+        feed(1000, 2000, 0.25, 0.25);   // two samples: never enough
+        QVERIFY(judge.criterion(absolute, m, store, 2000, 0, 0.95).truth == Truth::Unknown);
+        feed(3000, 60000, 0.25, 0.25);
+        Judgement a = judge.criterion(absolute, m, store, 60000, 0, 0.95);
+        QVERIFY(a.truth == Truth::True);
+        QVERIFY(a.evidence.canaryUpper < 0.5 && a.evidence.canarySamples == 60);
+        const Judgement same = judge.criterion(relative, m, store, 60000, 0, 0.95);
+        QVERIFY2(same.truth == Truth::True, qPrintable(same.reason));   // 0.25 is shown below 1.2 × 0.25
+        // The canary slows to 2x: the rank test shows it above 1.2x the baseline.
+        feed(61000, 240000, 0.5, 0.25);
+        const Judgement slow = judge.criterion(relative, m, store, 240000, 60000, 0.95);
+        QVERIFY2(slow.truth == Truth::False, qPrintable(slow.reason));
+        QCOMPARE(slow.evidence.method, QStringLiteral("Mann-Whitney"));
+        QVERIFY(slow.evidence.difference > 0.15);   // Hodges-Lehmann shift of canary − 1.2·baseline ≈ 0.2
+        // Stale samples are missing data, never healthy.
+        const Judgement stale = judge.criterion(absolute, m, store, 300000, 0, 0.95);
+        QVERIFY(stale.truth == Truth::Unknown && stale.missingData);
+    }
+
+    // A rate without counters may name its request rate (`per`): trials are ∫ rps dt, events
+    // ∫ ratio·rps dt, and the evidence is marked approximate.
+    void perEstimatesTheTrials()
+    {
+        const Plan p = test::loadPlan(R"(
+rollout: per
+sources: {prom: {type: prometheus, url: http://127.0.0.1:9}}
+backends: {f: {type: flagd_file, path: flags.json}}
+flags: [{key: feature, backend: f}]
+metrics:
+  requests: {source: prom, query: r, unit: rps, interval: 1s}
+  error_rate: {source: prom, query: e, unit: ratio, interval: 1s, per: requests}
+phases: [{name: one, traffic: 1%, success: [error_rate < 1%]}]
+)");
+        TimeSeriesStore store;
+        const EvidenceJudge judge(p);
+        const MetricSpec& m = *p.metric(QStringLiteral("error_rate"));
+        QVERIFY(judge.expectsCounts(m));
+        for (qint64 t = 1000; t <= 600000; t += 1000) {
+            store.append(QStringLiteral("requests"), QString(), Sample{t, 10.0});
+            store.append(QStringLiteral("error_rate"), QString(), Sample{t, 0.002});
+        }
+        const Judgement j = judge.criterion(p.phases[0].success[0], m, store, 600000, 0, 0.95);
+        QVERIFY(j.evidence.approximate);
+        QVERIFY(std::abs(j.evidence.canaryTrials - 5990.0) < 20.0);   // 10 rps over 599 s
+        QVERIFY(std::abs(j.evidence.canaryEvents - 11.98) < 0.1);
+        QVERIFY(j.truth == Truth::True);
+    }
+
+    // validate warns about every rate judged without counts, and names the judge of each condition.
+    void adviceNamesRatesWithoutCounts()
+    {
+        const Plan p = test::loadPlan(R"(
+rollout: advice
+sources: {prom: {type: prometheus, url: http://127.0.0.1:9}}
+backends: {f: {type: flagd_file, path: flags.json}}
+flags: [{key: feature, backend: f}]
+metrics:
+  error_rate: {source: prom, query: e, unit: ratio, kind: rate, canary: {cohort: canary}}
+  counted: {source: prom, query: e, unit: ratio, events: x, trials: y, canary: {cohort: canary}}
+  latency: {source: prom, query: l, unit: s}
+triggers: [{name: a, when: error_rate > 5%, kind: hard}, {name: b, when: counted > 5%, kind: hard}, {name: c, when: latency > 1s, kind: hard}]
+phases: [{name: one, traffic: 1%, success: [latency < 1s]}]
+)");
+        const QStringList w = JudgementAdvice::warnings(p);
+        QCOMPARE(w.size(), 1);
+        QVERIFY2(w.first().contains(QLatin1String("metrics.error_rate: judged without evidence")), qPrintable(w.first()));
+        QCOMPARE(JudgementAdvice::judgeOf(p, p.triggers[0].when, false), QStringLiteral("threshold"));
+        QCOMPARE(JudgementAdvice::judgeOf(p, p.triggers[1].when, false), QStringLiteral("evidence (counts)"));
+        QCOMPARE(JudgementAdvice::judgeOf(p, p.triggers[2].when, false), QStringLiteral("threshold"));
+        QCOMPARE(JudgementAdvice::judgeOf(p, p.phases[0].success[0], true), QStringLiteral("evidence (samples)"));
     }
 
     // A counter reset (the service restarted) is counted from zero, never as negative requests.

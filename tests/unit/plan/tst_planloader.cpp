@@ -66,6 +66,12 @@ private Q_SLOTS:
         QTest::newRow("unknown-source-type") << 3 << 16 << QStringLiteral("sources.prom.type") << QStringLiteral("unknown value \"graphite\" (expected one of: simulator, prometheus, json") << 1;
         QTest::newRow("unknown-source") << 9 << 24 << QStringLiteral("metrics.error_rate.source") << QStringLiteral("unknown source \"graphite\" (sources: prom)") << 1;
         QTest::newRow("unknown-unit") << 9 << 46 << QStringLiteral("metrics.error_rate.unit") << QStringLiteral("unknown unit \"parsecs\" (expected one of: none, ratio, percent, s, ms, ") << 1;
+        QTest::newRow("rate-events-without-trials") << 9 << 61 << QStringLiteral("metrics.error_rate.trials") << QStringLiteral("a rate's counts need both \"events\" and \"trials\"") << 1;
+        QTest::newRow("rate-not-a-proportion") << 10 << 43 << QStringLiteral("metrics.latency.unit") << QStringLiteral("a rate is a proportion: its unit is ratio or percent") << 1;
+        QTest::newRow("bad-confidence") << 18 << 25 << QStringLiteral("judgement.confidence") << QStringLiteral("expected a confidence level between 50% and 100%, such as 95% or 0.95; got \"150%\"") << 1;
+        QTest::newRow("bad-on-inconclusive") << 12 << 81 << QStringLiteral("triggers[0].on_inconclusive") << QStringLiteral("unknown value \"ignore\" (expected one of: pause, fail)") << 1;
+        QTest::newRow("bad-criterion-key") << 14 << 79 << QStringLiteral("phases[0].success[0].window") << QStringLiteral("unknown key \"window\" (expected one of: when, dry_run)") << 1;
+        QTest::newRow("per-not-a-request-rate") << 9 << 58 << QStringLiteral("metrics.error_rate.per") << QStringLiteral("\"per\" names the request-rate metric (unit rps)") << 1;
         QTest::newRow("unleash-without-token") << 5 << 6 << QStringLiteral("backends.f.token_env") << QStringLiteral("an unleash backend needs token_env: the environment variable holding t") << 1;
     }
 
@@ -94,7 +100,7 @@ private Q_SLOTS:
     void everyMalformedFileIsInTheTable()
     {
         const QDir dir(QStringLiteral(ROLLOUT_SOURCE_DIR "/tests/data/plans/malformed"));
-        QCOMPARE(dir.entryList({QStringLiteral("*.yaml")}).size(), 47);
+        QCOMPARE(dir.entryList({QStringLiteral("*.yaml")}).size(), 53);
     }
 
     void allErrorsAtOnce()
