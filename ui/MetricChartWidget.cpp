@@ -107,7 +107,7 @@ void MetricChartWidget::refreshBand(qint64 nowMs)
         m_bandUpToMs = t;
         if (!c || c->trials <= 0 || c->toMs <= m_bandSinceMs) continue;
         const double p = c->events / c->trials;
-        const double tau = std::max(0.5 * p, 1e-4);
+        const double tau = std::max(0.5 * p, 0.005);   // as the judge: effects of at least half a point
         const stats::Interval ci = stats::proportionCs(c->events, c->trials, tau * tau, 1.0 - m_bandLevel);
         keys.append(double(t) / 1000.0);
         lows.append(ci.lower * m_metric.proportionScale() * m_scale);

@@ -36,6 +36,14 @@ void RolloutSession::evaluateTriggers(qint64 now)
             j = judge(t.when, now);
             step = tracker.update(j, guarded, now, t.forMs, limit, policy);
         }
+        // Both cohorts as bad (a global incident): not the canary's fault; pause and say so. Judged
+        // before the trigger may fire, so that a rollback never blames the canary for it.
+        if (evidence && t.kind == TriggerKind::Hard && !t.dryRun && m_plan.judgement.globalIncident == GlobalIncidentPolicy::Pause
+            && currentTraffic() > 0.0) {
+            const QString why = m_evidence.globalIncident(t.when, *m, m_reader, now, m_evidenceSinceMs, t.forMs, level);
+            if (!why.isEmpty() && !m_globalIncidents.contains(t.name)) onGlobalIncident(t, why, now);
+            else if (why.isEmpty()) m_globalIncidents.remove(t.name);   // over: the trigger acts again on the canary's harm
+        }
         const QString value = describe(j, m);
         RolloutEvent e;
         e.fromPhase = e.toPhase = m_phase;
@@ -59,13 +67,6 @@ void RolloutSession::evaluateTriggers(qint64 now)
         } else if (step == TriggerTracker::Step::Fired && !wasFired) {
             fire(t, tracker, now);
             if (m_phase != phaseAtStart || m_complete) return;   // rolled back: the trackers were replaced
-        }
-        // Both cohorts as bad (a global incident): not the canary's fault; pause and say so.
-        if (evidence && t.kind == TriggerKind::Hard && !t.dryRun && m_plan.judgement.globalIncident == GlobalIncidentPolicy::Pause
-            && currentTraffic() > 0.0) {
-            const QString why = m_evidence.globalIncident(t.when, *m, m_reader, now, m_evidenceSinceMs, t.forMs, level);
-            if (!why.isEmpty() && !m_globalIncidents.contains(t.name)) onGlobalIncident(t, why, now);
-            else if (why.isEmpty()) m_globalIncidents.remove(t.name);   // over: the trigger acts again on the canary's harm
         }
     }
 }

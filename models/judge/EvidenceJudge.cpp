@@ -13,6 +13,12 @@ namespace {
 
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 
+// The smallest effect scale a proportion's mixture is tuned for (0.5 points). Tuned for much smaller
+// effects, the sequence is valid but absurdly wide for large ones (1 error in 2,216 requests gave
+// [0.004%, 54.8%] with τ = 0.05% for "error_rate < 0.1%"); the floor costs such tiny thresholds
+// some evidence and keeps every interval readable.
+constexpr double kMinMixtureScale = 0.005;
+
 // A condition as "canary − k·baseline − c ⊙ 0" (proportions or the metric's unit).
 struct Linear
 {
@@ -244,7 +250,7 @@ Judgement EvidenceJudge::rate(const Condition& cond, const MetricSpec& m, const 
                           : base && canary->trials + base->trials > 0
                               ? (canary->events + base->events) / (canary->trials + base->trials)
                               : pc;
-    const double tau = std::max(l.k != 0.0 ? 0.5 * l.k * pooled : 0.5 * std::fabs(l.c), 1e-4);
+    const double tau = std::max(l.k != 0.0 ? 0.5 * l.k * pooled : 0.5 * std::fabs(l.c), kMinMixtureScale);
     const double tau2 = tau * tau;
     const double d = pc - l.k * pb - l.c;
     // Plug-in variances under-cover while events are rare (0 errors give a variance near 0), so the
@@ -512,7 +518,7 @@ QString EvidenceJudge::globalIncident(const Condition& c, const MetricSpec& m, c
             reference = l.k * events / trials;
             vr = l.k * l.k * stats::proportionVariance(events, trials);
         }
-        const double tau = std::max(0.5 * std::max(reference, pb), 1e-4);
+        const double tau = std::max(0.5 * std::max(reference, pb), kMinMixtureScale);
         const double db = pb - reference;
         const double bb = stats::csHalfWidth(vb + vr, tau * tau, alpha);
         if (db - bb <= 0) continue; // the baseline is not shown to be harmed over this window
