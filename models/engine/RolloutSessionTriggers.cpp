@@ -40,9 +40,14 @@ void RolloutSession::evaluateTriggers(qint64 now)
         // before the trigger may fire, so that a rollback never blames the canary for it.
         if (evidence && t.kind == TriggerKind::Hard && !t.dryRun && m_plan.judgement.globalIncident == GlobalIncidentPolicy::Pause
             && currentTraffic() > 0.0) {
-            const QString why = m_evidence.globalIncident(t.when, *m, m_reader, now, m_evidenceSinceMs, t.forMs, level);
-            if (!why.isEmpty() && !m_globalIncidents.contains(t.name)) onGlobalIncident(t, why, now);
-            else if (why.isEmpty()) m_globalIncidents.remove(t.name);   // over: the trigger acts again on the canary's harm
+            const EvidenceJudge::GlobalIncident gi = m_evidence.globalIncident(t.when, *m, m_reader, now, m_evidenceSinceMs, t.forMs, level);
+            if (!gi.reason.isEmpty() && !m_globalIncidents.contains(t.name)) onGlobalIncident(t, gi.reason, now);
+            // Over only once the baseline recovers (a noisy "canary worse" look during it does not end it);
+            // then the trigger acts again on the canary's own harm.
+            else if (!gi.baselineHarmed && !gi.baselineLooksHarmed) m_globalIncidents.remove(t.name);
+            // Harm on the canary shown while the baseline looks just as bad: not the canary's fault either.
+            if (step == TriggerTracker::Step::Fired && !wasFired && gi.baselineLooksHarmed && !gi.canaryWorse && !m_globalIncidents.contains(t.name))
+                onGlobalIncident(t, gi.looksReason, now);
         }
         const QString value = describe(j, m);
         RolloutEvent e;

@@ -487,10 +487,11 @@ EvidenceJudge::TriggerJudgement EvidenceJudge::trigger(const Condition& c, const
     return out;
 }
 
-QString EvidenceJudge::globalIncident(const Condition& c, const MetricSpec& m, const MetricReader& reader,
+EvidenceJudge::GlobalIncident EvidenceJudge::globalIncident(const Condition& c, const MetricSpec& m, const MetricReader& reader,
                                       qint64 nowMs, qint64 sinceMs, qint64 forMs, double level) const
 {
-    if (m.kind != MetricKind::Rate || m.baseline.kind == BaselineSpec::Kind::None) return {};
+    GlobalIncident out;
+    if (m.kind != MetricKind::Rate || m.baseline.kind == BaselineSpec::Kind::None) return out;
     const double scale = m.proportionScale();
     const Linear l = linear(c, scale);
     if (!l.ok || l.cmp == Comparison::Less || l.cmp == Comparison::LessEqual)
@@ -505,14 +506,14 @@ QString EvidenceJudge::globalIncident(const Condition& c, const MetricSpec& m, c
         QString why;
         const auto cw = countsOf(m, reader, Series::Canary, from, nowMs, &approximate, &why);
         const auto bw = countsOf(m, reader, Series::Baseline, from, nowMs, &approximate, &why);
-        if (!cw || !bw || bw->trials <= 0 || cw->trials <= 0) return {};
+        if (!cw || !bw || bw->trials <= 0 || cw->trials <= 0) return out;
         const double pb = bw->events / bw->trials;
         const double vb = stats::proportionVariance(bw->events, bw->trials);
         double reference = l.c; // absolute: the threshold itself
         double vr = 0.0;
         if (l.k != 0.0) { // relative: k× the baseline's own level before the window
             const auto all = countsOf(m, reader, Series::Baseline, sinceMs, nowMs, &approximate, &why);
-            if (!all) return {};
+            if (!all) return out;
             const double events = all->events - bw->events, trials = all->trials - bw->trials;
             if (trials <= 0) continue;
             reference = l.k * events / trials;
@@ -521,12 +522,26 @@ QString EvidenceJudge::globalIncident(const Condition& c, const MetricSpec& m, c
         const double tau = std::max(0.5 * std::max(reference, pb), kMinMixtureScale);
         const double db = pb - reference;
         const double bb = stats::csHalfWidth(vb + vr, tau * tau, alpha);
-        if (db - bb <= 0) continue; // the baseline is not shown to be harmed over this window
         const double pc = cw->events / cw->trials;
         const double vd = stats::proportionVariance(cw->events, cw->trials) + vb;
-        const double bd = stats::csHalfWidth(vd, tau * tau, alpha);
-        if (pc - pb - bd > 0) return {}; // the canary is shown to be worse: it is the canary
-        return QStringLiteral("both cohorts: %1 is %2 on the canary and %3 on the baseline over the last %4 "
+        if (k == 0 && l.k == 0.0 && db > 0) {   // an absolute threshold: the baseline's own estimate is past it too
+            out.baselineLooksHarmed = true;
+            out.canaryWorse = pc - pb - stats::csHalfWidth(vd, tau * tau, alpha / 10.0) > 0;
+            out.looksReason = QStringLiteral("both cohorts look bad: %1 is %2 on the canary and %3 on the baseline over the last %4; "
+                                             "the canary is not shown to be worse than the baseline")
+                                  .arg(m.name, ConditionParser::formatValue(pc * scale, m.unit),
+                                       ConditionParser::formatValue(pb * scale, m.unit), Duration::format(w));
+        }
+        if (db - bb <= 0) continue; // the baseline is not shown to be harmed over this window
+        // Blaming the canary during an incident takes ten times the evidence: the cohorts are compared
+        // at every look while both are bad, and a chance "worse" must not roll the canary back.
+        const double bd = stats::csHalfWidth(vd, tau * tau, alpha / 10.0);
+        out.baselineHarmed = true;
+        if (pc - pb - bd > 0) { // the canary is shown to be worse: it is the canary
+            out.canaryWorse = true;
+            return out;
+        }
+        out.reason = QStringLiteral("both cohorts: %1 is %2 on the canary and %3 on the baseline over the last %4 "
                               "(the baseline %5); "
                               "the canary is no worse than the baseline")
             .arg(m.name, ConditionParser::formatValue(pc * scale, m.unit),
@@ -535,8 +550,9 @@ QString EvidenceJudge::globalIncident(const Condition& c, const MetricSpec& m, c
                                   .arg(ConditionParser::formatValue(reference / l.k * scale, m.unit))
                             : QStringLiteral("is over %1 too")
                                   .arg(ConditionParser::formatValue(l.c * scale, m.unit)));
+        return out;
     }
-    return {};
+    return out;
 }
 
 } // namespace rollout

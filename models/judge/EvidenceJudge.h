@@ -44,9 +44,19 @@ public:
 
     // A global incident: the baseline shows the same harm (the condition applied to the baseline
     // cohort: over the threshold, or over k× its own level before the window), while the canary is
-    // not shown to be worse than the baseline. Empty when that is not the case (or cannot be told).
-    QString globalIncident(const Condition& c, const MetricSpec& m, const MetricReader& reader, qint64 nowMs,
-                           qint64 sinceMs, qint64 forMs, double level) const;
+    // not shown to be worse than the baseline. `reason` says so when it is one.
+    struct GlobalIncident
+    {
+        bool baselineHarmed = false;   // over some window, the baseline itself shows the harm
+        bool canaryWorse = false;      // ... and the canary is shown worse than the baseline there
+        QString reason;                // set when baselineHarmed && !canaryWorse
+        // Over the shortest window the baseline's estimate is past the threshold too (not yet shown):
+        // when the canary's harm is shown at that moment, the canary is not blamed for it.
+        bool baselineLooksHarmed = false;
+        QString looksReason;
+    };
+    GlobalIncident globalIncident(const Condition& c, const MetricSpec& m, const MetricReader& reader, qint64 nowMs, qint64 sinceMs,
+                                  qint64 forMs, double level) const;
 
     static constexpr int kTriggerWindows =
         6; // the trailing windows a trigger looks over, plus the whole span
