@@ -313,7 +313,7 @@ int main(int argc, char** argv)
         {"global", "0 rollbacks; paused with the both-cohorts alert", 10, 200, 0.005, 0.005, triggers,
          "[error_rate < 0.01%]", 3600, 600, 0.10, 0.10},
         {"clean", "0 rolled back", 1, 200, 0.0, 0.0, triggers, "[error_rate < 0.01%]", day},
-        {"quiet", "no promotion before the minimum evidence (~300 requests)", 1, 2, 0.005, 0.005, triggers,
+        {"quiet", "no promotion before the minimum evidence (~1,000 requests)", 1, 2, 0.005, 0.005, triggers,
          "[error_rate < 1%]", day},
     };
     std::printf(
