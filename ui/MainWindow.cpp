@@ -187,8 +187,9 @@ MainWindow::MainWindow(RolloutRuntime& runtime, QWidget* parent) : QMainWindow(p
     m_actingAs = new QComboBox(central);
     m_actingAs->setObjectName(QStringLiteral("actingAs"));
     m_actingAs->setAccessibleName(tr("Acting as"));
-    for (const Person& p : plan.people)
-        for (const QString& role : p.roles) m_actingAs->addItem(QStringLiteral("%1 · %2").arg(p.name, role), QStringList{p.id, role});
+    for (const Person& p : plan.people)   // a person acts here; the automation's key signs only the engine's own decisions
+        for (const QString& role : p.roles)
+            if (role != Actor::automation().role) m_actingAs->addItem(QStringLiteral("%1 · %2").arg(p.name, role), QStringList{p.id, role});
     actions->addWidget(m_actingAs);
     m_advance = new QPushButton(tr("Advance ▶"), central);
     m_advance->setObjectName(QStringLiteral("advanceButton"));
@@ -485,6 +486,13 @@ void MainWindow::showFlagHealth(const FlagChangeReport& report)
         m_header->setConnection(tr("%1 (flags)").arg(name), int(bad ? Severity::Bad : Severity::Good),
                                 bad ? QStringLiteral("%1: %2").arg(where, problems.value(name).join(QStringLiteral("; "))) : tr("%1: ok").arg(where));
     }
+    // Recorded means applied, and nobody changes a flag behind the rollout's back unseen.
+    const RolloutSession& s = m_runtime.session();
+    if (s.drifting()) m_header->setConnection(tr("flags vs rollout"), int(Severity::Bad), s.driftSummary());
+    else if (!s.flagsApplied())
+        m_header->setConnection(tr("flags vs rollout"), int(Severity::Warning),
+                                tr("the last decision is recorded but not yet read back on the flag services: finishing it"));
+    else if (report.allVerified()) m_header->setConnection(tr("flags vs rollout"), int(Severity::Good), tr("every flag reads back as the rollout says"));
 }
 
 void MainWindow::acknowledgeAlert()

@@ -1,21 +1,18 @@
 // rolloutctl watch: the rollout engine headless, with the plan's real metric sources and flag
 // services, signing its decisions with an automation key into the ledger (and the shared store
 // when one is named). Rolls back on hard triggers; raises soft alerts; never advances a phase
-// unless the plan says auto_promote for it. Resumes from the ledger when restarted.
+// unless the plan says auto_promote for it (or auto_start for the first). Resumes from the ledger
+// when restarted, and finishes a decision whose flags were recorded but never read back. Follows
+// the decisions other rolloutctl commands record in the same ledger, and reports drift.
 #include "CommandLine.h"
 #include "Commands.h"
 #include "Signals.h"
-#include "core/Clock.h"
-#include "ledger/KeyStore.h"
-#include "ledger/PassphraseSource.h"
+#include "Operator.h"
 #include "notify/WebhookNotifier.h"
-#include "plan/PlanLoader.h"
-#include "runtime/RolloutRuntime.h"
 
 #include <QCoreApplication>
 #include <QTimer>
 
-#include <sodium.h>
 #include <spdlog/spdlog.h>
 
 namespace rolloutctl {
@@ -33,6 +30,20 @@ QTextStream& err()
     return s;
 }
 
+// "running, phase 2 of 5 \"early\" at 10%", "not started (all flags off)".
+QString describeWhere(const RolloutSession& s)
+{
+    const QString state = toString(s.state());
+    if (s.isComplete()) return state + QStringLiteral(", 100%");
+    if (s.currentPhase() < 0) return state + QStringLiteral(", all flags off");
+    return QStringLiteral("%1, phase %2 of %3 \"%4\" at %5%")
+        .arg(state)
+        .arg(s.currentPhase() + 1)
+        .arg(s.plan().phases.size())
+        .arg(s.plan().phases[std::size_t(s.currentPhase())].name)
+        .arg(s.currentTraffic());
+}
+
 } // namespace
 
 int watch(const QStringList& args)
@@ -41,18 +52,11 @@ int watch(const QStringList& args)
     parser.setApplicationDescription(QStringLiteral(
         "Run a rollout's engine headless against the plan's real sources and flag services. Decisions are signed with an "
         "automation key (a person of the plan with the role \"automation\") into the ledger, and shared through PostgreSQL "
-        "when ROLLOUT_PG_HOST is set. Exit codes: 0 completed, 3 rolled back, 4 stopped (SIGTERM/SIGINT), 1 failed "
-        "(including a rollback whose flags did not read back: escalate), 2 usage."));
+        "when ROLLOUT_PG_HOST is set. Starts the rollout when the plan says auto_start and the first gate is green. Exit "
+        "codes: 0 completed, 3 rolled back, 4 stopped (SIGTERM/SIGINT), 1 failed (including a rollback whose flags did not "
+        "read back: escalate), 2 usage."));
     parser.addPositionalArgument(QStringLiteral("plan"), QStringLiteral("The plan file."), QStringLiteral("PLAN"));
-    parser.addOption({QStringLiteral("key"), QStringLiteral("The automation key's name in the key store (default: automation)."),
-                      QStringLiteral("NAME"), QStringLiteral("automation")});
-    parser.addOption({QStringLiteral("keys-dir"), QStringLiteral("The key store directory (default: %1).").arg(KeyStore::defaultDirectory()),
-                      QStringLiteral("DIR")});
-    parser.addOption({QStringLiteral("passphrase-env"), QStringLiteral("Read the key's passphrase from this environment variable "
-                                                                       "(else it is asked on the terminal)."),
-                      QStringLiteral("VAR")});
-    parser.addOption({QStringLiteral("db"), QStringLiteral("The ledger database (default: %1).").arg(LocalLedger::defaultPath()),
-                      QStringLiteral("FILE")});
+    Operator::addOptions(parser, Actor::automation().id);
     parser.addOption({QStringLiteral("tick"), QStringLiteral("Evaluate the engine every MS milliseconds (default 1000)."), QStringLiteral("MS"),
                       QStringLiteral("1000")});
     parser.addOption({QStringLiteral("keep-going"), QStringLiteral("After a rollback, keep watching instead of exiting 3.")});
@@ -61,77 +65,44 @@ int watch(const QStringList& args)
         err() << "rolloutctl watch: name exactly one plan file\n";
         return Usage;
     }
-    const PlanLoadResult loaded = PlanLoader::loadFile(parser.positionalArguments().first());
-    if (!loaded.plan) {
-        for (const PlanError& e : loaded.errors) err() << e.toString() << "\n";
-        return WatchFailed;
+    if (parser.value(QStringLiteral("as")) != Actor::automation().id) {
+        err() << "rolloutctl watch: watch signs as the plan's automation person (--as automation): its decisions are the engine's own\n";
+        return Usage;
     }
-    const Plan& plan = *loaded.plan;
-    if (!Ed25519::initialize()) {
-        err() << "rolloutctl watch: libsodium cannot start\n";
-        return WatchFailed;
+    int openExit = Ok;
+    std::unique_ptr<Operator> op = Operator::open(parser, QStringLiteral("watch"), &openExit);
+    if (!op) {
+        if (openExit == Ok || openExit == Failed) err() << "rolloutctl watch: the automation key must be the plan's automation person:\n"
+                                                        << "  - {id: automation, roles: [automation], key: \"<rolloutctl keys show automation>\"}\n";
+        return openExit == Usage ? int(Usage) : int(WatchFailed);
     }
-
-    // The automation key, and a check that the plan will believe its signatures.
-    const QString keyName = parser.value(QStringLiteral("key"));
-    KeyStore keys(parser.isSet(QStringLiteral("keys-dir")) ? parser.value(QStringLiteral("keys-dir")) : KeyStore::defaultDirectory());
-    QString problem;
-    std::optional<QByteArray> passphrase = PassphraseSource::obtain(parser.value(QStringLiteral("passphrase-env")),
-                                                                    QStringLiteral("Passphrase of the key %1: ").arg(keyName), false, &problem);
-    if (!passphrase) {
-        err() << "rolloutctl watch: " << problem << "\n";
-        return WatchFailed;
-    }
-    std::optional<KeyStore::UnlockedKey> key = keys.unlock(keyName, *passphrase, &problem);
-    sodium_memzero(passphrase->data(), std::size_t(passphrase->size()));
-    if (!key) {
-        err() << "rolloutctl watch: " << problem << "\n";
-        return WatchFailed;
-    }
-    const QString publicKey = Ed25519::encodePublicKey(key->publicKey);
-    const auto person = std::find_if(plan.people.begin(), plan.people.end(), [&](const Person& p) {
-        return p.id == Actor::automation().id && p.roles.contains(Actor::automation().role) && p.publicKey == publicKey;
-    });
-    if (person == plan.people.end()) {
-        err() << "rolloutctl watch: the key " << keyName << " (" << publicKey << ") is not the plan's automation person: add\n"
-              << "  - {id: automation, roles: [automation], key: \"" << publicKey << "\"}\nto the plan's people, or its records would not verify\n";
-        return WatchFailed;
-    }
-
-    SystemClock clock;
-    const QString dbPath = parser.isSet(QStringLiteral("db")) ? parser.value(QStringLiteral("db")) : LocalLedger::defaultPath();
-    std::unique_ptr<LocalLedger> ledger = LocalLedger::open(dbPath, clock, &problem);
-    if (!ledger) {
-        err() << "rolloutctl watch: " << problem << "\n";
-        return WatchFailed;
-    }
-    std::optional<FlagBackendSet> backends = FlagBackendSet::fromPlan(plan, &problem);
-    if (!backends) {
-        err() << "rolloutctl watch: " << problem << "\n";
-        return WatchFailed;
-    }
-
-    RolloutRuntime runtime(plan, clock);
-    runtime.attachFlags(std::move(*backends));
-    runtime.attachLedger(std::move(ledger));
-    runtime.recorder()->addKey(Actor::automation().id, Ed25519::KeyPair{key->publicKey, key->secretKey});
+    RolloutRuntime& runtime = op->runtime();
+    const Plan& plan = runtime.plan();
     const RolloutSession& session = runtime.session();
-    spdlog::info("watch: {} resumed from {} record(s) ({} not replayed): {}, phase {}", plan.rollout.toStdString(),
-                 runtime.replay().verdicts.size(), runtime.replay().skipped.size(), toString(session.state()).toStdString(),
-                 session.currentPhase() + 1);
+    spdlog::info("watch: {} resumed from {} record(s) ({} not replayed): {}", plan.rollout.toStdString(), runtime.replay().verdicts.size(),
+                 runtime.replay().skipped.size(), describeWhere(session).toStdString());
     for (const QString& s : runtime.replay().skipped) spdlog::warn("watch: not replayed: {}", s.toStdString());
-    if (const StoreSettings store = StoreSettings::fromEnvironment(); store.isSet()) {
-        runtime.attachStore(store);
-        QObject::connect(runtime.sync(), &LedgerSync::storeHealth, runtime.sync(), [](bool ok, const QString& why) {
+    if (LedgerSync* sync = runtime.sync()) {
+        QObject::connect(sync, &LedgerSync::storeHealth, sync, [](bool ok, const QString& why) {
             if (ok) spdlog::info("watch: shared store: {}", why.toStdString());
             else spdlog::warn("watch: shared store: {}", why.toStdString());
         });
+        QObject::connect(sync, &LedgerSync::tampering, sync, [](const QString& id, const QString& why) {
+            spdlog::warn("watch: LEDGER TAMPERING: record {}: {}", id.toStdString(), why.toStdString());
+        });
     }
+    QObject::connect(runtime.follower(), &LedgerFollower::rejected, &runtime, [](const QString& id, const QString& why) {
+        spdlog::warn("watch: a record in the ledger file is not applied: {}: {}", id.toStdString(), why.toStdString());
+    });
     WebhookNotifier notifier(plan, runtime.session(), WebhookNotifier::Options{});
 
     int exitCode = Stopped;
     bool stopAfterFlags = false;
     const bool keepGoing = parser.isSet(QStringLiteral("keep-going"));
+    auto quitSoon = [] {
+        // Give the webhook a moment to carry the incident out; it never held up the rollback.
+        QTimer::singleShot(3000, QCoreApplication::instance(), &QCoreApplication::quit);
+    };
     QObject::connect(&runtime, &RolloutRuntime::eventAppended, &runtime, [&](const RolloutEvent& e) {
         if (e.type == EventType::TriggerPending || e.type == EventType::TriggerCleared) spdlog::info("watch: {}", e.describe().toStdString());
         else spdlog::warn("watch: {}", e.describe().toStdString());
@@ -143,25 +114,35 @@ int watch(const QStringList& args)
         if (e.type == EventType::Completed) exitCode = Completed;
         if ((e.type == EventType::FlagsVerified || e.type == EventType::FlagsNotVerified) && stopAfterFlags) {
             if (e.type == EventType::FlagsNotVerified) exitCode = WatchFailed;
-            // Give the webhook a moment to carry the incident out; it never held up the rollback.
-            QTimer::singleShot(3000, QCoreApplication::instance(), &QCoreApplication::quit);
+            else if (session.flagsApplied()) quitSoon();
         }
-        if (e.type == EventType::FlagsVerified && exitCode == Completed) QTimer::singleShot(3000, QCoreApplication::instance(), &QCoreApplication::quit);
+        if (e.type == EventType::FlagsVerified && exitCode == Completed && session.flagsApplied()) quitSoon();
     });
     QObject::connect(runtime.recorder(), &LedgerRecorder::notRecorded, &runtime, [](const RolloutEvent&, const QString& why) {
         spdlog::error("watch: {}", why.toStdString());
     });
-    if (session.isComplete()) {
+    if (session.isComplete() && session.flagsApplied()) {
         QTextStream(stdout) << "rollout " << plan.rollout << " is already complete\n";
         return Completed;
     }
+    // Resumed after a rollback: its flags are read back (and the rollback finished when they
+    // were never verified) before watch ends with 3, unless it keeps going.
+    if (session.state() == RolloutState::RolledBack && !keepGoing) {
+        exitCode = RolledBackExit;
+        stopAfterFlags = true;
+        if (session.flagsApplied()) {
+            QTextStream(stdout) << "rollout " << plan.rollout << " was rolled back, and its flags are as recorded: nothing to do\n";
+            return RolledBackExit;
+        }
+        spdlog::warn("watch: the recorded rollback was never read back on the flag services: finishing it");
+    }
+    if (session.isComplete()) exitCode = Completed;
 
     quitOnSignals();
     bool ok = false;
     const int tick = parser.value(QStringLiteral("tick")).toInt(&ok);
     runtime.start(ok && tick > 0 ? tick : 1000);
-    QTextStream(stdout) << "watching " << plan.rollout << " (" << toString(session.state()) << ", phase " << session.currentPhase() + 1
-                        << "), ledger " << dbPath << Qt::endl;
+    QTextStream(stdout) << "watching " << plan.rollout << " (" << describeWhere(session) << "), ledger " << op->ledgerPath() << Qt::endl;
     QCoreApplication::exec();
     runtime.stop();
     if (lastSignal() != 0) exitCode = Stopped;

@@ -24,6 +24,9 @@ QString toString(EventType t)
     case EventType::FlagsVerified: return QStringLiteral("flags_verified");
     case EventType::FlagsNotVerified: return QStringLiteral("flags_not_verified");
     case EventType::AdvanceClaimed: return QStringLiteral("advance_claimed");
+    case EventType::PhaseOverridden: return QStringLiteral("phase_overridden");
+    case EventType::SegmentHeld: return QStringLiteral("segment_held");
+    case EventType::FlagDrift: return QStringLiteral("flag_drift");
     }
     return {};
 }
@@ -61,6 +64,14 @@ QString RolloutEvent::describe() const
     case EventType::FlagsVerified: return QStringLiteral("flags verified for phase %1: %2").arg(toPhase + 1).arg(reason);
     case EventType::FlagsNotVerified: return QStringLiteral("FLAGS NOT VERIFIED for phase %1 — escalate: %2").arg(toPhase + 1).arg(reason);
     case EventType::AdvanceClaimed: return QStringLiteral("asked the shared store to advance to phase %1%2").arg(toPhase + 1).arg(who);
+    case EventType::PhaseOverridden:
+        return QStringLiteral("OVERRIDE: set to %1 past the gate%2: %3")
+            .arg(toPhase < 0 ? QStringLiteral("zero (all flags off)") : QStringLiteral("phase %1").arg(toPhase + 1), who, reason);
+    case EventType::SegmentHeld:
+        return held ? QStringLiteral("partial rollback: segment \"%1\" held off%2: %3").arg(segment, who, reason)
+                    : QStringLiteral("segment \"%1\" follows the rollout again%2").arg(segment, who);
+    case EventType::FlagDrift:
+        return held ? QStringLiteral("FLAG DRIFT: %1").arg(reason) : QStringLiteral("flags agree with the rollout again: %1").arg(reason);
     }
     return {};
 }

@@ -29,6 +29,9 @@ enum class EventType {
     FlagsVerified,       // every flag of a change read back as asked (reason: per-flag results)
     FlagsNotVerified,    // some flag did not move or could not be read back: escalate
     AdvanceClaimed,      // a console asked the shared store for the right to advance (toPhase); no state change
+    PhaseOverridden,     // a person moved the rollout to toPhase past its gate (-1: everything off), with a reason
+    SegmentHeld,         // partial rollback: `segment` held off on every flag (held), or let follow the rollout again
+    FlagDrift,           // what the flag services read back differs from what the rollout says (held), or agrees again
 };
 
 QString toString(EventType t);
@@ -55,6 +58,8 @@ struct RolloutEvent
     bool approve = false;             // approval decision
     int alertId = 0;
     bool dryRun = false;              // a dry-run trigger: judged and recorded, never acted on
+    QString segment;                  // SegmentHeld: the segment
+    bool held = false;                // SegmentHeld: held off (else released); FlagDrift: drifting (else agrees again)
     Evidence evidence;                // the verdict's numbers (estimate, interval, counts), when judged with evidence
 
     QString describe() const;

@@ -60,6 +60,7 @@ double RolloutSession::currentTraffic() const
 void RolloutSession::record(RolloutEvent e)
 {
     if (e.atMs == 0) e.atMs = m_clock.nowMs();
+    noteFlagEvent(e);
     Q_EMIT eventRecorded(e);
 }
 
@@ -365,7 +366,7 @@ ActionResult RolloutSession::advance(const Actor& actor)
     e.toPhase = g.toPhase;
     e.actor = actor.id;
     e.role = actor.role;
-    e.automatic = actor.id == Actor::automation().id;
+    e.automatic = actor.id == Actor::automation().id;   // the engine's own auto-promotion or auto-start
     e.values = snapshot();
     if (m_phase < 0 && !m_rolledBack) {
         for (const MetricSpec& m : m_plan.metrics) {

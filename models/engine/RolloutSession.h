@@ -124,6 +124,24 @@ public:
     // the rollout says whether its flags really moved (FlagsVerified / FlagsNotVerified).
     void recordFlagOutcome(bool verified, const QString& summary, const QMap<QString, double>& percents);
 
+    // Sets the rollout to `phase` (-1: everything off) past its gate: an override, allowed only to
+    // a person holding one of the plan's override_roles, with a reason. Recorded like any decision
+    // and shown in red wherever the rollout is shown. Nothing else moves a phase past its gate.
+    ActionResult overridePhase(const Actor& actor, int phase, const QString& reason);
+    // Partial rollback: hold `segment` off on every flag (hold), or let it follow the rollout again.
+    // Always allowed to a person of the plan, like a rollback.
+    ActionResult holdSegment(const Actor& actor, const QString& segment, bool hold, const QString& reason);
+    QStringList heldSegments() const { return m_heldSegments; }
+    // Recorded means applied: false from a decision that moves the flags (advance, completion,
+    // rollback, override, segment) until the flag services read back its settings. A rollout
+    // whose flags are not applied is never shown as done; the runtime finishes the change.
+    bool flagsApplied() const { return m_flagsApplied; }
+    // What the flag services read back differs from what the rollout says although the change was
+    // applied: someone changed a flag behind the rollout's back. Never adopted; shown and alerted.
+    void recordDrift(bool drifting, const QString& summary, const QMap<QString, double>& percents);
+    bool drifting() const { return m_drifting; }
+    QString driftSummary() const { return m_driftSummary; }
+
     // Records that `actor` asks the shared store for the right to take the open gate (a signed
     // claim, so that two consoles never both advance); changes nothing. Refused when the gate is closed.
     ActionResult recordAdvanceClaim(const Actor& actor);
@@ -153,6 +171,10 @@ private:
     void pauseForPerson(const QString& trigger, const QString& reason, qint64 nowMs);
     bool hardTriggerHolding() const;
     bool personHasRole(const QString& id, const QString& role) const;
+    bool isPlanPerson(const QString& id) const;
+    // Keeps flagsApplied() and drifting() in step with an event, live or restored.
+    void noteFlagEvent(const RolloutEvent& e);
+    void moveTo(int phase, qint64 nowMs, bool rolledBack);
     void record(RolloutEvent e);
     QString guardRefusal(const Actor& actor, EventType type) const { return m_guard ? m_guard(actor, type) : QString(); }
 
@@ -183,6 +205,10 @@ private:
     QMap<int, QMap<QString, QString>> m_ticks;            // target phase → item → actor
     QMap<int, QList<ApprovalEntry>> m_approvals;          // target phase → latest decision per actor
     QMap<QString, double> m_capturedBaselines;
+    QStringList m_heldSegments;
+    bool m_flagsApplied = true;   // before anything happens, the flags should be off: nothing to finish
+    bool m_drifting = false;
+    QString m_driftSummary;
 };
 
 } // namespace rollout

@@ -16,6 +16,7 @@ ActionResult RolloutSession::recordAdvanceClaim(const Actor& actor)
     e.toPhase = g.toPhase;
     e.actor = actor.id;
     e.role = actor.role;
+    e.automatic = actor.id == Actor::automation().id;   // as the advance it asks for will be
     record(e);
     return ActionResult::done();
 }
@@ -73,11 +74,20 @@ bool RolloutSession::restore(const RolloutEvent& e)
         else list.append(entry);
         break;
     }
+    case EventType::PhaseOverridden:
+        if (e.toPhase < -1 || e.toPhase >= int(m_plan.phases.size()) || !isPlanPerson(e.actor)) return false;
+        moveTo(e.toPhase, e.atMs, e.toPhase < 0 && e.fromPhase >= 0);
+        break;
+    case EventType::SegmentHeld:
+        if (e.held && !m_heldSegments.contains(e.segment)) m_heldSegments.append(e.segment);
+        if (!e.held) m_heldSegments.removeAll(e.segment);
+        break;
     case EventType::BaselineCaptured:
         for (auto it = e.values.begin(); it != e.values.end(); ++it) m_capturedBaselines.insert(it.key(), it.value());
         break;
-    default: break;   // commentary, notes and flag outcomes change no state
+    default: break;   // commentary and notes change no state
     }
+    noteFlagEvent(e);
     Q_EMIT stateChanged();
     return true;
 }

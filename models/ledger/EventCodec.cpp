@@ -15,7 +15,8 @@ constexpr EventType kAll[] = {EventType::PhaseAdvanced,   EventType::Completed, 
                               EventType::AlertAcknowledged, EventType::ChecklistItemSet, EventType::ApprovalRecorded,
                               EventType::GateOpened,      EventType::GateClosed,       EventType::BaselineCaptured,
                               EventType::NoteAdded,       EventType::FlagsVerified,    EventType::FlagsNotVerified,
-                              EventType::AdvanceClaimed};
+                              EventType::AdvanceClaimed,  EventType::PhaseOverridden,  EventType::SegmentHeld,
+                              EventType::FlagDrift};
 
 std::optional<TriggerAction> actionFromString(const QString& s)
 {
@@ -156,6 +157,11 @@ QJsonObject EventCodec::toPayload(const RolloutEvent& e)
     }
     if (e.type == EventType::ApprovalRecorded) o.insert(QStringLiteral("decision"), e.approve ? QStringLiteral("approve") : QStringLiteral("reject"));
     if (e.alertId) o.insert(QStringLiteral("alert_id"), e.alertId);
+    if (e.type == EventType::SegmentHeld) {
+        o.insert(QStringLiteral("segment"), e.segment);
+        o.insert(QStringLiteral("held"), e.held);
+    }
+    if (e.type == EventType::FlagDrift) o.insert(QStringLiteral("drift"), e.held);
     if (e.dryRun) o.insert(QStringLiteral("dry_run"), true);
     if (e.evidence.present) o.insert(QStringLiteral("evidence"), evidenceToJson(e.evidence));
     return o;
@@ -200,6 +206,12 @@ std::optional<RolloutEvent> EventCodec::fromRecord(const QString& type, const QJ
     e.approve = p.value(QStringLiteral("decision")).toString() == QLatin1String("approve");
     e.alertId = p.value(QStringLiteral("alert_id")).toInt();
     e.dryRun = p.value(QStringLiteral("dry_run")).toBool();
+    e.segment = p.value(QStringLiteral("segment")).toString();
+    e.held = p.value(e.type == EventType::FlagDrift ? QStringLiteral("drift") : QStringLiteral("held")).toBool();
+    if (e.type == EventType::SegmentHeld && e.segment.isEmpty()) {
+        *problem = QStringLiteral("segment_held record without a segment");
+        return std::nullopt;
+    }
     if (p.value(QStringLiteral("evidence")).isObject()) e.evidence = evidenceFromJson(p.value(QStringLiteral("evidence")).toObject());
     return e;
 }

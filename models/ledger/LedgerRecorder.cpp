@@ -41,6 +41,12 @@ void LedgerRecorder::onEvent(const RolloutEvent& e)
         actor = Actor::automation().id;
         role = Actor::automation().role;
     }
+    const bool observation = e.type == EventType::FlagsVerified || e.type == EventType::FlagsNotVerified || e.type == EventType::FlagDrift;
+    if (observation && !m_keys.contains(actor) && m_observer && m_keys.contains(m_observer->id)) {
+        payload.insert(QStringLiteral("observed_by"), m_observer->id);
+        actor = m_observer->id;
+        role = m_observer->role;
+    }
     const auto key = m_keys.constFind(actor);
     if (key == m_keys.constEnd()) {
         Q_EMIT notRecorded(e, QStringLiteral("no unlocked key for %1: \"%2\" is not signed").arg(actor, e.describe()));

@@ -7,6 +7,8 @@
 #include <QMap>
 #include <QObject>
 
+#include <optional>
+
 namespace rollout {
 
 // Turns the engine's decisions into signed records in the device's ledger, as they happen: a
@@ -24,6 +26,10 @@ public:
     // The key `actorId` signs with from now on (a person's id from the plan, or "automation").
     void addKey(const QString& actorId, const Ed25519::KeyPair& key);
     bool canSign(const QString& actorId) const { return m_keys.contains(actorId); }
+    // Who signs the engine's observations (a flag read-back, drift) when this process holds no
+    // automation key (a person's rolloutctl): the record names them, marked "observed_by".
+    // Automation's decisions (a trigger firing, an automatic rollback) are never signed this way.
+    void setObserver(const Actor& observer) { m_observer = observer; }
     // The next advance (or completion) is the one the shared store granted to claim `claimId`: its
     // record names the claim, so that every console knows which claim the next one follows.
     void setNextAdvanceClaim(const QString& claimId) { m_nextClaim = claimId; }
@@ -40,6 +46,7 @@ private:
     LocalLedger& m_ledger;
     QMap<QString, Ed25519::KeyPair> m_keys;
     QString m_nextClaim;
+    std::optional<Actor> m_observer;
 };
 
 } // namespace rollout

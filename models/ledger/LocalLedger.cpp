@@ -310,6 +310,15 @@ QList<LedgerRecord> LocalLedger::records(const QString& rollout, QString* proble
     return select(QStringLiteral("SELECT %1 FROM records WHERE rollout = ? ORDER BY ts_ms, device, seq").arg(kColumns), {rollout}, problem);
 }
 
+QString LocalLedger::changeMark(const QString& rollout) const
+{
+    QSqlQuery q(m_db);
+    q.prepare(QStringLiteral("SELECT count(*), coalesce(max(rowid), 0) FROM records WHERE rollout = ?"));
+    q.addBindValue(rollout);
+    if (!q.exec() || !q.next()) return {};
+    return q.value(0).toString() + QLatin1Char('/') + q.value(1).toString();
+}
+
 QList<LedgerRecord> LocalLedger::unpushed(QString* problem) const
 {
     return select(QStringLiteral("SELECT %1 FROM records WHERE pushed = 0 ORDER BY device, seq").arg(kColumns), {}, problem);

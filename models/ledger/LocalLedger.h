@@ -65,6 +65,9 @@ public:
     // not parse still come back (id, device and sequence from their columns) so that a verifier
     // can name them.
     QList<LedgerRecord> records(const QString& rollout = {}, QString* problem = nullptr) const;
+    // A cheap mark that changes whenever a record of `rollout` is added, by this process or
+    // another one sharing the file (count and newest row): the followers' "anything new?".
+    QString changeMark(const QString& rollout) const;
     // Records not yet pushed to the shared ledger, in chain order per device.
     QList<LedgerRecord> unpushed(QString* problem = nullptr) const;
     bool markPushed(const QStringList& ids, QString* problem = nullptr);

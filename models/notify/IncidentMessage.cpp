@@ -36,6 +36,8 @@ QString IncidentMessage::kindOf(const RolloutEvent& e)
     case EventType::AlertRaised: return QStringLiteral("alert");
     case EventType::RolledBack: return QStringLiteral("rolled_back");
     case EventType::FlagsNotVerified: return QStringLiteral("rollback_failed");
+    case EventType::PhaseOverridden: return QStringLiteral("override");
+    case EventType::FlagDrift: return e.held ? QStringLiteral("drift") : QString();
     default: return {};
     }
 }
@@ -66,6 +68,17 @@ QString IncidentMessage::text(const Plan& plan, const RolloutEvent& e, const QSt
               << QStringLiteral("Issue: %1").arg(e.reason) << QStringLiteral("Impact: %1 in %2").arg(phaseText(plan, e.toPhase), env)
               << QStringLiteral("Action Taken: none yet — acknowledge or roll back in the console")
               << QStringLiteral("Status: waiting for a decision");
+        break;
+    case EventType::PhaseOverridden:
+        lines << QStringLiteral("🟥 OVERRIDE: %1 rollout set to %2 past its gate").arg(plan.rollout, phaseText(plan, e.toPhase))
+              << QStringLiteral("Time: %1 · by %2 (%3) · %4").arg(when(e.atMs), e.actor, e.role, env)
+              << QStringLiteral("Reason: %1").arg(e.reason) << QStringLiteral("From: %1").arg(phaseText(plan, e.fromPhase));
+        break;
+    case EventType::FlagDrift:
+        lines << QStringLiteral("⚠️ FLAG DRIFT: %1 rollout — a flag was changed behind the rollout's back").arg(plan.rollout)
+              << QStringLiteral("Time: %1 · %2").arg(when(e.atMs), env) << QStringLiteral("Issue: %1").arg(e.reason)
+              << QStringLiteral("Action Taken: none — the rollout never adopts a change it did not make; set the flag back, or "
+                                "decide (roll back, override) through the console or rolloutctl");
         break;
     case EventType::PhaseAdvanced:
         lines << QStringLiteral("✅ %1 rollout advanced to %2").arg(plan.rollout, phaseText(plan, e.toPhase))

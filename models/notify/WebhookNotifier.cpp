@@ -51,7 +51,9 @@ void WebhookNotifier::send(const QString& kind, const QString& text)
 {
     const QByteArray body = IncidentMessage::slackBody(text);
     for (const Target& t : std::as_const(m_targets))
-        if (t.on.isEmpty() || t.on.contains(kind)) post(t, kind, body, 1, m_clock.elapsed());
+        // An override and drift reach every webhook, whatever it asked for: nobody may learn of
+        // them only afterwards.
+        if (t.on.isEmpty() || t.on.contains(kind) || kind == QLatin1String("override") || kind == QLatin1String("drift")) post(t, kind, body, 1, m_clock.elapsed());
 }
 
 void WebhookNotifier::post(const Target& target, const QString& kind, const QByteArray& body, int attempt, qint64 startedMs)

@@ -262,6 +262,8 @@ struct Plan
     std::vector<Person> people;
     std::vector<Notification> notify;
     qint64 retryAfterRollbackMs = 0;
+    QStringList overrideRoles;          // who may set a phase past its gate (rolloutctl set-phase --override)
+    bool autoStart = false;             // `watch` starts the rollout itself once the first gate is green
     qint64 inconclusiveLimitMs = 15 * 60 * 1000;   // missing data for longer counts as failing
     qint64 criteriaGraceMs = 60 * 1000;            // a shorter breach does not restart a phase's window
     JudgementSpec judgement;

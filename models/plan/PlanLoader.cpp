@@ -32,7 +32,7 @@ public:
                                    QStringLiteral("phases"), QStringLiteral("checklists"), QStringLiteral("people"),
                                    QStringLiteral("notify"), QStringLiteral("retry_after_rollback"),
                                    QStringLiteral("inconclusive_limit"), QStringLiteral("criteria_grace"),
-                                   QStringLiteral("judgement")}))
+                                   QStringLiteral("judgement"), QStringLiteral("override_roles"), QStringLiteral("auto_start")}))
             return plan;
         plan.rollout = c.string(root, "rollout", {}, true).value_or(QString());
         plan.description = c.string(root, "description", {}).value_or(QString());
@@ -40,6 +40,8 @@ public:
         plan.environments = c.stringList(root, "environments", {});
         if (!plan.environments.contains(plan.environment)) plan.environments.prepend(plan.environment);
         plan.retryAfterRollbackMs = c.duration(root, "retry_after_rollback", {}).value_or(0);
+        plan.overrideRoles = c.stringList(root, "override_roles", {});
+        plan.autoStart = c.boolean(root, "auto_start", {}).value_or(false);
         plan.inconclusiveLimitMs = c.duration(root, "inconclusive_limit", {}).value_or(plan.inconclusiveLimitMs);
         plan.criteriaGraceMs = c.duration(root, "criteria_grace", {}).value_or(plan.criteriaGraceMs);
         plan.judgement = readJudgement(root["judgement"], QStringLiteral("judgement"));
@@ -83,7 +85,8 @@ public:
             note.webhookEnv = c.string(n, "webhook_env", p, true).value_or(QString());
             note.on = c.stringList(n, "on", p);
             static const Strings events = {QStringLiteral("advanced"), QStringLiteral("alert"), QStringLiteral("rolled_back"),
-                                           QStringLiteral("rollback_failed"), QStringLiteral("paused"), QStringLiteral("completed")};
+                                           QStringLiteral("rollback_failed"), QStringLiteral("paused"), QStringLiteral("completed"),
+                                           QStringLiteral("override"), QStringLiteral("drift")};
             for (const QString& e : note.on)
                 if (!events.contains(e))
                     c.error(n["on"], YamlCursor::join(p, QStringLiteral("on")),

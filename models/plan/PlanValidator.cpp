@@ -117,6 +117,11 @@ void PlanValidator::validate(const Plan& plan, const YAML::Node& root, YamlCurso
         }
     }
 
+    for (const QString& r : plan.overrideRoles)
+        if (!roles.contains(r))
+            c.error(field(root, "override_roles"), QStringLiteral("override_roles"),
+                    QStringLiteral("nobody in people holds the role \"%1\", so no one could override with it").arg(r));
+
     // Phases.
     if (plan.phases.empty() && root["phases"].IsDefined())
         c.error(root["phases"], QStringLiteral("phases"), QStringLiteral("a plan needs at least one phase"));

@@ -31,6 +31,7 @@ QString phaseName(const Plan& plan, int phase)
 
 QString EvidenceReport::markdown(const Input& in)
 {
+    static const QString kOverride = QStringLiteral("<span style=\"color:#c0392b\">🟥 **OVERRIDE**</span>");
     const Plan& plan = *in.plan;
     QStringList md;
     int bad = 0;
@@ -65,8 +66,23 @@ QString EvidenceReport::markdown(const Input& in)
             if (e->toPhase >= 0) spans[e->toPhase].append(Span{e->atMs, 0, {}});
         } else if (e->type == EventType::Completed) {
             close(e->fromPhase, e->atMs, QStringLiteral("completed by %1").arg(e->actor));
+        } else if (e->type == EventType::PhaseOverridden) {
+            close(e->fromPhase, e->atMs, QStringLiteral("%1 by %2").arg(kOverride, e->actor));
+            if (e->toPhase >= 0) spans[e->toPhase].append(Span{e->atMs, 0, {}});
         }
     }
+    // Overrides first, in red: a phase set past its gate is the first thing an auditor must see.
+    QStringList overrides;
+    for (const RecordVerdict& v : in.verdicts) {
+        if (!v.record || v.record->type != QLatin1String("phase_overridden")) continue;
+        QString problem;
+        const auto e = EventCodec::fromRecord(v.record->type, v.record->payload, v.record->actor, v.record->role, v.record->timestampMs, &problem);
+        if (!e) continue;
+        overrides << QStringLiteral("- %1 %2: %3 → %4 by %5 (%6): \"%7\" — %8")
+                         .arg(kOverride, utc(e->atMs), cell(phaseName(plan, e->fromPhase)), cell(phaseName(plan, e->toPhase)), e->actor, e->role,
+                              cell(e->reason), cell(verification(v)));
+    }
+    if (!overrides.isEmpty()) md << QStringLiteral("## Overrides: phases set past their gate") << QString() << overrides << QString();
     md << QStringLiteral("## Phases") << QString() << QStringLiteral("| phase | entered | left | how | minimum |") << QStringLiteral("| --- | --- | --- | --- | --- |");
     for (int p = 0; p < int(plan.phases.size()); ++p) {
         const QList<Span> list = spans.value(p);
@@ -102,7 +118,8 @@ QString EvidenceReport::markdown(const Input& in)
           });
     table(QStringLiteral("Triggers, rollbacks and flags"),
           {QStringLiteral("trigger_fired"), QStringLiteral("alert_raised"), QStringLiteral("alert_acknowledged"), QStringLiteral("rolled_back"),
-           QStringLiteral("paused"), QStringLiteral("flags_verified"), QStringLiteral("flags_not_verified"), QStringLiteral("note_added")},
+           QStringLiteral("paused"), QStringLiteral("flags_verified"), QStringLiteral("flags_not_verified"), QStringLiteral("note_added"),
+           QStringLiteral("segment_held"), QStringLiteral("flag_drift")},
           {QStringLiteral("time"), QStringLiteral("what"), QStringLiteral("values"), QStringLiteral("by"), QStringLiteral("signature")},
           [&](const RecordVerdict& v, const RolloutEvent& e) {
               QStringList values;

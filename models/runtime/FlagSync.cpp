@@ -19,28 +19,50 @@ void FlagSync::onEvent(const RolloutEvent& e)
     case EventType::RolledBack:
         applyCurrent(e.toPhase < 0 ? QStringLiteral("rollback to zero") : QStringLiteral("rollback to phase %1").arg(e.toPhase + 1));
         break;
+    case EventType::PhaseOverridden:
+        applyCurrent(e.toPhase < 0 ? QStringLiteral("override by %1: everything off").arg(e.actor)
+                                   : QStringLiteral("override by %1 to phase %2").arg(e.actor).arg(e.toPhase + 1));
+        break;
+    case EventType::SegmentHeld:
+        ++m_generation;
+        enqueue(Operation{e.held ? QStringLiteral("segment %1 held off").arg(e.segment)
+                                 : QStringLiteral("segment %1 follows the rollout again").arg(e.segment),
+                          e.segment, e.held});
+        break;
     default: break;
     }
 }
 
 void FlagSync::applyCurrent(const QString& why)
 {
-    m_pending = why;
+    ++m_generation;
+    // A newer phase target replaces an older one still waiting; a segment held off is asserted
+    // again after the phase's settings, whatever a backend does to segments when it sets a percentage.
+    m_queue.erase(std::remove_if(m_queue.begin(), m_queue.end(), [](const Operation& o) { return o.segment.isEmpty() || o.hold; }),
+                  m_queue.end());
+    m_queue.append(Operation{why, {}, false});
+    for (const QString& s : m_session.heldSegments()) m_queue.append(Operation{QStringLiteral("segment %1 held off").arg(s), s, true});
+    if (!m_running) startNext();
+}
+
+void FlagSync::enqueue(const Operation& op)
+{
+    m_queue.append(op);
     if (!m_running) startNext();
 }
 
 void FlagSync::startNext()
 {
-    if (!m_pending) return;
-    const QString why = *m_pending;
-    m_pending.reset();
+    if (m_queue.isEmpty()) return;
+    const Operation op = m_queue.takeFirst();
     m_running = true;
     // The target is the session's state when the operation starts, not when it was asked for.
     QList<FlagChange> changes;
     const QMap<QString, FlagSetting> settings = m_session.currentFlags();
-    for (const QString& flag : m_backends.flags()) changes.append(FlagChange{flag, settings.value(flag), {}, true});
-    Q_EMIT operationStarted(why, changes);
-    m_runner.run(changes, m_options, this, [this, why](const FlagChangeReport& report) {
+    for (const QString& flag : m_backends.flags())
+        changes.append(op.segment.isEmpty() ? FlagChange{flag, settings.value(flag), {}, true} : FlagChange{flag, {}, op.segment, !op.hold});
+    Q_EMIT operationStarted(op.why, changes);
+    m_runner.run(changes, m_options, this, [this, why = op.why](const FlagChangeReport& report) {
         m_running = false;
         m_last = report;
         QMap<QString, double> percents;
@@ -54,7 +76,63 @@ void FlagSync::startNext()
 
 void FlagSync::readAll()
 {
-    m_runner.readAll(this, [this](const FlagChangeReport& report) { Q_EMIT readFinished(report); });
+    if (m_reading) return;
+    m_reading = true;
+    const quint64 generation = m_generation;
+    m_runner.readAll(this, [this, generation](const FlagChangeReport& report) {
+        m_reading = false;
+        m_lastRead = report;
+        Q_EMIT readFinished(report);
+        if (generation == m_generation) reconcile(report, false);
+    });
+}
+
+QStringList FlagSync::differences(const FlagChangeReport& read) const
+{
+    QStringList out;
+    const QMap<QString, FlagSetting> want = m_session.currentFlags();
+    for (const FlagResult& r : read.results) {
+        const FlagSetting w = want.value(r.flag);
+        if (r.after.matches(w) || (!r.after.exists && !w.enabled)) continue;   // a flag not created yet is off
+        out.append(QStringLiteral("%1 is %2 in %3; the rollout says %4")
+                       .arg(r.flag, r.after.exists ? r.after.describe() : QStringLiteral("missing"), r.backend, w.describe()));
+    }
+    return out;
+}
+
+void FlagSync::reconcile(const FlagChangeReport& read, bool confirming)
+{
+    if (m_running || !m_queue.isEmpty() || !read.allVerified()) return;   // a change in flight, or a read that failed: nothing to judge
+    if (m_beforeReconcile) {
+        const quint64 before = m_generation;
+        m_beforeReconcile();
+        if (m_generation != before) return;   // a decision just arrived: its own change decides
+    }
+    QMap<QString, double> percents;
+    for (const FlagResult& r : read.results) percents.insert(r.flag, r.after.setting().percent);
+    const QStringList diff = differences(read);
+    if (diff.isEmpty()) {
+        if (!m_session.flagsApplied())   // another process, or this one before a restart, made the change
+            m_session.recordFlagOutcome(true, QStringLiteral("read back: the flags are as recorded (%1)").arg(read.summary()), percents);
+        if (m_session.drifting()) m_session.recordDrift(false, QStringLiteral("every flag reads back as the rollout says"), percents);
+        return;
+    }
+    if (!m_session.flagsApplied()) {
+        applyCurrent(QStringLiteral("finishing the recorded decision (%1): %2").arg(toString(m_session.state()), diff.join(QStringLiteral("; "))));
+        return;
+    }
+    if (!confirming) {   // one more read before calling it drift: a change may have been in flight
+        const quint64 generation = m_generation;
+        m_reading = true;
+        m_runner.readAll(this, [this, generation](const FlagChangeReport& again) {
+            m_reading = false;
+            m_lastRead = again;
+            Q_EMIT readFinished(again);
+            if (generation == m_generation) reconcile(again, true);
+        });
+        return;
+    }
+    m_session.recordDrift(true, QStringLiteral("flag drift: %1").arg(diff.join(QStringLiteral("; "))), percents);
 }
 
 } // namespace rollout

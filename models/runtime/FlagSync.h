@@ -5,15 +5,23 @@
 
 #include <QObject>
 
+#include <functional>
 #include <optional>
 
 namespace rollout {
 
-// Keeps the flag services in step with the engine: when the session advances, completes or rolls
-// back, every flag is set to the new phase's values and read back; the outcome goes back into
-// the session as FlagsVerified / FlagsNotVerified. One operation runs at a time, so two writes
-// to the same flag never interleave; a newer target waiting behind a running one replaces any
-// older waiting target (the newest decision wins, and nothing in between is written).
+// Keeps the flag services in step with the engine: when the session advances, completes, rolls
+// back, is overridden or holds a segment off, every flag is set and read back; the outcome goes
+// back into the session as FlagsVerified / FlagsNotVerified. One operation runs at a time, so two
+// writes to the same flag never interleave; a newer phase target waiting behind a running
+// operation replaces any older waiting one (the newest decision wins).
+//
+// Recorded means applied: every read of the flags (readAll, at start and every health interval)
+// is compared with what the rollout says. A decision whose flags were never read back as asked
+// (this process or another died in the middle, another process made it) is finished here:
+// applied again until verified, or escalated (FlagsNotVerified) each time it is not. A flag that
+// differs after the change was applied was changed behind the rollout's back: that is drift,
+// confirmed by a second read, recorded and alerted, never adopted.
 class FlagSync final : public QObject
 {
     Q_OBJECT
@@ -22,14 +30,24 @@ public:
 
     const FlagBackendSet& backends() const { return m_backends; }
     bool busy() const { return m_running; }
+    bool reading() const { return m_reading; }   // a read (and its confirmation) in flight
     // The last finished operation (empty before the first).
     const FlagChangeReport& lastReport() const { return m_last; }
+    // The last read of every flag (empty before the first).
+    const FlagChangeReport& lastRead() const { return m_lastRead; }
     void setDeadlineMs(qint64 ms) { m_options.deadlineMs = ms; }
+    // Called before a read is compared with the rollout, so that decisions another process has
+    // just recorded are known first (the runtime follows the ledger here).
+    void setBeforeReconcile(std::function<void()> hook) { m_beforeReconcile = std::move(hook); }
 
     // Apply the session's current flag settings again (the console's "retry" after a failure).
     void applyCurrent(const QString& why);
-    // Reads every flag once; readFinished carries the states (connection health, the flags view).
+    // Reads every flag once; readFinished carries the states (connection health, the flags view),
+    // then the states are compared with the rollout (see above).
     void readAll();
+    // "checkout is 10% in unleash; the rollout says off", one clause per flag that differs from
+    // what the rollout says now.
+    QStringList differences(const FlagChangeReport& read) const;
 
 Q_SIGNALS:
     void operationStarted(const QString& why, const QList<rollout::FlagChange>& changes);
@@ -38,16 +56,28 @@ Q_SIGNALS:
     void readFinished(const rollout::FlagChangeReport& report);
 
 private:
+    struct Operation
+    {
+        QString why;
+        QString segment;   // empty: the phase's settings
+        bool hold = false;
+    };
     void onEvent(const RolloutEvent& e);
+    void enqueue(const Operation& op);
     void startNext();
+    void reconcile(const FlagChangeReport& read, bool confirming);
 
     RolloutSession& m_session;
     FlagBackendSet m_backends;
     FlagChangeRunner m_runner;
     FlagChangeRunner::Options m_options;
     bool m_running = false;
-    std::optional<QString> m_pending;    // why the next operation runs; its target is read when it starts
+    bool m_reading = false;
+    QList<Operation> m_queue;
     FlagChangeReport m_last;
+    FlagChangeReport m_lastRead;
+    std::function<void()> m_beforeReconcile;
+    quint64 m_generation = 0;   // counts flag-moving decisions: a read that straddles one is not judged
 };
 
 } // namespace rollout

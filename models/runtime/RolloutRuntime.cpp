@@ -4,6 +4,7 @@ namespace rollout {
 
 RolloutRuntime::RolloutRuntime(Plan plan, const Clock& clock, QObject* parent) : QObject(parent), m_clock(clock)
 {
+    m_autoStart = plan.autoStart;
     m_session = std::make_unique<RolloutSession>(std::move(plan), m_store, m_clock, nullptr, this);
     m_poller = std::make_unique<MetricPoller>(m_session->plan(), m_store, m_clock, this);
     connect(m_session.get(), &RolloutSession::eventRecorded, this, [this](const RolloutEvent& e) {
@@ -24,6 +25,9 @@ void RolloutRuntime::attachFlags(FlagBackendSet backends, qint64 healthEveryMs)
         if (!m_flags->busy()) m_flags->readAll();
     });
     m_flagHealth.setInterval(int(healthEveryMs));
+    m_flags->setBeforeReconcile([this] {
+        if (m_follower) m_follower->poll();
+    });
 }
 
 void RolloutRuntime::attachLedger(std::unique_ptr<LocalLedger> ledger)
@@ -31,6 +35,13 @@ void RolloutRuntime::attachLedger(std::unique_ptr<LocalLedger> ledger)
     m_ledger = std::move(ledger);
     m_replay = LedgerReplay::rebuild(*m_session, m_ledger->records(m_session->plan().rollout));
     m_recorder = std::make_unique<LedgerRecorder>(*m_session, *m_ledger, this);
+    m_follower = std::make_unique<LedgerFollower>(*m_ledger, *m_session, this);
+    m_follower->markAllKnown();
+    connect(m_recorder.get(), &LedgerRecorder::recorded, m_follower.get(), [this](const LedgerRecord& r) { m_follower->markKnown(r.id); });
+    connect(m_follower.get(), &LedgerFollower::applied, this, [this](const RolloutEvent& e) {
+        m_events.append(e);
+        Q_EMIT eventAppended(e);
+    });
     m_session->setActionGuard([this](const Actor& actor, EventType type) {
         if (!m_recorder->canSign(actor.id))
             return QStringLiteral("%1's signing key is locked: unlock it first (Rollout → Unlock signing key), every decision is signed").arg(actor.id);
@@ -69,15 +80,27 @@ void RolloutRuntime::stop()
     if (m_sync) m_sync->stop();
 }
 
+void RolloutRuntime::advance(const Actor& actor, std::function<void(const ActionResult&)> done)
+{
+    if (m_claimer) return m_claimer->advance(actor, std::move(done));
+    done(m_session->advance(actor));
+}
+
 void RolloutRuntime::tick()
 {
+    if (m_follower) m_follower->poll();
     if (m_beforeEvaluate) m_beforeEvaluate();
     m_session->evaluate();
-    // A phase the plan lets leave on its own: with a shared store, automation claims the advance.
+    // A phase the plan lets leave on its own, or a rollout the plan lets start on its own (once,
+    // never again after a rollback: a person restarts it): automation advances, claiming it first
+    // with a shared store.
     const int phase = m_session->currentPhase();
-    if (m_claimer && !m_claimer->busy() && phase >= 0 && !m_session->isPaused() && m_clock.nowMs() >= m_nextAutoClaimMs
-        && m_session->gate().open && m_session->plan().phases[std::size_t(phase)].autoPromote)
-        m_claimer->advance(Actor::automation(), [this](const ActionResult& r) {
+    const bool autoPromote = phase >= 0 && m_session->plan().phases[std::size_t(phase)].autoPromote;
+    const bool autoStart = m_autoStart && m_session->state() == RolloutState::NotStarted;
+    const bool claimable = m_claimer || autoStart;   // without a store the session promotes by itself in evaluate()
+    if (claimable && (autoPromote || autoStart) && !(m_claimer && m_claimer->busy()) && !m_session->isPaused()
+        && m_clock.nowMs() >= m_nextAutoClaimMs && m_session->gate().open)
+        advance(Actor::automation(), [this](const ActionResult& r) {
             // Each claim is a signed record: after a refusal, do not ask again every second.
             if (!r.ok) m_nextAutoClaimMs = m_clock.nowMs() + 30000;
         });

@@ -9,6 +9,7 @@
 #include "ledger/LedgerReplay.h"
 #include "ledger/LedgerSync.h"
 #include "runtime/FlagSync.h"
+#include "runtime/LedgerFollower.h"
 #include "plan/Plan.h"
 
 #include <QObject>
@@ -39,13 +40,16 @@ public:
     // The flag services the engine's decisions are applied to; null until attachFlags().
     FlagSync* flags() { return m_flags.get(); }
     // From now on every advance, completion and rollback sets the flags and reads them back; the
-    // flags are also read every `healthEveryMs` for the console's connection health.
-    void attachFlags(FlagBackendSet backends, qint64 healthEveryMs = 30000);
+    // flags are also read every `healthEveryMs` and compared with the rollout (recorded means
+    // applied; drift), and for the console's connection health.
+    void attachFlags(FlagBackendSet backends, qint64 healthEveryMs = 5000);
     // From now on every decision is signed into `ledger`; first the rollout's state is rebuilt
     // from the verified records already there (replay()), and a person's decision is refused
     // while their key is locked (a manual rollback never is).
     void attachLedger(std::unique_ptr<LocalLedger> ledger);
     LedgerRecorder* recorder() { return m_recorder.get(); }
+    // Decisions other processes record in the same ledger file reach the session through this.
+    LedgerFollower* follower() { return m_follower.get(); }
     // Shares the ledger through a PostgreSQL store (after attachLedger): this device's records are
     // pushed as they are signed, other consoles' are pulled, verified and applied.
     void attachStore(const StoreSettings& settings);
@@ -54,8 +58,14 @@ public:
     AdvanceClaimer* claimer() { return m_claimer.get(); }
     const LedgerReplay::Outcome& replay() const { return m_replay; }
 
+    // Whether this runtime starts the rollout itself once the first gate is green (the plan's
+    // auto_start; only the process driving the rollout should).
+    void setAutoStart(bool on) { m_autoStart = on; }
     // Called each tick before the engine evaluates (the demo advances its simulator here).
     void setBeforeEvaluate(std::function<void()> hook) { m_beforeEvaluate = std::move(hook); }
+    // The first advance (start) or the next one, as the engine's own when `actor` is automation:
+    // claimed in the shared store first when there is one; `done` runs once.
+    void advance(const Actor& actor, std::function<void(const ActionResult&)> done);
     void start(int tickMs = 1000);
     void stop();
     void tick();
@@ -75,10 +85,12 @@ private:
     std::unique_ptr<FlagSync> m_flags;
     std::unique_ptr<LocalLedger> m_ledger;
     std::unique_ptr<LedgerRecorder> m_recorder;
+    std::unique_ptr<LedgerFollower> m_follower;
     LedgerReplay::Outcome m_replay;
     std::unique_ptr<LedgerSync> m_sync;
     std::unique_ptr<AdvanceClaimer> m_claimer;
     qint64 m_nextAutoClaimMs = 0;
+    bool m_autoStart = false;
     QTimer m_flagHealth;
 };
 

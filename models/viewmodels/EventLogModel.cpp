@@ -25,7 +25,9 @@ QVariant EventLogModel::data(const QModelIndex& index, int role) const
     case TypeRole: return int(e.type);
     case AutomaticRole: return e.automatic;
     case SeverityRole:
-        if (e.type == EventType::RolledBack || e.type == EventType::TriggerFired || e.type == EventType::FlagsNotVerified) return int(Severity::Bad);
+        if (e.type == EventType::RolledBack || e.type == EventType::TriggerFired || e.type == EventType::FlagsNotVerified
+            || e.type == EventType::PhaseOverridden || (e.type == EventType::FlagDrift && e.held))
+            return int(Severity::Bad);
         if (e.type == EventType::AlertRaised || e.type == EventType::TriggerPending) return int(Severity::Warning);
         if (e.type == EventType::PhaseAdvanced || e.type == EventType::Completed || e.type == EventType::GateOpened) return int(Severity::Good);
         return int(Severity::Normal);

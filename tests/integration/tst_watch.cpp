@@ -138,13 +138,13 @@ private Q_SLOTS:
         QByteArray out;
         QProcess* p = startWatch(QStringLiteral("http://127.0.0.1:9"));
         QTRY_VERIFY_WITH_TIMEOUT(saw(p, &out, "watching"), 20000);
-        QVERIFY2(out.contains("(running, phase 1)"), out.constData());
+        QVERIFY2(out.contains("(running, phase 1 of 2"), out.constData());
         p->kill();   // SIGKILL: no chance to clean up
         QVERIFY(p->waitForFinished(5000));
         out.clear();
         QProcess* again = startWatch(QStringLiteral("http://127.0.0.1:9"));
         QTRY_VERIFY_WITH_TIMEOUT(saw(again, &out, "watching"), 20000);
-        QVERIFY2(out.contains("(running, phase 1)"), out.constData());
+        QVERIFY2(out.contains("(running, phase 1 of 2"), out.constData());
         again->terminate();   // SIGTERM: a clean stop, exit 4
         QVERIFY(again->waitForFinished(10000));
         QCOMPARE(again->exitCode(), 4);

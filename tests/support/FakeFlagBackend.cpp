@@ -19,7 +19,7 @@ bool FakeFlagBackend::takeFault(const QString& flag, Fault* fault)
     if (it == m_faults.end() || it->empty()) return false;
     *fault = it->front();
     it->pop_front();
-    return true;
+    return *fault != Fault::Pass;
 }
 
 void FakeFlagBackend::answer(QObject* context, Done done, FlagResult result)

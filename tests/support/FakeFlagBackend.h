@@ -16,7 +16,7 @@ class FakeFlagBackend final : public FlagBackend
 {
     Q_OBJECT
 public:
-    enum class Fault { Transient, Permanent, Hang, WrongReadBack };
+    enum class Fault { Transient, Permanent, Hang, WrongReadBack, Pass };   // Pass: this call goes through
 
     explicit FakeFlagBackend(const QString& name = QStringLiteral("fake"), QObject* parent = nullptr);
 
@@ -29,6 +29,8 @@ public:
     void script(const QString& flag, std::initializer_list<Fault> faults);
     void setDelayMs(int ms) { m_delayMs = ms; }
     FlagState state(const QString& flag) const { return m_states.value(flag); }
+    // Someone changes the flag behind the rollout's back (the service's own UI, a hand edit).
+    void setState(const QString& flag, const FlagState& state) { m_states[flag] = state; }
     int calls(const QString& flag) const { return m_calls.value(flag); }
     // Every write in the order it landed: "flag=setting".
     QStringList writes() const { return m_writes; }
