@@ -41,7 +41,7 @@ void AdvanceClaimer::advance(const Actor& actor, std::function<void(const Action
     m_claimId = claim->id;
     m_actor = actor;
     m_done = std::move(done);
-    m_worker.claimTransition(*claim, predecessor);   // runs on the store's thread; the answer comes back here
+    m_worker.claimTransition(*claim, predecessor, m_leaseMs);   // runs on the store's thread; the answer comes back here
 }
 
 void AdvanceClaimer::onClaimed(const QString& recordId, const TransitionOutcome& outcome)
@@ -57,16 +57,29 @@ void AdvanceClaimer::onClaimed(const QString& recordId, const TransitionOutcome&
         return;
     }
     if (!outcome.won) {
-        finish(ActionResult::refused(QStringLiteral("already advanced by %1 at %2: this console changed nothing; the advance appears here "
-                                                    "once its record arrives")
-                                         .arg(outcome.winnerActor,
-                                              QDateTime::fromMSecsSinceEpoch(outcome.winnerTimestampMs).toString(QStringLiteral("HH:mm:ss")))));
+        const QString at = QDateTime::fromMSecsSinceEpoch(outcome.winnerTimestampMs).toString(QStringLiteral("HH:mm:ss"));
+        if (outcome.winnerPending)
+            finish(ActionResult::refused(QStringLiteral("already claimed by %1 at %2, whose advance is in progress: this console changed "
+                                                        "nothing (a claim whose advance never comes lapses after %3 s)")
+                                             .arg(outcome.winnerActor, at)
+                                             .arg(m_leaseMs / 1000)));
+        else
+            finish(ActionResult::refused(QStringLiteral("already advanced by %1 at %2: this console changed nothing; the advance appears "
+                                                        "here once its record arrives")
+                                             .arg(outcome.winnerActor, at)));
         return;
     }
     m_recorder.setNextAdvanceClaim(m_claimId);
     m_granting = true;
     const ActionResult r = m_session.advance(m_actor);
     m_granting = false;
+    if (!r.ok) {
+        // The gate closed in the moment after the grant: give the claim back, so that the next
+        // advance does not wait for the lease (the store's history says "released", and why).
+        m_recorder.setNextAdvanceClaim(QString());
+        m_worker.releaseClaim(m_claimId, m_session.plan().rollout, r.message);
+        Q_EMIT claimReleased(m_claimId, r.message);
+    }
     finish(r);
 }
 

@@ -27,6 +27,13 @@ public:
     bool granting() const { return m_granting; }
     // The claim the rollout's next advance must follow ("" before the first), from the ledger.
     QString lastGrantedClaim() const;
+    // How long a granted claim may wait for its advance before the next claim goes past it
+    // (a process that died between the grant and the advance); default 60 s.
+    void setClaimLeaseMs(qint64 ms) { m_leaseMs = ms; }
+
+Q_SIGNALS:
+    // A granted claim was given back because its advance was refused (the gate closed after the grant).
+    void claimReleased(const QString& claimId, const QString& why);
 
 private:
     void onClaimed(const QString& recordId, const TransitionOutcome& outcome);
@@ -38,6 +45,7 @@ private:
     Actor m_actor;
     std::function<void(const ActionResult&)> m_done;
     bool m_granting = false;
+    qint64 m_leaseMs = 60000;
 };
 
 } // namespace rollout

@@ -64,6 +64,20 @@ const QList<QStringList>& migrations()
             QStringLiteral("CREATE TRIGGER phase_transitions_no_truncate BEFORE TRUNCATE ON phase_transitions"
                            " FOR EACH STATEMENT EXECUTE FUNCTION rollout_refuse_change()"),
         },
+        {
+            // What became of each granted claim: its advance was taken (advanced), its owner gave
+            // it back because the gate closed after the grant (released), or nobody took it within
+            // the lease and the next claim went past it (expired). Claims cannot wedge a rollout.
+            QStringLiteral("CREATE TABLE claim_outcomes ("
+                           " claim_id text PRIMARY KEY,"
+                           " rollout text NOT NULL,"
+                           " outcome text NOT NULL CHECK (outcome IN ('advanced', 'released', 'expired')),"
+                           " by_record text NOT NULL DEFAULT '',"
+                           " reason text NOT NULL DEFAULT '',"
+                           " at timestamptz NOT NULL DEFAULT now())"),
+            QStringLiteral("CREATE TRIGGER claim_outcomes_append_only BEFORE UPDATE OR DELETE ON claim_outcomes"
+                           " FOR EACH ROW EXECUTE FUNCTION rollout_refuse_change()"),
+        },
     };
     return all;
 }
@@ -307,6 +321,21 @@ bool SharedStore::insertRecords(QSqlDatabase& db, const QList<LedgerRecord>& rec
         while (q.next()) inserted.insert(q.value(0).toString());
     }
 
+    // An advance names the claim it was granted: the claim's outcome is "advanced".
+    for (const LedgerRecord& r : parsed) {
+        const QString claim = r.payload.value(QStringLiteral("claim")).toString();
+        if (!inserted.contains(r.id) || claim.isEmpty() || (r.type != QLatin1String("phase_advanced") && r.type != QLatin1String("completed")))
+            continue;
+        q.prepare(QStringLiteral("INSERT INTO claim_outcomes (claim_id, rollout, outcome, by_record) VALUES (?, ?, 'advanced', ?) ON CONFLICT DO NOTHING"));
+        q.addBindValue(text(claim));
+        q.addBindValue(text(r.rollout));
+        q.addBindValue(text(r.id));
+        if (!q.exec()) {
+            failed(QStringLiteral("recording a claim's advance"), q, &result->error, &result->unreachable);
+            return false;
+        }
+    }
+
     // Everything not inserted just now met an existing row: the same bytes are "already there",
     // anything else under the same id or (device, seq) is someone rewriting history.
     QList<const LedgerRecord*> toCheck;
@@ -445,6 +474,40 @@ QList<StoredRecord> SharedStore::pull(const QString& rollout, qint64 afterCursor
     return out;
 }
 
+bool SharedStore::releaseClaim(const QString& claimId, const QString& rollout, const QString& reason, QString* errorOut)
+{
+    QString ignored;
+    QString* error = errorOut ? errorOut : &ignored;
+    bool unreachable = false;
+    if (!ensureOpen(error, &unreachable)) return false;
+    QSqlQuery q(QSqlDatabase::database(m_connectionName, false));
+    q.prepare(QStringLiteral("INSERT INTO claim_outcomes (claim_id, rollout, outcome, reason) VALUES (?, ?, 'released', ?) ON CONFLICT DO NOTHING"));
+    q.addBindValue(text(claimId));
+    q.addBindValue(text(rollout));
+    q.addBindValue(text(reason));
+    if (!q.exec()) {
+        failed(QStringLiteral("releasing a claim"), q, error, &unreachable);
+        return false;
+    }
+    return true;
+}
+
+QString SharedStore::claimOutcome(const QString& claimId, QString* errorOut)
+{
+    QString ignored;
+    QString* error = errorOut ? errorOut : &ignored;
+    bool unreachable = false;
+    if (!ensureOpen(error, &unreachable)) return {};
+    QSqlQuery q(QSqlDatabase::database(m_connectionName, false));
+    q.prepare(QStringLiteral("SELECT outcome FROM claim_outcomes WHERE claim_id = ?"));
+    q.addBindValue(text(claimId));
+    if (!q.exec()) {
+        failed(QStringLiteral("reading a claim's outcome"), q, error, &unreachable);
+        return {};
+    }
+    return q.next() ? q.value(0).toString() : QString();
+}
+
 TransitionOutcome SharedStore::claimTransition(const LedgerRecord& transition, const QString& predecessorId)
 {
     TransitionOutcome out;
@@ -492,30 +555,59 @@ TransitionOutcome SharedStore::claimTransition(const LedgerRecord& transition, c
         if (!q.next())
             return refuse(QStringLiteral("%1 is not a phase transition of rollout %2: cannot succeed it").arg(predecessorId, parsed->rollout));
     }
-    q.prepare(QStringLiteral("SELECT predecessor FROM phase_transitions WHERE record_id = ?"));
+    q.prepare(QStringLiteral("SELECT 1 FROM phase_transitions WHERE record_id = ?"));
     q.addBindValue(text(parsed->id));
     if (!q.exec()) return sqlFailed(QStringLiteral("reading the transition chain"));
-    if (q.next() && q.value(0).toString() != predecessorId)
-        return refuse(QStringLiteral("%1 already succeeds %2, not %3")
-                          .arg(parsed->id, q.value(0).toString().isEmpty() ? QStringLiteral("the start") : q.value(0).toString(),
-                               predecessorId.isEmpty() ? QStringLiteral("the start") : predecessorId));
+    QString winner = q.next() ? parsed->id : QString();   // ours already: a lost answer retried
 
-    q.prepare(QStringLiteral("INSERT INTO phase_transitions (rollout, predecessor, record_id) VALUES (?, ?, ?)"
-                             " ON CONFLICT DO NOTHING RETURNING record_id"));
-    q.addBindValue(text(parsed->rollout));
-    q.addBindValue(text(predecessorId));
-    q.addBindValue(text(parsed->id));
-    if (!q.exec()) return sqlFailed(QStringLiteral("claiming the transition"));
-    QString winner;
-    if (q.next()) {
-        winner = parsed->id;
-    } else {
-        q.prepare(QStringLiteral("SELECT record_id FROM phase_transitions WHERE rollout = ? AND predecessor = ?"));
+    // Take the slot after the predecessor; when another claim holds it, go past that claim only
+    // if it was released or expired (never past one whose advance was taken, or one still young).
+    QString predecessor = predecessorId;
+    for (int hop = 0; winner.isEmpty(); ++hop) {
+        if (hop > 1000) return refuse(QStringLiteral("the transition chain of %1 does not end").arg(parsed->rollout));
+        q.prepare(QStringLiteral("INSERT INTO phase_transitions (rollout, predecessor, record_id) VALUES (?, ?, ?)"
+                                 " ON CONFLICT DO NOTHING RETURNING record_id"));
         q.addBindValue(text(parsed->rollout));
-        q.addBindValue(text(predecessorId));
+        q.addBindValue(text(predecessor));
+        q.addBindValue(text(parsed->id));
+        if (!q.exec()) return sqlFailed(QStringLiteral("claiming the transition"));
+        if (q.next()) {
+            winner = parsed->id;
+            break;
+        }
+        q.prepare(QStringLiteral("SELECT t.record_id, o.outcome, r.type IS NOT NULL,"
+                                 " (extract(epoch from now() - h.received_at) * 1000)::bigint"
+                                 " FROM phase_transitions t JOIN ledger_records h ON h.id = t.record_id"
+                                 " LEFT JOIN claim_outcomes o ON o.claim_id = t.record_id"
+                                 " LEFT JOIN LATERAL (SELECT type FROM ledger_records a WHERE a.rollout = t.rollout"
+                                 "   AND a.type IN ('phase_advanced', 'completed')"
+                                 "   AND convert_from(a.body, 'UTF8')::jsonb #>> '{payload,claim}' = t.record_id LIMIT 1) r ON true"
+                                 " WHERE t.rollout = ? AND t.predecessor = ?"));
+        q.addBindValue(text(parsed->rollout));
+        q.addBindValue(text(predecessor));
         if (!q.exec()) return sqlFailed(QStringLiteral("reading the winning transition"));
         if (!q.next()) return refuse(QStringLiteral("the claim was skipped but no other transition holds it"));
-        winner = q.value(0).toString();
+        const QString holder = q.value(0).toString();
+        const QString outcome = q.value(1).toString();
+        const bool advanced = q.value(2).toBool();
+        const qint64 ageMs = q.value(3).toLongLong();
+        if (outcome == QLatin1String("released") || outcome == QLatin1String("expired")) {
+            predecessor = holder;
+            continue;
+        }
+        if (outcome.isEmpty() && !advanced && ageMs > m_claimLeaseMs) {
+            q.prepare(QStringLiteral("INSERT INTO claim_outcomes (claim_id, rollout, outcome, by_record, reason) VALUES (?, ?, 'expired', ?, ?)"
+                                     " ON CONFLICT DO NOTHING"));
+            q.addBindValue(text(holder));
+            q.addBindValue(text(parsed->rollout));
+            q.addBindValue(text(parsed->id));
+            q.addBindValue(QStringLiteral("granted %1 s ago and never followed by its advance (lease %2 s)").arg(ageMs / 1000).arg(m_claimLeaseMs / 1000));
+            if (!q.exec()) return sqlFailed(QStringLiteral("expiring a claim"));
+            predecessor = holder;
+            continue;
+        }
+        winner = holder;   // advanced, or an advance still in progress within its lease
+        out.winnerPending = !advanced && outcome != QLatin1String("advanced");
     }
 
     if (winner == parsed->id) {   // ours, now or from an earlier attempt whose answer was lost

@@ -62,6 +62,7 @@ struct TransitionOutcome
     QString winnerId;
     QString winnerActor;
     qint64 winnerTimestampMs = 0;
+    bool winnerPending = false;   // the winning claim's advance has not reached the store yet (within its lease)
     QString error;
     bool unreachable = false;
 
@@ -77,7 +78,7 @@ struct TransitionOutcome
 class SharedStore final
 {
 public:
-    static constexpr int SchemaVersion = 1;
+    static constexpr int SchemaVersion = 2;
     static constexpr int ConnectTimeoutSeconds = 5;
 
     explicit SharedStore(StoreSettings settings);
@@ -105,7 +106,16 @@ public:
 
     // In one SQL transaction: store `transition` (idempotently) and make it the successor of
     // `predecessorId` ("" for the rollout's first transition), unless another record already is.
+    // A claim that holds the slot is gone past when it was released or when it is older than the
+    // lease without its advance (expired, noted in claim_outcomes): a claim never wedges a rollout.
     TransitionOutcome claimTransition(const LedgerRecord& transition, const QString& predecessorId);
+    // The owner of a granted claim gives it back (the gate closed after the grant): the next
+    // claim may take the slot at once. Recorded in claim_outcomes as "released", with the reason.
+    bool releaseClaim(const QString& claimId, const QString& rollout, const QString& reason, QString* error = nullptr);
+    // "advanced", "released", "expired", or "" (still pending, or not a claim).
+    QString claimOutcome(const QString& claimId, QString* error = nullptr);
+    // How long a granted claim may wait for its advance before the next claim goes past it.
+    void setClaimLeaseMs(qint64 ms) { m_claimLeaseMs = ms; }
 
 private:
     bool ensureOpen(QString* error, bool* unreachable);
@@ -118,6 +128,7 @@ private:
 
     StoreSettings m_settings;
     QString m_connectionName;
+    qint64 m_claimLeaseMs = 60000;
     bool m_reconnect = false;
 };
 

@@ -53,10 +53,23 @@ void SharedStoreWorker::pull(const QString& rollout, qint64 afterCursor)
     });
 }
 
-void SharedStoreWorker::claimTransition(const LedgerRecord& transition, const QString& predecessorId)
+void SharedStoreWorker::releaseClaim(const QString& claimId, const QString& rollout, const QString& reason)
 {
     QPointer<SharedStoreWorker> self(this);
-    run([self, transition, predecessorId](SharedStore& store) {
+    run([self, claimId, rollout, reason](SharedStore& store) {
+        QString error;
+        const bool ok = store.releaseClaim(claimId, rollout, reason, &error);
+        if (self)
+            QMetaObject::invokeMethod(
+                self.data(), [self, claimId, ok, error] { if (self) Q_EMIT self->claimReleased(claimId, ok, error); }, Qt::QueuedConnection);
+    });
+}
+
+void SharedStoreWorker::claimTransition(const LedgerRecord& transition, const QString& predecessorId, qint64 leaseMs)
+{
+    QPointer<SharedStoreWorker> self(this);
+    run([self, transition, predecessorId, leaseMs](SharedStore& store) {
+        store.setClaimLeaseMs(leaseMs);
         const TransitionOutcome outcome = store.claimTransition(transition, predecessorId);
         const QString id = transition.id;
         if (self)

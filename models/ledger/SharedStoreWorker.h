@@ -26,7 +26,9 @@ public:
 public Q_SLOTS:
     void push(const QList<rollout::LedgerRecord>& records);
     void pull(const QString& rollout, qint64 afterCursor);
-    void claimTransition(const rollout::LedgerRecord& transition, const QString& predecessorId);
+    void claimTransition(const rollout::LedgerRecord& transition, const QString& predecessorId, qint64 leaseMs = 60000);
+    // Gives a granted claim back (fire and forget; claimReleased tells how it went).
+    void releaseClaim(const QString& claimId, const QString& rollout, const QString& reason);
     // Calls queued after this one use `settings` (queued in order, so never in the middle of a call).
     void setSettings(const rollout::StoreSettings& settings);
 
@@ -34,6 +36,7 @@ Q_SIGNALS:
     void pushed(const rollout::PushResult& result);
     void pulled(const QString& rollout, const QList<rollout::StoredRecord>& records, qint64 cursor, const QString& error);
     void transitionClaimed(const QString& recordId, const rollout::TransitionOutcome& outcome);
+    void claimReleased(const QString& claimId, bool ok, const QString& error);
 
 private:
     // Runs `job` on the store's thread with the store.

@@ -8,8 +8,10 @@
 #include "core/Clock.h"
 #include "ledger/AdvanceClaimer.h"
 #include "ledger/LedgerSync.h"
+#include "ledger/SharedStore.h"
 #include "metrics/TimeSeriesStore.h"
 
+#include <QSignalSpy>
 #include <QTemporaryDir>
 #include <QTest>
 #include <QUuid>
@@ -97,7 +99,9 @@ private Q_SLOTS:
             QVERIFY2(a.result->ok != b.result->ok, qPrintable(a.result->message + QStringLiteral(" | ") + b.result->message));
             Console& winner = a.result->ok ? a : b;
             Console& loser = a.result->ok ? b : a;
-            QVERIFY2(loser.result->message.startsWith(QStringLiteral("already advanced by ")), qPrintable(loser.result->message));
+            QVERIFY2(loser.result->message.startsWith(QStringLiteral("already advanced by "))
+                         || loser.result->message.startsWith(QStringLiteral("already claimed by ")),
+                     qPrintable(loser.result->message));
             QCOMPARE(winner.session.currentPhase(), round);
             // The loser took no advance of its own (its state may already show the winner's, pulled)…
             for (const LedgerRecord& r : loser.ledger->records())
@@ -107,6 +111,75 @@ private Q_SLOTS:
             // …and once the winner's records arrive and verify, it stands where the winner stands.
             QTRY_COMPARE_WITH_TIMEOUT(loser.session.currentPhase(), round, 15000);
         }
+    }
+
+    void aClaimWhoseAdvanceNeverCameLapsesAndTheStoreSaysSo()
+    {
+        // A console is granted the claim and dies before it records the advance.
+        if (!StoreSettings::fromEnvironment().isSet()) ROLLOUT_SKIP_OR_FAIL("run through scripts/test.sh: ROLLOUT_PG_HOST is unset");
+        QVERIFY(Ed25519::initialize());
+        QTemporaryDir dir;
+        const QByteArray yaml = planYaml(QStringLiteral("claim-%1").arg(QUuid::createUuid().toString(QUuid::Id128).left(8)));
+        QString orphan;
+        {
+            Console dying(yaml, dir.filePath(QStringLiteral("a.sqlite")), "rita");
+            const QMetaObject::Connection c = QObject::connect(dying.recorder.get(), &LedgerRecorder::recorded, dying.recorder.get(),
+                                                               [&](const LedgerRecord& r) {
+                                                                   if (r.type == QLatin1String("advance_claimed")) orphan = r.id;
+                                                               });
+            // The claim alone, as the claimer sends it; the process "dies" before the advance.
+            QVERIFY(dying.session.recordAdvanceClaim(Actor{QStringLiteral("rita"), QStringLiteral("rm")}).ok);
+            QObject::disconnect(c);
+            QVERIFY(!orphan.isEmpty());
+            SharedStore store(StoreSettings::fromEnvironment());
+            std::optional<LedgerRecord> claim;
+            for (const LedgerRecord& r : dying.ledger->records())
+                if (r.id == orphan) claim = r;
+            QVERIFY(claim);
+            QVERIFY(store.claimTransition(*claim, QString()).won);
+        }
+        Console b(yaml, dir.filePath(QStringLiteral("b.sqlite")), "ravi");
+        // Within the lease, the claim holds: nobody advances twice.
+        b.advance("ravi");
+        QTRY_VERIFY_WITH_TIMEOUT(b.result.has_value(), 15000);
+        QVERIFY(!b.result->ok);
+        QVERIFY2(b.result->message.startsWith(QStringLiteral("already claimed by rita")), qPrintable(b.result->message));
+        QCOMPARE(b.session.currentPhase(), -1);
+        // Past the lease (shortened here), the next claim goes past it, and the store says why.
+        b.claimer->setClaimLeaseMs(0);
+        b.advance("ravi");
+        QTRY_VERIFY_WITH_TIMEOUT(b.result.has_value(), 15000);
+        QVERIFY2(b.result->ok, qPrintable(b.result->message));
+        QCOMPARE(b.session.currentPhase(), 0);
+        SharedStore store(StoreSettings::fromEnvironment());
+        QCOMPARE(store.claimOutcome(orphan), QStringLiteral("expired"));
+    }
+
+    void aGateThatClosesAfterTheGrantReleasesTheClaim()
+    {
+        if (!StoreSettings::fromEnvironment().isSet()) ROLLOUT_SKIP_OR_FAIL("run through scripts/test.sh: ROLLOUT_PG_HOST is unset");
+        QVERIFY(Ed25519::initialize());
+        QTemporaryDir dir;
+        const QByteArray yaml = planYaml(QStringLiteral("claim-%1").arg(QUuid::createUuid().toString(QUuid::Id128).left(8)));
+        Console a(yaml, dir.filePath(QStringLiteral("a.sqlite")), "rita");
+        Console b(yaml, dir.filePath(QStringLiteral("b.sqlite")), "ravi");
+        QSignalSpy released(a.claimer.get(), &AdvanceClaimer::claimReleased);
+        a.advance("rita");
+        // The claim is on its way to the store; before the grant comes back, the gate closes.
+        QVERIFY(a.session.pause(Actor{QStringLiteral("rita"), QStringLiteral("rm")}, QStringLiteral("hold on")).ok);
+        QTRY_VERIFY_WITH_TIMEOUT(a.result.has_value(), 15000);
+        QVERIFY(!a.result->ok);
+        QCOMPARE(released.size(), 1);
+        const QString claim = released.first().at(0).toString();
+        SharedStore store(StoreSettings::fromEnvironment());
+        QTRY_COMPARE_WITH_TIMEOUT(store.claimOutcome(claim), QStringLiteral("released"), 15000);
+        // The next console advances at once, without waiting for any lease.
+        QTRY_VERIFY_WITH_TIMEOUT(b.session.isPaused(), 15000);   // rita's pause arrives
+        QVERIFY(b.session.resume(Actor{QStringLiteral("ravi"), QStringLiteral("rm")}).ok);
+        b.advance("ravi");
+        QTRY_VERIFY_WITH_TIMEOUT(b.result.has_value(), 15000);
+        QVERIFY2(b.result->ok, qPrintable(b.result->message));
+        QCOMPARE(b.session.currentPhase(), 0);
     }
 };
 
