@@ -128,6 +128,14 @@ int watch(const QStringList& args)
         });
     }
     WebhookNotifier notifier(plan, runtime.session(), WebhookNotifier::Options{});
+    // Ledger tampering, found at start or on a pull: a warning in the log and a webhook alert.
+    const auto tampering = [&notifier](const QString& id, const QString& why) {
+        spdlog::warn("watch: ledger {}", why.toStdString());
+        notifier.ledgerTampering(id, why);
+    };
+    for (const QString& t : runtime.replay().tampering)
+        tampering({}, t);
+    if (runtime.sync()) QObject::connect(runtime.sync(), &LedgerSync::tampering, &notifier, tampering);
 
     int exitCode = Stopped;
     bool stopAfterFlags = false;
