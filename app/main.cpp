@@ -123,6 +123,8 @@ int main(int argc, char** argv)
     MainWindow window(runtime);
     // The plan's webhooks (Slack-compatible); the tray notifications live in the window.
     WebhookNotifier notifier(runtime.plan(), runtime.session(), WebhookNotifier::Options{});
+    if (LedgerSync* sync = runtime.sync())
+        QObject::connect(sync, &LedgerSync::tampering, &notifier, &WebhookNotifier::ledgerTampering);
     if (!runtime.plan().notify.empty()) {
         const QStringList problems = notifier.problems();
         window.header()->setConnection(QObject::tr("webhooks"), int(problems.isEmpty() ? Severity::Good : Severity::Warning),

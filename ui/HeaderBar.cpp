@@ -30,8 +30,15 @@ HeaderBar::HeaderBar(RolloutRuntime& runtime, QWidget* parent) : QWidget(parent)
     big.setBold(true);
     m_phase->setFont(big);
     m_state->setFont(big);
+    m_tampering = new QLabel(this);
+    m_tampering->setObjectName(QStringLiteral("ledgerTamperingLabel"));
+    m_tampering->setTextFormat(Qt::RichText);
+    m_tampering->setWordWrap(true);
+    m_tampering->setMaximumWidth(520);
+    m_tampering->hide();
     top->addWidget(m_title);
     top->addStretch(1);
+    top->addWidget(m_tampering);
     top->addWidget(m_phase);
     top->addSpacing(16);
     top->addWidget(m_time);
@@ -66,6 +73,22 @@ void HeaderBar::setConnection(const QString& name, int severity, const QString& 
     l->setText(QStringLiteral("<span style='color:%1'>●</span> %2").arg(Palette::forSeverity(Severity(severity)).name(), name.toHtmlEscaped()));
     l->setToolTip(detail);
     l->setAccessibleDescription(detail);
+}
+
+void HeaderBar::addTampering(const QString& finding)
+{
+    QString text = finding;
+    if (text.startsWith(QLatin1String("tampering: "))) text = text.mid(11);
+    if (m_tamperingFindings.contains(text)) return;
+    m_tamperingFindings.append(text);
+    const QString more =
+        m_tamperingFindings.size() > 1 ? tr(" (%1 findings)").arg(m_tamperingFindings.size()) : QString();
+    m_tampering->setText(QStringLiteral("<span style='color:%1'><b>ledger tampering:</b> %2%3</span>")
+                             .arg(Palette::bad().name(), text.left(160).toHtmlEscaped(), more));
+    m_tampering->setToolTip(m_tamperingFindings.join(QLatin1Char('\n')));
+    m_tampering->setAccessibleDescription(QStringLiteral("ledger tampering: ") +
+                                          m_tamperingFindings.join(QStringLiteral("; ")));
+    m_tampering->show();
 }
 
 void HeaderBar::refresh()

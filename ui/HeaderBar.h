@@ -20,6 +20,9 @@ public:
     void refresh();
     // Extra connections the runtime does not know about (flag backends, the shared store).
     void setConnection(const QString& name, int severity, const QString& detail);
+    // A red "ledger tampering: …" beside the state, shown from the first finding on (the latest
+    // finding shown, each one in the tooltip). Never cleared in a run: tampering does not heal.
+    void addTampering(const QString& finding);
 
 private:
     RolloutRuntime& m_runtime;
@@ -27,6 +30,8 @@ private:
     QLabel* m_phase;
     QLabel* m_time;
     QLabel* m_state;
+    QLabel* m_tampering;
+    QStringList m_tamperingFindings;
     QHBoxLayout* m_connections;
     QHash<QString, QLabel*> m_dots;
     QLabel* dot(const QString& name);

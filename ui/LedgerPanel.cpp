@@ -32,6 +32,13 @@ LedgerPanel::LedgerPanel(LedgerTableModel& model, QWidget* parent) : QWidget(par
     top->addWidget(m_filterEdit, 1);
     top->addWidget(exportButton);
     layout->addLayout(top);
+    m_tampering = new QLabel(this);
+    m_tampering->setObjectName(QStringLiteral("ledgerTampering"));
+    m_tampering->setTextFormat(Qt::RichText);
+    m_tampering->setWordWrap(true);
+    m_tampering->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    m_tampering->hide();
+    layout->addWidget(m_tampering);
 
     m_filter = new QSortFilterProxyModel(this);
     m_filter->setSourceModel(&model);
@@ -85,14 +92,42 @@ bool LedgerPanel::exportTo(const QString& path, QString* problem) const
     return true;
 }
 
+void LedgerPanel::addTampering(const QString& finding)
+{
+    if (m_findings.contains(finding)) return;
+    m_findings.append(finding);
+    QStringList items;
+    for (const QString& f : std::as_const(m_findings))
+        items.append(QStringLiteral("<li>%1</li>").arg(f.toHtmlEscaped()));
+    m_tampering->setText(
+        tr("<span style='color:%1'><b>Ledger tampering: %2 finding(s)</b></span><ul style='margin:0'>%3</ul>")
+            .arg(Palette::bad().name())
+            .arg(m_findings.size())
+            .arg(items.join(QString())));
+    m_tampering->show();
+}
+
 void LedgerPanel::updateSummary()
 {
     const int bad = m_model.failures();
-    m_summary->setText(bad == 0 ? tr("%1 record(s), every one verified (signature, chain, signer, rollout, plan)").arg(m_model.rowCount())
-                                : tr("<span style='color:%1'><b>%2 of %3 record(s) do not verify</b></span> — they do not count; hover ✗ for why")
-                                      .arg(Palette::bad().name())
-                                      .arg(bad)
-                                      .arg(m_model.rowCount()));
+    const int tampered = m_model.tampered();
+    QString text = bad == 0 && tampered == 0
+                       ? tr("%1 record(s), every one verified (signature, chain, signer, rollout, plan)")
+                             .arg(m_model.rowCount())
+                   : bad == 0
+                       ? tr("%1 record(s), every one verified on its own (signature, signer, rollout, plan)")
+                             .arg(m_model.rowCount())
+                       : tr("<span style='color:%1'><b>%2 of %3 record(s) do not verify</b></span> — they do "
+                            "not count; hover ✗ for why")
+                             .arg(Palette::bad().name())
+                             .arg(bad)
+                             .arg(m_model.rowCount());
+    if (tampered)
+        text += tr(" · <span style='color:%1'><b>ledger tampering at %2 record(s)</b></span> (the authentic "
+                   "ones still count)")
+                    .arg(Palette::bad().name())
+                    .arg(tampered);
+    m_summary->setText(text);
 }
 
 } // namespace rollout

@@ -20,6 +20,10 @@ public:
     LedgerPanel(LedgerTableModel& model, QWidget* parent = nullptr);
     // Writes the records shown (the filter applies) to `path`; false and a message when it cannot.
     bool exportTo(const QString& path, QString* problem) const;
+    // Tampering found in the shared store or the ledger (LedgerSync::tampering): a red line above
+    // the table, every finding listed. Altered rows the ledger refused are not in the table.
+    void addTampering(const QString& finding);
+    QStringList tampering() const { return m_findings; }
 
 Q_SIGNALS:
     void actionFinished(const QString& message, bool ok);
@@ -31,6 +35,8 @@ private:
     QSortFilterProxyModel* m_filter;
     QLineEdit* m_filterEdit;
     QLabel* m_summary;
+    QLabel* m_tampering;
+    QStringList m_findings;
 };
 
 } // namespace rollout

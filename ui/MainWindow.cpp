@@ -389,9 +389,11 @@ void MainWindow::wireLedger()
             m_header->setConnection(tr("shared store"), int(Severity::Bad), tr("record %1 rejected: %2").arg(id, reasons.join(QStringLiteral("; "))));
             report(tr("A shared record does not verify and was not applied: %1").arg(reasons.join(QStringLiteral("; "))), false);
         });
-        connect(sync, &LedgerSync::tampering, this, [this](const QString& id, const QString& why) {
+        connect(sync, &LedgerSync::tampering, this, [this, panel](const QString& id, const QString& why) {
             m_header->setConnection(tr("shared store"), int(Severity::Bad), tr("TAMPERING: %1: %2").arg(id, why));
-            report(tr("TAMPERING in the shared store: record %1: %2").arg(id, why), false);
+            m_header->addTampering(why);
+            panel->addTampering(why);
+            report(tr("Ledger %1").arg(why), false);
         });
     }
 }
@@ -410,10 +412,12 @@ void MainWindow::showVerdicts(const QList<RecordVerdict>& verdicts)
     m_ledgerTable->setVerdicts(verdicts);
     QList<SignOffModel::Unverified> unverified;
     for (const RecordVerdict& v : verdicts) {
+        for (const QString& t : LedgerReplay::tamperingOf(v))
+            m_header->addTampering(t);
         if (!v.record || v.record->type != toString(EventType::ApprovalRecorded)) continue;
         const LedgerRecord& r = *v.record;
         const int phase = r.payload.value(QStringLiteral("to_phase")).toInt();
-        if (v.ok) {
+        if (countsForGate(v)) {
             m_signOff->setSignatureStatus(phase, r.actor, true, tr("signed by %1 with key %2").arg(r.actor, r.keyId));
             continue;
         }

@@ -1,9 +1,11 @@
 // rolloutctl ledger verify / export: audit a ledger against a plan offline, and export it in a
 // form a third party can verify with any Ed25519 library (docs/ledger-format.md).
 //
-// Scope: a device's chain runs through every rollout it took part in, so chains are checked
-// over all records; the plan-bound checks (signer, rollout, plan) apply to the plan's rollout
-// only. Records of other rollouts are links of the chains: only their integrity is reported.
+// Scope: a rollout's records verify on their own (format 2 chains per device and rollout). A
+// format-1 chain ran per device through every rollout, so the format-1 records of other rollouts
+// are read too, as links of those chains: only their integrity is reported. The plan-bound checks
+// (signer, rollout, plan) apply to the plan's rollout only. Tampering is named as such, with its
+// kind (changed, copied, deleted, reordered, signed by a key outside the plan).
 #include "CommandLine.h"
 #include "Commands.h"
 #include "core/Clock.h"
@@ -53,7 +55,26 @@ struct Audit
     QList<LedgerRecord> records;
     QList<RecordVerdict> verdicts;
     QString source;
+    int otherRollouts =
+        0; // records of other rollouts left out (format 2: not links of this rollout's chains)
 };
+
+// The records verifying this rollout needs: its own, and the format-1 records of other rollouts
+// (their chains ran through every rollout of a device). A body that does not parse stays, so that
+// it is reported rather than lost.
+QList<LedgerRecord> forRollout(const QList<LedgerRecord>& all, const QString& rollout, int* left)
+{
+    QList<LedgerRecord> out;
+    for (const LedgerRecord& r : all) {
+        QString ignored;
+        const std::optional<LedgerRecord> parsed = LedgerRecord::fromSigned(r.body, r.signature, &ignored);
+        if (!parsed || parsed->rollout == rollout || parsed->version == 1)
+            out.append(r);
+        else
+            ++*left;
+    }
+    return out;
+}
 
 QList<LedgerRecord> readExport(const QString& path, QString* problem)
 {
@@ -98,6 +119,7 @@ std::optional<int> load(const QCommandLineParser& parser, const QString& command
     }
     audit->plan = *r.plan;
     QString problem;
+    LedgerVerifier::Options options;
     // Only verify has --from-export (isSet on an undefined option warns).
     if (parser.optionNames().contains(QStringLiteral("from-export"))) {
         audit->source = parser.value(QStringLiteral("from-export"));
@@ -110,13 +132,18 @@ std::optional<int> load(const QCommandLineParser& parser, const QString& command
         }
         SystemClock clock;
         std::unique_ptr<LocalLedger> ledger = LocalLedger::open(audit->source, clock, &problem);
-        if (ledger) audit->records = ledger->records({}, &problem);
+        if (ledger) {
+            audit->records = ledger->records({}, &problem);
+            // This device's own records are all in its file: a gap in its format-1 chain is a deletion.
+            options.completeV1Devices.insert(ledger->deviceId());
+        }
     }
     if (!problem.isEmpty()) {
         err() << "rolloutctl ledger " << command << ": " << problem << "\n";
         return Failed;
     }
-    audit->verdicts = LedgerVerifier::verify(audit->records, audit->plan);
+    audit->records = forRollout(audit->records, audit->plan.rollout, &audit->otherRollouts);
+    audit->verdicts = LedgerVerifier::verify(audit->records, audit->plan, options);
     return std::nullopt;
 }
 
@@ -132,8 +159,10 @@ QString describe(const RecordVerdict& v)
 int verify(const QStringList& args)
 {
     QCommandLineParser parser;
-    parser.setApplicationDescription(QStringLiteral("Verify a ledger against a plan, offline: signatures, chains, signers, rollout, plan "
-                                                    "version, clock. Prints a line per bad record; exit 1 on any failure."));
+    parser.setApplicationDescription(QStringLiteral(
+        "Verify a rollout's ledger against its plan, offline: signatures, chains, signers, rollout, "
+        "plan version, clock. Prints a line per bad record, naming tampering (changed, copied, "
+        "deleted, reordered, signed by a key outside the plan) as such; exit 1 on any failure."));
     parser.addPositionalArgument(QStringLiteral("plan"), QStringLiteral("The plan file."), QStringLiteral("PLAN"));
     parser.addOption({QStringLiteral("db"), QStringLiteral("The ledger database (default: %1).").arg(LocalLedger::defaultPath()), QStringLiteral("FILE")});
     parser.addOption({QStringLiteral("from-export"), QStringLiteral("Verify a JSON Lines export instead of a database."), QStringLiteral("FILE")});
@@ -144,28 +173,53 @@ int verify(const QStringList& args)
     QTextStream out(stdout);
     int scoped = 0, others = 0, bad = 0, notes = 0;
     QMap<QString, int> byCheck;
+    QMap<QString, int> byKind;
     for (const RecordVerdict& v : a.verdicts) {
         (inScope(v, a.plan) ? scoped : others) += 1;
-        notes += int(v.notes.size());
+        // Notes are about this rollout's records (a link record's notes are its own rollout's business).
+        const QStringList noted = inScope(v, a.plan) ? v.notes : QStringList();
+        notes += int(noted.size());
         const QList<RecordVerdict::Failure> failures = reported(v, a.plan);
-        if (failures.isEmpty()) continue;
+        if (failures.isEmpty()) {
+            for (const QString& n : noted)
+                out << "note " << v.id << ": " << n << "\n";
+            continue;
+        }
         ++bad;
         out << "FAILED " << v.id << "  " << describe(v) << "\n";
         for (const RecordVerdict::Failure& f : failures) {
-            out << "  " << f.check << ": " << f.why << "\n";
+            // Tampering first, by its kind: "TAMPERING (deleted) chain: record seq 2 of … is missing
+            // (deleted?)".
+            if (f.tampering != Tampering::None) {
+                out << "  TAMPERING (" << toString(f.tampering) << ") " << f.check << ": " << f.why << "\n";
+                byKind[toString(f.tampering)] += 1;
+            } else {
+                out << "  " << f.check << ": " << f.why << "\n";
+            }
             byCheck[f.check] += 1;
         }
+        for (const QString& n : noted)
+            out << "  note: " << n << "\n";
     }
     QStringList counts;
     for (auto it = byCheck.begin(); it != byCheck.end(); ++it) counts.append(QStringLiteral("%1 %2").arg(it.key()).arg(it.value()));
-    out << QStringLiteral("%1: %2 record%3 of rollout %4, %5 failed%6%7%8\n")
+    QStringList kinds;
+    for (auto it = byKind.begin(); it != byKind.end(); ++it)
+        kinds.append(QStringLiteral("%1 %2").arg(it.value()).arg(it.key()));
+    out << QStringLiteral("%1: %2 record%3 of rollout %4, %5 failed%6%7%8%9\n")
                .arg(a.source)
                .arg(scoped)
                .arg(scoped == 1 ? QString() : QStringLiteral("s"))
                .arg(a.plan.rollout)
                .arg(bad)
-               .arg(counts.isEmpty() ? QString() : QStringLiteral(" (%1)").arg(counts.join(QStringLiteral(", "))))
-               .arg(others ? QStringLiteral("; %1 record(s) of other rollouts checked as chain links").arg(others) : QString())
+               .arg(counts.isEmpty() ? QString()
+                                     : QStringLiteral(" (%1)").arg(counts.join(QStringLiteral(", "))))
+               .arg(kinds.isEmpty() ? QString()
+                                    : QStringLiteral("; TAMPERING: %1").arg(kinds.join(QStringLiteral(", "))))
+               .arg(others
+                        ? QStringLiteral("; %1 version-1 record(s) of other rollouts checked as chain links")
+                              .arg(others)
+                        : QString())
                .arg(notes ? QStringLiteral("; %1 note(s)").arg(notes) : QString());
     return bad ? Failed : Ok;
 }
@@ -245,15 +299,20 @@ int exportLedger(const QStringList& args)
     Audit a;
     if (auto exit = load(parser, QStringLiteral("export"), &a)) return *exit;
 
-    // Every record of the rollout, and the records of other rollouts that its devices' chains
-    // run through up to its last record there: without them the export would verify with gaps.
+    // Every record of the rollout (its format-2 chains are whole within it) and, for format-1
+    // chains, the format-1 records of other rollouts that its devices' chains run through up to
+    // their last format-1 record of this rollout: without them those chains would show gaps.
     QHash<QString, qint64> lastSeq;
     for (const RecordVerdict& v : a.verdicts)
-        if (v.record && v.record->rollout == a.plan.rollout) lastSeq[v.record->device] = std::max(lastSeq.value(v.record->device), v.record->sequence);
+        if (v.record && v.record->rollout == a.plan.rollout && v.record->version == 1)
+            lastSeq[v.record->device] = std::max(lastSeq.value(v.record->device), v.record->sequence);
     QList<qsizetype> chosen;
     for (qsizetype i = 0; i < a.verdicts.size(); ++i) {
         const RecordVerdict& v = a.verdicts[i];
-        if (!v.record || (lastSeq.contains(v.record->device) && v.record->sequence <= lastSeq.value(v.record->device))) chosen.append(i);
+        if (!v.record || v.record->rollout == a.plan.rollout ||
+            (v.record->version == 1 && lastSeq.contains(v.record->device) &&
+             v.record->sequence <= lastSeq.value(v.record->device)))
+            chosen.append(i);
     }
 
     QByteArray bytes;

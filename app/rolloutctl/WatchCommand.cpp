@@ -87,14 +87,19 @@ int watch(const QStringList& args)
             if (ok) spdlog::info("watch: shared store: {}", why.toStdString());
             else spdlog::warn("watch: shared store: {}", why.toStdString());
         });
-        QObject::connect(sync, &LedgerSync::tampering, sync, [](const QString& id, const QString& why) {
-            spdlog::warn("watch: LEDGER TAMPERING: record {}: {}", id.toStdString(), why.toStdString());
-        });
     }
     QObject::connect(runtime.follower(), &LedgerFollower::rejected, &runtime, [](const QString& id, const QString& why) {
         spdlog::warn("watch: a record in the ledger file is not applied: {}: {}", id.toStdString(), why.toStdString());
     });
     WebhookNotifier notifier(plan, runtime.session(), WebhookNotifier::Options{});
+    // Ledger tampering, found at start or on a pull: a warning in the log and a webhook alert.
+    const auto tampering = [&notifier](const QString& id, const QString& why) {
+        spdlog::warn("watch: ledger {}", why.toStdString());
+        notifier.ledgerTampering(id, why);
+    };
+    for (const QString& t : runtime.replay().tampering)
+        tampering({}, t);
+    if (runtime.sync()) QObject::connect(runtime.sync(), &LedgerSync::tampering, &notifier, tampering);
 
     int exitCode = Stopped;
     bool stopAfterFlags = false;

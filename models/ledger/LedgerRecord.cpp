@@ -77,8 +77,11 @@ std::optional<LedgerRecord> LedgerRecord::fromSigned(const QByteArray& body, con
     }
     LedgerRecord r;
     r.version = o.value(QStringLiteral("v")).toInt();
-    if (r.version != FormatVersion) {
-        *problem = QStringLiteral("record format version %1 is not known (this build reads %2)").arg(r.version).arg(FormatVersion);
+    if (r.version < OldestFormatVersion || r.version > FormatVersion) {
+        *problem = QStringLiteral("record format version %1 is not known (this build reads %2 to %3)")
+                       .arg(r.version)
+                       .arg(OldestFormatVersion)
+                       .arg(FormatVersion);
         return std::nullopt;
     }
     r.id = o.value(QStringLiteral("id")).toString();

@@ -15,7 +15,10 @@ namespace rollout {
 // the signature over the stored bytes, then reads the fields out of them.
 struct LedgerRecord
 {
-    static constexpr int FormatVersion = 1;
+    // 2: the chain runs per (device, rollout), so each rollout's records verify on their own.
+    // 1: the chain ran per device through every rollout (still read and verified; never written).
+    static constexpr int FormatVersion = 2;
+    static constexpr int OldestFormatVersion = 1;
 
     QString id;                 // UUID, lowercase, no braces
     QString rollout;            // the plan's `rollout` name
@@ -27,15 +30,15 @@ struct LedgerRecord
     QString publicKey;          // "ed25519:<base64>" of the signing key
     QString keyId;              // Ed25519::keyId of that key
     qint64 timestampMs = 0;     // the signer's clock, ms since the epoch (UTC)
-    QString device;             // which console or watch wrote it: each device keeps its own chain
-    qint64 sequence = 0;        // 1, 2, 3 … on that device
-    QString previous;           // hex SHA-256 of the device's previous record body ("" for its first)
+    QString device;             // which console or watch wrote it
+    qint64 sequence = 0;        // 1, 2, 3 … of that device in this rollout (v1: of that device)
+    QString previous;           // hex SHA-256 of the body of the chain's previous record ("" for its first)
     int version = FormatVersion;
 
     QByteArray body;            // the signed bytes
     QByteArray signature;       // 64 bytes
 
-    // Hex SHA-256 of `body`: what the device's next record holds in `previous`.
+    // Hex SHA-256 of `body`: what the chain's next record holds in `previous`.
     QString hash() const;
     // The canonical serialization of the fields above (not body or signature).
     QByteArray canonicalBody() const;

@@ -1,10 +1,8 @@
 #include "ledger/LedgerSync.h"
 
-#include "ledger/EventCodec.h"
-#include "ledger/LedgerVerifier.h"
+#include "ledger/LedgerReplay.h"
 
 #include <QMap>
-
 #include <algorithm>
 
 namespace rollout {
@@ -36,8 +34,13 @@ LedgerSync::LedgerSync(LocalLedger& ledger, RolloutSession& session, const Store
     m_options.maxBackoffMs = qMax(m_options.intervalMs, m_options.maxBackoffMs);
     m_delayMs = m_options.intervalMs;
 
-    // Whatever the ledger holds now was replayed into the session at start-up (LedgerReplay).
-    for (const LedgerRecord& r : m_ledger.records(m_rollout)) m_applied.insert(r.id);
+    // Whatever the ledger holds now was replayed into the session at start-up (LedgerReplay),
+    // which also reported the tampering it shows.
+    const QList<LedgerRecord> known = m_ledger.records(m_rollout);
+    for (const LedgerRecord& r : known)
+        m_applied.insert(r.id);
+    for (const RecordVerdict& v : LedgerVerifier::verify(known, m_session.plan()))
+        m_damaged |= !v.tampering().isEmpty();
 
     m_timer.setSingleShot(true);
     connect(&m_timer, &QTimer::timeout, this, &LedgerSync::syncNow);
@@ -95,7 +98,8 @@ void LedgerSync::beginRound()
     if (!problem.isEmpty()) qWarning("ledger sync: %s", qPrintable(problem));
     for (const LedgerRecord& r : unpushed) {
         // A record the store refused stays pending (it is evidence), but is not sent again this run.
-        if (r.device == m_deviceId && r.rollout == m_rollout && !m_tamperingSeen.contains(r.id)) m_pending.append(r);
+        if (r.device == m_deviceId && r.rollout == m_rollout && !m_refusedByStore.contains(r.id))
+            m_pending.append(r);
     }
     if (m_pending.isEmpty())
         m_worker->pull(m_rollout, m_cursor);
@@ -114,7 +118,10 @@ void LedgerSync::onPushed(const PushResult& result)
     const QStringList confirmed = result.confirmed();
     QString problem;
     if (!confirmed.isEmpty() && !m_ledger.markPushed(confirmed, &problem)) qWarning("ledger sync: %s", qPrintable(problem));
-    for (const StoreRefusal& refusal : result.refused) reportTampering(refusal.id, refusal.why);
+    for (const StoreRefusal& refusal : result.refused) {
+        m_refusedByStore.insert(refusal.id);
+        reportTampering(refusal.id, Tampering::Changed, refusal.why);
+    }
     if (!result.ok()) {
         finishRound(false, result.error);
         return;
@@ -133,15 +140,15 @@ void LedgerSync::onPulled(const QString& rollout, const QList<StoredRecord>& rec
         finishRound(false, error);
         return;
     }
+    const bool fromTheStart = m_cursor == 0;
     QSet<QString> arrived;
     QList<LedgerRecord> suspects;
     QMap<QString, QString> suspectWhy;
     bool ledgerFailed = false;
     for (const StoredRecord& s : records) {
         const LedgerRecord& r = s.record;
-        if (!s.problem.isEmpty()) {
-            // The row disagrees with its own signed body (a record copied from elsewhere, a column
-            // rewritten): not kept here, whatever the body says.
+        if (!s.problem.isEmpty() && !reportRow(s)) {
+            // Not kept here, whatever the body says: it does not parse, or it belongs to another rollout.
             suspects.append(r);
             suspectWhy.insert(r.id, QStringLiteral("store: %1").arg(s.problem));
             continue;
@@ -153,10 +160,29 @@ void LedgerSync::onPulled(const QString& rollout, const QList<StoredRecord>& rec
             break;
         case LocalLedger::InsertOutcome::Duplicate:
             break;
-        case LocalLedger::InsertOutcome::Conflict:
-            reportTampering(r.id, why);
+        case LocalLedger::InsertOutcome::Conflict: {
+            bool held = false;
+            for (const LedgerRecord& mine : m_ledger.records(m_rollout))
+                held |= mine.id == r.id;
+            if (held)
+                reportTampering(r.id, Tampering::Changed,
+                                QStringLiteral("tampering: record %1 was changed in the shared store (it "
+                                               "differs from the copy this ledger "
+                                               "holds; the stored one is kept): %2")
+                                    .arg(r.id, why));
+            else
+                reportTampering(r.id, Tampering::Reordered,
+                                QStringLiteral("tampering: record %1 takes the place of another record in "
+                                               "its chain (reordered or forked): %2")
+                                    .arg(r.id, why));
             break;
+        }
         case LocalLedger::InsertOutcome::Rejected:
+            m_altered.insert(r.id, r);
+            reportTampering(r.id, Tampering::Changed,
+                            QStringLiteral("tampering: record %1 was changed in the shared store (its "
+                                           "signature does not match its body)")
+                                .arg(r.id));
             suspects.append(r);
             suspectWhy.insert(r.id, why);
             break;
@@ -167,43 +193,108 @@ void LedgerSync::onPulled(const QString& rollout, const QList<StoredRecord>& rec
         }
     }
     if (!ledgerFailed) m_cursor = cursor;
+    if (fromTheStart && !ledgerFailed) reportDeletions(records);
     if (!suspects.isEmpty()) rejectSuspects(suspects, suspectWhy);
     const int count = arrived.isEmpty() ? 0 : applyArrived(arrived);
     Q_EMIT applied(count);
     finishRound(true, {});
 }
 
+bool LedgerSync::reportRow(const StoredRecord& s)
+{
+    const LedgerRecord& r = s.record;
+    const QString row = s.rowId.isEmpty() ? r.id : s.rowId;
+    if (!s.bodyParses) {
+        reportTampering(row, Tampering::Changed,
+                        QStringLiteral("tampering: record %1 was changed in the shared store (its body is no "
+                                       "longer a ledger record: %2)")
+                            .arg(row, s.problem));
+        return false;
+    }
+    if (s.mismatches.contains(QStringLiteral("rollout"))) {
+        reportTampering(row, Tampering::Copied,
+                        QStringLiteral("tampering: record %1 in the shared store is a copy of record %2 of "
+                                       "rollout \"%3\", put among the records of \"%4\"")
+                            .arg(row, r.id, r.rollout, s.rowRollout));
+        return false;
+    }
+    if (s.mismatches.contains(QStringLiteral("id"))) {
+        // The copy's body is the original's: stored (or found already there) under its own id.
+        reportTampering(
+            row, Tampering::Copied,
+            QStringLiteral("tampering: record %1 is a copy of record %2 under a new id").arg(row, r.id));
+        return true;
+    }
+    if (s.mismatches.contains(QStringLiteral("seq"))) {
+        reportTampering(row, Tampering::Reordered,
+                        QStringLiteral("tampering: record %1 was moved in the shared store: its row says seq "
+                                       "%2, its signed body seq %3 of device %4 "
+                                       "(the chain was reordered)")
+                            .arg(row)
+                            .arg(s.rowSeq)
+                            .arg(r.sequence)
+                            .arg(r.device));
+        return true;
+    }
+    reportTampering(row, Tampering::Changed,
+                    QStringLiteral("tampering: the shared store's row of record %1 was changed (%2)")
+                        .arg(row, s.problem));
+    return true;
+}
+
+void LedgerSync::reportDeletions(const QList<StoredRecord>& rows)
+{
+    QSet<QString> stored;
+    for (const StoredRecord& s : rows) {
+        stored.insert(s.rowId);
+        stored.insert(s.record.id);
+    }
+    QSet<QString> unpushed;
+    for (const LedgerRecord& r : m_ledger.unpushed())
+        unpushed.insert(r.id);
+    for (const LedgerRecord& r : m_ledger.records(m_rollout)) {
+        if (stored.contains(r.id) || unpushed.contains(r.id) || m_refusedByStore.contains(r.id)) continue;
+        reportTampering(r.id, Tampering::Deleted,
+                        QStringLiteral("tampering: record seq %1 of device %2 (%3 %4) is missing from the "
+                                       "shared store (deleted?): this ledger "
+                                       "holds it as stored there")
+                            .arg(r.sequence)
+                            .arg(r.device, r.type, r.id));
+    }
+}
+
 int LedgerSync::applyArrived(const QSet<QString>& arrived)
 {
     QString problem;
-    const QList<LedgerRecord> local = m_ledger.records(m_rollout, &problem);
+    QList<LedgerRecord> local = m_ledger.records(m_rollout, &problem);
     if (!problem.isEmpty()) qWarning("ledger sync: %s", qPrintable(problem));
-    // The chain and clock checks need every record of the rollout, not only the new ones.
+    // The chain needs every record of the rollout, not only the new ones; the altered records the
+    // ledger refused stand in their place, so the link after one is not taken for a gap.
+    for (const LedgerRecord& altered : std::as_const(m_altered))
+        local.append(altered);
     const QList<RecordVerdict> verdicts = LedgerVerifier::verify(local, m_session.plan());
     QList<const RecordVerdict*> order;
-    for (const RecordVerdict& v : verdicts)
-        if (arrived.contains(v.id)) order.append(&v);
+    for (const RecordVerdict& v : verdicts) {
+        if (!arrived.contains(v.id) || m_altered.contains(v.id)) continue;
+        order.append(&v);
+        for (const RecordVerdict::Failure& f : v.tampering())
+            reportTampering(v.id, f.tampering, tamperingSentence(v, f));
+    }
     std::stable_sort(order.begin(), order.end(), [](const RecordVerdict* a, const RecordVerdict* b) {
         return (a->record ? a->record->timestampMs : 0) < (b->record ? b->record->timestampMs : 0);
     });
     int count = 0;
-    for (const RecordVerdict* v : std::as_const(order)) {
-        if (!countsForGate(*v)) {
-            reportRejected(v->id, reasonsOf(*v));
+    for (const LedgerReplay::Step& step : LedgerReplay::applyAll(m_session, order, m_damaged)) {
+        const RecordVerdict& v = *step.verdict;
+        if (!step.bridged.isEmpty())
+            reportTampering(
+                v.id, Tampering::Deleted,
+                QStringLiteral("tampering: %1; the session was rolled back to follow it").arg(step.bridged));
+        if (!step.applied) {
+            reportRejected(v.id, countsForGate(v) ? QStringList{step.why} : reasonsOf(v));
             continue;
         }
-        const LedgerRecord& r = *v->record;
-        QString why;
-        const std::optional<RolloutEvent> e = EventCodec::fromRecord(r.type, r.payload, r.actor, r.role, r.timestampMs, &why);
-        if (!e) {
-            reportRejected(r.id, {QStringLiteral("payload: %1").arg(why)});
-            continue;
-        }
-        if (!m_session.restore(*e)) {
-            reportRejected(r.id, {QStringLiteral("state: does not follow from the records before it (%1)").arg(e->describe())});
-            continue;
-        }
-        m_applied.insert(r.id);
+        m_applied.insert(v.id);
         ++count;
     }
     return count;
@@ -217,8 +308,11 @@ void LedgerSync::rejectSuspects(const QList<LedgerRecord>& suspects, const QMap<
     for (const LedgerRecord& s : suspects) {
         for (const LedgerRecord& mine : local)
             if (mine.id == s.id && (mine.body != s.body || mine.signature != s.signature))
-                reportTampering(s.id, QStringLiteral("the store's record %1 differs from the one this ledger holds: it was altered in the store")
-                                          .arg(s.id));
+                reportTampering(s.id, Tampering::Changed,
+                                QStringLiteral("tampering: record %1 was changed in the shared store: it "
+                                               "differs from the one this ledger holds "
+                                               "(altered in the store)")
+                                    .arg(s.id));
         const QList<RecordVerdict> verdicts = LedgerVerifier::verify(local + QList<LedgerRecord>{s}, m_session.plan());
         QStringList reasons = reasonsOf(verdicts.last());
         const QString why = whys.value(s.id);
@@ -258,10 +352,12 @@ void LedgerSync::finishRound(bool reachable, const QString& why)
         m_timer.start(m_delayMs);
 }
 
-void LedgerSync::reportTampering(const QString& id, const QString& why)
+void LedgerSync::reportTampering(const QString& id, Tampering kind, const QString& why)
 {
-    if (m_tamperingSeen.contains(id)) return;
-    m_tamperingSeen.insert(id);
+    m_damaged = true;
+    const QString key = id + QLatin1Char('\n') + toString(kind);
+    if (m_tamperingSeen.contains(key)) return;
+    m_tamperingSeen.insert(key);
     Q_EMIT tampering(id, why);
 }
 

@@ -1,16 +1,17 @@
 #pragma once
 
 #include "engine/RolloutSession.h"
+#include "ledger/LedgerVerifier.h"
 #include "ledger/LocalLedger.h"
 #include "ledger/SharedStoreWorker.h"
 #include "ledger/StoreSettings.h"
 
+#include <QHash>
 #include <QMap>
 #include <QObject>
 #include <QSet>
 #include <QStringList>
 #include <QTimer>
-
 #include <memory>
 
 namespace rollout {
@@ -30,8 +31,17 @@ struct LedgerSyncOptions
 // A round pushes this device's unpushed records of the rollout, then pulls the rollout's records
 // stored after the last cursor. Only what the store confirmed is marked pushed. Pulled records
 // go into the local ledger as they are; a record that arrived from another device is applied to
-// the session only when the whole local chain verifies it against the plan, in the order the
-// decisions were taken, and never twice. Everything else is reported, never applied.
+// the session when it verifies on its own against the plan (countsForGate: signature, signer,
+// rollout, plan), in the order the decisions were taken, and never twice. Everything else is
+// reported, never applied.
+//
+// Tampering in the store is named as such (`tampering`, a sentence starting "tampering: " that
+// says the kind): a record whose signature no longer matches its body or whose bytes differ from
+// this ledger's copy (changed); a row that copies another record under a new id or from another
+// rollout (copied); a gap in a chain, or a record this ledger pushed or pulled that the store no
+// longer holds (deleted); a row moved to another seq or a broken link (reordered); a record signed
+// by a key nobody in the plan holds. Damage to a chain never hides the authentic records after
+// it: they are applied, and a rollback that was lost before them is followed (LedgerReplay::apply).
 //
 // The cursor lives in memory: after a restart the rollout is pulled from the start again, which
 // costs duplicates (no-ops) and nothing else, since records already in the ledger when the sync
@@ -66,7 +76,7 @@ public Q_SLOTS:
 
 Q_SIGNALS:
     void storeHealth(bool reachable, const QString& why);              // when it changes
-    void tampering(const QString& id, const QString& why);             // once per record id per run
+    void tampering(const QString& id, const QString& why);             // once per record id and kind per run
     void rejected(const QString& id, const QStringList& reasons);      // "check: why" each; never applied
     void applied(int count);                                           // after every round that pulled
     void roundFinished();
@@ -76,12 +86,18 @@ private:
     void pushNextBatch();
     void onPushed(const PushResult& result);
     void onPulled(const QString& rollout, const QList<StoredRecord>& records, qint64 cursor, const QString& error);
-    // Verifies the local chain and applies the newly arrived records that pass, in timestamp order.
+    // Verifies the local chain, reports the tampering it shows around the newly arrived records,
+    // and applies those that verify on their own, in timestamp order.
     int applyArrived(const QSet<QString>& arrived);
+    // Names what was done to a row whose columns disagree with its signed body; true when the
+    // body itself may still be stored (it is judged like any other).
+    bool reportRow(const StoredRecord& row);
+    // After a pull from the start: records this ledger holds as pushed that the store lost.
+    void reportDeletions(const QList<StoredRecord>& rows);
     // Verdicts for pulled records the ledger would not hold, read against the local chain.
     void rejectSuspects(const QList<LedgerRecord>& suspects, const QMap<QString, QString>& whys);
     void finishRound(bool reachable, const QString& why);
-    void reportTampering(const QString& id, const QString& why);
+    void reportTampering(const QString& id, Tampering kind, const QString& why);
     void reportRejected(const QString& id, const QStringList& reasons);
 
     LocalLedger& m_ledger;
@@ -107,8 +123,13 @@ private:
     qint64 m_cursor = 0;
 
     QSet<QString> m_applied;         // in the session: replayed before we started, or applied by us
-    QSet<QString> m_tamperingSeen;   // reported once per run
+    QSet<QString> m_tamperingSeen;   // id + kind: reported once per run
+    QSet<QString> m_refusedByStore;  // our records the store would not take: not sent again this run
     QSet<QString> m_rejectedSeen;
+    // Pulled records the ledger would not hold (their signature fails): judged with the chain, so
+    // that the record after one is not reported as following a gap.
+    QHash<QString, LedgerRecord> m_altered;
+    bool m_damaged = false; // tampering seen this run (or in the ledger at start)
 };
 
 } // namespace rollout

@@ -16,7 +16,7 @@ namespace {
 
 // Each entry takes the schema from version i to i + 1. All pending steps and the new
 // user_version are applied in one transaction: a crash mid-migration leaves the old schema.
-const char* const kMigrations[][8] = {
+const char* const kMigrations[][10] = {
     // 0 → 1
     {
         "CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
@@ -34,6 +34,36 @@ const char* const kMigrations[][8] = {
         " origin TEXT NOT NULL CHECK (origin IN ('local', 'pulled')),"
         " pushed INTEGER NOT NULL DEFAULT 0,"
         " UNIQUE (device, seq))",
+        "CREATE INDEX records_by_time ON records (ts_ms, device, seq)",
+        "CREATE INDEX records_by_rollout ON records (rollout, ts_ms)",
+        "CREATE INDEX records_unpushed ON records (pushed) WHERE pushed = 0",
+        nullptr,
+    },
+    // 1 → 2: records of format 2 chain per (device, rollout), so two rollouts of one device both
+    // have a seq 1. SQLite cannot change a table constraint in place: the table is rebuilt, every
+    // row copied as it is (version-1 sequence numbers are unique per device, so per device and
+    // rollout too).
+    {
+        "CREATE TABLE records_v2 ("
+        " id TEXT PRIMARY KEY,"
+        " device TEXT NOT NULL,"
+        " seq INTEGER NOT NULL,"
+        " rollout TEXT NOT NULL,"
+        " plan_sha256 TEXT NOT NULL,"
+        " type TEXT NOT NULL,"
+        " actor TEXT NOT NULL,"
+        " ts_ms INTEGER NOT NULL,"
+        " body BLOB NOT NULL,"
+        " signature BLOB NOT NULL,"
+        " origin TEXT NOT NULL CHECK (origin IN ('local', 'pulled')),"
+        " pushed INTEGER NOT NULL DEFAULT 0,"
+        " UNIQUE (device, rollout, seq))",
+        "INSERT INTO records_v2 (id, device, seq, rollout, plan_sha256, type, actor, ts_ms, body, signature, "
+        "origin, pushed)"
+        " SELECT id, device, seq, rollout, plan_sha256, type, actor, ts_ms, body, signature, origin, pushed "
+        "FROM records",
+        "DROP TABLE records",
+        "ALTER TABLE records_v2 RENAME TO records",
         "CREATE INDEX records_by_time ON records (ts_ms, device, seq)",
         "CREATE INDEX records_by_rollout ON records (rollout, ts_ms)",
         "CREATE INDEX records_unpushed ON records (pushed) WHERE pushed = 0",
@@ -194,7 +224,9 @@ std::optional<LedgerRecord> LocalLedger::append(LedgerRecord fields, const QByte
     }
     QSqlQuery q(m_db);
     // IMMEDIATE takes the write lock before reading the chain's tail, so the sequence number and
-    // `previous` cannot be taken by another writer between the read and the insert.
+    // `previous` cannot be taken by another writer between the read and the insert. The chain is
+    // this device's in this rollout (format 2). Its tail may be a version-1 record of the same
+    // rollout, written before the upgrade: the chain then goes on from it (seq + 1, its hash).
     if (!q.exec(QStringLiteral("BEGIN IMMEDIATE"))) {
         *problem = failure(QStringLiteral("cannot start a transaction to append"), q.lastError());
         return std::nullopt;
@@ -204,8 +236,10 @@ std::optional<LedgerRecord> LocalLedger::append(LedgerRecord fields, const QByte
         QSqlQuery(m_db).exec(QStringLiteral("ROLLBACK"));
         return std::nullopt;
     };
-    q.prepare(QStringLiteral("SELECT seq, body FROM records WHERE device = ? ORDER BY seq DESC LIMIT 1"));
+    q.prepare(QStringLiteral(
+        "SELECT seq, body FROM records WHERE device = ? AND rollout = ? ORDER BY seq DESC LIMIT 1"));
     q.addBindValue(m_deviceId);
+    q.addBindValue(fields.rollout);
     if (!q.exec()) return rollback(QStringLiteral("cannot read the chain's last record"), q.lastError());
     LedgerRecord r = std::move(fields);
     r.version = LedgerRecord::FormatVersion;
@@ -259,9 +293,11 @@ LocalLedger::InsertOutcome LocalLedger::insertPulled(const LedgerRecord& record,
         QSqlQuery(m_db).exec(QStringLiteral("ROLLBACK"));
         return outcome;
     };
-    q.prepare(QStringLiteral("SELECT id, body, signature FROM records WHERE id = ? OR (device = ? AND seq = ?)"));
+    q.prepare(QStringLiteral(
+        "SELECT id, body, signature FROM records WHERE id = ? OR (device = ? AND rollout = ? AND seq = ?)"));
     q.addBindValue(r.id);
     q.addBindValue(r.device);
+    q.addBindValue(r.rollout);
     q.addBindValue(r.sequence);
     if (!q.exec()) return finish(InsertOutcome::Failed, failure(QStringLiteral("cannot look up pulled record %1").arg(r.id), q.lastError()));
     while (q.next()) {
@@ -271,9 +307,14 @@ LocalLedger::InsertOutcome LocalLedger::insertPulled(const LedgerRecord& record,
             return finish(InsertOutcome::Conflict, QStringLiteral("ledger %1: pulled record %2 differs from the stored record with the same id: "
                                                                   "one of them was altered; the stored one is kept")
                                                        .arg(m_path, r.id));
-        return finish(InsertOutcome::Conflict, QStringLiteral("ledger %1: pulled record %2 claims seq %3 of device %4, which record %5 already holds: "
-                                                              "the chain was forked; the stored one is kept")
-                                                   .arg(m_path, r.id).arg(r.sequence).arg(r.device, q.value(0).toString()));
+        return finish(
+            InsertOutcome::Conflict,
+            QStringLiteral(
+                "ledger %1: pulled record %2 claims seq %3 of device %4 in rollout %5, which record %6 "
+                "already holds: the chain was forked; the stored one is kept")
+                .arg(m_path, r.id)
+                .arg(r.sequence)
+                .arg(r.device, r.rollout, q.value(0).toString()));
     }
     q.finish();
     // Pulled records already live in the shared ledger: nothing to push back.
@@ -321,7 +362,9 @@ QString LocalLedger::changeMark(const QString& rollout) const
 
 QList<LedgerRecord> LocalLedger::unpushed(QString* problem) const
 {
-    return select(QStringLiteral("SELECT %1 FROM records WHERE pushed = 0 ORDER BY device, seq").arg(kColumns), {}, problem);
+    return select(
+        QStringLiteral("SELECT %1 FROM records WHERE pushed = 0 ORDER BY device, rollout, seq").arg(kColumns),
+        {}, problem);
 }
 
 bool LocalLedger::markPushed(const QStringList& ids, QString* problem)

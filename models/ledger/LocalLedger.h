@@ -18,7 +18,7 @@ namespace rollout {
 class Clock;
 
 // This device's own ledger: an SQLite file (WAL, synchronous=FULL) holding the records this
-// device signed, chained per device, and the records pulled from other devices. A record that
+// device signed, chained per device and rollout, and the records pulled from other devices. A record that
 // append() returned is on disk: it survives the process being killed and a power loss. Bodies and
 // signatures are stored as the exact signed bytes; judging them is LedgerVerifier's job.
 //
@@ -28,14 +28,17 @@ class Clock;
 class LocalLedger final
 {
 public:
-    static constexpr int SchemaVersion = 1;
+    // 2: records unique per (device, rollout, seq), the format-2 chain (docs/ledger-format.md).
+    static constexpr int SchemaVersion = 2;
 
-    enum class InsertOutcome {
-        Inserted,    // a record this ledger did not hold
-        Duplicate,   // the same id with the same bytes: nothing to do
-        Conflict,    // the same id (or device + seq) with different bytes: tampering; nothing overwritten
-        Rejected,    // not a record: the body does not parse or the signature does not verify
-        Failed,      // the database failed (problem says how)
+    enum class InsertOutcome
+    {
+        Inserted,  // a record this ledger did not hold
+        Duplicate, // the same id with the same bytes: nothing to do
+        Conflict,  // the same id (or device + rollout + seq) with different bytes: tampering; nothing
+                   // overwritten
+        Rejected,  // not a record: the body does not parse or the signature does not verify
+        Failed,    // the database failed (problem says how)
     };
 
     // Opens or creates the ledger at `path`, applying schema migrations in one transaction.
@@ -68,7 +71,7 @@ public:
     // A cheap mark that changes whenever a record of `rollout` is added, by this process or
     // another one sharing the file (count and newest row): the followers' "anything new?".
     QString changeMark(const QString& rollout) const;
-    // Records not yet pushed to the shared ledger, in chain order per device.
+    // Records not yet pushed to the shared ledger, in chain order per device and rollout.
     QList<LedgerRecord> unpushed(QString* problem = nullptr) const;
     bool markPushed(const QStringList& ids, QString* problem = nullptr);
 

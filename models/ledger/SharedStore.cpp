@@ -45,11 +45,13 @@ const QList<QStringList>& migrations()
             QStringLiteral("CREATE INDEX ledger_records_rollout_cursor ON ledger_records (rollout, cursor)"),
             // Append-only for whoever pushes. (The owning role could still drop the trigger: in a
             // real deployment the consoles log in as a role with INSERT and SELECT only.)
-            QStringLiteral("CREATE FUNCTION rollout_refuse_change() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN"
-                           " RAISE EXCEPTION '% is append-only: % refused', TG_TABLE_NAME, TG_OP"
-                           " USING ERRCODE = 'insufficient_privilege'; END $$"),
-            QStringLiteral("CREATE TRIGGER ledger_records_append_only BEFORE UPDATE OR DELETE ON ledger_records"
-                           " FOR EACH ROW EXECUTE FUNCTION rollout_refuse_change()"),
+            QStringLiteral(
+                "CREATE FUNCTION rollout_refuse_change() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN"
+                " RAISE EXCEPTION '% is append-only: % refused', TG_TABLE_NAME, TG_OP"
+                " USING ERRCODE = 'insufficient_privilege'; END $$"),
+            QStringLiteral(
+                "CREATE TRIGGER ledger_records_append_only BEFORE UPDATE OR DELETE ON ledger_records"
+                " FOR EACH ROW EXECUTE FUNCTION rollout_refuse_change()"),
             QStringLiteral("CREATE TRIGGER ledger_records_no_truncate BEFORE TRUNCATE ON ledger_records"
                            " FOR EACH STATEMENT EXECUTE FUNCTION rollout_refuse_change()"),
             // One successor per predecessor: the primary key is what stops a double advance.
@@ -59,10 +61,19 @@ const QList<QStringList>& migrations()
                            " predecessor text NOT NULL,"
                            " record_id text NOT NULL UNIQUE REFERENCES ledger_records(id),"
                            " PRIMARY KEY (rollout, predecessor))"),
-            QStringLiteral("CREATE TRIGGER phase_transitions_append_only BEFORE UPDATE OR DELETE ON phase_transitions"
-                           " FOR EACH ROW EXECUTE FUNCTION rollout_refuse_change()"),
+            QStringLiteral(
+                "CREATE TRIGGER phase_transitions_append_only BEFORE UPDATE OR DELETE ON phase_transitions"
+                " FOR EACH ROW EXECUTE FUNCTION rollout_refuse_change()"),
             QStringLiteral("CREATE TRIGGER phase_transitions_no_truncate BEFORE TRUNCATE ON phase_transitions"
                            " FOR EACH STATEMENT EXECUTE FUNCTION rollout_refuse_change()"),
+        },
+        {
+            // Format-2 records chain per (device, rollout): two rollouts of one device both have a
+            // seq 1. Format-1 sequence numbers were unique per device, so every stored row keeps
+            // to the new constraint.
+            QStringLiteral("ALTER TABLE ledger_records DROP CONSTRAINT ledger_records_device_seq_key"),
+            QStringLiteral("ALTER TABLE ledger_records ADD CONSTRAINT ledger_records_device_rollout_seq_key "
+                           "UNIQUE (device, rollout, seq)"),
         },
         {
             // What became of each granted claim: its advance was taken (advanced), its owner gave
@@ -371,18 +382,24 @@ bool SharedStore::insertRecords(QSqlDatabase& db, const QList<LedgerRecord>& rec
                     {r->id, QStringLiteral("tampering: the store already holds a different record under id %1").arg(r->id)});
             continue;
         }
-        // …and one for each (rare) record whose device slot is taken under another id.
-        q.prepare(QStringLiteral("SELECT id FROM ledger_records WHERE device = ? AND seq = ?"));
+        // …and one for each (rare) record whose place in its chain is taken under another id.
+        q.prepare(
+            QStringLiteral("SELECT id FROM ledger_records WHERE device = ? AND rollout = ? AND seq = ?"));
         q.addBindValue(text(r->device));
+        q.addBindValue(text(r->rollout));
         q.addBindValue(r->sequence);
         if (!q.exec()) {
             failed(QStringLiteral("checking an existing record"), q, &result->error, &result->unreachable);
             return false;
         }
         const QString other = q.next() ? q.value(0).toString() : QStringLiteral("none found");
-        result->refused.append({r->id, QStringLiteral("tampering: device %1 already has a different record (%2) at sequence %3")
-                                           .arg(r->device, other)
-                                           .arg(r->sequence)});
+        result->refused.append(
+            {r->id,
+             QStringLiteral(
+                 "tampering: device %1 already has a different record (%2) at sequence %3 of rollout %4")
+                 .arg(r->device, other)
+                 .arg(r->sequence)
+                 .arg(r->rollout)});
     }
     return true;
 }
@@ -440,14 +457,19 @@ QList<StoredRecord> SharedStore::pull(const QString& rollout, qint64 afterCursor
         StoredRecord s;
         s.cursor = q.value(0).toLongLong();
         s.receivedAt = q.value(10).toDateTime();
+        s.rowId = q.value(1).toString();
+        s.rowDevice = q.value(2).toString();
+        s.rowSeq = q.value(3).toLongLong();
+        s.rowRollout = q.value(4).toString();
         const QByteArray body = q.value(8).toByteArray();
         const QByteArray signature = q.value(9).toByteArray();
         QString problem;
         if (std::optional<LedgerRecord> r = LedgerRecord::fromSigned(body, signature, &problem)) {
             s.record = std::move(*r);
-            const QStringList mismatches = columnMismatches(s.record, q);
-            if (!mismatches.isEmpty())
-                s.problem = QStringLiteral("the row's %1 disagree with its signed body").arg(mismatches.join(QStringLiteral(", ")));
+            s.mismatches = columnMismatches(s.record, q);
+            if (!s.mismatches.isEmpty())
+                s.problem = QStringLiteral("the row's %1 disagree with its signed body")
+                                .arg(s.mismatches.join(QStringLiteral(", ")));
         } else {
             s.bodyParses = false;
             s.problem = QStringLiteral("the stored body does not parse: %1").arg(problem);

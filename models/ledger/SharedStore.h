@@ -49,6 +49,14 @@ struct StoredRecord
     QDateTime receivedAt;
     bool bodyParses = true;
     QString problem;
+    // The row's own columns, as stored: an id column that is not the body's id is a copy under a
+    // new id; a seq column that is not the body's seq, a record moved in the chain.
+    QString rowId;
+    QString rowDevice;
+    QString rowRollout;
+    qint64 rowSeq = 0;
+    QStringList mismatches; // the columns that disagree with the body: id, device, seq, rollout, plan_sha256,
+                            // type, ts_ms
 };
 
 // The result of claiming the step after `predecessor` in a rollout's phase-transition chain.
@@ -78,7 +86,9 @@ struct TransitionOutcome
 class SharedStore final
 {
 public:
-    static constexpr int SchemaVersion = 2;
+    // 2: records unique per (device, rollout, seq), the format-2 chain (docs/ledger-format.md).
+    // 3: claim_outcomes, what became of each granted advance claim.
+    static constexpr int SchemaVersion = 3;
     static constexpr int ConnectTimeoutSeconds = 5;
 
     explicit SharedStore(StoreSettings settings);
@@ -96,7 +106,7 @@ public:
     void close();
 
     // Idempotent, one transaction per batch: the same record again is counted as already there;
-    // a different record under an existing id or (device, seq) is refused without blocking the rest.
+    // a different record under an existing id or (device, rollout, seq) is refused without blocking the rest.
     PushResult push(const QList<LedgerRecord>& records);
 
     // The records of `rollout` stored after `afterCursor` (0: from the start), in store order, at

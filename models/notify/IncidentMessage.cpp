@@ -3,6 +3,7 @@
 #include <QDateTime>
 #include <QJsonDocument>
 #include <QJsonObject>
+#include <algorithm>
 
 namespace rollout {
 
@@ -93,6 +94,30 @@ QString IncidentMessage::text(const Plan& plan, const RolloutEvent& e, const QSt
         break;
     default: lines << e.describe(); break;
     }
+    return lines.join(QLatin1Char('\n'));
+}
+
+QString IncidentMessage::tampering(const Plan& plan, const QStringList& findings, qint64 atMs)
+{
+    constexpr int Shown = 5;
+    QStringList lines;
+    lines << QStringLiteral("🛑 ledger tampering detected in rollout %1: %2")
+                 .arg(plan.rollout, findings.value(0))
+          << QStringLiteral("Time: %1").arg(when(atMs));
+    for (qsizetype i = 1; i < std::min<qsizetype>(findings.size(), Shown); ++i)
+        lines << QStringLiteral("Also: %1").arg(findings[i]);
+    if (findings.size() > Shown)
+        lines << QStringLiteral(
+                     "And %1 more finding(s): see the console's Ledger tab or `rolloutctl ledger verify`")
+                     .arg(findings.size() - Shown);
+    lines
+        << QStringLiteral("Impact: the shared ledger of %1 in %2 was altered behind the consoles; authentic "
+                          "decisions still count, altered "
+                          "ones do not")
+               .arg(plan.rollout, plan.environment)
+        << QStringLiteral(
+               "Action Taken: none — every copy is kept as evidence; find who can write to the shared store")
+        << QStringLiteral("Status: investigate");
     return lines.join(QLatin1Char('\n'));
 }
 

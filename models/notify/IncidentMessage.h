@@ -18,6 +18,9 @@ public:
     static QString kindOf(const RolloutEvent& e);
     // `flags` is the verified flag summary for a rollback ("1 of 1 flag(s) verified …: new-checkout off").
     static QString text(const Plan& plan, const RolloutEvent& e, const QString& flags = {});
+    // Tampering found in the rollout's ledger ("tampering: record … was changed in the shared
+    // store …", one finding each), at `atMs`: "🛑 ledger tampering detected in rollout X: …".
+    static QString tampering(const Plan& plan, const QStringList& findings, qint64 atMs);
     static QByteArray slackBody(const QString& text);
 };
 

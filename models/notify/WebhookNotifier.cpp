@@ -2,6 +2,7 @@
 
 #include "notify/IncidentMessage.h"
 
+#include <QDateTime>
 #include <spdlog/spdlog.h>
 
 namespace rollout {
@@ -21,6 +22,9 @@ WebhookNotifier::WebhookNotifier(const Plan& plan, RolloutSession& session, Opti
     m_flagWait.setSingleShot(true);
     connect(&m_flagWait, &QTimer::timeout, this, [this] { flushRollback({}); });
     connect(&session, &RolloutSession::eventRecorded, this, &WebhookNotifier::onEvent);
+    m_tamperingFlush.setSingleShot(true);
+    m_tamperingFlush.setInterval(0);
+    connect(&m_tamperingFlush, &QTimer::timeout, this, &WebhookNotifier::flushTampering);
     m_clock.start();
 }
 
@@ -47,13 +51,30 @@ void WebhookNotifier::flushRollback(const QString& flags)
     send(QStringLiteral("rolled_back"), IncidentMessage::text(m_plan, e, flags));
 }
 
+void WebhookNotifier::ledgerTampering(const QString& id, const QString& why)
+{
+    m_tampering.append(why.contains(id) ? why : QStringLiteral("%1 (record %2)").arg(why, id));
+    m_tamperingFlush.start();
+}
+
+void WebhookNotifier::flushTampering()
+{
+    if (m_tampering.isEmpty()) return;
+    const QString text = IncidentMessage::tampering(m_plan, m_tampering, QDateTime::currentMSecsSinceEpoch());
+    m_tampering.clear();
+    send(QStringLiteral("tampering"), text);
+}
+
 void WebhookNotifier::send(const QString& kind, const QString& text)
 {
     const QByteArray body = IncidentMessage::slackBody(text);
+    // Tampering is never filtered out: a plan's `on:` list may predate it.
     for (const Target& t : std::as_const(m_targets))
-        // An override and drift reach every webhook, whatever it asked for: nobody may learn of
-        // them only afterwards.
-        if (t.on.isEmpty() || t.on.contains(kind) || kind == QLatin1String("override") || kind == QLatin1String("drift")) post(t, kind, body, 1, m_clock.elapsed());
+        // An override, drift and tampering reach every webhook, whatever it asked for: nobody may
+        // learn of them only afterwards (and a plan's `on:` list may predate them).
+        if (t.on.isEmpty() || t.on.contains(kind) || kind == QLatin1String("override") || kind == QLatin1String("drift")
+            || kind == QLatin1String("tampering"))
+            post(t, kind, body, 1, m_clock.elapsed());
 }
 
 void WebhookNotifier::post(const Target& target, const QString& kind, const QByteArray& body, int attempt, qint64 startedMs)

@@ -84,9 +84,11 @@ public:
             Notification note;
             note.webhookEnv = c.string(n, "webhook_env", p, true).value_or(QString());
             note.on = c.stringList(n, "on", p);
-            static const Strings events = {QStringLiteral("advanced"), QStringLiteral("alert"), QStringLiteral("rolled_back"),
-                                           QStringLiteral("rollback_failed"), QStringLiteral("paused"), QStringLiteral("completed"),
-                                           QStringLiteral("override"), QStringLiteral("drift")};
+            static const Strings events = {QStringLiteral("advanced"),    QStringLiteral("alert"),
+                                           QStringLiteral("rolled_back"), QStringLiteral("rollback_failed"),
+                                           QStringLiteral("paused"),      QStringLiteral("completed"),
+                                           QStringLiteral("override"),    QStringLiteral("drift"),
+                                           QStringLiteral("tampering")};
             for (const QString& e : note.on)
                 if (!events.contains(e))
                     c.error(n["on"], YamlCursor::join(p, QStringLiteral("on")),

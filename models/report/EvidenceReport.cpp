@@ -16,8 +16,14 @@ QString verification(const RecordVerdict& v)
 {
     if (v.ok) return QStringLiteral("✓ %1").arg(v.record ? v.record->keyId : QString());
     QStringList why;
-    for (const RecordVerdict::Failure& f : v.failures) why.append(QStringLiteral("%1: %2").arg(f.check, f.why));
-    return QStringLiteral("✗ ") + why.join(QStringLiteral("; "));
+    for (const RecordVerdict::Failure& f : v.failures)
+        why.append(
+            f.tampering == Tampering::None
+                ? QStringLiteral("%1: %2").arg(f.check, f.why)
+                : QStringLiteral("**TAMPERING (%1)** %2: %3").arg(toString(f.tampering), f.check, f.why));
+    // Chain damage around an authentic record is reported, and the record still counts.
+    return (countsForGate(v) ? QStringLiteral("✓ counts; ") : QStringLiteral("✗ ")) +
+           why.join(QStringLiteral("; "));
 }
 
 QString phaseName(const Plan& plan, int phase)
@@ -34,16 +40,26 @@ QString EvidenceReport::markdown(const Input& in)
     static const QString kOverride = QStringLiteral("<span style=\"color:#c0392b\">🟥 **OVERRIDE**</span>");
     const Plan& plan = *in.plan;
     QStringList md;
-    int bad = 0;
-    for (const RecordVerdict& v : in.verdicts) bad += !v.ok;
+    int bad = 0, tampered = 0;
+    for (const RecordVerdict& v : in.verdicts) {
+        bad += !countsForGate(v);
+        tampered += !v.tampering().isEmpty();
+    }
     md << QStringLiteral("# Evidence pack: %1").arg(plan.rollout) << QString();
     if (!plan.description.isEmpty()) md << plan.description << QString();
     md << QStringLiteral("| | |") << QStringLiteral("| --- | --- |")
        << QStringLiteral("| environment | %1 |").arg(plan.environment)
-       << QStringLiteral("| plan | `%1` (sha256 `%2`) |").arg(cell(plan.fileName), QString::fromLatin1(plan.sha256))
+       << QStringLiteral("| plan | `%1` (sha256 `%2`) |")
+              .arg(cell(plan.fileName), QString::fromLatin1(plan.sha256))
        << QStringLiteral("| generated | %1 |").arg(utc(in.generatedAtMs))
-       << QStringLiteral("| records | %1, %2 |").arg(in.verdicts.size()).arg(bad == 0 ? QStringLiteral("every one verified") : QStringLiteral("**%1 do not verify** (they do not count)").arg(bad))
-       << QString();
+       << QStringLiteral("| records | %1, %2 |")
+              .arg(in.verdicts.size())
+              .arg(bad == 0 ? QStringLiteral("every one verified")
+                            : QStringLiteral("**%1 do not verify** (they do not count)").arg(bad));
+    if (tampered)
+        md << QStringLiteral("| ledger tampering | **%1 record(s) show tampering**: see the ledger below |")
+                  .arg(tampered);
+    md << QString();
 
     // Phases: when each was entered and left, from the verified records.
     struct Span { qint64 from = 0, to = 0; QString how; };
@@ -54,7 +70,7 @@ QString EvidenceReport::markdown(const Input& in)
         spans[phase].last().how = how;
     };
     for (const RecordVerdict& v : in.verdicts) {
-        if (!v.ok || !v.record) continue;
+        if (!countsForGate(v)) continue;
         QString problem;
         const auto e = EventCodec::fromRecord(v.record->type, v.record->payload, v.record->actor, v.record->role, v.record->timestampMs, &problem);
         if (!e) continue;

@@ -43,7 +43,16 @@ QString LedgerTableModel::summaryOf(const RecordVerdict& v)
 int LedgerTableModel::failures() const
 {
     int n = 0;
-    for (const RecordVerdict& v : m_rows) n += !v.ok;
+    for (const RecordVerdict& v : m_rows)
+        n += !countsForGate(v);
+    return n;
+}
+
+int LedgerTableModel::tampered() const
+{
+    int n = 0;
+    for (const RecordVerdict& v : m_rows)
+        n += !v.tampering().isEmpty();
     return n;
 }
 
@@ -62,7 +71,14 @@ QVariant LedgerTableModel::data(const QModelIndex& index, int role) const
     if (!index.isValid() || index.row() >= m_rows.size()) return {};
     const RecordVerdict& v = m_rows[index.row()];
     QStringList why;
-    for (const RecordVerdict::Failure& f : v.failures) why.append(QStringLiteral("%1: %2").arg(f.check, f.why));
+    for (const RecordVerdict::Failure& f : v.failures)
+        why.append(f.tampering == Tampering::None
+                       ? QStringLiteral("%1: %2").arg(f.check, f.why)
+                       : QStringLiteral("TAMPERING (%1) %2: %3").arg(toString(f.tampering), f.check, f.why));
+    // A record that counts although the chain around it was damaged: ✓ for the record, the damage named.
+    const QString mark = v.ok               ? QStringLiteral("✓")
+                         : countsForGate(v) ? QStringLiteral("✓ counts · ✗ ")
+                                            : QStringLiteral("✗ ");
     if (role == SeverityRole) return index.column() == Verified ? int(v.ok ? Severity::Good : Severity::Bad) : int(Severity::Normal);
     if (role == Qt::ToolTipRole) {
         if (index.column() == Verified) return v.ok ? tr("signature, chain, signer, rollout and plan checks passed") : why.join(QLatin1Char('\n'));
@@ -75,7 +91,7 @@ QVariant LedgerTableModel::data(const QModelIndex& index, int role) const
     }
     if (role != Qt::DisplayRole) return {};
     if (!v.record) {
-        if (index.column() == Verified) return QStringLiteral("✗ ") + why.join(QStringLiteral("; "));
+        if (index.column() == Verified) return mark + why.join(QStringLiteral("; "));
         if (index.column() == Summary) return m_summaries.value(index.row());
         return {};
     }
@@ -87,7 +103,8 @@ QVariant LedgerTableModel::data(const QModelIndex& index, int role) const
     case Type: return r.type;
     case Summary: return m_summaries.value(index.row());
     case Device: return r.device.left(8);
-    case Verified: return v.ok ? QStringLiteral("✓") : QStringLiteral("✗ ") + why.join(QStringLiteral("; "));
+    case Verified:
+        return v.ok ? mark : mark + why.join(QStringLiteral("; "));
     default: return {};
     }
 }

@@ -21,7 +21,10 @@ public:
     // A record this console just signed and stored (verified by construction: its own key).
     void appendOwn(const LedgerRecord& record);
     const QList<RecordVerdict>& verdicts() const { return m_rows; }
+    // Rows that do not count (they fail their own checks).
     int failures() const;
+    // Rows that show tampering (a failure of any kind: changed, copied, deleted, reordered, foreign key).
+    int tampered() const;
 
     int rowCount(const QModelIndex& parent = {}) const override;
     int columnCount(const QModelIndex& parent = {}) const override;

@@ -3,27 +3,27 @@
 // button needs a hold, and an automatic rollback raises the banner.
 #include "FakeFlagBackend.h"
 #include "GatePanel.h"
-#include "SettingsDialog.h"
+#include "LedgerPanel.h"
 #include "MainWindow.h"
 #include "PlanFixture.h"
 #include "RollbackButton.h"
+#include "SettingsDialog.h"
+#include "ledger/LocalLedger.h"
 #include "runtime/RolloutRuntime.h"
+#include "sim/DemoKeys.h"
 #include "viewmodels/ChecklistModel.h"
 #include "viewmodels/FlagTableModel.h"
-#include "ledger/LocalLedger.h"
-#include "sim/DemoKeys.h"
-
-#include <QSqlDatabase>
-#include <QSqlQuery>
-#include <QDialogButtonBox>
-#include <QLineEdit>
-#include <QTemporaryDir>
 
 #include <QAbstractItemModel>
 #include <QApplication>
+#include <QDialogButtonBox>
 #include <QLabel>
+#include <QLineEdit>
 #include <QPushButton>
+#include <QSqlDatabase>
+#include <QSqlQuery>
 #include <QTableView>
+#include <QTemporaryDir>
 #include <QTest>
 #include <QTreeView>
 
@@ -230,6 +230,50 @@ private Q_SLOTS:
         QVERIFY2(m->index(crossed, 6).data().toString().contains(QStringLiteral("signature")), qPrintable(m->index(crossed, 6).data().toString()));
         QVERIFY(m->index(crossed, 3).data().toString().contains(QStringLiteral("does not count")));
         QVERIFY(b.find<QLabel>("ledgerSummary")->text().contains(QStringLiteral("do not verify")));
+    }
+
+    void aDeletedRecordShowsLedgerTamperingInTheHeaderAndTheLedgerTab()
+    {
+        QTemporaryDir dir;
+        const QString path = dir.filePath(QStringLiteral("deleted.sqlite"));
+        {
+            Console a(path);
+            a.tickChecklist();
+            QTest::mouseClick(a.find<QPushButton>("approveButton"), Qt::LeftButton);
+            QVERIFY(a.runtime.recorder()->ledger().records().size() >= 3);
+            QVERIFY(a.find<QLabel>("ledgerTamperingLabel")->isHidden());
+        }
+        { // Someone with the file deletes a record from the middle of the chain.
+            QSqlDatabase db = QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), QStringLiteral("delete"));
+            db.setDatabaseName(path);
+            QVERIFY(db.open());
+            QSqlQuery q(db);
+            QVERIFY(q.exec(QStringLiteral("DELETE FROM records WHERE seq = 2")));
+            QCOMPARE(q.numRowsAffected(), 1);
+            db.close();
+        }
+        QSqlDatabase::removeDatabase(QStringLiteral("delete"));
+        Console b(path);
+        QCOMPARE(b.runtime.session().approvals(0).size(),
+                 1); // the authentic approval after the gap still counts
+        auto* header = b.find<QLabel>("ledgerTamperingLabel");
+        QVERIFY(!header->isHidden());
+        QVERIFY2(header->text().contains(QStringLiteral("ledger tampering:")) &&
+                     header->text().contains(QStringLiteral("is missing (deleted?)")),
+                 qPrintable(header->text()));
+        QVERIFY2(b.find<QLabel>("ledgerSummary")
+                     ->text()
+                     .contains(QStringLiteral("ledger tampering at 1 record(s)")),
+                 qPrintable(b.find<QLabel>("ledgerSummary")->text()));
+        // What a pull reports (a record altered in the shared store) is listed above the table.
+        auto* panel = b.window.findChild<LedgerPanel*>();
+        QVERIFY(panel);
+        panel->addTampering(QStringLiteral(
+            "tampering: record x was changed in the shared store (its signature does not match its body)"));
+        QVERIFY(!b.find<QLabel>("ledgerTampering")->isHidden());
+        QVERIFY(b.find<QLabel>("ledgerTampering")
+                    ->text()
+                    .contains(QStringLiteral("was changed in the shared store")));
     }
 
     void settingsAreSavedAndNoSecretIsAsked()

@@ -1,13 +1,17 @@
 // Two consoles kept in step through the real PostgreSQL scripts/services.sh started (ROLLOUT_PG_*):
 // one's decisions reach the other's session, a store that is down loses and doubles nothing, and
 // what was altered in the store, or copied in from another rollout, is reported and never applied.
-#include "RequireServers.h"
+// Then a hostile database owner (session_replication_role = replica: past the append-only
+// triggers) changes, copies, deletes, reorders and forges records: each is named as tampering of
+// its kind on pull, and the authentic records around the damage are still applied.
+#include "LedgerChain.h"
 #include "PlanFixture.h"
+#include "RequireServers.h"
 #include "StoreTamper.h"
+#include "TestKeys.h"
 #include "core/Clock.h"
 #include "ledger/LedgerRecorder.h"
 #include "ledger/LedgerReplay.h"
-#include "TestKeys.h"
 #include "ledger/LedgerSync.h"
 #include "metrics/TimeSeriesStore.h"
 
@@ -62,6 +66,15 @@ people:
              Ed25519::encodePublicKey(keyOf("automation").publicKey))
         .toUtf8();
 }
+
+enum class Hostile
+{
+    ChangeRollback,
+    CopyUnderNewId,
+    DeleteRollback,
+    Reorder,
+    ForeignKey
+};
 
 const Actor kRita{QStringLiteral("rita"), QStringLiteral("rm")};
 const Actor kPaul{QStringLiteral("paul"), QStringLiteral("pm")};
@@ -134,7 +147,17 @@ int sumOf(const QSignalSpy& spy)
     return sum;
 }
 
+QStringList texts(const QSignalSpy& spy, int at)
+{
+    QStringList out;
+    for (const QList<QVariant>& args : spy)
+        out.append(args.at(at).toString());
+    return out;
+}
+
 } // namespace
+
+Q_DECLARE_METATYPE(Hostile)
 
 class TestLedgerSync final : public QObject
 {
@@ -312,7 +335,9 @@ private Q_SLOTS:
         QVERIFY(freshRound(*a.sync));
         QCOMPARE(aTamperingAgain.size(), 1);
         QCOMPARE(aTamperingAgain.first().at(0).toString(), id);
-        QVERIFY2(aTamperingAgain.first().at(1).toString().contains(QStringLiteral("altered")), qPrintable(aTamperingAgain.first().at(1).toString()));
+        QVERIFY2(aTamperingAgain.first().at(1).toString().startsWith(
+                     QStringLiteral("tampering: record %1 was changed in the shared store").arg(id)),
+                 qPrintable(aTamperingAgain.first().at(1).toString()));
         QVERIFY(!a.approvedBy(0, QStringLiteral("rita")));
     }
 
@@ -341,6 +366,164 @@ private Q_SLOTS:
         QVERIFY(!b.hasApprovalFrom(0, QStringLiteral("rita")));
         QVERIFY(b.ids().isEmpty());
         QCOMPARE(sumOf(bApplied), 0);
+    }
+
+    void aHostileDatabaseOwner_data()
+    {
+        QTest::addColumn<Hostile>("attack");
+        QTest::newRow("a rollback's payload changed") << Hostile::ChangeRollback;
+        QTest::newRow("a record copied under a new id") << Hostile::CopyUnderNewId;
+        QTest::newRow("the rollback deleted") << Hostile::DeleteRollback;
+        QTest::newRow("two records reordered") << Hostile::Reorder;
+        QTest::newRow("a record signed by a key outside the plan") << Hostile::ForeignKey;
+    }
+
+    void aHostileDatabaseOwner()
+    {
+        QFETCH(Hostile, attack);
+        StoreTamper tamper;
+        QString why;
+        if (!tamper.open(&why)) ROLLOUT_SKIP_OR_FAIL(qPrintable(why));
+        const QByteArray yaml = planYaml(uniqueRollout("hostile"));
+        Console a(ledgerPath("a"), yaml, m_settings);
+        const QString rollout = a.session.plan().rollout;
+        // Console A: a start, a rollback to zero, a second start, and paul's sign-off for phase two.
+        QVERIFY(a.session.setChecklistItem(0, kItem, true, kRita).ok);
+        QVERIFY(a.session.recordApproval(0, kRita, true, QStringLiteral("go")).ok);
+        a.clock.advanceMs(1000);
+        QVERIFY(a.session.advance(kRita).ok);
+        a.clock.advanceMs(60000);
+        QVERIFY(a.session.rollback(kRita, QStringLiteral("checkout errors"), true).ok);
+        a.clock.advanceMs(60000);
+        QVERIFY(a.session.setChecklistItem(0, kItem, true, kRita).ok);
+        QVERIFY(a.session.recordApproval(0, kRita, true, QStringLiteral("fixed")).ok);
+        a.clock.advanceMs(1000);
+        QVERIFY2(a.session.advance(kRita).ok, qPrintable(a.session.gate().missing()));
+        a.clock.advanceMs(1000);
+        QVERIFY(a.session.recordApproval(1, kPaul, true, QStringLiteral("go")).ok);
+        QCOMPARE(a.session.currentPhase(), 0);
+        QVERIFY(freshRound(*a.sync));
+        QVERIFY(a.ledger->unpushed().isEmpty());
+        const QList<LedgerRecord> mine = a.ledger->records(rollout);
+        QCOMPARE(mine.size(), 8);
+        auto nth = [&](const char* type, int n) {
+            for (const LedgerRecord& r : mine)
+                if (r.type == QLatin1String(type) && n-- == 0) return r;
+            return LedgerRecord{};
+        };
+        const LedgerRecord rollback = nth("rolled_back", 0);
+        QCOMPARE(rollback.sequence, 4);
+
+        // The owner, past the append-only trigger.
+        int authentic = int(mine.size()); // what B must apply
+        QString expected, id;             // the tampering B must name, and the row it names
+        switch (attack) {
+        case Hostile::ChangeRollback:
+            QVERIFY2(tamper.replaceInBody(rollback.id, "\"to_phase\":-1", "\"to_phase\":0"),
+                     qPrintable(tamper.lastError()));
+            expected = QStringLiteral("tampering: record %1 was changed in the shared store (its signature "
+                                      "does not match its body)")
+                           .arg(rollback.id);
+            id = rollback.id;
+            authentic -= 1;
+            break;
+        case Hostile::CopyUnderNewId: {
+            const LedgerRecord approval = nth("approval_recorded", 0);
+            id = QUuid::createUuid().toString(QUuid::WithoutBraces);
+            QVERIFY2(tamper.insertCopy(approval, id, rollout), qPrintable(tamper.lastError()));
+            expected = QStringLiteral("tampering: record %1 is a copy of record %2 under a new id")
+                           .arg(id, approval.id);
+            break;
+        }
+        case Hostile::DeleteRollback:
+            QVERIFY2(tamper.deleteRecord(rollback.id), qPrintable(tamper.lastError()));
+            expected = QStringLiteral("tampering: record seq 4 of device %1 in rollout %2 is missing "
+                                      "(deleted?): seq jumps 3 → 5")
+                           .arg(a.ledger->deviceId(), rollout);
+            id = nth("checklist_item_set", 1).id; // the record after the gap
+            authentic -= 1;
+            break;
+        case Hostile::Reorder: {
+            const LedgerRecord tick = nth("checklist_item_set", 1), approval = nth("approval_recorded", 1);
+            QVERIFY2(tamper.swapSeq(tick.id, approval.id), qPrintable(tamper.lastError()));
+            expected = QStringLiteral("tampering: record %1 was moved in the shared store: its row says seq "
+                                      "%2, its signed body seq %3")
+                           .arg(tick.id)
+                           .arg(approval.sequence)
+                           .arg(tick.sequence);
+            id = tick.id;
+            break;
+        }
+        case Hostile::ForeignKey: {
+            // Paul's approval turned into a rejection, signed with a key nobody in the plan holds.
+            LedgerRecord forged = nth("approval_recorded", 2);
+            QCOMPARE(forged.actor, QStringLiteral("paul"));
+            forged.id = QUuid::createUuid().toString(QUuid::WithoutBraces);
+            forged.device = QUuid::createUuid().toString(QUuid::WithoutBraces);
+            forged.sequence = 1;
+            forged.previous.clear();
+            forged.timestampMs += 5000;
+            forged.payload[QStringLiteral("decision")] = QStringLiteral("reject");
+            forged = LedgerChain::resigned(forged, Ed25519::generate());
+            QVERIFY2(tamper.insertRecord(forged), qPrintable(tamper.lastError()));
+            expected = QStringLiteral("tampering: record %1 (approval_recorded by \"paul\") is signed by a "
+                                      "key that is not in the plan")
+                           .arg(forged.id);
+            id = forged.id;
+            break;
+        }
+        }
+
+        // Console B, new, pulls the rollout.
+        Console b(ledgerPath("b"), yaml, m_settings, 1'700'000'900'000);
+        QSignalSpy tampering(b.sync.get(), &LedgerSync::tampering),
+            applied(b.sync.get(), &LedgerSync::applied);
+        QSignalSpy rejected(b.sync.get(), &LedgerSync::rejected);
+        QVERIFY(freshRound(*b.sync));
+        const QStringList whys = texts(tampering, 1);
+        for (const QString& w : whys)
+            QVERIFY2(w.startsWith(QStringLiteral("tampering: ")), qPrintable(w));
+        const auto found =
+            std::find_if(whys.begin(), whys.end(), [&](const QString& w) { return w.startsWith(expected); });
+        const qsizetype named = found == whys.end() ? -1 : found - whys.begin();
+        QVERIFY2(
+            named >= 0,
+            qPrintable(
+                QStringLiteral("expected \"%1\" among:\n%2").arg(expected, whys.join(QLatin1Char('\n')))));
+        QCOMPARE(tampering.at(named).at(0).toString(), id);
+        // The authentic records around the damage are applied: B stands where A stands.
+        QCOMPARE(sumOf(applied), authentic);
+        QCOMPARE(b.session.currentPhase(), a.session.currentPhase());
+        QVERIFY(b.approvedBy(1, QStringLiteral("paul")));
+        QCOMPARE(b.session.approvals(0).size(), 1);
+        if (attack == Hostile::ChangeRollback || attack == Hostile::DeleteRollback) {
+            // The lost rollback is followed down before the advance signed after it.
+            QVERIFY2(whys.filter(QStringLiteral("a rollback before it is missing")).size() == 1,
+                     qPrintable(whys.join(QLatin1Char('\n'))));
+            QVERIFY(!b.ids().contains(rollback.id));
+        }
+        if (attack == Hostile::ChangeRollback || attack == Hostile::ForeignKey)
+            QVERIFY(texts(rejected, 0).contains(id));
+        // Reported once: another round names nothing new.
+        const qsizetype before = tampering.size();
+        QVERIFY(freshRound(*b.sync));
+        QCOMPARE(tampering.size(), before);
+
+        // A, restarted, pulls from the start: it holds the originals, and sees what became of them.
+        if (attack == Hostile::ChangeRollback || attack == Hostile::DeleteRollback) {
+            a.sync = std::make_unique<LedgerSync>(*a.ledger, a.session, m_settings, kOptions);
+            QSignalSpy aTampering(a.sync.get(), &LedgerSync::tampering);
+            QVERIFY(freshRound(*a.sync));
+            const QStringList aWhys = texts(aTampering, 1);
+            QVERIFY2(aTampering.size() == 1 && aTampering.first().at(0).toString() == rollback.id,
+                     qPrintable(aWhys.join(QLatin1Char('\n'))));
+            QVERIFY2(
+                aWhys.first().contains(attack == Hostile::DeleteRollback
+                                           ? QStringLiteral("is missing from the shared store (deleted?)")
+                                           : QStringLiteral("was changed in the shared store")),
+                qPrintable(aWhys.first()));
+            QCOMPARE(a.session.currentPhase(), 0);
+        }
     }
 
     void aRestartedConsoleDoesNotApplyRecordsTwice()

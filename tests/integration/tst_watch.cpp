@@ -42,17 +42,20 @@ class TestWatch final : public QObject
     QTemporaryDir m_dir;
     QString m_plan, m_db, m_keys, m_flag, m_unleash, m_sim;
 
-    QProcess* startWatch(const QString& webhook)
+    QProcess* startWatch(const QString& webhook, const QString& db = {}, bool withLog = false)
     {
         auto* p = new QProcess(this);
+        if (withLog) p->setProcessChannelMode(QProcess::MergedChannels); // spdlog writes to stderr
         QProcessEnvironment e = QProcessEnvironment::systemEnvironment();
         e.insert(QStringLiteral("ROLLOUT_TEST_WATCH_PASS"), QStringLiteral("automation passphrase"));
         e.insert(QStringLiteral("ROLLOUT_TEST_WATCH_WEBHOOK"), webhook);
         e.insert(QStringLiteral("XDG_STATE_HOME"), m_dir.filePath(QStringLiteral("state")));
         p->setProcessEnvironment(e);
         p->start(QStringLiteral(ROLLOUT_BINARY_DIR "/app/rolloutctl"),
-                 {QStringLiteral("watch"), m_plan, QStringLiteral("--db"), m_db, QStringLiteral("--keys-dir"), m_keys,
-                  QStringLiteral("--passphrase-env"), QStringLiteral("ROLLOUT_TEST_WATCH_PASS"), QStringLiteral("--tick"), QStringLiteral("250")});
+                 {QStringLiteral("watch"), m_plan, QStringLiteral("--db"), db.isEmpty() ? m_db : db,
+                  QStringLiteral("--keys-dir"), m_keys, QStringLiteral("--passphrase-env"),
+                  QStringLiteral("ROLLOUT_TEST_WATCH_PASS"), QStringLiteral("--tick"),
+                  QStringLiteral("250")});
         return p;
     }
 
@@ -210,6 +213,46 @@ private Q_SLOTS:
         QVERIFY(q.exec() && q.next());
         QCOMPARE(q.value(0).toInt(), 1);
         db.close();
+    }
+
+    // A record deleted from the ledger (the owner of the file, or of the shared store): `watch`
+    // names it as tampering in its log at start, and still resumes from the authentic records.
+    void tamperingIsAWarningInTheLog()
+    {
+        const QString copy = m_dir.filePath(QStringLiteral("tampered.sqlite"));
+        {
+            SystemClock clock;
+            QString problem;
+            auto ledger =
+                LocalLedger::open(m_db, clock, &problem); // a checkpoint: the whole ledger in one file
+            QVERIFY2(ledger, qPrintable(problem));
+            QVERIFY(ledger->records().size() >= 3);
+        }
+        QVERIFY(QFile::copy(m_db, copy));
+        {
+            QSqlDatabase db =
+                QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), QStringLiteral("watch-tamper"));
+            db.setDatabaseName(copy);
+            QVERIFY(db.open());
+            QSqlQuery q(db);
+            // One from the middle of the chain, not the rollback.
+            QVERIFY(
+                q.exec(QStringLiteral("DELETE FROM records WHERE id = (SELECT id FROM records WHERE type != "
+                                      "'rolled_back' AND seq > 1"
+                                      " AND seq < (SELECT max(seq) FROM records) ORDER BY seq LIMIT 1)")));
+            QCOMPARE(q.numRowsAffected(), 1);
+            db.close();
+        }
+        QSqlDatabase::removeDatabase(QStringLiteral("watch-tamper"));
+        QByteArray out;
+        QProcess* p = startWatch(QStringLiteral("http://127.0.0.1:9"), copy, true);
+        QTRY_VERIFY_WITH_TIMEOUT(saw(p, &out, "watching"), 20000);
+        QVERIFY2(out.contains("watch: ledger tampering: record seq ") &&
+                     out.contains("is missing (deleted?)"),
+                 out.constData());
+        QVERIFY2(out.contains("(rolled back, phase 0)"), out.constData());
+        p->terminate();
+        QVERIFY(p->waitForFinished(10000));
     }
 };
 

@@ -1,6 +1,7 @@
 #include "StoreTamper.h"
 
 #include <QDir>
+#include <QHash>
 #include <QSqlDatabase>
 #include <QSqlError>
 #include <QSqlQuery>
@@ -41,6 +42,11 @@ bool StoreTamper::open(QString* why)
 
 bool StoreTamper::run(const QString& sql, const QVariantList& values)
 {
+    return runAll({{sql, values}});
+}
+
+bool StoreTamper::runAll(const QList<std::pair<QString, QVariantList>>& statements)
+{
     QSqlDatabase db = QSqlDatabase::database(m_connectionName, false);
     if (!db.transaction()) {
         m_lastError = db.lastError().text();
@@ -52,17 +58,20 @@ bool StoreTamper::run(const QString& sql, const QVariantList& values)
         db.rollback();
         return false;
     }
-    q.prepare(sql);
-    for (const QVariant& v : values) q.addBindValue(v);
-    if (!q.exec()) {
-        m_lastError = q.lastError().text();
-        db.rollback();
-        return false;
-    }
-    if (q.numRowsAffected() < 1) {
-        m_lastError = QStringLiteral("no row changed");
-        db.rollback();
-        return false;
+    for (const auto& [sql, values] : statements) {
+        q.prepare(sql);
+        for (const QVariant& v : values)
+            q.addBindValue(v);
+        if (!q.exec()) {
+            m_lastError = q.lastError().text();
+            db.rollback();
+            return false;
+        }
+        if (q.numRowsAffected() < 1) {
+            m_lastError = QStringLiteral("no row changed by: %1").arg(sql);
+            db.rollback();
+            return false;
+        }
     }
     return db.commit();
 }
@@ -112,6 +121,40 @@ bool StoreTamper::insertCopy(const LedgerRecord& r, const QString& rowId, const 
     return run(QStringLiteral("INSERT INTO ledger_records (id, device, seq, rollout, plan_sha256, type, ts_ms, body, signature)"
                               " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"),
                {rowId, r.device + QStringLiteral("-copy"), r.sequence, rollout, r.planHash, r.type, r.timestampMs, r.body, r.signature});
+}
+
+bool StoreTamper::insertRecord(const LedgerRecord& r)
+{
+    return run(
+        QStringLiteral(
+            "INSERT INTO ledger_records (id, device, seq, rollout, plan_sha256, type, ts_ms, body, signature)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"),
+        {r.id, r.device, r.sequence, r.rollout, r.planHash, r.type, r.timestampMs, r.body, r.signature});
+}
+
+bool StoreTamper::swapSeq(const QString& idA, const QString& idB)
+{
+    QSqlDatabase db = QSqlDatabase::database(m_connectionName, false);
+    QSqlQuery q(db);
+    q.prepare(QStringLiteral("SELECT id, seq FROM ledger_records WHERE id IN (?, ?)"));
+    q.addBindValue(idA);
+    q.addBindValue(idB);
+    if (!q.exec()) {
+        m_lastError = q.lastError().text();
+        return false;
+    }
+    QHash<QString, qint64> seq;
+    while (q.next())
+        seq.insert(q.value(0).toString(), q.value(1).toLongLong());
+    if (seq.size() != 2) {
+        m_lastError = QStringLiteral("no records %1 and %2").arg(idA, idB);
+        return false;
+    }
+    // (device, rollout, seq) is unique and checked row by row: through a value no record holds.
+    const QString set = QStringLiteral("UPDATE ledger_records SET seq = ? WHERE id = ?");
+    return runAll({{set, {qint64(-1) - seq.value(idA), idA}},
+                   {set, {seq.value(idA), idB}},
+                   {set, {seq.value(idB), idA}}});
 }
 
 bool StoreTamper::exec(const QString& sql)

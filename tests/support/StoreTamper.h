@@ -3,8 +3,10 @@
 #include "ledger/LedgerRecord.h"
 
 #include <QByteArray>
+#include <QList>
 #include <QString>
 #include <QVariant>
+#include <utility>
 
 namespace rollout::test {
 
@@ -35,11 +37,19 @@ public:
     // Stores `r`'s body and signature as a new row of `rollout` under `rowId`, device/seq columns
     // made up so no constraint stops it: a record copied from another rollout.
     bool insertCopy(const LedgerRecord& r, const QString& rowId, const QString& rollout);
+    // Stores `r` as a new row whose columns agree with its body (a record signed elsewhere, e.g.
+    // with a key that is not in the plan).
+    bool insertRecord(const LedgerRecord& r);
+    // Swaps the seq columns of two rows (through a free value, within one transaction): the
+    // bodies stay as they were signed.
+    bool swapSeq(const QString& idA, const QString& idB);
     // Executes `sql` (no parameters) with the triggers off.
     bool exec(const QString& sql);
 
 private:
     bool run(const QString& sql, const QVariantList& values);
+    // Several statements in one transaction, triggers off; each must change a row.
+    bool runAll(const QList<std::pair<QString, QVariantList>>& statements);
 
     QString m_connectionName;
     QString m_lastError;

@@ -66,6 +66,12 @@ struct Console
         if (withKeys)
             for (const char* who : {"rita", "paul", "automation"}) recorder->addKey(QLatin1String(who), keyOf(who));
     }
+    bool hasApproval(int phase, const QString& who) const
+    {
+        for (const ApprovalEntry& a : session.approvals(phase))
+            if (a.actor == who) return true;
+        return false;
+    }
     void run(int seconds, double errorRate)
     {
         for (int i = 0; i < seconds; ++i) {
@@ -145,6 +151,60 @@ private Q_SLOTS:
         QCOMPARE(out.skipped.size(), 1);
         QVERIFY2(out.skipped.first().contains(QStringLiteral("signature")), qPrintable(out.skipped.first()));
         QVERIFY(again.session.approvals(0).isEmpty());   // the forged approval does not count
+    }
+
+    // Records deleted from the ledger file: the gap is tampering, and the authentic records after
+    // it are still replayed. The rollback among the deleted ones is not lost: the advance signed
+    // after it was taken at phase zero, so the session follows it down first.
+    void authenticRecordsAfterADeletionAreReplayed()
+    {
+        const QString path = m_dir.filePath(QStringLiteral("d.sqlite"));
+        QString rollbackId;
+        int phase = 0;
+        {
+            Console c(path);
+            QVERIFY(c.session.setChecklistItem(0, QStringLiteral("technical/Tests pass"), true, kRita).ok);
+            QVERIFY(c.session.recordApproval(0, kRita, true, QStringLiteral("go")).ok);
+            c.run(1, 0.001);
+            QVERIFY(c.session.advance(kRita).ok);
+            c.run(5, 0.001);
+            QVERIFY(c.session.rollback(kRita, QStringLiteral("looks wrong"), true).ok);
+            QCOMPARE(c.session.currentPhase(), -1);
+            c.run(5, 0.001);
+            QVERIFY(c.session.setChecklistItem(0, QStringLiteral("technical/Tests pass"), true, kRita).ok);
+            QVERIFY(c.session.recordApproval(0, kRita, true, QStringLiteral("go again")).ok);
+            QVERIFY2(c.session.advance(kRita).ok, qPrintable(c.session.gate().missing()));
+            c.run(5, 0.001);
+            QVERIFY(c.session.recordApproval(1, kPaul, true, QStringLiteral("next")).ok);
+            phase = c.session.currentPhase();
+            for (const LedgerRecord& r : c.ledger->records())
+                if (r.type == QLatin1String("rolled_back")) rollbackId = r.id;
+        }
+        QCOMPARE(phase, 0);
+        QVERIFY(!rollbackId.isEmpty());
+        { // Someone with the file removes the rollback.
+            QSqlDatabase db = QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), QStringLiteral("delete"));
+            db.setDatabaseName(path);
+            QVERIFY(db.open());
+            QSqlQuery q(db);
+            QVERIFY(q.exec(QStringLiteral("DELETE FROM records WHERE id = '%1'").arg(rollbackId)));
+            QCOMPARE(q.numRowsAffected(), 1);
+            db.close();
+        }
+        QSqlDatabase::removeDatabase(QStringLiteral("delete"));
+        Console again(path);
+        const QList<LedgerRecord> left = again.ledger->records();
+        const LedgerReplay::Outcome out = LedgerReplay::rebuild(again.session, left);
+        QVERIFY2(out.skipped.isEmpty(), qPrintable(out.skipped.join(QLatin1Char('\n'))));
+        QCOMPARE(out.restored, int(left.size()));
+        QVERIFY2(out.tampering.size() == 2, qPrintable(out.tampering.join(QLatin1Char('\n'))));
+        QVERIFY2(out.tampering[0].startsWith(QStringLiteral("tampering: record seq ")) &&
+                     out.tampering[0].contains(QStringLiteral("is missing (deleted?)")),
+                 qPrintable(out.tampering[0]));
+        QVERIFY2(out.tampering[1].contains(QStringLiteral("a rollback before it is missing")),
+                 qPrintable(out.tampering[1]));
+        QCOMPARE(again.session.currentPhase(), phase);
+        QVERIFY(again.hasApproval(1, QStringLiteral("paul")));
     }
 
     void aDecisionNobodyCanSignIsRefused()

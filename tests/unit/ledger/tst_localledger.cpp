@@ -7,13 +7,14 @@
 
 #include <QCoreApplication>
 #include <QFile>
+#include <QMap>
 #include <QProcess>
 #include <QSqlDatabase>
+#include <QSqlError>
 #include <QSqlQuery>
 #include <QTemporaryDir>
 #include <QTest>
 #include <QUuid>
-
 #include <cstdio>
 #include <thread>
 
@@ -25,10 +26,11 @@ const char* const kChildFlag = "--append-and-wait";
 // SHA-256 of the plan the decisions refer to (any 64 hex digits will do here).
 const char* const kPlanHash = "5d1b3f0c2a9e8d7c6b5a49382716f5e4d3c2b1a09f8e7d6c5b4a392817f6e5d4";
 
-LedgerRecord decision(const QString& type, const QString& actor = QStringLiteral("ana"))
+LedgerRecord decision(const QString& type, const QString& actor = QStringLiteral("ana"),
+                      const QString& rollout = QStringLiteral("checkout-v2"))
 {
     LedgerRecord r;
-    r.rollout = QStringLiteral("checkout-v2");
+    r.rollout = rollout;
     r.planHash = QString::fromLatin1(kPlanHash);
     r.type = type;
     r.actor = actor;
@@ -161,6 +163,154 @@ private slots:
         QCOMPARE(a->append(decision(QStringLiteral("note_added")), k.publicKey, k.secretKey, &problem)->sequence, 3);
     }
 
+    // Format 2: each rollout's records make a chain of their own on the device, whatever else
+    // the device signed in between, so a rollout's ledger verifies with nothing else.
+    void chainsPerDeviceAndRollout()
+    {
+        ManualClock clock(1'700'000'000'000);
+        QString problem;
+        auto ledger = LocalLedger::open(m_path, clock, &problem);
+        QVERIFY2(ledger, qPrintable(problem));
+        const Ed25519::KeyPair k = Ed25519::generate();
+        const QString x = QStringLiteral("checkout-v2"), y = QStringLiteral("search-v3");
+        QMap<QString, QList<LedgerRecord>> made;
+        for (const QString& rollout : {x, y, y, x, y, x, x}) {
+            clock.advanceMs(1000);
+            const auto r =
+                ledger->append(decision(QStringLiteral("note_added"), QStringLiteral("ana"), rollout),
+                               k.publicKey, k.secretKey, &problem);
+            QVERIFY2(r, qPrintable(problem));
+            QCOMPARE(r->version, LedgerRecord::FormatVersion);
+            made[rollout].append(*r);
+        }
+        for (const QString& rollout : {x, y}) {
+            const QList<LedgerRecord>& chain = made[rollout];
+            for (int i = 0; i < chain.size(); ++i) {
+                QCOMPARE(chain[i].sequence, i + 1);
+                QCOMPARE(chain[i].previous, i ? chain[i - 1].hash() : QString());
+            }
+            Plan plan;
+            plan.rollout = rollout;
+            plan.sha256 = kPlanHash;
+            plan.people.push_back({QStringLiteral("ana"),
+                                   QStringLiteral("Ana"),
+                                   {QStringLiteral("rm")},
+                                   Ed25519::encodePublicKey(k.publicKey)});
+            for (const RecordVerdict& v : LedgerVerifier::verify(ledger->records(rollout), plan))
+                QVERIFY2(v.ok && v.notes.isEmpty(),
+                         qPrintable(v.id + QLatin1Char(' ') +
+                                    (v.failures.isEmpty() ? v.notes.value(0) : v.failures.first().why)));
+        }
+        // A pulled record of another device may take the same (seq, rollout) as ours; one that takes
+        // the place of another record of its own chain is a fork.
+        auto other = LocalLedger::open(m_dir.filePath(QStringLiteral("other-%1.sqlite").arg(m_count)), clock,
+                                       &problem);
+        const LedgerRecord theirs =
+            *other->append(decision(QStringLiteral("note_added"), QStringLiteral("ana"), y), k.publicKey,
+                           k.secretKey, &problem);
+        QCOMPARE(ledger->insertPulled(theirs, &problem), LocalLedger::InsertOutcome::Inserted);
+        LedgerRecord fork = theirs;
+        fork.id = QUuid::createUuid().toString(QUuid::WithoutBraces);
+        fork.seal(k.publicKey, k.secretKey);
+        QCOMPARE(ledger->insertPulled(fork, &problem), LocalLedger::InsertOutcome::Conflict);
+        QVERIFY2(problem.contains(QStringLiteral("forked")) && problem.contains(y), qPrintable(problem));
+    }
+
+    // A file written before format 2 (schema 1, records unique per device and seq) is migrated in
+    // place: every record kept byte for byte, and each rollout's chain goes on from its last record.
+    void migratesASchema1File()
+    {
+        const Ed25519::KeyPair k = Ed25519::generate();
+        const QString device = QUuid::createUuid().toString(QUuid::WithoutBraces);
+        const QString x = QStringLiteral("checkout-v2"), y = QStringLiteral("search-v3");
+        QList<LedgerRecord> old;
+        QString previous;
+        for (const QString& rollout : {x, y, x}) { // one format-1 chain through both rollouts
+            LedgerRecord r = decision(QStringLiteral("note_added"), QStringLiteral("ana"), rollout);
+            r.version = 1;
+            r.id = QUuid::createUuid().toString(QUuid::WithoutBraces);
+            r.device = device;
+            r.sequence = old.size() + 1;
+            r.previous = previous;
+            r.timestampMs = 1'600'000'000'000 + old.size() * 1000;
+            r.seal(k.publicKey, k.secretKey);
+            previous = r.hash();
+            old.append(r);
+        }
+        {
+            QSqlDatabase db = QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), QStringLiteral("schema1"));
+            db.setDatabaseName(m_path);
+            QVERIFY(db.open());
+            QSqlQuery q(db);
+            QVERIFY(q.exec(QStringLiteral("CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)")));
+            QVERIFY(q.exec(QStringLiteral(
+                "CREATE TABLE records (id TEXT PRIMARY KEY, device TEXT NOT NULL, seq INTEGER NOT NULL, "
+                "rollout TEXT NOT NULL,"
+                " plan_sha256 TEXT NOT NULL, type TEXT NOT NULL, actor TEXT NOT NULL, ts_ms INTEGER NOT NULL,"
+                " body BLOB NOT NULL, signature BLOB NOT NULL, origin TEXT NOT NULL CHECK (origin IN "
+                "('local', 'pulled')),"
+                " pushed INTEGER NOT NULL DEFAULT 0, UNIQUE (device, seq))")));
+            QVERIFY(q.exec(QStringLiteral("CREATE INDEX records_by_time ON records (ts_ms, device, seq)")));
+            QVERIFY(q.exec(QStringLiteral("CREATE INDEX records_by_rollout ON records (rollout, ts_ms)")));
+            QVERIFY(
+                q.exec(QStringLiteral("CREATE INDEX records_unpushed ON records (pushed) WHERE pushed = 0")));
+            QVERIFY(q.exec(
+                QStringLiteral("INSERT INTO meta (key, value) VALUES ('device_id', '%1')").arg(device)));
+            for (const LedgerRecord& r : old) {
+                q.prepare(QStringLiteral("INSERT INTO records (id, device, seq, rollout, plan_sha256, type, "
+                                         "actor, ts_ms, body, signature, origin, pushed)"
+                                         " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'local', 1)"));
+                for (const QVariant& v :
+                     {QVariant(r.id), QVariant(r.device), QVariant(r.sequence), QVariant(r.rollout),
+                      QVariant(r.planHash), QVariant(r.type), QVariant(r.actor), QVariant(r.timestampMs),
+                      QVariant(r.body), QVariant(r.signature)})
+                    q.addBindValue(v);
+                QVERIFY2(q.exec(), qPrintable(q.lastError().text()));
+            }
+            QVERIFY(q.exec(QStringLiteral("PRAGMA user_version = 1")));
+            db.close();
+        }
+        QSqlDatabase::removeDatabase(QStringLiteral("schema1"));
+
+        ManualClock clock(1'700'000'000'000);
+        QString problem;
+        auto ledger = LocalLedger::open(m_path, clock, &problem);
+        QVERIFY2(ledger, qPrintable(problem));
+        QCOMPARE(ledger->pragma(QStringLiteral("user_version")), QString::number(LocalLedger::SchemaVersion));
+        QCOMPARE(ledger->deviceId(), device);
+        const QList<LedgerRecord> kept = ledger->records();
+        QCOMPARE(kept.size(), 3);
+        for (int i = 0; i < 3; ++i)
+            QCOMPARE(kept[i].body, old[i].body);
+        QVERIFY(ledger->unpushed().isEmpty());
+        // Rollout x goes on from its last format-1 record (seq 3); rollout y from its (seq 2).
+        const auto nx = ledger->append(decision(QStringLiteral("note_added"), QStringLiteral("ana"), x),
+                                       k.publicKey, k.secretKey, &problem);
+        const auto ny = ledger->append(decision(QStringLiteral("note_added"), QStringLiteral("ana"), y),
+                                       k.publicKey, k.secretKey, &problem);
+        const auto fresh = ledger->append(
+            decision(QStringLiteral("note_added"), QStringLiteral("ana"), QStringLiteral("new-one")),
+            k.publicKey, k.secretKey, &problem);
+        QVERIFY2(nx && ny && fresh, qPrintable(problem));
+        QCOMPARE(nx->sequence, 4);
+        QCOMPARE(nx->previous, old[2].hash());
+        QCOMPARE(ny->sequence, 3);
+        QCOMPARE(ny->previous, old[1].hash());
+        QCOMPARE(fresh->sequence, 1);
+        Plan plan;
+        plan.rollout = x;
+        plan.sha256 = kPlanHash;
+        plan.people.push_back({QStringLiteral("ana"),
+                               QStringLiteral("Ana"),
+                               {QStringLiteral("rm")},
+                               Ed25519::encodePublicKey(k.publicKey)});
+        // Rollout x alone: the format-1 gap (seq 2 is rollout y's) is a note; everything verifies.
+        for (const RecordVerdict& v : LedgerVerifier::verify(ledger->records(x), plan))
+            QVERIFY2(v.ok && countsForGate(v),
+                     qPrintable(v.id + QLatin1Char(' ') +
+                                (v.failures.isEmpty() ? QString() : v.failures.first().why)));
+    }
+
     void pragmasAreSet()
     {
         ManualClock clock;
@@ -183,7 +333,7 @@ private slots:
         QString problem;
         auto ledger = LocalLedger::open(m_path, clock, &problem);
         QVERIFY2(ledger, qPrintable(problem));
-        QCOMPARE(ledger->pragma(QStringLiteral("user_version")), QStringLiteral("1"));
+        QCOMPARE(ledger->pragma(QStringLiteral("user_version")), QString::number(LocalLedger::SchemaVersion));
         QVERIFY(!ledger->deviceId().isEmpty());
         const Ed25519::KeyPair k = Ed25519::generate();
         QVERIFY2(ledger->append(decision(QStringLiteral("note_added")), k.publicKey, k.secretKey, &problem), qPrintable(problem));

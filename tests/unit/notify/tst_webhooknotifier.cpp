@@ -114,6 +114,36 @@ private Q_SLOTS:
         QVERIFY2(rx.texts.last().startsWith(QStringLiteral("✅ notify-test rollout advanced to phase 1 \"canary\"")), qPrintable(rx.texts.last()));
     }
 
+    // Ledger tampering reaches every webhook (this one lists neither it nor the empty `on:`), the
+    // findings of one sync round in one message.
+    void ledgerTamperingIsAlertedInOneMessage()
+    {
+        Receiver rx;
+        qputenv("ROLLOUT_TEST_WEBHOOK", rx.server.url().toUtf8());
+        const Plan plan = test::loadPlan(kPlan);
+        ManualClock clock{1'000'000};
+        TimeSeriesStore store;
+        RolloutSession session(plan, store, clock);
+        WebhookNotifier notifier(plan, session, fast());
+        QSignalSpy delivered(&notifier, &WebhookNotifier::delivered);
+        notifier.ledgerTampering(QStringLiteral("r2"),
+                                 QStringLiteral("tampering: record r2 was changed in the shared store (its "
+                                                "signature does not match its body)"));
+        notifier.ledgerTampering(
+            QStringLiteral("r9"),
+            QStringLiteral("tampering: record r9 is a copy of record r1 under a new id"));
+        QTRY_COMPARE(delivered.size(), 1);
+        QCOMPARE(delivered.first().at(0).toString(), QStringLiteral("tampering"));
+        QCOMPARE(rx.texts.size(), 1);
+        const QStringList lines = rx.texts.first().split(QLatin1Char('\n'));
+        QCOMPARE(lines[0], QStringLiteral("🛑 ledger tampering detected in rollout notify-test: tampering: "
+                                          "record r2 was changed in the shared store "
+                                          "(its signature does not match its body)"));
+        QCOMPARE(lines[2],
+                 QStringLiteral("Also: tampering: record r9 is a copy of record r1 under a new id"));
+        QVERIFY(lines.last().startsWith(QStringLiteral("Status: investigate")));
+    }
+
     void aClientErrorIsNotRetried()
     {
         Receiver rx;
