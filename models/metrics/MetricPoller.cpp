@@ -115,6 +115,7 @@ void MetricPoller::poll(const MetricSpec& metric, qint64 atMs)
         return;
     }
     if (now < h.nextPollMs) return;   // backing off
+    if (now < m_sourceNotBeforeMs.value(metric.source)) return;   // the server said Retry-After
     m_inFlight[metric.name] = true;
     m_lastAtMs[metric.name] = atMs;
     const QString name = metric.name;
@@ -144,6 +145,10 @@ void MetricPoller::onResult(const QString& metric, const FetchResult& r)
     } else {
         ++h.consecutiveFailures;
         h.nextPollMs = now + (r.retryAfterMs ? std::max(*r.retryAfterMs, interval) : backoffMs(interval, h.consecutiveFailures) - interval);
+        if (r.retryAfterMs && spec) {
+            qint64& until = m_sourceNotBeforeMs[spec->source];
+            until = std::max(until, now + *r.retryAfterMs);
+        }
         h.state = MetricHealth::State::Error;
         h.message = r.problem;
         m_store.setError(metric, r.problem);

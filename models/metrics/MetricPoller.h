@@ -27,8 +27,10 @@ struct MetricHealth
 QString toString(MetricHealth::State s);
 
 // Polls every metric of a plan at its own interval, each independently: never two requests in
-// flight for one metric, exponential backoff after errors (or the server's Retry-After), one
-// slow source never delays another. Samples and problems go into the store.
+// flight for one metric, exponential backoff after errors, one slow source never delays
+// another. A server's Retry-After (capped at 5 minutes by HttpClient) holds back every metric
+// of that source until then, not just the one whose poll was answered with it. Samples and
+// problems go into the store.
 class MetricPoller final : public QObject
 {
     Q_OBJECT
@@ -48,6 +50,8 @@ public:
     bool idle() const;   // nothing in flight
 
     MetricHealth health(const QString& metric) const { return m_health.value(metric); }
+    // Until when a source asked not to be polled (its Retry-After), 0 when it did not.
+    qint64 sourceNotBeforeMs(const QString& source) const { return m_sourceNotBeforeMs.value(source); }
     static qint64 backoffMs(qint64 intervalMs, int failures);
 
 Q_SIGNALS:
@@ -69,6 +73,7 @@ private:
     QHash<QString, bool> m_inFlight;
     QHash<QString, qint64> m_anchorMs;     // each metric's schedule: anchor + k × interval
     QHash<QString, qint64> m_lastAtMs;     // the time the last poll of each metric stood for
+    QHash<QString, qint64> m_sourceNotBeforeMs;   // source → its Retry-After's end
     std::vector<std::unique_ptr<QTimer>> m_timers;
 };
 

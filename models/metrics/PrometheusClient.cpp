@@ -57,10 +57,18 @@ void PrometheusClient::run(const QString& path, const QList<std::pair<QString, Q
             done(o);
             return;
         }
+        if (!http.success()) {
+            // An error status is about the server, not the shape of an answer: say whose and
+            // which, with Prometheus' own words (its {"status":"error"} envelope) when it sent them.
+            o.response = PrometheusResponseParser::parse(http.body);
+            if (o.response.ok()) o.response.failure = PromResponse::Failure::PrometheusError;
+            const QString detail = PrometheusResponseParser::errorDetail(http.body);
+            o.problem = detail.isEmpty() ? http.describe(shown) : QStringLiteral("%1: %2").arg(http.describe(shown), detail);
+            done(o);
+            return;
+        }
         o.response = PrometheusResponseParser::parse(http.body);
-        // Prometheus answers 400/422/503 with an error body: its words are what the user needs.
         if (!o.response.ok()) o.problem = QStringLiteral("%1: %2").arg(http.describe(shown), o.response.describe());
-        else if (!http.success()) o.problem = http.describe(shown);
         done(o);
     });
 }

@@ -60,6 +60,28 @@ QString PrometheusResponseParser::labelsKey(const Labels& labels)
     return QLatin1Char('{') + parts.join(QLatin1Char(',')) + QLatin1Char('}');
 }
 
+QString PrometheusResponseParser::errorDetail(const QByteArray& body)
+{
+    const auto shorten = [](QString text) {
+        text = text.simplified();
+        return text.size() > 200 ? text.left(199) + QChar(0x2026) : text;
+    };
+    const QByteArray trimmed = body.trimmed();
+    if (trimmed.isEmpty() || trimmed.startsWith('<')) return {};   // nothing, or a proxy's HTML page
+    QJsonParseError pe;
+    const QJsonDocument doc = QJsonDocument::fromJson(trimmed, &pe);
+    if (pe.error == QJsonParseError::NoError) {
+        const QJsonObject o = doc.object();
+        const QString error = o.value(QLatin1String("error")).toString();
+        const QString type = o.value(QLatin1String("errorType")).toString();
+        if (!error.isEmpty()) return shorten(type.isEmpty() ? error : QStringLiteral("%1: %2").arg(type, error));
+        const QString message = o.value(QLatin1String("message")).toString();
+        return message.isEmpty() ? QString() : shorten(message);
+    }
+    const qsizetype eol = trimmed.indexOf('\n');
+    return shorten(QString::fromUtf8(eol < 0 ? trimmed : trimmed.left(eol)));
+}
+
 PromResponse PrometheusResponseParser::parse(const QByteArray& body)
 {
     using F = PromResponse::Failure;

@@ -40,6 +40,10 @@ class PrometheusResponseParser
 public:
     static PromResponse parse(const QByteArray& body);
     static QString labelsKey(const Labels& labels);   // {cohort="canary",le="0.5"}
+    // What an error answer (HTTP 4xx/5xx) says, in one line: Prometheus' own error envelope
+    // ("unavailable: too busy"), a proxy's JSON "error" or "message", or the first line of a
+    // plain-text body (at most 200 characters). Empty for an HTML page or an empty body.
+    static QString errorDetail(const QByteArray& body);
 };
 
 } // namespace rollout

@@ -9,7 +9,8 @@
 namespace rollout::test {
 
 // A scripted HTTP/1.1 server on loopback for faults a real server will not produce on demand:
-// a 500, a 503 with Retry-After, a request that never answers, a truncated or huge body. Each
+// a 500, a 503 with Retry-After, a request that never answers, a truncated or huge body, a
+// connection reset in the middle of an answer. Each
 // request is answered by `handler(path, body)`; a reply with hang = true is never answered.
 class FakeHttpServer final : public QTcpServer
 {
@@ -23,6 +24,7 @@ public:
         bool hang = false;        // read the request, never answer
         bool truncate = false;    // promise the whole body, send half, close
         qint64 bodyBytes = 0;     // > 0: stream this many bytes of filler instead of `body`
+        bool reset = false;       // promise the whole body, send half, reset the connection (RST)
     };
     using Handler = std::function<Reply(const QByteArray& method, const QByteArray& path, const QByteArray& body)>;
 

@@ -7,6 +7,7 @@
 #include "metrics/MetricPoller.h"
 
 #include <QFile>
+#include <QLocale>
 #include <QTest>
 #include <QUrlQuery>
 
@@ -43,7 +44,12 @@ qint64 rssKb()
     return 0;
 }
 
-Reply json(const QByteArray& body, int status = 200) { return Reply{status, body, {}, false, false, 0}; }
+Reply json(const QByteArray& body, int status = 200) { return Reply{status, body, {}, false, false, 0, false}; }
+
+QByteArray httpDate(qint64 ms)
+{
+    return QLocale::c().toString(QDateTime::fromMSecsSinceEpoch(ms, Qt::UTC), QStringLiteral("ddd, dd MMM yyyy HH:mm:ss 'GMT'")).toLatin1();
+}
 
 } // namespace
 
@@ -55,17 +61,21 @@ private Q_SLOTS:
     {
         QTest::addColumn<int>("kind");
         QTest::addColumn<QString>("expected");
-        QTest::newRow("500") << 0 << QStringLiteral("HTTP 500");
-        QTest::newRow("503 retry-after") << 1 << QStringLiteral("HTTP 503");
+        QTest::newRow("500") << 0 << QStringLiteral("/api/v1/query: HTTP 500 Internal Server Error: internal error");
+        QTest::newRow("503 retry-after") << 1 << QStringLiteral("HTTP 503 Service Unavailable (Retry-After 7s): unavailable: too busy");
         QTest::newRow("never answers") << 2 << QStringLiteral("no answer within the deadline");
         QTest::newRow("connection refused") << 3 << QStringLiteral("refused");
-        QTest::newRow("truncated json") << 4 << QStringLiteral("not JSON");
+        QTest::newRow("truncated json") << 4 << QStringLiteral("then the answer was cut off");
         QTest::newRow("wrong shape") << 5 << QStringLiteral("unexpected shape");
         QTest::newRow("prometheus error") << 6 << QStringLiteral("bad_data: 1:5: parse error: unexpected <by>");
         QTest::newRow("empty result") << 7 << QStringLiteral("empty result");
         QTest::newRow("NaN") << 8 << QStringLiteral("no data");
         QTest::newRow("50 MB body") << 9 << QStringLiteral("size cap");
         QTest::newRow("+Inf") << 10 << QStringLiteral("no data");
+        QTest::newRow("500 prometheus error") << 11 << QStringLiteral("HTTP 500 Internal Server Error: internal: boom");
+        QTest::newRow("503 from a proxy") << 12 << QStringLiteral("HTTP 503 Service Unavailable: no healthy upstream");
+        QTest::newRow("503 retry-after date") << 13 << QStringLiteral("HTTP 503 Service Unavailable (Retry-After 2");
+        QTest::newRow("502 html page") << 14 << QStringLiteral("HTTP 502 Bad Gateway");
     }
 
     void faults()
@@ -89,6 +99,14 @@ private Q_SLOTS:
             case 8: return json(sample("NaN"));
             case 9: { Reply r; r.bodyBytes = 50LL * 1024 * 1024; return r; }
             case 10: return json(sample("+Inf"));
+            case 11: return json(R"({"status":"error","errorType":"internal","error":"boom"})", 500);
+            case 12: return json(R"({"message":"no healthy upstream"})", 503);
+            case 13: {
+                Reply r = json("<html><body><h1>503 Service Unavailable</h1></body></html>", 503);
+                r.headers = {{"Retry-After", httpDate(QDateTime::currentMSecsSinceEpoch() + 25000)}};
+                return r;
+            }
+            case 14: return json("<html><body>Bad Gateway</body></html>", 502);
             default: return json(sample("0.001"));
             }
         });
@@ -124,7 +142,19 @@ private Q_SLOTS:
         QVERIFY(!session.gate().open);
         QVERIFY(!session.advance(Actor{QStringLiteral("rm"), QStringLiteral("rm")}).ok);
         QCOMPARE(session.currentPhase(), 0);
-        if (kind == 1) QVERIFY(h.nextPollMs >= clock.nowMs() + 6000);   // Retry-After honoured
+        if (kind == 0 || kind >= 11 || kind == 1) {   // an error status is the server's, not a shape
+            QVERIFY2(!h.message.contains(QStringLiteral("unexpected shape")) && !h.message.contains(QStringLiteral("not JSON")) &&
+                         !h.message.contains(QStringLiteral("<html")),
+                     qPrintable(h.message));
+            QVERIFY2(h.message.startsWith(url + QStringLiteral("/api/v1/query: HTTP ")), qPrintable(h.message));
+        }
+        if (kind == 1 || kind == 13) {   // Retry-After honoured: nothing asked of the source before then
+            QVERIFY(h.nextPollMs >= clock.nowMs() + (kind == 1 ? 6000 : 20000));
+            QVERIFY(poller.sourceNotBeforeMs(QStringLiteral("prom")) >= clock.nowMs() + (kind == 1 ? 6000 : 20000));
+            poller.pollAll();
+            QVERIFY(poller.idle());
+            QCOMPARE(server.requests(), 1);
+        }
         if (kind == 9) QVERIFY2(rssKb() - rssBefore < 24 * 1024, qPrintable(QStringLiteral("RSS grew by %1 kB").arg(rssKb() - rssBefore)));
     }
 
@@ -219,6 +249,35 @@ private Q_SLOTS:
         QVERIFY(times.last() <= clock.nowMs());   // never a time still to come
         QTRY_VERIFY(poller.idle());
         QCOMPARE(store.latest(QStringLiteral("error_rate"), Series::Canary)->tMs, times.last());
+    }
+
+    // A Retry-After holds back the whole source, not just the metric whose poll was answered
+    // with it: another metric of the same Prometheus waits too.
+    void retryAfterHoldsTheWholeSource()
+    {
+        int calls = 0;
+        test::FakeHttpServer server([&calls](const QByteArray&, const QByteArray&, const QByteArray&) -> Reply {
+            if (calls++ == 0) {
+                Reply r = json(R"({"status":"error","errorType":"unavailable","error":"too busy"})", 503);
+                r.headers = {{"Retry-After", "30"}};
+                return r;
+            }
+            const QByteArray t = QByteArray::number(double(QDateTime::currentMSecsSinceEpoch()) / 1000.0, 'f', 3);
+            return json(R"({"status":"success","data":{"resultType":"vector","result":[{"metric":{},"value":[)" + t + R"(,"0.002"]}]}})");
+        });
+        QByteArray yaml = planFor(server.url());
+        yaml.replace("metrics:\n", "metrics:\n  latency: {source: prom, query: \"histogram_quantile(0.95, x)\", unit: s, interval: 1s}\n");
+        const Plan plan = test::loadPlan(yaml);
+        SystemClock clock;
+        TimeSeriesStore store;
+        MetricPoller poller(plan, store, clock);
+        poller.pollAll();
+        QTRY_VERIFY(poller.idle());
+        QCOMPARE(server.requests(), 2);
+        QVERIFY(poller.sourceNotBeforeMs(QStringLiteral("prom")) >= clock.nowMs() + 25000);
+        poller.pollAll();   // the metric that was answered fine waits as well
+        QVERIFY(poller.idle());
+        QCOMPARE(server.requests(), 2);
     }
 
     void backoffGrowsAndIsCapped()
