@@ -9,6 +9,8 @@
 #include <QSpinBox>
 #include <QVBoxLayout>
 
+#include <algorithm>
+
 namespace rollout {
 
 SettingsDialog::SettingsDialog(Settings& settings, QWidget* parent) : QDialog(parent), m_settings(settings)
@@ -37,8 +39,11 @@ SettingsDialog::SettingsDialog(Settings& settings, QWidget* parent) : QDialog(pa
     m_passwordEnv = field(tr("Password from variable"), Settings::Key::StorePasswordEnv, tr("the environment variable holding it"));
     m_passwordFile = field(tr("…or from file"), Settings::Key::StorePasswordFile, tr("a file of mode 0600"));
     m_sslMode = new QComboBox(store);
-    m_sslMode->addItems({QStringLiteral("disable"), QStringLiteral("prefer"), QStringLiteral("require"), QStringLiteral("verify-full")});
-    m_sslMode->setCurrentText(settings.text(Settings::Key::StoreSslMode));
+    m_sslMode->setObjectName(QStringLiteral("setting_store_sslmode"));
+    // Empty: StoreSettings picks require, or prefer on a loopback host.
+    m_sslMode->addItem(tr("automatic (require; prefer on localhost)"), QString());
+    for (const char* mode : {"disable", "prefer", "require", "verify-full"}) m_sslMode->addItem(QLatin1String(mode), QLatin1String(mode));
+    m_sslMode->setCurrentIndex(std::max(0, m_sslMode->findData(settings.text(Settings::Key::StoreSslMode))));
     m_sslMode->setAccessibleName(tr("TLS"));
     form->addRow(tr("TLS (sslmode)"), m_sslMode);
     layout->addWidget(store);
@@ -70,7 +75,7 @@ void SettingsDialog::save()
     m_settings.setValue(Settings::Key::StoreUser, m_user->text().trimmed());
     m_settings.setValue(Settings::Key::StorePasswordEnv, m_passwordEnv->text().trimmed());
     m_settings.setValue(Settings::Key::StorePasswordFile, m_passwordFile->text().trimmed());
-    m_settings.setValue(Settings::Key::StoreSslMode, m_sslMode->currentText());
+    m_settings.setValue(Settings::Key::StoreSslMode, m_sslMode->currentData().toString());
     m_settings.setValue(Settings::Key::KeysDirectory, m_keys->text().trimmed());
 }
 

@@ -46,7 +46,7 @@ QVariant Settings::defaultValue(Key key)
     case Key::StoreUser: return QStringLiteral("rollout");
     case Key::StorePasswordEnv: return QStringLiteral("ROLLOUT_PG_PASSWORD");
     case Key::StorePasswordFile: return QString();
-    case Key::StoreSslMode: return QStringLiteral("prefer");
+    case Key::StoreSslMode: return QString();   // automatic: require, or prefer on loopback (StoreSettings)
     case Key::KeysDirectory: return QStandardPaths::writableLocation(QStandardPaths::GenericDataLocation) + QStringLiteral("/rollout-console/keys");
     }
     return {};

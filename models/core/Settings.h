@@ -22,7 +22,7 @@ public:
         StoreUser,
         StorePasswordEnv,    // the variable holding its password
         StorePasswordFile,   // or a 0600 file holding it
-        StoreSslMode,        // disable, prefer, require, verify-full
+        StoreSslMode,        // disable, prefer, require, verify-full; empty: require, or prefer on loopback
         KeysDirectory,       // where signing keys live
     };
 

@@ -177,7 +177,7 @@ bool SharedStore::ensureOpen(QString* error, bool* unreachable)
     db.setPassword(*password);
     db.setConnectOptions(QStringLiteral("connect_timeout=%1;sslmode=%2;application_name=rollout-console")
                              .arg(ConnectTimeoutSeconds)
-                             .arg(StoreSettings::sslModeName(m_settings.sslMode)));
+                             .arg(StoreSettings::sslModeName(m_settings.effectiveSslMode())));
     const bool opened = db.open();
     db.setPassword(QString());   // libpq holds what it needs; keep no second copy around
     if (!opened) {

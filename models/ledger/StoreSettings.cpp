@@ -3,6 +3,7 @@
 #include "core/Settings.h"
 
 #include <QFile>
+#include <QHostAddress>
 
 #include <sys/stat.h>
 
@@ -88,6 +89,22 @@ std::optional<QString> StoreSettings::readPasswordFile(const QString& path, QStr
     QByteArray line = f.readLine();
     while (line.endsWith('\n') || line.endsWith('\r')) line.chop(1);
     return QString::fromUtf8(line);
+}
+
+bool StoreSettings::isLoopback(const QString& host)
+{
+    QString h = host.trimmed();
+    if (h.startsWith(QLatin1Char('/'))) return true;   // libpq: a host starting with a slash is a socket directory
+    if (h.startsWith(QLatin1Char('[')) && h.endsWith(QLatin1Char(']'))) h = h.mid(1, h.size() - 2);
+    if (h.endsWith(QLatin1Char('.'))) h.chop(1);
+    if (h.compare(QLatin1String("localhost"), Qt::CaseInsensitive) == 0) return true;
+    const QHostAddress address(h);
+    return !address.isNull() && address.isLoopback();
+}
+
+StoreSettings::SslMode StoreSettings::defaultSslMode(const QString& host)
+{
+    return isLoopback(host) ? SslMode::Prefer : SslMode::Require;
 }
 
 QString StoreSettings::sslModeName(SslMode mode)

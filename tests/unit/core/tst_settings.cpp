@@ -24,6 +24,13 @@ private Q_SLOTS:
         QCOMPARE(s.number(Settings::Key::StorePort), 5432);
         QCOMPARE(s.text(Settings::Key::StoreHost), QString());
         QVERIFY(!StoreSettings::fromSettings(s).isSet());   // no host: the ledger stays local
+        // The TLS mode is not named by default: require for a remote host, prefer on loopback.
+        s.setValue(Settings::Key::StoreHost, QStringLiteral("db.remote"));
+        QVERIFY(!StoreSettings::fromSettings(s).sslMode.has_value());
+        QCOMPARE(StoreSettings::fromSettings(s).effectiveSslMode(), StoreSettings::SslMode::Require);
+        s.setValue(Settings::Key::StoreHost, QStringLiteral("localhost"));
+        QCOMPARE(StoreSettings::fromSettings(s).effectiveSslMode(), StoreSettings::SslMode::Prefer);
+        s.setValue(Settings::Key::StoreHost, QString());
         QSignalSpy changed(&s, &Settings::changed);
         s.setValue(Settings::Key::StoreHost, QStringLiteral("db.internal"));
         s.setValue(Settings::Key::StoreHost, QStringLiteral("db.internal"));   // the same again: no signal
