@@ -41,8 +41,11 @@ int watch(const QStringList& args)
     parser.setApplicationDescription(QStringLiteral(
         "Run a rollout's engine headless against the plan's real sources and flag services. Decisions are signed with an "
         "automation key (a person of the plan with the role \"automation\") into the ledger, and shared through PostgreSQL "
-        "when ROLLOUT_PG_HOST is set. Exit codes: 0 completed, 3 rolled back, 4 stopped (SIGTERM/SIGINT), 1 failed "
-        "(including a rollback whose flags did not read back: escalate), 2 usage."));
+        "when ROLLOUT_PG_HOST is set. When ROLLOUT_ENV_FILE names the file the environment (and the passphrase) came "
+        "from, as the systemd unit does, watch refuses to start unless that file is owned by root or by this user and "
+        "no one else may read or change it (mode 0600). Exit codes: 0 completed, 3 rolled back, 4 stopped "
+        "(SIGTERM/SIGINT), 1 failed (including a rollback whose flags did not read back: escalate), 2 usage (or a loose "
+        "ROLLOUT_ENV_FILE)."));
     parser.addPositionalArgument(QStringLiteral("plan"), QStringLiteral("The plan file."), QStringLiteral("PLAN"));
     parser.addOption({QStringLiteral("key"), QStringLiteral("The automation key's name in the key store (default: automation)."),
                       QStringLiteral("NAME"), QStringLiteral("automation")});
@@ -60,6 +63,15 @@ int watch(const QStringList& args)
     if (parser.positionalArguments().size() != 1) {
         err() << "rolloutctl watch: name exactly one plan file\n";
         return Usage;
+    }
+    // The env file systemd read the passphrase from (EnvironmentFile=): checked before anything
+    // is read from it, since systemd itself never looks at its permissions.
+    if (const QString envFile = qEnvironmentVariable("ROLLOUT_ENV_FILE"); !envFile.isEmpty()) {
+        QString why;
+        if (!PassphraseSource::checkEnvironmentFile(envFile, &why)) {
+            err() << "rolloutctl watch: " << why << "\n";
+            return Usage;   // a restart cannot mend it (the unit does not restart on 2)
+        }
     }
     const PlanLoadResult loaded = PlanLoader::loadFile(parser.positionalArguments().first());
     if (!loaded.plan) {
