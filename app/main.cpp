@@ -1,5 +1,6 @@
 // rollout-console: the desktop console. With no argument it opens the embedded demo: the demo
 // plan on the built-in simulator, with a Demo menu that injects faults.
+#include "HelpText.h"
 #include "MainWindow.h"
 #include "core/Logging.h"
 #include "core/Settings.h"
@@ -25,20 +26,35 @@
 #include <QTemporaryDir>
 #include <QTimer>
 
+#include <cstdio>
 #include <memory>
 
 using namespace rollout;
 
+namespace {
+
+// Qt's own options (QGuiApplication and QApplication take them off the command line): the
+// early parse below must not call them unknown.
+bool isQtOption(const QString& name)
+{
+    static const QStringList qt = {
+        QStringLiteral("platform"),   QStringLiteral("platformpluginpath"), QStringLiteral("platformtheme"),
+        QStringLiteral("plugin"),     QStringLiteral("qwindowgeometry"),    QStringLiteral("qwindowicon"),
+        QStringLiteral("qwindowtitle"), QStringLiteral("reverse"),          QStringLiteral("session"),
+        QStringLiteral("display"),    QStringLiteral("geometry"),           QStringLiteral("title"),
+        QStringLiteral("name"),       QStringLiteral("icon"),               QStringLiteral("style"),
+        QStringLiteral("stylesheet"), QStringLiteral("widgetcount"),        QStringLiteral("qmljsdebugger"),
+        QStringLiteral("nograb"),     QStringLiteral("dograb"),             QStringLiteral("visual"),
+        QStringLiteral("ncols"),      QStringLiteral("cmap"),               QStringLiteral("testability")};
+    return qt.contains(name);
+}
+
+} // namespace
+
 int main(int argc, char** argv)
 {
-    QApplication::setHighDpiScaleFactorRoundingPolicy(Qt::HighDpiScaleFactorRoundingPolicy::PassThrough);
-    QApplication app(argc, argv);
-    QApplication::setApplicationName(QStringLiteral("rollout-console"));
-    QApplication::setOrganizationName(QStringLiteral("rollout-console"));
-    QApplication::setApplicationDisplayName(QStringLiteral("Rollout Console"));
-    QApplication::setApplicationVersion(QStringLiteral(ROLLOUT_VERSION));
-    QApplication::setWindowIcon(QIcon(QStringLiteral(":/icons/rollout-console.svg")));
-
+    QCoreApplication::setApplicationName(QStringLiteral("rollout-console"));
+    QCoreApplication::setApplicationVersion(QStringLiteral(ROLLOUT_VERSION));
     QCommandLineParser parser;
     parser.setApplicationDescription(QStringLiteral("Drive progressive feature rollouts."));
     parser.addHelpOption();
@@ -54,6 +70,45 @@ int main(int argc, char** argv)
     const QCommandLineOption evidence(QStringLiteral("evidence-pack"), QStringLiteral("With --screenshot: also write the evidence pack into DIR."),
                                       QStringLiteral("DIR"));
     parser.addOptions({screenshot, after, script, tab, evidence});
+
+    // --version, --help and a mistyped option are answered before QApplication exists: it needs
+    // a display (and aborts without one), and none of these does.
+    {
+        QStringList arguments;
+        for (int i = 0; i < argc; ++i) arguments.append(QString::fromLocal8Bit(argv[i]));
+        QCommandLineParser early;
+        early.setSingleDashWordOptionMode(QCommandLineParser::ParseAsLongOptions);   // -platform is one word, as Qt reads it
+        early.addOptions({screenshot, after, script, tab, evidence});
+        const QCommandLineOption help = early.addHelpOption();
+        const QCommandLineOption version = early.addVersionOption();
+        const bool parsed = early.parse(arguments);
+        if (parsed && early.isSet(version)) {
+            std::fputs(qPrintable(QStringLiteral("rollout-console %1\n").arg(QStringLiteral(ROLLOUT_VERSION))), stdout);
+            return 0;
+        }
+        // --help-all adds Qt's own options, which only QApplication prints: with no display, plain help.
+        const bool noDisplay = qEnvironmentVariableIsEmpty("DISPLAY") && qEnvironmentVariableIsEmpty("WAYLAND_DISPLAY") &&
+                               qEnvironmentVariableIsEmpty("QT_QPA_PLATFORM");
+        if (parsed && (early.isSet(help) || (noDisplay && early.isSet(QStringLiteral("help-all"))))) {
+            std::fputs(qPrintable(helpTextFor(parser, QStringLiteral("rollout-console"))), stdout);
+            return 0;
+        }
+        if (!parsed) {
+            QStringList unknown = early.unknownOptionNames();
+            unknown.removeIf(isQtOption);
+            if (!unknown.isEmpty() || early.unknownOptionNames().isEmpty()) {   // not just Qt's own: a real mistake
+                std::fprintf(stderr, "rollout-console: %s\n\n%s", qPrintable(early.errorText()),
+                             qPrintable(helpTextFor(parser, QStringLiteral("rollout-console"))));
+                return 2;
+            }
+        }
+    }
+
+    QApplication::setHighDpiScaleFactorRoundingPolicy(Qt::HighDpiScaleFactorRoundingPolicy::PassThrough);
+    QApplication app(argc, argv);
+    QApplication::setOrganizationName(QStringLiteral("rollout-console"));
+    QApplication::setApplicationDisplayName(QStringLiteral("Rollout Console"));
+    QApplication::setWindowIcon(QIcon(QStringLiteral(":/icons/rollout-console.svg")));
     parser.process(app);
     Logging::setUp(QStringLiteral("rollout-console"), false);
 

@@ -1,5 +1,6 @@
 #pragma once
 
+#include "../HelpText.h"
 #include "Commands.h"
 
 #include <QCommandLineParser>
@@ -14,14 +15,15 @@ namespace rolloutctl {
 inline std::optional<int> parseArguments(QCommandLineParser& parser, const QString& command, const QStringList& args)
 {
     parser.addHelpOption();
+    const QString name = QStringLiteral("rolloutctl ") + command;
     QStringList argv = args;
-    argv.prepend(QStringLiteral("rolloutctl ") + command);
+    argv.prepend(name);   // parse() skips the first argument: the program
     if (!parser.parse(argv)) {
-        QTextStream(stderr) << "rolloutctl " << command << ": " << parser.errorText() << "\n\n" << parser.helpText();
+        QTextStream(stderr) << name << ": " << parser.errorText() << "\n\n" << helpTextFor(parser, name);
         return Usage;
     }
-    if (parser.isSet(QStringLiteral("help"))) {
-        QTextStream(stdout) << parser.helpText();
+    if (parser.isSet(QStringLiteral("help")) || parser.isSet(QStringLiteral("help-all"))) {
+        QTextStream(stdout) << helpTextFor(parser, name);
         return Ok;
     }
     return std::nullopt;
