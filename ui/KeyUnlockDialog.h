@@ -23,6 +23,7 @@ public:
 
 private:
     void tryUnlock();
+    void growToFit();
 
     KeyStore& m_store;
     QString m_name;
