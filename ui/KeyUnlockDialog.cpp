@@ -7,7 +7,6 @@
 #include <QLineEdit>
 #include <QPushButton>
 #include <QVBoxLayout>
-
 #include <algorithm>
 
 namespace rollout {
@@ -18,20 +17,21 @@ KeyUnlockDialog::KeyUnlockDialog(KeyStore& store, const QString& name, const QSt
     setWindowTitle(tr("Unlock signing key — %1").arg(name));
     setObjectName(QStringLiteral("keyUnlockDialog"));
     auto* layout = new QVBoxLayout(this);
-    auto* text = new QLabel(tr("%1<br>Every decision is signed. Enter the passphrase of the key <b>%2</b> (%3).")
-                                .arg(why.toHtmlEscaped(), name.toHtmlEscaped(), store.directory().toHtmlEscaped()),
-                            this);
+    auto* text =
+        new QLabel(tr("%1<br>Every decision is signed. Enter the passphrase of the key <b>%2</b> (%3).")
+                       .arg(why.toHtmlEscaped(), name.toHtmlEscaped(), store.directory().toHtmlEscaped()),
+                   this);
     text->setWordWrap(true);
     layout->addWidget(text);
     m_passphrase = new QLineEdit(this);
     m_passphrase->setObjectName(QStringLiteral("passphrase"));
-    m_passphrase->setEchoMode(QLineEdit::Password);   // never shown in clear
+    m_passphrase->setEchoMode(QLineEdit::Password); // never shown in clear
     m_passphrase->setAccessibleName(tr("Passphrase"));
     layout->addWidget(m_passphrase);
     m_error = new QLabel(this);
     m_error->setObjectName(QStringLiteral("unlockError"));
     m_error->setTextFormat(Qt::PlainText);
-    m_error->setWordWrap(true);   // a key store's message names the file and says why: often three lines
+    m_error->setWordWrap(true); // a key store's message names the file and says why: often three lines
     m_error->setTextInteractionFlags(Qt::TextSelectableByMouse);
     m_error->setStyleSheet(QStringLiteral("color:%1").arg(Palette::bad().name()));
     m_error->hide();

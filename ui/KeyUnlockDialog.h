@@ -3,7 +3,6 @@
 #include "ledger/KeyStore.h"
 
 #include <QDialog>
-
 #include <optional>
 
 class QLabel;

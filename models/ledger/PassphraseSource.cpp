@@ -1,12 +1,11 @@
 #include "ledger/PassphraseSource.h"
 
 #include <QFile>
-
 #include <array>
 #include <cerrno>
 #include <csignal>
-#include <cstring>
 #include <cstdlib>
+#include <cstring>
 #include <fcntl.h>
 #include <sodium.h>
 #include <sys/stat.h>
@@ -154,23 +153,30 @@ bool PassphraseSource::checkEnvironmentFile(const QString& path, uid_t uid, QStr
     };
     if (::stat(QFile::encodeName(path).constData(), &st) != 0) {
         const int error = errno;
-        return fail(problem, QStringLiteral("the environment file %1 (ROLLOUT_ENV_FILE) cannot be checked: %2")
-                                 .arg(path, QString::fromLocal8Bit(std::strerror(error))));
+        return fail(problem,
+                    QStringLiteral("the environment file %1 (ROLLOUT_ENV_FILE) cannot be checked: %2")
+                        .arg(path, QString::fromLocal8Bit(std::strerror(error))));
     }
     if (!S_ISREG(st.st_mode))
-        return fail(problem, QStringLiteral("the environment file %1 (ROLLOUT_ENV_FILE) is not a regular file").arg(path));
+        return fail(
+            problem,
+            QStringLiteral("the environment file %1 (ROLLOUT_ENV_FILE) is not a regular file").arg(path));
     const unsigned mode = unsigned(st.st_mode) & 07777u;
     if ((mode & 077u) != 0)
-        return fail(problem, QStringLiteral("the environment file %1 holds the key's passphrase, but its mode is %2: group "
-                                            "or others may read or change it; it must be 0600 or stricter (chmod 600 %1)")
-                                 .arg(path)
-                                 .arg(mode, 4, 8, QLatin1Char('0')));
+        return fail(
+            problem,
+            QStringLiteral("the environment file %1 holds the key's passphrase, but its mode is %2: group "
+                           "or others may read or change it; it must be 0600 or stricter (chmod 600 %1)")
+                .arg(path)
+                .arg(mode, 4, 8, QLatin1Char('0')));
     if (st.st_uid != uid && st.st_uid != 0)
-        return fail(problem, QStringLiteral("the environment file %1 holds the key's passphrase, but it is owned by uid %2: "
-                                            "it must be owned by root or by the user running this (uid %3)")
-                                 .arg(path)
-                                 .arg(st.st_uid)
-                                 .arg(uid));
+        return fail(
+            problem,
+            QStringLiteral("the environment file %1 holds the key's passphrase, but it is owned by uid %2: "
+                           "it must be owned by root or by the user running this (uid %3)")
+                .arg(path)
+                .arg(st.st_uid)
+                .arg(uid));
     return true;
 }
 

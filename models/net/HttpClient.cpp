@@ -9,7 +9,6 @@
 #include <QPointer>
 #include <QSslConfiguration>
 #include <QTimer>
-
 #include <algorithm>
 #include <memory>
 
@@ -18,14 +17,20 @@ namespace rollout {
 QString HttpResponse::describe(const QUrl& url) const
 {
     const QString where = url.adjusted(QUrl::RemoveQuery | QUrl::RemoveUserInfo).toString();
-    if (timedOut) return QStringLiteral("%1: no answer within the deadline (%2)").arg(where, Duration::format(elapsedMs));
+    if (timedOut)
+        return QStringLiteral("%1: no answer within the deadline (%2)")
+            .arg(where, Duration::format(elapsedMs));
     if (tooLarge) return QStringLiteral("%1: answer larger than the size cap, refused").arg(where);
     if (!transportError.isEmpty() && status > 0)
-        return QStringLiteral("%1: HTTP %2, then the answer was cut off: %3").arg(where).arg(status).arg(transportError);
+        return QStringLiteral("%1: HTTP %2, then the answer was cut off: %3")
+            .arg(where)
+            .arg(status)
+            .arg(transportError);
     if (!transportError.isEmpty()) return QStringLiteral("%1: %2").arg(where, transportError);
     QString text = QStringLiteral("%1: HTTP %2").arg(where).arg(status);
     if (!reason.isEmpty()) text += QLatin1Char(' ') + QString::fromLatin1(reason);
-    if (retryAfterMs && !success()) text += QStringLiteral(" (Retry-After %1)").arg(Duration::format(*retryAfterMs));
+    if (retryAfterMs && !success())
+        text += QStringLiteral(" (Retry-After %1)").arg(Duration::format(*retryAfterMs));
     return text;
 }
 
@@ -37,17 +42,21 @@ std::optional<qint64> HttpResponse::parseHttpDate(const QByteArray& value)
     QString text = QString::fromLatin1(value).simplified();
     const qsizetype comma = text.indexOf(QLatin1Char(','));
     const qsizetype space = text.indexOf(QLatin1Char(' '));
-    if (comma > 0 && comma < space) text = text.mid(comma + 2);
-    else if (space > 0) text = text.mid(space + 1);
+    if (comma > 0 && comma < space)
+        text = text.mid(comma + 2);
+    else if (space > 0)
+        text = text.mid(space + 1);
     const QLocale c = QLocale::c();
-    for (const QString& format : {QStringLiteral("dd MMM yyyy HH:mm:ss 'GMT'"), QStringLiteral("dd-MMM-yy HH:mm:ss 'GMT'"),
-                                  QStringLiteral("MMM d HH:mm:ss yyyy")}) {
+    for (const QString& format :
+         {QStringLiteral("dd MMM yyyy HH:mm:ss 'GMT'"), QStringLiteral("dd-MMM-yy HH:mm:ss 'GMT'"),
+          QStringLiteral("MMM d HH:mm:ss yyyy")}) {
         QDateTime at = c.toDateTime(text, format);
         if (!at.isValid()) continue;
         at = QDateTime(at.date(), at.time(), Qt::UTC);
         // RFC 850's two-digit year: the century that puts it no more than 50 years ahead.
         if (format.contains(QLatin1String("-yy ")))
-            while (at.date().year() < QDate::currentDate().year() - 50) at = at.addYears(100);
+            while (at.date().year() < QDate::currentDate().year() - 50)
+                at = at.addYears(100);
         return at.toMSecsSinceEpoch();
     }
     return std::nullopt;
@@ -58,10 +67,11 @@ std::optional<qint64> HttpResponse::parseRetryAfter(const QByteArray& value, qin
     const QByteArray v = value.trimmed();
     if (v.isEmpty()) return std::nullopt;
     bool digits = true;
-    for (char ch : v) digits = digits && ch >= '0' && ch <= '9';
+    for (char ch : v)
+        digits = digits && ch >= '0' && ch <= '9';
     if (digits) {
         bool ok = false;
-        const qulonglong seconds = v.toULongLong(&ok);   // fails (too big) only past 2^64: cap it too
+        const qulonglong seconds = v.toULongLong(&ok); // fails (too big) only past 2^64: cap it too
         if (!ok || seconds > qulonglong(MaxRetryAfterMs / 1000)) return MaxRetryAfterMs;
         return qint64(seconds) * 1000;
     }
@@ -70,20 +80,26 @@ std::optional<qint64> HttpResponse::parseRetryAfter(const QByteArray& value, qin
     return std::clamp<qint64>(*at - nowMs, 0, MaxRetryAfterMs);
 }
 
-Credentials Credentials::fromEnvironment(const QString& tokenEnv, const QString& usernameEnv, const QString& passwordEnv, bool bearer)
+Credentials Credentials::fromEnvironment(const QString& tokenEnv, const QString& usernameEnv,
+                                         const QString& passwordEnv, bool bearer)
 {
     Credentials c;
     if (!tokenEnv.isEmpty()) {
         const QByteArray token = qgetenv(tokenEnv.toLocal8Bit().constData());
-        if (token.isEmpty()) c.problem = QStringLiteral("environment variable %1 (the token) is not set").arg(tokenEnv);
-        else c.authorization = bearer ? QByteArrayLiteral("Bearer ") + token : token;
+        if (token.isEmpty())
+            c.problem = QStringLiteral("environment variable %1 (the token) is not set").arg(tokenEnv);
+        else
+            c.authorization = bearer ? QByteArrayLiteral("Bearer ") + token : token;
         return c;
     }
     if (!usernameEnv.isEmpty()) {
         const QByteArray user = qgetenv(usernameEnv.toLocal8Bit().constData());
-        const QByteArray pass = passwordEnv.isEmpty() ? QByteArray() : qgetenv(passwordEnv.toLocal8Bit().constData());
-        if (user.isEmpty()) c.problem = QStringLiteral("environment variable %1 (the user name) is not set").arg(usernameEnv);
-        else c.authorization = QByteArrayLiteral("Basic ") + (user + ':' + pass).toBase64();
+        const QByteArray pass =
+            passwordEnv.isEmpty() ? QByteArray() : qgetenv(passwordEnv.toLocal8Bit().constData());
+        if (user.isEmpty())
+            c.problem = QStringLiteral("environment variable %1 (the user name) is not set").arg(usernameEnv);
+        else
+            c.authorization = QByteArrayLiteral("Basic ") + (user + ':' + pass).toBase64();
     }
     return c;
 }
@@ -93,13 +109,15 @@ HttpClient::HttpClient(QObject* parent) : QObject(parent)
     m_nam.setRedirectPolicy(QNetworkRequest::NoLessSafeRedirectPolicy);
 }
 
-void HttpClient::send(const HttpRequest& request, QObject* context, std::function<void(const HttpResponse&)> done)
+void HttpClient::send(const HttpRequest& request, QObject* context,
+                      std::function<void(const HttpResponse&)> done)
 {
     QNetworkRequest req(request.url);
-    for (const auto& [name, value] : request.headers) req.setRawHeader(name, value);
+    for (const auto& [name, value] : request.headers)
+        req.setRawHeader(name, value);
     if (!request.verifyTls && request.url.scheme() == QLatin1String("https")) {
         QSslConfiguration ssl = req.sslConfiguration();
-        ssl.setPeerVerifyMode(QSslSocket::VerifyNone);   // only when the plan says tls_verify: false
+        ssl.setPeerVerifyMode(QSslSocket::VerifyNone); // only when the plan says tls_verify: false
         req.setSslConfiguration(ssl);
     }
     QNetworkReply* reply = request.body.isEmpty() && request.method == "GET"
@@ -150,11 +168,14 @@ void HttpClient::send(const HttpRequest& request, QObject* context, std::functio
         const bool failed = reply->error() != QNetworkReply::NoError;
         if (!state->timedOut && !state->tooLarge && (state->status == 0 || (failed && state->status < 400)))
             state->transportError = reply->errorString();
-        if (state->status > 0 && (state->status < 200 || state->status >= 300) && reply->hasRawHeader(QByteArrayLiteral("Retry-After"))) {
+        if (state->status > 0 && (state->status < 200 || state->status >= 300) &&
+            reply->hasRawHeader(QByteArrayLiteral("Retry-After"))) {
             // A Retry-After date counts from the answer's own Date, when it sent one.
-            const std::optional<qint64> serverNow = HttpResponse::parseHttpDate(reply->rawHeader(QByteArrayLiteral("Date")));
-            state->retryAfterMs = HttpResponse::parseRetryAfter(reply->rawHeader(QByteArrayLiteral("Retry-After")),
-                                                                serverNow.value_or(QDateTime::currentMSecsSinceEpoch()));
+            const std::optional<qint64> serverNow =
+                HttpResponse::parseHttpDate(reply->rawHeader(QByteArrayLiteral("Date")));
+            state->retryAfterMs =
+                HttpResponse::parseRetryAfter(reply->rawHeader(QByteArrayLiteral("Retry-After")),
+                                              serverNow.value_or(QDateTime::currentMSecsSinceEpoch()));
         }
         if (state->timedOut || state->tooLarge) state->status = 0;
         if (guard) done(*state);

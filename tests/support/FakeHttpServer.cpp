@@ -1,7 +1,6 @@
 #include "FakeHttpServer.h"
 
 #include <QTcpSocket>
-
 #include <sys/socket.h>
 
 namespace rollout::test {
@@ -11,25 +10,39 @@ namespace {
 QByteArray reasonPhrase(int status)
 {
     switch (status) {
-    case 200: return "OK";
-    case 201: return "Created";
-    case 400: return "Bad Request";
-    case 401: return "Unauthorized";
-    case 403: return "Forbidden";
-    case 404: return "Not Found";
-    case 409: return "Conflict";
-    case 422: return "Unprocessable Entity";
-    case 429: return "Too Many Requests";
-    case 500: return "Internal Server Error";
-    case 502: return "Bad Gateway";
-    case 503: return "Service Unavailable";
-    default: return "Status";
+    case 200:
+        return "OK";
+    case 201:
+        return "Created";
+    case 400:
+        return "Bad Request";
+    case 401:
+        return "Unauthorized";
+    case 403:
+        return "Forbidden";
+    case 404:
+        return "Not Found";
+    case 409:
+        return "Conflict";
+    case 422:
+        return "Unprocessable Entity";
+    case 429:
+        return "Too Many Requests";
+    case 500:
+        return "Internal Server Error";
+    case 502:
+        return "Bad Gateway";
+    case 503:
+        return "Service Unavailable";
+    default:
+        return "Status";
     }
 }
 
 } // namespace
 
-FakeHttpServer::FakeHttpServer(Handler handler, QObject* parent) : QTcpServer(parent), m_handler(std::move(handler))
+FakeHttpServer::FakeHttpServer(Handler handler, QObject* parent)
+    : QTcpServer(parent), m_handler(std::move(handler))
 {
     listen(QHostAddress::LocalHost, 0);
 }
@@ -64,9 +77,11 @@ void FakeHttpServer::incomingConnection(qintptr descriptor)
         const Reply r = m_handler(method, path, body);
         if (r.hang) return;
         const qint64 size = r.bodyBytes > 0 ? r.bodyBytes : r.body.size();
-        QByteArray out = "HTTP/1.1 " + QByteArray::number(r.status) + ' ' + reasonPhrase(r.status) + "\r\nContent-Type: application/json\r\nContent-Length: " +
-                         QByteArray::number(size) + "\r\nConnection: close\r\n";
-        for (const auto& [k, v] : r.headers) out += k + ": " + v + "\r\n";
+        QByteArray out = "HTTP/1.1 " + QByteArray::number(r.status) + ' ' + reasonPhrase(r.status) +
+                         "\r\nContent-Type: application/json\r\nContent-Length: " + QByteArray::number(size) +
+                         "\r\nConnection: close\r\n";
+        for (const auto& [k, v] : r.headers)
+            out += k + ": " + v + "\r\n";
         out += "\r\n";
         socket->write(out);
         if (r.bodyBytes > 0) {

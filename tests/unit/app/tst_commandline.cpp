@@ -6,14 +6,13 @@
 #include <QProcess>
 #include <QTemporaryDir>
 #include <QTest>
-
 #include <sys/stat.h>
 
 namespace {
 
 struct Run
 {
-    int code = -1;   // -1: crashed or did not finish
+    int code = -1; // -1: crashed or did not finish
     QString out;
     QString err;
 };
@@ -23,8 +22,9 @@ Run run(const QString& program, const QStringList& args, const QStringList& env 
 {
     QProcess p;
     if (!env.isEmpty()) {
-        QProcessEnvironment e;   // with at least one variable in it, nothing is inherited: not even DISPLAY
-        for (const QString& kv : env) e.insert(kv.section(QLatin1Char('='), 0, 0), kv.section(QLatin1Char('='), 1));
+        QProcessEnvironment e; // with at least one variable in it, nothing is inherited: not even DISPLAY
+        for (const QString& kv : env)
+            e.insert(kv.section(QLatin1Char('='), 0, 0), kv.section(QLatin1Char('='), 1));
         p.setProcessEnvironment(e);
     }
     p.start(program, args);
@@ -72,7 +72,8 @@ private Q_SLOTS:
         row("report", {QStringLiteral("report")}, "Usage: rolloutctl report ");
         row("simulate", {QStringLiteral("simulate")}, "Usage: rolloutctl simulate ");
         row("keys new", {QStringLiteral("keys"), QStringLiteral("new")}, "Usage: rolloutctl keys new ");
-        row("ledger verify", {QStringLiteral("ledger"), QStringLiteral("verify")}, "Usage: rolloutctl ledger verify ");
+        row("ledger verify", {QStringLiteral("ledger"), QStringLiteral("verify")},
+            "Usage: rolloutctl ledger verify ");
     }
 
     void subcommandUsage()
@@ -85,9 +86,11 @@ private Q_SLOTS:
         // A usage error says the same, after what was wrong.
         r = run(kCtl, command + QStringList{QStringLiteral("--no-such-option")});
         QCOMPARE(r.code, 2);
-        const QString prefix = QStringLiteral("rolloutctl %1: Unknown option 'no-such-option'.\n\n").arg(command.join(QLatin1Char(' ')));
+        const QString prefix = QStringLiteral("rolloutctl %1: Unknown option 'no-such-option'.\n\n")
+                                   .arg(command.join(QLatin1Char(' ')));
         // (report starts a QApplication, which may say something of its own first.)
-        QVERIFY2(r.err.startsWith(prefix + usage) || r.err.contains(QLatin1Char('\n') + prefix + usage), qPrintable(r.err.left(300)));
+        QVERIFY2(r.err.startsWith(prefix + usage) || r.err.contains(QLatin1Char('\n') + prefix + usage),
+                 qPrintable(r.err.left(300)));
         QVERIFY2(!r.err.contains(QLatin1String(ROLLOUT_BINARY_DIR)), qPrintable(r.err.left(300)));
     }
 
@@ -105,11 +108,16 @@ private Q_SLOTS:
         QTest::newRow("--help") << QStringList{QStringLiteral("--help")} << 0 << usage << QString();
         QTest::newRow("-h") << QStringList{QStringLiteral("-h")} << 0 << usage << QString();
         QTest::newRow("--help-all") << QStringList{QStringLiteral("--help-all")} << 0 << usage << QString();
-        QTest::newRow("plan --help") << QStringList{QStringLiteral("plan.yaml"), QStringLiteral("--help")} << 0 << usage << QString();
-        QTest::newRow("mistyped") << QStringList{QStringLiteral("--screenshoot"), QStringLiteral("x.png")} << 2 << QString()
-                                  << QStringLiteral("rollout-console: Unknown option 'screenshoot'.\n\nUsage: rollout-console [options] plan\n");
-        QTest::newRow("missing value") << QStringList{QStringLiteral("--screenshot")} << 2 << QString()
-                                       << QStringLiteral("rollout-console: Missing value after '--screenshot'.");
+        QTest::newRow("plan --help") << QStringList{QStringLiteral("plan.yaml"), QStringLiteral("--help")}
+                                     << 0 << usage << QString();
+        QTest::newRow("mistyped") << QStringList{QStringLiteral("--screenshoot"), QStringLiteral("x.png")}
+                                  << 2 << QString()
+                                  << QStringLiteral(
+                                         "rollout-console: Unknown option 'screenshoot'.\n\nUsage: "
+                                         "rollout-console [options] plan\n");
+        QTest::newRow("missing value")
+            << QStringList{QStringLiteral("--screenshot")} << 2 << QString()
+            << QStringLiteral("rollout-console: Missing value after '--screenshot'.");
     }
 
     void consoleAnswersWithoutADisplay()
@@ -121,17 +129,21 @@ private Q_SLOTS:
         const Run r = run(kConsole, args, {QStringLiteral("ROLLOUT_TEST_EMPTY_ENVIRONMENT=1")});
         QVERIFY2(r.code == code, qPrintable(QStringLiteral("exit %1: %2").arg(r.code).arg(r.err)));
         QVERIFY2(r.out.startsWith(out), qPrintable(r.out.left(200)));
-        if (err.isEmpty()) QVERIFY2(r.err.isEmpty(), qPrintable(r.err));
-        else QVERIFY2(r.err.startsWith(err), qPrintable(r.err.left(300)));
-        if (args.contains(QStringLiteral("--help"))) QVERIFY(r.out.contains(QStringLiteral("--screenshot <FILE>")));
+        if (err.isEmpty())
+            QVERIFY2(r.err.isEmpty(), qPrintable(r.err));
+        else
+            QVERIFY2(r.err.startsWith(err), qPrintable(r.err.left(300)));
+        if (args.contains(QStringLiteral("--help")))
+            QVERIFY(r.out.contains(QStringLiteral("--screenshot <FILE>")));
     }
 
     // Qt's own options still reach QApplication: with a platform named, --version is answered
     // by the ordinary path.
     void qtOptionsPassThrough()
     {
-        const Run r = run(kConsole, {QStringLiteral("-platform"), QStringLiteral("offscreen"), QStringLiteral("--version")},
-                          {QStringLiteral("ROLLOUT_TEST_EMPTY_ENVIRONMENT=1")});
+        const Run r = run(
+            kConsole, {QStringLiteral("-platform"), QStringLiteral("offscreen"), QStringLiteral("--version")},
+            {QStringLiteral("ROLLOUT_TEST_EMPTY_ENVIRONMENT=1")});
         QVERIFY2(r.code == 0, qPrintable(r.err));
         QCOMPARE(r.out, QStringLiteral("rollout-console " ROLLOUT_VERSION "\n"));
     }
@@ -147,17 +159,22 @@ private Q_SLOTS:
         f.close();
         QCOMPARE(::chmod(QFile::encodeName(env).constData(), 0644), 0);
         const QStringList args = {QStringLiteral("watch"), dir.filePath(QStringLiteral("missing-plan.yaml")),
-                                  QStringLiteral("--passphrase-env"), QStringLiteral("ROLLOUT_WATCH_PASSPHRASE")};
-        const QStringList environment = {QStringLiteral("ROLLOUT_ENV_FILE=") + env, QStringLiteral("ROLLOUT_WATCH_PASSPHRASE=s3cret"),
+                                  QStringLiteral("--passphrase-env"),
+                                  QStringLiteral("ROLLOUT_WATCH_PASSPHRASE")};
+        const QStringList environment = {QStringLiteral("ROLLOUT_ENV_FILE=") + env,
+                                         QStringLiteral("ROLLOUT_WATCH_PASSPHRASE=s3cret"),
                                          QStringLiteral("HOME=") + dir.path()};
         Run r = run(kCtl, args, environment);
         QCOMPARE(r.code, 2);
-        QVERIFY2(r.err.contains(env) && r.err.contains(QStringLiteral("0644")) && !r.err.contains(QStringLiteral("s3cret")), qPrintable(r.err));
+        QVERIFY2(r.err.contains(env) && r.err.contains(QStringLiteral("0644")) &&
+                     !r.err.contains(QStringLiteral("s3cret")),
+                 qPrintable(r.err));
         // At 0600 the check passes, and watch goes on (to the missing plan).
         QCOMPARE(::chmod(QFile::encodeName(env).constData(), 0600), 0);
         r = run(kCtl, args, environment);
         QCOMPARE(r.code, 1);
-        QVERIFY2(!r.err.contains(env) && r.err.contains(QStringLiteral("missing-plan.yaml")), qPrintable(r.err));
+        QVERIFY2(!r.err.contains(env) && r.err.contains(QStringLiteral("missing-plan.yaml")),
+                 qPrintable(r.err));
     }
 };
 

@@ -7,7 +7,6 @@
 #include <QProcessEnvironment>
 #include <QTemporaryDir>
 #include <QTest>
-
 #include <cstdlib>
 #include <cstring>
 #include <sys/stat.h>
@@ -27,7 +26,7 @@ private Q_SLOTS:
             PassphraseSource::fromEnvironment(QStringLiteral("ROLLOUT_TST_PASSPHRASE"), &problem);
         QVERIFY2(pass, qPrintable(problem));
         QCOMPARE(*pass, QByteArray("s3cret pass\xc3\xa9"));
-        QVERIFY(!qEnvironmentVariableIsSet("ROLLOUT_TST_PASSPHRASE"));   // read once, then gone
+        QVERIFY(!qEnvironmentVariableIsSet("ROLLOUT_TST_PASSPHRASE")); // read once, then gone
         qputenv("ROLLOUT_TST_PASSPHRASE", "s3cret pass\xc3\xa9");
         const auto viaObtain = PassphraseSource::obtain(QStringLiteral("ROLLOUT_TST_PASSPHRASE"),
                                                         QStringLiteral("unused: "), true, &problem);
@@ -84,7 +83,9 @@ private Q_SLOTS:
         QString problem;
         QCOMPARE(PassphraseSource::checkEnvironmentFile(path, &problem), accepted);
         if (!accepted) {
-            QVERIFY2(problem.contains(path) && problem.contains(QStringLiteral("0") + QString::number(mode, 8)), qPrintable(problem));
+            QVERIFY2(problem.contains(path) &&
+                         problem.contains(QStringLiteral("0") + QString::number(mode, 8)),
+                     qPrintable(problem));
             QVERIFY2(problem.contains(QStringLiteral("chmod 600")), qPrintable(problem));
             QVERIFY(!problem.contains(QStringLiteral("s3cret")));
         }
@@ -106,15 +107,19 @@ private Q_SLOTS:
         const uid_t other = me == 0 ? 4242 : me + 1;
         const bool ownedByRoot = me == 0;
         QCOMPARE(PassphraseSource::checkEnvironmentFile(path, other, &problem), ownedByRoot);
-        if (!ownedByRoot) QVERIFY2(problem.contains(path) && problem.contains(QStringLiteral("uid %1").arg(me)), qPrintable(problem));
+        if (!ownedByRoot)
+            QVERIFY2(problem.contains(path) && problem.contains(QStringLiteral("uid %1").arg(me)),
+                     qPrintable(problem));
         // As root, chown it to a third uid and check as the second.
         if (me == 0) {
             QCOMPARE(::chown(QFile::encodeName(path).constData(), 4343, 4343), 0);
             QVERIFY(!PassphraseSource::checkEnvironmentFile(path, 4242, &problem));
-            QVERIFY2(problem.contains(path) && problem.contains(QStringLiteral("owned by uid 4343")), qPrintable(problem));
+            QVERIFY2(problem.contains(path) && problem.contains(QStringLiteral("owned by uid 4343")),
+                     qPrintable(problem));
             QVERIFY(PassphraseSource::checkEnvironmentFile(path, 4343, &problem));
         }
-        QVERIFY(!PassphraseSource::checkEnvironmentFile(dir.filePath(QStringLiteral("missing.env")), &problem));
+        QVERIFY(
+            !PassphraseSource::checkEnvironmentFile(dir.filePath(QStringLiteral("missing.env")), &problem));
         QVERIFY2(problem.contains(QStringLiteral("missing.env")), qPrintable(problem));
         QVERIFY(!PassphraseSource::checkEnvironmentFile(dir.path(), &problem));
         QVERIFY2(problem.contains(QStringLiteral("not a regular file")), qPrintable(problem));

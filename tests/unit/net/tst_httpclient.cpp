@@ -17,7 +17,10 @@ namespace {
 // An IMF-fixdate ("Sun, 06 Nov 1994 08:49:37 GMT") for `ms` since the epoch.
 QByteArray httpDate(qint64 ms)
 {
-    return QLocale::c().toString(QDateTime::fromMSecsSinceEpoch(ms, Qt::UTC), QStringLiteral("ddd, dd MMM yyyy HH:mm:ss 'GMT'")).toLatin1();
+    return QLocale::c()
+        .toString(QDateTime::fromMSecsSinceEpoch(ms, Qt::UTC),
+                  QStringLiteral("ddd, dd MMM yyyy HH:mm:ss 'GMT'"))
+        .toLatin1();
 }
 
 HttpResponse fetch(const QString& url, qint64 timeoutMs = 5000)
@@ -51,10 +54,10 @@ private Q_SLOTS:
 
     void retryAfter_data()
     {
-        const qint64 now = 1'700'000'000'000;   // 2023-11-14 22:13:20 UTC
+        const qint64 now = 1'700'000'000'000; // 2023-11-14 22:13:20 UTC
         QTest::addColumn<QByteArray>("value");
         QTest::addColumn<qint64>("now");
-        QTest::addColumn<qint64>("expected");   // -1: not a Retry-After
+        QTest::addColumn<qint64>("expected"); // -1: not a Retry-After
         QTest::newRow("7") << QByteArray("7") << now << qint64(7000);
         QTest::newRow(" 7 ") << QByteArray(" 7 ") << now << qint64(7000);
         QTest::newRow("0") << QByteArray("0") << now << qint64(0);
@@ -67,7 +70,8 @@ private Q_SLOTS:
         QTest::newRow("garbage") << QByteArray("soon") << now << qint64(-1);
         QTest::newRow("IMF-fixdate +20s") << httpDate(now + 20000) << now << qint64(20000);
         QTest::newRow("IMF-fixdate past") << httpDate(now - 20000) << now << qint64(0);
-        QTest::newRow("IMF-fixdate a day ahead, capped") << httpDate(now + 86'400'000) << now << qint64(300000);
+        QTest::newRow("IMF-fixdate a day ahead, capped")
+            << httpDate(now + 86'400'000) << now << qint64(300000);
         QTest::newRow("RFC 850") << QByteArray("Tuesday, 14-Nov-23 22:13:50 GMT") << now << qint64(30000);
         QTest::newRow("asctime") << QByteArray("Tue Nov 14 22:14:00 2023") << now << qint64(40000);
         QTest::newRow("asctime, day padded") << QByteArray("Wed Nov  1 00:00:00 2023") << now << qint64(0);
@@ -92,19 +96,24 @@ private Q_SLOTS:
             Reply r;
             r.status = 503;
             r.body = "busy";
-            const qint64 serverNow = QDateTime::currentMSecsSinceEpoch() + 3'600'000;   // its clock is an hour ahead
-            if (kind == 0) r.headers = {{"Retry-After", "7"}};
-            else r.headers = {{"Date", httpDate(serverNow)}, {"Retry-After", httpDate(serverNow + 12000)}};
+            const qint64 serverNow =
+                QDateTime::currentMSecsSinceEpoch() + 3'600'000; // its clock is an hour ahead
+            if (kind == 0)
+                r.headers = {{"Retry-After", "7"}};
+            else
+                r.headers = {{"Date", httpDate(serverNow)}, {"Retry-After", httpDate(serverNow + 12000)}};
             return r;
         });
         HttpResponse r = fetch(server.url());
         QCOMPARE(r.status, 503);
         QCOMPARE(r.retryAfterMs.value_or(-1), qint64(7000));
         const QString text = r.describe(QUrl(server.url() + QStringLiteral("/api/v1/query?query=up")));
-        QCOMPARE(text, server.url() + QStringLiteral("/api/v1/query: HTTP 503 Service Unavailable (Retry-After 7s)"));
+        QCOMPARE(text, server.url() +
+                           QStringLiteral("/api/v1/query: HTTP 503 Service Unavailable (Retry-After 7s)"));
         kind = 1;
         r = fetch(server.url());
-        QVERIFY2(r.retryAfterMs && *r.retryAfterMs >= 11000 && *r.retryAfterMs <= 12000, qPrintable(QString::number(r.retryAfterMs.value_or(-1))));
+        QVERIFY2(r.retryAfterMs && *r.retryAfterMs >= 11000 && *r.retryAfterMs <= 12000,
+                 qPrintable(QString::number(r.retryAfterMs.value_or(-1))));
     }
 
     // The deadline aborts the reply; the peer resets the connection after half an answer; the
@@ -125,7 +134,8 @@ private Q_SLOTS:
         QFETCH(QString, expected);
         test::FakeHttpServer server([kind](const QByteArray&, const QByteArray&, const QByteArray&) {
             Reply r;
-            r.body = QByteArray(R"({"status":"success","data":{"resultType":"vector","result":[]}})").repeated(200);
+            r.body = QByteArray(R"({"status":"success","data":{"resultType":"vector","result":[]}})")
+                         .repeated(200);
             if (kind == 0) r.hang = true;
             if (kind == 1 || kind == 3) r.reset = true;
             if (kind == 2) r.truncate = true;
@@ -137,8 +147,11 @@ private Q_SLOTS:
         const QString text = r.describe(QUrl(server.url()));
         QVERIFY2(text.startsWith(server.url() + QStringLiteral(": ")), qPrintable(text));
         QVERIFY2(text.contains(expected), qPrintable(text));
-        if (kind == 0) QVERIFY(r.timedOut);
-        else if (kind != 3) QVERIFY2(!r.answered(), qPrintable(text));   // half a body is no answer, whatever its status line said
+        if (kind == 0)
+            QVERIFY(r.timedOut);
+        else if (kind != 3)
+            QVERIFY2(!r.answered(),
+                     qPrintable(text)); // half a body is no answer, whatever its status line said
     }
 };
 
