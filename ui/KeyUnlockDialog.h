@@ -3,7 +3,6 @@
 #include "ledger/KeyStore.h"
 
 #include <QDialog>
-
 #include <optional>
 
 class QLabel;
@@ -23,6 +22,7 @@ public:
 
 private:
     void tryUnlock();
+    void growToFit();
 
     KeyStore& m_store;
     QString m_name;

@@ -8,6 +8,7 @@
 #include <QLineEdit>
 #include <QSpinBox>
 #include <QVBoxLayout>
+#include <algorithm>
 
 namespace rollout {
 
@@ -16,17 +17,20 @@ SettingsDialog::SettingsDialog(Settings& settings, QWidget* parent) : QDialog(pa
     setWindowTitle(tr("Settings"));
     setObjectName(QStringLiteral("settingsDialog"));
     auto* layout = new QVBoxLayout(this);
-    auto* store = new QGroupBox(tr("Shared store (PostgreSQL) — consoles and watch share their signed records"), this);
+    auto* store =
+        new QGroupBox(tr("Shared store (PostgreSQL) — consoles and watch share their signed records"), this);
     auto* form = new QFormLayout(store);
     auto field = [&](const QString& name, Settings::Key key, const QString& hint) {
         auto* e = new QLineEdit(settings.text(key), store);
-        e->setObjectName(QStringLiteral("setting_") + Settings::name(key).replace(QLatin1Char('/'), QLatin1Char('_')));
+        e->setObjectName(QStringLiteral("setting_") +
+                         Settings::name(key).replace(QLatin1Char('/'), QLatin1Char('_')));
         e->setPlaceholderText(hint);
         e->setAccessibleName(name);
         form->addRow(name, e);
         return e;
     };
-    m_host = field(tr("Host"), Settings::Key::StoreHost, tr("empty: this console keeps its ledger to itself"));
+    m_host =
+        field(tr("Host"), Settings::Key::StoreHost, tr("empty: this console keeps its ledger to itself"));
     m_port = new QSpinBox(store);
     m_port->setRange(1, 65535);
     m_port->setValue(settings.number(Settings::Key::StorePort));
@@ -34,11 +38,16 @@ SettingsDialog::SettingsDialog(Settings& settings, QWidget* parent) : QDialog(pa
     form->addRow(tr("Port"), m_port);
     m_database = field(tr("Database"), Settings::Key::StoreDatabase, {});
     m_user = field(tr("User"), Settings::Key::StoreUser, {});
-    m_passwordEnv = field(tr("Password from variable"), Settings::Key::StorePasswordEnv, tr("the environment variable holding it"));
+    m_passwordEnv = field(tr("Password from variable"), Settings::Key::StorePasswordEnv,
+                          tr("the environment variable holding it"));
     m_passwordFile = field(tr("…or from file"), Settings::Key::StorePasswordFile, tr("a file of mode 0600"));
     m_sslMode = new QComboBox(store);
-    m_sslMode->addItems({QStringLiteral("disable"), QStringLiteral("prefer"), QStringLiteral("require"), QStringLiteral("verify-full")});
-    m_sslMode->setCurrentText(settings.text(Settings::Key::StoreSslMode));
+    m_sslMode->setObjectName(QStringLiteral("setting_store_sslmode"));
+    // Empty: StoreSettings picks require, or prefer on a loopback host.
+    m_sslMode->addItem(tr("automatic (require; prefer on localhost)"), QString());
+    for (const char* mode : {"disable", "prefer", "require", "verify-full"})
+        m_sslMode->addItem(QLatin1String(mode), QLatin1String(mode));
+    m_sslMode->setCurrentIndex(std::max(0, m_sslMode->findData(settings.text(Settings::Key::StoreSslMode))));
     m_sslMode->setAccessibleName(tr("TLS"));
     form->addRow(tr("TLS (sslmode)"), m_sslMode);
     layout->addWidget(store);
@@ -48,9 +57,10 @@ SettingsDialog::SettingsDialog(Settings& settings, QWidget* parent) : QDialog(pa
     m_keys->setAccessibleName(tr("Key directory"));
     keyForm->addRow(tr("Directory"), m_keys);
     layout->addWidget(keys);
-    auto* note = new QLabel(tr("Passwords and passphrases are never stored or shown here. The environment's ROLLOUT_PG_* take "
-                               "precedence. Changes apply when the console next opens a plan."),
-                            this);
+    auto* note = new QLabel(
+        tr("Passwords and passphrases are never stored or shown here. The environment's ROLLOUT_PG_* take "
+           "precedence. Changes apply when the console next opens a plan."),
+        this);
     note->setWordWrap(true);
     layout->addWidget(note);
     auto* buttons = new QDialogButtonBox(QDialogButtonBox::Save | QDialogButtonBox::Cancel, this);
@@ -70,7 +80,7 @@ void SettingsDialog::save()
     m_settings.setValue(Settings::Key::StoreUser, m_user->text().trimmed());
     m_settings.setValue(Settings::Key::StorePasswordEnv, m_passwordEnv->text().trimmed());
     m_settings.setValue(Settings::Key::StorePasswordFile, m_passwordFile->text().trimmed());
-    m_settings.setValue(Settings::Key::StoreSslMode, m_sslMode->currentText());
+    m_settings.setValue(Settings::Key::StoreSslMode, m_sslMode->currentData().toString());
     m_settings.setValue(Settings::Key::KeysDirectory, m_keys->text().trimmed());
 }
 

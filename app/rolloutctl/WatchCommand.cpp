@@ -8,6 +8,7 @@
 #include "Commands.h"
 #include "Signals.h"
 #include "Operator.h"
+#include "ledger/PassphraseSource.h"
 #include "notify/WebhookNotifier.h"
 
 #include <QCoreApplication>
@@ -54,7 +55,9 @@ int watch(const QStringList& args)
         "automation key (a person of the plan with the role \"automation\") into the ledger, and shared through PostgreSQL "
         "when ROLLOUT_PG_HOST is set. Starts the rollout when the plan says auto_start and the first gate is green. Exit "
         "codes: 0 completed, 3 rolled back, 4 stopped (SIGTERM/SIGINT), 1 failed (including a rollback whose flags did not "
-        "read back: escalate), 2 usage."));
+        "read back: escalate), 2 usage (or a loose ROLLOUT_ENV_FILE). When ROLLOUT_ENV_FILE names the file the environment "
+        "(and the passphrase) came from, as the systemd unit does, watch refuses to start unless that file is owned by root "
+        "or by this user and no one else may read or change it (mode 0600)."));
     parser.addPositionalArgument(QStringLiteral("plan"), QStringLiteral("The plan file."), QStringLiteral("PLAN"));
     Operator::addOptions(parser, Actor::automation().id);
     parser.addOption({QStringLiteral("tick"), QStringLiteral("Evaluate the engine every MS milliseconds (default 1000)."), QStringLiteral("MS"),
@@ -68,6 +71,15 @@ int watch(const QStringList& args)
     if (parser.value(QStringLiteral("as")) != Actor::automation().id) {
         err() << "rolloutctl watch: watch signs as the plan's automation person (--as automation): its decisions are the engine's own\n";
         return Usage;
+    }
+    // The env file systemd read the passphrase from (EnvironmentFile=): checked before anything
+    // is read from it, since systemd itself never looks at its permissions.
+    if (const QString envFile = qEnvironmentVariable("ROLLOUT_ENV_FILE"); !envFile.isEmpty()) {
+        QString why;
+        if (!PassphraseSource::checkEnvironmentFile(envFile, &why)) {
+            err() << "rolloutctl watch: " << why << "\n";
+            return Usage;   // a restart cannot mend it (the unit does not restart on 2)
+        }
     }
     int openExit = Ok;
     std::unique_ptr<Operator> op = Operator::open(parser, QStringLiteral("watch"), &openExit);

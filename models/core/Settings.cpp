@@ -40,14 +40,23 @@ QString Settings::name(Key key)
 QVariant Settings::defaultValue(Key key)
 {
     switch (key) {
-    case Key::StoreHost: return QString();
-    case Key::StorePort: return 5432;
-    case Key::StoreDatabase: return QStringLiteral("rollout");
-    case Key::StoreUser: return QStringLiteral("rollout");
-    case Key::StorePasswordEnv: return QStringLiteral("ROLLOUT_PG_PASSWORD");
-    case Key::StorePasswordFile: return QString();
-    case Key::StoreSslMode: return QStringLiteral("prefer");
-    case Key::KeysDirectory: return QStandardPaths::writableLocation(QStandardPaths::GenericDataLocation) + QStringLiteral("/rollout-console/keys");
+    case Key::StoreHost:
+        return QString();
+    case Key::StorePort:
+        return 5432;
+    case Key::StoreDatabase:
+        return QStringLiteral("rollout");
+    case Key::StoreUser:
+        return QStringLiteral("rollout");
+    case Key::StorePasswordEnv:
+        return QStringLiteral("ROLLOUT_PG_PASSWORD");
+    case Key::StorePasswordFile:
+        return QString();
+    case Key::StoreSslMode:
+        return QString(); // automatic: require, or prefer on loopback (StoreSettings)
+    case Key::KeysDirectory:
+        return QStandardPaths::writableLocation(QStandardPaths::GenericDataLocation) +
+               QStringLiteral("/rollout-console/keys");
     }
     return {};
 }

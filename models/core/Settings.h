@@ -3,7 +3,6 @@
 #include <QObject>
 #include <QSettings>
 #include <QVariant>
-
 #include <memory>
 
 namespace rollout {
@@ -15,15 +14,16 @@ class Settings final : public QObject
 {
     Q_OBJECT
 public:
-    enum class Key {
-        StoreHost,           // the shared PostgreSQL store ("" = none)
+    enum class Key
+    {
+        StoreHost, // the shared PostgreSQL store ("" = none)
         StorePort,
         StoreDatabase,
         StoreUser,
-        StorePasswordEnv,    // the variable holding its password
-        StorePasswordFile,   // or a 0600 file holding it
-        StoreSslMode,        // disable, prefer, require, verify-full
-        KeysDirectory,       // where signing keys live
+        StorePasswordEnv,  // the variable holding its password
+        StorePasswordFile, // or a 0600 file holding it
+        StoreSslMode,      // disable, prefer, require, verify-full; empty: require, or prefer on loopback
+        KeysDirectory,     // where signing keys live
     };
 
     // `settings` null: the application's QSettings (tests pass a temporary file's).

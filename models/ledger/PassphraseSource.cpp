@@ -1,11 +1,14 @@
 #include "ledger/PassphraseSource.h"
 
+#include <QFile>
 #include <array>
 #include <cerrno>
 #include <csignal>
+#include <cstdlib>
 #include <cstring>
 #include <fcntl.h>
 #include <sodium.h>
+#include <sys/stat.h>
 #include <termios.h>
 #include <unistd.h>
 
@@ -115,12 +118,19 @@ std::optional<QByteArray> PassphraseSource::fromEnvironment(const QString& varia
         return std::nullopt;
     }
     const QByteArray name = variable.toLocal8Bit();
-    if (!qEnvironmentVariableIsSet(name.constData())) {
+    // ::getenv, not qgetenv: the pointer into the environment's own "NAME=value" string, so
+    // that the value can be wiped where it lies (in the initial environment block, or in the
+    // copy setenv made; both writable on Linux) rather than left behind after unsetenv.
+    char* raw = ::getenv(name.constData());
+    if (!raw) {
         fail(problem, QStringLiteral("the environment variable %1 (named by --passphrase-env) is not set")
                           .arg(variable));
         return std::nullopt;
     }
-    QByteArray value = qgetenv(name.constData());
+    const std::size_t length = std::strlen(raw);
+    QByteArray value(raw, qsizetype(length));
+    if (length > 0) sodium_memzero(raw, length);
+    qunsetenv(name.constData());
     if (value.isEmpty()) {
         fail(problem, QStringLiteral("the environment variable %1 (named by --passphrase-env) is empty: an "
                                      "empty passphrase is refused")
@@ -128,6 +138,46 @@ std::optional<QByteArray> PassphraseSource::fromEnvironment(const QString& varia
         return std::nullopt;
     }
     return value;
+}
+
+bool PassphraseSource::checkEnvironmentFile(const QString& path, QString* problem)
+{
+    return checkEnvironmentFile(path, ::geteuid(), problem);
+}
+
+bool PassphraseSource::checkEnvironmentFile(const QString& path, uid_t uid, QString* problem)
+{
+    // stat(), not QFileInfo: it says who owns the file and what group and others may do.
+    struct stat st
+    {
+    };
+    if (::stat(QFile::encodeName(path).constData(), &st) != 0) {
+        const int error = errno;
+        return fail(problem,
+                    QStringLiteral("the environment file %1 (ROLLOUT_ENV_FILE) cannot be checked: %2")
+                        .arg(path, QString::fromLocal8Bit(std::strerror(error))));
+    }
+    if (!S_ISREG(st.st_mode))
+        return fail(
+            problem,
+            QStringLiteral("the environment file %1 (ROLLOUT_ENV_FILE) is not a regular file").arg(path));
+    const unsigned mode = unsigned(st.st_mode) & 07777u;
+    if ((mode & 077u) != 0)
+        return fail(
+            problem,
+            QStringLiteral("the environment file %1 holds the key's passphrase, but its mode is %2: group "
+                           "or others may read or change it; it must be 0600 or stricter (chmod 600 %1)")
+                .arg(path)
+                .arg(mode, 4, 8, QLatin1Char('0')));
+    if (st.st_uid != uid && st.st_uid != 0)
+        return fail(
+            problem,
+            QStringLiteral("the environment file %1 holds the key's passphrase, but it is owned by uid %2: "
+                           "it must be owned by root or by the user running this (uid %3)")
+                .arg(path)
+                .arg(st.st_uid)
+                .arg(uid));
+    return true;
 }
 
 std::optional<QByteArray> PassphraseSource::fromTerminal(const QString& prompt, bool confirm,

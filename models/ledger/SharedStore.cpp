@@ -7,7 +7,6 @@
 #include <QSqlQuery>
 #include <QUuid>
 #include <QVariant>
-
 #include <utility>
 
 namespace rollout {
@@ -115,11 +114,13 @@ bool sameBytes(const LedgerRecord& a, const QByteArray& body, const QByteArray& 
 QString placeholders(int rows, int columns)
 {
     QString row = QStringLiteral("(");
-    for (int c = 0; c < columns; ++c) row += c ? QStringLiteral(",?") : QStringLiteral("?");
+    for (int c = 0; c < columns; ++c)
+        row += c ? QStringLiteral(",?") : QStringLiteral("?");
     row += QLatin1Char(')');
     QStringList all;
     all.reserve(rows);
-    for (int r = 0; r < rows; ++r) all.append(row);
+    for (int r = 0; r < rows; ++r)
+        all.append(row);
     return all.join(QLatin1Char(','));
 }
 
@@ -141,7 +142,8 @@ QStringList columnMismatches(const LedgerRecord& body, const QSqlQuery& q)
 
 SharedStore::SharedStore(StoreSettings settings)
     : m_settings(std::move(settings)),
-      m_connectionName(QStringLiteral("rollout-sharedstore-%1").arg(QUuid::createUuid().toString(QUuid::WithoutBraces)))
+      m_connectionName(
+          QStringLiteral("rollout-sharedstore-%1").arg(QUuid::createUuid().toString(QUuid::WithoutBraces)))
 {
 }
 
@@ -176,15 +178,17 @@ QString SharedStore::open()
 bool SharedStore::ensureOpen(QString* error, bool* unreachable)
 {
     // Created on first use, so the connection belongs to the thread that uses the store.
-    QSqlDatabase db = QSqlDatabase::contains(m_connectionName) ? QSqlDatabase::database(m_connectionName, false)
-                                                               : QSqlDatabase::addDatabase(QStringLiteral("QPSQL"), m_connectionName);
+    QSqlDatabase db = QSqlDatabase::contains(m_connectionName)
+                          ? QSqlDatabase::database(m_connectionName, false)
+                          : QSqlDatabase::addDatabase(QStringLiteral("QPSQL"), m_connectionName);
     if (m_reconnect) {
         db.close();
         m_reconnect = false;
     }
     if (db.isOpen()) return true;
     if (!db.isValid()) {
-        *error = QStringLiteral("store unreachable: %1: the PostgreSQL driver (QPSQL) is not available").arg(m_settings.endpoint());
+        *error = QStringLiteral("store unreachable: %1: the PostgreSQL driver (QPSQL) is not available")
+                     .arg(m_settings.endpoint());
         *unreachable = true;
         return false;
     }
@@ -202,11 +206,12 @@ bool SharedStore::ensureOpen(QString* error, bool* unreachable)
     db.setPassword(*password);
     db.setConnectOptions(QStringLiteral("connect_timeout=%1;sslmode=%2;application_name=rollout-console")
                              .arg(ConnectTimeoutSeconds)
-                             .arg(StoreSettings::sslModeName(m_settings.sslMode)));
+                             .arg(StoreSettings::sslModeName(m_settings.effectiveSslMode())));
     const bool opened = db.open();
-    db.setPassword(QString());   // libpq holds what it needs; keep no second copy around
+    db.setPassword(QString()); // libpq holds what it needs; keep no second copy around
     if (!opened) {
-        *error = QStringLiteral("store unreachable: %1: %2").arg(m_settings.endpoint(), sqlError(db.lastError()));
+        *error =
+            QStringLiteral("store unreachable: %1: %2").arg(m_settings.endpoint(), sqlError(db.lastError()));
         *unreachable = true;
         return false;
     }
@@ -230,12 +235,14 @@ bool SharedStore::migrate(QSqlDatabase& db, QString* error)
         return false;
     };
     // Quiet "relation already exists, skipping" notices, which libpq would print on stderr.
-    if (!q.exec(QStringLiteral("SET LOCAL client_min_messages = warning"))) return fail(QStringLiteral("settings"));
+    if (!q.exec(QStringLiteral("SET LOCAL client_min_messages = warning")))
+        return fail(QStringLiteral("settings"));
     q.prepare(QStringLiteral("SELECT pg_advisory_xact_lock(?)"));
     q.addBindValue(MigrationLock);
     if (!q.exec()) return fail(QStringLiteral("migration lock"));
-    if (!q.exec(QStringLiteral("CREATE TABLE IF NOT EXISTS rollout_schema ("
-                               " version integer PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())")))
+    if (!q.exec(
+            QStringLiteral("CREATE TABLE IF NOT EXISTS rollout_schema ("
+                           " version integer PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())")))
         return fail(QStringLiteral("rollout_schema"));
     if (!q.exec(QStringLiteral("SELECT coalesce(max(version), 0) FROM rollout_schema")) || !q.next())
         return fail(QStringLiteral("reading the schema version"));
@@ -310,7 +317,8 @@ bool SharedStore::insertRecords(QSqlDatabase& db, const QList<LedgerRecord>& rec
     QSet<QString> inserted;
     for (qsizetype start = 0; start < parsed.size(); start += RowsPerStatement) {
         const qsizetype n = std::min<qsizetype>(RowsPerStatement, parsed.size() - start);
-        q.prepare(QStringLiteral("INSERT INTO ledger_records (id, device, seq, rollout, plan_sha256, type, ts_ms, body, signature)"
+        q.prepare(QStringLiteral("INSERT INTO ledger_records (id, device, seq, rollout, plan_sha256, type, "
+                                 "ts_ms, body, signature)"
                                  " VALUES %1 ON CONFLICT DO NOTHING RETURNING id")
                       .arg(placeholders(int(n), 9)));
         for (qsizetype i = start; i < start + n; ++i) {
@@ -329,7 +337,8 @@ bool SharedStore::insertRecords(QSqlDatabase& db, const QList<LedgerRecord>& rec
             failed(QStringLiteral("inserting records"), q, &result->error, &result->unreachable);
             return false;
         }
-        while (q.next()) inserted.insert(q.value(0).toString());
+        while (q.next())
+            inserted.insert(q.value(0).toString());
     }
 
     // An advance names the claim it was granted: the claim's outcome is "advanced".
@@ -365,12 +374,14 @@ bool SharedStore::insertRecords(QSqlDatabase& db, const QList<LedgerRecord>& rec
         const qsizetype n = std::min<qsizetype>(RowsPerStatement, toCheck.size() - start);
         q.prepare(QStringLiteral("SELECT id, body, signature FROM ledger_records WHERE id IN (%1)")
                       .arg(QStringList(n, QStringLiteral("?")).join(QLatin1Char(','))));
-        for (qsizetype i = start; i < start + n; ++i) q.addBindValue(text(toCheck.at(i)->id));
+        for (qsizetype i = start; i < start + n; ++i)
+            q.addBindValue(text(toCheck.at(i)->id));
         if (!q.exec()) {
             failed(QStringLiteral("checking existing records"), q, &result->error, &result->unreachable);
             return false;
         }
-        while (q.next()) existing.insert(q.value(0).toString(), {q.value(1).toByteArray(), q.value(2).toByteArray()});
+        while (q.next())
+            existing.insert(q.value(0).toString(), {q.value(1).toByteArray(), q.value(2).toByteArray()});
     }
     for (const LedgerRecord* r : toCheck) {
         const auto found = existing.constFind(r->id);
@@ -379,7 +390,9 @@ bool SharedStore::insertRecords(QSqlDatabase& db, const QList<LedgerRecord>& rec
                 result->alreadyThere.append(r->id);
             else
                 result->refused.append(
-                    {r->id, QStringLiteral("tampering: the store already holds a different record under id %1").arg(r->id)});
+                    {r->id,
+                     QStringLiteral("tampering: the store already holds a different record under id %1")
+                         .arg(r->id)});
             continue;
         }
         // …and one for each (rare) record whose place in its chain is taken under another id.
@@ -411,7 +424,8 @@ PushResult SharedStore::push(const QList<LedgerRecord>& records)
     if (!ensureOpen(&result.error, &result.unreachable)) return result;
     QSqlDatabase db = QSqlDatabase::database(m_connectionName, false);
     if (!db.transaction()) {
-        result.error = QStringLiteral("store unreachable: %1: %2").arg(m_settings.endpoint(), sqlError(db.lastError()));
+        result.error =
+            QStringLiteral("store unreachable: %1: %2").arg(m_settings.endpoint(), sqlError(db.lastError()));
         result.unreachable = true;
         db.close();
         return result;
@@ -424,14 +438,16 @@ PushResult SharedStore::push(const QList<LedgerRecord>& records)
     }
     if (!db.commit()) {
         result = PushResult{};
-        result.error = QStringLiteral("store unreachable: %1: commit: %2").arg(m_settings.endpoint(), sqlError(db.lastError()));
+        result.error = QStringLiteral("store unreachable: %1: commit: %2")
+                           .arg(m_settings.endpoint(), sqlError(db.lastError()));
         result.unreachable = true;
         db.close();
     }
     return result;
 }
 
-QList<StoredRecord> SharedStore::pull(const QString& rollout, qint64 afterCursor, qint64* newCursor, QString* error, int limit)
+QList<StoredRecord> SharedStore::pull(const QString& rollout, qint64 afterCursor, qint64* newCursor,
+                                      QString* error, int limit)
 {
     QList<StoredRecord> out;
     if (newCursor) *newCursor = afterCursor;
@@ -443,9 +459,11 @@ QList<StoredRecord> SharedStore::pull(const QString& rollout, qint64 afterCursor
     }
     QSqlQuery q(QSqlDatabase::database(m_connectionName, false));
     q.setForwardOnly(true);
-    q.prepare(QStringLiteral("SELECT cursor, id, device, seq, rollout, plan_sha256, type, ts_ms, body, signature, received_at"
-                             " FROM ledger_records WHERE rollout = ? AND cursor > ? ORDER BY cursor%1")
-                  .arg(limit > 0 ? QStringLiteral(" LIMIT %1").arg(limit) : QString()));
+    q.prepare(
+        QStringLiteral(
+            "SELECT cursor, id, device, seq, rollout, plan_sha256, type, ts_ms, body, signature, received_at"
+            " FROM ledger_records WHERE rollout = ? AND cursor > ? ORDER BY cursor%1")
+            .arg(limit > 0 ? QStringLiteral(" LIMIT %1").arg(limit) : QString()));
     q.addBindValue(text(rollout));
     q.addBindValue(afterCursor);
     if (!q.exec()) {
@@ -485,7 +503,7 @@ QList<StoredRecord> SharedStore::pull(const QString& rollout, qint64 afterCursor
         }
         out.append(std::move(s));
     }
-    if (q.lastError().isValid()) {   // the connection dropped while rows were streaming
+    if (q.lastError().isValid()) { // the connection dropped while rows were streaming
         failed(QStringLiteral("reading records"), q, &why, &unreachable);
         if (error) *error = why;
         out.clear();
@@ -534,7 +552,8 @@ TransitionOutcome SharedStore::claimTransition(const LedgerRecord& transition, c
 {
     TransitionOutcome out;
     QString problem;
-    const std::optional<LedgerRecord> parsed = LedgerRecord::fromSigned(transition.body, transition.signature, &problem);
+    const std::optional<LedgerRecord> parsed =
+        LedgerRecord::fromSigned(transition.body, transition.signature, &problem);
     if (!parsed) {
         out.error = QStringLiteral("the transition is not a ledger record: %1").arg(problem);
         return out;
@@ -542,7 +561,8 @@ TransitionOutcome SharedStore::claimTransition(const LedgerRecord& transition, c
     if (!ensureOpen(&out.error, &out.unreachable)) return out;
     QSqlDatabase db = QSqlDatabase::database(m_connectionName, false);
     if (!db.transaction()) {
-        out.error = QStringLiteral("store unreachable: %1: %2").arg(m_settings.endpoint(), sqlError(db.lastError()));
+        out.error =
+            QStringLiteral("store unreachable: %1: %2").arg(m_settings.endpoint(), sqlError(db.lastError()));
         out.unreachable = true;
         db.close();
         return out;
@@ -561,7 +581,7 @@ TransitionOutcome SharedStore::claimTransition(const LedgerRecord& transition, c
     };
 
     PushResult inserted;
-    if (!insertRecords(db, {*parsed}, &inserted)) {   // takes the append lock: claims are serialized
+    if (!insertRecords(db, {*parsed}, &inserted)) { // takes the append lock: claims are serialized
         db.rollback();
         out.error = inserted.error;
         out.unreachable = inserted.unreachable;
@@ -575,7 +595,8 @@ TransitionOutcome SharedStore::claimTransition(const LedgerRecord& transition, c
         q.addBindValue(text(predecessorId));
         if (!q.exec()) return sqlFailed(QStringLiteral("reading the transition chain"));
         if (!q.next())
-            return refuse(QStringLiteral("%1 is not a phase transition of rollout %2: cannot succeed it").arg(predecessorId, parsed->rollout));
+            return refuse(QStringLiteral("%1 is not a phase transition of rollout %2: cannot succeed it")
+                              .arg(predecessorId, parsed->rollout));
     }
     q.prepare(QStringLiteral("SELECT 1 FROM phase_transitions WHERE record_id = ?"));
     q.addBindValue(text(parsed->id));
@@ -632,9 +653,10 @@ TransitionOutcome SharedStore::claimTransition(const LedgerRecord& transition, c
         out.winnerPending = !advanced && outcome != QLatin1String("advanced");
     }
 
-    if (winner == parsed->id) {   // ours, now or from an earlier attempt whose answer was lost
+    if (winner == parsed->id) { // ours, now or from an earlier attempt whose answer was lost
         if (!db.commit()) {
-            out.error = QStringLiteral("store unreachable: %1: commit: %2").arg(m_settings.endpoint(), sqlError(db.lastError()));
+            out.error = QStringLiteral("store unreachable: %1: commit: %2")
+                            .arg(m_settings.endpoint(), sqlError(db.lastError()));
             out.unreachable = true;
             db.close();
             return out;
@@ -654,7 +676,8 @@ TransitionOutcome SharedStore::claimTransition(const LedgerRecord& transition, c
     w.addBindValue(text(winner));
     if (w.exec() && w.next()) {
         QString ignored;
-        if (const std::optional<LedgerRecord> r = LedgerRecord::fromSigned(w.value(0).toByteArray(), w.value(1).toByteArray(), &ignored)) {
+        if (const std::optional<LedgerRecord> r =
+                LedgerRecord::fromSigned(w.value(0).toByteArray(), w.value(1).toByteArray(), &ignored)) {
             out.winnerActor = r->actor;
             out.winnerTimestampMs = r->timestampMs;
         } else {

@@ -1,7 +1,6 @@
 #pragma once
 
 #include <QString>
-
 #include <optional>
 
 namespace rollout {
@@ -12,15 +11,24 @@ namespace rollout {
 // driver, and never logged or put in a message.
 struct StoreSettings final
 {
-    enum class SslMode { Disable, Prefer, Require, VerifyFull };
+    enum class SslMode
+    {
+        Disable,
+        Prefer,
+        Require,
+        VerifyFull
+    };
 
     QString host;
     int port = 5432;
     QString database;
     QString user;
-    QString passwordEnv;    // name of an environment variable holding the password
-    QString passwordFile;   // path of a file holding the password (mode 0600 or stricter)
-    SslMode sslMode = SslMode::Prefer;
+    QString passwordEnv;  // name of an environment variable holding the password
+    QString passwordFile; // path of a file holding the password (mode 0600 or stricter)
+    // Unset: defaultSslMode(host) — require, except on a loopback host or a unix socket, where
+    // prefer stays (a local server seldom has a certificate, and nothing crosses a network).
+    // An explicit setting (ROLLOUT_PG_SSLMODE, the console's settings) always wins.
+    std::optional<SslMode> sslMode;
 
     // ROLLOUT_PG_HOST / _PORT / _DATABASE / _USER, password from ROLLOUT_PG_PASSWORD (what
     // scripts/services.sh exports; used by the tests, the benchmark and rolloutctl).
@@ -39,7 +47,13 @@ struct StoreSettings final
     // Reads the first line of `path`; refuses a file that group or others may read or write.
     static std::optional<QString> readPasswordFile(const QString& path, QString* problem);
 
-    static QString sslModeName(SslMode mode);   // libpq's spelling: disable, prefer, require, verify-full
+    // What the connection uses: the explicit mode, else defaultSslMode(host).
+    SslMode effectiveSslMode() const { return sslMode.value_or(defaultSslMode(host)); }
+    static SslMode defaultSslMode(const QString& host);
+    // localhost, 127.0.0.0/8, ::1 (also [::1] and ::ffff:127.x.y.z), or a unix-socket directory (/…).
+    static bool isLoopback(const QString& host);
+
+    static QString sslModeName(SslMode mode); // libpq's spelling: disable, prefer, require, verify-full
     static std::optional<SslMode> parseSslMode(const QString& text);
 };
 

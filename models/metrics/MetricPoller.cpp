@@ -11,10 +11,14 @@ namespace rollout {
 QString toString(MetricHealth::State s)
 {
     switch (s) {
-    case MetricHealth::State::Waiting: return QStringLiteral("waiting");
-    case MetricHealth::State::Ok: return QStringLiteral("ok");
-    case MetricHealth::State::Stale: return QStringLiteral("stale");
-    case MetricHealth::State::Error: return QStringLiteral("error");
+    case MetricHealth::State::Waiting:
+        return QStringLiteral("waiting");
+    case MetricHealth::State::Ok:
+        return QStringLiteral("ok");
+    case MetricHealth::State::Stale:
+        return QStringLiteral("stale");
+    case MetricHealth::State::Error:
+        return QStringLiteral("error");
     }
     return {};
 }
@@ -24,10 +28,17 @@ MetricPoller::MetricPoller(const Plan& plan, TimeSeriesStore& store, const Clock
 {
     for (const SourceSpec& s : plan.sources)
         switch (s.type) {
-        case SourceType::Prometheus: m_fetchers[s.name] = std::make_shared<PrometheusFetcher>(s); break;
-        case SourceType::JsonHttp: m_fetchers[s.name] = std::make_shared<JsonHttpFetcher>(s); break;
-        case SourceType::JsonLines: m_fetchers[s.name] = std::make_shared<JsonLinesFetcher>(s); break;
-        case SourceType::Simulator: break;   // fed directly by the simulation
+        case SourceType::Prometheus:
+            m_fetchers[s.name] = std::make_shared<PrometheusFetcher>(s);
+            break;
+        case SourceType::JsonHttp:
+            m_fetchers[s.name] = std::make_shared<JsonHttpFetcher>(s);
+            break;
+        case SourceType::JsonLines:
+            m_fetchers[s.name] = std::make_shared<JsonLinesFetcher>(s);
+            break;
+        case SourceType::Simulator:
+            break; // fed directly by the simulation
         }
 }
 
@@ -40,7 +51,8 @@ qint64 MetricPoller::backoffMs(qint64 intervalMs, int failures)
 {
     const qint64 cap = 5 * 60 * 1000;
     qint64 d = intervalMs;
-    for (int i = 0; i < failures && d < cap; ++i) d *= 2;
+    for (int i = 0; i < failures && d < cap; ++i)
+        d *= 2;
     return std::min(d, std::max(cap, intervalMs));
 }
 
@@ -58,12 +70,13 @@ void MetricPoller::start()
         m_anchorMs[name] = now;
         m_lastAtMs.remove(name);
         connect(timer.get(), &QTimer::timeout, this, [this, name] {
-            if (const MetricSpec* spec = m_plan.metric(name)) poll(*spec, scheduledMs(*spec, m_clock.nowMs()));
+            if (const MetricSpec* spec = m_plan.metric(name))
+                poll(*spec, scheduledMs(*spec, m_clock.nowMs()));
         });
         timer->start();
         m_timers.push_back(std::move(timer));
     }
-    for (const MetricSpec& m : m_plan.metrics)   // the first poll of each schedule, at its anchor
+    for (const MetricSpec& m : m_plan.metrics) // the first poll of each schedule, at its anchor
         if (hasFetcher(m.source)) poll(m, now);
 }
 
@@ -114,11 +127,14 @@ void MetricPoller::poll(const MetricSpec& metric, qint64 atMs)
         ++h.skippedBusy;
         return;
     }
-    if (now < h.nextPollMs) return;   // backing off
+    if (now < h.nextPollMs) return;                             // backing off
+    if (now < m_sourceNotBeforeMs.value(metric.source)) return; // the server said Retry-After
     m_inFlight[metric.name] = true;
     m_lastAtMs[metric.name] = atMs;
     const QString name = metric.name;
-    m_fetchers.at(metric.source)->fetch(metric, atMs, this, [this, name](const FetchResult& r) { onResult(name, r); });
+    m_fetchers.at(metric.source)->fetch(metric, atMs, this, [this, name](const FetchResult& r) {
+        onResult(name, r);
+    });
 }
 
 void MetricPoller::onResult(const QString& metric, const FetchResult& r)
@@ -132,7 +148,8 @@ void MetricPoller::onResult(const QString& metric, const FetchResult& r)
         m_store.append(metric, key, sample);
         h.lastSampleMs = std::max(h.lastSampleMs, sample.tMs);
     }
-    for (const CountReading& c : r.counts) m_store.appendCounts(metric, c.cohort, c.tMs, c.events, c.trials);
+    for (const CountReading& c : r.counts)
+        m_store.appendCounts(metric, c.cohort, c.tMs, c.events, c.trials);
     const MetricHealth::State before = h.state;
     const QString beforeMessage = h.message;
     if (r.problem.isEmpty()) {
@@ -143,7 +160,12 @@ void MetricPoller::onResult(const QString& metric, const FetchResult& r)
         m_store.clearError(metric);
     } else {
         ++h.consecutiveFailures;
-        h.nextPollMs = now + (r.retryAfterMs ? std::max(*r.retryAfterMs, interval) : backoffMs(interval, h.consecutiveFailures) - interval);
+        h.nextPollMs = now + (r.retryAfterMs ? std::max(*r.retryAfterMs, interval)
+                                             : backoffMs(interval, h.consecutiveFailures) - interval);
+        if (r.retryAfterMs && spec) {
+            qint64& until = m_sourceNotBeforeMs[spec->source];
+            until = std::max(until, now + *r.retryAfterMs);
+        }
         h.state = MetricHealth::State::Error;
         h.message = r.problem;
         m_store.setError(metric, r.problem);
@@ -169,14 +191,16 @@ void MetricPoller::backfill(qint64 spanMs)
     for (const MetricSpec& m : m_plan.metrics) {
         if (!hasFetcher(m.source)) continue;
         const QString name = m.name;
-        m_fetchers.at(m.source)->backfill(m, now - spanMs, now, this, [this, name, pending, count, problems](const BackfillResult& r) {
-            if (!r.problem.isEmpty()) problems->append(name + QStringLiteral(": ") + r.problem);
-            for (const auto& [key, samples] : r.series) {
-                for (const Sample& s : samples) m_store.append(name, key, s);
-                ++*count;
-            }
-            if (--*pending == 0) Q_EMIT backfillFinished(*count, problems->join(QStringLiteral("; ")));
-        });
+        m_fetchers.at(m.source)->backfill(
+            m, now - spanMs, now, this, [this, name, pending, count, problems](const BackfillResult& r) {
+                if (!r.problem.isEmpty()) problems->append(name + QStringLiteral(": ") + r.problem);
+                for (const auto& [key, samples] : r.series) {
+                    for (const Sample& s : samples)
+                        m_store.append(name, key, s);
+                    ++*count;
+                }
+                if (--*pending == 0) Q_EMIT backfillFinished(*count, problems->join(QStringLiteral("; ")));
+            });
     }
 }
 

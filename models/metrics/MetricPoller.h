@@ -8,7 +8,6 @@
 #include <QHash>
 #include <QObject>
 #include <QTimer>
-
 #include <map>
 #include <memory>
 
@@ -16,19 +15,27 @@ namespace rollout {
 
 struct MetricHealth
 {
-    enum class State { Waiting, Ok, Stale, Error };
+    enum class State
+    {
+        Waiting,
+        Ok,
+        Stale,
+        Error
+    };
     State state = State::Waiting;
-    QString message;             // the last problem, verbatim
+    QString message; // the last problem, verbatim
     qint64 lastSampleMs = 0;
     int consecutiveFailures = 0;
     qint64 nextPollMs = 0;
-    int skippedBusy = 0;         // polls skipped because the previous one had not answered
+    int skippedBusy = 0; // polls skipped because the previous one had not answered
 };
 QString toString(MetricHealth::State s);
 
 // Polls every metric of a plan at its own interval, each independently: never two requests in
-// flight for one metric, exponential backoff after errors (or the server's Retry-After), one
-// slow source never delays another. Samples and problems go into the store.
+// flight for one metric, exponential backoff after errors, one slow source never delays
+// another. A server's Retry-After (capped at 5 minutes by HttpClient) holds back every metric
+// of that source until then, not just the one whose poll was answered with it. Samples and
+// problems go into the store.
 class MetricPoller final : public QObject
 {
     Q_OBJECT
@@ -45,9 +52,11 @@ public:
     void pollAll();
     // Load the last `spanMs` of history into the store (charts on open).
     void backfill(qint64 spanMs);
-    bool idle() const;   // nothing in flight
+    bool idle() const; // nothing in flight
 
     MetricHealth health(const QString& metric) const { return m_health.value(metric); }
+    // Until when a source asked not to be polled (its Retry-After), 0 when it did not.
+    qint64 sourceNotBeforeMs(const QString& source) const { return m_sourceNotBeforeMs.value(source); }
     static qint64 backoffMs(qint64 intervalMs, int failures);
 
 Q_SIGNALS:
@@ -67,8 +76,9 @@ private:
     std::map<QString, std::shared_ptr<MetricFetcher>> m_fetchers;
     QHash<QString, MetricHealth> m_health;
     QHash<QString, bool> m_inFlight;
-    QHash<QString, qint64> m_anchorMs;     // each metric's schedule: anchor + k × interval
-    QHash<QString, qint64> m_lastAtMs;     // the time the last poll of each metric stood for
+    QHash<QString, qint64> m_anchorMs;          // each metric's schedule: anchor + k × interval
+    QHash<QString, qint64> m_lastAtMs;          // the time the last poll of each metric stood for
+    QHash<QString, qint64> m_sourceNotBeforeMs; // source → its Retry-After's end
     std::vector<std::unique_ptr<QTimer>> m_timers;
 };
 

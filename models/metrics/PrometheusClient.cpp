@@ -1,19 +1,23 @@
 #include "metrics/PrometheusClient.h"
 
-
 namespace rollout {
 
-PrometheusClient::PrometheusClient(SourceSpec source, QObject* parent) : QObject(parent), m_source(std::move(source)), m_http(this) {}
-
-void PrometheusClient::instant(const QString& query, qint64 atMs, QObject* context, std::function<void(const PromOutcome&)> done)
+PrometheusClient::PrometheusClient(SourceSpec source, QObject* parent)
+    : QObject(parent), m_source(std::move(source)), m_http(this)
 {
-    run(QStringLiteral("/api/v1/query"),
-        {{QStringLiteral("query"), query}, {QStringLiteral("time"), QString::number(double(atMs) / 1000.0, 'f', 3)}}, context,
-        std::move(done));
 }
 
-void PrometheusClient::range(const QString& query, qint64 startMs, qint64 endMs, qint64 stepMs, QObject* context,
-                             std::function<void(const PromOutcome&)> done)
+void PrometheusClient::instant(const QString& query, qint64 atMs, QObject* context,
+                               std::function<void(const PromOutcome&)> done)
+{
+    run(QStringLiteral("/api/v1/query"),
+        {{QStringLiteral("query"), query},
+         {QStringLiteral("time"), QString::number(double(atMs) / 1000.0, 'f', 3)}},
+        context, std::move(done));
+}
+
+void PrometheusClient::range(const QString& query, qint64 startMs, qint64 endMs, qint64 stepMs,
+                             QObject* context, std::function<void(const PromOutcome&)> done)
 {
     run(QStringLiteral("/api/v1/query_range"),
         {{QStringLiteral("query"), query},
@@ -23,8 +27,8 @@ void PrometheusClient::range(const QString& query, qint64 startMs, qint64 endMs,
         context, std::move(done));
 }
 
-void PrometheusClient::run(const QString& path, const QList<std::pair<QString, QString>>& params, QObject* context,
-                           std::function<void(const PromOutcome&)> done)
+void PrometheusClient::run(const QString& path, const QList<std::pair<QString, QString>>& params,
+                           QObject* context, std::function<void(const PromOutcome&)> done)
 {
     HttpRequest req;
     QUrl url(m_source.url);
@@ -40,14 +44,17 @@ void PrometheusClient::run(const QString& path, const QList<std::pair<QString, Q
     req.timeoutMs = m_source.timeoutMs;
     req.maxBytes = m_maxBytes;
     req.verifyTls = m_source.tlsVerify;
-    const Credentials creds = Credentials::fromEnvironment(m_source.tokenEnv, m_source.usernameEnv, m_source.passwordEnv);
+    const Credentials creds =
+        Credentials::fromEnvironment(m_source.tokenEnv, m_source.usernameEnv, m_source.passwordEnv);
     if (!creds.problem.isEmpty()) {
         PromOutcome o;
         o.problem = QStringLiteral("%1 (source %2): %3").arg(m_source.url, m_source.name, creds.problem);
-        QMetaObject::invokeMethod(context, [o, done = std::move(done)] { done(o); }, Qt::QueuedConnection);
+        QMetaObject::invokeMethod(
+            context, [o, done = std::move(done)] { done(o); }, Qt::QueuedConnection);
         return;
     }
-    if (!creds.authorization.isEmpty()) req.headers.append({QByteArrayLiteral("Authorization"), creds.authorization});
+    if (!creds.authorization.isEmpty())
+        req.headers.append({QByteArrayLiteral("Authorization"), creds.authorization});
     const QUrl shown = url;
     m_http.send(req, context, [done = std::move(done), shown](const HttpResponse& http) {
         PromOutcome o;
@@ -57,10 +64,20 @@ void PrometheusClient::run(const QString& path, const QList<std::pair<QString, Q
             done(o);
             return;
         }
+        if (!http.success()) {
+            // An error status is about the server, not the shape of an answer: say whose and
+            // which, with Prometheus' own words (its {"status":"error"} envelope) when it sent them.
+            o.response = PrometheusResponseParser::parse(http.body);
+            if (o.response.ok()) o.response.failure = PromResponse::Failure::PrometheusError;
+            const QString detail = PrometheusResponseParser::errorDetail(http.body);
+            o.problem = detail.isEmpty() ? http.describe(shown)
+                                         : QStringLiteral("%1: %2").arg(http.describe(shown), detail);
+            done(o);
+            return;
+        }
         o.response = PrometheusResponseParser::parse(http.body);
-        // Prometheus answers 400/422/503 with an error body: its words are what the user needs.
-        if (!o.response.ok()) o.problem = QStringLiteral("%1: %2").arg(http.describe(shown), o.response.describe());
-        else if (!http.success()) o.problem = http.describe(shown);
+        if (!o.response.ok())
+            o.problem = QStringLiteral("%1: %2").arg(http.describe(shown), o.response.describe());
         done(o);
     });
 }

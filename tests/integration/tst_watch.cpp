@@ -246,13 +246,16 @@ private Q_SLOTS:
         QSqlDatabase::removeDatabase(QStringLiteral("watch-tamper"));
         QByteArray out;
         QProcess* p = startWatch(QStringLiteral("http://127.0.0.1:9"), copy, true);
-        QTRY_VERIFY_WITH_TIMEOUT(saw(p, &out, "watching"), 20000);
+        // Resumed rolled back with its flags as recorded, watch has nothing to do and ends (3).
+        QTRY_VERIFY_WITH_TIMEOUT(saw(p, &out, "watching") || saw(p, &out, "nothing to do"), 20000);
         QVERIFY2(out.contains("watch: ledger tampering: record seq ") &&
                      out.contains("is missing (deleted?)"),
                  out.constData());
-        QVERIFY2(out.contains("(rolled back, phase 0)"), out.constData());
-        p->terminate();
-        QVERIFY(p->waitForFinished(10000));
+        QVERIFY2(out.contains("rolled back"), out.constData());
+        if (p->state() != QProcess::NotRunning) {
+            p->terminate();
+            QVERIFY(p->waitForFinished(10000));
+        }
     }
 };
 

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Packaging check (ctest packaging/deb): cpack builds the .deb; its contents hold both binaries,
-# the desktop entry, the AppStream metainfo and the icon; both binaries answer --version from the
+# the desktop entry, the AppStream metainfo, the icon, the systemd unit and its sysusers.d file
+# (and a postinst that creates the user); both binaries answer --version from the
 # package. Under CI as root the package is really installed with dpkg and removed again;
 # elsewhere it is unpacked into a scratch directory (a test never changes a developer's system).
 # Usage: check-deb.sh BUILD_DIR
@@ -13,9 +14,11 @@ deb=$(ls "$out"/rollout-console_*.deb)
 echo "package: $(basename "$deb") ($(du -k "$deb" | cut -f1) kB)"
 dpkg-deb -I "$deb" | grep -E '^ (Package|Version|Depends):'
 contents=$(dpkg-deb -c "$deb")
+dpkg-deb -I "$deb" postinst | grep -q 'systemd-sysusers rollout-console.conf' || { echo "postinst does not create the user"; exit 1; }
 for f in ./usr/bin/rollout-console ./usr/bin/rolloutctl ./usr/share/applications/rollout-console.desktop \
          ./usr/share/metainfo/io.github.rollout_console.RolloutConsole.metainfo.xml \
-         ./usr/share/icons/hicolor/scalable/apps/io.github.rollout_console.RolloutConsole.svg; do
+         ./usr/share/icons/hicolor/scalable/apps/io.github.rollout_console.RolloutConsole.svg \
+         ./usr/lib/systemd/system/rolloutctl-watch@.service ./usr/lib/sysusers.d/rollout-console.conf; do
   grep -q " $f\$" <<<"$contents" || { echo "missing from the package: $f"; exit 1; }
 done
 export QT_QPA_PLATFORM=offscreen

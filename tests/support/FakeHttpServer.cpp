@@ -1,10 +1,48 @@
 #include "FakeHttpServer.h"
 
 #include <QTcpSocket>
+#include <sys/socket.h>
 
 namespace rollout::test {
 
-FakeHttpServer::FakeHttpServer(Handler handler, QObject* parent) : QTcpServer(parent), m_handler(std::move(handler))
+namespace {
+
+QByteArray reasonPhrase(int status)
+{
+    switch (status) {
+    case 200:
+        return "OK";
+    case 201:
+        return "Created";
+    case 400:
+        return "Bad Request";
+    case 401:
+        return "Unauthorized";
+    case 403:
+        return "Forbidden";
+    case 404:
+        return "Not Found";
+    case 409:
+        return "Conflict";
+    case 422:
+        return "Unprocessable Entity";
+    case 429:
+        return "Too Many Requests";
+    case 500:
+        return "Internal Server Error";
+    case 502:
+        return "Bad Gateway";
+    case 503:
+        return "Service Unavailable";
+    default:
+        return "Status";
+    }
+}
+
+} // namespace
+
+FakeHttpServer::FakeHttpServer(Handler handler, QObject* parent)
+    : QTcpServer(parent), m_handler(std::move(handler))
 {
     listen(QHostAddress::LocalHost, 0);
 }
@@ -39,9 +77,11 @@ void FakeHttpServer::incomingConnection(qintptr descriptor)
         const Reply r = m_handler(method, path, body);
         if (r.hang) return;
         const qint64 size = r.bodyBytes > 0 ? r.bodyBytes : r.body.size();
-        QByteArray out = "HTTP/1.1 " + QByteArray::number(r.status) + " X\r\nContent-Type: application/json\r\nContent-Length: " +
-                         QByteArray::number(size) + "\r\nConnection: close\r\n";
-        for (const auto& [k, v] : r.headers) out += k + ": " + v + "\r\n";
+        QByteArray out = "HTTP/1.1 " + QByteArray::number(r.status) + ' ' + reasonPhrase(r.status) +
+                         "\r\nContent-Type: application/json\r\nContent-Length: " + QByteArray::number(size) +
+                         "\r\nConnection: close\r\n";
+        for (const auto& [k, v] : r.headers)
+            out += k + ": " + v + "\r\n";
         out += "\r\n";
         socket->write(out);
         if (r.bodyBytes > 0) {
@@ -60,7 +100,15 @@ void FakeHttpServer::incomingConnection(qintptr descriptor)
             pump();
             return;
         }
-        socket->write(r.truncate ? r.body.left(r.body.size() / 2) : r.body);
+        socket->write(r.truncate || r.reset ? r.body.left(r.body.size() / 2) : r.body);
+        if (r.reset) {
+            // Linger 0: close() sends RST instead of FIN, as a crashed peer or a middlebox does.
+            socket->flush();
+            const ::linger hard{1, 0};
+            ::setsockopt(int(socket->socketDescriptor()), SOL_SOCKET, SO_LINGER, &hard, sizeof hard);
+            socket->abort();
+            return;
+        }
         socket->disconnectFromHost();
     });
 }

@@ -14,7 +14,10 @@ class TestSettings final : public QObject
     Q_OBJECT
     QTemporaryDir m_dir;
 
-    std::unique_ptr<QSettings> file() { return std::make_unique<QSettings>(m_dir.filePath(QStringLiteral("s.ini")), QSettings::IniFormat); }
+    std::unique_ptr<QSettings> file()
+    {
+        return std::make_unique<QSettings>(m_dir.filePath(QStringLiteral("s.ini")), QSettings::IniFormat);
+    }
 
 private Q_SLOTS:
     void defaultsChangesAndTheStore()
@@ -23,10 +26,17 @@ private Q_SLOTS:
         Settings s(file());
         QCOMPARE(s.number(Settings::Key::StorePort), 5432);
         QCOMPARE(s.text(Settings::Key::StoreHost), QString());
-        QVERIFY(!StoreSettings::fromSettings(s).isSet());   // no host: the ledger stays local
+        QVERIFY(!StoreSettings::fromSettings(s).isSet()); // no host: the ledger stays local
+        // The TLS mode is not named by default: require for a remote host, prefer on loopback.
+        s.setValue(Settings::Key::StoreHost, QStringLiteral("db.remote"));
+        QVERIFY(!StoreSettings::fromSettings(s).sslMode.has_value());
+        QCOMPARE(StoreSettings::fromSettings(s).effectiveSslMode(), StoreSettings::SslMode::Require);
+        s.setValue(Settings::Key::StoreHost, QStringLiteral("localhost"));
+        QCOMPARE(StoreSettings::fromSettings(s).effectiveSslMode(), StoreSettings::SslMode::Prefer);
+        s.setValue(Settings::Key::StoreHost, QString());
         QSignalSpy changed(&s, &Settings::changed);
         s.setValue(Settings::Key::StoreHost, QStringLiteral("db.internal"));
-        s.setValue(Settings::Key::StoreHost, QStringLiteral("db.internal"));   // the same again: no signal
+        s.setValue(Settings::Key::StoreHost, QStringLiteral("db.internal")); // the same again: no signal
         s.setValue(Settings::Key::StorePasswordFile, QStringLiteral("/etc/rollout/pg.pass"));
         s.setValue(Settings::Key::StoreSslMode, QStringLiteral("verify-full"));
         QCOMPARE(changed.size(), 3);

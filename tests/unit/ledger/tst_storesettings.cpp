@@ -5,7 +5,6 @@
 #include <QFile>
 #include <QTemporaryDir>
 #include <QTest>
-
 #include <sys/stat.h>
 
 using namespace rollout;
@@ -14,7 +13,8 @@ class TestStoreSettings final : public QObject
 {
     Q_OBJECT
 
-    static QString writeFile(const QTemporaryDir& dir, const QByteArray& content, QFile::Permissions permissions)
+    static QString writeFile(const QTemporaryDir& dir, const QByteArray& content,
+                             QFile::Permissions permissions)
     {
         const QString path = dir.filePath(QStringLiteral("pgpass"));
         QFile f(path);
@@ -52,7 +52,8 @@ private Q_SLOTS:
         if (accepted) {
             QCOMPARE(*password, QStringLiteral("s3cret-Pa55"));
         } else {
-            QVERIFY2(problem.contains(path) && problem.contains(QStringLiteral("too open")), qPrintable(problem));
+            QVERIFY2(problem.contains(path) && problem.contains(QStringLiteral("too open")),
+                     qPrintable(problem));
             QVERIFY2(problem.contains(QString::number(mode, 8)), qPrintable(problem));
             QVERIFY(!problem.contains(QStringLiteral("s3cret")));
         }
@@ -70,7 +71,8 @@ private Q_SLOTS:
         QTemporaryDir dir;
         const QString path = writeFile(dir, "first\r\nsecond\n", QFile::ReadOwner | QFile::WriteOwner);
         QString problem;
-        QCOMPARE(StoreSettings::readPasswordFile(path, &problem).value_or(QString()), QStringLiteral("first"));
+        QCOMPARE(StoreSettings::readPasswordFile(path, &problem).value_or(QString()),
+                 QStringLiteral("first"));
     }
 
     void passwordFromTheEnvironment()
@@ -85,7 +87,7 @@ private Q_SLOTS:
         QCOMPARE(s.password(&problem).value_or(QString()), QStringLiteral("from-env"));
         qunsetenv("ROLLOUT_TEST_STORE_PASSWORD");
 
-        StoreSettings none;   // neither: trust or peer authentication
+        StoreSettings none; // neither: trust or peer authentication
         QCOMPARE(none.password(&problem).value_or(QStringLiteral("?")), QString());
     }
 
@@ -102,8 +104,48 @@ private Q_SLOTS:
         QCOMPARE(s.user, QStringLiteral("console"));
         QCOMPARE(s.passwordEnv, QStringLiteral("ROLLOUT_PG_PASSWORD"));
         QVERIFY(s.passwordFile.isEmpty());
-        QCOMPARE(s.sslMode, StoreSettings::SslMode::Prefer);
+        QVERIFY(!s.sslMode.has_value()); // not named: chosen by the host
+        QCOMPARE(s.effectiveSslMode(), StoreSettings::SslMode::Require);
         QCOMPARE(s.endpoint(), QStringLiteral("db.example:6543"));
+    }
+
+    // Not named, the mode is require, except where nothing crosses a network: a loopback host or
+    // a unix socket keeps prefer (a local server seldom has a certificate).
+    void sslModeDefaultsByHost_data()
+    {
+        QTest::addColumn<QString>("host");
+        QTest::addColumn<QString>("mode");
+        QTest::newRow("remote name") << QStringLiteral("db.example") << QStringLiteral("require");
+        QTest::newRow("remote v4") << QStringLiteral("10.1.2.3") << QStringLiteral("require");
+        QTest::newRow("remote v6") << QStringLiteral("2001:db8::5") << QStringLiteral("require");
+        QTest::newRow("128.0.0.1") << QStringLiteral("128.0.0.1") << QStringLiteral("require");
+        QTest::newRow("localhost.example")
+            << QStringLiteral("localhost.example") << QStringLiteral("require");
+        QTest::newRow("localhost") << QStringLiteral("localhost") << QStringLiteral("prefer");
+        QTest::newRow("LocalHost.") << QStringLiteral("LocalHost.") << QStringLiteral("prefer");
+        QTest::newRow("127.0.0.1") << QStringLiteral("127.0.0.1") << QStringLiteral("prefer");
+        QTest::newRow("127.8.9.10") << QStringLiteral("127.8.9.10") << QStringLiteral("prefer");
+        QTest::newRow("::1") << QStringLiteral("::1") << QStringLiteral("prefer");
+        QTest::newRow("[::1]") << QStringLiteral("[::1]") << QStringLiteral("prefer");
+        QTest::newRow("::ffff:127.0.0.1") << QStringLiteral("::ffff:127.0.0.1") << QStringLiteral("prefer");
+        QTest::newRow("unix socket") << QStringLiteral("/var/run/postgresql") << QStringLiteral("prefer");
+    }
+
+    void sslModeDefaultsByHost()
+    {
+        QFETCH(QString, host);
+        QFETCH(QString, mode);
+        qunsetenv("ROLLOUT_PG_SSLMODE");
+        qputenv("ROLLOUT_PG_HOST", host.toUtf8());
+        const StoreSettings s = StoreSettings::fromEnvironment();
+        QCOMPARE(StoreSettings::sslModeName(s.effectiveSslMode()), mode);
+        // Named, it wins either way.
+        qputenv("ROLLOUT_PG_SSLMODE", "disable");
+        QCOMPARE(StoreSettings::fromEnvironment().effectiveSslMode(), StoreSettings::SslMode::Disable);
+        qputenv("ROLLOUT_PG_SSLMODE", "verify-full");
+        QCOMPARE(StoreSettings::fromEnvironment().effectiveSslMode(), StoreSettings::SslMode::VerifyFull);
+        qunsetenv("ROLLOUT_PG_SSLMODE");
+        qunsetenv("ROLLOUT_PG_HOST");
     }
 
     void sslModes()
