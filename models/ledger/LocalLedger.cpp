@@ -1,5 +1,7 @@
 #include "ledger/LocalLedger.h"
 
+#include "core/FaultInjection.h"
+
 #include "core/Clock.h"
 
 #include <QDir>
@@ -263,8 +265,10 @@ std::optional<LedgerRecord> LocalLedger::append(LedgerRecord fields, const QByte
                               QVariant(r.type), QVariant(r.actor), QVariant(r.timestampMs), QVariant(r.body), QVariant(r.signature)})
         q.addBindValue(v);
     if (!q.exec()) return rollback(QStringLiteral("cannot insert record %1 (seq %2)").arg(r.id).arg(r.sequence), q.lastError());
+    killIfAsked("ledger-before-commit", r.type);   // crash tests: written, not committed
     // With synchronous=FULL, COMMIT returns after the WAL is synced: the record is durable.
     if (!q.exec(QStringLiteral("COMMIT"))) return rollback(QStringLiteral("cannot commit record %1").arg(r.id), q.lastError());
+    killIfAsked("ledger-after-commit", r.type);    // crash tests: durable, nobody told yet
     return r;
 }
 

@@ -1,5 +1,7 @@
 #include "runtime/FlagSync.h"
 
+#include "core/FaultInjection.h"
+
 namespace rollout {
 
 FlagSync::FlagSync(RolloutSession& session, FlagBackendSet backends, QObject* parent)
@@ -7,7 +9,9 @@ FlagSync::FlagSync(RolloutSession& session, FlagBackendSet backends, QObject* pa
 {
     connect(&m_session, &RolloutSession::eventRecorded, this, &FlagSync::onEvent);
     connect(&m_runner, &FlagChangeRunner::flagFinished, this, [this](const FlagResult& r) {
-        if (m_running) Q_EMIT flagFinished(r);   // progress of a change, not of a health read
+        if (!m_running) return;   // progress of a change, not of a health read
+        killIfAsked("flag-change", m_runningWhy);   // crash tests: a flag moved, its outcome not recorded
+        Q_EMIT flagFinished(r);
     });
 }
 
@@ -56,6 +60,7 @@ void FlagSync::startNext()
     if (m_queue.isEmpty()) return;
     const Operation op = m_queue.takeFirst();
     m_running = true;
+    m_runningWhy = op.why;
     // The target is the session's state when the operation starts, not when it was asked for.
     QList<FlagChange> changes;
     const QMap<QString, FlagSetting> settings = m_session.currentFlags();

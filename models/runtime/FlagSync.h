@@ -72,6 +72,7 @@ private:
     FlagChangeRunner m_runner;
     FlagChangeRunner::Options m_options;
     bool m_running = false;
+    QString m_runningWhy;
     bool m_reading = false;
     QList<Operation> m_queue;
     FlagChangeReport m_last;

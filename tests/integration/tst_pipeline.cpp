@@ -50,22 +50,24 @@ class TestPipeline final : public QObject
     QTemporaryDir m_dir;
     QString m_plan, m_db, m_keys, m_flag, m_unleash, m_rollout;
 
-    Run ctl(const QStringList& args, int timeoutMs = 120000)
+    Run ctl(const QStringList& args, int timeoutMs = 120000, const QString& killAt = {})
     {
         QProcess p;
         QProcessEnvironment e = QProcessEnvironment::systemEnvironment();
+        if (!killAt.isEmpty()) e.insert(QStringLiteral("ROLLOUT_FAULT_KILL_AT"), killAt);
         e.insert(QStringLiteral("ROLLOUT_TEST_PASS"), QStringLiteral("pipeline passphrase"));
         e.insert(QStringLiteral("XDG_STATE_HOME"), m_dir.filePath(QStringLiteral("state")));
         p.setProcessEnvironment(e);
         QStringList all = args;
-        all.insert(1, m_plan);
+        all.insert(args.first() == QLatin1String("ledger") ? 2 : 1, m_plan);
         all << QStringLiteral("--db") << m_db;
-        if (args.first() != QLatin1String("status"))
+        if (args.first() != QLatin1String("status") && args.first() != QLatin1String("ledger"))
             all << QStringLiteral("--keys-dir") << m_keys << QStringLiteral("--passphrase-env") << QStringLiteral("ROLLOUT_TEST_PASS");
         p.start(QStringLiteral(ROLLOUT_BINARY_DIR "/app/rolloutctl"), all);
         if (!p.waitForFinished(timeoutMs)) p.kill();
         p.waitForFinished(5000);
-        Run r{p.exitCode(), QString::fromUtf8(p.readAllStandardOutput()), QString::fromUtf8(p.readAllStandardError())};
+        Run r{p.exitStatus() == QProcess::CrashExit ? -9 : p.exitCode(), QString::fromUtf8(p.readAllStandardOutput()),
+              QString::fromUtf8(p.readAllStandardError())};
         qInfo("rolloutctl %s -> %d\n%s%s", qPrintable(args.join(QLatin1Char(' '))), r.exit, qPrintable(r.out), qPrintable(r.err));
         return r;
     }
@@ -266,6 +268,52 @@ private Q_SLOTS:
         QCOMPARE(unleashNow(), QStringLiteral("off"));
         r = ctl({QStringLiteral("status")});
         QCOMPARE(r.exit, 0);
+    }
+
+    void aSigkillAtEveryPointOfARollbackIsRecovered_data()
+    {
+        QTest::addColumn<QString>("point");
+        QTest::addColumn<bool>("recorded");   // whether the rollback's record survived the kill
+        QTest::newRow("before the commit") << QStringLiteral("ledger-before-commit:rolled_back") << false;
+        QTest::newRow("after the commit") << QStringLiteral("ledger-after-commit:rolled_back") << true;
+        QTest::newRow("during the flag change") << QStringLiteral("flag-change:rollback") << true;
+    }
+
+    void aSigkillAtEveryPointOfARollbackIsRecovered()
+    {
+        QFETCH(QString, point);
+        QFETCH(bool, recorded);
+        QVERIFY(ctl({QStringLiteral("set-phase"), QStringLiteral("2"), QStringLiteral("--override"), QStringLiteral("--reason"),
+                     QStringLiteral("at 50% before the crash"), QStringLiteral("--as"), QStringLiteral("rm")})
+                    .exit == 0);
+        QCOMPARE(unleashNow(), QStringLiteral("50%"));
+
+        const QStringList rollback{QStringLiteral("rollback"), QStringLiteral("--to-zero"), QStringLiteral("--reason"), QStringLiteral("crash test"),
+                                   QStringLiteral("--as"), QStringLiteral("sre")};
+        Run r = ctl(rollback, 60000, point);
+        QCOMPARE(r.exit, -9);   // killed where asked
+
+        // Whatever the point, the ledger verifies after the restart…
+        r = ctl({QStringLiteral("ledger"), QStringLiteral("verify")});
+        QVERIFY2(r.exit == 0, qPrintable(r.out + r.err));
+        r = ctl({QStringLiteral("status")});
+        if (!recorded) {
+            // …nothing was decided: the rollout is where it was, and the rollback is asked again.
+            QVERIFY2(r.out.contains(QStringLiteral("phase 2 of 2")), qPrintable(r.out));
+            QCOMPARE(unleashNow(), QStringLiteral("50%"));
+            r = ctl(rollback);
+            QCOMPARE(r.exit, 0);
+        } else {
+            // …the rollback is on record, and the next watch makes the flags say so.
+            QVERIFY2(r.out.contains(QStringLiteral("state:  rolled back")), qPrintable(r.out));
+            r = ctl({QStringLiteral("watch"), QStringLiteral("--tick"), QStringLiteral("250")}, 90000);
+            QCOMPARE(r.exit, 3);
+        }
+        QCOMPARE(unleashNow(), QStringLiteral("off"));
+        r = ctl({QStringLiteral("status")});
+        QCOMPARE(r.exit, 0);
+        QVERIFY2(r.out.contains(QStringLiteral("flags:  as recorded")), qPrintable(r.out));
+        QVERIFY(ctl({QStringLiteral("ledger"), QStringLiteral("verify")}).exit == 0);
     }
 };
 
