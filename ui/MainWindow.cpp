@@ -368,7 +368,13 @@ void MainWindow::wireLedger()
         if (r.type == toString(EventType::ApprovalRecorded))
             m_signOff->setSignatureStatus(r.payload.value(QStringLiteral("to_phase")).toInt(), r.actor, true,
                                           tr("signed by %1 with key %2").arg(r.actor, r.keyId));
-        m_header->setConnection(tr("ledger"), int(Severity::Good), tr("%1 record(s) signed and stored").arg(m_ledgerTable->rowCount()));
+        // A decision is "stored" only once it is on disk; until then it says so.
+        if (m_runtime.recorder()->isDurable())
+            m_header->setConnection(tr("ledger"), int(Severity::Good), tr("%1 record(s) signed and stored").arg(m_ledgerTable->rowCount()));
+    });
+    connect(recorder, &LedgerRecorder::queued, this, [this](const QString&) {
+        m_header->setConnection(tr("ledger"), int(Severity::Warning),
+                                tr("writing %1 decision(s) to disk…").arg(m_runtime.recorder()->pendingWrites()));
     });
     connect(recorder, &LedgerRecorder::notRecorded, this, [this](const RolloutEvent&, const QString& why) {
         m_header->setConnection(tr("ledger"), int(Severity::Bad), why);

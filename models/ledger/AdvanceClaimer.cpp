@@ -8,6 +8,21 @@ AdvanceClaimer::AdvanceClaimer(RolloutSession& session, LedgerRecorder& recorder
     : QObject(parent), m_session(session), m_recorder(recorder), m_worker(settings)
 {
     connect(&m_worker, &SharedStoreWorker::transitionClaimed, this, &AdvanceClaimer::onClaimed);
+    // The claim goes to the store once its record is durable: at once with a recorder that writes
+    // on this thread, a moment later with one that writes in the background.
+    connect(&m_recorder, &LedgerRecorder::recorded, this, [this](const LedgerRecord& r) {
+        if (!m_awaitingClaim || r.type != QLatin1String("advance_claimed")) return;
+        m_awaitingClaim = false;
+        m_claimId = r.id;
+        m_worker.claimTransition(r, m_predecessor, m_leaseMs);   // runs on the store's thread; the answer comes back here
+    });
+    connect(&m_recorder, &LedgerRecorder::notRecorded, this, [this](const RolloutEvent& e, const QString& why) {
+        if (!m_awaitingClaim || e.type != EventType::AdvanceClaimed) return;
+        m_awaitingClaim = false;
+        auto finish = std::move(m_done);
+        m_done = nullptr;
+        if (finish) finish(ActionResult::refused(QStringLiteral("the claim could not be signed, so nothing was asked: %1").arg(why)));
+    });
 }
 
 QString AdvanceClaimer::lastGrantedClaim() const
@@ -29,19 +44,17 @@ QString AdvanceClaimer::lastGrantedClaim() const
 void AdvanceClaimer::advance(const Actor& actor, std::function<void(const ActionResult&)> done)
 {
     if (m_done) return done(ActionResult::refused(QStringLiteral("an advance is already being claimed")));
-    const QString predecessor = lastGrantedClaim();
-    std::optional<LedgerRecord> claim;
-    const QMetaObject::Connection c = connect(&m_recorder, &LedgerRecorder::recorded, this, [&claim](const LedgerRecord& r) {
-        if (r.type == QLatin1String("advance_claimed")) claim = r;
-    });
-    const ActionResult asked = m_session.recordAdvanceClaim(actor);
-    disconnect(c);
-    if (!asked.ok) return done(asked);
-    if (!claim) return done(ActionResult::refused(QStringLiteral("the claim could not be signed, so nothing was asked")));
-    m_claimId = claim->id;
+    m_predecessor = lastGrantedClaim();
     m_actor = actor;
     m_done = std::move(done);
-    m_worker.claimTransition(*claim, predecessor, m_leaseMs);   // runs on the store's thread; the answer comes back here
+    m_awaitingClaim = true;
+    const ActionResult asked = m_session.recordAdvanceClaim(actor);
+    if (!asked.ok && m_done) {
+        m_awaitingClaim = false;
+        auto finish = std::move(m_done);
+        m_done = nullptr;
+        finish(asked);
+    }
 }
 
 void AdvanceClaimer::onClaimed(const QString& recordId, const TransitionOutcome& outcome)

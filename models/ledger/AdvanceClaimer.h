@@ -42,6 +42,8 @@ private:
     LedgerRecorder& m_recorder;
     SharedStoreWorker m_worker;
     QString m_claimId;
+    QString m_predecessor;
+    bool m_awaitingClaim = false;   // the claim's record is on its way to disk
     Actor m_actor;
     std::function<void(const ActionResult&)> m_done;
     bool m_granting = false;

@@ -2,6 +2,8 @@
 
 #include "ledger/EventCodec.h"
 
+#include <QUuid>
+
 #include <sodium.h>
 
 namespace rollout {
@@ -59,6 +61,13 @@ void LedgerRecorder::onEvent(const RolloutEvent& e)
     fields.payload = payload;
     fields.actor = actor;
     fields.role = role;
+    if (m_writer) {   // off this thread: the record is named now, reported once it is durable
+        fields.id = QUuid::createUuid().toString(QUuid::WithoutBraces);
+        m_pending.insert(fields.id, e);
+        Q_EMIT queued(fields.id);
+        m_writer->append(fields, *key);
+        return;
+    }
     QString problem;
     const std::optional<LedgerRecord> r = m_ledger.append(fields, key->publicKey, key->secretKey, &problem);
     if (!r) {
@@ -66,6 +75,21 @@ void LedgerRecorder::onEvent(const RolloutEvent& e)
         return;
     }
     Q_EMIT recorded(*r);
+}
+
+void LedgerRecorder::setWriter(std::unique_ptr<LedgerWriter> writer)
+{
+    m_writer = std::move(writer);
+    connect(m_writer.get(), &LedgerWriter::appended, this, [this](const LedgerRecord& r) {
+        m_pending.remove(r.id);
+        Q_EMIT recorded(r);
+        if (m_pending.isEmpty()) Q_EMIT durable();
+    });
+    connect(m_writer.get(), &LedgerWriter::failed, this, [this](const QString& id, const QString& problem) {
+        const RolloutEvent e = m_pending.take(id);
+        Q_EMIT notRecorded(e, problem);
+        if (m_pending.isEmpty()) Q_EMIT durable();
+    });
 }
 
 } // namespace rollout

@@ -2,8 +2,10 @@
 
 #include "engine/RolloutSession.h"
 #include "ledger/Ed25519.h"
+#include "ledger/LedgerWriter.h"
 #include "ledger/LocalLedger.h"
 
+#include <QHash>
 #include <QMap>
 #include <QObject>
 
@@ -34,10 +36,19 @@ public:
     // record names the claim, so that every console knows which claim the next one follows.
     void setNextAdvanceClaim(const QString& claimId) { m_nextClaim = claimId; }
     LocalLedger& ledger() { return m_ledger; }
+    // From now on records are written by `writer`, off this thread (the console's UI thread):
+    // recorded() comes once each is durable, in order; until then it is pending.
+    void setWriter(std::unique_ptr<LedgerWriter> writer);
+    bool isDurable() const { return m_pending.isEmpty(); }
+    int pendingWrites() const { return int(m_pending.size()); }
 
 Q_SIGNALS:
     void recorded(const rollout::LedgerRecord& record);
     void notRecorded(const rollout::RolloutEvent& event, const QString& why);
+    // With a writer: a record named `id` is on its way to disk (followers know it is ours).
+    void queued(const QString& id);
+    // With a writer: every decision asked for so far is on disk.
+    void durable();
 
 private:
     void onEvent(const RolloutEvent& e);
@@ -47,6 +58,8 @@ private:
     QMap<QString, Ed25519::KeyPair> m_keys;
     QString m_nextClaim;
     std::optional<Actor> m_observer;
+    std::unique_ptr<LedgerWriter> m_writer;
+    QHash<QString, RolloutEvent> m_pending;   // id → decision, asked and not yet durable
 };
 
 } // namespace rollout

@@ -245,7 +245,7 @@ std::optional<LedgerRecord> LocalLedger::append(LedgerRecord fields, const QByte
     if (!q.exec()) return rollback(QStringLiteral("cannot read the chain's last record"), q.lastError());
     LedgerRecord r = std::move(fields);
     r.version = LedgerRecord::FormatVersion;
-    r.id = newUuid();
+    if (r.id.isEmpty()) r.id = newUuid();   // a writer on another thread names its record first
     r.device = m_deviceId;
     r.sequence = 1;
     r.previous.clear();

@@ -56,8 +56,8 @@ public:
     // This device's id: a UUID made when the file was created, kept for the file's life.
     QString deviceId() const { return m_deviceId; }
 
-    // Signs and stores a decision. From `fields` it takes rollout, planHash, type, payload, actor
-    // and role; it assigns id, device, sequence, previous and timestampMs (from the clock), seals
+    // Signs and stores a decision. From `fields` it takes rollout, planHash, type, payload, actor,
+    // role and id when set; it assigns id (else), device, sequence, previous and timestampMs (from the clock), seals
     // with the key pair, and commits. Returns the stored record, or nullopt with `problem`.
     std::optional<LedgerRecord> append(LedgerRecord fields, const QByteArray& publicKey, const QByteArray& secretKey, QString* problem);
     // Stores a record another device signed (read from its body; the struct's other fields are

@@ -38,6 +38,7 @@ void RolloutRuntime::attachLedger(std::unique_ptr<LocalLedger> ledger)
     m_follower = std::make_unique<LedgerFollower>(*m_ledger, *m_session, this);
     m_follower->markAllKnown();
     connect(m_recorder.get(), &LedgerRecorder::recorded, m_follower.get(), [this](const LedgerRecord& r) { m_follower->markKnown(r.id); });
+    connect(m_recorder.get(), &LedgerRecorder::queued, m_follower.get(), [this](const QString& id) { m_follower->markKnown(id); });
     connect(m_follower.get(), &LedgerFollower::applied, this, [this](const RolloutEvent& e) {
         m_events.append(e);
         Q_EMIT eventAppended(e);
@@ -51,6 +52,15 @@ void RolloutRuntime::attachLedger(std::unique_ptr<LocalLedger> ledger)
             return QStringLiteral("an advance is claimed in the shared store first");
         return QString();
     });
+}
+
+bool RolloutRuntime::writeLedgerInBackground(QString* problem)
+{
+    if (!m_ledger || !m_recorder) return false;
+    std::unique_ptr<LedgerWriter> writer = LedgerWriter::open(m_ledger->path(), m_clock, problem);
+    if (!writer) return false;
+    m_recorder->setWriter(std::move(writer));
+    return true;
 }
 
 void RolloutRuntime::attachStore(const StoreSettings& settings)

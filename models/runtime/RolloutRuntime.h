@@ -48,6 +48,10 @@ public:
     // while their key is locked (a manual rollback never is).
     void attachLedger(std::unique_ptr<LocalLedger> ledger);
     LedgerRecorder* recorder() { return m_recorder.get(); }
+    // From now on the ledger is written on a thread of its own (after attachLedger): the thread
+    // that runs this runtime (the console's UI thread) never waits for an fsync. False with
+    // `problem` when the writer cannot open the file.
+    bool writeLedgerInBackground(QString* problem);
     // Decisions other processes record in the same ledger file reach the session through this.
     LedgerFollower* follower() { return m_follower.get(); }
     // Shares the ledger through a PostgreSQL store (after attachLedger): this device's records are

@@ -55,13 +55,19 @@ struct Console
     std::unique_ptr<AdvanceClaimer> claimer;
     std::optional<ActionResult> result;
 
-    Console(const QByteArray& yaml, const QString& path, const char* who) : session(test::loadPlan(yaml), store, clock)
+    // `background`: the ledger is written on a thread of its own, as in the console.
+    Console(const QByteArray& yaml, const QString& path, const char* who, bool background = false) : session(test::loadPlan(yaml), store, clock)
     {
         QString problem;
         ledger = LocalLedger::open(path, clock, &problem);
         if (!ledger) qFatal("%s", qPrintable(problem));
         recorder = std::make_unique<LedgerRecorder>(session, *ledger);
         recorder->addKey(QLatin1String(who), keyOf(who));
+        if (background) {
+            auto writer = LedgerWriter::open(path, clock, &problem);
+            if (!writer) qFatal("%s", qPrintable(problem));
+            recorder->setWriter(std::move(writer));
+        }
         LedgerSyncOptions o;
         o.intervalMs = 200;
         sync = std::make_unique<LedgerSync>(*ledger, session, StoreSettings::fromEnvironment(), o);
@@ -88,7 +94,7 @@ private Q_SLOTS:
         QVERIFY(Ed25519::initialize());
         QTemporaryDir dir;
         const QByteArray yaml = planYaml(QStringLiteral("claim-%1").arg(QUuid::createUuid().toString(QUuid::Id128).left(8)));
-        Console a(yaml, dir.filePath(QStringLiteral("a.sqlite")), "rita");
+        Console a(yaml, dir.filePath(QStringLiteral("a.sqlite")), "rita", true);   // its claim goes out once its record is on disk
         Console b(yaml, dir.filePath(QStringLiteral("b.sqlite")), "ravi");
         for (int round = 0; round < 2; ++round) {
             QCOMPARE(a.session.currentPhase(), round - 1);
