@@ -30,17 +30,24 @@ QString where(const RolloutSession& s)
 {
     const Plan& plan = s.plan();
     if (s.isComplete()) return QStringLiteral("complete (100%)");
-    if (s.currentPhase() < 0) return s.state() == RolloutState::RolledBack ? QStringLiteral("rolled back to zero (all flags off)")
-                                                                          : QStringLiteral("not started (all flags off)");
-    return QStringLiteral("phase %1 of %2 \"%3\" at %4%").arg(s.currentPhase() + 1).arg(plan.phases.size())
-        .arg(plan.phases[std::size_t(s.currentPhase())].name).arg(s.currentTraffic());
+    if (s.currentPhase() < 0)
+        return s.state() == RolloutState::RolledBack ? QStringLiteral("rolled back to zero (all flags off)")
+                                                     : QStringLiteral("not started (all flags off)");
+    return QStringLiteral("phase %1 of %2 \"%3\" at %4%")
+        .arg(s.currentPhase() + 1)
+        .arg(plan.phases.size())
+        .arg(plan.phases[std::size_t(s.currentPhase())].name)
+        .arg(s.currentTraffic());
 }
 
 void printBlockers(const GateStatus& g)
 {
-    err() << "the gate to " << (g.toPhase >= 0 ? QStringLiteral("phase %1").arg(g.toPhase + 1) : QString()) << " is closed:\n";
+    err() << "the gate to " << (g.toPhase >= 0 ? QStringLiteral("phase %1").arg(g.toPhase + 1) : QString())
+          << " is closed:\n";
     for (const GateCheck& c : g.checks)
-        if (c.state != CheckState::Met) err() << "  - " << c.label << (c.detail.isEmpty() ? QString() : QStringLiteral(": ") + c.detail) << "\n";
+        if (c.state != CheckState::Met)
+            err() << "  - " << c.label << (c.detail.isEmpty() ? QString() : QStringLiteral(": ") + c.detail)
+                  << "\n";
 }
 
 // The outcome of a decision, printed, and its exit code: refused (5), or done, then recorded in
@@ -51,14 +58,15 @@ int finish(Operator& op, const ActionResult& r, bool movesFlags, int flagDeadlin
         err() << "refused: " << r.message << "\n";
         return Refused;
     }
-    out() << "done: " << (r.message.isEmpty() ? QStringLiteral("recorded") : r.message) << " — signed by " << op.actor().id << ", ledger "
-          << op.ledgerPath() << Qt::endl;
+    out() << "done: " << (r.message.isEmpty() ? QStringLiteral("recorded") : r.message) << " — signed by "
+          << op.actor().id << ", ledger " << op.ledgerPath() << Qt::endl;
     int exit = Ok;
     if (movesFlags) {
         if (op.waitFlagsApplied(flagDeadlineMs)) {
             out() << "flags: " << op.runtime().flags()->lastReport().summary() << Qt::endl;
         } else {
-            err() << "ESCALATE: the flags do not read back as recorded: " << op.runtime().flags()->lastReport().summary()
+            err() << "ESCALATE: the flags do not read back as recorded: "
+                  << op.runtime().flags()->lastReport().summary()
                   << "\n(the next watch or console on this ledger keeps finishing it)\n";
             exit = Failed;
         }
@@ -75,7 +83,8 @@ struct Command
 };
 
 // Parses, opens the operator and syncs with the shared store; nullptr with `exit` set otherwise.
-std::unique_ptr<Operator> begin(QCommandLineParser& parser, const QStringList& args, const QString& name, int* exit)
+std::unique_ptr<Operator> begin(QCommandLineParser& parser, const QStringList& args, const QString& name,
+                                int* exit)
 {
     std::optional<int> early = parseArguments(parser, name, args);
     if (early) {
@@ -84,7 +93,7 @@ std::unique_ptr<Operator> begin(QCommandLineParser& parser, const QStringList& a
     }
     std::unique_ptr<Operator> op = Operator::open(parser, name, exit);
     if (!op) return nullptr;
-    op->runtime().setAutoStart(false);   // a command decides what it was asked, nothing else
+    op->runtime().setAutoStart(false); // a command decides what it was asked, nothing else
     op->syncFirst();
     return op;
 }
@@ -103,15 +112,22 @@ int advanceCommand(const QStringList& args, bool start)
     const QString name = start ? QStringLiteral("start") : QStringLiteral("advance");
     QCommandLineParser parser;
     parser.setApplicationDescription(
-        start ? QStringLiteral("Start a rollout: enter its first phase once that phase's gate is open (approvals, checklist, "
-                               "baselines). Signed by --as, claimed in the shared store, flags set and read back.")
-              : QStringLiteral("Advance a rollout to its next phase (or complete it) once the gate is open. The engine judges the "
-                               "gate on live metrics for up to --wait; the phase's criteria must hold for its min_duration while "
-                               "it watches. Signed by --as, claimed in the shared store, flags set and read back."));
-    parser.addPositionalArgument(QStringLiteral("plan"), QStringLiteral("The plan file."), QStringLiteral("PLAN"));
+        start ? QStringLiteral(
+                    "Start a rollout: enter its first phase once that phase's gate is open (approvals, "
+                    "checklist, "
+                    "baselines). Signed by --as, claimed in the shared store, flags set and read back.")
+              : QStringLiteral(
+                    "Advance a rollout to its next phase (or complete it) once the gate is open. The engine "
+                    "judges the "
+                    "gate on live metrics for up to --wait; the phase's criteria must hold for its "
+                    "min_duration while "
+                    "it watches. Signed by --as, claimed in the shared store, flags set and read back."));
+    parser.addPositionalArgument(QStringLiteral("plan"), QStringLiteral("The plan file."),
+                                 QStringLiteral("PLAN"));
     Operator::addOptions(parser);
-    parser.addOption({QStringLiteral("wait"), QStringLiteral("Wait up to DURATION for the gate to open (default 30s)."), QStringLiteral("DURATION"),
-                      QStringLiteral("30s")});
+    parser.addOption({QStringLiteral("wait"),
+                      QStringLiteral("Wait up to DURATION for the gate to open (default 30s)."),
+                      QStringLiteral("DURATION"), QStringLiteral("30s")});
     int exit = Ok;
     std::unique_ptr<Operator> op = begin(parser, args, name, &exit);
     if (!op) return exit;
@@ -131,7 +147,8 @@ int advanceCommand(const QStringList& args, bool start)
         return Refused;
     }
     op->runtime().start();
-    const bool open = Operator::waitUntil([&] { return s.gate().open && !op->runtime().flags()->busy(); }, int(std::max<qint64>(*wait, 1000)));
+    const bool open = Operator::waitUntil([&] { return s.gate().open && !op->runtime().flags()->busy(); },
+                                          int(std::max<qint64>(*wait, 1000)));
     if (!open) {
         printBlockers(s.gate());
         err() << "refused: the gate did not open within " << Duration::format(*wait) << "; nothing changed\n";
@@ -140,7 +157,8 @@ int advanceCommand(const QStringList& args, bool start)
     std::optional<ActionResult> result;
     op->runtime().advance(op->actor(), [&](const ActionResult& r) { result = r; });
     Operator::waitUntil([&] { return result.has_value(); }, 30000);
-    if (!result) result = ActionResult::refused(QStringLiteral("the shared store did not grant the advance in time"));
+    if (!result)
+        result = ActionResult::refused(QStringLiteral("the shared store did not grant the advance in time"));
     return finish(*op, *result, true);
 }
 
@@ -158,12 +176,16 @@ int approveCommand(const QStringList& args, bool approve)
 {
     const QString name = approve ? QStringLiteral("approve") : QStringLiteral("reject");
     QCommandLineParser parser;
-    parser.setApplicationDescription(QStringLiteral("%1 a phase (default: the one the gate leads to) in the role it needs, signed by --as.")
-                                         .arg(approve ? QStringLiteral("Approve") : QStringLiteral("Reject")));
-    parser.addPositionalArgument(QStringLiteral("plan"), QStringLiteral("The plan file."), QStringLiteral("PLAN"));
+    parser.setApplicationDescription(
+        QStringLiteral(
+            "%1 a phase (default: the one the gate leads to) in the role it needs, signed by --as.")
+            .arg(approve ? QStringLiteral("Approve") : QStringLiteral("Reject")));
+    parser.addPositionalArgument(QStringLiteral("plan"), QStringLiteral("The plan file."),
+                                 QStringLiteral("PLAN"));
     Operator::addOptions(parser);
     parser.addOption({QStringLiteral("phase"), QStringLiteral("The phase (1-based)."), QStringLiteral("N")});
-    parser.addOption({QStringLiteral("note"), QStringLiteral("Why (recorded with the decision)."), QStringLiteral("TEXT")});
+    parser.addOption({QStringLiteral("note"), QStringLiteral("Why (recorded with the decision)."),
+                      QStringLiteral("TEXT")});
     int exit = Ok;
     std::unique_ptr<Operator> op = begin(parser, args, name, &exit);
     if (!op) return exit;
@@ -175,24 +197,34 @@ int approveCommand(const QStringList& args, bool approve)
         return Refused;
     }
     Actor actor = op->actor();
-    if (!parser.isSet(QStringLiteral("role")))   // the role this phase asks for that they hold
+    if (!parser.isSet(QStringLiteral("role"))) // the role this phase asks for that they hold
         for (const ApprovalRequirement& req : op->plan().phases[std::size_t(phase)].approvals)
             if (op->roles().contains(req.role)) actor.role = req.role;
-    return finish(*op, op->session().recordApproval(phase, actor, approve, parser.value(QStringLiteral("note"))), false);
+    return finish(*op,
+                  op->session().recordApproval(phase, actor, approve, parser.value(QStringLiteral("note"))),
+                  false);
 }
 
 int tickCommand(const QStringList& args, bool attest)
 {
     const QString name = attest ? QStringLiteral("attest") : QStringLiteral("tick");
     QCommandLineParser parser;
-    parser.setApplicationDescription(attest ? QStringLiteral("Attest a statement the phase being left asks for (\"No security incidents\"), signed.")
-                                            : QStringLiteral("Tick a checklist item of the gate (\"Section/Item\", or an unambiguous part of it), signed."));
-    parser.addPositionalArgument(QStringLiteral("plan"), QStringLiteral("The plan file."), QStringLiteral("PLAN"));
-    parser.addPositionalArgument(QStringLiteral("item"), attest ? QStringLiteral("The statement.") : QStringLiteral("The item."),
+    parser.setApplicationDescription(
+        attest ? QStringLiteral(
+                     "Attest a statement the phase being left asks for (\"No security incidents\"), signed.")
+               : QStringLiteral("Tick a checklist item of the gate (\"Section/Item\", or an unambiguous part "
+                                "of it), signed."));
+    parser.addPositionalArgument(QStringLiteral("plan"), QStringLiteral("The plan file."),
+                                 QStringLiteral("PLAN"));
+    parser.addPositionalArgument(QStringLiteral("item"),
+                                 attest ? QStringLiteral("The statement.") : QStringLiteral("The item."),
                                  attest ? QStringLiteral("STATEMENT") : QStringLiteral("ITEM"));
     Operator::addOptions(parser);
-    parser.addOption({QStringLiteral("phase"), QStringLiteral("The phase whose gate it is (1-based; default: the next)."), QStringLiteral("N")});
-    parser.addOption({QStringLiteral("untick"), attest ? QStringLiteral("Withdraw the attestation.") : QStringLiteral("Untick the item.")});
+    parser.addOption({QStringLiteral("phase"),
+                      QStringLiteral("The phase whose gate it is (1-based; default: the next)."),
+                      QStringLiteral("N")});
+    parser.addOption({QStringLiteral("untick"), attest ? QStringLiteral("Withdraw the attestation.")
+                                                       : QStringLiteral("Untick the item.")});
     int exit = Ok;
     std::unique_ptr<Operator> op = begin(parser, args, name, &exit);
     if (!op) return exit;
@@ -209,44 +241,62 @@ int tickCommand(const QStringList& args, bool attest)
     for (const QString& i : items) {
         const bool isAttest = i.startsWith(QLatin1String("Attest/"));
         if (isAttest != attest) continue;
-        if (i.compare(wanted, Qt::CaseInsensitive) == 0 || i.mid(i.indexOf(QLatin1Char('/')) + 1).compare(wanted, Qt::CaseInsensitive) == 0) {
+        if (i.compare(wanted, Qt::CaseInsensitive) == 0 ||
+            i.mid(i.indexOf(QLatin1Char('/')) + 1).compare(wanted, Qt::CaseInsensitive) == 0) {
             matches = {i};
             break;
         }
         if (i.contains(wanted, Qt::CaseInsensitive)) matches.append(i);
     }
     if (matches.size() != 1) {
-        err() << (matches.isEmpty() ? "refused: no such item" : "refused: that names several items") << " in the gate to phase " << phase + 1 << ":\n";
-        for (const QString& i : matches.isEmpty() ? items : matches) err() << "  " << i << "\n";
+        err() << (matches.isEmpty() ? "refused: no such item" : "refused: that names several items")
+              << " in the gate to phase " << phase + 1 << ":\n";
+        for (const QString& i : matches.isEmpty() ? items : matches)
+            err() << "  " << i << "\n";
         return Refused;
     }
-    return finish(*op, op->session().setChecklistItem(phase, matches.first(), !parser.isSet(QStringLiteral("untick")), op->actor()), false);
+    return finish(*op,
+                  op->session().setChecklistItem(phase, matches.first(),
+                                                 !parser.isSet(QStringLiteral("untick")), op->actor()),
+                  false);
 }
 
 int pauseCommand(const QStringList& args, bool pause)
 {
     const QString name = pause ? QStringLiteral("pause") : QStringLiteral("resume");
     QCommandLineParser parser;
-    parser.setApplicationDescription(pause ? QStringLiteral("Pause a rollout: no phase advances until it is resumed; triggers still protect it.")
-                                           : QStringLiteral("Resume a paused rollout."));
-    parser.addPositionalArgument(QStringLiteral("plan"), QStringLiteral("The plan file."), QStringLiteral("PLAN"));
+    parser.setApplicationDescription(
+        pause ? QStringLiteral(
+                    "Pause a rollout: no phase advances until it is resumed; triggers still protect it.")
+              : QStringLiteral("Resume a paused rollout."));
+    parser.addPositionalArgument(QStringLiteral("plan"), QStringLiteral("The plan file."),
+                                 QStringLiteral("PLAN"));
     Operator::addOptions(parser);
-    if (pause) parser.addOption({QStringLiteral("reason"), QStringLiteral("Why (recorded)."), QStringLiteral("TEXT")});
+    if (pause)
+        parser.addOption(
+            {QStringLiteral("reason"), QStringLiteral("Why (recorded)."), QStringLiteral("TEXT")});
     int exit = Ok;
     std::unique_ptr<Operator> op = begin(parser, args, name, &exit);
     if (!op) return exit;
-    const QString reason = pause && parser.isSet(QStringLiteral("reason")) ? parser.value(QStringLiteral("reason")) : QStringLiteral("paused from rolloutctl");
-    return finish(*op, pause ? op->session().pause(op->actor(), reason) : op->session().resume(op->actor()), false);
+    const QString reason = pause && parser.isSet(QStringLiteral("reason"))
+                               ? parser.value(QStringLiteral("reason"))
+                               : QStringLiteral("paused from rolloutctl");
+    return finish(*op, pause ? op->session().pause(op->actor(), reason) : op->session().resume(op->actor()),
+                  false);
 }
 
 int acknowledgeCommand(const QStringList& args)
 {
     QCommandLineParser parser;
-    parser.setApplicationDescription(QStringLiteral("Acknowledge a soft alert (its number from `rolloutctl status`): the person decides to go on."));
-    parser.addPositionalArgument(QStringLiteral("plan"), QStringLiteral("The plan file."), QStringLiteral("PLAN"));
-    parser.addPositionalArgument(QStringLiteral("alert"), QStringLiteral("The alert's number."), QStringLiteral("ID"));
+    parser.setApplicationDescription(QStringLiteral(
+        "Acknowledge a soft alert (its number from `rolloutctl status`): the person decides to go on."));
+    parser.addPositionalArgument(QStringLiteral("plan"), QStringLiteral("The plan file."),
+                                 QStringLiteral("PLAN"));
+    parser.addPositionalArgument(QStringLiteral("alert"), QStringLiteral("The alert's number."),
+                                 QStringLiteral("ID"));
     Operator::addOptions(parser);
-    parser.addOption({QStringLiteral("note"), QStringLiteral("Why it is safe to go on (recorded)."), QStringLiteral("TEXT")});
+    parser.addOption({QStringLiteral("note"), QStringLiteral("Why it is safe to go on (recorded)."),
+                      QStringLiteral("TEXT")});
     int exit = Ok;
     std::unique_ptr<Operator> op = begin(parser, args, QStringLiteral("acknowledge"), &exit);
     if (!op) return exit;
@@ -256,81 +306,136 @@ int acknowledgeCommand(const QStringList& args)
         err() << "rolloutctl acknowledge: name the alert's number\n";
         return Usage;
     }
-    return finish(*op, op->session().acknowledgeAlert(id, op->actor(), parser.value(QStringLiteral("note"))), false);
+    return finish(*op, op->session().acknowledgeAlert(id, op->actor(), parser.value(QStringLiteral("note"))),
+                  false);
 }
 
 } // namespace
 
-int start(const QStringList& args) { return advanceCommand(args, true); }
-int advance(const QStringList& args) { return advanceCommand(args, false); }
-int approve(const QStringList& args) { return approveCommand(args, true); }
-int reject(const QStringList& args) { return approveCommand(args, false); }
-int tick(const QStringList& args) { return tickCommand(args, false); }
-int attest(const QStringList& args) { return tickCommand(args, true); }
-int pause(const QStringList& args) { return pauseCommand(args, true); }
-int resume(const QStringList& args) { return pauseCommand(args, false); }
-int acknowledge(const QStringList& args) { return acknowledgeCommand(args); }
+int start(const QStringList& args)
+{
+    return advanceCommand(args, true);
+}
+int advance(const QStringList& args)
+{
+    return advanceCommand(args, false);
+}
+int approve(const QStringList& args)
+{
+    return approveCommand(args, true);
+}
+int reject(const QStringList& args)
+{
+    return approveCommand(args, false);
+}
+int tick(const QStringList& args)
+{
+    return tickCommand(args, false);
+}
+int attest(const QStringList& args)
+{
+    return tickCommand(args, true);
+}
+int pause(const QStringList& args)
+{
+    return pauseCommand(args, true);
+}
+int resume(const QStringList& args)
+{
+    return pauseCommand(args, false);
+}
+int acknowledge(const QStringList& args)
+{
+    return acknowledgeCommand(args);
+}
 
 int rollback(const QStringList& args)
 {
     QCommandLineParser parser;
-    parser.setApplicationDescription(QStringLiteral(
-        "Roll a rollout back one phase (or everything off with --to-zero, or hold one --segment off), signed by --as and "
-        "recorded like the console's big button: always allowed to a person of the plan, never waiting for a gate or a "
-        "claim. The flags are set and read back; a flag that does not move is named and the exit code is 1: escalate."));
-    parser.addPositionalArgument(QStringLiteral("plan"), QStringLiteral("The plan file."), QStringLiteral("PLAN"));
+    parser.setApplicationDescription(
+        QStringLiteral("Roll a rollout back one phase (or everything off with --to-zero, or hold one "
+                       "--segment off), signed by --as and "
+                       "recorded like the console's big button: always allowed to a person of the plan, "
+                       "never waiting for a gate or a "
+                       "claim. The flags are set and read back; a flag that does not move is named and the "
+                       "exit code is 1: escalate."));
+    parser.addPositionalArgument(QStringLiteral("plan"), QStringLiteral("The plan file."),
+                                 QStringLiteral("PLAN"));
     Operator::addOptions(parser);
     parser.addOption({QStringLiteral("to-zero"), QStringLiteral("Emergency: every flag off.")});
-    parser.addOption({QStringLiteral("segment"), QStringLiteral("Partial rollback: hold only this segment off on every flag."), QStringLiteral("NAME")});
-    parser.addOption({QStringLiteral("release"), QStringLiteral("With --segment: let the segment follow the rollout again.")});
-    parser.addOption({QStringLiteral("reason"), QStringLiteral("Why (recorded; required)."), QStringLiteral("TEXT")});
-    parser.addOption({QStringLiteral("deadline"), QStringLiteral("Escalate when the flags are not verified within DURATION (default 30s)."),
-                      QStringLiteral("DURATION"), QStringLiteral("30s")});
+    parser.addOption({QStringLiteral("segment"),
+                      QStringLiteral("Partial rollback: hold only this segment off on every flag."),
+                      QStringLiteral("NAME")});
+    parser.addOption({QStringLiteral("release"),
+                      QStringLiteral("With --segment: let the segment follow the rollout again.")});
+    parser.addOption(
+        {QStringLiteral("reason"), QStringLiteral("Why (recorded; required)."), QStringLiteral("TEXT")});
+    parser.addOption(
+        {QStringLiteral("deadline"),
+         QStringLiteral("Escalate when the flags are not verified within DURATION (default 30s)."),
+         QStringLiteral("DURATION"), QStringLiteral("30s")});
     int exit = Ok;
     std::unique_ptr<Operator> op = begin(parser, args, QStringLiteral("rollback"), &exit);
     if (!op) return exit;
     const QString reason = parser.value(QStringLiteral("reason")).trimmed();
     const bool release = parser.isSet(QStringLiteral("release"));
     if (reason.isEmpty() && !release) {
-        err() << "rolloutctl rollback: say why with --reason TEXT (it goes into the record and the incident message)\n";
+        err() << "rolloutctl rollback: say why with --reason TEXT (it goes into the record and the incident "
+                 "message)\n";
         return Usage;
     }
     QString error;
-    const std::optional<qint64> deadline = Duration::parseMs(parser.value(QStringLiteral("deadline")), &error);
+    const std::optional<qint64> deadline =
+        Duration::parseMs(parser.value(QStringLiteral("deadline")), &error);
     if (!deadline || *deadline <= 0) {
         err() << "--deadline: " << (error.isEmpty() ? QStringLiteral("must be positive") : error) << "\n";
         return Usage;
     }
     op->runtime().flags()->setDeadlineMs(*deadline);
     if (parser.isSet(QStringLiteral("segment")))
-        return finish(*op, op->session().holdSegment(op->actor(), parser.value(QStringLiteral("segment")), !release, reason), true,
-                      int(*deadline) + 5000);
+        return finish(
+            *op,
+            op->session().holdSegment(op->actor(), parser.value(QStringLiteral("segment")), !release, reason),
+            true, int(*deadline) + 5000);
     RolloutSession& s = op->session();
     if (s.currentPhase() < 0 && !s.isComplete() && !s.flagsApplied()) {
         // Already at zero on record, but not on the services: finish that (recorded means applied).
-        op->runtime().flags()->applyCurrent(QStringLiteral("finishing the recorded rollback, asked by %1").arg(op->actor().id));
-        return finish(*op, ActionResult::done(QStringLiteral("already rolled back on record: finishing it on the flag services")), true,
-                      int(*deadline) + 5000);
+        op->runtime().flags()->applyCurrent(
+            QStringLiteral("finishing the recorded rollback, asked by %1").arg(op->actor().id));
+        return finish(*op,
+                      ActionResult::done(
+                          QStringLiteral("already rolled back on record: finishing it on the flag services")),
+                      true, int(*deadline) + 5000);
     }
-    return finish(*op, s.rollback(op->actor(), reason, parser.isSet(QStringLiteral("to-zero"))), true, int(*deadline) + 5000);
+    return finish(*op, s.rollback(op->actor(), reason, parser.isSet(QStringLiteral("to-zero"))), true,
+                  int(*deadline) + 5000);
 }
 
 int setPhase(const QStringList& args)
 {
     QCommandLineParser parser;
-    parser.setApplicationDescription(QStringLiteral(
-        "Override: set a rollout to phase N (1 = the first phase, 0 = everything off) past its gate, with --override and "
-        "--reason, as a person holding one of the plan's override_roles. Signed, recorded, shown in red in the console, "
-        "the evidence pack and the webhook message; the flags are set and read back."));
-    parser.addPositionalArgument(QStringLiteral("plan"), QStringLiteral("The plan file."), QStringLiteral("PLAN"));
-    parser.addPositionalArgument(QStringLiteral("phase"), QStringLiteral("Phase number, 1-based; 0 turns everything off."), QStringLiteral("N"));
+    parser.setApplicationDescription(
+        QStringLiteral("Override: set a rollout to phase N (1 = the first phase, 0 = everything off) past "
+                       "its gate, with --override and "
+                       "--reason, as a person holding one of the plan's override_roles. Signed, recorded, "
+                       "shown in red in the console, "
+                       "the evidence pack and the webhook message; the flags are set and read back."));
+    parser.addPositionalArgument(QStringLiteral("plan"), QStringLiteral("The plan file."),
+                                 QStringLiteral("PLAN"));
+    parser.addPositionalArgument(QStringLiteral("phase"),
+                                 QStringLiteral("Phase number, 1-based; 0 turns everything off."),
+                                 QStringLiteral("N"));
     Operator::addOptions(parser);
-    parser.addOption({QStringLiteral("override"), QStringLiteral("Required: say that this goes past the gate.")});
-    parser.addOption({QStringLiteral("reason"), QStringLiteral("Why (recorded; required)."), QStringLiteral("TEXT")});
+    parser.addOption(
+        {QStringLiteral("override"), QStringLiteral("Required: say that this goes past the gate.")});
+    parser.addOption(
+        {QStringLiteral("reason"), QStringLiteral("Why (recorded; required)."), QStringLiteral("TEXT")});
     std::optional<int> early = parseArguments(parser, QStringLiteral("set-phase"), args);
     if (early) return *early;
-    if (!parser.isSet(QStringLiteral("override")) || parser.value(QStringLiteral("reason")).trimmed().isEmpty()) {
-        err() << "rolloutctl set-phase: this sets flags past the rollout's gate: say so with --override and why with --reason TEXT "
+    if (!parser.isSet(QStringLiteral("override")) ||
+        parser.value(QStringLiteral("reason")).trimmed().isEmpty()) {
+        err() << "rolloutctl set-phase: this sets flags past the rollout's gate: say so with --override and "
+                 "why with --reason TEXT "
                  "(to move a rollout through its gates, use start/advance/rollback)\n";
         return Usage;
     }
@@ -349,7 +454,8 @@ int setPhase(const QStringList& args)
     if (!parser.isSet(QStringLiteral("role")))
         for (const QString& r : op->plan().overrideRoles)
             if (op->roles().contains(r)) actor.role = r;
-    return finish(*op, op->session().overridePhase(actor, n - 1, parser.value(QStringLiteral("reason"))), true);
+    return finish(*op, op->session().overridePhase(actor, n - 1, parser.value(QStringLiteral("reason"))),
+                  true);
 }
 
 } // namespace rolloutctl

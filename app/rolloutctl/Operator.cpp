@@ -10,7 +10,6 @@
 #include <QEventLoop>
 #include <QTextStream>
 #include <QTimer>
-
 #include <sodium.h>
 
 namespace rolloutctl {
@@ -30,19 +29,29 @@ QTextStream& err()
 void Operator::addOptions(QCommandLineParser& parser, const QString& defaultPerson)
 {
     parser.addOption({QStringLiteral("as"),
-                      defaultPerson.isEmpty() ? QStringLiteral("Who decides: a person's id from the plan's people (required).")
-                                              : QStringLiteral("Who decides: a person's id from the plan's people (default: %1).").arg(defaultPerson),
+                      defaultPerson.isEmpty()
+                          ? QStringLiteral("Who decides: a person's id from the plan's people (required).")
+                          : QStringLiteral("Who decides: a person's id from the plan's people (default: %1).")
+                                .arg(defaultPerson),
                       QStringLiteral("PERSON"), defaultPerson});
-    parser.addOption({QStringLiteral("role"), QStringLiteral("The role they act in (default: the one the decision needs, else their first)."),
-                      QStringLiteral("ROLE")});
-    parser.addOption({QStringLiteral("key"), QStringLiteral("The signing key's name in the key store (default: the person's id)."),
+    parser.addOption(
+        {QStringLiteral("role"),
+         QStringLiteral("The role they act in (default: the one the decision needs, else their first)."),
+         QStringLiteral("ROLE")});
+    parser.addOption({QStringLiteral("key"),
+                      QStringLiteral("The signing key's name in the key store (default: the person's id)."),
                       QStringLiteral("NAME")});
-    parser.addOption({QStringLiteral("keys-dir"), QStringLiteral("The key store directory (default: %1).").arg(KeyStore::defaultDirectory()),
-                      QStringLiteral("DIR")});
-    parser.addOption({QStringLiteral("passphrase-env"),
-                      QStringLiteral("Read the key's passphrase from this environment variable (else it is asked on the terminal)."),
-                      QStringLiteral("VAR")});
-    parser.addOption({QStringLiteral("db"), QStringLiteral("The ledger database (default: %1).").arg(LocalLedger::defaultPath()),
+    parser.addOption(
+        {QStringLiteral("keys-dir"),
+         QStringLiteral("The key store directory (default: %1).").arg(KeyStore::defaultDirectory()),
+         QStringLiteral("DIR")});
+    parser.addOption(
+        {QStringLiteral("passphrase-env"),
+         QStringLiteral(
+             "Read the key's passphrase from this environment variable (else it is asked on the terminal)."),
+         QStringLiteral("VAR")});
+    parser.addOption({QStringLiteral("db"),
+                      QStringLiteral("The ledger database (default: %1).").arg(LocalLedger::defaultPath()),
                       QStringLiteral("FILE")});
 }
 
@@ -57,31 +66,38 @@ std::unique_ptr<Operator> Operator::open(const QCommandLineParser& parser, const
     }
     const QString person = parser.value(QStringLiteral("as"));
     if (person.isEmpty()) {
-        err() << name << ": say who decides with --as PERSON (a person of the plan): every decision is signed\n";
+        err() << name
+              << ": say who decides with --as PERSON (a person of the plan): every decision is signed\n";
         *exit = Usage;
         return nullptr;
     }
     PlanLoadResult loaded = PlanLoader::loadFile(parser.positionalArguments().first());
     if (!loaded.plan) {
-        for (const PlanError& e : loaded.errors) err() << e.toString() << "\n";
+        for (const PlanError& e : loaded.errors)
+            err() << e.toString() << "\n";
         return nullptr;
     }
     const Plan& plan = *loaded.plan;
-    const auto who = std::find_if(plan.people.begin(), plan.people.end(), [&](const Person& p) { return p.id == person; });
+    const auto who =
+        std::find_if(plan.people.begin(), plan.people.end(), [&](const Person& p) { return p.id == person; });
     if (who == plan.people.end()) {
         QStringList ids;
-        for (const Person& p : plan.people) ids.append(p.id);
-        err() << name << ": " << person << " is not one of the plan's people (" << ids.join(QStringLiteral(", ")) << ")\n";
+        for (const Person& p : plan.people)
+            ids.append(p.id);
+        err() << name << ": " << person << " is not one of the plan's people ("
+              << ids.join(QStringLiteral(", ")) << ")\n";
         return nullptr;
     }
     QString role = parser.value(QStringLiteral("role"));
     if (!role.isEmpty() && !who->roles.contains(role)) {
-        err() << name << ": " << person << " does not hold the role " << role << " in the plan (" << who->roles.join(QStringLiteral(", ")) << ")\n";
+        err() << name << ": " << person << " does not hold the role " << role << " in the plan ("
+              << who->roles.join(QStringLiteral(", ")) << ")\n";
         return nullptr;
     }
     if (role.isEmpty()) role = who->roles.value(0);
     if (who->publicKey.isEmpty()) {
-        err() << name << ": the plan gives " << person << " no key, so their decisions could not be verified: add their key "
+        err() << name << ": the plan gives " << person
+              << " no key, so their decisions could not be verified: add their key "
               << "(rolloutctl keys show " << person << ") to the plan's people\n";
         return nullptr;
     }
@@ -91,11 +107,14 @@ std::unique_ptr<Operator> Operator::open(const QCommandLineParser& parser, const
     }
 
     // The key: unlocked here, checked against the plan, wiped when the recorder goes.
-    const QString keyName = parser.isSet(QStringLiteral("key")) ? parser.value(QStringLiteral("key")) : person;
-    KeyStore keys(parser.isSet(QStringLiteral("keys-dir")) ? parser.value(QStringLiteral("keys-dir")) : KeyStore::defaultDirectory());
+    const QString keyName =
+        parser.isSet(QStringLiteral("key")) ? parser.value(QStringLiteral("key")) : person;
+    KeyStore keys(parser.isSet(QStringLiteral("keys-dir")) ? parser.value(QStringLiteral("keys-dir"))
+                                                           : KeyStore::defaultDirectory());
     QString problem;
-    std::optional<QByteArray> passphrase = PassphraseSource::obtain(parser.value(QStringLiteral("passphrase-env")),
-                                                                    QStringLiteral("Passphrase of the key %1: ").arg(keyName), false, &problem);
+    std::optional<QByteArray> passphrase =
+        PassphraseSource::obtain(parser.value(QStringLiteral("passphrase-env")),
+                                 QStringLiteral("Passphrase of the key %1: ").arg(keyName), false, &problem);
     if (!passphrase) {
         err() << name << ": " << problem << "\n";
         return nullptr;
@@ -108,8 +127,8 @@ std::unique_ptr<Operator> Operator::open(const QCommandLineParser& parser, const
     }
     const QString publicKey = Ed25519::encodePublicKey(key->publicKey);
     if (publicKey != who->publicKey) {
-        err() << name << ": the key " << keyName << " (" << publicKey << ") is not " << person << "'s key in the plan ("
-              << who->publicKey << "): their records would not verify\n";
+        err() << name << ": the key " << keyName << " (" << publicKey << ") is not " << person
+              << "'s key in the plan (" << who->publicKey << "): their records would not verify\n";
         return nullptr;
     }
 
@@ -120,7 +139,8 @@ std::unique_ptr<Operator> Operator::open(const QCommandLineParser& parser, const
         err() << name << ": " << problem << "\n";
         return nullptr;
     }
-    op->m_ledgerPath = parser.isSet(QStringLiteral("db")) ? parser.value(QStringLiteral("db")) : LocalLedger::defaultPath();
+    op->m_ledgerPath =
+        parser.isSet(QStringLiteral("db")) ? parser.value(QStringLiteral("db")) : LocalLedger::defaultPath();
     std::unique_ptr<LocalLedger> ledger = LocalLedger::open(op->m_ledgerPath, op->m_clock, &problem);
     if (!ledger) {
         err() << name << ": " << problem << "\n";
@@ -133,13 +153,16 @@ std::unique_ptr<Operator> Operator::open(const QCommandLineParser& parser, const
     // What this process observes on its own (a flag read-back, drift) is signed by the person
     // running it when they are not the automation: an observation, never a decision in their name.
     if (person != Actor::automation().id) op->m_runtime->recorder()->setObserver(Actor{person, role});
-    for (const QString& s : op->m_runtime->replay().skipped) err() << name << ": not replayed: " << s << "\n";
-    if (const StoreSettings store = StoreSettings::fromEnvironment(); store.isSet()) op->m_runtime->attachStore(store);
+    for (const QString& s : op->m_runtime->replay().skipped)
+        err() << name << ": not replayed: " << s << "\n";
+    if (const StoreSettings store = StoreSettings::fromEnvironment(); store.isSet())
+        op->m_runtime->attachStore(store);
     *exit = Ok;
     return op;
 }
 
-std::unique_ptr<Operator> Operator::openReadOnly(const QCommandLineParser& parser, const QString& command, int* exit)
+std::unique_ptr<Operator> Operator::openReadOnly(const QCommandLineParser& parser, const QString& command,
+                                                 int* exit)
 {
     *exit = Failed;
     const QString name = QStringLiteral("rolloutctl ") + command;
@@ -150,7 +173,8 @@ std::unique_ptr<Operator> Operator::openReadOnly(const QCommandLineParser& parse
     }
     PlanLoadResult loaded = PlanLoader::loadFile(parser.positionalArguments().first());
     if (!loaded.plan) {
-        for (const PlanError& e : loaded.errors) err() << e.toString() << "\n";
+        for (const PlanError& e : loaded.errors)
+            err() << e.toString() << "\n";
         return nullptr;
     }
     QString problem;
@@ -160,7 +184,8 @@ std::unique_ptr<Operator> Operator::openReadOnly(const QCommandLineParser& parse
         return nullptr;
     }
     std::unique_ptr<Operator> op(new Operator);
-    op->m_ledgerPath = parser.isSet(QStringLiteral("db")) ? parser.value(QStringLiteral("db")) : LocalLedger::defaultPath();
+    op->m_ledgerPath =
+        parser.isSet(QStringLiteral("db")) ? parser.value(QStringLiteral("db")) : LocalLedger::defaultPath();
     std::unique_ptr<LocalLedger> ledger = LocalLedger::open(op->m_ledgerPath, op->m_clock, &problem);
     if (!ledger) {
         err() << name << ": " << problem << "\n";
@@ -170,7 +195,8 @@ std::unique_ptr<Operator> Operator::openReadOnly(const QCommandLineParser& parse
     op->m_runtime->attachFlags(std::move(*backends));
     op->m_runtime->attachLedger(std::move(ledger));
     op->m_runtime->setAutoStart(false);
-    if (const StoreSettings store = StoreSettings::fromEnvironment(); store.isSet()) op->m_runtime->attachStore(store);
+    if (const StoreSettings store = StoreSettings::fromEnvironment(); store.isSet())
+        op->m_runtime->attachStore(store);
     *exit = Ok;
     return op;
 }
@@ -211,16 +237,20 @@ bool Operator::syncFirst(int timeoutMs)
     if (!sync) return true;
     bool finished = false;
     bool reachable = false;
-    const QMetaObject::Connection health = QObject::connect(sync, &LedgerSync::storeHealth, sync, [&](bool ok, const QString& why) {
-        reachable = ok;
-        if (!ok) err() << "rolloutctl: shared store: " << why << "\n";
-    });
-    const QMetaObject::Connection round = QObject::connect(sync, &LedgerSync::roundFinished, sync, [&] { finished = true; });
+    const QMetaObject::Connection health =
+        QObject::connect(sync, &LedgerSync::storeHealth, sync, [&](bool ok, const QString& why) {
+            reachable = ok;
+            if (!ok) err() << "rolloutctl: shared store: " << why << "\n";
+        });
+    const QMetaObject::Connection round =
+        QObject::connect(sync, &LedgerSync::roundFinished, sync, [&] { finished = true; });
     sync->start();
     const bool done = waitUntil([&] { return finished; }, timeoutMs);
     QObject::disconnect(health);
     QObject::disconnect(round);
-    if (!done) err() << "rolloutctl: the shared store did not answer within " << timeoutMs / 1000 << " s: deciding on this ledger alone\n";
+    if (!done)
+        err() << "rolloutctl: the shared store did not answer within " << timeoutMs / 1000
+              << " s: deciding on this ledger alone\n";
     return done && (reachable || sync->isRunning());
 }
 
@@ -236,7 +266,8 @@ bool Operator::pushRecorded(int timeoutMs)
     };
     sync->syncNow();
     if (waitUntil([&] { return !waiting(); }, timeoutMs)) return true;
-    err() << "rolloutctl: recorded in " << m_ledgerPath << " but not yet in the shared store (it does not answer); the next rolloutctl, "
+    err() << "rolloutctl: recorded in " << m_ledgerPath
+          << " but not yet in the shared store (it does not answer); the next rolloutctl, "
           << "watch or console on this ledger pushes it\n";
     return false;
 }
@@ -245,9 +276,11 @@ bool Operator::waitFlagsApplied(int timeoutMs)
 {
     FlagSync* flags = m_runtime->flags();
     bool escalated = false;
-    const QMetaObject::Connection c = QObject::connect(flags, &FlagSync::operationFinished, flags,
-                                                       [&](const QString&, const FlagChangeReport& r) { escalated = !r.allVerified(); });
-    waitUntil([&] { return !flags->busy() && (m_runtime->session().flagsApplied() || escalated); }, timeoutMs);
+    const QMetaObject::Connection c =
+        QObject::connect(flags, &FlagSync::operationFinished, flags,
+                         [&](const QString&, const FlagChangeReport& r) { escalated = !r.allVerified(); });
+    waitUntil([&] { return !flags->busy() && (m_runtime->session().flagsApplied() || escalated); },
+              timeoutMs);
     QObject::disconnect(c);
     return m_runtime->session().flagsApplied();
 }

@@ -4,7 +4,6 @@
 #include "runtime/RolloutRuntime.h"
 
 #include <QCommandLineParser>
-
 #include <memory>
 #include <optional>
 
@@ -21,9 +20,11 @@ public:
     // The options every such command takes: --as, --role, --key, --keys-dir, --passphrase-env, --db.
     static void addOptions(QCommandLineParser& parser, const QString& defaultPerson = {});
     // nullptr after printing why (to stderr); `exit` is the code to return then.
-    static std::unique_ptr<Operator> open(const QCommandLineParser& parser, const QString& command, int* exit);
+    static std::unique_ptr<Operator> open(const QCommandLineParser& parser, const QString& command,
+                                          int* exit);
     // Reading only (status): no person, no key; nothing can be signed, so nothing is written.
-    static std::unique_ptr<Operator> openReadOnly(const QCommandLineParser& parser, const QString& command, int* exit);
+    static std::unique_ptr<Operator> openReadOnly(const QCommandLineParser& parser, const QString& command,
+                                                  int* exit);
 
     const rollout::Plan& plan() const { return m_runtime->plan(); }
     rollout::RolloutRuntime& runtime() { return *m_runtime; }

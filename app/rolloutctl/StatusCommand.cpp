@@ -21,29 +21,41 @@ namespace {
 QString kindName(GateCheck::Kind k)
 {
     switch (k) {
-    case GateCheck::Kind::Time: return QStringLiteral("time");
-    case GateCheck::Kind::Criterion: return QStringLiteral("criterion");
-    case GateCheck::Kind::Attestation: return QStringLiteral("attestation");
-    case GateCheck::Kind::Checklist: return QStringLiteral("checklist");
-    case GateCheck::Kind::Approval: return QStringLiteral("approval");
-    case GateCheck::Kind::RetryWait: return QStringLiteral("retry_wait");
-    case GateCheck::Kind::Paused: return QStringLiteral("paused");
-    case GateCheck::Kind::Alert: return QStringLiteral("alert");
-    case GateCheck::Kind::Baseline: return QStringLiteral("baseline");
+    case GateCheck::Kind::Time:
+        return QStringLiteral("time");
+    case GateCheck::Kind::Criterion:
+        return QStringLiteral("criterion");
+    case GateCheck::Kind::Attestation:
+        return QStringLiteral("attestation");
+    case GateCheck::Kind::Checklist:
+        return QStringLiteral("checklist");
+    case GateCheck::Kind::Approval:
+        return QStringLiteral("approval");
+    case GateCheck::Kind::RetryWait:
+        return QStringLiteral("retry_wait");
+    case GateCheck::Kind::Paused:
+        return QStringLiteral("paused");
+    case GateCheck::Kind::Alert:
+        return QStringLiteral("alert");
+    case GateCheck::Kind::Baseline:
+        return QStringLiteral("baseline");
     }
     return {};
 }
 
 QString stateName(CheckState s)
 {
-    return s == CheckState::Met ? QStringLiteral("met") : s == CheckState::NotMet ? QStringLiteral("not_met") : QStringLiteral("inconclusive");
+    return s == CheckState::Met      ? QStringLiteral("met")
+           : s == CheckState::NotMet ? QStringLiteral("not_met")
+                                     : QStringLiteral("inconclusive");
 }
 
 // Criteria and baselines are judged on live metrics by whoever drives the rollout; a one-shot
 // status has no history to judge them on, so it lists them without a verdict.
 bool judgedLive(const GateCheck& c)
 {
-    return c.kind == GateCheck::Kind::Criterion || c.kind == GateCheck::Kind::Baseline || c.label == QLatin1String("criteria held");
+    return c.kind == GateCheck::Kind::Criterion || c.kind == GateCheck::Kind::Baseline ||
+           c.label == QLatin1String("criteria held");
 }
 
 // Who has to act for the gate: a role missing an approval, the checklist's owners.
@@ -54,12 +66,18 @@ QStringList waitingOn(const RolloutSession& s, const GateStatus& g)
     const QList<ApprovalEntry> given = s.approvals(g.toPhase);
     for (const ApprovalRequirement& req : s.plan().phases[std::size_t(g.toPhase)].approvals) {
         int have = 0;
-        for (const ApprovalEntry& a : given) have += a.approve && a.role == req.role ? 1 : 0;
-        if (have < req.count) out.append(QStringLiteral("%1 approval (%2 of %3)").arg(req.role).arg(have).arg(req.count));
+        for (const ApprovalEntry& a : given)
+            have += a.approve && a.role == req.role ? 1 : 0;
+        if (have < req.count)
+            out.append(QStringLiteral("%1 approval (%2 of %3)").arg(req.role).arg(have).arg(req.count));
     }
     const QMap<QString, QString> ticked = s.tickedItems(g.toPhase);
     for (const QString& item : s.gateItems(g.toPhase))
-        if (!ticked.contains(item)) out.append(QStringLiteral("%1 \"%2\"").arg(item.startsWith(QLatin1String("Attest/")) ? QStringLiteral("attestation") : QStringLiteral("checklist item"), item));
+        if (!ticked.contains(item))
+            out.append(QStringLiteral("%1 \"%2\"")
+                           .arg(item.startsWith(QLatin1String("Attest/")) ? QStringLiteral("attestation")
+                                                                          : QStringLiteral("checklist item"),
+                                item));
     return out;
 }
 
@@ -68,13 +86,20 @@ QStringList waitingOn(const RolloutSession& s, const GateStatus& g)
 int status(const QStringList& args)
 {
     QCommandLineParser parser;
-    parser.setApplicationDescription(QStringLiteral(
-        "Where a rollout stands, rebuilt from its signed ledger (and the shared store when ROLLOUT_PG_HOST is set): state, "
-        "phase and traffic, whether the flag services read back what the rollout says (applied, drift), open alerts, what "
-        "blocks the gate and who has to act. Exit code 0; 1 when the flags disagree with the rollout or cannot be read."));
-    parser.addPositionalArgument(QStringLiteral("plan"), QStringLiteral("The plan file."), QStringLiteral("PLAN"));
-    parser.addOption({QStringLiteral("db"), QStringLiteral("The ledger database (default: %1).").arg(LocalLedger::defaultPath()), QStringLiteral("FILE")});
-    parser.addOption({QStringLiteral("output"), QStringLiteral("text (default) or json."), QStringLiteral("FORMAT"), QStringLiteral("text")});
+    parser.setApplicationDescription(
+        QStringLiteral("Where a rollout stands, rebuilt from its signed ledger (and the shared store when "
+                       "ROLLOUT_PG_HOST is set): state, "
+                       "phase and traffic, whether the flag services read back what the rollout says "
+                       "(applied, drift), open alerts, what "
+                       "blocks the gate and who has to act. Exit code 0; 1 when the flags disagree with the "
+                       "rollout or cannot be read."));
+    parser.addPositionalArgument(QStringLiteral("plan"), QStringLiteral("The plan file."),
+                                 QStringLiteral("PLAN"));
+    parser.addOption({QStringLiteral("db"),
+                      QStringLiteral("The ledger database (default: %1).").arg(LocalLedger::defaultPath()),
+                      QStringLiteral("FILE")});
+    parser.addOption({QStringLiteral("output"), QStringLiteral("text (default) or json."),
+                      QStringLiteral("FORMAT"), QStringLiteral("text")});
     if (auto exit = parseArguments(parser, QStringLiteral("status"), args)) return *exit;
     const QString format = parser.value(QStringLiteral("output"));
     if (format != QLatin1String("text") && format != QLatin1String("json")) {
@@ -110,80 +135,105 @@ int status(const QStringList& args)
         o.insert(QStringLiteral("state"), toString(s.state()));
         o.insert(QStringLiteral("phase"), s.isComplete() ? int(plan.phases.size()) : s.currentPhase() + 1);
         o.insert(QStringLiteral("phases"), int(plan.phases.size()));
-        if (s.currentPhase() >= 0) o.insert(QStringLiteral("phase_name"), plan.phases[std::size_t(s.currentPhase())].name);
+        if (s.currentPhase() >= 0)
+            o.insert(QStringLiteral("phase_name"), plan.phases[std::size_t(s.currentPhase())].name);
         o.insert(QStringLiteral("traffic"), s.currentTraffic());
         o.insert(QStringLiteral("paused"), s.isPaused());
-        o.insert(QStringLiteral("phase_started"), QDateTime::fromMSecsSinceEpoch(s.phaseStartedMs(), Qt::UTC).toString(Qt::ISODate));
+        o.insert(QStringLiteral("phase_started"),
+                 QDateTime::fromMSecsSinceEpoch(s.phaseStartedMs(), Qt::UTC).toString(Qt::ISODate));
         QJsonObject flags;
         flags.insert(QStringLiteral("applied"), s.flagsApplied());
         flags.insert(QStringLiteral("read_ok"), read.allVerified());
         flags.insert(QStringLiteral("matches_rollout"), flagsOk);
         QJsonArray differences;
-        for (const QString& d : diff) differences.append(d);
+        for (const QString& d : diff)
+            differences.append(d);
         flags.insert(QStringLiteral("differences"), differences);
         QJsonArray each;
         for (const FlagResult& r : read.results)
-            each.append(QJsonObject{{QStringLiteral("flag"), r.flag}, {QStringLiteral("backend"), r.backend},
-                                    {QStringLiteral("state"), r.verified ? r.after.describe() : QStringLiteral("unknown")},
-                                    {QStringLiteral("error"), r.verified ? QString() : r.message}});
+            each.append(QJsonObject{
+                {QStringLiteral("flag"), r.flag},
+                {QStringLiteral("backend"), r.backend},
+                {QStringLiteral("state"), r.verified ? r.after.describe() : QStringLiteral("unknown")},
+                {QStringLiteral("error"), r.verified ? QString() : r.message}});
         flags.insert(QStringLiteral("read"), each);
         o.insert(QStringLiteral("flags"), flags);
         QJsonArray alerts;
         for (const Alert& a : s.alerts())
-            alerts.append(QJsonObject{{QStringLiteral("id"), a.id}, {QStringLiteral("trigger"), a.trigger}, {QStringLiteral("reason"), a.reason},
+            alerts.append(QJsonObject{{QStringLiteral("id"), a.id},
+                                      {QStringLiteral("trigger"), a.trigger},
+                                      {QStringLiteral("reason"), a.reason},
                                       {QStringLiteral("acknowledged"), a.acknowledged}});
         o.insert(QStringLiteral("alerts"), alerts);
         QJsonObject gate;
         gate.insert(QStringLiteral("to_phase"), g.toPhase + 1);
-        gate.insert(QStringLiteral("open_on_record"), std::none_of(g.checks.begin(), g.checks.end(), [](const GateCheck& c) {
+        gate.insert(QStringLiteral("open_on_record"),
+                    std::none_of(g.checks.begin(), g.checks.end(), [](const GateCheck& c) {
                         return !judgedLive(c) && c.state != CheckState::Met;
                     }));
         QJsonArray checks;
         for (const GateCheck& c : g.checks)
-            checks.append(QJsonObject{{QStringLiteral("kind"), kindName(c.kind)}, {QStringLiteral("label"), c.label},
-                                      {QStringLiteral("state"), judgedLive(c) ? QStringLiteral("judged_live") : stateName(c.state)},
-                                      {QStringLiteral("detail"), judgedLive(c) ? QString() : c.detail}});
+            checks.append(QJsonObject{
+                {QStringLiteral("kind"), kindName(c.kind)},
+                {QStringLiteral("label"), c.label},
+                {QStringLiteral("state"), judgedLive(c) ? QStringLiteral("judged_live") : stateName(c.state)},
+                {QStringLiteral("detail"), judgedLive(c) ? QString() : c.detail}});
         gate.insert(QStringLiteral("checks"), checks);
         QJsonArray wait;
-        for (const QString& w : waiting) wait.append(w);
+        for (const QString& w : waiting)
+            wait.append(w);
         gate.insert(QStringLiteral("waiting_on"), wait);
         o.insert(QStringLiteral("gate"), gate);
-        o.insert(QStringLiteral("ledger"), QJsonObject{{QStringLiteral("path"), op->ledgerPath()},
-                                                       {QStringLiteral("records"), int(op->runtime().replay().verdicts.size())},
-                                                       {QStringLiteral("not_replayed"), int(op->runtime().replay().skipped.size())}});
+        o.insert(QStringLiteral("ledger"),
+                 QJsonObject{{QStringLiteral("path"), op->ledgerPath()},
+                             {QStringLiteral("records"), int(op->runtime().replay().verdicts.size())},
+                             {QStringLiteral("not_replayed"), int(op->runtime().replay().skipped.size())}});
         QTextStream(stdout) << QJsonDocument(o).toJson(QJsonDocument::Indented);
         return flagsOk ? Ok : Failed;
     }
 
     QTextStream out(stdout);
     out << "rollout " << plan.rollout << " (" << plan.environment << ")\n";
-    QString where = s.isComplete() ? QStringLiteral("complete at 100%")
-                    : s.currentPhase() < 0
-                        ? QStringLiteral("all flags off")
-                        : QStringLiteral("phase %1 of %2 \"%3\" at %4%, for %5")
-                              .arg(s.currentPhase() + 1)
-                              .arg(plan.phases.size())
-                              .arg(plan.phases[std::size_t(s.currentPhase())].name)
-                              .arg(s.currentTraffic())
-                              .arg(Duration::format(now - s.phaseStartedMs()));
+    QString where = s.isComplete()         ? QStringLiteral("complete at 100%")
+                    : s.currentPhase() < 0 ? QStringLiteral("all flags off")
+                                           : QStringLiteral("phase %1 of %2 \"%3\" at %4%, for %5")
+                                                 .arg(s.currentPhase() + 1)
+                                                 .arg(plan.phases.size())
+                                                 .arg(plan.phases[std::size_t(s.currentPhase())].name)
+                                                 .arg(s.currentTraffic())
+                                                 .arg(Duration::format(now - s.phaseStartedMs()));
     out << "state:  " << toString(s.state()) << ", " << where << "\n";
-    if (!read.allVerified()) out << "flags:  CANNOT READ: " << read.summary() << "\n";
+    if (!read.allVerified())
+        out << "flags:  CANNOT READ: " << read.summary() << "\n";
     else if (!diff.isEmpty())
-        out << "flags:  " << (s.flagsApplied() ? "DRIFT: " : "NOT APPLIED YET (a watch or console on this ledger finishes it): ")
+        out << "flags:  "
+            << (s.flagsApplied() ? "DRIFT: "
+                                 : "NOT APPLIED YET (a watch or console on this ledger finishes it): ")
             << diff.join(QStringLiteral("; ")) << "\n";
-    else out << "flags:  as recorded (" << read.summary() << ")\n";
+    else
+        out << "flags:  as recorded (" << read.summary() << ")\n";
     for (const Alert& a : s.alerts())
         if (!a.acknowledged) out << "alert:  #" << a.id << " \"" << a.trigger << "\": " << a.reason << "\n";
     if (!s.isComplete()) {
-        out << "gate to " << (g.toPhase >= int(plan.phases.size()) ? QStringLiteral("completion") : QStringLiteral("phase %1").arg(g.toPhase + 1)) << ":\n";
+        out << "gate to "
+            << (g.toPhase >= int(plan.phases.size()) ? QStringLiteral("completion")
+                                                     : QStringLiteral("phase %1").arg(g.toPhase + 1))
+            << ":\n";
         for (const GateCheck& c : g.checks)
-            out << "  " << (judgedLive(c) ? "[live]" : c.state == CheckState::Met ? "[ok]  " : "[--]  ") << " " << c.label
-                << (judgedLive(c) || c.detail.isEmpty() ? QString() : QStringLiteral(": ") + c.detail) << "\n";
-        out << "  ([live]: judged on live metrics by whoever drives the rollout: watch, the console, or rolloutctl advance --wait)\n";
+            out << "  "
+                << (judgedLive(c)                ? "[live]"
+                    : c.state == CheckState::Met ? "[ok]  "
+                                                 : "[--]  ")
+                << " " << c.label
+                << (judgedLive(c) || c.detail.isEmpty() ? QString() : QStringLiteral(": ") + c.detail)
+                << "\n";
+        out << "  ([live]: judged on live metrics by whoever drives the rollout: watch, the console, or "
+               "rolloutctl advance --wait)\n";
         if (!waiting.isEmpty()) out << "waiting on: " << waiting.join(QStringLiteral("; ")) << "\n";
     }
     out << "ledger: " << op->ledgerPath() << ", " << op->runtime().replay().verdicts.size() << " record(s)";
-    if (!op->runtime().replay().skipped.isEmpty()) out << ", " << op->runtime().replay().skipped.size() << " NOT replayed";
+    if (!op->runtime().replay().skipped.isEmpty())
+        out << ", " << op->runtime().replay().skipped.size() << " NOT replayed";
     out << "\n";
     return flagsOk ? Ok : Failed;
 }

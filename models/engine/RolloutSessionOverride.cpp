@@ -8,15 +8,17 @@ namespace rollout {
 
 bool RolloutSession::isPlanPerson(const QString& id) const
 {
-    return std::any_of(m_plan.people.begin(), m_plan.people.end(), [&](const Person& p) { return p.id == id; });
+    return std::any_of(m_plan.people.begin(), m_plan.people.end(),
+                       [&](const Person& p) { return p.id == id; });
 }
 
 void RolloutSession::moveTo(int phase, qint64 nowMs, bool rolledBack)
 {
     m_complete = false;
     m_rolledBack = rolledBack;
-    if (phase >= 0 && m_phase < 0) m_evidenceSinceMs = nowMs;   // the rollout (re)starts: the canary's evidence starts here
-    for (auto it = m_ticks.begin(); it != m_ticks.end();)   // sign-offs beyond where it stands are given again
+    if (phase >= 0 && m_phase < 0)
+        m_evidenceSinceMs = nowMs; // the rollout (re)starts: the canary's evidence starts here
+    for (auto it = m_ticks.begin(); it != m_ticks.end();) // sign-offs beyond where it stands are given again
         it = it.key() > phase ? m_ticks.erase(it) : std::next(it);
     for (auto it = m_approvals.begin(); it != m_approvals.end();)
         it = it.key() > phase ? m_approvals.erase(it) : std::next(it);
@@ -25,15 +27,20 @@ void RolloutSession::moveTo(int phase, qint64 nowMs, bool rolledBack)
 
 ActionResult RolloutSession::overridePhase(const Actor& actor, int phase, const QString& reason)
 {
-    if (const QString why = guardRefusal(actor, EventType::PhaseOverridden); !why.isEmpty()) return ActionResult::refused(why);
+    if (const QString why = guardRefusal(actor, EventType::PhaseOverridden); !why.isEmpty())
+        return ActionResult::refused(why);
     if (phase < -1 || phase >= int(m_plan.phases.size()))
-        return ActionResult::refused(QStringLiteral("no phase %1: the plan has %2").arg(phase + 1).arg(m_plan.phases.size()));
-    if (reason.trimmed().isEmpty()) return ActionResult::refused(QStringLiteral("an override needs a reason (--reason)"));
+        return ActionResult::refused(
+            QStringLiteral("no phase %1: the plan has %2").arg(phase + 1).arg(m_plan.phases.size()));
+    if (reason.trimmed().isEmpty())
+        return ActionResult::refused(QStringLiteral("an override needs a reason (--reason)"));
     if (m_plan.overrideRoles.isEmpty())
-        return ActionResult::refused(QStringLiteral("this plan allows no override: name the roles that may in override_roles"));
+        return ActionResult::refused(
+            QStringLiteral("this plan allows no override: name the roles that may in override_roles"));
     if (!personHasRole(actor.id, actor.role) || !m_plan.overrideRoles.contains(actor.role))
-        return ActionResult::refused(QStringLiteral("%1 (%2) may not override: the plan allows it to %3")
-                                         .arg(actor.id, actor.role, m_plan.overrideRoles.join(QStringLiteral(", "))));
+        return ActionResult::refused(
+            QStringLiteral("%1 (%2) may not override: the plan allows it to %3")
+                .arg(actor.id, actor.role, m_plan.overrideRoles.join(QStringLiteral(", "))));
     RolloutEvent e;
     e.type = EventType::PhaseOverridden;
     e.fromPhase = m_complete ? int(m_plan.phases.size()) - 1 : m_phase;
@@ -53,14 +60,16 @@ ActionResult RolloutSession::overridePhase(const Actor& actor, int phase, const 
                                               .arg(currentTraffic()));
 }
 
-ActionResult RolloutSession::holdSegment(const Actor& actor, const QString& segment, bool hold, const QString& reason)
+ActionResult RolloutSession::holdSegment(const Actor& actor, const QString& segment, bool hold,
+                                         const QString& reason)
 {
     if (segment.trimmed().isEmpty()) return ActionResult::refused(QStringLiteral("name the segment"));
     if (!isPlanPerson(actor.id) && actor.id != Actor::automation().id)
         return ActionResult::refused(QStringLiteral("%1 is not one of the plan's people").arg(actor.id));
     if (hold == m_heldSegments.contains(segment))
-        return ActionResult::done(hold ? QStringLiteral("segment %1 is already held off").arg(segment)
-                                       : QStringLiteral("segment %1 already follows the rollout").arg(segment));
+        return ActionResult::done(
+            hold ? QStringLiteral("segment %1 is already held off").arg(segment)
+                 : QStringLiteral("segment %1 already follows the rollout").arg(segment));
     RolloutEvent e;
     e.type = EventType::SegmentHeld;
     e.fromPhase = e.toPhase = m_phase;
@@ -69,8 +78,10 @@ ActionResult RolloutSession::holdSegment(const Actor& actor, const QString& segm
     e.segment = segment;
     e.held = hold;
     e.reason = reason;
-    if (hold) m_heldSegments.append(segment);
-    else m_heldSegments.removeAll(segment);
+    if (hold)
+        m_heldSegments.append(segment);
+    else
+        m_heldSegments.removeAll(segment);
     record(e);
     Q_EMIT stateChanged();
     return ActionResult::done(hold ? QStringLiteral("segment %1 held off on every flag").arg(segment)
@@ -79,7 +90,8 @@ ActionResult RolloutSession::holdSegment(const Actor& actor, const QString& segm
 
 void RolloutSession::recordDrift(bool drifting, const QString& summary, const QMap<QString, double>& percents)
 {
-    if (drifting == m_drifting && (!drifting || summary == m_driftSummary)) return;   // said once per distinct drift
+    if (drifting == m_drifting && (!drifting || summary == m_driftSummary))
+        return; // said once per distinct drift
     RolloutEvent e;
     e.type = EventType::FlagDrift;
     e.fromPhase = e.toPhase = m_phase;
@@ -102,7 +114,7 @@ void RolloutSession::noteFlagEvent(const RolloutEvent& e)
     case EventType::PhaseOverridden:
     case EventType::SegmentHeld:
         m_flagsApplied = false;
-        m_drifting = false;   // the flags are about to move: drift is judged again once they have
+        m_drifting = false; // the flags are about to move: drift is judged again once they have
         m_driftSummary.clear();
         break;
     case EventType::FlagsVerified: {
@@ -121,7 +133,8 @@ void RolloutSession::noteFlagEvent(const RolloutEvent& e)
         m_drifting = e.held;
         m_driftSummary = e.held ? e.reason : QString();
         break;
-    default: break;
+    default:
+        break;
     }
 }
 

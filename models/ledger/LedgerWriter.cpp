@@ -2,8 +2,6 @@
 
 #include "ledger/LocalLedger.h"
 
-
-
 namespace rollout {
 
 std::unique_ptr<LedgerWriter> LedgerWriter::open(const QString& path, const Clock& clock, QString* problem)
@@ -17,7 +15,11 @@ std::unique_ptr<LedgerWriter> LedgerWriter::open(const QString& path, const Cloc
     // The connection belongs to the thread that opens it: open it there, and wait for the answer.
     bool ok = false;
     QMetaObject::invokeMethod(
-        w->m_worker, [&] { w->m_ledger = LocalLedger::open(path, clock, problem); ok = w->m_ledger != nullptr; },
+        w->m_worker,
+        [&] {
+            w->m_ledger = LocalLedger::open(path, clock, problem);
+            ok = w->m_ledger != nullptr;
+        },
         Qt::BlockingQueuedConnection);
     if (!ok) return nullptr;
     return w;
@@ -27,7 +29,9 @@ LedgerWriter::~LedgerWriter()
 {
     // The appends already queued run first (the queue is in order), then the connection closes
     // on its own thread.
-    if (m_worker) QMetaObject::invokeMethod(m_worker, [this] { m_ledger.reset(); }, Qt::BlockingQueuedConnection);
+    if (m_worker)
+        QMetaObject::invokeMethod(
+            m_worker, [this] { m_ledger.reset(); }, Qt::BlockingQueuedConnection);
     m_thread.quit();
     m_thread.wait();
 }
@@ -39,11 +43,14 @@ void LedgerWriter::append(const LedgerRecord& fields, const Ed25519::KeyPair& ke
     // posted back to a writer already gone is dropped by Qt with the object's posted events.
     QMetaObject::invokeMethod(m_worker, [this, fields, key] {
         QString problem;
-        const std::optional<LedgerRecord> r = m_ledger->append(fields, key.publicKey, key.secretKey, &problem);
+        const std::optional<LedgerRecord> r =
+            m_ledger->append(fields, key.publicKey, key.secretKey, &problem);
         if (r)
-            QMetaObject::invokeMethod(this, [this, rec = *r] { Q_EMIT appended(rec); }, Qt::QueuedConnection);
+            QMetaObject::invokeMethod(
+                this, [this, rec = *r] { Q_EMIT appended(rec); }, Qt::QueuedConnection);
         else
-            QMetaObject::invokeMethod(this, [this, id = fields.id, problem] { Q_EMIT failed(id, problem); }, Qt::QueuedConnection);
+            QMetaObject::invokeMethod(
+                this, [this, id = fields.id, problem] { Q_EMIT failed(id, problem); }, Qt::QueuedConnection);
     });
 }
 

@@ -5,7 +5,6 @@
 
 #include <QObject>
 #include <QThread>
-
 #include <memory>
 
 namespace rollout {
@@ -25,7 +24,7 @@ class LedgerWriter final : public QObject
 public:
     // Opens `path` on the writer's thread; nullptr with `problem` when it cannot.
     static std::unique_ptr<LedgerWriter> open(const QString& path, const Clock& clock, QString* problem);
-    ~LedgerWriter() override;   // finishes the appends already asked for, then stops the thread
+    ~LedgerWriter() override; // finishes the appends already asked for, then stops the thread
 
     // Signs and stores `fields` (its id set by the caller) on the writer's thread; `appended` or
     // `failed` answers, in this object's thread.
@@ -40,8 +39,8 @@ Q_SIGNALS:
 private:
     LedgerWriter() = default;
     QThread m_thread;
-    QObject* m_worker = nullptr;               // lives on m_thread
-    std::unique_ptr<LocalLedger> m_ledger;     // used only on m_thread
+    QObject* m_worker = nullptr;           // lives on m_thread
+    std::unique_ptr<LocalLedger> m_ledger; // used only on m_thread
 };
 
 } // namespace rollout

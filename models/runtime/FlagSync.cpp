@@ -9,8 +9,8 @@ FlagSync::FlagSync(RolloutSession& session, FlagBackendSet backends, QObject* pa
 {
     connect(&m_session, &RolloutSession::eventRecorded, this, &FlagSync::onEvent);
     connect(&m_runner, &FlagChangeRunner::flagFinished, this, [this](const FlagResult& r) {
-        if (!m_running) return;   // progress of a change, not of a health read
-        killIfAsked("flag-change", m_runningWhy);   // crash tests: a flag moved, its outcome not recorded
+        if (!m_running) return;                   // progress of a change, not of a health read
+        killIfAsked("flag-change", m_runningWhy); // crash tests: a flag moved, its outcome not recorded
         Q_EMIT flagFinished(r);
     });
 }
@@ -18,14 +18,20 @@ FlagSync::FlagSync(RolloutSession& session, FlagBackendSet backends, QObject* pa
 void FlagSync::onEvent(const RolloutEvent& e)
 {
     switch (e.type) {
-    case EventType::PhaseAdvanced: applyCurrent(QStringLiteral("advance to phase %1").arg(e.toPhase + 1)); break;
-    case EventType::Completed: applyCurrent(QStringLiteral("rollout complete")); break;
+    case EventType::PhaseAdvanced:
+        applyCurrent(QStringLiteral("advance to phase %1").arg(e.toPhase + 1));
+        break;
+    case EventType::Completed:
+        applyCurrent(QStringLiteral("rollout complete"));
+        break;
     case EventType::RolledBack:
-        applyCurrent(e.toPhase < 0 ? QStringLiteral("rollback to zero") : QStringLiteral("rollback to phase %1").arg(e.toPhase + 1));
+        applyCurrent(e.toPhase < 0 ? QStringLiteral("rollback to zero")
+                                   : QStringLiteral("rollback to phase %1").arg(e.toPhase + 1));
         break;
     case EventType::PhaseOverridden:
-        applyCurrent(e.toPhase < 0 ? QStringLiteral("override by %1: everything off").arg(e.actor)
-                                   : QStringLiteral("override by %1 to phase %2").arg(e.actor).arg(e.toPhase + 1));
+        applyCurrent(e.toPhase < 0
+                         ? QStringLiteral("override by %1: everything off").arg(e.actor)
+                         : QStringLiteral("override by %1 to phase %2").arg(e.actor).arg(e.toPhase + 1));
         break;
     case EventType::SegmentHeld:
         ++m_generation;
@@ -33,7 +39,8 @@ void FlagSync::onEvent(const RolloutEvent& e)
                                  : QStringLiteral("segment %1 follows the rollout again").arg(e.segment),
                           e.segment, e.held});
         break;
-    default: break;
+    default:
+        break;
     }
 }
 
@@ -42,10 +49,12 @@ void FlagSync::applyCurrent(const QString& why)
     ++m_generation;
     // A newer phase target replaces an older one still waiting; a segment held off is asserted
     // again after the phase's settings, whatever a backend does to segments when it sets a percentage.
-    m_queue.erase(std::remove_if(m_queue.begin(), m_queue.end(), [](const Operation& o) { return o.segment.isEmpty() || o.hold; }),
+    m_queue.erase(std::remove_if(m_queue.begin(), m_queue.end(),
+                                 [](const Operation& o) { return o.segment.isEmpty() || o.hold; }),
                   m_queue.end());
     m_queue.append(Operation{why, {}, false});
-    for (const QString& s : m_session.heldSegments()) m_queue.append(Operation{QStringLiteral("segment %1 held off").arg(s), s, true});
+    for (const QString& s : m_session.heldSegments())
+        m_queue.append(Operation{QStringLiteral("segment %1 held off").arg(s), s, true});
     if (!m_running) startNext();
 }
 
@@ -65,7 +74,8 @@ void FlagSync::startNext()
     QList<FlagChange> changes;
     const QMap<QString, FlagSetting> settings = m_session.currentFlags();
     for (const QString& flag : m_backends.flags())
-        changes.append(op.segment.isEmpty() ? FlagChange{flag, settings.value(flag), {}, true} : FlagChange{flag, {}, op.segment, !op.hold});
+        changes.append(op.segment.isEmpty() ? FlagChange{flag, settings.value(flag), {}, true}
+                                            : FlagChange{flag, {}, op.segment, !op.hold});
     Q_EMIT operationStarted(op.why, changes);
     m_runner.run(changes, m_options, this, [this, why = op.why](const FlagChangeReport& report) {
         m_running = false;
@@ -73,7 +83,8 @@ void FlagSync::startNext()
         QMap<QString, double> percents;
         for (const FlagResult& r : report.results)
             if (r.verified) percents.insert(r.flag, r.after.setting().percent);
-        m_session.recordFlagOutcome(report.allVerified(), QStringLiteral("%1: %2").arg(why, report.summary()), percents);
+        m_session.recordFlagOutcome(report.allVerified(), QStringLiteral("%1: %2").arg(why, report.summary()),
+                                    percents);
         Q_EMIT operationFinished(why, report);
         startNext();
     });
@@ -98,35 +109,43 @@ QStringList FlagSync::differences(const FlagChangeReport& read) const
     const QMap<QString, FlagSetting> want = m_session.currentFlags();
     for (const FlagResult& r : read.results) {
         const FlagSetting w = want.value(r.flag);
-        if (r.after.matches(w) || (!r.after.exists && !w.enabled)) continue;   // a flag not created yet is off
+        if (r.after.matches(w) || (!r.after.exists && !w.enabled)) continue; // a flag not created yet is off
         out.append(QStringLiteral("%1 is %2 in %3; the rollout says %4")
-                       .arg(r.flag, r.after.exists ? r.after.describe() : QStringLiteral("missing"), r.backend, w.describe()));
+                       .arg(r.flag, r.after.exists ? r.after.describe() : QStringLiteral("missing"),
+                            r.backend, w.describe()));
     }
     return out;
 }
 
 void FlagSync::reconcile(const FlagChangeReport& read, bool confirming)
 {
-    if (m_running || !m_queue.isEmpty() || !read.allVerified()) return;   // a change in flight, or a read that failed: nothing to judge
+    if (m_running || !m_queue.isEmpty() || !read.allVerified())
+        return; // a change in flight, or a read that failed: nothing to judge
     if (m_beforeReconcile) {
         const quint64 before = m_generation;
         m_beforeReconcile();
-        if (m_generation != before) return;   // a decision just arrived: its own change decides
+        if (m_generation != before) return; // a decision just arrived: its own change decides
     }
     QMap<QString, double> percents;
-    for (const FlagResult& r : read.results) percents.insert(r.flag, r.after.setting().percent);
+    for (const FlagResult& r : read.results)
+        percents.insert(r.flag, r.after.setting().percent);
     const QStringList diff = differences(read);
     if (diff.isEmpty()) {
-        if (!m_session.flagsApplied())   // another process, or this one before a restart, made the change
-            m_session.recordFlagOutcome(true, QStringLiteral("read back: the flags are as recorded (%1)").arg(read.summary()), percents);
-        if (m_session.drifting()) m_session.recordDrift(false, QStringLiteral("every flag reads back as the rollout says"), percents);
+        if (!m_session.flagsApplied()) // another process, or this one before a restart, made the change
+            m_session.recordFlagOutcome(
+                true, QStringLiteral("read back: the flags are as recorded (%1)").arg(read.summary()),
+                percents);
+        if (m_session.drifting())
+            m_session.recordDrift(false, QStringLiteral("every flag reads back as the rollout says"),
+                                  percents);
         return;
     }
     if (!m_session.flagsApplied()) {
-        applyCurrent(QStringLiteral("finishing the recorded decision (%1): %2").arg(toString(m_session.state()), diff.join(QStringLiteral("; "))));
+        applyCurrent(QStringLiteral("finishing the recorded decision (%1): %2")
+                         .arg(toString(m_session.state()), diff.join(QStringLiteral("; "))));
         return;
     }
-    if (!confirming) {   // one more read before calling it drift: a change may have been in flight
+    if (!confirming) { // one more read before calling it drift: a change may have been in flight
         const quint64 generation = m_generation;
         m_reading = true;
         m_runner.readAll(this, [this, generation](const FlagChangeReport& again) {
@@ -137,7 +156,8 @@ void FlagSync::reconcile(const FlagChangeReport& read, bool confirming)
         });
         return;
     }
-    m_session.recordDrift(true, QStringLiteral("flag drift: %1").arg(diff.join(QStringLiteral("; "))), percents);
+    m_session.recordDrift(true, QStringLiteral("flag drift: %1").arg(diff.join(QStringLiteral("; "))),
+                          percents);
 }
 
 } // namespace rollout

@@ -4,7 +4,6 @@
 #include "flags/FlagChangeRunner.h"
 
 #include <QObject>
-
 #include <functional>
 #include <optional>
 
@@ -30,7 +29,7 @@ public:
 
     const FlagBackendSet& backends() const { return m_backends; }
     bool busy() const { return m_running; }
-    bool reading() const { return m_reading; }   // a read (and its confirmation) in flight
+    bool reading() const { return m_reading; } // a read (and its confirmation) in flight
     // The last finished operation (empty before the first).
     const FlagChangeReport& lastReport() const { return m_last; }
     // The last read of every flag (empty before the first).
@@ -59,7 +58,7 @@ private:
     struct Operation
     {
         QString why;
-        QString segment;   // empty: the phase's settings
+        QString segment; // empty: the phase's settings
         bool hold = false;
     };
     void onEvent(const RolloutEvent& e);
@@ -78,7 +77,7 @@ private:
     FlagChangeReport m_last;
     FlagChangeReport m_lastRead;
     std::function<void()> m_beforeReconcile;
-    quint64 m_generation = 0;   // counts flag-moving decisions: a read that straddles one is not judged
+    quint64 m_generation = 0; // counts flag-moving decisions: a read that straddles one is not judged
 };
 
 } // namespace rollout

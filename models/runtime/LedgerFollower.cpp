@@ -13,7 +13,8 @@ LedgerFollower::LedgerFollower(LocalLedger& ledger, RolloutSession& session, QOb
 void LedgerFollower::markAllKnown()
 {
     m_mark = m_ledger.changeMark(m_session.plan().rollout);
-    for (const LedgerRecord& r : m_ledger.records(m_session.plan().rollout)) m_known.insert(r.id);
+    for (const LedgerRecord& r : m_ledger.records(m_session.plan().rollout))
+        m_known.insert(r.id);
 }
 
 void LedgerFollower::poll()
@@ -24,9 +25,12 @@ void LedgerFollower::poll()
     const QList<LedgerRecord> all = m_ledger.records(m_session.plan().rollout);
     // Records of this device written by another process sharing the file; other devices' records
     // arrive through the shared store, and LedgerSync applies those.
-    auto isNew = [&](const QString& id, const std::optional<LedgerRecord>& r) { return !m_known.contains(id) && r && r->device == m_ledger.deviceId(); };
+    auto isNew = [&](const QString& id, const std::optional<LedgerRecord>& r) {
+        return !m_known.contains(id) && r && r->device == m_ledger.deviceId();
+    };
     bool anyNew = false;
-    for (const LedgerRecord& r : all) anyNew = anyNew || isNew(r.id, r);
+    for (const LedgerRecord& r : all)
+        anyNew = anyNew || isNew(r.id, r);
     if (!anyNew) return;
     // The chain and clock checks need every record of the rollout, not only the new ones.
     const QList<RecordVerdict> verdicts = LedgerVerifier::verify(all, m_session.plan());
@@ -40,19 +44,23 @@ void LedgerFollower::poll()
         m_known.insert(v->id);
         if (!countsForGate(*v)) {
             QStringList why;
-            for (const RecordVerdict::Failure& f : v->failures) why.append(f.check + QStringLiteral(": ") + f.why);
+            for (const RecordVerdict::Failure& f : v->failures)
+                why.append(f.check + QStringLiteral(": ") + f.why);
             Q_EMIT rejected(v->id, why.join(QStringLiteral("; ")));
             continue;
         }
         const LedgerRecord& r = *v->record;
         QString problem;
-        const std::optional<RolloutEvent> e = EventCodec::fromRecord(r.type, r.payload, r.actor, r.role, r.timestampMs, &problem);
+        const std::optional<RolloutEvent> e =
+            EventCodec::fromRecord(r.type, r.payload, r.actor, r.role, r.timestampMs, &problem);
         if (!e) {
             Q_EMIT rejected(r.id, QStringLiteral("payload: %1").arg(problem));
             continue;
         }
         if (!m_session.restore(*e)) {
-            Q_EMIT rejected(r.id, QStringLiteral("state: does not follow from the records before it (%1)").arg(e->describe()));
+            Q_EMIT rejected(
+                r.id,
+                QStringLiteral("state: does not follow from the records before it (%1)").arg(e->describe()));
             continue;
         }
         Q_EMIT applied(*e);

@@ -5,9 +5,9 @@
 // does, a rollback. Every step is a signed record in the ledger and the shared store, and Unleash
 // reads back what the rollout says. Then: a rollback recorded but never applied (as after a
 // SIGKILL between the record and the flag change) is finished by the next `watch`.
-#include "RequireServers.h"
 #include "Await.h"
 #include "PlanFixture.h"
+#include "RequireServers.h"
 #include "flags/FlagBackendSet.h"
 #include "flags/UnleashFeature.h"
 #include "ledger/KeyStore.h"
@@ -25,7 +25,6 @@
 #include <QTemporaryDir>
 #include <QTest>
 #include <QUuid>
-
 #include <sodium.h>
 
 using namespace rollout;
@@ -33,7 +32,10 @@ using test::exchange;
 
 namespace {
 
-QString env(const char* name) { return qEnvironmentVariable(name); }
+QString env(const char* name)
+{
+    return qEnvironmentVariable(name);
+}
 
 struct Run
 {
@@ -62,21 +64,24 @@ class TestPipeline final : public QObject
         all.insert(args.first() == QLatin1String("ledger") ? 2 : 1, m_plan);
         all << QStringLiteral("--db") << m_db;
         if (args.first() != QLatin1String("status") && args.first() != QLatin1String("ledger"))
-            all << QStringLiteral("--keys-dir") << m_keys << QStringLiteral("--passphrase-env") << QStringLiteral("ROLLOUT_TEST_PASS");
+            all << QStringLiteral("--keys-dir") << m_keys << QStringLiteral("--passphrase-env")
+                << QStringLiteral("ROLLOUT_TEST_PASS");
         p.start(QStringLiteral(ROLLOUT_BINARY_DIR "/app/rolloutctl"), all);
         if (!p.waitForFinished(timeoutMs)) p.kill();
         p.waitForFinished(5000);
-        Run r{p.exitStatus() == QProcess::CrashExit ? -9 : p.exitCode(), QString::fromUtf8(p.readAllStandardOutput()),
-              QString::fromUtf8(p.readAllStandardError())};
-        qInfo("rolloutctl %s -> %d\n%s%s", qPrintable(args.join(QLatin1Char(' '))), r.exit, qPrintable(r.out), qPrintable(r.err));
+        Run r{p.exitStatus() == QProcess::CrashExit ? -9 : p.exitCode(),
+              QString::fromUtf8(p.readAllStandardOutput()), QString::fromUtf8(p.readAllStandardError())};
+        qInfo("rolloutctl %s -> %d\n%s%s", qPrintable(args.join(QLatin1Char(' '))), r.exit, qPrintable(r.out),
+              qPrintable(r.err));
         return r;
     }
 
     // What Unleash serves now, by a separate read: "off" or the percentage.
     QString unleashNow()
     {
-        const HttpResponse r = exchange("GET", m_unleash + QStringLiteral("/api/admin/projects/default/features/") + m_flag, {},
-                                        qgetenv("ROLLOUT_UNLEASH_ADMIN_TOKEN"));
+        const HttpResponse r =
+            exchange("GET", m_unleash + QStringLiteral("/api/admin/projects/default/features/") + m_flag, {},
+                     qgetenv("ROLLOUT_UNLEASH_ADMIN_TOKEN"));
         QString problem;
         const auto f = UnleashFeature::parse(r.body, QStringLiteral("development"), &problem);
         if (!f) return QStringLiteral("unreadable: ") + problem;
@@ -94,16 +99,20 @@ private Q_SLOTS:
     void initTestCase()
     {
         m_unleash = env("ROLLOUT_UNLEASH_URL");
-        if (m_unleash.isEmpty() || env("ROLLOUT_PROMETHEUS_URL").isEmpty() || env("ROLLOUT_PG_HOST").isEmpty())
+        if (m_unleash.isEmpty() || env("ROLLOUT_PROMETHEUS_URL").isEmpty() ||
+            env("ROLLOUT_PG_HOST").isEmpty())
             ROLLOUT_SKIP_OR_FAIL("run through scripts/test.sh: the servers' variables are unset");
         QVERIFY(Ed25519::initialize());
         m_keys = m_dir.filePath(QStringLiteral("keys"));
         KeyStore store(m_keys);
         store.setLimits(crypto_pwhash_OPSLIMIT_MIN, crypto_pwhash_MEMLIMIT_MIN);
         QMap<QString, QString> pub;
-        for (const auto& [name, role] : {std::pair{"rm", "release-manager"}, std::pair{"sre", "sre"}, std::pair{"automation", "automation"}}) {
+        for (const auto& [name, role] : {std::pair{"rm", "release-manager"}, std::pair{"sre", "sre"},
+                                         std::pair{"automation", "automation"}}) {
             QString problem;
-            QVERIFY2(store.create(QString::fromLatin1(name), QString::fromLatin1(role), "pipeline passphrase", &problem), qPrintable(problem));
+            QVERIFY2(store.create(QString::fromLatin1(name), QString::fromLatin1(role), "pipeline passphrase",
+                                  &problem),
+                     qPrintable(problem));
             pub.insert(QString::fromLatin1(name), store.info(QString::fromLatin1(name), &problem)->publicKey);
         }
         const QString id = QUuid::createUuid().toString(QUuid::Id128).left(8);
@@ -117,39 +126,47 @@ private Q_SLOTS:
                     "rollout: %1\n"
                     "environment: development\n"
                     "sources: {prom: {type: prometheus, url: \"%2\", timeout: 5s}}\n"
-                    "backends: {unleash: {type: unleash, url: \"%3\", token_env: ROLLOUT_UNLEASH_ADMIN_TOKEN, project: default}}\n"
+                    "backends: {unleash: {type: unleash, url: \"%3\", token_env: "
+                    "ROLLOUT_UNLEASH_ADMIN_TOKEN, project: default}}\n"
                     "flags: [{key: %4, backend: unleash, stickiness: userId}]\n"
                     "metrics:\n"
                     "  error_rate:\n"
                     "    source: prom\n    unit: ratio\n    interval: 1s\n    canary: {cohort: canary}\n"
-                    "    query: sum by (cohort) (rate(sim_errors_total[10s])) / sum by (cohort) (rate(sim_requests_total[10s]))\n"
+                    "    query: sum by (cohort) (rate(sim_errors_total[10s])) / sum by (cohort) "
+                    "(rate(sim_requests_total[10s]))\n"
                     "override_roles: [release-manager]\n"
                     "phases:\n"
-                    "  - {name: canary, traffic: 10%, min_duration: 3s, success: [error_rate < 50%], approvals: [{role: sre}]}\n"
+                    "  - {name: canary, traffic: 10%, min_duration: 3s, success: [error_rate < 50%], "
+                    "approvals: [{role: sre}]}\n"
                     "  - {name: half, traffic: 50%}\n"
                     "people:\n"
                     "  - {id: rm, roles: [release-manager], key: \"%5\"}\n"
                     "  - {id: sre, roles: [sre], key: \"%6\"}\n"
                     "  - {id: automation, roles: [automation], key: \"%7\"}\n")
-                    .arg(m_rollout, env("ROLLOUT_PROMETHEUS_URL"), m_unleash, m_flag, pub.value(QStringLiteral("rm")), pub.value(QStringLiteral("sre")),
+                    .arg(m_rollout, env("ROLLOUT_PROMETHEUS_URL"), m_unleash, m_flag,
+                         pub.value(QStringLiteral("rm")), pub.value(QStringLiteral("sre")),
                          pub.value(QStringLiteral("automation")))
                     .toUtf8());
         f.close();
         exchange("POST", m_unleash + QStringLiteral("/api/admin/projects/default/features"),
-                 QStringLiteral("{\"name\":\"%1\",\"type\":\"release\"}").arg(m_flag).toUtf8(), qgetenv("ROLLOUT_UNLEASH_ADMIN_TOKEN"));
+                 QStringLiteral("{\"name\":\"%1\",\"type\":\"release\"}").arg(m_flag).toUtf8(),
+                 qgetenv("ROLLOUT_UNLEASH_ADMIN_TOKEN"));
     }
 
     void aPipelineDrivesTheRolloutWithRolloutctlOnly()
     {
         // The gate into the first phase needs the SRE's approval: refused, nothing changed.
-        Run r = ctl({QStringLiteral("start"), QStringLiteral("--as"), QStringLiteral("rm"), QStringLiteral("--wait"), QStringLiteral("2s")});
+        Run r = ctl({QStringLiteral("start"), QStringLiteral("--as"), QStringLiteral("rm"),
+                     QStringLiteral("--wait"), QStringLiteral("2s")});
         QCOMPARE(r.exit, 5);
         QVERIFY2(r.err.contains(QStringLiteral("sre approval")), qPrintable(r.err));
         QCOMPARE(unleashNow(), QStringLiteral("off"));
 
-        r = ctl({QStringLiteral("approve"), QStringLiteral("--as"), QStringLiteral("sre"), QStringLiteral("--note"), QStringLiteral("dashboards green")});
+        r = ctl({QStringLiteral("approve"), QStringLiteral("--as"), QStringLiteral("sre"),
+                 QStringLiteral("--note"), QStringLiteral("dashboards green")});
         QCOMPARE(r.exit, 0);
-        r = ctl({QStringLiteral("start"), QStringLiteral("--as"), QStringLiteral("rm"), QStringLiteral("--wait"), QStringLiteral("30s")});
+        r = ctl({QStringLiteral("start"), QStringLiteral("--as"), QStringLiteral("rm"),
+                 QStringLiteral("--wait"), QStringLiteral("30s")});
         QVERIFY2(r.exit == 0, qPrintable(r.err));
         QVERIFY2(r.out.contains(QStringLiteral("flags: 1 of 1")), qPrintable(r.out));
         QCOMPARE(unleashNow(), QStringLiteral("10%"));
@@ -159,10 +176,12 @@ private Q_SLOTS:
         const QJsonObject s = QJsonDocument::fromJson(r.out.toUtf8()).object();
         QCOMPARE(s.value(QStringLiteral("state")).toString(), QStringLiteral("running"));
         QCOMPARE(s.value(QStringLiteral("phase")).toInt(), 1);
-        QVERIFY(s.value(QStringLiteral("flags")).toObject().value(QStringLiteral("matches_rollout")).toBool());
+        QVERIFY(
+            s.value(QStringLiteral("flags")).toObject().value(QStringLiteral("matches_rollout")).toBool());
 
         // The advance waits for the criterion to hold for the phase's 3 s, on live metrics.
-        r = ctl({QStringLiteral("advance"), QStringLiteral("--as"), QStringLiteral("rm"), QStringLiteral("--wait"), QStringLiteral("60s")});
+        r = ctl({QStringLiteral("advance"), QStringLiteral("--as"), QStringLiteral("rm"),
+                 QStringLiteral("--wait"), QStringLiteral("60s")});
         QVERIFY2(r.exit == 0, qPrintable(r.err));
         QCOMPARE(unleashNow(), QStringLiteral("50%"));
 
@@ -172,7 +191,8 @@ private Q_SLOTS:
             std::optional<FlagBackendSet> backends = FlagBackendSet::fromPlan(plan(), &problem);
             QVERIFY2(backends, qPrintable(problem));
             const FlagResult w = test::awaitFlag([&](QObject* ctx, FlagBackend::Done done) {
-                backends->backendFor(m_flag)->apply(m_flag, FlagSetting{true, 20.0}, QStringLiteral("userId"), ctx, std::move(done));
+                backends->backendFor(m_flag)->apply(m_flag, FlagSetting{true, 20.0}, QStringLiteral("userId"),
+                                                    ctx, std::move(done));
             });
             QVERIFY2(w.verified, qPrintable(w.message));
         }
@@ -182,20 +202,23 @@ private Q_SLOTS:
         QVERIFY2(r.out.contains(QStringLiteral("the rollout says 50%")), qPrintable(r.out));
 
         // An override: refused to the SRE (not in override_roles), taken by the release manager.
-        r = ctl({QStringLiteral("set-phase"), QStringLiteral("1"), QStringLiteral("--override"), QStringLiteral("--reason"),
-                 QStringLiteral("back to 10% while we look"), QStringLiteral("--as"), QStringLiteral("sre")});
+        r = ctl({QStringLiteral("set-phase"), QStringLiteral("1"), QStringLiteral("--override"),
+                 QStringLiteral("--reason"), QStringLiteral("back to 10% while we look"),
+                 QStringLiteral("--as"), QStringLiteral("sre")});
         QCOMPARE(r.exit, 5);
         QVERIFY2(r.err.contains(QStringLiteral("may not override")), qPrintable(r.err));
-        r = ctl({QStringLiteral("set-phase"), QStringLiteral("1"), QStringLiteral("--reason"), QStringLiteral("x"), QStringLiteral("--as"), QStringLiteral("rm")});
-        QCOMPARE(r.exit, 2);   // without --override: a usage error, nothing changed
-        r = ctl({QStringLiteral("set-phase"), QStringLiteral("1"), QStringLiteral("--override"), QStringLiteral("--reason"),
-                 QStringLiteral("back to 10% while we look"), QStringLiteral("--as"), QStringLiteral("rm")});
+        r = ctl({QStringLiteral("set-phase"), QStringLiteral("1"), QStringLiteral("--reason"),
+                 QStringLiteral("x"), QStringLiteral("--as"), QStringLiteral("rm")});
+        QCOMPARE(r.exit, 2); // without --override: a usage error, nothing changed
+        r = ctl({QStringLiteral("set-phase"), QStringLiteral("1"), QStringLiteral("--override"),
+                 QStringLiteral("--reason"), QStringLiteral("back to 10% while we look"),
+                 QStringLiteral("--as"), QStringLiteral("rm")});
         QVERIFY2(r.exit == 0, qPrintable(r.err));
         QCOMPARE(unleashNow(), QStringLiteral("10%"));
 
         // On-call rolls back from the pipeline: signed, always allowed, verified.
-        r = ctl({QStringLiteral("rollback"), QStringLiteral("--to-zero"), QStringLiteral("--reason"), QStringLiteral("pipeline test"),
-                 QStringLiteral("--as"), QStringLiteral("sre")});
+        r = ctl({QStringLiteral("rollback"), QStringLiteral("--to-zero"), QStringLiteral("--reason"),
+                 QStringLiteral("pipeline test"), QStringLiteral("--as"), QStringLiteral("sre")});
         QVERIFY2(r.exit == 0, qPrintable(r.err));
         QCOMPARE(unleashNow(), QStringLiteral("off"));
         r = ctl({QStringLiteral("status")});
@@ -210,12 +233,15 @@ private Q_SLOTS:
         const QList<LedgerRecord> records = ledger->records(m_rollout);
         QStringList kinds;
         for (const RecordVerdict& v : LedgerVerifier::verify(records, plan())) {
-            QVERIFY2(v.ok, qPrintable(v.id + QStringLiteral(": ") + (v.failures.isEmpty() ? QString() : v.failures.first().why)));
+            QVERIFY2(v.ok, qPrintable(v.id + QStringLiteral(": ") +
+                                      (v.failures.isEmpty() ? QString() : v.failures.first().why)));
             kinds.append(v.record->type + QLatin1Char('/') + v.record->actor);
         }
-        for (const char* k : {"approval_recorded/sre", "phase_advanced/rm", "phase_overridden/rm", "rolled_back/sre", "advance_claimed/rm"})
+        for (const char* k : {"approval_recorded/sre", "phase_advanced/rm", "phase_overridden/rm",
+                              "rolled_back/sre", "advance_claimed/rm"})
             QVERIFY2(kinds.contains(QString::fromLatin1(k)), qPrintable(kinds.join(QLatin1Char(' '))));
-        QSqlDatabase db = QSqlDatabase::addDatabase(QStringLiteral("QPSQL"), QStringLiteral("pipeline-check"));
+        QSqlDatabase db =
+            QSqlDatabase::addDatabase(QStringLiteral("QPSQL"), QStringLiteral("pipeline-check"));
         db.setHostName(env("ROLLOUT_PG_HOST"));
         db.setPort(env("ROLLOUT_PG_PORT").toInt());
         db.setDatabaseName(env("ROLLOUT_PG_DATABASE"));
@@ -234,8 +260,9 @@ private Q_SLOTS:
     {
         // Start again (the SRE's approval was for the rollout before its rollback).
         QVERIFY(ctl({QStringLiteral("approve"), QStringLiteral("--as"), QStringLiteral("sre")}).exit == 0);
-        QVERIFY(ctl({QStringLiteral("set-phase"), QStringLiteral("2"), QStringLiteral("--override"), QStringLiteral("--reason"),
-                     QStringLiteral("restore for the crash test"), QStringLiteral("--as"), QStringLiteral("rm")})
+        QVERIFY(ctl({QStringLiteral("set-phase"), QStringLiteral("2"), QStringLiteral("--override"),
+                     QStringLiteral("--reason"), QStringLiteral("restore for the crash test"),
+                     QStringLiteral("--as"), QStringLiteral("rm")})
                     .exit == 0);
         QCOMPARE(unleashNow(), QStringLiteral("50%"));
         // A process records the rollback and dies before touching Unleash.
@@ -254,8 +281,11 @@ private Q_SLOTS:
             auto key = store.unlock(QStringLiteral("sre"), "pipeline passphrase", &problem);
             QVERIFY2(key, qPrintable(problem));
             recorder.addKey(QStringLiteral("sre"), Ed25519::KeyPair{key->publicKey, key->secretKey});
-            QVERIFY(session.rollback(Actor{QStringLiteral("sre"), QStringLiteral("sre")}, QStringLiteral("crash test"), true).ok);
-        }   // "SIGKILL": no flag was changed
+            QVERIFY(session
+                        .rollback(Actor{QStringLiteral("sre"), QStringLiteral("sre")},
+                                  QStringLiteral("crash test"), true)
+                        .ok);
+        } // "SIGKILL": no flag was changed
         QCOMPARE(unleashNow(), QStringLiteral("50%"));
         Run r = ctl({QStringLiteral("status")});
         QCOMPARE(r.exit, 1);
@@ -264,7 +294,8 @@ private Q_SLOTS:
         // watch resumes rolled back, finishes the rollback on Unleash, and ends with 3.
         r = ctl({QStringLiteral("watch"), QStringLiteral("--tick"), QStringLiteral("250")}, 90000);
         QCOMPARE(r.exit, 3);
-        QVERIFY2(r.err.contains(QStringLiteral("finishing")) || r.out.contains(QStringLiteral("finishing")), qPrintable(r.out + r.err));
+        QVERIFY2(r.err.contains(QStringLiteral("finishing")) || r.out.contains(QStringLiteral("finishing")),
+                 qPrintable(r.out + r.err));
         QCOMPARE(unleashNow(), QStringLiteral("off"));
         r = ctl({QStringLiteral("status")});
         QCOMPARE(r.exit, 0);
@@ -273,7 +304,7 @@ private Q_SLOTS:
     void aSigkillAtEveryPointOfARollbackIsRecovered_data()
     {
         QTest::addColumn<QString>("point");
-        QTest::addColumn<bool>("recorded");   // whether the rollback's record survived the kill
+        QTest::addColumn<bool>("recorded"); // whether the rollback's record survived the kill
         QTest::newRow("before the commit") << QStringLiteral("ledger-before-commit:rolled_back") << false;
         QTest::newRow("after the commit") << QStringLiteral("ledger-after-commit:rolled_back") << true;
         QTest::newRow("during the flag change") << QStringLiteral("flag-change:rollback") << true;
@@ -283,15 +314,17 @@ private Q_SLOTS:
     {
         QFETCH(QString, point);
         QFETCH(bool, recorded);
-        QVERIFY(ctl({QStringLiteral("set-phase"), QStringLiteral("2"), QStringLiteral("--override"), QStringLiteral("--reason"),
-                     QStringLiteral("at 50% before the crash"), QStringLiteral("--as"), QStringLiteral("rm")})
+        QVERIFY(ctl({QStringLiteral("set-phase"), QStringLiteral("2"), QStringLiteral("--override"),
+                     QStringLiteral("--reason"), QStringLiteral("at 50% before the crash"),
+                     QStringLiteral("--as"), QStringLiteral("rm")})
                     .exit == 0);
         QCOMPARE(unleashNow(), QStringLiteral("50%"));
 
-        const QStringList rollback{QStringLiteral("rollback"), QStringLiteral("--to-zero"), QStringLiteral("--reason"), QStringLiteral("crash test"),
-                                   QStringLiteral("--as"), QStringLiteral("sre")};
+        const QStringList rollback{QStringLiteral("rollback"), QStringLiteral("--to-zero"),
+                                   QStringLiteral("--reason"), QStringLiteral("crash test"),
+                                   QStringLiteral("--as"),     QStringLiteral("sre")};
         Run r = ctl(rollback, 60000, point);
-        QCOMPARE(r.exit, -9);   // killed where asked
+        QCOMPARE(r.exit, -9); // killed where asked
 
         // Whatever the point, the ledger verifies after the restart…
         r = ctl({QStringLiteral("ledger"), QStringLiteral("verify")});

@@ -27,7 +27,9 @@ private Q_SLOTS:
         const QString path = dir.filePath(QStringLiteral("ledger.sqlite"));
         SystemClock clock;
         TimeSeriesStore samples;
-        RolloutSession session(test::loadPlan(test::sourceFile(QStringLiteral("resources/demo/demo-plan.yaml"))), samples, clock);
+        RolloutSession session(
+            test::loadPlan(test::sourceFile(QStringLiteral("resources/demo/demo-plan.yaml"))), samples,
+            clock);
         QString problem;
         auto ledger = LocalLedger::open(path, clock, &problem);
         QVERIFY2(ledger, qPrintable(problem));
@@ -49,7 +51,7 @@ private Q_SLOTS:
             QCOMPARE(recorder.pendingWrites(), i + 1);
             QVERIFY(!recorder.isDurable());
         }
-        QCOMPARE(recorded.size(), 0);   // this thread has not returned to its loop: no append was reported here
+        QCOMPARE(recorded.size(), 0); // this thread has not returned to its loop: no append was reported here
         QTRY_COMPARE_WITH_TIMEOUT(recorded.size(), n, 30000);
         QVERIFY(recorder.isDurable());
         QVERIFY(durable.size() >= 1);
@@ -61,7 +63,8 @@ private Q_SLOTS:
         // On disk, readable by this thread's own connection, and the chain verifies.
         const QList<LedgerRecord> stored = ledger->records(session.plan().rollout);
         QCOMPARE(stored.size(), n);
-        for (const RecordVerdict& v : LedgerVerifier::verify(stored, session.plan())) QVERIFY2(v.ok, qPrintable(v.id));
+        for (const RecordVerdict& v : LedgerVerifier::verify(stored, session.plan()))
+            QVERIFY2(v.ok, qPrintable(v.id));
     }
 };
 

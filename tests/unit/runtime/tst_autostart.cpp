@@ -40,16 +40,22 @@ private Q_SLOTS:
         ManualClock clock{1'000'000};
         RolloutRuntime runtime(test::loadPlan(plan(true)), clock);
         QList<RolloutEvent> events;
-        connect(&runtime, &RolloutRuntime::eventAppended, this, [&](const RolloutEvent& e) { events.append(e); });
+        connect(&runtime, &RolloutRuntime::eventAppended, this,
+                [&](const RolloutEvent& e) { events.append(e); });
         runtime.tick();
         QCOMPARE(runtime.session().currentPhase(), 0);
-        const auto advanced = std::find_if(events.begin(), events.end(), [](const RolloutEvent& e) { return e.type == EventType::PhaseAdvanced; });
+        const auto advanced = std::find_if(events.begin(), events.end(), [](const RolloutEvent& e) {
+            return e.type == EventType::PhaseAdvanced;
+        });
         QVERIFY(advanced != events.end());
         QVERIFY(advanced->automatic);
         QCOMPARE(advanced->actor, QStringLiteral("automation"));
 
         // Rolled back: it does not start again by itself.
-        QVERIFY(runtime.session().rollback(Actor{QStringLiteral("rm"), QStringLiteral("release-manager")}, QStringLiteral("test"), true).ok);
+        QVERIFY(runtime.session()
+                    .rollback(Actor{QStringLiteral("rm"), QStringLiteral("release-manager")},
+                              QStringLiteral("test"), true)
+                    .ok);
         clock.advanceMs(60'000);
         runtime.tick();
         QCOMPARE(runtime.session().currentPhase(), -1);
@@ -74,7 +80,8 @@ private Q_SLOTS:
         ManualClock clock{1'000'000};
         RolloutRuntime runtime(test::loadPlan(plan(false)), clock);
         QList<RolloutEvent> events;
-        connect(&runtime.session(), &RolloutSession::eventRecorded, this, [&](const RolloutEvent& e) { events.append(e); });
+        connect(&runtime.session(), &RolloutSession::eventRecorded, this,
+                [&](const RolloutEvent& e) { events.append(e); });
         const Actor rm{QStringLiteral("rm"), QStringLiteral("release-manager")};
         QVERIFY(runtime.session().recordAdvanceClaim(rm).ok);
         QVERIFY(runtime.session().advance(rm).ok);

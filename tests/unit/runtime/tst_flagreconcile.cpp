@@ -65,12 +65,14 @@ struct Harness
         set.assign(QStringLiteral("banner"), QStringLiteral("f"));
         sync = std::make_unique<FlagSync>(session, std::move(set));
         sync->setDeadlineMs(1000);
-        QObject::connect(&session, &RolloutSession::eventRecorded, &session, [this](const RolloutEvent& e) { events.append(e); });
+        QObject::connect(&session, &RolloutSession::eventRecorded, &session,
+                         [this](const RolloutEvent& e) { events.append(e); });
     }
     int count(EventType t) const
     {
         int n = 0;
-        for (const RolloutEvent& e : events) n += e.type == t;
+        for (const RolloutEvent& e : events)
+            n += e.type == t;
         return n;
     }
     void settle() { QTRY_VERIFY(!sync->busy() && !sync->reading()); }
@@ -96,15 +98,16 @@ private Q_SLOTS:
         h.settle();
         QVERIFY(h.session.flagsApplied());
         h.readAndSettle();
-        QCOMPARE(h.count(EventType::FlagDrift), 0);   // as recorded: nothing to say
+        QCOMPARE(h.count(EventType::FlagDrift), 0); // as recorded: nothing to say
 
-        h.fake->setState(QStringLiteral("checkout"), at(50));   // someone, in the service's UI
+        h.fake->setState(QStringLiteral("checkout"), at(50)); // someone, in the service's UI
         const int writes = int(h.fake->writes().size());
         h.readAndSettle();
         QCOMPARE(h.count(EventType::FlagDrift), 1);
         const RolloutEvent drift = h.events.last();
         QVERIFY(drift.held);
-        QVERIFY2(drift.reason.contains(QStringLiteral("checkout is 50% in f; the rollout says 10%")), qPrintable(drift.reason));
+        QVERIFY2(drift.reason.contains(QStringLiteral("checkout is 50% in f; the rollout says 10%")),
+                 qPrintable(drift.reason));
         QVERIFY(drift.describe().startsWith(QStringLiteral("FLAG DRIFT")));
         QVERIFY(h.session.drifting());
         // Never adopted, never silently put back: the rollout still says phase 1 at 10%, nothing was written.
@@ -113,10 +116,10 @@ private Q_SLOTS:
         QCOMPARE(IncidentMessage::kindOf(drift), QStringLiteral("drift"));
         QVERIFY(IncidentMessage::text(h.session.plan(), drift).contains(QStringLiteral("FLAG DRIFT")));
 
-        h.readAndSettle();   // said once per distinct drift
+        h.readAndSettle(); // said once per distinct drift
         QCOMPARE(h.count(EventType::FlagDrift), 1);
 
-        h.fake->setState(QStringLiteral("checkout"), at(10));   // put back by hand
+        h.fake->setState(QStringLiteral("checkout"), at(10)); // put back by hand
         h.readAndSettle();
         QCOMPARE(h.count(EventType::FlagDrift), 2);
         QVERIFY(!h.events.last().held);
@@ -158,10 +161,10 @@ private Q_SLOTS:
         rolledBack.automatic = true;
         rolledBack.atMs = h.clock.nowMs();
         QVERIFY(h.session.restore(rolledBack));
-        QVERIFY(!h.session.flagsApplied());   // recorded, not applied: never shown as done
+        QVERIFY(!h.session.flagsApplied()); // recorded, not applied: never shown as done
 
         h.readAndSettle();
-        QCOMPARE(h.count(EventType::FlagDrift), 0);   // not drift: an unfinished decision
+        QCOMPARE(h.count(EventType::FlagDrift), 0); // not drift: an unfinished decision
         QCOMPARE(h.count(EventType::FlagsVerified), 1);
         QVERIFY(!h.fake->state(QStringLiteral("checkout")).enabled);
         QVERIFY(!h.fake->state(QStringLiteral("banner")).enabled);
@@ -182,11 +185,13 @@ private Q_SLOTS:
         rolledBack.fromPhase = 0;
         rolledBack.toPhase = -1;
         QVERIFY(h.session.restore(rolledBack));
-        h.fake->script(QStringLiteral("checkout"), {FakeFlagBackend::Fault::Pass, FakeFlagBackend::Fault::Permanent});   // the read goes through, the write fails
+        h.fake->script(QStringLiteral("checkout"),
+                       {FakeFlagBackend::Fault::Pass,
+                        FakeFlagBackend::Fault::Permanent}); // the read goes through, the write fails
         h.readAndSettle();
-        QCOMPARE(h.count(EventType::FlagsNotVerified), 1);   // escalated
+        QCOMPARE(h.count(EventType::FlagsNotVerified), 1); // escalated
         QVERIFY(!h.session.flagsApplied());
-        h.readAndSettle();                                      // the next read tries again
+        h.readAndSettle(); // the next read tries again
         QCOMPARE(h.count(EventType::FlagsVerified), 1);
         QVERIFY(h.session.flagsApplied());
         QVERIFY(!h.fake->state(QStringLiteral("checkout")).enabled);
@@ -195,11 +200,12 @@ private Q_SLOTS:
     void anOverrideIsSignedToARoleThePlanNamesAndMovesTheFlags()
     {
         Harness h;
-        QVERIFY(!h.session.overridePhase(kDev, 1, QStringLiteral("hotfix")).ok);   // not an override role
-        QVERIFY(!h.session.overridePhase(kRm, 1, QStringLiteral("  ")).ok);        // no reason
-        QVERIFY(!h.session.overridePhase(kRm, 5, QStringLiteral("x")).ok);         // no such phase
+        QVERIFY(!h.session.overridePhase(kDev, 1, QStringLiteral("hotfix")).ok); // not an override role
+        QVERIFY(!h.session.overridePhase(kRm, 1, QStringLiteral("  ")).ok);      // no reason
+        QVERIFY(!h.session.overridePhase(kRm, 5, QStringLiteral("x")).ok);       // no such phase
         QCOMPARE(h.count(EventType::PhaseOverridden), 0);
-        const ActionResult r = h.session.overridePhase(kRm, 1, QStringLiteral("incident 42: the fix needs 50%"));
+        const ActionResult r =
+            h.session.overridePhase(kRm, 1, QStringLiteral("incident 42: the fix needs 50%"));
         QVERIFY2(r.ok, qPrintable(r.message));
         QCOMPARE(h.session.currentPhase(), 1);
         QVERIFY(!h.session.flagsApplied());
@@ -239,7 +245,10 @@ private Q_SLOTS:
         Harness h;
         QVERIFY(h.session.advance(kRm).ok);
         h.settle();
-        QVERIFY(h.session.holdSegment(kRm, QStringLiteral("beta"), true, QStringLiteral("beta users report errors")).ok);
+        QVERIFY(
+            h.session
+                .holdSegment(kRm, QStringLiteral("beta"), true, QStringLiteral("beta users report errors"))
+                .ok);
         h.settle();
         QVERIFY(h.fake->state(QStringLiteral("checkout")).disabledSegments.contains(QStringLiteral("beta")));
         QVERIFY(h.fake->state(QStringLiteral("banner")).disabledSegments.contains(QStringLiteral("beta")));

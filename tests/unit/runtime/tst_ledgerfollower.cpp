@@ -28,14 +28,17 @@ struct Process
     QList<RolloutEvent> appended;
 
     Process(ManualClock& c, const QString& ledgerPath, const QStringList& keys)
-        : clock(c), runtime(test::loadPlan(test::sourceFile(QStringLiteral("resources/demo/demo-plan.yaml"))), c)
+        : clock(c),
+          runtime(test::loadPlan(test::sourceFile(QStringLiteral("resources/demo/demo-plan.yaml"))), c)
     {
         QString problem;
         auto ledger = LocalLedger::open(ledgerPath, clock, &problem);
         if (!ledger) qFatal("%s", qPrintable(problem));
         runtime.attachLedger(std::move(ledger));
-        for (const QString& k : keys) runtime.recorder()->addKey(k, DemoKeys::forPerson(k));
-        QObject::connect(&runtime, &RolloutRuntime::eventAppended, &runtime, [this](const RolloutEvent& e) { appended.append(e); });
+        for (const QString& k : keys)
+            runtime.recorder()->addKey(k, DemoKeys::forPerson(k));
+        QObject::connect(&runtime, &RolloutRuntime::eventAppended, &runtime,
+                         [this](const RolloutEvent& e) { appended.append(e); });
     }
 };
 
@@ -67,16 +70,16 @@ private Q_SLOTS:
         watch.runtime.follower()->poll();
         QCOMPARE(watch.runtime.session().tickedItems(0).value(items.first()), QStringLiteral("rm-demo"));
         QCOMPARE(watch.runtime.session().approvals(0).size(), 1);
-        QCOMPARE(watch.appended.size(), 2);   // shown (the watch log, the console's events), in order
+        QCOMPARE(watch.appended.size(), 2); // shown (the watch log, the console's events), in order
         QVERIFY(watch.appended.first().type == EventType::ChecklistItemSet);
-        watch.runtime.follower()->poll();     // never twice
+        watch.runtime.follower()->poll(); // never twice
         QCOMPARE(watch.appended.size(), 2);
 
         // The watch's own records are not "arrivals" to itself.
         clock.advanceMs(1000);
         QVERIFY(watch.runtime.session().pause(Actor::automation(), QStringLiteral("test")).ok);
         watch.runtime.follower()->poll();
-        QCOMPARE(watch.appended.size(), 3);   // its own pause, appended once by the runtime
+        QCOMPARE(watch.appended.size(), 3); // its own pause, appended once by the runtime
         // …but they reach the command line's engine.
         cli.runtime.follower()->poll();
         QVERIFY(cli.runtime.session().isPaused());
@@ -97,10 +100,13 @@ private Q_SLOTS:
         QVERIFY(watch.runtime.session().restore(advanced));
         QVERIFY(cli.runtime.session().restore(advanced));
         clock.advanceMs(5000);
-        QVERIFY(cli.runtime.session().rollback(Actor{QStringLiteral("oncall-demo"), QStringLiteral("on-call")}, QStringLiteral("pager"), true).ok);
+        QVERIFY(cli.runtime.session()
+                    .rollback(Actor{QStringLiteral("oncall-demo"), QStringLiteral("on-call")},
+                              QStringLiteral("pager"), true)
+                    .ok);
         watch.runtime.follower()->poll();
         QVERIFY(watch.runtime.session().state() == RolloutState::RolledBack);
-        QVERIFY(!watch.runtime.session().flagsApplied());   // the driver finishes it on its next flag read
+        QVERIFY(!watch.runtime.session().flagsApplied()); // the driver finishes it on its next flag read
     }
 
     void aForgedRecordInTheFileIsReportedAndNotApplied()
@@ -119,7 +125,9 @@ private Q_SLOTS:
             fields.rollout = watch.runtime.plan().rollout;
             fields.planHash = QString::fromLatin1(watch.runtime.plan().sha256);
             fields.type = QStringLiteral("approval_recorded");
-            fields.payload = QJsonObject{{QStringLiteral("from_phase"), -1}, {QStringLiteral("to_phase"), 0}, {QStringLiteral("decision"), QStringLiteral("approve")}};
+            fields.payload = QJsonObject{{QStringLiteral("from_phase"), -1},
+                                         {QStringLiteral("to_phase"), 0},
+                                         {QStringLiteral("decision"), QStringLiteral("approve")}};
             fields.actor = QStringLiteral("rm-demo");
             fields.role = QStringLiteral("release-manager");
             const Ed25519::KeyPair forged = DemoKeys::forPerson(QStringLiteral("pm-demo"));
@@ -128,7 +136,8 @@ private Q_SLOTS:
         QSignalSpy rejected(watch.runtime.follower(), &LedgerFollower::rejected);
         watch.runtime.follower()->poll();
         QCOMPARE(rejected.size(), 1);
-        QVERIFY2(rejected.first().at(1).toString().contains(QStringLiteral("signer")), qPrintable(rejected.first().at(1).toString()));
+        QVERIFY2(rejected.first().at(1).toString().contains(QStringLiteral("signer")),
+                 qPrintable(rejected.first().at(1).toString()));
         QVERIFY(watch.runtime.session().approvals(0).isEmpty());
     }
 };
