@@ -183,6 +183,29 @@ private Q_SLOTS:
         QCOMPARE(byId(stored, original.id)->record.body, original.body);
     }
 
+    // Schema 2: a device's chain is per rollout, so two rollouts of one device both have a seq 1;
+    // within one rollout the place stays unique.
+    void oneDeviceTwoRolloutsBothStartAtSeq1()
+    {
+        SharedStore store(m_settings);
+        const QString device = QUuid::createUuid().toString(QUuid::WithoutBraces);
+        LedgerChain x(uniqueRollout("device-x"), QStringLiteral("rita"), device),
+            y(uniqueRollout("device-y"), QStringLiteral("rita"), device);
+        const LedgerRecord first = x.next(), other = y.next();
+        QCOMPARE(first.sequence, 1);
+        QCOMPARE(other.sequence, 1);
+        const PushResult r = store.push({first, other});
+        QVERIFY2(r.ok(), qPrintable(r.error));
+        QCOMPARE(r.stored.size(), 2);
+        LedgerRecord sameSlot = first;
+        sameSlot.id = QUuid::createUuid().toString(QUuid::WithoutBraces);
+        sameSlot = LedgerChain::resigned(sameSlot, x.keys());
+        const PushResult refused = store.push({sameSlot});
+        QCOMPARE(refused.refused.size(), 1);
+        QVERIFY2(refused.refused.first().why.contains(QStringLiteral("sequence 1 of rollout")),
+                 qPrintable(refused.refused.first().why));
+    }
+
     void appendOnlyForTheRolloutRole()
     {
         SharedStore store(m_settings);
