@@ -209,7 +209,8 @@ int main(int argc, char** argv)
     // Every record is fsynced (synchronous=FULL): on a thread of its own, never on this one.
     if (!runtime.writeLedgerInBackground(&ledgerProblem)) {
         QMessageBox::critical(nullptr, QStringLiteral("Rollout Console"),
-                              QStringLiteral("The ledger cannot be written; nothing was changed.\n\n") + ledgerProblem);
+                              QStringLiteral("The ledger cannot be written; nothing was changed.\n\n") +
+                                  ledgerProblem);
         return 1;
     }
     if (demo) // demo keys come from public seeds: every demo person, and this console's automation

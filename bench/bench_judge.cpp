@@ -122,8 +122,9 @@ private:
     {
         const qint64 from = m_case.changeAtS >= 0 ? m_case.changeAtS : 0;
         if (e.type == EventType::RolledBack) {
-            if (qEnvironmentVariableIsSet("BENCH_JUDGE_VERBOSE"))   // why each rollback happened
-                std::fprintf(stderr, "rollback at %llds: %s\n", static_cast<long long>(m_now), qPrintable(e.reason));
+            if (qEnvironmentVariableIsSet("BENCH_JUDGE_VERBOSE")) // why each rollback happened
+                std::fprintf(stderr, "rollback at %llds: %s\n", static_cast<long long>(m_now),
+                             qPrintable(e.reason));
             m_out.rolledBack = true;
             m_out.firstActionS = m_now - from;
             if (m_out.caughtS < 0) m_out.caughtS = m_now - from;

@@ -7,7 +7,13 @@
 // role the plan does not give; nothing changed).
 namespace rolloutctl {
 
-enum Exit { Ok = 0, Failed = 1, Usage = 2, Refused = 5 };
+enum Exit
+{
+    Ok = 0,
+    Failed = 1,
+    Usage = 2,
+    Refused = 5
+};
 
 int validate(const QStringList& args);
 int show(const QStringList& args);

@@ -3,12 +3,9 @@
 #include "CommandLine.h"
 #include "Commands.h"
 #include "flags/FlagChangeRunner.h"
-#include "plan/Duration.h"
 #include "plan/PlanLoader.h"
 
 #include <QEventLoop>
-
-#include <cmath>
 
 namespace rolloutctl {
 
@@ -35,7 +32,8 @@ Loaded load(const QCommandLineParser& parser, const QString& command, int positi
     PlanLoadResult r = PlanLoader::loadFile(parser.positionalArguments().first());
     if (!r.plan) {
         QTextStream err(stderr);
-        for (const PlanError& e : r.errors) err << e.toString() << "\n";
+        for (const PlanError& e : r.errors)
+            err << e.toString() << "\n";
         l.exit = Failed;
         return l;
     }
@@ -49,7 +47,8 @@ Loaded load(const QCommandLineParser& parser, const QString& command, int positi
     return l;
 }
 
-FlagChangeReport wait(const std::function<void(FlagChangeRunner&, QObject*, std::function<void(const FlagChangeReport&)>)>& start,
+FlagChangeReport wait(const std::function<void(FlagChangeRunner&, QObject*,
+                                               std::function<void(const FlagChangeReport&)>)>& start,
                       const FlagBackendSet& backends)
 {
     FlagChangeRunner runner(backends);
@@ -59,7 +58,7 @@ FlagChangeReport wait(const std::function<void(FlagChangeRunner&, QObject*, std:
         out = r;
         loop.quit();
     });
-    loop.exec();   // the runner's deadline guarantees an end
+    loop.exec(); // the runner's deadline guarantees an end
     return out;
 }
 
@@ -69,7 +68,8 @@ std::optional<int> phaseOf(const Plan& plan, const FlagChangeReport& read)
     for (int i = int(plan.phases.size()) - 1; i >= -1; --i) {
         const QMap<QString, FlagSetting> want = plan.flagSettingsFor(i);
         bool all = read.allVerified();
-        for (const FlagResult& r : read.results) all = all && r.after.matches(want.value(r.flag));
+        for (const FlagResult& r : read.results)
+            all = all && r.after.matches(want.value(r.flag));
         if (all) return i;
     }
     return std::nullopt;
@@ -80,14 +80,18 @@ std::optional<int> phaseOf(const Plan& plan, const FlagChangeReport& read)
 int flags(const QStringList& args)
 {
     QCommandLineParser parser;
-    parser.setApplicationDescription(QStringLiteral("Read every flag of a plan from its service and print its state, and which "
-                                                    "phase of the plan the flags match."));
-    parser.addPositionalArgument(QStringLiteral("plan"), QStringLiteral("A plan file."), QStringLiteral("PLAN"));
+    parser.setApplicationDescription(
+        QStringLiteral("Read every flag of a plan from its service and print its state, and which "
+                       "phase of the plan the flags match."));
+    parser.addPositionalArgument(QStringLiteral("plan"), QStringLiteral("A plan file."),
+                                 QStringLiteral("PLAN"));
     if (auto exit = parseArguments(parser, QStringLiteral("flags"), args)) return *exit;
     Loaded l = load(parser, QStringLiteral("flags"), 1);
     if (l.exit != Ok) return l.exit;
-    const FlagChangeReport read = wait([](FlagChangeRunner& r, QObject* ctx, auto done) { r.readAll(ctx, done); }, *l.backends);
-    TextTable table({QStringLiteral("flag"), QStringLiteral("backend"), QStringLiteral("state"), QStringLiteral("detail")});
+    const FlagChangeReport read =
+        wait([](FlagChangeRunner& r, QObject* ctx, auto done) { r.readAll(ctx, done); }, *l.backends);
+    TextTable table({QStringLiteral("flag"), QStringLiteral("backend"), QStringLiteral("state"),
+                     QStringLiteral("detail")});
     for (const FlagResult& r : read.results)
         table.add({r.flag, r.backend, r.verified ? r.after.describe() : QStringLiteral("UNKNOWN"),
                    r.verified ? r.after.detail : QStringLiteral("read failed: ") + r.message});
@@ -95,7 +99,9 @@ int flags(const QStringList& args)
     out << table.render();
     if (const std::optional<int> phase = phaseOf(*l.plan, read))
         out << (*phase < 0 ? QStringLiteral("matches: before the first phase (everything off)\n")
-                           : QStringLiteral("matches: phase %1 \"%2\"\n").arg(*phase + 1).arg(l.plan->phases[std::size_t(*phase)].name));
+                           : QStringLiteral("matches: phase %1 \"%2\"\n")
+                                 .arg(*phase + 1)
+                                 .arg(l.plan->phases[std::size_t(*phase)].name));
     else if (read.allVerified())
         out << "matches: no phase of the plan (changed by hand?)\n";
     return read.allVerified() ? Ok : Failed;

@@ -10,8 +10,8 @@
 #include "Commands.h"
 #include "core/Clock.h"
 #include "ledger/Ed25519.h"
-#include "ledger/LedgerVerifier.h"
 #include "ledger/LedgerExport.h"
+#include "ledger/LedgerVerifier.h"
 #include "ledger/LocalLedger.h"
 #include "plan/PlanLoader.h"
 
@@ -36,7 +36,10 @@ QTextStream& err()
     return s;
 }
 
-bool inScope(const RecordVerdict& v, const Plan& plan) { return !v.record || v.record->rollout == plan.rollout; }
+bool inScope(const RecordVerdict& v, const Plan& plan)
+{
+    return !v.record || v.record->rollout == plan.rollout;
+}
 
 // The failures this command reports for a record: all of them in the plan's rollout, the
 // integrity ones elsewhere.
@@ -91,7 +94,7 @@ QList<LedgerRecord> readExport(const QString& path, QString* problem)
         if (text.isEmpty()) continue;
         const QJsonObject o = QJsonDocument::fromJson(text).object();
         LedgerRecord r;
-        r.id = QStringLiteral("%1:%2").arg(QFileInfo(path).fileName()).arg(line);   // until the body names it
+        r.id = QStringLiteral("%1:%2").arg(QFileInfo(path).fileName()).arg(line); // until the body names it
         // A line that is not {"body": "...", "signature": "..."} still becomes a record, so the
         // verifier reports its shape instead of the line vanishing from the audit.
         r.body = o.value(QStringLiteral("body")).toString().toUtf8();
@@ -114,7 +117,8 @@ std::optional<int> load(const QCommandLineParser& parser, const QString& command
     }
     const PlanLoadResult r = PlanLoader::loadFile(parser.positionalArguments().first());
     if (!r.plan) {
-        for (const PlanError& e : r.errors) err() << e.toString() << "\n";
+        for (const PlanError& e : r.errors)
+            err() << e.toString() << "\n";
         return Failed;
     }
     audit->plan = *r.plan;
@@ -125,9 +129,11 @@ std::optional<int> load(const QCommandLineParser& parser, const QString& command
         audit->source = parser.value(QStringLiteral("from-export"));
         audit->records = readExport(audit->source, &problem);
     } else {
-        audit->source = parser.isSet(QStringLiteral("db")) ? parser.value(QStringLiteral("db")) : LocalLedger::defaultPath();
+        audit->source = parser.isSet(QStringLiteral("db")) ? parser.value(QStringLiteral("db"))
+                                                           : LocalLedger::defaultPath();
         if (!QFileInfo::exists(audit->source)) {
-            err() << "rolloutctl ledger " << command << ": there is no ledger at " << audit->source << " (use --db FILE)\n";
+            err() << "rolloutctl ledger " << command << ": there is no ledger at " << audit->source
+                  << " (use --db FILE)\n";
             return Failed;
         }
         SystemClock clock;
@@ -147,13 +153,19 @@ std::optional<int> load(const QCommandLineParser& parser, const QString& command
     return std::nullopt;
 }
 
-QString utc(qint64 ms) { return QDateTime::fromMSecsSinceEpoch(ms, Qt::UTC).toString(QStringLiteral("yyyy-MM-dd HH:mm:ss 'UTC'")); }
+QString utc(qint64 ms)
+{
+    return QDateTime::fromMSecsSinceEpoch(ms, Qt::UTC).toString(QStringLiteral("yyyy-MM-dd HH:mm:ss 'UTC'"));
+}
 
 QString describe(const RecordVerdict& v)
 {
     if (!v.record) return QStringLiteral("(unreadable record)");
     const LedgerRecord& r = *v.record;
-    return QStringLiteral("device %1 seq %2, %3 by %4 (%5) at %6").arg(r.device).arg(r.sequence).arg(r.type, r.actor, r.role, utc(r.timestampMs));
+    return QStringLiteral("device %1 seq %2, %3 by %4 (%5) at %6")
+        .arg(r.device)
+        .arg(r.sequence)
+        .arg(r.type, r.actor, r.role, utc(r.timestampMs));
 }
 
 int verify(const QStringList& args)
@@ -163,9 +175,14 @@ int verify(const QStringList& args)
         "Verify a rollout's ledger against its plan, offline: signatures, chains, signers, rollout, "
         "plan version, clock. Prints a line per bad record, naming tampering (changed, copied, "
         "deleted, reordered, signed by a key outside the plan) as such; exit 1 on any failure."));
-    parser.addPositionalArgument(QStringLiteral("plan"), QStringLiteral("The plan file."), QStringLiteral("PLAN"));
-    parser.addOption({QStringLiteral("db"), QStringLiteral("The ledger database (default: %1).").arg(LocalLedger::defaultPath()), QStringLiteral("FILE")});
-    parser.addOption({QStringLiteral("from-export"), QStringLiteral("Verify a JSON Lines export instead of a database."), QStringLiteral("FILE")});
+    parser.addPositionalArgument(QStringLiteral("plan"), QStringLiteral("The plan file."),
+                                 QStringLiteral("PLAN"));
+    parser.addOption({QStringLiteral("db"),
+                      QStringLiteral("The ledger database (default: %1).").arg(LocalLedger::defaultPath()),
+                      QStringLiteral("FILE")});
+    parser.addOption({QStringLiteral("from-export"),
+                      QStringLiteral("Verify a JSON Lines export instead of a database."),
+                      QStringLiteral("FILE")});
     if (auto exit = parseArguments(parser, QStringLiteral("ledger verify"), args)) return *exit;
     Audit a;
     if (auto exit = load(parser, QStringLiteral("verify"), &a)) return *exit;
@@ -202,7 +219,8 @@ int verify(const QStringList& args)
             out << "  note: " << n << "\n";
     }
     QStringList counts;
-    for (auto it = byCheck.begin(); it != byCheck.end(); ++it) counts.append(QStringLiteral("%1 %2").arg(it.key()).arg(it.value()));
+    for (auto it = byCheck.begin(); it != byCheck.end(); ++it)
+        counts.append(QStringLiteral("%1 %2").arg(it.key()).arg(it.value()));
     QStringList kinds;
     for (auto it = byKind.begin(); it != byKind.end(); ++it)
         kinds.append(QStringLiteral("%1 %2").arg(it.value()).arg(it.key()));
@@ -230,11 +248,15 @@ QString summary(const LedgerRecord& r)
     for (auto it = r.payload.begin(); it != r.payload.end(); ++it) {
         const QJsonValue value = it.value();
         QString text;
-        if (value.isString()) text = value.toString();
-        else if (value.isBool()) text = value.toBool() ? QStringLiteral("true") : QStringLiteral("false");
-        else if (value.isDouble()) text = QString::number(value.toDouble());
+        if (value.isString())
+            text = value.toString();
+        else if (value.isBool())
+            text = value.toBool() ? QStringLiteral("true") : QStringLiteral("false");
+        else if (value.isDouble())
+            text = QString::number(value.toDouble());
         else {
-            const QJsonDocument doc = value.isArray() ? QJsonDocument(value.toArray()) : QJsonDocument(value.toObject());
+            const QJsonDocument doc =
+                value.isArray() ? QJsonDocument(value.toArray()) : QJsonDocument(value.toObject());
             text = QString::fromUtf8(doc.toJson(QJsonDocument::Compact));
         }
         parts.append(it.key() + QStringLiteral(": ") + text);
@@ -255,19 +277,24 @@ QByteArray report(const Audit& a, const QList<qsizetype>& chosen)
 {
     QString md;
     md += QStringLiteral("# Ledger of rollout `%1`\n\n").arg(a.plan.rollout);
-    md += QStringLiteral("Plan `%1` (sha256 `%2`). Source: `%3`. Verified offline by rolloutctl %4 on %5.\n\n")
-              .arg(QFileInfo(a.plan.fileName).fileName(), QString::fromLatin1(a.plan.sha256), a.source, QStringLiteral(ROLLOUT_VERSION),
-                   utc(QDateTime::currentMSecsSinceEpoch()));
-    md += QStringLiteral("| time | actor | role | type | summary | verification |\n| --- | --- | --- | --- | --- | --- |\n");
+    md +=
+        QStringLiteral("Plan `%1` (sha256 `%2`). Source: `%3`. Verified offline by rolloutctl %4 on %5.\n\n")
+            .arg(QFileInfo(a.plan.fileName).fileName(), QString::fromLatin1(a.plan.sha256), a.source,
+                 QStringLiteral(ROLLOUT_VERSION), utc(QDateTime::currentMSecsSinceEpoch()));
+    md += QStringLiteral(
+        "| time | actor | role | type | summary | verification |\n| --- | --- | --- | --- | --- | --- |\n");
     int verified = 0, failed = 0;
     for (qsizetype i : chosen) {
         const RecordVerdict& v = a.verdicts[i];
         if (!inScope(v, a.plan)) continue;
         const QList<RecordVerdict::Failure> failures = reported(v, a.plan);
         QStringList why;
-        for (const RecordVerdict::Failure& f : failures) why.append(QStringLiteral("**%1**: %2").arg(f.check, f.why));
-        QString verdict = failures.isEmpty() ? QStringLiteral("verified") : QStringLiteral("FAILED — ") + why.join(QStringLiteral("; "));
-        if (!v.notes.isEmpty()) verdict += QStringLiteral(" (") + v.notes.join(QStringLiteral("; ")) + QLatin1Char(')');
+        for (const RecordVerdict::Failure& f : failures)
+            why.append(QStringLiteral("**%1**: %2").arg(f.check, f.why));
+        QString verdict = failures.isEmpty() ? QStringLiteral("verified")
+                                             : QStringLiteral("FAILED — ") + why.join(QStringLiteral("; "));
+        if (!v.notes.isEmpty())
+            verdict += QStringLiteral(" (") + v.notes.join(QStringLiteral("; ")) + QLatin1Char(')');
         (failures.isEmpty() ? verified : failed) += 1;
         if (!v.record) {
             md += QStringLiteral("| | | | | `%1` | %2 |\n").arg(cell(v.id), cell(verdict));
@@ -275,7 +302,8 @@ QByteArray report(const Audit& a, const QList<qsizetype>& chosen)
         }
         const LedgerRecord& r = *v.record;
         md += QStringLiteral("| %1 | %2 | %3 | %4 | %5 | %6 |\n")
-                  .arg(utc(r.timestampMs), cell(r.actor), cell(r.role), cell(r.type), cell(summary(r)), cell(verdict));
+                  .arg(utc(r.timestampMs), cell(r.actor), cell(r.role), cell(r.type), cell(summary(r)),
+                       cell(verdict));
     }
     md += QStringLiteral("\n%1 verified, %2 failed.\n").arg(verified).arg(failed);
     return md.toUtf8();
@@ -284,12 +312,18 @@ QByteArray report(const Audit& a, const QList<qsizetype>& chosen)
 int exportLedger(const QStringList& args)
 {
     QCommandLineParser parser;
-    parser.setApplicationDescription(QStringLiteral("Export a rollout's ledger: jsonl (one {\"body\", \"signature\"} per line, what a third party "
-                                                    "needs to verify it) or report (a Markdown table)."));
-    parser.addPositionalArgument(QStringLiteral("plan"), QStringLiteral("The plan file."), QStringLiteral("PLAN"));
-    parser.addOption({QStringLiteral("db"), QStringLiteral("The ledger database (default: %1).").arg(LocalLedger::defaultPath()), QStringLiteral("FILE")});
-    parser.addOption({QStringLiteral("format"), QStringLiteral("jsonl (default) or report."), QStringLiteral("FORMAT"), QStringLiteral("jsonl")});
-    parser.addOption({QStringLiteral("output"), QStringLiteral("Write here instead of standard output."), QStringLiteral("FILE")});
+    parser.setApplicationDescription(QStringLiteral(
+        "Export a rollout's ledger: jsonl (one {\"body\", \"signature\"} per line, what a third party "
+        "needs to verify it) or report (a Markdown table)."));
+    parser.addPositionalArgument(QStringLiteral("plan"), QStringLiteral("The plan file."),
+                                 QStringLiteral("PLAN"));
+    parser.addOption({QStringLiteral("db"),
+                      QStringLiteral("The ledger database (default: %1).").arg(LocalLedger::defaultPath()),
+                      QStringLiteral("FILE")});
+    parser.addOption({QStringLiteral("format"), QStringLiteral("jsonl (default) or report."),
+                      QStringLiteral("FORMAT"), QStringLiteral("jsonl")});
+    parser.addOption({QStringLiteral("output"), QStringLiteral("Write here instead of standard output."),
+                      QStringLiteral("FILE")});
     if (auto exit = parseArguments(parser, QStringLiteral("ledger export"), args)) return *exit;
     const QString format = parser.value(QStringLiteral("format"));
     if (format != QLatin1String("jsonl") && format != QLatin1String("report")) {
@@ -320,7 +354,8 @@ int exportLedger(const QStringList& args)
         bytes = report(a, chosen);
     } else {
         QList<LedgerRecord> lines;
-        for (qsizetype i : chosen) lines.append(a.records[i]);
+        for (qsizetype i : chosen)
+            lines.append(a.records[i]);
         bytes = LedgerExport::jsonl(lines);
     }
     if (!parser.isSet(QStringLiteral("output"))) {
@@ -330,7 +365,8 @@ int exportLedger(const QStringList& args)
     }
     QSaveFile file(parser.value(QStringLiteral("output")));
     if (!file.open(QIODevice::WriteOnly) || file.write(bytes) != bytes.size() || !file.commit()) {
-        err() << "rolloutctl ledger export: cannot write " << file.fileName() << ": " << file.errorString() << "\n";
+        err() << "rolloutctl ledger export: cannot write " << file.fileName() << ": " << file.errorString()
+              << "\n";
         return Failed;
     }
     err() << "wrote " << chosen.size() << " records to " << file.fileName() << "\n";

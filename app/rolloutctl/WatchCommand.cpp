@@ -6,14 +6,13 @@
 // the decisions other rolloutctl commands record in the same ledger, and reports drift.
 #include "CommandLine.h"
 #include "Commands.h"
-#include "Signals.h"
 #include "Operator.h"
+#include "Signals.h"
 #include "ledger/PassphraseSource.h"
 #include "notify/WebhookNotifier.h"
 
 #include <QCoreApplication>
 #include <QTimer>
-
 #include <spdlog/spdlog.h>
 
 namespace rolloutctl {
@@ -23,7 +22,13 @@ using namespace rollout;
 namespace {
 
 // How a watch ended, as its exit code: scripts and systemd tell the endings apart.
-enum WatchExit { Completed = 0, WatchFailed = 1, RolledBackExit = 3, Stopped = 4 };
+enum WatchExit
+{
+    Completed = 0,
+    WatchFailed = 1,
+    RolledBackExit = 3,
+    Stopped = 4
+};
 
 QTextStream& err()
 {
@@ -50,26 +55,36 @@ QString describeWhere(const RolloutSession& s)
 int watch(const QStringList& args)
 {
     QCommandLineParser parser;
-    parser.setApplicationDescription(QStringLiteral(
-        "Run a rollout's engine headless against the plan's real sources and flag services. Decisions are signed with an "
-        "automation key (a person of the plan with the role \"automation\") into the ledger, and shared through PostgreSQL "
-        "when ROLLOUT_PG_HOST is set. Starts the rollout when the plan says auto_start and the first gate is green. Exit "
-        "codes: 0 completed, 3 rolled back, 4 stopped (SIGTERM/SIGINT), 1 failed (including a rollback whose flags did not "
-        "read back: escalate), 2 usage (or a loose ROLLOUT_ENV_FILE). When ROLLOUT_ENV_FILE names the file the environment "
-        "(and the passphrase) came from, as the systemd unit does, watch refuses to start unless that file is owned by root "
-        "or by this user and no one else may read or change it (mode 0600)."));
-    parser.addPositionalArgument(QStringLiteral("plan"), QStringLiteral("The plan file."), QStringLiteral("PLAN"));
+    parser.setApplicationDescription(
+        QStringLiteral("Run a rollout's engine headless against the plan's real sources and flag services. "
+                       "Decisions are signed with an "
+                       "automation key (a person of the plan with the role \"automation\") into the ledger, "
+                       "and shared through PostgreSQL "
+                       "when ROLLOUT_PG_HOST is set. Starts the rollout when the plan says auto_start and "
+                       "the first gate is green. Exit "
+                       "codes: 0 completed, 3 rolled back, 4 stopped (SIGTERM/SIGINT), 1 failed (including a "
+                       "rollback whose flags did not "
+                       "read back: escalate), 2 usage (or a loose ROLLOUT_ENV_FILE). When ROLLOUT_ENV_FILE "
+                       "names the file the environment "
+                       "(and the passphrase) came from, as the systemd unit does, watch refuses to start "
+                       "unless that file is owned by root "
+                       "or by this user and no one else may read or change it (mode 0600)."));
+    parser.addPositionalArgument(QStringLiteral("plan"), QStringLiteral("The plan file."),
+                                 QStringLiteral("PLAN"));
     Operator::addOptions(parser, Actor::automation().id);
-    parser.addOption({QStringLiteral("tick"), QStringLiteral("Evaluate the engine every MS milliseconds (default 1000)."), QStringLiteral("MS"),
-                      QStringLiteral("1000")});
-    parser.addOption({QStringLiteral("keep-going"), QStringLiteral("After a rollback, keep watching instead of exiting 3.")});
+    parser.addOption({QStringLiteral("tick"),
+                      QStringLiteral("Evaluate the engine every MS milliseconds (default 1000)."),
+                      QStringLiteral("MS"), QStringLiteral("1000")});
+    parser.addOption({QStringLiteral("keep-going"),
+                      QStringLiteral("After a rollback, keep watching instead of exiting 3.")});
     if (auto exit = parseArguments(parser, QStringLiteral("watch"), args)) return *exit;
     if (parser.positionalArguments().size() != 1) {
         err() << "rolloutctl watch: name exactly one plan file\n";
         return Usage;
     }
     if (parser.value(QStringLiteral("as")) != Actor::automation().id) {
-        err() << "rolloutctl watch: watch signs as the plan's automation person (--as automation): its decisions are the engine's own\n";
+        err() << "rolloutctl watch: watch signs as the plan's automation person (--as automation): its "
+                 "decisions are the engine's own\n";
         return Usage;
     }
     // The env file systemd read the passphrase from (EnvironmentFile=): checked before anything
@@ -78,31 +93,39 @@ int watch(const QStringList& args)
         QString why;
         if (!PassphraseSource::checkEnvironmentFile(envFile, &why)) {
             err() << "rolloutctl watch: " << why << "\n";
-            return Usage;   // a restart cannot mend it (the unit does not restart on 2)
+            return Usage; // a restart cannot mend it (the unit does not restart on 2)
         }
     }
     int openExit = Ok;
     std::unique_ptr<Operator> op = Operator::open(parser, QStringLiteral("watch"), &openExit);
     if (!op) {
-        if (openExit == Ok || openExit == Failed) err() << "rolloutctl watch: the automation key must be the plan's automation person:\n"
-                                                        << "  - {id: automation, roles: [automation], key: \"<rolloutctl keys show automation>\"}\n";
+        if (openExit == Ok || openExit == Failed)
+            err()
+                << "rolloutctl watch: the automation key must be the plan's automation person:\n"
+                << "  - {id: automation, roles: [automation], key: \"<rolloutctl keys show automation>\"}\n";
         return openExit == Usage ? int(Usage) : int(WatchFailed);
     }
     RolloutRuntime& runtime = op->runtime();
     const Plan& plan = runtime.plan();
     const RolloutSession& session = runtime.session();
-    spdlog::info("watch: {} resumed from {} record(s) ({} not replayed): {}", plan.rollout.toStdString(), runtime.replay().verdicts.size(),
-                 runtime.replay().skipped.size(), describeWhere(session).toStdString());
-    for (const QString& s : runtime.replay().skipped) spdlog::warn("watch: not replayed: {}", s.toStdString());
+    spdlog::info("watch: {} resumed from {} record(s) ({} not replayed): {}", plan.rollout.toStdString(),
+                 runtime.replay().verdicts.size(), runtime.replay().skipped.size(),
+                 describeWhere(session).toStdString());
+    for (const QString& s : runtime.replay().skipped)
+        spdlog::warn("watch: not replayed: {}", s.toStdString());
     if (LedgerSync* sync = runtime.sync()) {
         QObject::connect(sync, &LedgerSync::storeHealth, sync, [](bool ok, const QString& why) {
-            if (ok) spdlog::info("watch: shared store: {}", why.toStdString());
-            else spdlog::warn("watch: shared store: {}", why.toStdString());
+            if (ok)
+                spdlog::info("watch: shared store: {}", why.toStdString());
+            else
+                spdlog::warn("watch: shared store: {}", why.toStdString());
         });
     }
-    QObject::connect(runtime.follower(), &LedgerFollower::rejected, &runtime, [](const QString& id, const QString& why) {
-        spdlog::warn("watch: a record in the ledger file is not applied: {}: {}", id.toStdString(), why.toStdString());
-    });
+    QObject::connect(runtime.follower(), &LedgerFollower::rejected, &runtime,
+                     [](const QString& id, const QString& why) {
+                         spdlog::warn("watch: a record in the ledger file is not applied: {}: {}",
+                                      id.toStdString(), why.toStdString());
+                     });
     WebhookNotifier notifier(plan, runtime.session(), WebhookNotifier::Options{});
     // Ledger tampering, found at start or on a pull: a warning in the log and a webhook alert.
     const auto tampering = [&notifier](const QString& id, const QString& why) {
@@ -121,23 +144,28 @@ int watch(const QStringList& args)
         QTimer::singleShot(3000, QCoreApplication::instance(), &QCoreApplication::quit);
     };
     QObject::connect(&runtime, &RolloutRuntime::eventAppended, &runtime, [&](const RolloutEvent& e) {
-        if (e.type == EventType::TriggerPending || e.type == EventType::TriggerCleared) spdlog::info("watch: {}", e.describe().toStdString());
-        else spdlog::warn("watch: {}", e.describe().toStdString());
-        QTextStream(stdout) << QDateTime::fromMSecsSinceEpoch(e.atMs, Qt::UTC).toString(Qt::ISODate) << "  " << e.describe() << Qt::endl;
+        if (e.type == EventType::TriggerPending || e.type == EventType::TriggerCleared)
+            spdlog::info("watch: {}", e.describe().toStdString());
+        else
+            spdlog::warn("watch: {}", e.describe().toStdString());
+        QTextStream(stdout) << QDateTime::fromMSecsSinceEpoch(e.atMs, Qt::UTC).toString(Qt::ISODate) << "  "
+                            << e.describe() << Qt::endl;
         if (e.type == EventType::RolledBack && !keepGoing) {
             exitCode = RolledBackExit;
-            stopAfterFlags = true;   // the flags' read-back decides how it ended
+            stopAfterFlags = true; // the flags' read-back decides how it ended
         }
         if (e.type == EventType::Completed) exitCode = Completed;
         if ((e.type == EventType::FlagsVerified || e.type == EventType::FlagsNotVerified) && stopAfterFlags) {
-            if (e.type == EventType::FlagsNotVerified) exitCode = WatchFailed;
-            else if (session.flagsApplied()) quitSoon();
+            if (e.type == EventType::FlagsNotVerified)
+                exitCode = WatchFailed;
+            else if (session.flagsApplied())
+                quitSoon();
         }
         if (e.type == EventType::FlagsVerified && exitCode == Completed && session.flagsApplied()) quitSoon();
     });
-    QObject::connect(runtime.recorder(), &LedgerRecorder::notRecorded, &runtime, [](const RolloutEvent&, const QString& why) {
-        spdlog::error("watch: {}", why.toStdString());
-    });
+    QObject::connect(
+        runtime.recorder(), &LedgerRecorder::notRecorded, &runtime,
+        [](const RolloutEvent&, const QString& why) { spdlog::error("watch: {}", why.toStdString()); });
     if (session.isComplete() && session.flagsApplied()) {
         QTextStream(stdout) << "rollout " << plan.rollout << " is already complete\n";
         return Completed;
@@ -148,7 +176,8 @@ int watch(const QStringList& args)
         exitCode = RolledBackExit;
         stopAfterFlags = true;
         if (session.flagsApplied()) {
-            QTextStream(stdout) << "rollout " << plan.rollout << " was rolled back, and its flags are as recorded: nothing to do\n";
+            QTextStream(stdout) << "rollout " << plan.rollout
+                                << " was rolled back, and its flags are as recorded: nothing to do\n";
             return RolledBackExit;
         }
         spdlog::warn("watch: the recorded rollback was never read back on the flag services: finishing it");
@@ -159,11 +188,15 @@ int watch(const QStringList& args)
     bool ok = false;
     const int tick = parser.value(QStringLiteral("tick")).toInt(&ok);
     runtime.start(ok && tick > 0 ? tick : 1000);
-    QTextStream(stdout) << "watching " << plan.rollout << " (" << describeWhere(session) << "), ledger " << op->ledgerPath() << Qt::endl;
+    QTextStream(stdout) << "watching " << plan.rollout << " (" << describeWhere(session) << "), ledger "
+                        << op->ledgerPath() << Qt::endl;
     QCoreApplication::exec();
     runtime.stop();
     if (lastSignal() != 0) exitCode = Stopped;
-    const char* how = exitCode == Completed ? "completed" : exitCode == RolledBackExit ? "rolled back" : exitCode == Stopped ? "stopped" : "failed";
+    const char* how = exitCode == Completed        ? "completed"
+                      : exitCode == RolledBackExit ? "rolled back"
+                      : exitCode == Stopped        ? "stopped"
+                                                   : "failed";
     QTextStream(stdout) << "watch ended: " << how << Qt::endl;
     return exitCode;
 }
