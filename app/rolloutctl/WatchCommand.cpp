@@ -126,15 +126,14 @@ int watch(const QStringList& args)
                          spdlog::warn("watch: a record in the ledger file is not applied: {}: {}",
                                       id.toStdString(), why.toStdString());
                      });
-    WebhookNotifier notifier(plan, runtime.session(), WebhookNotifier::Options{});
-    // Ledger tampering, found at start or on a pull: a warning in the log and a webhook alert.
-    const auto tampering = [&notifier](const QString& id, const QString& why) {
+    // Ledger tampering, found at start or on a pull: a warning in the log (the assembly sends it
+    // to the webhooks too).
+    const auto tampering = [](const QString&, const QString& why) {
         spdlog::warn("watch: ledger {}", why.toStdString());
-        notifier.ledgerTampering(id, why);
     };
     for (const QString& t : runtime.replay().tampering)
         tampering({}, t);
-    if (runtime.sync()) QObject::connect(runtime.sync(), &LedgerSync::tampering, &notifier, tampering);
+    if (runtime.sync()) QObject::connect(runtime.sync(), &LedgerSync::tampering, &runtime, tampering);
 
     int exitCode = Stopped;
     bool stopAfterFlags = false;
