@@ -100,7 +100,7 @@ private Q_SLOTS:
     void everyMalformedFileIsInTheTable()
     {
         const QDir dir(QStringLiteral(ROLLOUT_SOURCE_DIR "/tests/data/plans/malformed"));
-        QCOMPARE(dir.entryList({QStringLiteral("*.yaml")}).size(), 53);
+        QCOMPARE(dir.entryList({QStringLiteral("*.yaml")}).size(), 61);
     }
 
     void allErrorsAtOnce()
@@ -149,7 +149,8 @@ private Q_SLOTS:
         QTest::addColumn<QString>("file");
         for (const char* f : {"resources/demo/demo-plan.yaml", "resources/plans/bounded-context-reasoning.yaml",
                               "resources/plans/ux-agent-canary.yaml", "resources/plans/protocol-agnostic-chat.yaml",
-                              "resources/plans/modern-brain-api.yaml", "resources/plans/reptate-modernization.yaml"})
+                              "resources/plans/modern-brain-api.yaml", "resources/plans/reptate-modernization.yaml",
+                              "resources/plans/argo-style-canary.yaml"})
             QTest::newRow(f) << QString::fromLatin1(f);
     }
 
