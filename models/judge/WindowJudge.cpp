@@ -82,7 +82,7 @@ Judgement WindowJudge::judge(const Condition& c, const MetricSpec& m, const Metr
 {
     Judgement j;
     if (c.kind == ConditionKind::RatioToHistory) j = history(c, m, reader, nowMs);
-    else if (c.aggregate == Aggregate::Total) j = total(c, m, reader, nowMs, scope);
+    else if (c.aggregate == Aggregate::Total) j = total(c, m, reader, nowMs, scope, criterion);
     else j = window(c, m, reader, nowMs, scope, level, criterion);
     return j;
 }
@@ -195,7 +195,7 @@ Judgement WindowJudge::window(const Condition& c, const MetricSpec& m, const Met
 }
 
 Judgement WindowJudge::total(const Condition& c, const MetricSpec& m, const MetricReader& reader, qint64 nowMs,
-                             const Scope& scope) const
+                             const Scope& scope, bool criterion) const
 {
     const qint64 from = c.scope == TotalScope::Phase ? scope.phaseStartMs
                         : c.scope == TotalScope::Rollout ? scope.rolloutStartMs
@@ -227,13 +227,19 @@ Judgement WindowJudge::total(const Condition& c, const MetricSpec& m, const Metr
     j.sampleMs = lastMs;
     const bool complete = (startKnown || firstMs - from <= slack) && nowMs - lastMs <= slack;
     j.reason = QStringLiteral("%1 counted %2").arg(ConditionParser::formatValue(counted, m.unit), since);
+    const bool atLeast = c.comparison == Comparison::Greater || c.comparison == Comparison::GreaterEqual;
     if (complete) {
         j.truth = c.compare(counted) ? Truth::True : Truth::False;
+        // A goal not reached yet ("5+ successful flows") is not a failing criterion: the phase waits for it.
+        if (criterion && atLeast && j.truth == Truth::False) {
+            j.truth = Truth::Unknown;
+            j.reason = QStringLiteral("%1 of %2 counted %3").arg(ConditionParser::formatValue(counted, m.unit),
+                                                                  ConditionParser::formatValue(c.threshold, m.unit), since);
+        }
         return j;
     }
     // Counted in part (the first reading came late, or the newest is stale): the true total is at
     // least `counted`, which settles "total >= 5" once 5 are counted, and "total < 10" once 10 are.
-    const bool atLeast = c.comparison == Comparison::Greater || c.comparison == Comparison::GreaterEqual;
     const bool atMost = c.comparison == Comparison::Less || c.comparison == Comparison::LessEqual;
     if (atLeast && c.compare(counted)) {
         j.truth = Truth::True;

@@ -41,7 +41,7 @@ private:
     Judgement window(const Condition& c, const MetricSpec& m, const MetricReader& reader, qint64 nowMs,
                      const Scope& scope, double level, bool criterion) const;
     Judgement total(const Condition& c, const MetricSpec& m, const MetricReader& reader, qint64 nowMs,
-                    const Scope& scope) const;
+                    const Scope& scope, bool criterion) const;
     Judgement history(const Condition& c, const MetricSpec& m, const MetricReader& reader, qint64 nowMs) const;
 
     const Plan& m_plan;

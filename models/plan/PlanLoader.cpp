@@ -363,7 +363,7 @@ private:
     {
         TriggerSpec t;
         t.where = {n.Mark().line + 1, n.Mark().column + 1};
-        if (!c.checkMap(n, p, {QStringLiteral("name"), QStringLiteral("when"), QStringLiteral("for"), QStringLiteral("kind"),
+        if (!c.checkMap(n, p, QStringList{QStringLiteral("name"), QStringLiteral("when"), QStringLiteral("for"), QStringLiteral("kind"),
                                QStringLiteral("action"), QStringLiteral("unless"), QStringLiteral("severity"),
                                QStringLiteral("description"), QStringLiteral("disabled"), QStringLiteral("dry_run"),
                                QStringLiteral("on_inconclusive"), QStringLiteral("confidence")} + ConditionReader::measurementKeys()))

@@ -236,8 +236,13 @@ private Q_SLOTS:
         const Judgement j = f.judge(3, now, scope);
         QCOMPARE(int(j.truth), int(Truth::True));
         QVERIFY2(std::fabs(j.observed - 9.5) < 1e-9, qPrintable(QString::number(j.observed)));   // 4.5 before the reset + 0 + 5 after
-        // Not five yet at the third minute.
+        // Not five yet at the third minute: for a trigger the condition does not hold; for a
+        // criterion the goal is not reached yet, so the phase waits (never a failing criterion).
         QCOMPARE(int(f.judge(3, start + 3 * kMin, scope).truth), int(Truth::False));
+        const Judgement waiting = f.judge(3, start + 3 * kMin, scope, true);
+        QCOMPARE(int(waiting.truth), int(Truth::Unknown));
+        QVERIFY(!waiting.missingData);
+        QVERIFY2(waiting.reason.startsWith(QStringLiteral("3 of 5 counted since the phase started")), qPrintable(waiting.reason));
     }
 
     void aPartialTotalIsALowerBound()
