@@ -287,9 +287,10 @@ GateStatus RolloutSession::gate() const
     if (m_phase < 0) {
         for (const MetricSpec& m : m_plan.metrics) {
             if (m.baseline.kind != BaselineSpec::Kind::Captured) continue;
-            const Judgement j = m_judge->judge(Condition{m.name, ConditionKind::Absolute, Comparison::Greater,
-                                                         -std::numeric_limits<double>::infinity(), 0, true, false, {}},
-                                               m, m_reader, now, std::nullopt);
+            Condition anyValue;   // "any finite value": is there a sample to capture?
+            anyValue.metric = m.name;
+            anyValue.threshold = -std::numeric_limits<double>::infinity();
+            const Judgement j = m_judge->judge(anyValue, m, m_reader, now, std::nullopt);
             if (j.truth == Truth::Unknown)
                 g.checks.append({GateCheck::Kind::Baseline, QStringLiteral("baseline of %1").arg(m.name), CheckState::Inconclusive,
                                  QStringLiteral("cannot be captured: %1").arg(j.reason)});

@@ -169,7 +169,7 @@ private Q_SLOTS:
         QCOMPARE(int(j.truth), int(Truth::True));
         QVERIFY(j.evidence.present);
         QVERIFY(j.evidence.canaryTrials > 500'000);
-        QCOMPARE(j.evidence.window, QStringLiteral("last 2d"));
+        QCOMPARE(j.evidence.window, QStringLiteral("last 48h"));
         QVERIFY(std::fabs(j.evidence.canaryEstimate - 0.02) < 1e-9);
     }
 
@@ -212,7 +212,7 @@ private Q_SLOTS:
         j = g.judge(2, soon);
         QCOMPARE(int(j.truth), int(Truth::Unknown));
         QVERIFY(j.warmingUp);
-        QVERIFY2(j.reason.contains(QStringLiteral("cover 2d of it")), qPrintable(j.reason));
+        QVERIFY2(j.reason.contains(QStringLiteral("cover 48h of it")), qPrintable(j.reason));
 
         // A history of zeros is ordinary: any complaint is above 3× nothing.
         Fixture z;

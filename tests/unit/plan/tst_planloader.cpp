@@ -70,7 +70,7 @@ private Q_SLOTS:
         QTest::newRow("rate-not-a-proportion") << 10 << 43 << QStringLiteral("metrics.latency.unit") << QStringLiteral("a rate is a proportion: its unit is ratio or percent") << 1;
         QTest::newRow("bad-confidence") << 18 << 25 << QStringLiteral("judgement.confidence") << QStringLiteral("expected a confidence level between 50% and 100%, such as 95% or 0.95; got \"150%\"") << 1;
         QTest::newRow("bad-on-inconclusive") << 12 << 81 << QStringLiteral("triggers[0].on_inconclusive") << QStringLiteral("unknown value \"ignore\" (expected one of: pause, fail)") << 1;
-        QTest::newRow("bad-criterion-key") << 14 << 79 << QStringLiteral("phases[0].success[0].window") << QStringLiteral("unknown key \"window\" (expected one of: when, dry_run)") << 1;
+        QTest::newRow("bad-criterion-key") << 14 << 79 << QStringLiteral("phases[0].success[0].window") << QStringLiteral("unknown key \"window\" (expected one of: when, dry_run, interval, count, failure_limit)") << 1;
         QTest::newRow("per-not-a-request-rate") << 9 << 58 << QStringLiteral("metrics.error_rate.per") << QStringLiteral("\"per\" names the request-rate metric (unit rps)") << 1;
         // Messages that teach (issue 14, item 9) and the new keys' mistakes.
         QTest::newRow("unquoted-url-in-braces") << 4 << 78 << QStringLiteral("") << QStringLiteral("not valid YAML: unknown token; inside {…} the value http://127.0.0.1:9/api/admin/dashboard/metrics?window=5m needs quotes") << 1;
