@@ -44,6 +44,7 @@ const MetricSpec* Plan::metric(const QString& name) const { return findByName(me
 const SourceSpec* Plan::source(const QString& name) const { return findByName(sources, name); }
 const BackendSpec* Plan::backend(const QString& name) const { return findByName(backends, name); }
 const Checklist* Plan::checklist(const QString& name) const { return findByName(checklists, name); }
+const BudgetSpec* Plan::budget(const QString& name) const { return findByName(budgets, name); }
 
 std::vector<TriggerSpec> Plan::triggersFor(int index) const
 {

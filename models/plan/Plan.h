@@ -143,6 +143,17 @@ struct MetricSpec
     double proportionScale() const { return unit == Unit::Percent ? 100.0 : 1.0; }
 };
 
+// A spending budget (plan key `budgets`, seeds 000 and 001): an amount in the unit of the metric
+// that measures the spending; conditions compare with it ("cost_per_hour exceeds budget by > 20%").
+struct BudgetSpec
+{
+    QString name;
+    QString metric;
+    double amount = 0.0;                // in the metric's unit
+    QString description;
+    SourceLocation where;
+};
+
 // ---- decisions ---------------------------------------------------------------------------
 
 enum class TriggerKind { Hard, Soft };
@@ -256,6 +267,7 @@ struct Plan
     std::vector<BackendSpec> backends;
     std::vector<FlagSpec> flags;
     std::vector<MetricSpec> metrics;
+    std::vector<BudgetSpec> budgets;
     std::vector<TriggerSpec> triggers;
     std::vector<PhaseSpec> phases;
     std::vector<Checklist> checklists;
@@ -274,6 +286,7 @@ struct Plan
     const SourceSpec* source(const QString& name) const;
     const BackendSpec* backend(const QString& name) const;
     const Checklist* checklist(const QString& name) const;
+    const BudgetSpec* budget(const QString& name) const;
     // The triggers in force during phase `index` (plan-wide ones with the phase's overrides).
     std::vector<TriggerSpec> triggersFor(int index) const;
     // Every flag's setting during phase `index`; index -1 means before the first phase (all off).
