@@ -7,6 +7,7 @@
 #include "core/Settings.h"
 #include "flags/FlagBackendSet.h"
 #include "ledger/LocalLedger.h"
+#include "notify/PagerDutyNotifier.h"
 #include "notify/WebhookNotifier.h"
 #include "plan/PlanLoader.h"
 #include "runtime/RolloutRuntime.h"
@@ -230,6 +231,25 @@ int main(int argc, char** argv)
     WebhookNotifier notifier(runtime.plan(), runtime.session(), WebhookNotifier::Options{});
     if (LedgerSync* sync = runtime.sync())
         QObject::connect(sync, &LedgerSync::tampering, &notifier, &WebhookNotifier::ledgerTampering);
+    // Escalation (the plan's `pager:`); its health beside the webhooks'.
+    PagerDutyNotifier pager(runtime.plan(), runtime.session(), PagerDutyNotifier::Options{});
+    if (pager.configured()) {
+        window.header()->setConnection(
+            QObject::tr("pager"), int(pager.problem().isEmpty() ? Severity::Good : Severity::Warning),
+            pager.problem().isEmpty() ? QObject::tr("PagerDuty configured") : pager.problem());
+        QObject::connect(&pager, &PagerDutyNotifier::failed, &window,
+                         [&window](const QString& action, const QString& key, const QString& why) {
+                             window.header()->setConnection(
+                                 QObject::tr("pager"), int(Severity::Bad),
+                                 QObject::tr("%1 %2 failed: %3").arg(action, key, why));
+                         });
+        QObject::connect(&pager, &PagerDutyNotifier::delivered, &window,
+                         [&window](const QString& action, const QString& key) {
+                             window.header()->setConnection(
+                                 QObject::tr("pager"), int(Severity::Good),
+                                 QObject::tr("last: %1 %2 accepted").arg(action, key));
+                         });
+    }
     if (!runtime.plan().notify.empty()) {
         const QStringList problems = notifier.problems();
         window.header()->setConnection(

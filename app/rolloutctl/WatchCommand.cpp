@@ -9,6 +9,7 @@
 #include "Operator.h"
 #include "Signals.h"
 #include "ledger/PassphraseSource.h"
+#include "notify/PagerDutyNotifier.h"
 #include "notify/WebhookNotifier.h"
 
 #include <QCoreApplication>
@@ -127,6 +128,8 @@ int watch(const QStringList& args)
                                       id.toStdString(), why.toStdString());
                      });
     WebhookNotifier notifier(plan, runtime.session(), WebhookNotifier::Options{});
+    // Escalation (the plan's `pager:`): pages on an unverified rollback and on P0/P1 triggers.
+    PagerDutyNotifier pager(plan, runtime.session(), PagerDutyNotifier::Options{});
     // Ledger tampering, found at start or on a pull: a warning in the log and a webhook alert.
     const auto tampering = [&notifier](const QString& id, const QString& why) {
         spdlog::warn("watch: ledger {}", why.toStdString());
