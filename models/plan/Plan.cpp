@@ -93,6 +93,7 @@ QString toString(BackendType t)
     case BackendType::FlagdFile: return QStringLiteral("flagd_file");
     case BackendType::Unleash: return QStringLiteral("unleash");
     case BackendType::HttpAdmin: return QStringLiteral("http_admin");
+    case BackendType::Command: return QStringLiteral("command");
     }
     return {};
 }

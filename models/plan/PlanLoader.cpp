@@ -1,6 +1,7 @@
 #include "plan/PlanLoader.h"
 
 #include "plan/ConditionReader.h"
+#include "plan/ConnectionReaders.h"
 #include "plan/PlanValidator.h"
 #include "plan/YamlCursor.h"
 #include "plan/YamlHints.h"
@@ -35,7 +36,7 @@ public:
                                    QStringLiteral("notify"), QStringLiteral("retry_after_rollback"),
                                    QStringLiteral("inconclusive_limit"), QStringLiteral("criteria_grace"),
                                    QStringLiteral("judgement"), QStringLiteral("override_roles"), QStringLiteral("auto_start"),
-                                   QStringLiteral("budgets")}))
+                                   QStringLiteral("budgets"), QStringLiteral("pager")}))
             return plan;
         plan.rollout = c.string(root, "rollout", {}, true).value_or(QString());
         plan.description = c.string(root, "description", {}).value_or(QString());
@@ -100,6 +101,8 @@ public:
                             QStringLiteral("unknown event \"%1\" (expected one of: %2)").arg(e, events.join(QStringLiteral(", "))));
             plan.notify.push_back(note);
         });
+        if (root["pager"].IsDefined() && !root["pager"].IsNull())
+            plan.pager = ConnectionReaders::readPager(c, root["pager"], QStringLiteral("pager"));
         return plan;
     }
 
@@ -173,6 +176,7 @@ private:
 
     BackendSpec readBackend(const QString& name, const YAML::Node& n, const QString& p)
     {
+        if (ConnectionReaders::isCommandBackend(n)) return ConnectionReaders::readCommandBackend(c, name, n, p);
         BackendSpec b;
         b.name = name;
         b.where = {n.Mark().line + 1, n.Mark().column + 1};
@@ -181,7 +185,8 @@ private:
             return b;
         b.type = choice<BackendType>(n, "type", p, {{QStringLiteral("flagd_file"), BackendType::FlagdFile},
                                                     {QStringLiteral("unleash"), BackendType::Unleash},
-                                                    {QStringLiteral("http_admin"), BackendType::HttpAdmin}}, true)
+                                                    {QStringLiteral("http_admin"), BackendType::HttpAdmin},
+                                                    {QStringLiteral("command"), BackendType::Command}}, true)
                      .value_or(BackendType::FlagdFile);
         b.url = c.string(n, "url", p).value_or(QString());
         b.path = c.string(n, "path", p).value_or(QString());
