@@ -16,7 +16,7 @@ Judgement unknown(const QString& why, bool missingData)
     j.truth = Truth::Unknown;
     j.reason = why;
     j.missingData = missingData;
-    j.warmingUp = !missingData;   // not covered yet: waits, without the missing-data clock
+    j.warmingUp = !missingData; // not covered yet: waits, without the missing-data clock
     return j;
 }
 
@@ -36,18 +36,24 @@ std::optional<double> reference(const Condition& c, std::optional<double> baseli
     if (c.kind == ConditionKind::Absolute) return c.threshold;
     if (!baseline) return std::nullopt;
     if (c.kind == ConditionKind::RatioToBaseline) return c.threshold * *baseline;
-    if (c.kind == ConditionKind::ChangeFromBaseline) return (c.decrease ? 1.0 - c.threshold : 1.0 + c.threshold) * *baseline;
+    if (c.kind == ConditionKind::ChangeFromBaseline)
+        return (c.decrease ? 1.0 - c.threshold : 1.0 + c.threshold) * *baseline;
     return std::nullopt;
 }
 
 Comparison flip(Comparison c)
 {
     switch (c) {
-    case Comparison::Less: return Comparison::Greater;
-    case Comparison::LessEqual: return Comparison::GreaterEqual;
-    case Comparison::Greater: return Comparison::Less;
-    case Comparison::GreaterEqual: return Comparison::LessEqual;
-    case Comparison::Between: break;
+    case Comparison::Less:
+        return Comparison::Greater;
+    case Comparison::LessEqual:
+        return Comparison::GreaterEqual;
+    case Comparison::Greater:
+        return Comparison::Less;
+    case Comparison::GreaterEqual:
+        return Comparison::LessEqual;
+    case Comparison::Between:
+        break;
     }
     return c;
 }
@@ -67,7 +73,7 @@ qint64 WindowJudge::coverage(const QList<Sample>& samples, qint64 fromMs, qint64
     for (const Sample& s : samples) {
         if (s.tMs < fromMs || s.tMs > nowMs || !std::isfinite(s.value)) continue;
         if (previous < 0) {
-            if (s.tMs - fromMs <= gap) covered += s.tMs - fromMs;   // the window's start is reached
+            if (s.tMs - fromMs <= gap) covered += s.tMs - fromMs; // the window's start is reached
         } else {
             covered += std::min(s.tMs - previous, gap);
         }
@@ -77,18 +83,21 @@ qint64 WindowJudge::coverage(const QList<Sample>& samples, qint64 fromMs, qint64
     return std::min(covered, nowMs - fromMs);
 }
 
-Judgement WindowJudge::judge(const Condition& c, const MetricSpec& m, const MetricReader& reader, qint64 nowMs,
-                             const Scope& scope, double level, bool criterion) const
+Judgement WindowJudge::judge(const Condition& c, const MetricSpec& m, const MetricReader& reader,
+                             qint64 nowMs, const Scope& scope, double level, bool criterion) const
 {
     Judgement j;
-    if (c.kind == ConditionKind::RatioToHistory) j = history(c, m, reader, nowMs);
-    else if (c.aggregate == Aggregate::Total) j = total(c, m, reader, nowMs, scope, criterion);
-    else j = window(c, m, reader, nowMs, scope, level, criterion);
+    if (c.kind == ConditionKind::RatioToHistory)
+        j = history(c, m, reader, nowMs);
+    else if (c.aggregate == Aggregate::Total)
+        j = total(c, m, reader, nowMs, scope, criterion);
+    else
+        j = window(c, m, reader, nowMs, scope, level, criterion);
     return j;
 }
 
-Judgement WindowJudge::window(const Condition& c, const MetricSpec& m, const MetricReader& reader, qint64 nowMs,
-                              const Scope& scope, double level, bool criterion) const
+Judgement WindowJudge::window(const Condition& c, const MetricSpec& m, const MetricReader& reader,
+                              qint64 nowMs, const Scope& scope, double level, bool criterion) const
 {
     const qint64 w = c.windowMs;
     const qint64 from = nowMs - w;
@@ -97,7 +106,9 @@ Judgement WindowJudge::window(const Condition& c, const MetricSpec& m, const Met
     const QString label = QStringLiteral("last %1").arg(Duration::format(w));
 
     // A rate with counts: events and trials summed over the window.
-    const auto counts = m.kind == MetricKind::Rate && m.per.isEmpty() ? reader.counts(m.name, Series::Canary, from) : std::nullopt;
+    const auto counts = m.kind == MetricKind::Rate && m.per.isEmpty()
+                            ? reader.counts(m.name, Series::Canary, from)
+                            : std::nullopt;
     if (counts) {
         if (nowMs - counts->toMs > slack)
             return unknown(QStringLiteral("stale: the newest canary counts are %1 old (polled every %2)%3")
@@ -109,7 +120,8 @@ Judgement WindowJudge::window(const Condition& c, const MetricSpec& m, const Met
                                .arg(Duration::format(w), spanText(counts->toMs - counts->fromMs)),
                            false);
         if (!(counts->trials > 0.0)) {
-            Judgement j = unknown(QStringLiteral("no canary trials in the %1 window (0 of 0)").arg(Duration::format(w)), false);
+            Judgement j = unknown(
+                QStringLiteral("no canary trials in the %1 window (0 of 0)").arg(Duration::format(w)), false);
             j.warmingUp = false;
             return j;
         }
@@ -118,7 +130,8 @@ Judgement WindowJudge::window(const Condition& c, const MetricSpec& m, const Met
         if (m_evidence.judges(latest, m, reader, criterion)) {
             Judgement j = m_evidence.over(latest, m, reader, nowMs, from, level);
             j.evidence.window = label;
-            if (j.truth == Truth::Unknown && !j.missingData && j.reason.isEmpty()) j.reason = QStringLiteral("not enough evidence yet");
+            if (j.truth == Truth::Unknown && !j.missingData && j.reason.isEmpty())
+                j.reason = QStringLiteral("not enough evidence yet");
             return j;
         }
         // No evidence for this comparison (a captured baseline, a band): the window's own ratio.
@@ -126,19 +139,23 @@ Judgement WindowJudge::window(const Condition& c, const MetricSpec& m, const Met
         Judgement j;
         j.observed = j.compared = ratio;
         j.sampleMs = counts->toMs;
-        const auto ref = reference(c, c.kind == ConditionKind::Absolute ? std::nullopt : scope.capturedBaseline);
-        if (!ref && c.comparison != Comparison::Between) return unknown(QStringLiteral("no baseline to compare the window with"), true);
+        const auto ref =
+            reference(c, c.kind == ConditionKind::Absolute ? std::nullopt : scope.capturedBaseline);
+        if (!ref && c.comparison != Comparison::Between)
+            return unknown(QStringLiteral("no baseline to compare the window with"), true);
         Condition cmp = c;
         if (c.kind == ConditionKind::ChangeFromBaseline && c.decrease) cmp.comparison = flip(c.comparison);
         j.truth = holds(cmp, ratio, ref.value_or(0.0)) ? Truth::True : Truth::False;
-        j.reason = QStringLiteral("%1 of %2 over the %3 window").arg(counts->events).arg(counts->trials).arg(label);
+        j.reason =
+            QStringLiteral("%1 of %2 over the %3 window").arg(counts->events).arg(counts->trials).arg(label);
         return j;
     }
 
     // A gauge (or a rate without counts): the mean of its samples over the window.
     const QList<Sample> samples = reader.samples(m.name, Series::Canary, from, nowMs);
     if (samples.isEmpty())
-        return unknown(error.isEmpty() ? QStringLiteral("no sample in the %1 window yet").arg(label) : error, true);
+        return unknown(error.isEmpty() ? QStringLiteral("no sample in the %1 window yet").arg(label) : error,
+                       true);
     if (nowMs - samples.last().tMs > slack)
         return unknown(QStringLiteral("stale: the newest sample is %1 old (polled every %2)%3")
                            .arg(Duration::format(nowMs - samples.last().tMs), Duration::format(m.intervalMs),
@@ -147,7 +164,9 @@ Judgement WindowJudge::window(const Condition& c, const MetricSpec& m, const Met
     std::vector<double> xs;
     for (const Sample& s : samples)
         if (std::isfinite(s.value)) xs.push_back(s.value);
-    if (xs.empty()) return unknown(QStringLiteral("no finite sample in the %1 window (the source returned NaN)").arg(label), true);
+    if (xs.empty())
+        return unknown(
+            QStringLiteral("no finite sample in the %1 window (the source returned NaN)").arg(label), true);
     const qint64 covered = coverage(samples, from, nowMs, m.intervalMs);
     if (covered < w - slack)
         return unknown(QStringLiteral("the %1 window is not covered yet: the samples cover %2 of it")
@@ -169,8 +188,12 @@ Judgement WindowJudge::window(const Condition& c, const MetricSpec& m, const Met
     std::optional<double> base;
     if (c.usesBaseline()) {
         switch (m.baseline.kind) {
-        case BaselineSpec::Kind::Fixed: base = m.baseline.value; break;
-        case BaselineSpec::Kind::Captured: base = scope.capturedBaseline; break;
+        case BaselineSpec::Kind::Fixed:
+            base = m.baseline.value;
+            break;
+        case BaselineSpec::Kind::Captured:
+            base = scope.capturedBaseline;
+            break;
         case BaselineSpec::Kind::Query:
         case BaselineSpec::Kind::Series: {
             double sum = 0.0;
@@ -180,13 +203,15 @@ Judgement WindowJudge::window(const Condition& c, const MetricSpec& m, const Met
             if (n > 0) base = sum / n;
             break;
         }
-        case BaselineSpec::Kind::None: break;
+        case BaselineSpec::Kind::None:
+            break;
         }
         if (!base) return unknown(QStringLiteral("no baseline over the %1 window").arg(label), true);
         j.baseline = base;
     }
     const auto ref = reference(c, base);
-    if (!ref && c.comparison != Comparison::Between) return unknown(QStringLiteral("no baseline to compare the window with"), true);
+    if (!ref && c.comparison != Comparison::Between)
+        return unknown(QStringLiteral("no baseline to compare the window with"), true);
     Condition cmp = c;
     if (c.kind == ConditionKind::ChangeFromBaseline && c.decrease) cmp.comparison = flip(c.comparison);
     j.truth = holds(cmp, mean, ref.value_or(0.0)) ? Truth::True : Truth::False;
@@ -194,13 +219,14 @@ Judgement WindowJudge::window(const Condition& c, const MetricSpec& m, const Met
     return j;
 }
 
-Judgement WindowJudge::total(const Condition& c, const MetricSpec& m, const MetricReader& reader, qint64 nowMs,
-                             const Scope& scope, bool criterion) const
+Judgement WindowJudge::total(const Condition& c, const MetricSpec& m, const MetricReader& reader,
+                             qint64 nowMs, const Scope& scope, bool criterion) const
 {
-    const qint64 from = c.scope == TotalScope::Phase ? scope.phaseStartMs
+    const qint64 from = c.scope == TotalScope::Phase     ? scope.phaseStartMs
                         : c.scope == TotalScope::Rollout ? scope.rolloutStartMs
                                                          : nowMs - c.windowMs;
-    const QString since = c.scope == TotalScope::Window ? QStringLiteral("over the last %1").arg(Duration::format(c.windowMs))
+    const QString since = c.scope == TotalScope::Window
+                              ? QStringLiteral("over the last %1").arg(Duration::format(c.windowMs))
                           : c.scope == TotalScope::Phase ? QStringLiteral("since the phase started")
                                                          : QStringLiteral("since the rollout started");
     const qint64 slack = 2 * m.intervalMs;
@@ -214,13 +240,17 @@ Judgement WindowJudge::total(const Condition& c, const MetricSpec& m, const Metr
     std::optional<double> previous;
     qint64 firstMs = 0, lastMs = 0;
     for (const Sample& s : readings) {
-        if (!std::isfinite(s.value)) continue;   // NaN readings are skipped; the next one counts on
-        if (!previous) firstMs = s.tMs;
-        else counted += s.value >= *previous ? s.value - *previous : s.value;   // a reset counts from zero
+        if (!std::isfinite(s.value)) continue; // NaN readings are skipped; the next one counts on
+        if (!previous)
+            firstMs = s.tMs;
+        else
+            counted += s.value >= *previous ? s.value - *previous : s.value; // a reset counts from zero
         previous = s.value;
         lastMs = s.tMs;
     }
-    if (!previous) return unknown(error.isEmpty() ? QStringLiteral("no reading of %1 %2 yet").arg(m.name, since) : error, true);
+    if (!previous)
+        return unknown(error.isEmpty() ? QStringLiteral("no reading of %1 %2 yet").arg(m.name, since) : error,
+                       true);
 
     Judgement j;
     j.observed = j.compared = counted;
@@ -233,8 +263,9 @@ Judgement WindowJudge::total(const Condition& c, const MetricSpec& m, const Metr
         // A goal not reached yet ("5+ successful flows") is not a failing criterion: the phase waits for it.
         if (criterion && atLeast && j.truth == Truth::False) {
             j.truth = Truth::Unknown;
-            j.reason = QStringLiteral("%1 of %2 counted %3").arg(ConditionParser::formatValue(counted, m.unit),
-                                                                  ConditionParser::formatValue(c.threshold, m.unit), since);
+            j.reason = QStringLiteral("%1 of %2 counted %3")
+                           .arg(ConditionParser::formatValue(counted, m.unit),
+                                ConditionParser::formatValue(c.threshold, m.unit), since);
         }
         return j;
     }
@@ -250,16 +281,21 @@ Judgement WindowJudge::total(const Condition& c, const MetricSpec& m, const Metr
         return j;
     }
     const bool stale = nowMs - lastMs > slack;
-    Judgement u = unknown(stale ? QStringLiteral("stale: the newest reading of %1 is %2 old; at least %3 counted %4")
-                                      .arg(m.name, Duration::format(nowMs - lastMs), ConditionParser::formatValue(counted, m.unit), since)
-                                : QStringLiteral("counted in part: the first reading of %1 is %2 after the start; at least %3 counted %4")
-                                      .arg(m.name, Duration::format(firstMs - from), ConditionParser::formatValue(counted, m.unit), since),
-                          stale);
+    Judgement u = unknown(
+        stale ? QStringLiteral("stale: the newest reading of %1 is %2 old; at least %3 counted %4")
+                    .arg(m.name, Duration::format(nowMs - lastMs),
+                         ConditionParser::formatValue(counted, m.unit), since)
+              : QStringLiteral(
+                    "counted in part: the first reading of %1 is %2 after the start; at least %3 counted %4")
+                    .arg(m.name, Duration::format(firstMs - from),
+                         ConditionParser::formatValue(counted, m.unit), since),
+        stale);
     u.observed = u.compared = counted;
     return u;
 }
 
-Judgement WindowJudge::history(const Condition& c, const MetricSpec& m, const MetricReader& reader, qint64 nowMs) const
+Judgement WindowJudge::history(const Condition& c, const MetricSpec& m, const MetricReader& reader,
+                               qint64 nowMs) const
 {
     const qint64 slack = 2 * m.intervalMs;
     const QString error = reader.lastError(m.name);
@@ -270,7 +306,8 @@ Judgement WindowJudge::history(const Condition& c, const MetricSpec& m, const Me
                            .arg(Duration::format(nowMs - latest->tMs), Duration::format(m.intervalMs),
                                 error.isEmpty() ? QString() : QStringLiteral("; ") + error),
                        true);
-    if (!std::isfinite(latest->value)) return unknown(QStringLiteral("no data: the source returned %1").arg(latest->value), true);
+    if (!std::isfinite(latest->value))
+        return unknown(QStringLiteral("no data: the source returned %1").arg(latest->value), true);
     const qint64 from = nowMs - c.historyMs;
     std::vector<double> past;
     qint64 oldest = -1;
@@ -279,7 +316,8 @@ Judgement WindowJudge::history(const Condition& c, const MetricSpec& m, const Me
         if (oldest < 0) oldest = s.tMs;
         past.push_back(s.value);
     }
-    const QString stat = c.historyStat == HistoryStat::Median ? QStringLiteral("median") : QStringLiteral("mean");
+    const QString stat =
+        c.historyStat == HistoryStat::Median ? QStringLiteral("median") : QStringLiteral("mean");
     if (oldest < 0 || oldest - from > slack || past.size() < 3) {
         const qint64 held = oldest < 0 ? 0 : nowMs - oldest;
         return unknown(QStringLiteral("the %1 over %2 needs that much history; the samples cover %3 of it")
@@ -291,7 +329,8 @@ Judgement WindowJudge::history(const Condition& c, const MetricSpec& m, const Me
         const std::size_t mid = past.size() / 2;
         std::nth_element(past.begin(), past.begin() + std::ptrdiff_t(mid), past.end());
         normal = past[mid];
-        if (past.size() % 2 == 0) normal = 0.5 * (normal + *std::max_element(past.begin(), past.begin() + std::ptrdiff_t(mid)));
+        if (past.size() % 2 == 0)
+            normal = 0.5 * (normal + *std::max_element(past.begin(), past.begin() + std::ptrdiff_t(mid)));
     } else {
         for (double x : past)
             normal += x / double(past.size());
@@ -304,8 +343,8 @@ Judgement WindowJudge::history(const Condition& c, const MetricSpec& m, const Me
     // By difference, so that a history of zeros is an ordinary case: "v > 3x 0" is "v > 0".
     j.truth = holds(c, latest->value, c.threshold * normal) ? Truth::True : Truth::False;
     j.reason = QStringLiteral("%1 against a %2 of %3 over %4 (%5 samples)")
-                   .arg(ConditionParser::formatValue(latest->value, m.unit), stat, ConditionParser::formatValue(normal, m.unit),
-                        Duration::format(c.historyMs))
+                   .arg(ConditionParser::formatValue(latest->value, m.unit), stat,
+                        ConditionParser::formatValue(normal, m.unit), Duration::format(c.historyMs))
                    .arg(past.size());
     return j;
 }

@@ -4,7 +4,6 @@
 #include "plan/YamlCursor.h"
 
 #include <QSet>
-
 #include <optional>
 
 namespace rollout {
@@ -24,7 +23,8 @@ public:
     std::vector<BudgetSpec> readBudgets(const YAML::Node& n, const QString& p);
     JudgementSpec readJudgement(const YAML::Node& n, const QString& p);
 
-    // A condition; `context` names what it belongs to, for teaching messages ("trigger", "criterion", "guard").
+    // A condition; `context` names what it belongs to, for teaching messages ("trigger", "criterion",
+    // "guard").
     std::optional<Condition> condition(const YAML::Node& n, const QString& p, const QString& context);
     // A success criterion: a condition, or {when, dry_run, interval, count, failure_limit}.
     std::optional<Condition> criterion(const YAML::Node& n, const QString& p);

@@ -25,15 +25,18 @@ QString YamlHints::explain(const QByteArray& bytes, int line, int column, const 
         --start;
     }
     int end = column;
-    while (end < text.size() && text[end] != QLatin1Char(',') && text[end] != QLatin1Char('}')) ++end;
+    while (end < text.size() && text[end] != QLatin1Char(',') && text[end] != QLatin1Char('}'))
+        ++end;
     const QString value = text.mid(start, end - start).trimmed();
-    const bool special = value.contains(QLatin1Char('?')) || value.contains(QLatin1Char('#')) || value.contains(QLatin1String("://"));
-    if (!special || !(yamlMessage.contains(QLatin1String("unknown token")) || yamlMessage.contains(QLatin1String("end of map"))
-                      || value.contains(QLatin1Char('?'))))
+    const bool special = value.contains(QLatin1Char('?')) || value.contains(QLatin1Char('#')) ||
+                         value.contains(QLatin1String("://"));
+    if (!special || !(yamlMessage.contains(QLatin1String("unknown token")) ||
+                      yamlMessage.contains(QLatin1String("end of map")) || value.contains(QLatin1Char('?'))))
         return {};
     QString quoted = value;
     quoted.replace(QLatin1Char('"'), QLatin1String("\\\""));
-    return QStringLiteral("; inside {…} the value %1 needs quotes (\"?\", \":\" and \"#\" mean something there): write \"%2\"")
+    return QStringLiteral("; inside {…} the value %1 needs quotes (\"?\", \":\" and \"#\" mean something "
+                          "there): write \"%2\"")
         .arg(value, quoted);
 }
 

@@ -37,8 +37,10 @@ private Q_SLOTS:
     {
         const MeasurementSpec s = spec(2, std::nullopt);
         QCOMPARE(int(play("FF", s).outcome()), int(MeasurementRun::Outcome::Running));
-        QCOMPARE(int(play("FPFPP", s).outcome()), int(MeasurementRun::Outcome::Running));   // not consecutive, still 2
-        QCOMPARE(int(play("FPFPF", s).outcome()), int(MeasurementRun::Outcome::Failed));    // cumulative: the third fails it
+        QCOMPARE(int(play("FPFPP", s).outcome()),
+                 int(MeasurementRun::Outcome::Running)); // not consecutive, still 2
+        QCOMPARE(int(play("FPFPF", s).outcome()),
+                 int(MeasurementRun::Outcome::Failed)); // cumulative: the third fails it
         // failure_limit 0 (Argo's default): the first failed measurement fails the run.
         QCOMPARE(int(play("PPF", spec(0, std::nullopt)).outcome()), int(MeasurementRun::Outcome::Failed));
     }
@@ -63,9 +65,9 @@ private Q_SLOTS:
     {
         const MeasurementSpec s = spec(1, 3);
         MeasurementRun run = play("IIPIIPI", s);
-        QCOMPARE(int(run.outcome()), int(MeasurementRun::Outcome::Running));   // only 2 decided
+        QCOMPARE(int(run.outcome()), int(MeasurementRun::Outcome::Running)); // only 2 decided
         QCOMPARE(run.inconclusive(), 5);
-        run = play("IIIIIIIIII", s);   // missing data never completes a run
+        run = play("IIIIIIIIII", s); // missing data never completes a run
         QCOMPARE(int(run.outcome()), int(MeasurementRun::Outcome::Running));
         QCOMPARE(run.decided(), 0);
     }
@@ -75,12 +77,12 @@ private Q_SLOTS:
         const MeasurementSpec s = spec(0, 3);
         MeasurementRun run;
         QVERIFY(run.update(false, true, 0, 60'000, s));
-        QVERIFY(!run.update(true, false, 59'999, 60'000, s));   // too early: not a measurement
+        QVERIFY(!run.update(true, false, 59'999, 60'000, s)); // too early: not a measurement
         QCOMPARE(run.failures(), 0);
         QVERIFY(run.update(false, true, 60'000, 60'000, s));
         QVERIFY(run.update(false, true, 120'000, 60'000, s));
         QCOMPARE(int(run.outcome()), int(MeasurementRun::Outcome::Succeeded));
-        QVERIFY(!run.update(true, false, 999'000, 60'000, s));  // a finished run measures no more
+        QVERIFY(!run.update(true, false, 999'000, 60'000, s)); // a finished run measures no more
         QCOMPARE(int(run.outcome()), int(MeasurementRun::Outcome::Succeeded));
     }
 };

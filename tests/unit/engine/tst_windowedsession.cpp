@@ -53,7 +53,8 @@ struct Harness
 
     Harness() : session(test::loadPlan(kPlan), store, clock)
     {
-        QObject::connect(&session, &RolloutSession::eventRecorded, &session, [this](const RolloutEvent& e) { events.append(e); });
+        QObject::connect(&session, &RolloutSession::eventRecorded, &session,
+                         [this](const RolloutEvent& e) { events.append(e); });
     }
     void feed(double availability = 0.999, double latency = 0.5, double flowsPerPoll = 0, double cost = 50)
     {
@@ -65,8 +66,7 @@ struct Harness
         store.append(QStringLiteral("cost"), {}, {t, cost});
     }
     // `seconds` of polls every 10 s, evaluating each time.
-    template <typename F>
-    void run(qint64 seconds, F f)
+    template <typename F> void run(qint64 seconds, F f)
     {
         for (qint64 i = 0; i < seconds; i += 10) {
             clock.advanceMs(10'000);
@@ -83,7 +83,8 @@ struct Harness
     int count(EventType t, const QString& trigger = {}) const
     {
         int n = 0;
-        for (const RolloutEvent& e : events) n += e.type == t && (trigger.isEmpty() || e.trigger == trigger);
+        for (const RolloutEvent& e : events)
+            n += e.type == t && (trigger.isEmpty() || e.trigger == trigger);
         return n;
     }
     TriggerView trigger(const QString& name) const
@@ -110,8 +111,9 @@ private Q_SLOTS:
         QCOMPARE(h.count(EventType::RolledBack), 0);
         QCOMPARE(h.count(EventType::Paused), 0);
         QCOMPARE(int(h.trigger(QStringLiteral("availability")).state), int(TriggerState::Inconclusive));
-        QVERIFY2(h.trigger(QStringLiteral("availability")).last.reason.contains(QStringLiteral("not covered")),
-                 qPrintable(h.trigger(QStringLiteral("availability")).last.reason));
+        QVERIFY2(
+            h.trigger(QStringLiteral("availability")).last.reason.contains(QStringLiteral("not covered")),
+            qPrintable(h.trigger(QStringLiteral("availability")).last.reason));
         // Once 15 minutes are covered, the mean over them is far below 99%: rolled back.
         h.run(360, [&] { h.feed(0.5); });
         QCOMPARE(h.count(EventType::RolledBack, QStringLiteral("availability")), 1);
@@ -122,7 +124,7 @@ private Q_SLOTS:
         Harness h;
         h.start();
         h.run(1200, [&] { h.feed(); });
-        h.run(10, [&] { h.feed(0.9); });   // one sample at 90%: the 15-minute mean stays above 99%
+        h.run(10, [&] { h.feed(0.9); }); // one sample at 90%: the 15-minute mean stays above 99%
         h.run(60, [&] { h.feed(); });
         QCOMPARE(h.count(EventType::TriggerFired, QStringLiteral("availability")), 0);
     }
@@ -131,11 +133,12 @@ private Q_SLOTS:
     {
         Harness h;
         h.start();
-        h.run(300, [&] { h.feed(0.999, 0.5, 0.1); });   // 30 polls × 0.1 = 3 flows
+        h.run(300, [&] { h.feed(0.999, 0.5, 0.1); }); // 30 polls × 0.1 = 3 flows
         GateStatus g = h.session.gate();
         QVERIFY(!g.open);
-        QVERIFY2(g.missing().contains(QStringLiteral("flows total since phase >= 5")), qPrintable(g.missing()));
-        h.run(300, [&] { h.feed(0.999, 0.5, 0.1); });   // 6 flows now
+        QVERIFY2(g.missing().contains(QStringLiteral("flows total since phase >= 5")),
+                 qPrintable(g.missing()));
+        h.run(300, [&] { h.feed(0.999, 0.5, 0.1); }); // 6 flows now
         g = h.session.gate();
         QVERIFY2(g.open, qPrintable(g.missing()));
     }
@@ -159,17 +162,20 @@ private Q_SLOTS:
         const RolloutEvent* fired = nullptr;
         for (const RolloutEvent& e : h.events)
             if (e.type == EventType::TriggerFired) fired = &e;
-        QVERIFY2(fired->reason.contains(QStringLiteral("3 failed (failure_limit 2)")), qPrintable(fired->reason));
+        QVERIFY2(fired->reason.contains(QStringLiteral("3 failed (failure_limit 2)")),
+                 qPrintable(fired->reason));
     }
 
     void measuredCriterionPassesAtItsCount()
     {
         Harness h;
         h.start();
-        h.run(600, [&] { h.feed(0.999, 0.5, 1); });   // flows plenty; latency fine
+        h.run(600, [&] { h.feed(0.999, 0.5, 1); }); // flows plenty; latency fine
         const QList<CriterionView> c = h.session.criteria();
         QCOMPARE(int(c[1].truth), int(Truth::True));
-        QVERIFY2(c[1].last.reason.startsWith(QStringLiteral("analysis passed: 3 of 3 measurements, 0 failed")), qPrintable(c[1].last.reason));
+        QVERIFY2(
+            c[1].last.reason.startsWith(QStringLiteral("analysis passed: 3 of 3 measurements, 0 failed")),
+            qPrintable(c[1].last.reason));
     }
 
     void measuredCriterionFailsPastItsLimit()
@@ -179,12 +185,14 @@ private Q_SLOTS:
         // Latency over 1 s. The measurements at 10 s and 70 s are inconclusive (too few samples to
         // show it) and are retaken; those at 130 s and 190 s fail: past failure_limit 1.
         h.run(130, [&] { h.feed(0.999, 1.5, 1); });
-        QVERIFY2(h.session.criteria()[1].last.reason.startsWith(QStringLiteral("measuring: 1 of 3 measurements, 1 failed (failure_limit 1), 2 inconclusive")),
+        QVERIFY2(h.session.criteria()[1].last.reason.startsWith(QStringLiteral(
+                     "measuring: 1 of 3 measurements, 1 failed (failure_limit 1), 2 inconclusive")),
                  qPrintable(h.session.criteria()[1].last.reason));
         h.run(60, [&] { h.feed(0.999, 1.5, 1); });
         const QList<CriterionView> c = h.session.criteria();
         QVERIFY2(c[1].truth == Truth::False, qPrintable(c[1].last.reason));
-        QVERIFY2(c[1].last.reason.startsWith(QStringLiteral("analysis failed")), qPrintable(c[1].last.reason));
+        QVERIFY2(c[1].last.reason.startsWith(QStringLiteral("analysis failed")),
+                 qPrintable(c[1].last.reason));
         // Terminal for the phase: fine latency afterwards does not reopen it.
         h.run(300, [&] { h.feed(0.999, 0.5, 1); });
         QCOMPARE(int(h.session.criteria()[1].truth), int(Truth::False));
@@ -195,9 +203,9 @@ private Q_SLOTS:
     {
         Harness h;
         h.start();
-        h.run(300, [&] { h.feed(0.999, 0.5, 0, 90); });   // $90 is within 20% of $80
+        h.run(300, [&] { h.feed(0.999, 0.5, 0, 90); }); // $90 is within 20% of $80
         QCOMPARE(h.count(EventType::TriggerFired, QStringLiteral("over budget")), 0);
-        h.run(610, [&] { h.feed(0.999, 0.5, 0, 100); });  // $100 is 25% over, for 10 minutes
+        h.run(610, [&] { h.feed(0.999, 0.5, 0, 100); }); // $100 is 25% over, for 10 minutes
         QCOMPARE(h.count(EventType::TriggerFired, QStringLiteral("over budget")), 1);
     }
 };

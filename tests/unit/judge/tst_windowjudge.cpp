@@ -7,7 +7,6 @@
 #include "metrics/TimeSeriesStore.h"
 
 #include <QTest>
-
 #include <cmath>
 #include <limits>
 
@@ -56,8 +55,7 @@ struct Fixture
         return windows.judge(c, *plan.metric(c.metric), store, now, scope, 0.95, criterion);
     }
     // Samples every `step` from `from` to `to` (inclusive) of value f(t).
-    template <typename F>
-    void fill(const QString& metric, qint64 from, qint64 to, qint64 step, F f)
+    template <typename F> void fill(const QString& metric, qint64 from, qint64 to, qint64 step, F f)
     {
         for (qint64 t = from; t <= to; t += step)
             store.append(metric, {}, Sample{t, f(t)});
@@ -91,7 +89,8 @@ private Q_SLOTS:
         Fixture f;
         const qint64 now = kT0 + kHour;
         // 99.5% for the first half of the last 15 minutes, 98% for the second: mean 98.75% < 99%.
-        f.fill(QStringLiteral("availability"), kT0, now, 30'000, [&](qint64 t) { return t < now - 7 * kMin ? 0.995 : 0.98; });
+        f.fill(QStringLiteral("availability"), kT0, now, 30'000,
+               [&](qint64 t) { return t < now - 7 * kMin ? 0.995 : 0.98; });
         const Judgement j = f.judge(0, now);
         QCOMPARE(int(j.truth), int(Truth::True));
         QVERIFY(j.observed < 0.99 && j.observed > 0.985);
@@ -105,10 +104,11 @@ private Q_SLOTS:
     {
         Fixture f;
         const qint64 now = kT0 + 6 * kMin;
-        f.fill(QStringLiteral("availability"), kT0, now, 30'000, [](qint64) { return 0.5; });   // terrible, but only 6 of 15 minutes
+        f.fill(QStringLiteral("availability"), kT0, now, 30'000,
+               [](qint64) { return 0.5; }); // terrible, but only 6 of 15 minutes
         const Judgement j = f.judge(0, now);
         QCOMPARE(int(j.truth), int(Truth::Unknown));
-        QVERIFY(!j.missingData);   // warming up: no missing-data clock, never healthy either
+        QVERIFY(!j.missingData); // warming up: no missing-data clock, never healthy either
         QVERIFY(j.warmingUp);
         QVERIFY2(j.reason.contains(QStringLiteral("cover 6m of it")), qPrintable(j.reason));
         QVERIFY2(j.reason.contains(QStringLiteral("15m window")), qPrintable(j.reason));
@@ -141,14 +141,16 @@ private Q_SLOTS:
         Fixture f;
         const qint64 now = kT0 + kHour;
         const double nan = std::numeric_limits<double>::quiet_NaN();
-        f.fill(QStringLiteral("availability"), kT0, now, 30'000, [](qint64) { return std::numeric_limits<double>::quiet_NaN(); });
+        f.fill(QStringLiteral("availability"), kT0, now, 30'000,
+               [](qint64) { return std::numeric_limits<double>::quiet_NaN(); });
         Judgement j = f.judge(0, now);
         QCOMPARE(int(j.truth), int(Truth::Unknown));
         QVERIFY(j.missingData);
         QVERIFY2(j.reason.contains(QStringLiteral("NaN")), qPrintable(j.reason));
         // Half the window NaN: not covered, although the other half is fine.
         Fixture g;
-        g.fill(QStringLiteral("availability"), kT0, now, 30'000, [&](qint64 t) { return t < now - 7 * kMin ? nan : 0.999; });
+        g.fill(QStringLiteral("availability"), kT0, now, 30'000,
+               [&](qint64 t) { return t < now - 7 * kMin ? nan : 0.999; });
         j = g.judge(0, now);
         QCOMPARE(int(j.truth), int(Truth::Unknown));
         QVERIFY2(j.reason.contains(QStringLiteral("not covered")), qPrintable(j.reason));
@@ -180,7 +182,7 @@ private Q_SLOTS:
         double trials = 0;
         for (qint64 t = kT0; t <= now; t += 30'000)
             f.store.appendCounts(QStringLiteral("error_rate"), QStringLiteral("canary"), t, 0, trials += 100);
-        Judgement j = f.judge(1, now);   // 3 h of a 48 h window
+        Judgement j = f.judge(1, now); // 3 h of a 48 h window
         QCOMPARE(int(j.truth), int(Truth::Unknown));
         QVERIFY2(j.reason.contains(QStringLiteral("the counts cover 3h of it")), qPrintable(j.reason));
         // Zero denominators: counts that never moved are no evidence at all.
@@ -197,12 +199,13 @@ private Q_SLOTS:
     {
         Fixture f;
         const qint64 now = kT0 + 8 * 24 * kHour;
-        f.fill(QStringLiteral("complaints"), kT0, now - 5 * kMin, 5 * kMin, [](qint64 t) { return double((t / (5 * kMin)) % 3 + 3); });   // 3, 4, 5: median 4
-        f.store.append(QStringLiteral("complaints"), {}, Sample{now, 13});   // 13 > 3 × 4
+        f.fill(QStringLiteral("complaints"), kT0, now - 5 * kMin, 5 * kMin,
+               [](qint64 t) { return double((t / (5 * kMin)) % 3 + 3); }); // 3, 4, 5: median 4
+        f.store.append(QStringLiteral("complaints"), {}, Sample{now, 13}); // 13 > 3 × 4
         Judgement j = f.judge(2, now);
         QCOMPARE(int(j.truth), int(Truth::True));
         QCOMPARE(*j.baseline, 4.0);
-        f.store.append(QStringLiteral("complaints"), {}, Sample{now + 5 * kMin, 11});   // 11 < 12
+        f.store.append(QStringLiteral("complaints"), {}, Sample{now + 5 * kMin, 11}); // 11 < 12
         QCOMPARE(int(f.judge(2, now + 5 * kMin).truth), int(Truth::False));
 
         // History shorter than the trailing 7 days: inconclusive, says how much there is.
@@ -228,21 +231,25 @@ private Q_SLOTS:
         const qint64 now = start + 10 * kMin;
         // The counter: 100 before the phase, +1 every minute, restarted (to 0) halfway.
         for (qint64 t = kT0; t <= now; t += 30'000) {
-            const double v = t < start ? 100 : t < start + 5 * kMin ? 100 + double(t - start) / kMin : double(t - start - 5 * kMin) / kMin;
+            const double v = t < start              ? 100
+                             : t < start + 5 * kMin ? 100 + double(t - start) / kMin
+                                                    : double(t - start - 5 * kMin) / kMin;
             f.store.append(QStringLiteral("flows"), {}, Sample{t, v});
         }
         WindowJudge::Scope scope;
         scope.phaseStartMs = start;
         const Judgement j = f.judge(3, now, scope);
         QCOMPARE(int(j.truth), int(Truth::True));
-        QVERIFY2(std::fabs(j.observed - 9.5) < 1e-9, qPrintable(QString::number(j.observed)));   // 4.5 before the reset + 0 + 5 after
+        QVERIFY2(std::fabs(j.observed - 9.5) < 1e-9,
+                 qPrintable(QString::number(j.observed))); // 4.5 before the reset + 0 + 5 after
         // Not five yet at the third minute: for a trigger the condition does not hold; for a
         // criterion the goal is not reached yet, so the phase waits (never a failing criterion).
         QCOMPARE(int(f.judge(3, start + 3 * kMin, scope).truth), int(Truth::False));
         const Judgement waiting = f.judge(3, start + 3 * kMin, scope, true);
         QCOMPARE(int(waiting.truth), int(Truth::Unknown));
         QVERIFY(!waiting.missingData);
-        QVERIFY2(waiting.reason.startsWith(QStringLiteral("3 of 5 counted since the phase started")), qPrintable(waiting.reason));
+        QVERIFY2(waiting.reason.startsWith(QStringLiteral("3 of 5 counted since the phase started")),
+                 qPrintable(waiting.reason));
     }
 
     void aPartialTotalIsALowerBound()
@@ -254,17 +261,17 @@ private Q_SLOTS:
             f.store.append(QStringLiteral("flows"), {}, Sample{t, double(t - start) / kMin});
         WindowJudge::Scope scope;
         scope.phaseStartMs = start;
-        Judgement j = f.judge(3, start + 22 * kMin, scope);   // 2 counted: cannot say >= 5 yet
+        Judgement j = f.judge(3, start + 22 * kMin, scope); // 2 counted: cannot say >= 5 yet
         QCOMPARE(int(j.truth), int(Truth::Unknown));
         QVERIFY2(j.reason.contains(QStringLiteral("at least 2")), qPrintable(j.reason));
-        j = f.judge(3, start + 30 * kMin, scope);             // 10 counted: at least 10 >= 5
+        j = f.judge(3, start + 30 * kMin, scope); // 10 counted: at least 10 >= 5
         QCOMPARE(int(j.truth), int(Truth::True));
         // A stale total with enough counted still holds; a limit it cannot show stays unknown.
         j = f.judge(3, start + 60 * kMin, scope);
         QCOMPARE(int(j.truth), int(Truth::True));
         Fixture g;
         g.fill(QStringLiteral("flows"), kT0, kT0 + 30 * kMin, 30'000, [](qint64) { return 7.0; });
-        j = g.judge(4, kT0 + 90 * kMin);   // "total over 1h < 2", newest reading an hour old
+        j = g.judge(4, kT0 + 90 * kMin); // "total over 1h < 2", newest reading an hour old
         QCOMPARE(int(j.truth), int(Truth::Unknown));
         QVERIFY(j.missingData);
     }
