@@ -1,6 +1,7 @@
 #include "HeaderBar.h"
 
 #include "Palette.h"
+#include "flags/FlagBackend.h"
 #include "plan/Duration.h"
 #include "runtime/RolloutRuntime.h"
 
@@ -49,10 +50,39 @@ HeaderBar::HeaderBar(RolloutRuntime& runtime, QWidget* parent) : QWidget(parent)
     m_connections->addWidget(new QLabel(tr("Connections:"), this));
     m_connections->addStretch(1);
     outer->addLayout(m_connections);
+    // Each flag service has its dot from the start, grey until a first read or write answers:
+    // red is for a service that was tried and failed, never for one nobody has asked yet.
+    if (const FlagSync* flags = runtime.flags())
+        for (const FlagBackend* b : flags->backends().backends())
+            setConnection(flagConnection(b->name()), int(Severity::Muted), tr("%1: not tried yet").arg(b->describe()));
     const Plan& plan = runtime.plan();
     m_title->setText(QStringLiteral("<span style='font-size:large'><b>%1</b></span> &nbsp; %2 &nbsp; <i>%3</i>")
                          .arg(plan.rollout.toHtmlEscaped(), plan.environment.toHtmlEscaped(), plan.description.toHtmlEscaped()));
     refresh();
+}
+
+QString HeaderBar::flagConnection(const QString& backend)
+{
+    return tr("%1 (flags)").arg(backend);
+}
+
+void HeaderBar::setFlagService(const QString& backend, const QString& where, const QStringList& problems)
+{
+    if (problems.isEmpty()) {
+        setConnection(flagConnection(backend), int(Severity::Good), tr("%1: ok").arg(where));
+        return;
+    }
+    // A flagd file nobody has written yet reads as "…: FAILED at read: PATH does not exist" (its
+    // directory does exist, or the message says so): not a failure of the service, only nothing yet.
+    bool notCreatedYet = true;
+    for (const QString& p : problems)
+        notCreatedYet = notCreatedYet && p.contains(QLatin1String("FAILED at read: ")) && p.endsWith(QLatin1String(" does not exist")) &&
+                        !p.contains(QLatin1String("the directory "));
+    if (notCreatedYet)
+        setConnection(flagConnection(backend), int(Severity::Muted),
+                      tr("%1: no flag written yet (the file does not exist; the first change creates it)").arg(where));
+    else
+        setConnection(flagConnection(backend), int(Severity::Bad), QStringLiteral("%1: %2").arg(where, problems.join(QStringLiteral("; "))));
 }
 
 QLabel* HeaderBar::dot(const QString& name)

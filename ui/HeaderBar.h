@@ -19,7 +19,14 @@ public:
     explicit HeaderBar(RolloutRuntime& runtime, QWidget* parent = nullptr);
     void refresh();
     // Extra connections the runtime does not know about (flag backends, the shared store).
+    // Severity::Muted (grey) is "not tried yet".
     void setConnection(const QString& name, int severity, const QString& detail);
+    // The connection a flag service's dot goes by, and its health from what it last answered
+    // (`problems`: each flag that did not read back, FlagResult::describe()). Green when every
+    // flag read back; grey while its flag file does not exist yet (nothing was ever written: the
+    // first change creates it); red otherwise.
+    static QString flagConnection(const QString& backend);
+    void setFlagService(const QString& backend, const QString& where, const QStringList& problems);
     // A red "ledger tampering: …" beside the state, shown from the first finding on (the latest
     // finding shown, each one in the tooltip). Never cleared in a run: tampering does not heal.
     void addTampering(const QString& finding);

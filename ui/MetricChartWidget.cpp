@@ -1,5 +1,7 @@
 #include "MetricChartWidget.h"
 
+#include "ChartMarkerLabels.h"
+#include "ChartScale.h"
 #include "Palette.h"
 #include "judge/Statistics.h"
 #include "plan/Duration.h"
@@ -13,32 +15,12 @@
 
 namespace rollout {
 
-namespace {
-
-QString axisUnit(Unit u)
-{
-    switch (u) {
-    case Unit::Ratio:
-    case Unit::Percent: return QStringLiteral("%");
-    case Unit::Seconds: return QStringLiteral("s");
-    case Unit::Milliseconds: return QStringLiteral("ms");
-    case Unit::Bytes:
-    case Unit::Megabytes: return QStringLiteral("MB");
-    case Unit::PerSecond: return QStringLiteral("req/s");
-    case Unit::PerHour: return QStringLiteral("/h");
-    case Unit::Usd: return QStringLiteral("$");
-    default: return {};
-    }
-}
-
-} // namespace
-
 MetricChartWidget::MetricChartWidget(const MetricSpec& metric, const Plan& plan, const TimeSeriesStore& store, QWidget* parent)
     : QWidget(parent), m_metric(metric), m_plan(plan), m_store(store)
 {
     setObjectName(QStringLiteral("chart_") + metric.name);
     setAccessibleName(tr("Chart of %1").arg(metric.name));
-    m_scale = metric.unit == Unit::Ratio ? 100.0 : metric.unit == Unit::Bytes ? 1e-6 : 1.0;
+    m_scale = ChartScale::displayFactor(metric.unit);
     auto* layout = new QVBoxLayout(this);
     layout->setContentsMargins(0, 0, 0, 0);
     layout->setSpacing(0);
@@ -54,7 +36,8 @@ MetricChartWidget::MetricChartWidget(const MetricSpec& metric, const Plan& plan,
     ticker->setDateTimeFormat(QStringLiteral("HH:mm"));
     ticker->setDateTimeSpec(Qt::LocalTime);
     m_plot->xAxis->setTicker(ticker);
-    m_plot->yAxis->setLabel(axisUnit(metric.unit));
+    m_plot->yAxis->setLabel(ChartScale::axisUnit(metric.unit));
+    m_plot->yAxis->setRange(ChartScale::valueRange(std::nullopt).lower, ChartScale::valueRange(std::nullopt).upper);
     m_plot->setInteractions(QCP::iRangeDrag | QCP::iRangeZoom);
     m_plot->axisRect()->setRangeDrag(Qt::Horizontal);
     m_plot->axisRect()->setRangeZoom(Qt::Horizontal);
@@ -67,8 +50,40 @@ MetricChartWidget::MetricChartWidget(const MetricSpec& metric, const Plan& plan,
     m_plot->legend->setVisible(false);   // shown once a baseline series exists
     m_plot->legend->setFont(font());
     m_plot->axisRect()->insetLayout()->setInsetAlignment(0, Qt::AlignBottom | Qt::AlignLeft);
+    m_markerLabels = new ChartMarkerLabels(m_plot);
+    // Where the canary line would be, when it has had no traffic in view.
+    m_noTraffic = new QCPItemText(m_plot);
+    m_noTraffic->setObjectName(QStringLiteral("noCanaryTraffic"));
+    m_noTraffic->position->setType(QCPItemPosition::ptAxisRectRatio);
+    m_noTraffic->position->setCoords(0.5, 0.5);
+    m_noTraffic->setPositionAlignment(Qt::AlignCenter);
+    m_noTraffic->setText(ChartScale::noCanaryTrafficText());
+    QFont big = font();
+    big.setPointSizeF(big.pointSizeF() * 1.3);
+    m_noTraffic->setFont(big);
+    m_noTraffic->setVisible(false);
+    m_hasCanary = !metric.canary.isEmpty();
     styleForPalette();
     addThresholds();
+}
+
+bool MetricChartWidget::showsNoCanaryTraffic() const
+{
+    return m_noTraffic->visible();
+}
+
+QList<QRectF> MetricChartWidget::markerLabelRects() const
+{
+    QList<QRectF> out;
+    for (const MarkerLayout::Placed& p : m_markerLabels->placed()) out.append(p.rect);
+    return out;
+}
+
+QStringList MetricChartWidget::markerLabelTexts() const
+{
+    QStringList out;
+    for (const MarkerLayout::Placed& p : m_markerLabels->placed()) out.append(p.text);
+    return out;
 }
 
 void MetricChartWidget::setEvidenceSince(qint64 sinceMs, double level)
@@ -135,43 +150,31 @@ void MetricChartWidget::styleForPalette()
     m_plot->legend->setBrush(legendBack);
     m_plot->legend->setBorderPen(Qt::NoPen);
     m_plot->legend->setTextColor(p.color(QPalette::Text));
+    m_noTraffic->setColor(Palette::muted());
 }
 
 void MetricChartWidget::addThresholds()
 {
-    // Success criteria of every phase that uses an absolute threshold on this metric, and the
-    // triggers' thresholds; relative ones are drawn only in the value line, not as a level.
-    QList<std::pair<double, bool>> levels;   // value, isTrigger
-    for (const PhaseSpec& ph : m_plan.phases)
-        for (const Condition& c : ph.success)
-            if (c.metric == m_metric.name && c.kind == ConditionKind::Absolute) levels.append({c.threshold, false});
-    for (const TriggerSpec& t : m_plan.triggers)
-        if (t.when.metric == m_metric.name && t.when.kind == ConditionKind::Absolute) {
-            levels.append({t.when.threshold, true});
-            if (t.kind == TriggerKind::Hard && (t.when.comparison == Comparison::Greater || t.when.comparison == Comparison::GreaterEqual)) {
-                auto* zone = new QCPItemRect(m_plot);   // the breach zone of a hard trigger
-                zone->topLeft->setTypeX(QCPItemPosition::ptAxisRectRatio);
-                zone->topLeft->setTypeY(QCPItemPosition::ptAxisRectRatio);
-                zone->topLeft->setCoords(0, 0);
-                zone->bottomRight->setTypeX(QCPItemPosition::ptAxisRectRatio);
-                zone->bottomRight->setTypeY(QCPItemPosition::ptPlotCoords);
-                zone->bottomRight->setCoords(1, t.when.threshold * m_scale);
-                QColor c = Palette::bad();
-                c.setAlpha(28);
-                zone->setBrush(c);
-                zone->setPen(Qt::NoPen);
-                zone->setClipToAxisRect(true);
-                zone->setLayer(QStringLiteral("background"));
-            }
+    for (const ChartScale::Level& l : ChartScale::levels(m_metric, m_plan)) {
+        if (l.breachAbove) {
+            auto* zone = new QCPItemRect(m_plot);   // the breach zone of a hard trigger
+            zone->topLeft->setTypeX(QCPItemPosition::ptAxisRectRatio);
+            zone->topLeft->setTypeY(QCPItemPosition::ptAxisRectRatio);
+            zone->topLeft->setCoords(0, 0);
+            zone->bottomRight->setTypeX(QCPItemPosition::ptAxisRectRatio);
+            zone->bottomRight->setTypeY(QCPItemPosition::ptPlotCoords);
+            zone->bottomRight->setCoords(1, l.value * m_scale);
+            QColor c = Palette::bad();
+            c.setAlpha(28);
+            zone->setBrush(c);
+            zone->setPen(Qt::NoPen);
+            zone->setClipToAxisRect(true);
+            zone->setLayer(QStringLiteral("background"));
         }
-    QSet<double> seen;
-    for (const auto& [v, trigger] : levels) {
-        if (seen.contains(v)) continue;
-        seen.insert(v);
         auto* line = new QCPItemStraightLine(m_plot);
-        line->point1->setCoords(0, v * m_scale);
-        line->point2->setCoords(1, v * m_scale);
-        line->setPen(QPen(trigger ? Palette::bad() : Palette::good(), 1.2, Qt::DashLine));
+        line->point1->setCoords(0, l.value * m_scale);
+        line->point2->setCoords(1, l.value * m_scale);
+        line->setPen(QPen(l.trigger ? Palette::bad() : Palette::good(), 1.2, Qt::DashLine));
     }
 }
 
@@ -181,14 +184,7 @@ void MetricChartWidget::addMarker(qint64 atMs, const QString& label, bool bad)
     line->point1->setCoords(double(atMs) / 1000.0, 0);
     line->point2->setCoords(double(atMs) / 1000.0, 1);
     line->setPen(QPen(bad ? Palette::bad() : Palette::accent(), 1.5, bad ? Qt::SolidLine : Qt::DashDotLine));
-    auto* text = new QCPItemText(m_plot);
-    text->position->setTypeX(QCPItemPosition::ptPlotCoords);
-    text->position->setTypeY(QCPItemPosition::ptAxisRectRatio);
-    text->position->setCoords(double(atMs) / 1000.0, 0.02);
-    text->setPositionAlignment(Qt::AlignLeft | Qt::AlignTop);
-    text->setText(QLatin1Char(' ') + label);
-    text->setColor(bad ? Palette::bad() : Palette::accent());
-    text->setClipToAxisRect(true);
+    m_markerLabels->add(double(atMs) / 1000.0, label, bad ? Palette::bad() : Palette::accent());
 }
 
 int MetricChartWidget::pointCount() const
@@ -220,9 +216,12 @@ void MetricChartWidget::refresh(qint64 nowMs)
         QVector<double> keys, values;
         keys.reserve(fresh.size());
         values.reserve(fresh.size());
+        const bool canary = key == QLatin1String("canary");
+        m_hasCanary = m_hasCanary || canary;
         for (const Sample& s : fresh) {
             keys.append(double(s.tMs) / 1000.0);
             values.append(std::isfinite(s.value) ? s.value * m_scale : std::nan(""));   // NaN breaks the line: a gap
+            if (canary && ChartScale::isTraffic(m_metric, s.value)) m_lastCanaryTrafficMs = s.tMs;
         }
         g->addData(keys, values, true);
         m_lastAppended.insert(key, fresh.last().tMs);
@@ -251,8 +250,18 @@ void MetricChartWidget::refresh(qint64 nowMs)
         if (found) {
             m_y = y;
             m_yValid = true;
-            m_plot->yAxis->setRange(std::min(0.0, y.lower), y.upper * 1.25 + 1e-9);
         }
+        // Flat or no data gives a sane unit-tall axis, never one in units of 10⁻⁹.
+        const ChartScale::Range shown = ChartScale::valueRange(found ? std::optional(ChartScale::Range{y.lower, y.upper}) : std::nullopt);
+        m_plot->yAxis->setRange(shown.lower, shown.upper);
+    }
+    // No canary traffic in view (counted trials when the metric has counts, else the samples):
+    // say so where its line would be.
+    if (m_hasCanary) {
+        const QCPRange view = m_plot->xAxis->range();
+        const qint64 fromMs = qint64(view.lower * 1000.0), toMs = qint64(view.upper * 1000.0);
+        const std::optional<bool> counted = ChartScale::countedTraffic(m_metric, m_store, fromMs, toMs);
+        m_noTraffic->setVisible(!(counted ? *counted : m_lastCanaryTrafficMs >= fromMs));
     }
     // The headline: last value, its age, and a stale badge when it is older than two intervals.
     const auto last = m_store.latest(m_metric.name, Series::Canary);

@@ -11,6 +11,8 @@ class QLabel;
 
 namespace rollout {
 
+class ChartMarkerLabels;
+
 // One live chart per metric (QCustomPlot): canary and baseline series, success thresholds
 // (green) and trigger thresholds (red, with the breach zone shaded), phase changes and rollbacks
 // as vertical markers, drag to pan and wheel to zoom in time, the last value and a stale badge.
@@ -30,6 +32,11 @@ public:
     void setEvidenceSince(qint64 sinceMs, double level);
     QCustomPlot* plot() const { return m_plot; }
     int pointCount() const;
+    // What the chart says (for tests): "no canary traffic yet" instead of a flat canary line, and
+    // the marker labels the last replot drew (pixels of plot(); they never overlap).
+    bool showsNoCanaryTraffic() const;
+    QList<QRectF> markerLabelRects() const;
+    QStringList markerLabelTexts() const;
 
 private:
     void addThresholds();
@@ -41,6 +48,10 @@ private:
     const TimeSeriesStore& m_store;
     QCustomPlot* m_plot;
     QLabel* m_value;
+    ChartMarkerLabels* m_markerLabels;
+    QCPItemText* m_noTraffic;
+    bool m_hasCanary = false;
+    qint64 m_lastCanaryTrafficMs = std::numeric_limits<qint64>::min();   // newest canary sample with traffic
     QHash<QString, QCPGraph*> m_graphs;     // series key → graph
     QHash<QString, qint64> m_lastAppended;  // series key → newest key plotted (ms)
     qint64 m_spanMs = 15 * 60 * 1000;

@@ -433,9 +433,7 @@ void RolloutView::showFlagHealth(const FlagChangeReport& report)
         for (FlagBackend* candidate : m_runtime.flags()->backends().backends())
             if (candidate->name() == name) b = candidate;
         const QString where = b ? b->describe() : name;
-        const bool bad = problems.contains(name);
-        m_header->setConnection(tr("%1 (flags)").arg(name), int(bad ? Severity::Bad : Severity::Good),
-                                bad ? QStringLiteral("%1: %2").arg(where, problems.value(name).join(QStringLiteral("; "))) : tr("%1: ok").arg(where));
+        m_header->setFlagService(name, where, problems.value(name));
     }
     // Recorded means applied, and nobody changes a flag behind the rollout's back unseen.
     const RolloutSession& s = m_runtime.session();

@@ -2,8 +2,8 @@
 #include "Commands.h"
 #include "core/Logging.h"
 
-#include <QApplication>
 #include <QCoreApplication>
+#include <QGuiApplication>
 #include <QTextStream>
 #include <cstdio>
 #include <memory>
@@ -64,11 +64,11 @@ void usage(FILE* to)
 
 int main(int argc, char** argv)
 {
-    // `report` draws charts with the console's widgets (offscreen): it needs a QApplication.
+    // `report` draws charts with QPainter (offscreen, fonts): it needs a QGuiApplication, no widget.
     const bool drawing = argc > 1 && qstrcmp(argv[1], "report") == 0;
     if (drawing && qEnvironmentVariableIsEmpty("QT_QPA_PLATFORM")) qputenv("QT_QPA_PLATFORM", "offscreen");
     std::unique_ptr<QCoreApplication> application =
-        drawing ? std::make_unique<QApplication>(argc, argv) : std::make_unique<QCoreApplication>(argc, argv);
+        drawing ? std::make_unique<QGuiApplication>(argc, argv) : std::make_unique<QCoreApplication>(argc, argv);
     QCoreApplication::setApplicationName(QStringLiteral("rolloutctl"));
     QCoreApplication::setApplicationVersion(QStringLiteral(ROLLOUT_VERSION));
     QStringList args = QCoreApplication::arguments();

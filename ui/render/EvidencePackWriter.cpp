@@ -1,12 +1,12 @@
 #include "EvidencePackWriter.h"
 
-#include "MetricChartWidget.h"
+#include "ChartRenderer.h"
 #include "ledger/LedgerExport.h"
 #include "report/EvidenceReport.h"
 
+#include <QCoreApplication>
 #include <QDir>
 #include <QSaveFile>
-#include <qcustomplot.h>
 
 namespace rollout {
 
@@ -20,9 +20,22 @@ bool writeFile(const QString& path, const QByteArray& bytes, QString* problem)
     return false;
 }
 
+QString markerText(const LedgerRecord& r, const Plan& plan)
+{
+    const int to = r.payload.value(QStringLiteral("to_phase")).toInt(-2);
+    if (r.type == QLatin1String("rolled_back"))
+        return to == -1 ? QCoreApplication::translate("EvidencePackWriter", "rollback → 0%")
+                        : QCoreApplication::translate("EvidencePackWriter", "rollback");
+    if (to >= 0 && to < int(plan.phases.size()))
+        return QCoreApplication::translate("EvidencePackWriter", "→ %1%")
+            .arg(plan.phases[std::size_t(to)].traffic);
+    return QCoreApplication::translate("EvidencePackWriter", "advance");
+}
+
 } // namespace
 
-std::optional<QString> EvidencePackWriter::write(const QString& folder, const Plan& plan, const QList<RecordVerdict>& verdicts,
+std::optional<QString> EvidencePackWriter::write(const QString& folder, const Plan& plan,
+                                                 const QList<RecordVerdict>& verdicts,
                                                  const TimeSeriesStore& store, qint64 nowMs, QString* problem)
 {
     QDir dir(folder);
@@ -45,17 +58,16 @@ std::optional<QString> EvidencePackWriter::write(const QString& folder, const Pl
     in.ledgerFile = QStringLiteral("ledger.jsonl");
     for (const MetricSpec& m : plan.metrics) {
         if (store.seriesOf(m.name).isEmpty()) continue;
-        MetricChartWidget chart(m, plan, store);
-        chart.setVisibleSpanMs(nowMs - first);
-        chart.resize(900, 320);
-        chart.refresh(nowMs);
+        ChartRenderer chart(m, plan, store);
+        chart.setWindow(first, nowMs);
         for (const RecordVerdict& v : verdicts) {
             if (!v.ok || !v.record) continue;
-            if (v.record->type == QLatin1String("phase_advanced")) chart.addMarker(v.record->timestampMs, QStringLiteral("advance"), false);
-            if (v.record->type == QLatin1String("rolled_back")) chart.addMarker(v.record->timestampMs, QStringLiteral("rollback"), true);
+            const bool rollback = v.record->type == QLatin1String("rolled_back");
+            if (rollback || v.record->type == QLatin1String("phase_advanced"))
+                chart.addMarker(v.record->timestampMs, markerText(*v.record, plan), rollback);
         }
         const QString name = QStringLiteral("charts/%1.png").arg(m.name);
-        if (!chart.plot()->savePng(dir.filePath(name), 900, 320)) {
+        if (!chart.render(QSize(900, 320)).save(dir.filePath(name), "PNG")) {
             *problem = QStringLiteral("cannot write %1").arg(dir.filePath(name));
             return std::nullopt;
         }
