@@ -217,8 +217,12 @@ int main(int argc, char** argv)
         for (const Person& p : runtime.plan().people)
             runtime.recorder()->addKey(p.id, DemoKeys::forPerson(p.id));
     // The shared store, from Settings or the environment (ROLLOUT_PG_HOST, …; see README).
-    if (const StoreSettings store = StoreSettings::fromSettings(Settings()); store.isSet() && !demo)
+    // With a store, the console follows a rollout another process (a `watch`, another console)
+    // drives, and drives one nobody drives, taking over when its driver's lease lapses.
+    if (const StoreSettings store = StoreSettings::fromSettings(Settings()); store.isSet() && !demo) {
         runtime.attachStore(store);
+        runtime.attachDriveLease(qEnvironmentVariable("USER", QStringLiteral("console")), QStringLiteral("console"));
+    }
     std::unique_ptr<DemoDriver> driver;
     if (demo) {
         driver = std::make_unique<DemoDriver>(runtime);
