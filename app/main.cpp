@@ -1,18 +1,15 @@
 // rollout-console: the desktop console. With no argument it opens the embedded demo: the demo
 // plan on the built-in simulator, with a Demo menu that injects faults.
-#include "HeaderBar.h"
+#include "RolloutView.h"
 #include "HelpText.h"
 #include "MainWindow.h"
 #include "core/Logging.h"
 #include "core/Settings.h"
-#include "flags/FlagBackendSet.h"
 #include "ledger/LocalLedger.h"
-#include "notify/WebhookNotifier.h"
 #include "plan/PlanLoader.h"
-#include "runtime/RolloutRuntime.h"
+#include "runtime/RolloutAssembly.h"
 #include "sim/DemoDriver.h"
 #include "sim/DemoKeys.h"
-#include "viewmodels/Severity.h"
 
 #include <QApplication>
 #include <QCommandLineParser>
@@ -22,7 +19,6 @@
 #include <QMessageBox>
 #include <QStandardPaths>
 #include <QStatusBar>
-#include <QTabWidget>
 #include <QTemporaryDir>
 #include <QTimer>
 #include <cstdio>
@@ -94,7 +90,8 @@ int main(int argc, char** argv)
     const QCommandLineOption evidence(
         QStringLiteral("evidence-pack"),
         QStringLiteral("With --screenshot: also write the evidence pack into DIR."), QStringLiteral("DIR"));
-    parser.addOptions({screenshot, after, script, tab, evidence});
+    const QCommandLineOption home(QStringLiteral("home"), QStringLiteral("Show the home list (after --demo-script)."));
+    parser.addOptions({screenshot, after, script, tab, evidence, home});
 
     // --version, --help and a mistyped option are answered before QApplication exists: it needs
     // a display (and aborts without one), and none of these does.
@@ -105,7 +102,7 @@ int main(int argc, char** argv)
         QCommandLineParser early;
         early.setSingleDashWordOptionMode(
             QCommandLineParser::ParseAsLongOptions); // -platform is one word, as Qt reads it
-        early.addOptions({screenshot, after, script, tab, evidence});
+        early.addOptions({screenshot, after, script, tab, evidence, home});
         const QCommandLineOption help = early.addHelpOption();
         const QCommandLineOption version = early.addVersionOption();
         const bool parsed = early.parse(arguments);
@@ -144,153 +141,122 @@ int main(int argc, char** argv)
     Logging::setUp(QStringLiteral("rollout-console"), false);
 
     const QStringList args = parser.positionalArguments();
-    PlanLoadResult loaded;
     const bool demo = args.isEmpty();
+    SystemClock clock;
+
+    // A plan file's rollout: its state rebuilt from the ledger rolloutctl shares, then driven
+    // (or followed) in a tab of its own.
+    MainWindow::Options options;
+    options.clock = &clock;
+    options.ledgerPath = LocalLedger::defaultPath();
+    options.opener = [&clock](const QString& path, QString* problem) -> std::unique_ptr<OpenedRollout> {
+        PlanLoadResult loaded = PlanLoader::loadFile(path);
+        if (!loaded.plan) {
+            QStringList lines;
+            for (const auto& e : loaded.errors)
+                lines.append(e.toString());
+            *problem = lines.join(QLatin1Char('\n'));
+            return nullptr;
+        }
+        RolloutAssembly::Options parts;
+        parts.ledgerPath = LocalLedger::defaultPath();
+        parts.backgroundWriter = true; // every record is fsynced, never on the UI thread
+        // The shared store, from Settings or the environment (ROLLOUT_PG_HOST, …; see README).
+        parts.store = StoreSettings::fromSettings(Settings());
+        // With a store, the console follows a rollout another process (a `watch`, another console)
+        // drives, and drives one nobody drives, taking over when its driver's lease lapses.
+        parts.driverKind = QStringLiteral("console");
+        parts.driverPerson = qEnvironmentVariable("USER", QStringLiteral("console"));
+        auto opened = std::make_unique<OpenedRollout>();
+        opened->assembly = RolloutAssembly::build(std::move(*loaded.plan), clock, std::move(parts), problem);
+        if (!opened->assembly) return nullptr;
+        return opened;
+    };
+    if (demo) // the example plans are listed beside the demo
+        for (const QString& name : QDir(QStringLiteral(":/plans")).entryList({QStringLiteral("*.yaml")}))
+            options.examples.append({QStringLiteral(":/plans/") + name, QObject::tr("example")});
+    MainWindow window(options);
+
+    // The demo: the demo plan on the built-in simulator, its flags in a flagd file of this user's
+    // (real writes, read back, surviving a restart), and a fresh ledger each time.
+    QTemporaryDir demoLedgerDir;
+    DemoDriver* driver = nullptr;
+    RolloutRuntime* demoRuntime = nullptr;
     if (demo) {
         QFile file(QStringLiteral(":/demo/demo-plan.yaml"));
+        PlanLoadResult loaded;
         if (file.open(QIODevice::ReadOnly))
             loaded = PlanLoader::loadBytes(file.readAll(), QStringLiteral("demo-plan.yaml"));
-    } else {
-        loaded = PlanLoader::loadFile(args.first());
-    }
-    if (!loaded.plan) {
-        QStringList lines;
-        for (const auto& e : loaded.errors)
-            lines.append(e.toString());
-        QMessageBox::critical(nullptr, QStringLiteral("Rollout Console"),
-                              QStringLiteral("The plan cannot be loaded; nothing was changed.\n\n") +
-                                  lines.join(QLatin1Char('\n')));
-        return 1;
-    }
-
-    if (demo) {
-        // The demo's flags live in a flagd file of this user's, so that its changes are real
-        // writes that are read back, and survive a restart.
+        if (!loaded.plan) {
+            QMessageBox::critical(nullptr, QStringLiteral("Rollout Console"),
+                                  QStringLiteral("The demo plan cannot be loaded."));
+            return 1;
+        }
         const QString dir =
             QStandardPaths::writableLocation(QStandardPaths::AppDataLocation) + QStringLiteral("/demo");
         QDir().mkpath(dir);
         for (BackendSpec& b : loaded.plan->backends)
             if (b.type == BackendType::FlagdFile)
                 b.path = dir + QLatin1Char('/') + QFileInfo(b.path).fileName();
-    }
-    QString flagProblem;
-    std::optional<FlagBackendSet> flagBackends = FlagBackendSet::fromPlan(*loaded.plan, &flagProblem);
-    if (!flagBackends) {
-        QMessageBox::critical(
-            nullptr, QStringLiteral("Rollout Console"),
-            QStringLiteral("The plan's flag services cannot be set up; nothing was changed.\n\n") +
-                flagProblem);
-        return 1;
-    }
-
-    SystemClock clock;
-    RolloutRuntime runtime(*loaded.plan, clock);
-    runtime.attachFlags(std::move(*flagBackends));
-
-    // The signed ledger: the rollout's state is rebuilt from it before the window opens. The demo
-    // starts from a fresh ledger each time; a real plan uses the one rolloutctl shares.
-    if (!Ed25519::initialize()) {
-        QMessageBox::critical(nullptr, QStringLiteral("Rollout Console"),
-                              QStringLiteral("libsodium cannot start: nothing can be signed."));
-        return 1;
-    }
-    QTemporaryDir demoLedgerDir;
-    const QString ledgerPath =
-        demo ? demoLedgerDir.filePath(QStringLiteral("demo-ledger.sqlite")) : LocalLedger::defaultPath();
-    QString ledgerProblem;
-    std::unique_ptr<LocalLedger> ledger = LocalLedger::open(ledgerPath, clock, &ledgerProblem);
-    if (!ledger) {
-        QMessageBox::critical(nullptr, QStringLiteral("Rollout Console"),
-                              QStringLiteral("The ledger cannot be opened; nothing was changed.\n\n") +
-                                  ledgerProblem);
-        return 1;
-    }
-    runtime.attachLedger(std::move(ledger));
-    // Every record is fsynced (synchronous=FULL): on a thread of its own, never on this one.
-    if (!runtime.writeLedgerInBackground(&ledgerProblem)) {
-        QMessageBox::critical(nullptr, QStringLiteral("Rollout Console"),
-                              QStringLiteral("The ledger cannot be written; nothing was changed.\n\n") +
-                                  ledgerProblem);
-        return 1;
-    }
-    if (demo) // demo keys come from public seeds: every demo person, and this console's automation
-        for (const Person& p : runtime.plan().people)
-            runtime.recorder()->addKey(p.id, DemoKeys::forPerson(p.id));
-    // The shared store, from Settings or the environment (ROLLOUT_PG_HOST, …; see README).
-    // With a store, the console follows a rollout another process (a `watch`, another console)
-    // drives, and drives one nobody drives, taking over when its driver's lease lapses.
-    if (const StoreSettings store = StoreSettings::fromSettings(Settings()); store.isSet() && !demo) {
-        runtime.attachStore(store);
-        runtime.attachDriveLease(qEnvironmentVariable("USER", QStringLiteral("console")), QStringLiteral("console"));
-    }
-    std::unique_ptr<DemoDriver> driver;
-    if (demo) {
-        driver = std::make_unique<DemoDriver>(runtime);
+        RolloutAssembly::Options parts;
+        parts.ledgerPath = demoLedgerDir.filePath(QStringLiteral("demo-ledger.sqlite"));
+        parts.backgroundWriter = true;
+        // Demo keys come from public seeds: every demo person, and this console's automation.
+        parts.addKeys = [&loaded](LedgerRecorder& recorder) {
+            for (const Person& p : loaded.plan->people)
+                recorder.addKey(p.id, DemoKeys::forPerson(p.id));
+        };
+        QString problem;
+        auto opened = std::make_unique<OpenedRollout>();
+        opened->planPath = QStringLiteral(":/demo/demo-plan.yaml");
+        opened->assembly = RolloutAssembly::build(*loaded.plan, clock, std::move(parts), &problem);
+        if (!opened->assembly) {
+            QMessageBox::critical(nullptr, QStringLiteral("Rollout Console"),
+                                  QStringLiteral("The demo cannot be opened.\n\n%1").arg(problem));
+            return 1;
+        }
+        demoRuntime = &opened->assembly->runtime();
+        auto demoDriver = std::make_shared<DemoDriver>(*demoRuntime);
+        driver = demoDriver.get();
         driver->preroll(10 * 60 * 1000);
-        runtime.setBeforeEvaluate([&driver] { driver->tick(); });
-    }
-    MainWindow window(runtime);
-    // The plan's webhooks (Slack-compatible); the tray notifications live in the window.
-    WebhookNotifier notifier(runtime.plan(), runtime.session(), WebhookNotifier::Options{});
-    if (LedgerSync* sync = runtime.sync())
-        QObject::connect(sync, &LedgerSync::tampering, &notifier, &WebhookNotifier::ledgerTampering);
-    if (!runtime.plan().notify.empty()) {
-        const QStringList problems = notifier.problems();
-        window.header()->setConnection(
-            QObject::tr("webhooks"), int(problems.isEmpty() ? Severity::Good : Severity::Warning),
-            problems.isEmpty() ? QObject::tr("%1 webhook(s) configured").arg(runtime.plan().notify.size())
-                               : problems.join(QLatin1Char('\n')));
-        QObject::connect(&notifier, &WebhookNotifier::failed, &window,
-                         [&window](const QString& kind, const QString& env, const QString& why) {
-                             window.header()->setConnection(
-                                 QObject::tr("webhooks"), int(Severity::Bad),
-                                 QObject::tr("%1 via %2 failed: %3").arg(kind, env, why));
-                         });
-        QObject::connect(&notifier, &WebhookNotifier::delivered, &window,
-                         [&window](const QString& kind, const QString& env) {
-                             window.header()->setConnection(
-                                 QObject::tr("webhooks"), int(Severity::Good),
-                                 QObject::tr("last: %1 via %2 delivered").arg(kind, env));
-                         });
-    }
-    if (demo) {
-        DemoDriver* d = driver.get();
+        demoRuntime->setBeforeEvaluate([driver] { driver->tick(); });
+        opened->companion = demoDriver;
+        window.addRollout(std::move(opened), parser.isSet(tab) || parser.isSet(script));
         window.addDemoAction(QObject::tr("Sign the next gate as everyone"), QStringLiteral("F9"),
-                             [d, &runtime] { DemoDriver::signOffNextGate(runtime.session()); });
+                             [demoRuntime] { DemoDriver::signOffNextGate(demoRuntime->session()); });
         window.addDemoAction(QObject::tr("Inject canary error spike"), QStringLiteral("F5"),
-                             [d] { d->inject(FaultKind::CanaryErrorSpike); });
+                             [driver] { driver->inject(FaultKind::CanaryErrorSpike); });
         window.addDemoAction(QObject::tr("Inject canary latency regression"), QStringLiteral("F6"),
-                             [d] { d->inject(FaultKind::CanaryLatencyRegression); });
+                             [driver] { driver->inject(FaultKind::CanaryLatencyRegression); });
         window.addDemoAction(QObject::tr("Inject global incident"), QStringLiteral("F7"),
-                             [d] { d->inject(FaultKind::GlobalIncident); });
+                             [driver] { driver->inject(FaultKind::GlobalIncident); });
         window.addDemoAction(QObject::tr("Inject brief spike (60 s)"), QStringLiteral("F8"),
-                             [d] { d->inject(FaultKind::BriefSpike); });
+                             [driver] { driver->inject(FaultKind::BriefSpike); });
         window.addDemoAction(QObject::tr("Inject slow memory leak"), QStringLiteral("Shift+F8"),
-                             [d] { d->inject(FaultKind::MemoryLeak); });
-        window.addDemoAction(QObject::tr("Clear faults"), QStringLiteral("Shift+F5"),
-                             [d] { d->clearFaults(); });
+                             [driver] { driver->inject(FaultKind::MemoryLeak); });
+        window.addDemoAction(QObject::tr("Clear faults"), QStringLiteral("Shift+F5"), [driver] { driver->clearFaults(); });
         window.statusBar()->showMessage(QObject::tr(
-            "Demo: F9 signs the next gate as everyone, then Advance. F5 injects a canary error spike: "
-            "watch the hard trigger roll back within about two minutes."));
+            "Demo: open the demo's tab; F9 signs the next gate as everyone, then Advance. F5 injects a canary "
+            "error spike: watch the hard trigger roll back within about two minutes."));
     }
-    if (parser.isSet(tab))
-        if (auto* tabs = window.findChild<QTabWidget*>(QStringLiteral("sideTabs")))
-            tabs->setCurrentIndex(parser.value(tab).toInt() - 1);
+    for (const QString& path : args)
+        window.openPlan(path);
+    RolloutView* shown = window.currentView();
+    if (parser.isSet(tab) && shown) shown->showSideTab(parser.value(tab).toInt() - 1);
     window.show();
-    runtime.tick();
-    runtime.start();
 
     if (demo && parser.isSet(script)) {
         const QString steps = parser.value(script);
-        DemoDriver::signOffNextGate(runtime.session());
-        runtime.session().advance(Actor{QStringLiteral("rm-demo"), QStringLiteral("release-manager")});
+        DemoDriver::signOffNextGate(demoRuntime->session());
+        demoRuntime->session().advance(Actor{QStringLiteral("rm-demo"), QStringLiteral("release-manager")});
         if (steps.contains(QLatin1String("spike"))) driver->inject(FaultKind::CanaryErrorSpike);
     }
+    if (parser.isSet(home)) window.showHome();
     if (parser.isSet(screenshot)) {
         const QString file = parser.value(screenshot);
         const QString pack = parser.value(evidence);
         QTimer::singleShot(parser.value(after).toInt(), &window, [&window, file, pack] {
-            if (!pack.isEmpty()) window.writeEvidencePack(pack);
+            if (RolloutView* v = window.currentView(); v && !pack.isEmpty()) v->writeEvidencePack(pack);
             window.grab().save(file);
             QApplication::quit();
         });

@@ -1,103 +1,102 @@
 #pragma once
 
-#include "engine/RolloutEvent.h"
+#include "runtime/RolloutDirectory.h"
 
 #include <QMainWindow>
 
 #include <functional>
 #include <memory>
 
-class QComboBox;
-class QFrame;
-class QLabel;
-class QLineEdit;
-class QListView;
-class QPushButton;
-class QTabWidget;
-class QTableView;
+class QMenu;
 class QSystemTrayIcon;
+class QTabWidget;
+class QTimer;
 
 namespace rollout {
 
-class RolloutRuntime;
-class HeaderBar;
-class PhaseTimelineWidget;
-class MetricChartWidget;
-class GatePanel;
-class RollbackButton;
-class TriggerTableModel;
-class SignOffModel;
-class EventLogModel;
-class FlagTableModel;
-class LedgerTableModel;
-class KeyStore;
-struct LedgerRecord;
-struct FlagChangeReport;
-struct Actor;
+class HomeView;
+class RolloutAssembly;
+class RolloutListModel;
+class RolloutView;
 
-// The console's main window. It wires the views to one running rollout and holds no logic of
-// its own: the header, timeline, charts, gate and checklist, triggers, sign-off table and event
-// log are separate widgets over item models; actions go to the session as the acting person.
+// A rollout put together for a tab: its parts, and whatever else must live as long (the demo's
+// simulator).
+struct OpenedRollout
+{
+    std::unique_ptr<RolloutAssembly> assembly;
+    std::shared_ptr<void> companion;
+    QString planPath;
+    bool start = true; // the runtime ticks on its own timer (tests tick it by hand)
+};
+
+// The console's window: the home list first, then one tab per open rollout. It owns the menus
+// (File, Rollout, View, Help), the status bar and the tray; what concerns one rollout is done by
+// the RolloutView in the current tab.
 class MainWindow final : public QMainWindow
 {
     Q_OBJECT
 public:
-    explicit MainWindow(RolloutRuntime& runtime, QWidget* parent = nullptr);
+    // Puts a plan file's rollout together: null with `problem` when it cannot be.
+    using Opener = std::function<std::unique_ptr<OpenedRollout>(const QString& planPath, QString* problem)>;
+    struct Options
+    {
+        Opener opener;
+        QString ledgerPath;                        // the ledger the home list reads
+        QList<RolloutDirectory::Source> examples;  // plans listed whether or not opened
+        const Clock* clock = nullptr;
+        int homeRefreshMs = 3000;
+    };
+
+    explicit MainWindow(Options options, QWidget* parent = nullptr);
     ~MainWindow() override;
 
+    // Opens a plan file in a tab (or shows its tab when its rollout is open); the view, or null
+    // after saying why.
+    RolloutView* openPlan(const QString& planPath);
+    // Adds a rollout already put together (the demo); it becomes the current tab when `show`.
+    RolloutView* addRollout(std::unique_ptr<OpenedRollout> opened, bool show = true);
+    RolloutView* currentView() const;
+    RolloutView* viewOf(const QString& rollout) const;
+    int openCount() const;
+    HomeView* home() const { return m_home; }
+    RolloutListModel* rolloutList() const { return m_list; }
+    // How many rollouts wait on the person acting (the title and the tray say it too).
+    int waitingCount() const;
+    void refreshHome();
+    void showHome();
     // A menu of fault injections, for the embedded demo: name → action.
     void addDemoAction(const QString& name, const QString& shortcut, std::function<void()> action);
-    HeaderBar* header() const { return m_header; }
-    // Writes the evidence pack (page, charts, ledger) into `folder`; the page's path, or empty.
-    QString writeEvidencePack(const QString& folder);
 
 protected:
     void closeEvent(QCloseEvent* event) override;
+    void dragEnterEvent(QDragEnterEvent* event) override;
+    void dropEvent(QDropEvent* event) override;
 
 private:
-    void refresh();
-    void onEvent(const RolloutEvent& e);
-    void advance();
-    void togglePause();
-    void rollbackNow();
-    void acknowledgeAlert();
-    void report(const QString& message, bool ok);
-    void showPhaseDetails(int phase);
-    void wireFlags();
-    void wireLedger();
-    void showLedgerVerdicts();
-    void showVerdicts(const QList<struct RecordVerdict>& verdicts);
-    // Unlocks `personId`'s signing key (a dialog); false when it stays locked.
-    bool unlockKey(const QString& personId, const QString& why);
-    void onFlagSummary(const QString& summary, bool failed);
-    void showFlagHealth(const FlagChangeReport& report);
-    Actor actor() const;
+    struct Tab;
+    void buildMenus();
+    void openInteractively();
+    void closeTab(int index);
+    void rememberRecent(const QString& planPath);
+    void fillRecentMenu();
+    void updateTitle();
+    void showAbout();
+    void showShortcuts();
+    void forCurrent(const std::function<void(RolloutView&)>& action);
 
-    RolloutRuntime& m_runtime;
-    HeaderBar* m_header;
-    QFrame* m_banner;
-    QLabel* m_bannerText;
-    QLabel* m_bannerFlags;
-    QPushButton* m_retryFlags;
-    QLineEdit* m_reason;
-    PhaseTimelineWidget* m_timeline;
-    QList<MetricChartWidget*> m_charts;
+    Options m_options;
     QTabWidget* m_tabs;
-    GatePanel* m_gate;
-    TriggerTableModel* m_triggers;
-    SignOffModel* m_signOff;
-    EventLogModel* m_log;
-    FlagTableModel* m_flagTable = nullptr;
-    LedgerTableModel* m_ledgerTable = nullptr;
-    std::unique_ptr<KeyStore> m_keys;
-    QPushButton* m_advance;
-    QPushButton* m_pause;
-    QPushButton* m_acknowledge;
-    RollbackButton* m_rollback;
-    QComboBox* m_actingAs;
+    HomeView* m_home;
+    RolloutListModel* m_list;
+    std::vector<std::unique_ptr<Tab>> m_open;
+    QMenu* m_recent = nullptr;
     QMenu* m_demoMenu = nullptr;
+    QMenu* m_viewMenu = nullptr;
+    QMenu* m_helpMenu = nullptr;
+    QList<QAction*> m_rolloutActions;
     QSystemTrayIcon* m_tray = nullptr;
-    int m_rolledBackFrom = -1;
+    QTimer* m_homeTimer;
+    QString m_identity;
 };
 
 } // namespace rollout

@@ -4,6 +4,7 @@
 #include "ledger/KeyStore.h"
 #include "ledger/PassphraseSource.h"
 #include "plan/PlanLoader.h"
+#include "runtime/RolloutAssembly.h"
 
 #include <QCoreApplication>
 #include <QDeadlineTimer>
@@ -134,29 +135,30 @@ std::unique_ptr<Operator> Operator::open(const QCommandLineParser& parser, const
 
     std::unique_ptr<Operator> op(new Operator);
     op->m_actor = Actor{person, role};
-    std::optional<FlagBackendSet> backends = FlagBackendSet::fromPlan(plan, &problem);
-    if (!backends) {
-        err() << name << ": " << problem << "\n";
-        return nullptr;
-    }
     op->m_ledgerPath =
         parser.isSet(QStringLiteral("db")) ? parser.value(QStringLiteral("db")) : LocalLedger::defaultPath();
-    std::unique_ptr<LocalLedger> ledger = LocalLedger::open(op->m_ledgerPath, op->m_clock, &problem);
-    if (!ledger) {
+    RolloutAssembly::Options options;
+    options.ledgerPath = op->m_ledgerPath;
+    options.store = StoreSettings::fromEnvironment();
+    options.notify = command == QLatin1String("watch"); // a one-shot decision leaves webhooks to the driver
+    if (command == QLatin1String("watch")) { // one driver per rollout: watch drives or refuses
+        options.driverKind = QStringLiteral("watch");
+        options.driverPerson = person;
+        options.lease.autoTakeOver = false; // watch never follows
+    }
+    options.addKeys = [&](LedgerRecorder& recorder) {
+        recorder.addKey(person, Ed25519::KeyPair{key->publicKey, key->secretKey});
+        // What this process observes on its own (a flag read-back, drift) is signed by the person
+        // running it when they are not the automation: an observation, never a decision in their name.
+        if (person != Actor::automation().id) recorder.setObserver(Actor{person, role});
+    };
+    op->m_assembly = RolloutAssembly::build(std::move(*loaded.plan), op->m_clock, std::move(options), &problem);
+    if (!op->m_assembly) {
         err() << name << ": " << problem << "\n";
         return nullptr;
     }
-    op->m_runtime = std::make_unique<RolloutRuntime>(std::move(*loaded.plan), op->m_clock);
-    op->m_runtime->attachFlags(std::move(*backends));
-    op->m_runtime->attachLedger(std::move(ledger));
-    op->m_runtime->recorder()->addKey(person, Ed25519::KeyPair{key->publicKey, key->secretKey});
-    // What this process observes on its own (a flag read-back, drift) is signed by the person
-    // running it when they are not the automation: an observation, never a decision in their name.
-    if (person != Actor::automation().id) op->m_runtime->recorder()->setObserver(Actor{person, role});
-    for (const QString& s : op->m_runtime->replay().skipped)
+    for (const QString& s : op->runtime().replay().skipped)
         err() << name << ": not replayed: " << s << "\n";
-    if (const StoreSettings store = StoreSettings::fromEnvironment(); store.isSet())
-        op->m_runtime->attachStore(store);
     *exit = Ok;
     return op;
 }
@@ -178,25 +180,19 @@ std::unique_ptr<Operator> Operator::openReadOnly(const QCommandLineParser& parse
         return nullptr;
     }
     QString problem;
-    std::optional<FlagBackendSet> backends = FlagBackendSet::fromPlan(*loaded.plan, &problem);
-    if (!backends) {
-        err() << name << ": " << problem << "\n";
-        return nullptr;
-    }
     std::unique_ptr<Operator> op(new Operator);
     op->m_ledgerPath =
         parser.isSet(QStringLiteral("db")) ? parser.value(QStringLiteral("db")) : LocalLedger::defaultPath();
-    std::unique_ptr<LocalLedger> ledger = LocalLedger::open(op->m_ledgerPath, op->m_clock, &problem);
-    if (!ledger) {
+    RolloutAssembly::Options options;
+    options.ledgerPath = op->m_ledgerPath;
+    options.store = StoreSettings::fromEnvironment();
+    options.notify = false;
+    options.autoStart = false;
+    op->m_assembly = RolloutAssembly::build(std::move(*loaded.plan), op->m_clock, std::move(options), &problem);
+    if (!op->m_assembly) {
         err() << name << ": " << problem << "\n";
         return nullptr;
     }
-    op->m_runtime = std::make_unique<RolloutRuntime>(std::move(*loaded.plan), op->m_clock);
-    op->m_runtime->attachFlags(std::move(*backends));
-    op->m_runtime->attachLedger(std::move(ledger));
-    op->m_runtime->setAutoStart(false);
-    if (const StoreSettings store = StoreSettings::fromEnvironment(); store.isSet())
-        op->m_runtime->attachStore(store);
     *exit = Ok;
     return op;
 }
@@ -233,7 +229,7 @@ bool Operator::waitUntil(const std::function<bool()>& done, int timeoutMs)
 
 bool Operator::syncFirst(int timeoutMs)
 {
-    LedgerSync* sync = m_runtime->sync();
+    LedgerSync* sync = runtime().sync();
     if (!sync) return true;
     bool finished = false;
     bool reachable = false;
@@ -256,11 +252,11 @@ bool Operator::syncFirst(int timeoutMs)
 
 bool Operator::pushRecorded(int timeoutMs)
 {
-    LedgerSync* sync = m_runtime->sync();
+    LedgerSync* sync = runtime().sync();
     if (!sync) return true;
     QString problem;
     auto waiting = [&] {
-        for (const LedgerRecord& r : m_runtime->recorder()->ledger().unpushed(&problem))
+        for (const LedgerRecord& r : runtime().recorder()->ledger().unpushed(&problem))
             if (r.rollout == plan().rollout) return true;
         return false;
     };
@@ -274,15 +270,15 @@ bool Operator::pushRecorded(int timeoutMs)
 
 bool Operator::waitFlagsApplied(int timeoutMs)
 {
-    FlagSync* flags = m_runtime->flags();
+    FlagSync* flags = runtime().flags();
     bool escalated = false;
     const QMetaObject::Connection c =
         QObject::connect(flags, &FlagSync::operationFinished, flags,
                          [&](const QString&, const FlagChangeReport& r) { escalated = !r.allVerified(); });
-    waitUntil([&] { return !flags->busy() && (m_runtime->session().flagsApplied() || escalated); },
+    waitUntil([&] { return !flags->busy() && (runtime().session().flagsApplied() || escalated); },
               timeoutMs);
     QObject::disconnect(c);
-    return m_runtime->session().flagsApplied();
+    return runtime().session().flagsApplied();
 }
 
 } // namespace rolloutctl

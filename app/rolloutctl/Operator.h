@@ -1,7 +1,7 @@
 #pragma once
 
 #include "core/Clock.h"
-#include "runtime/RolloutRuntime.h"
+#include "runtime/RolloutAssembly.h"
 
 #include <QCommandLineParser>
 #include <memory>
@@ -26,9 +26,11 @@ public:
     static std::unique_ptr<Operator> openReadOnly(const QCommandLineParser& parser, const QString& command,
                                                   int* exit);
 
-    const rollout::Plan& plan() const { return m_runtime->plan(); }
-    rollout::RolloutRuntime& runtime() { return *m_runtime; }
-    rollout::RolloutSession& session() { return m_runtime->session(); }
+    const rollout::Plan& plan() const { return m_assembly->runtime().plan(); }
+    rollout::RolloutRuntime& runtime() { return m_assembly->runtime(); }
+    rollout::RolloutSession& session() { return runtime().session(); }
+    // The plan's webhooks (watch only), else null.
+    rollout::WebhookNotifier* notifier() { return m_assembly->notifier(); }
     const rollout::Actor& actor() const { return m_actor; }
     QString ledgerPath() const { return m_ledgerPath; }
     // The person acting in `role` (one of their roles in the plan), or nullopt after saying why.
@@ -51,7 +53,7 @@ public:
 private:
     Operator() = default;
     rollout::SystemClock m_clock;
-    std::unique_ptr<rollout::RolloutRuntime> m_runtime;
+    std::unique_ptr<rollout::RolloutAssembly> m_assembly;
     rollout::Actor m_actor;
     QString m_ledgerPath;
 };

@@ -128,15 +128,14 @@ int watch(const QStringList& args)
                          spdlog::warn("watch: a record in the ledger file is not applied: {}: {}",
                                       id.toStdString(), why.toStdString());
                      });
-    WebhookNotifier notifier(plan, runtime.session(), WebhookNotifier::Options{});
-    // Ledger tampering, found at start or on a pull: a warning in the log and a webhook alert.
-    const auto tampering = [&notifier](const QString& id, const QString& why) {
+    // Ledger tampering, found at start or on a pull: a warning in the log (the assembly sends it
+    // to the webhooks too).
+    const auto tampering = [](const QString&, const QString& why) {
         spdlog::warn("watch: ledger {}", why.toStdString());
-        notifier.ledgerTampering(id, why);
     };
     for (const QString& t : runtime.replay().tampering)
         tampering({}, t);
-    if (runtime.sync()) QObject::connect(runtime.sync(), &LedgerSync::tampering, &notifier, tampering);
+    if (runtime.sync()) QObject::connect(runtime.sync(), &LedgerSync::tampering, &runtime, tampering);
 
     int exitCode = Stopped;
     bool stopAfterFlags = false;
@@ -189,12 +188,10 @@ int watch(const QStringList& args)
     quitOnSignals();
     bool ok = false;
     const int tick = parser.value(QStringLiteral("tick")).toInt(&ok);
-    // One driver per rollout: with a shared store, watch holds the rollout's driver lease, or
-    // refuses to start while another live process (a watch, a console) drives it.
-    if (runtime.sync()) {
-        DriveLease::Options lease;
-        lease.autoTakeOver = false; // watch drives or ends; it never follows
-        runtime.attachDriveLease(op->actor().id, QStringLiteral("watch"), lease);
+    // One driver per rollout: with a shared store, watch holds the rollout's driver lease (the
+    // assembly attached it), or refuses to start while another live process (a watch, a console)
+    // drives it.
+    if (runtime.lease()) {
         QObject::connect(&runtime, &RolloutRuntime::driveLost, &runtime, [&](const LeaseHolder& holder) {
             spdlog::error("watch: {} now drives {}: this watch could not renew its lease in time and stops",
                           holder.describe().toStdString(), plan.rollout.toStdString());

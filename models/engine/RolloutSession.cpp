@@ -60,6 +60,7 @@ double RolloutSession::currentTraffic() const
 void RolloutSession::record(RolloutEvent e)
 {
     if (e.atMs == 0) e.atMs = m_clock.nowMs();
+    ++m_revision;
     noteFlagEvent(e);
     Q_EMIT eventRecorded(e);
 }
@@ -139,6 +140,17 @@ QStringList RolloutSession::gateItems(int phase) const
 }
 
 GateStatus RolloutSession::gate() const
+{
+    const qint64 now = m_clock.nowMs();
+    if (!m_gateCache || m_gateRevision != m_revision || now < m_gateAtMs || now - m_gateAtMs >= 250) {
+        m_gateCache = computeGate();
+        m_gateRevision = m_revision;
+        m_gateAtMs = now;
+    }
+    return *m_gateCache;
+}
+
+GateStatus RolloutSession::computeGate() const
 {
     const qint64 now = m_clock.nowMs();
     GateStatus g;
@@ -268,6 +280,7 @@ QList<CriterionView> RolloutSession::criteria() const
 
 void RolloutSession::evaluate()
 {
+    ++m_revision;
     const qint64 now = m_clock.nowMs();
     if (m_complete || m_phase < 0) return;   // nothing is exposed: no trigger can hold
     const int phaseAtStart = m_phase;
@@ -306,6 +319,7 @@ void RolloutSession::evaluate()
         if (allTrue && m_criteriaGreenSinceMs == 0) m_criteriaGreenSinceMs = now;
     }
     // Unknown within the limit keeps the window but blocks the gate (see gate()).
+    ++m_revision;
 
     const GateStatus g = gate();
     if (g.open != m_gateWasOpen) {
@@ -357,7 +371,7 @@ ActionResult RolloutSession::doRollback(const Actor& actor, const QString& reaso
 ActionResult RolloutSession::advance(const Actor& actor)
 {
     if (const QString why = guardRefusal(actor, EventType::PhaseAdvanced); !why.isEmpty()) return ActionResult::refused(why);
-    const GateStatus g = gate();
+    const GateStatus g = computeGate();
     if (m_complete) return ActionResult::refused(QStringLiteral("the rollout is complete"));
     if (!g.open) return ActionResult::refused(QStringLiteral("the gate is not open: %1").arg(g.missing()));
     const qint64 now = m_clock.nowMs();

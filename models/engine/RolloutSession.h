@@ -12,6 +12,8 @@
 #include <QObject>
 #include <QSet>
 
+#include <optional>
+
 #include <functional>
 #include <memory>
 
@@ -92,6 +94,8 @@ public:
     qint64 retryNotBeforeMs() const { return m_retryNotBeforeMs; }
     double currentTraffic() const;
     QMap<QString, FlagSetting> currentFlags() const { return m_plan.flagSettingsFor(m_complete ? int(m_plan.phases.size()) - 1 : m_phase); }
+    // What stands before the next phase. Worked out at most once per state change and quarter
+    // second: the views of one tick share it (decisions work it out afresh).
     GateStatus gate() const;
     QList<TriggerView> triggers() const;
     QList<CriterionView> criteria() const;
@@ -157,6 +161,7 @@ Q_SIGNALS:
     void stateChanged();
 
 private:
+    GateStatus computeGate() const;
     void enterPhase(int phase, qint64 nowMs);
     void fire(const TriggerSpec& trigger, const TriggerTracker& tracker, qint64 nowMs);
     ActionResult doRollback(const Actor& actor, const QString& reason, bool toZero, const QString& trigger,
@@ -185,6 +190,10 @@ private:
     EvidenceJudge m_evidence;
     ActionGuard m_guard;
     int m_previousPhaseForTrackers = -1;
+    quint64 m_revision = 0;                   // bumped by every evaluation and state change
+    mutable std::optional<GateStatus> m_gateCache;
+    mutable quint64 m_gateRevision = 0;
+    mutable qint64 m_gateAtMs = 0;
     qint64 m_evidenceSinceMs = 0;                         // triggers weigh the canary's counts since the rollout (re)started
     QSet<QString> m_globalIncidents;                      // triggers whose "both cohorts" alert is raised
 

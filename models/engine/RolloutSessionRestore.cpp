@@ -7,7 +7,7 @@ namespace rollout {
 ActionResult RolloutSession::recordAdvanceClaim(const Actor& actor)
 {
     if (const QString why = guardRefusal(actor, EventType::AdvanceClaimed); !why.isEmpty()) return ActionResult::refused(why);
-    const GateStatus g = gate();
+    const GateStatus g = computeGate();
     if (m_complete) return ActionResult::refused(QStringLiteral("the rollout is complete"));
     if (!g.open) return ActionResult::refused(QStringLiteral("the gate is not open: %1").arg(g.missing()));
     RolloutEvent e;
@@ -23,6 +23,7 @@ ActionResult RolloutSession::recordAdvanceClaim(const Actor& actor)
 
 bool RolloutSession::restore(const RolloutEvent& e)
 {
+    ++m_revision;
     switch (e.type) {
     case EventType::PhaseAdvanced:
         if (m_complete || e.fromPhase != m_phase || e.toPhase != m_phase + 1 || e.toPhase >= int(m_plan.phases.size())) return false;

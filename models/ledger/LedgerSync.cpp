@@ -288,7 +288,8 @@ int LedgerSync::applyArrived(const QSet<QString>& arrived)
     // ledger refused stand in their place, so the link after one is not taken for a gap.
     for (const LedgerRecord& altered : std::as_const(m_altered))
         local.append(altered);
-    const QList<RecordVerdict> verdicts = LedgerVerifier::verify(local, m_session.plan());
+    m_lastVerdicts = LedgerVerifier::verify(local, m_session.plan());
+    const QList<RecordVerdict>& verdicts = m_lastVerdicts;
     QList<const RecordVerdict*> order;
     for (const RecordVerdict& v : verdicts) {
         if (!arrived.contains(v.id) || m_altered.contains(v.id)) continue;

@@ -81,6 +81,10 @@ public Q_SLOTS:
     // the ledger before the caller's latest record). Ignores the backoff.
     void syncNow();
 
+    // The whole rollout's chain as verified by the last round that applied something: what a view
+    // shows, without verifying the ledger a second time.
+    const QList<RecordVerdict>& lastVerdicts() const { return m_lastVerdicts; }
+
 Q_SIGNALS:
     void storeHealth(bool reachable, const QString& why);              // when it changes
     void tampering(const QString& id, const QString& why);             // once per record id and kind per run
@@ -142,6 +146,7 @@ private:
     // that the record after one is not reported as following a gap.
     QHash<QString, LedgerRecord> m_altered;
     bool m_damaged = false; // tampering seen this run (or in the ledger at start)
+    QList<RecordVerdict> m_lastVerdicts;
 };
 
 } // namespace rollout

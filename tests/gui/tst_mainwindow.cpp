@@ -9,7 +9,8 @@
 #include "RollbackButton.h"
 #include "SettingsDialog.h"
 #include "ledger/LocalLedger.h"
-#include "runtime/RolloutRuntime.h"
+#include "RolloutView.h"
+#include "runtime/RolloutAssembly.h"
 #include "sim/DemoKeys.h"
 #include "viewmodels/ChecklistModel.h"
 #include "viewmodels/FlagTableModel.h"
@@ -31,47 +32,62 @@ using namespace rollout;
 
 namespace {
 
-// The demo plan's one flag lives in an in-memory flag service the tests can make fail.
-test::FakeFlagBackend* attachFakeFlags(RolloutRuntime& runtime)
-{
-    FlagBackendSet set;
-    auto fake = std::make_unique<test::FakeFlagBackend>(QStringLiteral("flags"));
-    test::FakeFlagBackend* raw = fake.get();
-    set.add(std::move(fake));
-    set.assign(QStringLiteral("new-checkout"), QStringLiteral("flags"), QStringLiteral("userId"));
-    runtime.attachFlags(std::move(set));
-    runtime.flags()->setDeadlineMs(500);
-    return raw;
-}
-
-// A signed ledger in `path` (a fresh temporary one when empty), with the demo people's keys.
-QString attachLedger(RolloutRuntime& runtime, const Clock& clock, QString path, QTemporaryDir& dir)
-{
-    if (path.isEmpty()) path = dir.filePath(QStringLiteral("ledger.sqlite"));
-    QString problem;
-    auto ledger = LocalLedger::open(path, clock, &problem);
-    if (!ledger) qFatal("%s", qPrintable(problem));
-    runtime.attachLedger(std::move(ledger));
-    for (const Person& p : runtime.plan().people) runtime.recorder()->addKey(p.id, DemoKeys::forPerson(p.id));
-    return path;
-}
-
+// The demo rollout as the console puts it together (RolloutAssembly), except that its one flag
+// lives in an in-memory flag service the tests can make fail, and the tests tick it by hand.
 struct Console
 {
     ManualClock clock{1'700'000'000'000};
-    RolloutRuntime runtime{test::loadPlan(test::sourceFile(QStringLiteral("resources/demo/demo-plan.yaml"))), clock};
-    test::FakeFlagBackend* flags = attachFakeFlags(runtime);
     QTemporaryDir dir;
+    test::FakeFlagBackend* flags = nullptr;
     QString ledgerPath;
+    RolloutRuntime* built = nullptr;
     MainWindow* windowPtr;
     MainWindow& window;
+    RolloutView* view;
+    RolloutRuntime& runtime;
 
     explicit Console(const QString& ledger = {})
-        : ledgerPath(attachLedger(runtime, clock, ledger, dir)), windowPtr(new MainWindow(runtime)), window(*windowPtr)
+        : ledgerPath(ledger.isEmpty() ? dir.filePath(QStringLiteral("ledger.sqlite")) : ledger),
+          windowPtr(new MainWindow(windowOptions())), window(*windowPtr), view(window.addRollout(open())),
+          runtime(*built)
     {
         window.show();
     }
     ~Console() { delete windowPtr; }
+
+    MainWindow::Options windowOptions()
+    {
+        MainWindow::Options o;
+        o.clock = &clock;
+        o.ledgerPath = ledgerPath;
+        o.homeRefreshMs = 3'600'000;
+        return o;
+    }
+    std::unique_ptr<OpenedRollout> open()
+    {
+        FlagBackendSet set;
+        auto fake = std::make_unique<test::FakeFlagBackend>(QStringLiteral("flags"));
+        flags = fake.get();
+        set.add(std::move(fake));
+        set.assign(QStringLiteral("new-checkout"), QStringLiteral("flags"), QStringLiteral("userId"));
+        RolloutAssembly::Options parts;
+        parts.ledgerPath = ledgerPath;
+        parts.flags = std::move(set);
+        parts.addKeys = [](LedgerRecorder& recorder) {
+            for (const QString& id : {QStringLiteral("rm-demo"), QStringLiteral("pm-demo"), QStringLiteral("oncall-demo"),
+                                      QStringLiteral("automation")})
+                recorder.addKey(id, DemoKeys::forPerson(id));
+        };
+        QString problem;
+        auto opened = std::make_unique<OpenedRollout>();
+        opened->assembly = RolloutAssembly::build(test::loadPlan(test::sourceFile(QStringLiteral("resources/demo/demo-plan.yaml"))),
+                                                  clock, std::move(parts), &problem);
+        if (!opened->assembly) qFatal("%s", qPrintable(problem));
+        opened->start = false;
+        built = &opened->assembly->runtime();
+        built->flags()->setDeadlineMs(500);
+        return opened;
+    }
 
     void feed(double errorRate)
     {

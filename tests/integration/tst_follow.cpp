@@ -12,7 +12,7 @@
 #include "flags/UnleashFeature.h"
 #include "ledger/KeyStore.h"
 #include "ledger/SharedStore.h"
-#include "runtime/RolloutRuntime.h"
+#include "runtime/RolloutAssembly.h"
 
 #include <QDateTime>
 #include <QFile>
@@ -177,21 +177,23 @@ private Q_SLOTS:
         QTRY_VERIFY_WITH_TIMEOUT(saw(watch, &out, "watching"), 20000);
         QVERIFY2(out.contains("(not started"), out.constData()); // its gate waits for the checklist
 
-        // The follower: its own ledger file (its own device), rm's key, the same store.
+        // The follower: its own ledger file (its own device), rm's key, the same store, put
+        // together as the console does (RolloutAssembly, a "console" driver kind).
         SystemClock clock;
         QFile pf(m_plan);
         QVERIFY(pf.open(QIODevice::ReadOnly));
-        RolloutRuntime follower(test::loadPlan(pf.readAll()), clock);
+        RolloutAssembly::Options parts;
+        parts.ledgerPath = m_dir.filePath(QStringLiteral("follower.sqlite"));
+        parts.store = StoreSettings::fromEnvironment();
+        parts.notify = false;
+        parts.driverKind = QStringLiteral("console");
+        parts.driverPerson = QStringLiteral("rm");
+        parts.addKeys = [](LedgerRecorder& recorder) { recorder.addKey(QStringLiteral("rm"), rmKey()); };
         QString problem;
-        std::optional<FlagBackendSet> backends = FlagBackendSet::fromPlan(follower.plan(), &problem);
-        QVERIFY2(backends, qPrintable(problem));
-        follower.attachFlags(std::move(*backends));
-        auto ledger = LocalLedger::open(m_dir.filePath(QStringLiteral("follower.sqlite")), clock, &problem);
-        QVERIFY2(ledger, qPrintable(problem));
-        follower.attachLedger(std::move(ledger));
-        follower.recorder()->addKey(QStringLiteral("rm"), rmKey());
-        follower.attachStore(StoreSettings::fromEnvironment());
-        follower.attachDriveLease(QStringLiteral("rm"), QStringLiteral("console"));
+        std::unique_ptr<RolloutAssembly> assembly =
+            RolloutAssembly::build(test::loadPlan(pf.readAll()), clock, std::move(parts), &problem);
+        QVERIFY2(assembly, qPrintable(problem));
+        RolloutRuntime& follower = assembly->runtime();
         follower.setOnScreen(false);
         QList<Arrival> arrivals;
         connect(follower.sync(), &LedgerSync::recordApplied, this,

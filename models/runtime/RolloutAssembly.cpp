@@ -1,0 +1,65 @@
+#include "RolloutAssembly.h"
+
+#include "flags/FlagBackendSet.h"
+#include "ledger/Ed25519.h"
+#include "ledger/LocalLedger.h"
+#include "notify/WebhookNotifier.h"
+
+namespace rollout {
+
+RolloutAssembly::~RolloutAssembly()
+{
+    // The notifier listens to the session: it goes first.
+    m_notifier.reset();
+    m_runtime.reset();
+}
+
+std::unique_ptr<RolloutAssembly> RolloutAssembly::build(Plan plan, const Clock& clock, Options options,
+                                                        QString* problem)
+{
+    QString why;
+    std::optional<FlagBackendSet> backends =
+        options.flags ? std::move(options.flags) : FlagBackendSet::fromPlan(plan, &why);
+    if (!backends) {
+        *problem = QStringLiteral("the plan's flag services cannot be set up: %1").arg(why);
+        return nullptr;
+    }
+    if (!Ed25519::initialize()) {
+        *problem = QStringLiteral("libsodium cannot start: nothing can be signed");
+        return nullptr;
+    }
+    std::unique_ptr<LocalLedger> ledger = LocalLedger::open(options.ledgerPath, clock, &why);
+    if (!ledger) {
+        *problem = QStringLiteral("the ledger cannot be opened: %1").arg(why);
+        return nullptr;
+    }
+    std::unique_ptr<RolloutAssembly> a(new RolloutAssembly);
+    a->m_ledgerPath = options.ledgerPath;
+    a->m_runtime = std::make_unique<RolloutRuntime>(std::move(plan), clock);
+    RolloutRuntime& runtime = *a->m_runtime;
+    if (!options.autoStart) runtime.setAutoStart(false);
+    runtime.attachFlags(std::move(*backends), options.flagHealthEveryMs);
+    runtime.attachLedger(std::move(ledger));
+    if (options.backgroundWriter && !runtime.writeLedgerInBackground(&why)) {
+        *problem = QStringLiteral("the ledger cannot be written: %1").arg(why);
+        return nullptr;
+    }
+    if (options.addKeys) options.addKeys(*runtime.recorder());
+    if (options.store.isSet()) {
+        runtime.attachStore(options.store);
+        if (!options.driverKind.isEmpty())
+            runtime.attachDriveLease(options.driverPerson, options.driverKind, options.lease);
+    }
+    if (options.notify) {
+        a->m_notifier =
+            std::make_unique<WebhookNotifier>(runtime.plan(), runtime.session(), WebhookNotifier::Options{});
+        WebhookNotifier* notifier = a->m_notifier.get();
+        for (const QString& t : runtime.replay().tampering)
+            notifier->ledgerTampering({}, t);
+        if (LedgerSync* sync = runtime.sync())
+            QObject::connect(sync, &LedgerSync::tampering, notifier, &WebhookNotifier::ledgerTampering);
+    }
+    return a;
+}
+
+} // namespace rollout
