@@ -226,6 +226,8 @@ private Q_SLOTS:
         });
         QVERIFY(advance != arrivals.end());
         QCOMPARE(advance->actor, QStringLiteral("automation"));
+        qInfo("watch's start, signed → applied in the follower: %lld ms",
+              advance->arrivedMs - advance->signedMs);
         QVERIFY2(advance->arrivedMs - advance->signedMs < 5000,
                  qPrintable(
                      QStringLiteral("signed → arrived: %1 ms").arg(advance->arrivedMs - advance->signedMs)));
@@ -248,7 +250,7 @@ private Q_SLOTS:
         QVERIFY(!enabled);
         // Watch's read-back reaches the follower as a record: the rollback is applied.
         QTRY_VERIFY_WITH_TIMEOUT(follower.session().flagsApplied(), 20000);
-        QCOMPARE(follower.session().state(), RolloutState::RolledBack);
+        QVERIFY(follower.session().state() == RolloutState::RolledBack);
 
         // Watch gave the lease back on its way out: the follower takes over driving.
         QTRY_VERIFY_WITH_TIMEOUT(follower.lease()->state() == DriveLease::State::Driving, 10000);

@@ -47,22 +47,24 @@ public:
 
 Plan planNamed(const QString& name)
 {
-    return test::loadPlan(QString::fromUtf8(R"yaml(
-rollout: %1
-sources: {prom: {type: prometheus, url: "http://127.0.0.1:9", timeout: 1s}}
-backends: {f: {type: flagd_file, path: f.json}}
-flags: [{key: k, backend: f}]
-metrics:
-  %1_errors: {source: prom, query: "errors", unit: ratio, interval: 1s, canary: {cohort: canary}, baseline: {series: {cohort: baseline}}}
-  %1_latency: {source: prom, query: "latency", unit: ms, interval: 1s}
-triggers:
-  - {name: errors, when: %1_errors > 5%, for: 0s, kind: hard, action: rollback}
-phases:
-  - {name: one, traffic: 10%}
-  - {name: two, traffic: 50%}
-)yaml")
-                              .arg(name)
-                              .toUtf8());
+    // Plain literals: moc's tokenizer trips over a raw string holding a URL.
+    return test::loadPlan(
+        QStringLiteral(
+            "rollout: %1\n"
+            "sources: {prom: {type: prometheus, url: 'http://127.0.0.1:9', timeout: 1s}}\n"
+            "backends: {f: {type: flagd_file, path: f.json}}\n"
+            "flags: [{key: k, backend: f}]\n"
+            "metrics:\n"
+            "  %1_errors: {source: prom, query: errors, unit: ratio, interval: 1s, canary: {cohort: canary},"
+            " baseline: {series: {cohort: baseline}}}\n"
+            "  %1_latency: {source: prom, query: latency, unit: ms, interval: 1s}\n"
+            "triggers:\n"
+            "  - {name: errors, when: %1_errors > 5%, for: 0s, kind: hard, action: rollback}\n"
+            "phases:\n"
+            "  - {name: one, traffic: 10%}\n"
+            "  - {name: two, traffic: 50%}\n")
+            .arg(name)
+            .toUtf8());
 }
 
 } // namespace
@@ -96,7 +98,8 @@ private Q_SLOTS:
         QCOMPARE(fetcher->ranges.value(QStringLiteral("beta_errors")), 0);
         // A follower judges nothing: the error rate breaches the hard trigger, nothing rolls back.
         QCOMPARE(onScreen.session().currentPhase(), 0);
-        QVERIFY(onScreen.events().isEmpty());
+        for (const RolloutEvent& e : onScreen.events()) // the test's own start, nothing the engine judged
+            QVERIFY2(e.type == EventType::PhaseAdvanced, qPrintable(e.describe()));
 
         // The other one comes on screen: its history, then its tail; the first one goes quiet.
         onScreen.setOnScreen(false);
