@@ -7,6 +7,7 @@
 //  3. RSS of the console process after 24 h of simulated data for the demo's metrics.
 // Runs offscreen (QT_QPA_PLATFORM=offscreen is set when unset).
 #include "MainWindow.h"
+#include "runtime/RolloutAssembly.h"
 #include "MetricChartWidget.h"
 #include "plan/PlanLoader.h"
 #include "runtime/RolloutRuntime.h"
@@ -16,6 +17,7 @@
 #include <QElapsedTimer>
 #include <QFile>
 #include <QMainWindow>
+#include <QTemporaryDir>
 #include <QProcess>
 #include <qcustomplot.h>
 
@@ -74,6 +76,31 @@ Plan demoPlan()
     return *PlanLoader::loadBytes(file.readAll(), QStringLiteral("demo-plan.yaml")).plan;
 }
 
+// The demo rollout as the console puts it together, on a fresh ledger in `dir`.
+std::unique_ptr<OpenedRollout> openDemo(const Clock& clock, const QTemporaryDir& dir)
+{
+    RolloutAssembly::Options parts;
+    parts.ledgerPath = dir.filePath(QStringLiteral("ledger.sqlite"));
+    parts.backgroundWriter = true;
+    parts.notify = false;
+    QString problem;
+    auto opened = std::make_unique<OpenedRollout>();
+    Plan plan = demoPlan();
+    for (BackendSpec& b : plan.backends) // the demo's flagd file, in the temporary directory
+        if (b.type == BackendType::FlagdFile) b.path = dir.filePath(QStringLiteral("flags.json"));
+    opened->assembly = RolloutAssembly::build(std::move(plan), clock, std::move(parts), &problem);
+    if (!opened->assembly) qFatal("%s", qPrintable(problem));
+    return opened;
+}
+
+MainWindow::Options windowOptions(const Clock& clock, const QTemporaryDir& dir)
+{
+    MainWindow::Options o;
+    o.clock = &clock;
+    o.ledgerPath = dir.filePath(QStringLiteral("ledger.sqlite"));
+    return o;
+}
+
 int child(const QString& what)
 {
     FirstPaint probe;
@@ -88,10 +115,12 @@ int child(const QString& what)
         return QApplication::exec();
     }
     SystemClock clock;
-    RolloutRuntime runtime(demoPlan(), clock);
-    DemoDriver driver(runtime);
+    QTemporaryDir dir;
+    std::unique_ptr<OpenedRollout> opened = openDemo(clock, dir);
+    DemoDriver driver(opened->assembly->runtime());
     driver.preroll(10 * 60 * 1000);
-    MainWindow w(runtime);
+    MainWindow w(windowOptions(clock, dir));
+    w.addRollout(std::move(opened));
     w.resize(1280, 800);
     w.findChildren<MetricChartWidget*>().first()->plot()->installEventFilter(&probe);
     w.show();
@@ -201,11 +230,13 @@ int main(int argc, char** argv)
 
     // 24 h of the demo's metrics at 1 Hz, in the console's own store, with its window open.
     SystemClock clock;
-    RolloutRuntime runtime(demoPlan(), clock);
+    QTemporaryDir dir;
     const qint64 before = rssKb();
-    DemoDriver driver(runtime);
+    std::unique_ptr<OpenedRollout> opened = openDemo(clock, dir);
+    DemoDriver driver(opened->assembly->runtime());
     driver.preroll(24LL * 3600 * 1000);
-    MainWindow w(runtime);
+    MainWindow w(windowOptions(clock, dir));
+    w.addRollout(std::move(opened));
     w.show();
     QCoreApplication::processEvents();
     std::printf("RSS after 24 h of simulated data (demo: 4 metrics, canary + baseline, 1 Hz): %lld MB (+%lld MB for the data and window)\n",

@@ -7,6 +7,7 @@
 #include "SettingsDialog.h"
 #include "ShortcutSheet.h"
 #include "core/Settings.h"
+#include "plan/PlanLoader.h"
 #include "runtime/RolloutAssembly.h"
 #include "viewmodels/RolloutListModel.h"
 
@@ -107,7 +108,9 @@ MainWindow::MainWindow(Options options, QWidget* parent) : QMainWindow(parent), 
 
 MainWindow::~MainWindow()
 {
-    // Each view goes before the rollout it shows.
+    // Each view goes before the rollout it shows; the tabs say nothing more while they go.
+    disconnect(m_tabs, nullptr, this, nullptr);
+    m_homeTimer->stop();
     for (auto& t : m_open) {
         delete t->view;
         t->view = nullptr;
@@ -251,6 +254,12 @@ RolloutView* MainWindow::addRollout(std::unique_ptr<OpenedRollout> opened, bool 
 
 RolloutView* MainWindow::openPlan(const QString& planPath)
 {
+    // A rollout already open is shown, never put together a second time (two engines, one rollout).
+    if (const PlanLoadResult peek = PlanLoader::loadFile(planPath); peek.plan)
+        if (RolloutView* v = viewOf(peek.plan->rollout)) {
+            m_tabs->setCurrentWidget(v);
+            return v;
+        }
     QString problem;
     std::unique_ptr<OpenedRollout> opened = m_options.opener ? m_options.opener(planPath, &problem) : nullptr;
     if (!opened) {
@@ -393,19 +402,23 @@ void MainWindow::closeEvent(QCloseEvent* event)
     event->accept();
 }
 
+QStringList MainWindow::planFilesIn(const QMimeData& mime)
+{
+    QStringList out;
+    for (const QUrl& url : mime.urls())
+        if (url.isLocalFile() && isPlanFile(url.toLocalFile())) out.append(url.toLocalFile());
+    return out;
+}
+
 void MainWindow::dragEnterEvent(QDragEnterEvent* event)
 {
-    for (const QUrl& url : event->mimeData()->urls())
-        if (url.isLocalFile() && isPlanFile(url.toLocalFile())) {
-            event->acceptProposedAction();
-            return;
-        }
+    if (!planFilesIn(*event->mimeData()).isEmpty()) event->acceptProposedAction();
 }
 
 void MainWindow::dropEvent(QDropEvent* event)
 {
-    for (const QUrl& url : event->mimeData()->urls())
-        if (url.isLocalFile() && isPlanFile(url.toLocalFile())) openPlan(url.toLocalFile());
+    for (const QString& path : planFilesIn(*event->mimeData()))
+        openPlan(path);
     event->acceptProposedAction();
 }
 

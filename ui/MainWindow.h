@@ -8,6 +8,7 @@
 #include <memory>
 
 class QMenu;
+class QMimeData;
 class QSystemTrayIcon;
 class QTabWidget;
 class QTimer;
@@ -66,6 +67,9 @@ public:
     void showHome();
     // A menu of fault injections, for the embedded demo: name → action.
     void addDemoAction(const QString& name, const QString& shortcut, std::function<void()> action);
+
+    // The plan files (*.yaml, *.yml) among dropped data; drag and drop opens each.
+    static QStringList planFilesIn(const QMimeData& mime);
 
 protected:
     void closeEvent(QCloseEvent* event) override;

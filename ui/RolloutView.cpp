@@ -17,6 +17,7 @@
 #include "viewmodels/FlagTableModel.h"
 #include "viewmodels/LedgerTableModel.h"
 #include "viewmodels/PhaseDetails.h"
+#include "notify/PagerDutyNotifier.h"
 #include "notify/WebhookNotifier.h"
 #include "runtime/RolloutAssembly.h"
 #include "ledger/EventCodec.h"
@@ -533,6 +534,16 @@ namespace rollout {
 
 void RolloutView::wireNotifier()
 {
+    if (PagerDutyNotifier* pager = m_assembly.pager()) { // escalation: its health beside the webhooks'
+        m_header->setConnection(tr("pager"), int(pager->problem().isEmpty() ? Severity::Good : Severity::Warning),
+                                pager->problem().isEmpty() ? tr("PagerDuty configured") : pager->problem());
+        connect(pager, &PagerDutyNotifier::failed, this, [this](const QString& action, const QString& key, const QString& why) {
+            m_header->setConnection(tr("pager"), int(Severity::Bad), tr("%1 %2 failed: %3").arg(action, key, why));
+        });
+        connect(pager, &PagerDutyNotifier::delivered, this, [this](const QString& action, const QString& key) {
+            m_header->setConnection(tr("pager"), int(Severity::Good), tr("last: %1 %2 accepted").arg(action, key));
+        });
+    }
     WebhookNotifier* notifier = m_assembly.notifier();
     if (!notifier || m_runtime.plan().notify.empty()) return;
     const QStringList problems = notifier->problems();

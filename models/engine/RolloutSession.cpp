@@ -33,7 +33,7 @@ QString GateStatus::missing() const
 RolloutSession::RolloutSession(Plan plan, const MetricReader& reader, const Clock& clock,
                                std::shared_ptr<const ConditionJudge> judge, QObject* parent)
     : QObject(parent), m_plan(std::move(plan)), m_reader(reader), m_clock(clock),
-      m_judge(judge ? std::move(judge) : std::make_shared<ThresholdJudge>()), m_evidence(m_plan)
+      m_judge(judge ? std::move(judge) : std::make_shared<ThresholdJudge>()), m_evidence(m_plan), m_windows(m_plan, m_evidence)
 {
     qRegisterMetaType<rollout::RolloutEvent>();
     m_phaseStartedMs = m_clock.nowMs();
@@ -75,12 +75,61 @@ Judgement RolloutSession::judge(const Condition& c, qint64 nowMs) const
         return unknown;
     }
     const auto captured = m_capturedBaselines.contains(c.metric) ? std::optional<double>(m_capturedBaselines.value(c.metric)) : std::nullopt;
+    if (c.usesHistory()) return m_windows.judge(c, *m, m_reader, nowMs, windowScope(c), m_plan.judgement.triggerConfidence, false);
     return m_judge->judge(c, *m, m_reader, nowMs, captured);
+}
+
+WindowJudge::Scope RolloutSession::windowScope(const Condition& c) const
+{
+    WindowJudge::Scope s;
+    s.phaseStartMs = m_phaseStartedMs;
+    s.rolloutStartMs = m_evidenceSinceMs;
+    if (m_capturedBaselines.contains(c.metric)) s.capturedBaseline = m_capturedBaselines.value(c.metric);
+    return s;
+}
+
+Judgement RolloutSession::measureCriterion(std::size_t index, const Condition& c, const Judgement& measured, qint64 nowMs)
+{
+    if (!c.measurement) return measured;
+    if (m_criterionRuns.size() <= index) m_criterionRuns.resize(index + 1);
+    MeasurementRun& run = m_criterionRuns[index];
+    const MetricSpec* m = m_plan.metric(c.metric);
+    const qint64 interval = c.measurement->intervalMs > 0 ? c.measurement->intervalMs : (m ? m->intervalMs : 15000);
+    const Verdict v = criterionVerdict(measured);
+    run.update(v == Verdict::Fail, v == Verdict::Pass, nowMs, interval, *c.measurement);
+    Judgement j = measured;
+    const QString progress = run.describe(*c.measurement);
+    switch (run.outcome()) {
+    case MeasurementRun::Outcome::Failed:
+        j.truth = Truth::False;
+        j.missingData = false;
+        j.reason = QStringLiteral("analysis failed: %1").arg(progress);
+        break;
+    case MeasurementRun::Outcome::Succeeded:
+        j.truth = Truth::True;
+        j.missingData = false;
+        j.reason = QStringLiteral("analysis passed: %1").arg(progress);
+        break;
+    case MeasurementRun::Outcome::Running:
+        // Without a count the criterion holds once a measurement passed and the failures stay
+        // within the limit; with one, only once the count is reached. Missing data stays missing.
+        if (!c.measurement->count && run.passes() > 0) {
+            j.truth = Truth::True;
+            j.missingData = false;
+        } else {
+            j.truth = Truth::Unknown;
+            j.missingData = measured.missingData;
+        }
+        j.reason = QStringLiteral("measuring: %1%2").arg(progress, measured.reason.isEmpty() ? QString() : QStringLiteral("; ") + measured.reason);
+        break;
+    }
+    return j;
 }
 
 Judgement RolloutSession::judgeCriterion(const Condition& c, qint64 nowMs) const
 {
     const MetricSpec* m = m_plan.metric(c.metric);
+    if (m && c.usesHistory()) return m_windows.judge(c, *m, m_reader, nowMs, windowScope(c), m_plan.judgement.confidence, true);
     if (m && m_evidence.judges(c, *m, m_reader, true))
         return m_evidence.criterion(c, *m, m_reader, nowMs, m_phaseStartedMs, m_plan.judgement.confidence);
     return judge(c, nowMs);
@@ -117,6 +166,7 @@ void RolloutSession::enterPhase(int phase, qint64 nowMs)
     m_trackers = kept;
     if (!promotion) m_globalIncidents.clear();
     m_criteria.clear();
+    m_criterionRuns.clear();
     if (phase >= 0)
         for (const Condition& c : m_plan.phases[std::size_t(phase)].success) m_criteria.push_back(CriterionView{c, Truth::Unknown, {}, 0});
     m_criteriaGreenSinceMs = 0;
@@ -249,9 +299,10 @@ GateStatus RolloutSession::computeGate() const
     if (m_phase < 0) {
         for (const MetricSpec& m : m_plan.metrics) {
             if (m.baseline.kind != BaselineSpec::Kind::Captured) continue;
-            const Judgement j = m_judge->judge(Condition{m.name, ConditionKind::Absolute, Comparison::Greater,
-                                                         -std::numeric_limits<double>::infinity(), 0, true, false, {}},
-                                               m, m_reader, now, std::nullopt);
+            Condition anyValue;   // "any finite value": is there a sample to capture?
+            anyValue.metric = m.name;
+            anyValue.threshold = -std::numeric_limits<double>::infinity();
+            const Judgement j = m_judge->judge(anyValue, m, m_reader, now, std::nullopt);
             if (j.truth == Truth::Unknown)
                 g.checks.append({GateCheck::Kind::Baseline, QStringLiteral("baseline of %1").arg(m.name), CheckState::Inconclusive,
                                  QStringLiteral("cannot be captured: %1").arg(j.reason)});
@@ -293,8 +344,9 @@ void RolloutSession::evaluate()
     bool allTrue = !m_criteria.empty();
     bool anyFalse = false;
     bool anyWaiting = false;   // too little evidence: not holding, so the hold starts again once it passes
-    for (CriterionView& c : m_criteria) {
-        c.last = judgeCriterion(c.condition, now);
+    for (std::size_t i = 0; i < m_criteria.size(); ++i) {
+        CriterionView& c = m_criteria[i];
+        c.last = measureCriterion(i, c.condition, judgeCriterion(c.condition, now), now);
         if (c.last.truth == Truth::Unknown && c.last.missingData) {
             if (c.unknownSinceMs == 0) c.unknownSinceMs = now;
             c.truth = now - c.unknownSinceMs >= m_plan.inconclusiveLimitMs ? Truth::False : Truth::Unknown;

@@ -5,7 +5,9 @@
 #include "engine/GateStatus.h"
 #include "engine/RolloutEvent.h"
 #include "engine/TriggerTracker.h"
+#include "engine/MeasurementRun.h"
 #include "judge/EvidenceJudge.h"
+#include "judge/WindowJudge.h"
 #include "plan/Plan.h"
 
 #include <QMap>
@@ -170,6 +172,9 @@ private:
     QMap<QString, double> snapshot() const;
     Judgement judge(const Condition& c, qint64 nowMs) const;
     Judgement judgeCriterion(const Condition& c, qint64 nowMs) const;
+    WindowJudge::Scope windowScope(const Condition& c) const;
+    // A criterion with Argo-style measurements (interval, count, failure_limit): its verdict from the run.
+    Judgement measureCriterion(std::size_t index, const Condition& c, const Judgement& measured, qint64 nowMs);
     static QString describe(const Judgement& j, const MetricSpec* m);
     void evaluateTriggers(qint64 nowMs);
     void onGlobalIncident(const TriggerSpec& t, const QString& why, qint64 nowMs);
@@ -188,6 +193,7 @@ private:
     const Clock& m_clock;
     std::shared_ptr<const ConditionJudge> m_judge;
     EvidenceJudge m_evidence;
+    WindowJudge m_windows;                                // windows, totals and history (`over 15m`, `total`, `3x median over 7d`)
     ActionGuard m_guard;
     int m_previousPhaseForTrackers = -1;
     quint64 m_revision = 0;                   // bumped by every evaluation and state change
@@ -206,6 +212,7 @@ private:
     std::vector<TriggerSpec> m_activeTriggers;
     QMap<QString, TriggerTracker> m_trackers;
     std::vector<CriterionView> m_criteria;
+    std::vector<MeasurementRun> m_criterionRuns;          // per criterion of the phase; used by those with measurements
     qint64 m_criteriaGreenSinceMs = 0;
     qint64 m_criteriaFailingSinceMs = 0;
     bool m_gateWasOpen = false;

@@ -28,12 +28,22 @@ void RolloutSession::evaluateTriggers(qint64 now)
         const qint64 limit = currentTraffic() > 0.0 ? m_plan.inconclusiveLimitMs : std::numeric_limits<qint64>::max();
         Judgement j;
         TriggerTracker::Step step;
+        bool building = false;
         if (evidence) {
             const auto tj = m_evidence.trigger(t.when, *m, m_reader, now, m_evidenceSinceMs, t.forMs, level);
             j = tj.judgement;
-            step = tracker.updateEvidence(j, tj.building, guarded, now, limit, policy);
+            building = tj.building;
+        } else if (m && t.when.usesHistory()) {
+            j = m_windows.judge(t.when, *m, m_reader, now, windowScope(t.when), level, false);
         } else {
             j = judge(t.when, now);
+        }
+        if (t.when.measurement) {   // Argo-style: N failed measurements out of M
+            const qint64 interval = t.when.measurement->intervalMs > 0 ? t.when.measurement->intervalMs : (m ? m->intervalMs : 15000);
+            step = tracker.updateMeasured(j, guarded, now, interval, *t.when.measurement, limit, policy);
+        } else if (evidence) {
+            step = tracker.updateEvidence(j, building, guarded, now, limit, policy);
+        } else {
             step = tracker.update(j, guarded, now, t.forMs, limit, policy);
         }
         // Both cohorts as bad (a global incident): not the canary's fault; pause and say so. Judged
@@ -59,8 +69,10 @@ void RolloutSession::evaluateTriggers(qint64 now)
         e.evidence = j.evidence;
         if (step == TriggerTracker::Step::StartedHolding) {
             e.type = EventType::TriggerPending;
-            e.reason = evidence ? QStringLiteral("%1 (now %2; fires once harm is shown)").arg(t.when.text, value)
-                                : QStringLiteral("%1 (now %2; fires after %3)").arg(t.when.text, value, Duration::format(t.forMs));
+            e.reason = t.when.measurement
+                           ? QStringLiteral("%1 (now %2; a failed measurement: %3)").arg(t.when.text, value, tracker.run().describe(*t.when.measurement))
+                       : evidence ? QStringLiteral("%1 (now %2; fires once harm is shown)").arg(t.when.text, value)
+                                  : QStringLiteral("%1 (now %2; fires after %3)").arg(t.when.text, value, Duration::format(t.forMs));
             record(e);
         } else if (step == TriggerTracker::Step::Cleared) {
             e.type = EventType::TriggerCleared;
@@ -130,6 +142,9 @@ void RolloutSession::fire(const TriggerSpec& t, const TriggerTracker& tracker, q
                          : QStringLiteral("%1: %2, condition \"%3\" held %4 (since %5)")
                                .arg(t.name, value, t.when.text, Duration::format(now - tracker.holdingSinceMs()),
                                     QDateTime::fromMSecsSinceEpoch(tracker.holdingSinceMs(), Qt::UTC).toString(Qt::ISODate));
+    if (t.when.measurement)
+        reason = QStringLiteral("%1: %2, \"%3\" failed in more measurements than allowed: %4")
+                     .arg(t.name, value, t.when.text, tracker.run().describe(*t.when.measurement));
     const bool global = m_globalIncidents.contains(t.name);
     if (t.dryRun) reason = QStringLiteral("DRY RUN, nothing done: ") + reason;
     else if (global && t.kind == TriggerKind::Hard) reason += QStringLiteral("; not acted on: both cohorts are as bad (global incident)");

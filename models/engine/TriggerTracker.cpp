@@ -129,4 +129,51 @@ TriggerTracker::Step TriggerTracker::updateEvidence(const Judgement& j, bool bui
     return s;
 }
 
+TriggerTracker::Step TriggerTracker::updateMeasured(const Judgement& j, bool guarded, qint64 nowMs, qint64 intervalMs,
+                                                    const MeasurementSpec& spec, qint64 inconclusiveLimitMs, InconclusivePolicy policy)
+{
+    if (guarded) return update(j, true, nowMs, 0, inconclusiveLimitMs, policy);
+    m_last = j;
+    if (j.truth == Truth::Unknown && j.missingData) {
+        bool holdingNow = false;
+        const Step s = missing(nowMs, inconclusiveLimitMs, policy, &holdingNow);
+        if (!holdingNow) return s;
+        if (m_fired) return Step::None;   // unknown for too long with policy fail: counts as failing
+        m_fired = m_holding = true;
+        if (m_holdingSinceMs == 0) m_holdingSinceMs = nowMs;
+        m_state = TriggerState::Fired;
+        return Step::Fired;
+    }
+    m_unknownSinceMs = 0;
+    m_inconclusiveReported = false;
+    const Verdict v = triggerVerdict(j);
+    if (!m_run.update(v == Verdict::Fail, v == Verdict::Pass, nowMs, intervalMs, spec)) return Step::None;
+    if (m_run.outcome() == MeasurementRun::Outcome::Failed && !m_fired) {
+        m_fired = m_holding = true;
+        if (m_holdingSinceMs == 0) m_holdingSinceMs = m_run.firstFailureMs();
+        m_state = TriggerState::Fired;
+        return Step::Fired;
+    }
+    if (m_fired) return Step::None;
+    if (v == Verdict::Inconclusive) {
+        if (!m_holding) m_state = TriggerState::Inconclusive;
+        return Step::None;
+    }
+    const bool failing = v == Verdict::Fail && m_run.outcome() == MeasurementRun::Outcome::Running;
+    if (failing && !m_holding) {
+        m_holding = true;
+        m_holdingSinceMs = nowMs;
+        m_state = TriggerState::Pending;
+        return Step::StartedHolding;
+    }
+    if (!failing && m_holding) {
+        m_holding = false;
+        m_holdingSinceMs = 0;
+        m_state = TriggerState::Ok;
+        return Step::Cleared;
+    }
+    m_state = failing ? TriggerState::Pending : TriggerState::Ok;
+    return Step::None;
+}
+
 } // namespace rollout

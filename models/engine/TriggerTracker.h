@@ -1,6 +1,7 @@
 #pragma once
 
 #include "engine/ConditionJudge.h"
+#include "engine/MeasurementRun.h"
 
 namespace rollout {
 
@@ -24,6 +25,15 @@ public:
                 InconclusivePolicy policy = InconclusivePolicy::Fail);
     Step updateEvidence(const Judgement& j, bool building, bool guarded, qint64 nowMs, qint64 inconclusiveLimitMs,
                         InconclusivePolicy policy);
+    // Argo-style (interval, count, failure_limit): a measurement every interval of the verdict `j`
+    // (harm shown or the condition holding is a failed measurement); fires once more than
+    // failure_limit measurements failed; holding while the latest measurement failed; a run that
+    // reached its count without that is over (ok) until the tracker is reset. Missing data keeps
+    // the inconclusive clock, as update() does.
+    Step updateMeasured(const Judgement& j, bool guarded, qint64 nowMs, qint64 intervalMs, const MeasurementSpec& spec,
+                        qint64 inconclusiveLimitMs, InconclusivePolicy policy);
+    const MeasurementRun& run() const { return m_run; }
+
     // Keeps a trigger's clock across a promotion (the same trigger in the next phase).
     bool holding() const { return m_holding; }
     void reset();
@@ -42,6 +52,7 @@ private:
     bool m_fired = false;
     bool m_inconclusiveReported = false;
     Judgement m_last;
+    MeasurementRun m_run;
 
     Step missing(qint64 nowMs, qint64 inconclusiveLimitMs, InconclusivePolicy policy, bool* countsAsHolding);
 };

@@ -1,5 +1,6 @@
 #include "flags/FlagBackendSet.h"
 
+#include "flags/CommandBackend.h"
 #include "flags/FlagdFileBackend.h"
 #include "flags/HttpAdminBackend.h"
 #include "flags/UnleashBackend.h"
@@ -44,6 +45,9 @@ std::optional<FlagBackendSet> FlagBackendSet::fromPlan(const Plan& plan, QString
             set.add(std::move(admin));
             break;
         }
+        case BackendType::Command: // runs in the plan's directory; the plan's own `timeout` bounds each command
+            set.add(std::make_unique<CommandBackend>(b, plan.fileName.isEmpty() ? QString() : planDir.absolutePath()));
+            break;
         }
     }
     for (const FlagSpec& f : plan.flags) set.assign(f.key, f.backend, f.stickiness);

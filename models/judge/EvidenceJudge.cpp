@@ -64,6 +64,7 @@ Linear linear(const Condition& cond, double scale)
         if (cond.decrease) l.cmp = flipped(l.cmp);
         break;
     case ConditionKind::RateOfChange:
+    case ConditionKind::RatioToHistory:
         l.ok = false;
         break;
     }
@@ -144,6 +145,7 @@ bool EvidenceJudge::judges(const Condition& c, const MetricSpec& m, const Metric
 {
     if (c.comparison == Comparison::Between || c.kind == ConditionKind::RateOfChange || m.thresholdOnly)
         return false;
+    if (c.usesHistory()) return false; // windows, totals and history: the window judge (WindowJudge)
     if (m.kind == MetricKind::Rate) {
         // Against a baseline, the baseline needs counts of its own (a series of the same counters) or
         // a known value; a captured or separately queried baseline stays on the threshold judge.
@@ -426,6 +428,15 @@ Judgement EvidenceJudge::values(const Condition& cond, const MetricSpec& m, cons
                    .arg(spent, 0, 'g', 2)
                    .arg(ConditionParser::formatValue(mw.hodgesLehmann, m.unit));
     if (j.truth == Truth::Unknown) e.moreNeeded = std::max(0.0, double(kMinSamples) - n);
+    return j;
+}
+
+Judgement EvidenceJudge::over(const Condition& c, const MetricSpec& m, const MetricReader& reader, qint64 nowMs,
+                              qint64 fromMs, double level) const
+{
+    Judgement j = m.kind == MetricKind::Rate ? rate(c, m, reader, nowMs, fromMs, 1.0 - level, true)
+                                             : values(c, m, reader, nowMs, fromMs, level);
+    j.evidence.window = windowLabel(fromMs, nowMs, fromMs - 1);
     return j;
 }
 

@@ -30,6 +30,12 @@ public:
     Judgement criterion(const Condition& c, const MetricSpec& m, const MetricReader& reader, qint64 nowMs,
                         qint64 sinceMs, double level) const;
 
+    // The evidence over [fromMs, nowMs] alone (a window, `over 15m`), at confidence `level`: the
+    // canary's counts summed over it (rates) or its samples (values). Whether the window is covered
+    // is the caller's question (WindowJudge).
+    Judgement over(const Condition& c, const MetricSpec& m, const MetricReader& reader, qint64 nowMs, qint64 fromMs,
+                   double level) const;
+
     // A trigger: harm shown over any of the trailing windows max(for, 10 s, 2 intervals) × 4^k
     // (k = 0..5) or over everything since `sinceMs`, at confidence `level`: half of the error is
     // spent on the whole span, half evenly on the six windows. Truth::True is evidence of harm;

@@ -1,6 +1,7 @@
 #include "judge/JudgementAdvice.h"
 
 #include "judge/EvidenceJudge.h"
+#include "plan/Duration.h"
 
 namespace rollout {
 
@@ -17,6 +18,18 @@ bool used(const Plan& plan, const QString& metric)
             if (t.when.metric == metric) return true;
     }
     return false;
+}
+
+QString judgeOfLatest(const Plan& plan, const Condition& c, bool criterion)
+{
+    const MetricSpec* m = plan.metric(c.metric);
+    if (!m || m->thresholdOnly || c.comparison == Comparison::Between ||
+        c.kind == ConditionKind::RateOfChange)
+        return QStringLiteral("threshold");
+    const EvidenceJudge judge(plan);
+    if (m->kind == MetricKind::Rate)
+        return judge.expectsCounts(*m) ? QStringLiteral("evidence (counts)") : QStringLiteral("threshold");
+    return criterion ? QStringLiteral("evidence (samples)") : QStringLiteral("threshold");
 }
 
 } // namespace
@@ -53,14 +66,25 @@ QStringList JudgementAdvice::warnings(const Plan& plan)
 
 QString JudgementAdvice::judgeOf(const Plan& plan, const Condition& c, bool criterion)
 {
+    QString how = judgeOfLatest(plan, c, criterion);
     const MetricSpec* m = plan.metric(c.metric);
-    if (!m || m->thresholdOnly || c.comparison == Comparison::Between ||
-        c.kind == ConditionKind::RateOfChange)
-        return QStringLiteral("threshold");
-    const EvidenceJudge judge(plan);
-    if (m->kind == MetricKind::Rate)
-        return judge.expectsCounts(*m) ? QStringLiteral("evidence (counts)") : QStringLiteral("threshold");
-    return criterion ? QStringLiteral("evidence (samples)") : QStringLiteral("threshold");
+    if (c.kind == ConditionKind::RatioToHistory)
+        how = QStringLiteral("history (%1 over %2)")
+                  .arg(c.historyStat == HistoryStat::Median ? QStringLiteral("median") : QStringLiteral("mean"), Duration::format(c.historyMs));
+    else if (c.aggregate == Aggregate::Total)
+        how = QStringLiteral("total (counter)");
+    else if (c.aggregate == Aggregate::Window)
+        how = m && m->kind == MetricKind::Rate && how.startsWith(QLatin1String("evidence"))
+                  ? QStringLiteral("evidence (counts over %1)").arg(Duration::format(c.windowMs))
+              : criterion && how.startsWith(QLatin1String("evidence")) ? QStringLiteral("evidence (samples over %1)").arg(Duration::format(c.windowMs))
+                                                                       : QStringLiteral("mean over %1").arg(Duration::format(c.windowMs));
+    if (c.measurement)
+        how += QStringLiteral("; measured every %1, failure_limit %2%3")
+                   .arg(c.measurement->intervalMs > 0 ? Duration::format(c.measurement->intervalMs) : QStringLiteral("poll"))
+                   .arg(c.measurement->failureLimit)
+                   .arg(c.measurement->count ? QStringLiteral(", count %1").arg(*c.measurement->count) : QString());
+    return how;
 }
+
 
 } // namespace rollout

@@ -1,5 +1,7 @@
 #include "plan/Condition.h"
 
+#include "plan/Duration.h"
+
 #include <QRegularExpression>
 
 #include <cmath>
@@ -126,10 +128,38 @@ std::optional<double> ConditionParser::parseQuantity(const QString& literal, Uni
     return bad(QStringLiteral("unknown unit \"%1\" in \"%2\" (known: %, ms, s, B, KB, MB, GB, MiB, GiB, rps, /h, $)").arg(suffix, literal));
 }
 
+namespace {
+
+bool is(const Token& t, const char* word)
+{
+    return t.text.compare(QLatin1String(word), Qt::CaseInsensitive) == 0;
+}
+
+const QString kWindowHelp = QStringLiteral("a window is written \"over\" and a duration, e.g. \"error_rate < 1% over 15m\"");
+
+// "over 15m": the duration after "over" at t[i], or an error that says how to write a window.
+std::optional<qint64> windowAt(const QList<Token>& t, int i, int end, ConditionParseResult* failure)
+{
+    if (i >= t.size()) {
+        *failure = fail(QStringLiteral("expected a duration after \"over\"; %1").arg(kWindowHelp), end);
+        return std::nullopt;
+    }
+    QString why;
+    const auto ms = Duration::parseMs(t[i].text, &why);
+    if (!ms || *ms <= 0) {
+        *failure = fail(QStringLiteral("\"%1\" is not a duration; %2").arg(t[i].text, kWindowHelp), t[i].column);
+        return std::nullopt;
+    }
+    return ms;
+}
+
+} // namespace
+
 ConditionParseResult ConditionParser::parseImpl(const QString& text,
                                                 const std::function<std::optional<Unit>(const QString&)>& unitOf)
 {
     const QList<Token> t = tokenize(text);
+    const int end = int(text.size());
     if (t.isEmpty()) return fail(QStringLiteral("empty condition; expected e.g. \"error_rate > 5%\""), 0);
     if (!isIdentifier(t[0].text)) return fail(QStringLiteral("expected a metric name at the start, got \"%1\"").arg(t[0].text), t[0].column);
 
@@ -138,96 +168,199 @@ ConditionParseResult ConditionParser::parseImpl(const QString& text,
     c.text = text.simplified();
     const auto unit = unitOf(c.metric);
     if (!unit) return fail(QStringLiteral("unknown metric \"%1\"").arg(c.metric), t[0].column);
-    if (t.size() < 2) return fail(QStringLiteral("expected a comparison (<, <=, >, >=), \"between\", \"increase\", \"decrease\" or \"grows\" after \"%1\"").arg(c.metric), int(text.size()));
+    if (t.size() < 2) return fail(QStringLiteral("expected a comparison (<, <=, >, >=), \"between\", \"increase\", \"decrease\" or \"grows\" after \"%1\"").arg(c.metric), end);
 
     int i = 1;
-    const QString word = t[1].text.toLower();
+    bool scoped = false;   // a scope (since …, over …) was given for a total
+    ConditionParseResult failure;
+    // `total` [since phase | since start | over D]: how much a counter went up.
+    if (is(t[i], "total")) {
+        c.aggregate = Aggregate::Total;
+        ++i;
+        if (i < t.size() && is(t[i], "since")) {
+            if (i + 1 >= t.size() || !(is(t[i + 1], "phase") || is(t[i + 1], "start")))
+                return fail(QStringLiteral("expected \"since phase\" or \"since start\" (the rollout's start)"), i + 1 < t.size() ? t[i + 1].column : end);
+            c.scope = is(t[i + 1], "phase") ? TotalScope::Phase : TotalScope::Rollout;
+            scoped = true;
+            i += 2;
+        } else if (i < t.size() && is(t[i], "over")) {
+            const auto w = windowAt(t, i + 1, end, &failure);
+            if (!w) return failure;
+            c.scope = TotalScope::Window;
+            c.windowMs = *w;
+            scoped = true;
+            i += 2;
+        }
+        if (i >= t.size()) return fail(QStringLiteral("expected a comparison after \"total\", e.g. \"%1 total >= 5\"").arg(c.metric), end);
+    }
+
+    bool budgetRef = false;
+    const QString word = t[i].text.toLower();
     if (word == QLatin1String("between")) {
         // metric between A and B
-        if (t.size() != 5 || t[3].text.toLower() != QLatin1String("and"))
-            return fail(QStringLiteral("expected \"%1 between LOW and HIGH\"").arg(c.metric), t[1].column);
+        if (t.size() < i + 4 || t[i + 2].text.toLower() != QLatin1String("and"))
+            return fail(QStringLiteral("expected \"%1 between LOW and HIGH\"").arg(c.metric), t[i].column);
         QString err;
-        const auto lo = parseQuantity(t[2].text, *unit, &err);
-        if (!lo) return fail(err, t[2].column);
-        const auto hi = parseQuantity(t[4].text, *unit, &err);
-        if (!hi) return fail(err, t[4].column);
-        if (*hi <= *lo) return fail(QStringLiteral("the upper bound must be above the lower bound"), t[4].column);
+        const auto lo = parseQuantity(t[i + 1].text, *unit, &err);
+        if (!lo) return fail(err, t[i + 1].column);
+        const auto hi = parseQuantity(t[i + 3].text, *unit, &err);
+        if (!hi) return fail(err, t[i + 3].column);
+        if (*hi <= *lo) return fail(QStringLiteral("the upper bound must be above the lower bound"), t[i + 3].column);
         c.comparison = Comparison::Between;
         c.threshold = *lo;
         c.upper = *hi;
-        return {c, {}, 0};
-    }
-    if (word == QLatin1String("increase") || word == QLatin1String("decrease")) {
-        c.kind = ConditionKind::ChangeFromBaseline;
-        c.decrease = word == QLatin1String("decrease");
-        i = 2;
-    } else if (word == QLatin1String("grows")) {
-        c.kind = ConditionKind::RateOfChange;
-        i = 2;
-    }
-    if (i >= t.size()) return fail(QStringLiteral("expected a comparison after \"%1\"").arg(t[i - 1].text), int(text.size()));
-    const auto cmp = comparisonFrom(t[i].text);
-    if (!cmp) return fail(QStringLiteral("expected a comparison (<, <=, >, >=), got \"%1\"").arg(t[i].text), t[i].column);
-    c.comparison = *cmp;
-    ++i;
-    if (i >= t.size()) return fail(QStringLiteral("expected a value after \"%1\"").arg(t[i - 1].text), int(text.size()));
-    const Token& value = t[i];
-    const int rest = int(t.size()) - i - 1;
+        i += 3;
+    } else if (word == QLatin1String("exceeds")) {
+        // metric exceeds budget [NAME] by > 20%
+        int k = i + 1;
+        if (k >= t.size() || !is(t[k], "budget"))
+            return fail(QStringLiteral("expected \"%1 exceeds budget by > 20%\"").arg(c.metric), k < t.size() ? t[k].column : end);
+        ++k;
+        if (k < t.size() && !is(t[k], "by") && isIdentifier(t[k].text)) c.budget = t[k++].text;
+        if (k >= t.size() || !is(t[k], "by"))
+            return fail(QStringLiteral("expected \"by\" and a comparison, e.g. \"%1 exceeds budget by > 20%\"").arg(c.metric), k < t.size() ? t[k].column : end);
+        ++k;
+        const auto cmp = k < t.size() ? comparisonFrom(t[k].text) : std::nullopt;
+        if (!cmp) return fail(QStringLiteral("expected a comparison after \"by\", e.g. \"by > 20%\""), k < t.size() ? t[k].column : end);
+        static const QRegularExpression pct(QStringLiteral(R"(^(\d+(?:\.\d+)?)%$)"));
+        const auto m = k + 1 < t.size() ? pct.match(t[k + 1].text) : QRegularExpressionMatch();
+        if (!m.hasMatch()) return fail(QStringLiteral("expected a percentage such as 20% after the comparison"), k + 1 < t.size() ? t[k + 1].column : end);
+        c.comparison = *cmp;
+        c.budgetFactor = 1.0 + m.captured(1).toDouble() / 100.0;
+        budgetRef = true;
+        i = k + 1;
+    } else {
+        if (word == QLatin1String("increase") || word == QLatin1String("decrease")) {
+            c.kind = ConditionKind::ChangeFromBaseline;
+            c.decrease = word == QLatin1String("decrease");
+            ++i;
+        } else if (word == QLatin1String("grows")) {
+            c.kind = ConditionKind::RateOfChange;
+            ++i;
+        }
+        if (i >= t.size()) return fail(QStringLiteral("expected a comparison after \"%1\"").arg(t[i - 1].text), end);
+        const auto cmp = comparisonFrom(t[i].text);
+        if (!cmp) return fail(QStringLiteral("expected a comparison (<, <=, >, >=), got \"%1\"").arg(t[i].text), t[i].column);
+        c.comparison = *cmp;
+        ++i;
+        if (i >= t.size()) return fail(QStringLiteral("expected a value after \"%1\"").arg(t[i - 1].text), end);
+        const Token& value = t[i];
+        const int rest = int(t.size()) - i - 1;
 
-    switch (c.kind) {
-    case ConditionKind::Absolute: {
-        if (rest >= 1 && t[i + 1].text.toLower() == QLatin1String("baseline")) {
-            const auto f = parseFactor(value.text);
-            if (!f) return fail(QStringLiteral("expected a factor such as 2x or 95% before \"baseline\", got \"%1\"").arg(value.text), value.column);
-            c.kind = ConditionKind::RatioToBaseline;
-            c.threshold = *f;
-            i += 1;
+        switch (c.kind) {
+        case ConditionKind::Absolute: {
+            if (is(value, "budget")) {   // metric > budget [NAME]
+                c.budgetFactor = 1.0;
+                budgetRef = true;
+                if (rest >= 1 && isIdentifier(t[i + 1].text) && !is(t[i + 1], "over") && !is(t[i + 1], "since") && !is(t[i + 1], "for"))
+                    c.budget = t[++i].text;
+                break;
+            }
+            if (rest >= 1 && (is(t[i + 1], "baseline") || is(t[i + 1], "budget") || is(t[i + 1], "median") || is(t[i + 1], "mean"))) {
+                const auto f = parseFactor(value.text);
+                if (!f) return fail(QStringLiteral("expected a factor such as 2x or 95% before \"%1\", got \"%2\"").arg(t[i + 1].text, value.text), value.column);
+                if (is(t[i + 1], "baseline")) {
+                    c.kind = ConditionKind::RatioToBaseline;
+                    c.threshold = *f;
+                    i += 1;
+                } else if (is(t[i + 1], "budget")) {
+                    c.budgetFactor = *f;
+                    budgetRef = true;
+                    i += 1;
+                    if (i + 1 < t.size() && isIdentifier(t[i + 1].text) && !is(t[i + 1], "over") && !is(t[i + 1], "since") && !is(t[i + 1], "for"))
+                        c.budget = t[++i].text;
+                } else {   // 3x median over 7d: the metric's own history
+                    c.kind = ConditionKind::RatioToHistory;
+                    c.historyStat = is(t[i + 1], "median") ? HistoryStat::Median : HistoryStat::Mean;
+                    c.threshold = *f;
+                    if (i + 2 >= t.size() || !is(t[i + 2], "over"))
+                        return fail(QStringLiteral("expected \"over\" and how far back after \"%1\", e.g. \"%2 > 3x median over 7d\"").arg(t[i + 1].text, c.metric),
+                                    i + 2 < t.size() ? t[i + 2].column : end);
+                    const auto w = windowAt(t, i + 3, end, &failure);
+                    if (!w) return failure;
+                    c.historyMs = *w;
+                    i += 3;
+                }
+                break;
+            }
+            if (value.text.endsWith(QLatin1Char('x')))
+                return fail(QStringLiteral("\"%1\" is a factor: write \"%1 baseline\", \"%1 budget\" or \"%1 median over 7d\"").arg(value.text), value.column);
+            QString err;
+            const auto q = parseQuantity(value.text, *unit, &err);
+            if (!q) return fail(err, value.column);
+            c.threshold = *q;
             break;
         }
-        if (value.text.endsWith(QLatin1Char('x')))
-            return fail(QStringLiteral("\"%1\" is a factor: write \"%1 baseline\"").arg(value.text), value.column);
-        QString err;
-        const auto q = parseQuantity(value.text, *unit, &err);
-        if (!q) return fail(err, value.column);
-        c.threshold = *q;
-        break;
-    }
-    case ConditionKind::ChangeFromBaseline: {
-        static const QRegularExpression pct(QStringLiteral(R"(^(\d+(?:\.\d+)?)%$)"));
-        const auto m = pct.match(value.text);
-        if (!m.hasMatch()) return fail(QStringLiteral("expected a percentage such as 5% after the comparison, got \"%1\"").arg(value.text), value.column);
-        c.threshold = m.captured(1).toDouble() / 100.0;
-        break;
-    }
-    case ConditionKind::RateOfChange: {
-        static const QRegularExpression rate(QStringLiteral(R"(^(.+)/(s|m|min|h|hour|d|day)$)"));
-        const auto m = rate.match(value.text);
-        if (!m.hasMatch()) return fail(QStringLiteral("expected a rate such as 10%/h or 5MB/h, got \"%1\"").arg(value.text), value.column);
-        const QString per = m.captured(2);
-        const double perHour = per == QLatin1String("s") ? 3600.0
-                             : (per == QLatin1String("m") || per == QLatin1String("min")) ? 60.0
-                             : (per == QLatin1String("d") || per == QLatin1String("day")) ? 1.0 / 24.0 : 1.0;
-        const QString amount = m.captured(1);
-        if (amount.endsWith(QLatin1Char('%'))) {
-            bool ok = false;
-            const double n = amount.chopped(1).toDouble(&ok);
-            if (!ok) return fail(QStringLiteral("expected a number before %, got \"%1\"").arg(amount), value.column);
-            c.threshold = n / 100.0 * perHour;
-            c.relativeRate = true;
-        } else {
-            QString err;
-            const auto q = parseQuantity(amount, *unit, &err);
-            if (!q) return fail(err, value.column);
-            c.threshold = *q * perHour;
-            c.relativeRate = false;
+        case ConditionKind::ChangeFromBaseline: {
+            static const QRegularExpression pct(QStringLiteral(R"(^(\d+(?:\.\d+)?)%$)"));
+            const auto m = pct.match(value.text);
+            if (!m.hasMatch()) return fail(QStringLiteral("expected a percentage such as 5% after the comparison, got \"%1\"").arg(value.text), value.column);
+            c.threshold = m.captured(1).toDouble() / 100.0;
+            break;
         }
-        break;
+        case ConditionKind::RateOfChange: {
+            static const QRegularExpression rate(QStringLiteral(R"(^(.+)/(s|m|min|h|hour|d|day)$)"));
+            const auto m = rate.match(value.text);
+            if (!m.hasMatch()) return fail(QStringLiteral("expected a rate such as 10%/h or 5MB/h, got \"%1\"").arg(value.text), value.column);
+            const QString per = m.captured(2);
+            const double perHour = per == QLatin1String("s") ? 3600.0
+                                 : (per == QLatin1String("m") || per == QLatin1String("min")) ? 60.0
+                                 : (per == QLatin1String("d") || per == QLatin1String("day")) ? 1.0 / 24.0 : 1.0;
+            const QString amount = m.captured(1);
+            if (amount.endsWith(QLatin1Char('%'))) {
+                bool ok = false;
+                const double n = amount.chopped(1).toDouble(&ok);
+                if (!ok) return fail(QStringLiteral("expected a number before %, got \"%1\"").arg(amount), value.column);
+                c.threshold = n / 100.0 * perHour;
+                c.relativeRate = true;
+            } else {
+                QString err;
+                const auto q = parseQuantity(amount, *unit, &err);
+                if (!q) return fail(err, value.column);
+                c.threshold = *q * perHour;
+                c.relativeRate = false;
+            }
+            break;
+        }
+        case ConditionKind::RatioToBaseline:
+        case ConditionKind::RatioToHistory: break;
+        }
     }
-    case ConditionKind::RatioToBaseline: break;
+
+    // The tail: a window (`over 15m`) or a total's scope (`since phase`), nothing else.
+    for (++i; i < t.size(); ++i) {
+        if (is(t[i], "over")) {
+            const auto w = windowAt(t, i + 1, end, &failure);
+            if (!w) return failure;
+            if (c.kind == ConditionKind::RatioToHistory || c.kind == ConditionKind::RateOfChange)
+                return fail(QStringLiteral("a %1 cannot take a window as well").arg(c.kind == ConditionKind::RateOfChange ? QStringLiteral("rate of change") : QStringLiteral("comparison with history")), t[i].column);
+            if (scoped || c.aggregate == Aggregate::Window)
+                return fail(QStringLiteral("the condition already says what it covers; one \"over\" or \"since\" is enough"), t[i].column);
+            if (c.aggregate == Aggregate::Total) c.scope = TotalScope::Window;
+            else c.aggregate = Aggregate::Window;
+            c.windowMs = *w;
+            scoped = true;
+            ++i;
+            continue;
+        }
+        if (is(t[i], "since")) {
+            if (c.aggregate != Aggregate::Total)
+                return fail(QStringLiteral("\"since\" belongs to a total, e.g. \"%1 total since phase >= 5\"; %2").arg(c.metric, kWindowHelp), t[i].column);
+            if (scoped) return fail(QStringLiteral("the condition already says what it covers; one \"over\" or \"since\" is enough"), t[i].column);
+            if (i + 1 >= t.size() || !(is(t[i + 1], "phase") || is(t[i + 1], "start")))
+                return fail(QStringLiteral("expected \"since phase\" or \"since start\" (the rollout's start)"), i + 1 < t.size() ? t[i + 1].column : end);
+            c.scope = is(t[i + 1], "phase") ? TotalScope::Phase : TotalScope::Rollout;
+            scoped = true;
+            ++i;
+            continue;
+        }
+        if (is(t[i], "for"))
+            return fail(QStringLiteral("unexpected \"for\" after the condition: \"for\" is a key of the trigger or criterion, not part of its condition"), t[i].column);
+        return fail(QStringLiteral("unexpected \"%1\" after the condition").arg(t[i].text), t[i].column);
     }
-    if (i + 1 < t.size())
-        return fail(QStringLiteral("unexpected \"%1\" after the condition").arg(t[i + 1].text), t[i + 1].column);
-    return {c, {}, 0};
+    ConditionParseResult ok{c, {}, 0};
+    ok.budgetRef = budgetRef;
+    return ok;
 }
 
 QString ConditionParser::unitName(Unit unit)

@@ -44,6 +44,7 @@ const MetricSpec* Plan::metric(const QString& name) const { return findByName(me
 const SourceSpec* Plan::source(const QString& name) const { return findByName(sources, name); }
 const BackendSpec* Plan::backend(const QString& name) const { return findByName(backends, name); }
 const Checklist* Plan::checklist(const QString& name) const { return findByName(checklists, name); }
+const BudgetSpec* Plan::budget(const QString& name) const { return findByName(budgets, name); }
 
 std::vector<TriggerSpec> Plan::triggersFor(int index) const
 {
@@ -92,6 +93,7 @@ QString toString(BackendType t)
     case BackendType::FlagdFile: return QStringLiteral("flagd_file");
     case BackendType::Unleash: return QStringLiteral("unleash");
     case BackendType::HttpAdmin: return QStringLiteral("http_admin");
+    case BackendType::Command: return QStringLiteral("command");
     }
     return {};
 }

@@ -38,7 +38,7 @@ struct SourceSpec
     SourceLocation where;
 };
 
-enum class BackendType { FlagdFile, Unleash, HttpAdmin };
+enum class BackendType { FlagdFile, Unleash, HttpAdmin, Command };
 
 // One templated call of a generic HTTP admin API (seed 003). Path and body may use {flag},
 // {percent} (a bare number: 25, 12.5), {segment} and {enabled} (true/false). The status call
@@ -53,6 +53,18 @@ struct HttpCall
     QString segments;   // status: pointer to the list of segment names held off (optional)
 };
 
+// One command of a `command` backend (seeds 000, 004): a program and its arguments, run without a
+// shell. Arguments may use {flag}, {percent}, {segment} and {enabled}, each substituted inside its
+// own argument. The status command also says where its standard output (JSON) holds the flag's
+// state, as JSON pointers that may use {flag}.
+struct CommandCall
+{
+    QStringList argv;   // program first
+    QString enabled;    // status: pointer to the flag's on/off
+    QString percent;    // status: pointer to the rollout percentage
+    QString segments;   // status: pointer to the list of segment names held off (optional)
+};
+
 // A named flag service.
 struct BackendSpec
 {
@@ -64,6 +76,9 @@ struct BackendSpec
     QString project = QStringLiteral("default");   // unleash
     QString environment;                           // unleash environment; defaults to the plan's
     QMap<QString, HttpCall> calls;                 // http_admin: enable, disable, set_percentage, status
+    QMap<QString, CommandCall> commands;           // command: the same operations, as argument vectors
+    QMap<QString, QString> env;                    // command: variables added to the inherited environment
+    qint64 timeoutMs = 10000;                      // command: deadline of one command
     SourceLocation where;
 };
 
@@ -141,6 +156,17 @@ struct MetricSpec
     bool simulatesCounts() const { return simulate.signal == QLatin1String("error_ratio"); }
     // A ratio in percent is 100× a proportion.
     double proportionScale() const { return unit == Unit::Percent ? 100.0 : 1.0; }
+};
+
+// A spending budget (plan key `budgets`, seeds 000 and 001): an amount in the unit of the metric
+// that measures the spending; conditions compare with it ("cost_per_hour exceeds budget by > 20%").
+struct BudgetSpec
+{
+    QString name;
+    QString metric;
+    double amount = 0.0;                // in the metric's unit
+    QString description;
+    SourceLocation where;
 };
 
 // ---- decisions ---------------------------------------------------------------------------
@@ -244,6 +270,17 @@ struct Notification
     QStringList on;                     // advanced, alert, rolled_back, rollback_failed
 };
 
+// Escalation to a pager (PagerDuty Events API v2, seeds 002, 004): a failed or unverified rollback
+// and the triggers of the listed severities page; the incident resolves when the rollout recovers.
+struct PagerSpec
+{
+    QString type = QStringLiteral("pagerduty");
+    QString routingKeyEnv;              // the variable holding the integration's routing key; never the key
+    QString url = QStringLiteral("https://events.pagerduty.com/v2/enqueue");
+    QStringList severities = {QStringLiteral("P0"), QStringLiteral("P1")};   // trigger severities that page
+    SourceLocation where;
+};
+
 // A whole rollout plan, loaded and validated by PlanLoader. A Plan object only exists when the
 // whole file was valid: nothing in here is half-loaded.
 struct Plan
@@ -256,11 +293,13 @@ struct Plan
     std::vector<BackendSpec> backends;
     std::vector<FlagSpec> flags;
     std::vector<MetricSpec> metrics;
+    std::vector<BudgetSpec> budgets;
     std::vector<TriggerSpec> triggers;
     std::vector<PhaseSpec> phases;
     std::vector<Checklist> checklists;
     std::vector<Person> people;
     std::vector<Notification> notify;
+    std::optional<PagerSpec> pager;
     qint64 retryAfterRollbackMs = 0;
     QStringList overrideRoles;          // who may set a phase past its gate (rolloutctl set-phase --override)
     bool autoStart = false;             // `watch` starts the rollout itself once the first gate is green
@@ -274,6 +313,7 @@ struct Plan
     const SourceSpec* source(const QString& name) const;
     const BackendSpec* backend(const QString& name) const;
     const Checklist* checklist(const QString& name) const;
+    const BudgetSpec* budget(const QString& name) const;
     // The triggers in force during phase `index` (plan-wide ones with the phase's overrides).
     std::vector<TriggerSpec> triggersFor(int index) const;
     // Every flag's setting during phase `index`; index -1 means before the first phase (all off).

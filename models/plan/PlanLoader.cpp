@@ -1,7 +1,10 @@
 #include "plan/PlanLoader.h"
 
+#include "plan/ConditionReader.h"
+#include "plan/ConnectionReaders.h"
 #include "plan/PlanValidator.h"
 #include "plan/YamlCursor.h"
+#include "plan/YamlHints.h"
 
 #include <QCryptographicHash>
 #include <QFile>
@@ -21,7 +24,7 @@ using Strings = QStringList;
 class PlanReader
 {
 public:
-    explicit PlanReader(YamlCursor& cursor) : c(cursor) {}
+    explicit PlanReader(YamlCursor& cursor) : c(cursor), m_conditions(cursor, m_badUnits) {}
 
     Plan read(const YAML::Node& root)
     {
@@ -32,7 +35,8 @@ public:
                                    QStringLiteral("phases"), QStringLiteral("checklists"), QStringLiteral("people"),
                                    QStringLiteral("notify"), QStringLiteral("retry_after_rollback"),
                                    QStringLiteral("inconclusive_limit"), QStringLiteral("criteria_grace"),
-                                   QStringLiteral("judgement"), QStringLiteral("override_roles"), QStringLiteral("auto_start")}))
+                                   QStringLiteral("judgement"), QStringLiteral("override_roles"), QStringLiteral("auto_start"),
+                                   QStringLiteral("budgets"), QStringLiteral("pager")}))
             return plan;
         plan.rollout = c.string(root, "rollout", {}, true).value_or(QString());
         plan.description = c.string(root, "description", {}).value_or(QString());
@@ -44,7 +48,7 @@ public:
         plan.autoStart = c.boolean(root, "auto_start", {}).value_or(false);
         plan.inconclusiveLimitMs = c.duration(root, "inconclusive_limit", {}).value_or(plan.inconclusiveLimitMs);
         plan.criteriaGraceMs = c.duration(root, "criteria_grace", {}).value_or(plan.criteriaGraceMs);
-        plan.judgement = readJudgement(root["judgement"], QStringLiteral("judgement"));
+        plan.judgement = m_conditions.readJudgement(root["judgement"], QStringLiteral("judgement"));
 
         forEachInMap(root["sources"], QStringLiteral("sources"), [&](const QString& name, const YAML::Node& n, const QString& p) {
             plan.sources.push_back(readSource(name, n, p));
@@ -59,6 +63,8 @@ public:
             plan.metrics.push_back(readMetric(name, n, p));
         });
         m_plan = &plan;   // conditions below look metric units up here
+        m_conditions.setPlan(&plan);
+        plan.budgets = m_conditions.readBudgets(root["budgets"], QStringLiteral("budgets"));
         forEachInList(root["triggers"], QStringLiteral("triggers"), [&](const YAML::Node& n, const QString& p) {
             plan.triggers.push_back(readTrigger(n, p, false));
         });
@@ -95,6 +101,8 @@ public:
                             QStringLiteral("unknown event \"%1\" (expected one of: %2)").arg(e, events.join(QStringLiteral(", "))));
             plan.notify.push_back(note);
         });
+        if (root["pager"].IsDefined() && !root["pager"].IsNull())
+            plan.pager = ConnectionReaders::readPager(c, root["pager"], QStringLiteral("pager"));
         return plan;
     }
 
@@ -168,6 +176,7 @@ private:
 
     BackendSpec readBackend(const QString& name, const YAML::Node& n, const QString& p)
     {
+        if (ConnectionReaders::isCommandBackend(n)) return ConnectionReaders::readCommandBackend(c, name, n, p);
         BackendSpec b;
         b.name = name;
         b.where = {n.Mark().line + 1, n.Mark().column + 1};
@@ -176,7 +185,8 @@ private:
             return b;
         b.type = choice<BackendType>(n, "type", p, {{QStringLiteral("flagd_file"), BackendType::FlagdFile},
                                                     {QStringLiteral("unleash"), BackendType::Unleash},
-                                                    {QStringLiteral("http_admin"), BackendType::HttpAdmin}}, true)
+                                                    {QStringLiteral("http_admin"), BackendType::HttpAdmin},
+                                                    {QStringLiteral("command"), BackendType::Command}}, true)
                      .value_or(BackendType::FlagdFile);
         b.url = c.string(n, "url", p).value_or(QString());
         b.path = c.string(n, "path", p).value_or(QString());
@@ -336,7 +346,7 @@ private:
                                                                QStringLiteral("noise"), QStringLiteral("event")})) {
             static const Strings knownSignals = {QStringLiteral("error_ratio"), QStringLiteral("latency_quantile"), QStringLiteral("request_rate"),
                                             QStringLiteral("memory"), QStringLiteral("cpu"), QStringLiteral("cost"),
-                                            QStringLiteral("gauge"), QStringLiteral("events")};
+                                            QStringLiteral("gauge"), QStringLiteral("events"), QStringLiteral("event_counter")};
             m.simulate.signal = c.string(s, "signal", sp, true).value_or(QString());
             if (!m.simulate.signal.isEmpty() && !knownSignals.contains(m.simulate.signal))
                 c.error(s["signal"], YamlCursor::join(sp, QStringLiteral("signal")),
@@ -354,97 +364,14 @@ private:
         return m;
     }
 
-    // A success criterion: a condition, or {when: condition, dry_run: true}.
-    std::optional<Condition> criterion(const YAML::Node& n, const QString& p)
-    {
-        if (!n.IsMap()) return condition(n, p);
-        if (!c.checkMap(n, p, {QStringLiteral("when"), QStringLiteral("dry_run")})) return std::nullopt;
-        if (!n["when"].IsDefined()) {
-            c.error(n, YamlCursor::join(p, QStringLiteral("when")), QStringLiteral("required field \"when\" is missing"));
-            return std::nullopt;
-        }
-        auto cond = condition(n["when"], YamlCursor::join(p, QStringLiteral("when")));
-        if (cond) cond->dryRun = c.boolean(n, "dry_run", p).value_or(false);
-        return cond;
-    }
-
-    JudgementSpec readJudgement(const YAML::Node& n, const QString& p)
-    {
-        JudgementSpec j;
-        if (!n.IsDefined() || n.IsNull()) return j;
-        if (!c.checkMap(n, p, {QStringLiteral("confidence"), QStringLiteral("trigger_confidence"), QStringLiteral("on_inconclusive"),
-                               QStringLiteral("global_incident"), QStringLiteral("min_trials")}))
-            return j;
-        j.confidence = confidence(n, "confidence", p).value_or(j.confidence);
-        j.triggerConfidence = confidence(n, "trigger_confidence", p).value_or(j.triggerConfidence);
-        j.onInconclusive = inconclusivePolicy(n, p).value_or(j.onInconclusive);
-        j.globalIncident = choice<GlobalIncidentPolicy>(n, "global_incident", p, {{QStringLiteral("pause"), GlobalIncidentPolicy::Pause},
-                                                                                  {QStringLiteral("act"), GlobalIncidentPolicy::Act}})
-                               .value_or(j.globalIncident);
-        const double minTrials = c.number(n, "min_trials", p).value_or(0.0);
-        if (minTrials < 0 || minTrials > 1e9 || minTrials != std::floor(minTrials))
-            c.error(n["min_trials"], YamlCursor::join(p, QStringLiteral("min_trials")), QStringLiteral("expected a whole number of trials, 0 or more"));
-        else j.minTrials = int(minTrials);
-        return j;
-    }
-
-    // A confidence level: 0.95 or 95%, strictly between 50% and 100%.
-    std::optional<double> confidence(const YAML::Node& n, const char* key, const QString& p)
-    {
-        const auto s = c.string(n, key, p);
-        if (!s) return std::nullopt;
-        QString t = s->trimmed();
-        const bool percent = t.endsWith(QLatin1Char('%'));
-        if (percent) t.chop(1);
-        bool ok = false;
-        double level = t.toDouble(&ok);
-        if (percent) level /= 100.0;
-        if (!ok || !(level > 0.5 && level < 1.0)) {
-            c.error(n[key], YamlCursor::join(p, QString::fromLatin1(key)),
-                    QStringLiteral("expected a confidence level between 50% and 100%, such as 95% or 0.95; got \"%1\"").arg(*s));
-            return std::nullopt;
-        }
-        return level;
-    }
-
-    std::optional<InconclusivePolicy> inconclusivePolicy(const YAML::Node& n, const QString& p)
-    {
-        return choice<InconclusivePolicy>(n, "on_inconclusive", p, {{QStringLiteral("pause"), InconclusivePolicy::Pause},
-                                                                     {QStringLiteral("fail"), InconclusivePolicy::Fail}});
-    }
-
-    std::optional<Condition> condition(const YAML::Node& n, const QString& p)
-    {
-        if (!n.IsScalar()) {
-            c.error(n, p, QStringLiteral("expected a condition such as \"error_rate > 5%\""));
-            return std::nullopt;
-        }
-        const QString text = YamlCursor::scalar(n);
-        const QString metricName = text.trimmed().section(QLatin1Char(' '), 0, 0);
-        if (m_badUnits.contains(metricName)) return std::nullopt;   // its unit error is reported already
-        const auto r = ConditionParser::parse(text, [&](const QString& metric) -> std::optional<Unit> {
-            const MetricSpec* m = m_plan->metric(metric);
-            if (!m) return std::nullopt;
-            return m->unit;
-        });
-        if (!r.condition) {
-            c.errorAtColumn(n, r.column, p, QStringLiteral("%1 in \"%2\"").arg(r.error, text));
-            return std::nullopt;
-        }
-        if (r.condition->usesBaseline() && m_plan->metric(r.condition->metric)->baseline.kind == BaselineSpec::Kind::None)
-            c.error(n, p, QStringLiteral("\"%1\" compares with a baseline, but metric \"%2\" has none (add metrics.%2.baseline)")
-                              .arg(text, r.condition->metric));
-        return r.condition;
-    }
-
     TriggerSpec readTrigger(const YAML::Node& n, const QString& p, bool inPhase)
     {
         TriggerSpec t;
         t.where = {n.Mark().line + 1, n.Mark().column + 1};
-        if (!c.checkMap(n, p, {QStringLiteral("name"), QStringLiteral("when"), QStringLiteral("for"), QStringLiteral("kind"),
+        if (!c.checkMap(n, p, QStringList{QStringLiteral("name"), QStringLiteral("when"), QStringLiteral("for"), QStringLiteral("kind"),
                                QStringLiteral("action"), QStringLiteral("unless"), QStringLiteral("severity"),
                                QStringLiteral("description"), QStringLiteral("disabled"), QStringLiteral("dry_run"),
-                               QStringLiteral("on_inconclusive"), QStringLiteral("confidence")}))
+                               QStringLiteral("on_inconclusive"), QStringLiteral("confidence")} + ConditionReader::measurementKeys()))
             return t;
         t.name = c.string(n, "name", p, true).value_or(QString());
         t.disabled = c.boolean(n, "disabled", p).value_or(false);
@@ -452,7 +379,7 @@ private:
         if (t.disabled) c.error(n["disabled"], YamlCursor::join(p, QStringLiteral("disabled")),
                                 QStringLiteral("only a phase can switch a trigger off"));
         if (n["when"].IsDefined()) {
-            if (auto w = condition(n["when"], YamlCursor::join(p, QStringLiteral("when")))) t.when = *w;
+            if (auto w = m_conditions.condition(n["when"], YamlCursor::join(p, QStringLiteral("when")), QStringLiteral("trigger"))) t.when = *w;
         } else {
             c.error(n, YamlCursor::join(p, QStringLiteral("when")), QStringLiteral("required field \"when\" is missing"));
         }
@@ -467,14 +394,15 @@ private:
         if (t.kind == TriggerKind::Soft && action && *action != TriggerAction::Alert)
             c.error(n["action"], YamlCursor::join(p, QStringLiteral("action")),
                     QStringLiteral("a soft trigger only alerts (a person decides); make it kind: hard to act on its own"));
-        if (n["unless"].IsDefined()) t.unless = condition(n["unless"], YamlCursor::join(p, QStringLiteral("unless")));
+        if (n["unless"].IsDefined()) t.unless = m_conditions.condition(n["unless"], YamlCursor::join(p, QStringLiteral("unless")), QStringLiteral("guard"));
         t.severity = c.string(n, "severity", p).value_or(QString());
         if (!t.severity.isEmpty() && !QStringList{QStringLiteral("P0"), QStringLiteral("P1"), QStringLiteral("P2"), QStringLiteral("P3")}.contains(t.severity))
             c.error(n["severity"], YamlCursor::join(p, QStringLiteral("severity")), QStringLiteral("expected P0, P1, P2 or P3, got \"%1\"").arg(t.severity));
         t.description = c.string(n, "description", p).value_or(QString());
         t.dryRun = c.boolean(n, "dry_run", p).value_or(false);
-        t.onInconclusive = inconclusivePolicy(n, p);
-        t.confidence = confidence(n, "confidence", p);
+        t.onInconclusive = m_conditions.inconclusivePolicy(n, p);
+        t.confidence = m_conditions.confidence(n, "confidence", p);
+        m_conditions.readTriggerMeasurement(n, p, t);
         return t;
     }
 
@@ -512,7 +440,7 @@ private:
         ph.minDurationMs = c.duration(n, "min_duration", p).value_or(0);
         ph.maxDurationMs = c.duration(n, "max_duration", p);
         forEachInList(n["success"], YamlCursor::join(p, QStringLiteral("success")), [&](const YAML::Node& sn, const QString& sp) {
-            if (auto cond = criterion(sn, sp)) ph.success.push_back(*cond);
+            if (auto cond = m_conditions.criterion(sn, sp)) ph.success.push_back(*cond);
         });
         ph.attest = c.stringList(n, "attest", p);
         forEachInList(n["triggers"], YamlCursor::join(p, QStringLiteral("triggers")), [&](const YAML::Node& tn, const QString& tp) {
@@ -565,6 +493,7 @@ private:
     YamlCursor& c;
     const Plan* m_plan = nullptr;
     QSet<QString> m_badUnits;     // metrics whose unit did not parse
+    ConditionReader m_conditions; // conditions, criteria, budgets, judgement
 public:
     QSet<QString> m_badSources;   // sources whose type did not parse
 };
@@ -595,7 +524,8 @@ PlanLoadResult PlanLoader::loadBytes(const QByteArray& bytes, const QString& fil
     try {
         root = YAML::Load(bytes.toStdString());
     } catch (const YAML::Exception& e) {
-        cursor.error(e.mark, {}, QStringLiteral("not valid YAML: %1").arg(QString::fromStdString(e.msg)));
+        const QString msg = QString::fromStdString(e.msg);
+        cursor.error(e.mark, {}, QStringLiteral("not valid YAML: %1%2").arg(msg, YamlHints::explain(bytes, e.mark.line, e.mark.column, msg)));
         result.errors = cursor.errors();
         return result;
     }

@@ -3,13 +3,15 @@
 #include "flags/FlagBackendSet.h"
 #include "ledger/Ed25519.h"
 #include "ledger/LocalLedger.h"
+#include "notify/PagerDutyNotifier.h"
 #include "notify/WebhookNotifier.h"
 
 namespace rollout {
 
 RolloutAssembly::~RolloutAssembly()
 {
-    // The notifier listens to the session: it goes first.
+    // The notifiers listen to the session: they go first.
+    m_pager.reset();
     m_notifier.reset();
     m_runtime.reset();
 }
@@ -58,6 +60,9 @@ std::unique_ptr<RolloutAssembly> RolloutAssembly::build(Plan plan, const Clock& 
             notifier->ledgerTampering({}, t);
         if (LedgerSync* sync = runtime.sync())
             QObject::connect(sync, &LedgerSync::tampering, notifier, &WebhookNotifier::ledgerTampering);
+        // Escalation (the plan's `pager:`): pages on an unverified rollback and on P0/P1 triggers.
+        auto pager = std::make_unique<PagerDutyNotifier>(runtime.plan(), runtime.session(), PagerDutyNotifier::Options{});
+        if (pager->configured()) a->m_pager = std::move(pager);
     }
     return a;
 }

@@ -12,11 +12,12 @@
 
 namespace rollout {
 
+class PagerDutyNotifier;
 class WebhookNotifier;
 
 // Puts one rollout's parts together, the same way for the console (each of its tabs),
 // `rolloutctl watch` and every decision command, and the tests: plan → flag services → runtime →
-// signed ledger (the rollout rebuilt from it) → keys → shared store → notifier. Nothing is
+// signed ledger (the rollout rebuilt from it) → keys → shared store → webhooks and pager. Nothing is
 // wired by hand anywhere else; what differs between callers is in Options.
 class RolloutAssembly final
 {
@@ -26,7 +27,7 @@ public:
         QString ledgerPath;                  // the ledger file (required)
         bool backgroundWriter = false;       // the console: fsyncs off the UI thread
         StoreSettings store;                 // shared store; not set = this ledger alone
-        bool notify = true;                  // the plan's webhooks
+        bool notify = true;                  // the plan's webhooks and pager
         bool autoStart = true;               // may start the rollout itself (plan's auto_start)
         qint64 flagHealthEveryMs = 5000;
         // Adds the keys this process signs with (demo keys; the CLI person's), after the replay.
@@ -52,12 +53,15 @@ public:
     // The plan's webhooks, or null (Options::notify false). Ledger tampering found at replay and
     // on every pull is sent there too.
     WebhookNotifier* notifier() { return m_notifier.get(); }
+    // The plan's pager (PagerDuty Events v2), or null when the plan has none or notify is off.
+    PagerDutyNotifier* pager() { return m_pager.get(); }
     const QString& ledgerPath() const { return m_ledgerPath; }
 
 private:
     RolloutAssembly() = default;
     std::unique_ptr<RolloutRuntime> m_runtime;
     std::unique_ptr<WebhookNotifier> m_notifier;
+    std::unique_ptr<PagerDutyNotifier> m_pager;
     QString m_ledgerPath;
 };
 

@@ -191,6 +191,12 @@ double SimulatedService::healthyQuantile(double q)
 
 std::optional<double> SimulatedService::value(const SimulationHint& hint, const QString& cohort, qint64 windowMs) const
 {
+    if (hint.signal == QLatin1String("event_counter")) {   // a raw counter of one event type since the start
+        const int i = int(eventTypes().indexOf(hint.event));
+        if (i < 0) return std::nullopt;
+        const auto at = [&](int c) { return m_total[std::size_t(c)].events[std::size_t(i)]; };
+        return cohort == QLatin1String("canary") ? at(0) : cohort == QLatin1String("baseline") ? at(1) : at(0) + at(1);
+    }
     std::optional<Counters> w;
     if (cohort == QLatin1String("canary")) w = windowSum(0, windowMs);
     else if (cohort == QLatin1String("baseline")) w = windowSum(1, windowMs);

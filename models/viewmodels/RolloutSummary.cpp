@@ -125,9 +125,9 @@ RolloutSummary RolloutSummary::of(const RolloutSession& s, const QString& person
             parts.append(QObject::tr("%n criterion(s) failing", nullptr, failing));
             h = worse(h, Severity::Warning);
         }
-        if (inconclusive) {
+        if (inconclusive) { // missing evidence is never healthy: unknown, at best
             parts.append(QObject::tr("%n inconclusive", nullptr, inconclusive));
-            h = worse(h, Severity::Muted);
+            if (h == Severity::Good) h = Severity::Muted;
         }
         r.health = worse(r.health, h);
         if (r.healthText.isEmpty())

@@ -132,6 +132,34 @@ private Q_SLOTS:
         QCOMPARE(h.count(EventType::PhaseAdvanced), 1);
     }
 
+    // The gate is worked out once per tick and shared by every view; it is never stale: a decision,
+    // an evaluation or a quarter second makes it worked out again.
+    void theSharedGateFollowsEveryChange()
+    {
+        Harness h;
+        QCOMPARE(h.session.gate().checklistDone, 0);
+        QVERIFY(h.session.setChecklistItem(0, QStringLiteral("technical/Tests pass"), true, kRita).ok);
+        QCOMPARE(h.session.gate().checklistDone, 1); // a decision, at the same millisecond
+        h.start();
+        auto timeInPhase = [&h] {
+            for (const GateCheck& c : h.session.gate().checks)
+                if (c.label == QLatin1String("time in phase")) return c.detail;
+            return QString();
+        };
+        QCOMPARE(h.session.gate().toPhase, 1);
+        const QString first = timeInPhase();
+        h.clock.advanceMs(1000); // time alone, no evaluation: "time in phase" moves on
+        QVERIFY2(timeInPhase() != first, qPrintable(first));
+        // Decisions never use a shared gate: after an hour of health the advance sees it open.
+        h.runHealthy(3600);
+        QVERIFY(h.session.recordApproval(1, kRita, true, {}).ok);
+        QVERIFY(h.session.recordApproval(1, kPaul, true, {}).ok);
+        h.runHealthy(1);
+        QVERIFY2(h.session.gate().open, qPrintable(h.session.gate().missing()));
+        QVERIFY(h.session.advance(kRita).ok);
+        QCOMPARE(h.session.gate().toPhase, 2); // and the next gate at once
+    }
+
     void hardTriggerFiresAtFiveMinutesNotBefore()
     {
         Harness h;

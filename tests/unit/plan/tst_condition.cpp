@@ -18,6 +18,8 @@ std::optional<Unit> unitOf(const QString& metric)
     if (metric == QLatin1String("savings")) return Unit::Percent;
     if (metric == QLatin1String("cost")) return Unit::Usd;
     if (metric == QLatin1String("rps")) return Unit::PerSecond;
+    if (metric == QLatin1String("flows")) return Unit::Count;
+    if (metric == QLatin1String("complaints")) return Unit::PerHour;
     return std::nullopt;
 }
 
@@ -98,6 +100,106 @@ private Q_SLOTS:
     }
 
     void errors()
+    {
+        QFETCH(QString, text);
+        QFETCH(int, column);
+        QFETCH(QString, message);
+        const ConditionParseResult r = ConditionParser::parse(text, unitOf);
+        QVERIFY(!r.condition);
+        QVERIFY2(r.error.contains(message), qPrintable(r.error));
+        QCOMPARE(r.column, column);
+    }
+
+    void windowsTotalsHistoryBudgets()
+    {
+        auto parse = [](const char* text) {
+            const ConditionParseResult r = ConditionParser::parse(QString::fromUtf8(text), unitOf);
+            if (!r.condition) qWarning("%s: %s", text, qPrintable(r.error));
+            return r;
+        };
+        ConditionParseResult r = parse("error_rate < 1% over 15m");
+        QVERIFY(r.condition);
+        QCOMPARE(int(r.condition->aggregate), int(Aggregate::Window));
+        QCOMPARE(r.condition->windowMs, qint64(15 * 60'000));
+        QCOMPARE(r.condition->threshold, 0.01);
+        QVERIFY(r.condition->usesHistory());
+        r = parse("error_rate between 0.2% and 0.5% over 10m");
+        QVERIFY(r.condition);
+        QCOMPARE(int(r.condition->comparison), int(Comparison::Between));
+        QCOMPARE(r.condition->windowMs, qint64(10 * 60'000));
+        r = parse("p95 increase < 10% over 48h");
+        QVERIFY(r.condition);
+        QCOMPARE(int(r.condition->kind), int(ConditionKind::ChangeFromBaseline));
+        QCOMPARE(r.condition->windowMs, qint64(48) * 3600'000);
+        r = parse("complaints > 3x median over 7d");
+        QVERIFY(r.condition);
+        QCOMPARE(int(r.condition->kind), int(ConditionKind::RatioToHistory));
+        QCOMPARE(int(r.condition->historyStat), int(HistoryStat::Median));
+        QCOMPARE(r.condition->threshold, 3.0);
+        QCOMPARE(r.condition->historyMs, qint64(7) * 24 * 3600'000);
+        QCOMPARE(int(r.condition->aggregate), int(Aggregate::Latest));
+        r = parse("complaints >= 150% mean over 1d");
+        QVERIFY(r.condition);
+        QCOMPARE(int(r.condition->historyStat), int(HistoryStat::Mean));
+        QCOMPARE(r.condition->threshold, 1.5);
+        // Totals: since the phase (the default), since the rollout started, over a window; the
+        // scope before or after the comparison.
+        for (const char* text : {"flows total >= 5", "flows total since phase >= 5", "flows total >= 5 since phase"}) {
+            r = parse(text);
+            QVERIFY(r.condition);
+            QCOMPARE(int(r.condition->aggregate), int(Aggregate::Total));
+            QCOMPARE(int(r.condition->scope), int(TotalScope::Phase));
+            QCOMPARE(r.condition->threshold, 5.0);
+        }
+        r = parse("flows total since start > 100");
+        QVERIFY(r.condition);
+        QCOMPARE(int(r.condition->scope), int(TotalScope::Rollout));
+        r = parse("flows total over 1h < 2");
+        QVERIFY(r.condition);
+        QCOMPARE(int(r.condition->scope), int(TotalScope::Window));
+        QCOMPARE(r.condition->windowMs, qint64(3600'000));
+        // Budgets: the loader resolves the amount; the parser keeps the factor and the name.
+        r = parse("cost exceeds budget by > 20%");
+        QVERIFY(r.condition && r.budgetRef);
+        QVERIFY(qFuzzyCompare(r.condition->budgetFactor, 1.2));
+        QCOMPARE(int(r.condition->comparison), int(Comparison::Greater));
+        r = parse("cost > 1.2x budget compute");
+        QVERIFY(r.condition && r.budgetRef);
+        QCOMPARE(r.condition->budget, QStringLiteral("compute"));
+        QVERIFY(qFuzzyCompare(r.condition->budgetFactor, 1.2));
+        r = parse("cost <= budget");
+        QVERIFY(r.condition && r.budgetRef);
+        QCOMPARE(r.condition->budgetFactor, 1.0);
+        r = parse("cost > 2x budget llm over 1h");
+        QVERIFY(r.condition && r.budgetRef);
+        QCOMPARE(r.condition->budget, QStringLiteral("llm"));
+        QCOMPARE(r.condition->windowMs, qint64(3600'000));
+        // The plain forms are untouched.
+        r = parse("error_rate > 5%");
+        QVERIFY(r.condition && !r.condition->usesHistory() && !r.budgetRef);
+    }
+
+    void teachingErrors_data()
+    {
+        QTest::addColumn<QString>("text");
+        QTest::addColumn<int>("column");
+        QTest::addColumn<QString>("message");
+        QTest::newRow("for in a condition") << QStringLiteral("error_rate < 1% for 5m") << 16
+                                            << QStringLiteral("\"for\" is a key of the trigger or criterion");
+        QTest::newRow("window without a duration") << QStringLiteral("error_rate > 5% over") << 20
+                                                   << QStringLiteral("a window is written \"over\" and a duration");
+        QTest::newRow("window in words") << QStringLiteral("error_rate > 5% over fifteen minutes") << 21
+                                         << QStringLiteral("\"fifteen\" is not a duration; a window is written \"over\" and a duration, e.g. \"error_rate < 1% over 15m\"");
+        QTest::newRow("two windows") << QStringLiteral("error_rate > 5% over 5m over 10m") << 24 << QStringLiteral("one \"over\" or \"since\" is enough");
+        QTest::newRow("since without total") << QStringLiteral("error_rate > 5% since phase") << 16 << QStringLiteral("\"since\" belongs to a total");
+        QTest::newRow("since what") << QStringLiteral("flows total since lunch >= 5") << 18 << QStringLiteral("expected \"since phase\" or \"since start\"");
+        QTest::newRow("median without span") << QStringLiteral("complaints > 3x median") << 22 << QStringLiteral("expected \"over\" and how far back");
+        QTest::newRow("history with a window") << QStringLiteral("complaints > 3x median over 7d over 1h") << 31 << QStringLiteral("cannot take a window");
+        QTest::newRow("exceeds without by") << QStringLiteral("cost exceeds budget 20%") << 20 << QStringLiteral("expected \"by\"");
+        QTest::newRow("bare factor") << QStringLiteral("complaints > 3x") << 13 << QStringLiteral("\"3x median over 7d\"");
+    }
+
+    void teachingErrors()
     {
         QFETCH(QString, text);
         QFETCH(int, column);

@@ -70,8 +70,17 @@ private Q_SLOTS:
         QTest::newRow("rate-not-a-proportion") << 10 << 43 << QStringLiteral("metrics.latency.unit") << QStringLiteral("a rate is a proportion: its unit is ratio or percent") << 1;
         QTest::newRow("bad-confidence") << 18 << 25 << QStringLiteral("judgement.confidence") << QStringLiteral("expected a confidence level between 50% and 100%, such as 95% or 0.95; got \"150%\"") << 1;
         QTest::newRow("bad-on-inconclusive") << 12 << 81 << QStringLiteral("triggers[0].on_inconclusive") << QStringLiteral("unknown value \"ignore\" (expected one of: pause, fail)") << 1;
-        QTest::newRow("bad-criterion-key") << 14 << 79 << QStringLiteral("phases[0].success[0].window") << QStringLiteral("unknown key \"window\" (expected one of: when, dry_run)") << 1;
+        QTest::newRow("bad-criterion-key") << 14 << 79 << QStringLiteral("phases[0].success[0].window") << QStringLiteral("unknown key \"window\" (expected one of: when, dry_run, interval, count, failure_limit)") << 1;
         QTest::newRow("per-not-a-request-rate") << 9 << 58 << QStringLiteral("metrics.error_rate.per") << QStringLiteral("\"per\" names the request-rate metric (unit rps)") << 1;
+        // Messages that teach (issue 14, item 9) and the new keys' mistakes.
+        QTest::newRow("unquoted-url-in-braces") << 4 << 78 << QStringLiteral("") << QStringLiteral("not valid YAML: unknown token; inside {…} the value http://127.0.0.1:9/api/admin/dashboard/metrics?window=5m needs quotes") << 1;
+        QTest::newRow("for-in-condition") << 12 << 42 << QStringLiteral("triggers[0].when") << QStringLiteral("unexpected \"for\" in \"error_rate < 1% for 5m\": \"for\" is a key of the trigger, not part of its condition; write \"when: error_rate < 1%\" and \"for: 5m\" beside it") << 1;
+        QTest::newRow("window-not-a-duration") << 12 << 47 << QStringLiteral("triggers[0].when") << QStringLiteral("\"fifteen\" is not a duration; a window is written \"over\" and a duration, e.g. \"error_rate < 1% over 15m\" in \"error_rate > 5% over fifteen minutes\"") << 1;
+        QTest::newRow("budget-undeclared") << 13 << 26 << QStringLiteral("triggers[0].when") << QStringLiteral("\"cost exceeds budget by > 20%\" compares with a budget, but no budget is declared for metric \"cost\"") << 1;
+        QTest::newRow("failure-limit-with-for") << 12 << 48 << QStringLiteral("triggers[0].for") << QStringLiteral("\"for\" and \"failure_limit\"/\"count\"/\"interval\" are two ways to say how long harm must last; use one") << 1;
+        QTest::newRow("count-within-failure-limit") << 14 << 85 << QStringLiteral("phases[0].success[0].count") << QStringLiteral("2 measurements with failure_limit 2 can never fail") << 1;
+        QTest::newRow("total-on-a-rate") << 14 << 40 << QStringLiteral("phases[0].success[0]") << QStringLiteral("\"total\" counts how much a counter went up, but error_rate is a rate (a proportion)") << 1;
+        QTest::newRow("window-too-short") << 14 << 40 << QStringLiteral("phases[0].success[0]") << QStringLiteral("a 1m30s window holds fewer than two samples of error_rate (polled every 1m)") << 1;
         QTest::newRow("unleash-without-token") << 5 << 6 << QStringLiteral("backends.f.token_env") << QStringLiteral("an unleash backend needs token_env: the environment variable holding t") << 1;
     }
 
@@ -100,7 +109,7 @@ private Q_SLOTS:
     void everyMalformedFileIsInTheTable()
     {
         const QDir dir(QStringLiteral(ROLLOUT_SOURCE_DIR "/tests/data/plans/malformed"));
-        QCOMPARE(dir.entryList({QStringLiteral("*.yaml")}).size(), 53);
+        QCOMPARE(dir.entryList({QStringLiteral("*.yaml")}).size(), 61);
     }
 
     void allErrorsAtOnce()
@@ -149,7 +158,8 @@ private Q_SLOTS:
         QTest::addColumn<QString>("file");
         for (const char* f : {"resources/demo/demo-plan.yaml", "resources/plans/bounded-context-reasoning.yaml",
                               "resources/plans/ux-agent-canary.yaml", "resources/plans/protocol-agnostic-chat.yaml",
-                              "resources/plans/modern-brain-api.yaml", "resources/plans/reptate-modernization.yaml"})
+                              "resources/plans/modern-brain-api.yaml", "resources/plans/reptate-modernization.yaml",
+                              "resources/plans/argo-style-canary.yaml"})
             QTest::newRow(f) << QString::fromLatin1(f);
     }
 
@@ -182,6 +192,83 @@ private Q_SLOTS:
         QCOMPARE(p004.retryAfterRollbackMs, qint64(7) * 24 * 3600 * 1000);
         QCOMPARE(int(p004.triggers[1].when.kind), int(ConditionKind::RatioToBaseline));
         QCOMPARE(p004.triggers[1].when.threshold, 2.0);
+    }
+
+    void forInACriterionTeachesTheMeasurementKeys()
+    {
+        QByteArray text = test::sourceFile(QStringLiteral("tests/data/plans/valid-base.yaml"));
+        text.replace("success: [error_rate < 1%]", "success: [error_rate < 1% for 5m]");
+        const PlanLoadResult r = PlanLoader::loadBytes(text, QStringLiteral("c.yaml"));
+        QVERIFY(!r.plan);
+        QCOMPARE(r.errors.size(), 1);
+        QVERIFY2(r.errors.first().message.contains(QStringLiteral("a success criterion must hold for the phase's min_duration")),
+                 qPrintable(r.errors.first().message));
+        QVERIFY(r.errors.first().message.contains(QStringLiteral("{when: error_rate < 1%, interval: …, count: …, failure_limit: …}")));
+    }
+
+    void budgetsAndMeasurementsLoad()
+    {
+        QByteArray text = test::sourceFile(QStringLiteral("tests/data/plans/valid-base.yaml"));
+        text.replace("  latency: {source: prom, query: y, unit: s, baseline: {value: 150ms}}",
+                     "  latency: {source: prom, query: y, unit: s, baseline: {value: 150ms}}\n"
+                     "  cost: {source: prom, query: z, unit: usd}\n"
+                     "budgets:\n"
+                     "  a: {metric: cost, amount: $50}\n"
+                     "  b: {metric: cost, amount: $500}");
+        text.replace("{name: errors, when: error_rate > 5%, for: 5m, kind: hard}",
+                     "{name: errors, when: error_rate > 5%, interval: 1m, count: 10, failure_limit: 3, kind: hard}\n"
+                     "  - {name: spend, when: cost > 2x budget b, kind: soft}");
+        text.replace("success: [error_rate < 1%]", "success: [{when: cost <= budget a over 1h, interval: 30s, count: 3}]");
+        const PlanLoadResult r = PlanLoader::loadBytes(text, QStringLiteral("b.yaml"));
+        QStringList all;
+        for (const PlanError& e : r.errors) all.append(e.toString());
+        QVERIFY2(r.plan, qPrintable(all.join(QLatin1Char('\n'))));
+        QCOMPARE(r.plan->budgets.size(), std::size_t(2));
+        QCOMPARE(r.plan->budget(QStringLiteral("b"))->amount, 500.0);
+        const TriggerSpec& t = r.plan->triggers[0];
+        QVERIFY(t.when.measurement);
+        QCOMPARE(t.when.measurement->intervalMs, qint64(60'000));
+        QCOMPARE(*t.when.measurement->count, 10);
+        QCOMPARE(t.when.measurement->failureLimit, 3);
+        QCOMPARE(r.plan->triggers[1].when.threshold, 1000.0);
+        const Condition& c = r.plan->phases[0].success[0];
+        QCOMPARE(c.threshold, 50.0);
+        QCOMPARE(int(c.aggregate), int(Aggregate::Window));
+        QCOMPARE(*c.measurement->count, 3);
+        QCOMPARE(c.measurement->failureLimit, 0);
+        // Two budgets on one metric: a condition must name one.
+        text.replace("cost > 2x budget b", "cost > 2x budget");
+        const PlanLoadResult ambiguous = PlanLoader::loadBytes(text, QStringLiteral("b.yaml"));
+        QVERIFY(!ambiguous.plan);
+        QVERIFY2(ambiguous.errors.first().message.contains(QStringLiteral("has several budgets (a, b): name one")),
+                 qPrintable(ambiguous.errors.first().message));
+    }
+
+    void seedPlansSayWhatTheyBent()
+    {
+        const Plan p000 = test::loadPlan(test::sourceFile(QStringLiteral("resources/plans/bounded-context-reasoning.yaml")));
+        const auto trigger = [](const Plan& p, const char* name) {
+            for (const TriggerSpec& t : p.triggers)
+                if (t.name == QLatin1String(name)) return t;
+            return TriggerSpec{};
+        };
+        QCOMPARE(trigger(p000, "availability").when.windowMs, qint64(15) * 60'000);
+        QCOMPARE(trigger(p000, "over budget").when.budget, QStringLiteral("compute"));
+        QVERIFY(qFuzzyCompare(trigger(p000, "over budget").when.threshold, 96.0));
+        const Plan p001 = test::loadPlan(test::sourceFile(QStringLiteral("resources/plans/ux-agent-canary.yaml")));
+        QCOMPARE(int(p001.phases[1].success.back().aggregate), int(Aggregate::Total));
+        QCOMPARE(p001.phases[1].success.back().threshold, 5.0);
+        QCOMPARE(p001.budget(QStringLiteral("llm"))->amount, 5.0);
+        const Plan p002 = test::loadPlan(test::sourceFile(QStringLiteral("resources/plans/protocol-agnostic-chat.yaml")));
+        QCOMPARE(int(trigger(p002, "complaint spike").when.kind), int(ConditionKind::RatioToHistory));
+        QCOMPARE(p002.phases[2].success[0].windowMs, qint64(48) * 3600'000);
+        const Plan argo = test::loadPlan(test::sourceFile(QStringLiteral("resources/plans/argo-style-canary.yaml")));
+        QCOMPARE(argo.phases.size(), std::size_t(5));
+        QCOMPARE(argo.phases[1].traffic, 40.0);
+        QCOMPARE(argo.triggers[0].when.measurement->failureLimit, 3);
+        QCOMPARE(argo.triggers[0].when.measurement->intervalMs, qint64(5) * 60'000);
+        QVERIFY(!argo.triggers[0].when.measurement->count);
+        QCOMPARE(*argo.phases[0].success[0].measurement->count, 3);
     }
 
     void missingFileIsAClearError()
