@@ -163,6 +163,10 @@ int main(int argc, char** argv)
         parts.backgroundWriter = true; // every record is fsynced, never on the UI thread
         // The shared store, from Settings or the environment (ROLLOUT_PG_HOST, …; see README).
         parts.store = StoreSettings::fromSettings(Settings());
+        // With a store, the console follows a rollout another process (a `watch`, another console)
+        // drives, and drives one nobody drives, taking over when its driver's lease lapses.
+        parts.driverKind = QStringLiteral("console");
+        parts.driverPerson = qEnvironmentVariable("USER", QStringLiteral("console"));
         auto opened = std::make_unique<OpenedRollout>();
         opened->assembly = RolloutAssembly::build(std::move(*loaded.plan), clock, std::move(parts), problem);
         if (!opened->assembly) return nullptr;

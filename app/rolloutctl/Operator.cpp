@@ -141,6 +141,11 @@ std::unique_ptr<Operator> Operator::open(const QCommandLineParser& parser, const
     options.ledgerPath = op->m_ledgerPath;
     options.store = StoreSettings::fromEnvironment();
     options.notify = command == QLatin1String("watch"); // a one-shot decision leaves webhooks to the driver
+    if (command == QLatin1String("watch")) { // one driver per rollout: watch drives or refuses
+        options.driverKind = QStringLiteral("watch");
+        options.driverPerson = person;
+        options.lease.autoTakeOver = false; // watch never follows
+    }
     options.addKeys = [&](LedgerRecorder& recorder) {
         recorder.addKey(person, Ed25519::KeyPair{key->publicKey, key->secretKey});
         // What this process observes on its own (a flag read-back, drift) is signed by the person

@@ -62,7 +62,9 @@ int watch(const QStringList& args)
                        "and shared through PostgreSQL "
                        "when ROLLOUT_PG_HOST is set. Starts the rollout when the plan says auto_start and "
                        "the first gate is green. Exit "
-                       "codes: 0 completed, 3 rolled back, 4 stopped (SIGTERM/SIGINT), 1 failed (including a "
+                       "codes: 0 completed, 3 rolled back, 4 stopped (SIGTERM/SIGINT), 5 refused (another live "
+                       "process drives the rollout: one driver per rollout, through the shared store's lease; "
+                       "also when another took the lease over while this one could not renew it), 1 failed (including a "
                        "rollback whose flags did not "
                        "read back: escalate), 2 usage (or a loose ROLLOUT_ENV_FILE). When ROLLOUT_ENV_FILE "
                        "names the file the environment "
@@ -186,7 +188,33 @@ int watch(const QStringList& args)
     quitOnSignals();
     bool ok = false;
     const int tick = parser.value(QStringLiteral("tick")).toInt(&ok);
+    // One driver per rollout: with a shared store, watch holds the rollout's driver lease (the
+    // assembly attached it), or refuses to start while another live process (a watch, a console)
+    // drives it.
+    if (runtime.lease()) {
+        QObject::connect(&runtime, &RolloutRuntime::driveLost, &runtime, [&](const LeaseHolder& holder) {
+            spdlog::error("watch: {} now drives {}: this watch could not renew its lease in time and stops",
+                          holder.describe().toStdString(), plan.rollout.toStdString());
+            exitCode = Refused;
+            QCoreApplication::quit();
+        });
+    }
     runtime.start(ok && tick > 0 ? tick : 1000);
+    if (DriveLease* lease = runtime.lease()) {
+        Operator::waitUntil([lease] { return lease->state() != DriveLease::State::Pending; }, 15000);
+        if (lease->state() == DriveLease::State::Following) {
+            runtime.stop();
+            err() << "rolloutctl watch: rollout " << plan.rollout << " is already driven by "
+                  << lease->holder().describe() << ": a rollout has one driver; stop that one first, or start "
+                  << "this one once its lease lapsed (" << lease->options().ttlMs / 1000
+                  << " s after its last heartbeat)\n";
+            return Refused;
+        }
+        if (lease->state() != DriveLease::State::Driving)
+            spdlog::warn("watch: the shared store did not say who drives {} ({}): driving without a lease "
+                         "until it answers",
+                         plan.rollout.toStdString(), lease->lastError().toStdString());
+    }
     QTextStream(stdout) << "watching " << plan.rollout << " (" << describeWhere(session) << "), ledger "
                         << op->ledgerPath() << Qt::endl;
     QCoreApplication::exec();
@@ -195,6 +223,7 @@ int watch(const QStringList& args)
     const char* how = exitCode == Completed        ? "completed"
                       : exitCode == RolledBackExit ? "rolled back"
                       : exitCode == Stopped        ? "stopped"
+                      : exitCode == Refused        ? "refused (another process drives the rollout now)"
                                                    : "failed";
     QTextStream(stdout) << "watch ended: " << how << Qt::endl;
     return exitCode;

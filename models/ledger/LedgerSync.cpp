@@ -1,5 +1,6 @@
 #include "ledger/LedgerSync.h"
 
+#include "ledger/EventCodec.h"
 #include "ledger/LedgerReplay.h"
 
 #include <QMap>
@@ -49,6 +50,21 @@ LedgerSync::LedgerSync(LocalLedger& ledger, RolloutSession& session, const Store
 }
 
 LedgerSync::~LedgerSync() = default;
+
+void LedgerSync::listenForNotifications()
+{
+    if (m_listening) return;
+    m_listening = true;
+    connect(m_worker.get(), &SharedStoreWorker::notified, this, [this](const QString& rollout, const QString& payload) {
+        if (rollout != m_rollout) return;
+        if (payload.startsWith(QLatin1String("record"))) {
+            if (m_running) syncNow();
+        } else {
+            Q_EMIT leaseNotified();
+        }
+    });
+    m_worker->listen(m_rollout);
+}
 
 void LedgerSync::start()
 {
@@ -297,6 +313,13 @@ int LedgerSync::applyArrived(const QSet<QString>& arrived)
         }
         m_applied.insert(v.id);
         ++count;
+        if (v.record) {
+            const LedgerRecord& r = *v.record;
+            QString undecodable;
+            if (const std::optional<RolloutEvent> e =
+                    EventCodec::fromRecord(r.type, r.payload, r.actor, r.role, r.timestampMs, &undecodable))
+                Q_EMIT recordApplied(r, *e);
+        }
     }
     return count;
 }

@@ -68,6 +68,13 @@ public:
     void setSettings(const StoreSettings& settings);
     // Records the session already holds (e.g. replayed by other means): never applied again.
     void markKnown(const QStringList& ids);
+    // Follow mode: the store wakes this sync when a record of the rollout is stored by another
+    // connection (PostgreSQL LISTEN/NOTIFY on the worker's connection), and a round pulls it at
+    // once; intervalMs is then only a safety poll for a notification lost with the connection.
+    void listenForNotifications();
+    bool listening() const { return m_listening; }
+    // The worker this sync talks to the store through (one connection): the driver lease uses it too.
+    SharedStoreWorker& worker() { return *m_worker; }
 
 public Q_SLOTS:
     // A round as soon as possible: now, or right after the round in flight (which may have read
@@ -83,6 +90,10 @@ Q_SIGNALS:
     void tampering(const QString& id, const QString& why);             // once per record id and kind per run
     void rejected(const QString& id, const QStringList& reasons);      // "check: why" each; never applied
     void applied(int count);                                           // after every round that pulled
+    // Each record of another device applied to the session (after it verified), as it is applied.
+    void recordApplied(const rollout::LedgerRecord& record, const rollout::RolloutEvent& event);
+    // The rollout's driver lease changed hands or was given back (a notification).
+    void leaseNotified();
     void roundFinished();
 
 private:
@@ -114,6 +125,7 @@ private:
     QTimer m_timer;
 
     bool m_running = false;
+    bool m_listening = false;
     bool m_inFlight = false;
     bool m_again = false;
     int m_delayMs = 0;

@@ -88,6 +88,38 @@ const QList<QStringList>& migrations()
             QStringLiteral("CREATE TRIGGER claim_outcomes_append_only BEFORE UPDATE OR DELETE ON claim_outcomes"
                            " FOR EACH ROW EXECUTE FUNCTION rollout_refuse_change()"),
         },
+        {
+            // Follow mode (docs/ledger-format.md, "Driving and following"). Each stored record
+            // wakes the listeners of its rollout: NOTIFY on a channel of its own per rollout
+            // (SharedStore::channelFor), delivered when the insert commits.
+            QStringLiteral("CREATE FUNCTION rollout_notify_record() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN"
+                           " PERFORM pg_notify('rollout_' || md5(NEW.rollout), 'record ' || NEW.type);"
+                           " RETURN NULL; END $$"),
+            QStringLiteral("CREATE TRIGGER ledger_records_notify AFTER INSERT ON ledger_records"
+                           " FOR EACH ROW EXECUTE FUNCTION rollout_notify_record()"),
+            // At most one process drives a rollout: the holder of its lease, renewed by heartbeats;
+            // past expires_at (server time) anyone may take it. Coordination, not evidence: rows
+            // change and go, unlike the ledger.
+            QStringLiteral("CREATE TABLE driver_leases ("
+                           " rollout text PRIMARY KEY,"
+                           " token text NOT NULL,"
+                           " device text NOT NULL,"
+                           " person text NOT NULL,"
+                           " kind text NOT NULL,"
+                           " host text NOT NULL,"
+                           " pid bigint NOT NULL,"
+                           " acquired_at timestamptz NOT NULL DEFAULT now(),"
+                           " heartbeat_at timestamptz NOT NULL DEFAULT now(),"
+                           " expires_at timestamptz NOT NULL)"),
+            // A new holder, or a lease given back, wakes the rollout's listeners; a heartbeat does not.
+            QStringLiteral("CREATE FUNCTION rollout_notify_lease() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN"
+                           " IF TG_OP = 'DELETE' THEN PERFORM pg_notify('rollout_' || md5(OLD.rollout), 'lease');"
+                           " ELSIF TG_OP = 'INSERT' OR OLD.token IS DISTINCT FROM NEW.token THEN"
+                           " PERFORM pg_notify('rollout_' || md5(NEW.rollout), 'lease'); END IF;"
+                           " RETURN NULL; END $$"),
+            QStringLiteral("CREATE TRIGGER driver_leases_notify AFTER INSERT OR UPDATE OR DELETE ON driver_leases"
+                           " FOR EACH ROW EXECUTE FUNCTION rollout_notify_lease()"),
+        },
     };
     return all;
 }
@@ -219,6 +251,7 @@ bool SharedStore::ensureOpen(QString* error, bool* unreachable)
         db.close();
         return false;
     }
+    subscribe(db); // a new connection listens to nothing yet
     return true;
 }
 

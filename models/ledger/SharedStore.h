@@ -4,9 +4,12 @@
 #include "ledger/StoreSettings.h"
 
 #include <QDateTime>
+#include <QHash>
 #include <QList>
 #include <QString>
 #include <QStringList>
+
+#include <functional>
 
 class QSqlDatabase;
 class QSqlQuery;
@@ -35,6 +38,39 @@ struct PushResult
 
     bool ok() const { return error.isEmpty(); }
     QStringList confirmed() const { return stored + alreadyThere; }
+};
+
+// Who drives a rollout: the process holding its lease in the store (docs/ledger-format.md,
+// "Driving and following"). `token` is unique per process run; the rest says who it is, for
+// "driven by watch (automation) on build-7, pid 4242".
+struct LeaseHolder
+{
+    QString rollout;
+    QString token;
+    QString device;
+    QString person;
+    QString kind; // "watch", "console", "bench"
+    QString host;
+    qint64 pid = 0;
+    qint64 heartbeatAgeMs = 0; // as the store saw it when answering
+    qint64 expiresInMs = 0;    // negative: lapsed that long ago
+
+    bool isSet() const { return !token.isEmpty(); }
+    bool live() const { return isSet() && expiresInMs > 0; }
+    // "watch (automation) on device d-1 at build-7, pid 4242, last heartbeat 1.2 s ago"
+    QString describe() const;
+};
+
+// The answer to a lease request: `won` (this process holds it now, also when it renews), else
+// `holder` is who holds it (empty when the store could not say); `error` when the store failed.
+struct LeaseOutcome
+{
+    bool won = false;
+    LeaseHolder holder;
+    QString error;
+    bool unreachable = false;
+
+    bool ok() const { return error.isEmpty(); }
 };
 
 // One row as the store holds it. `record` is parsed from the stored body when it parses, and is
@@ -88,7 +124,8 @@ class SharedStore final
 public:
     // 2: records unique per (device, rollout, seq), the format-2 chain (docs/ledger-format.md).
     // 3: claim_outcomes, what became of each granted advance claim.
-    static constexpr int SchemaVersion = 3;
+    // 4: driver_leases (who drives each rollout) and NOTIFY on every stored record and lease change.
+    static constexpr int SchemaVersion = 4;
     static constexpr int ConnectTimeoutSeconds = 5;
 
     explicit SharedStore(StoreSettings settings);
@@ -127,8 +164,30 @@ public:
     // How long a granted claim may wait for its advance before the next claim goes past it.
     void setClaimLeaseMs(qint64 ms) { m_claimLeaseMs = ms; }
 
+    // Driving (SharedStoreLease.cpp). Takes the rollout's lease for `me` for `ttlMs` from now
+    // (server time), or renews it when `me.token` holds it: granted when nobody holds it, when its
+    // lease lapsed, or when its holder's token is `stealToken` (a holder known to be dead: a
+    // process of this host that no longer runs). Otherwise says who holds it.
+    LeaseOutcome acquireLease(const LeaseHolder& me, qint64 ttlMs, const QString& stealToken = {});
+    // Who holds the rollout's lease, lapsed or not (holder unset when nobody ever took it or it
+    // was given back).
+    LeaseOutcome readLease(const QString& rollout);
+    // Gives the lease back when `token` holds it (the next driver need not wait for it to lapse).
+    bool releaseLease(const QString& rollout, const QString& token, QString* error = nullptr);
+
+    // Listening (SharedStoreLease.cpp): from now on this connection LISTENs on the channel of each
+    // rollout named here, also after a reconnect, and `handler` gets every notification another
+    // connection sent on one ("record <type>" or "lease"), in the thread that uses this store.
+    // The connection's own notifications are dropped. Needs that thread to run an event loop.
+    void listen(const QString& rollout);
+    void setNotificationHandler(std::function<void(const QString& rollout, const QString& payload)> handler);
+    // The channel of a rollout's notifications: "rollout_" + md5(rollout) (any rollout id fits
+    // PostgreSQL's 63-byte identifiers).
+    static QString channelFor(const QString& rollout);
+
 private:
     bool ensureOpen(QString* error, bool* unreachable);
+    void subscribe(QSqlDatabase& db);
     bool migrate(QSqlDatabase& db, QString* error);
     // Inserts the records that are new; sorts every record into stored / alreadyThere / refused.
     bool insertRecords(QSqlDatabase& db, const QList<LedgerRecord>& records, PushResult* result);
@@ -140,6 +199,8 @@ private:
     QString m_connectionName;
     qint64 m_claimLeaseMs = 60000;
     bool m_reconnect = false;
+    QHash<QString, QString> m_listening; // channel → rollout
+    std::function<void(const QString&, const QString&)> m_onNotification;
 };
 
 } // namespace rollout

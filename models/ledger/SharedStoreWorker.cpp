@@ -1,6 +1,9 @@
 #include "ledger/SharedStoreWorker.h"
 
 #include <QPointer>
+#include <QSemaphore>
+
+#include <atomic>
 
 namespace rollout {
 
@@ -15,6 +18,13 @@ SharedStoreWorker::SharedStoreWorker(const StoreSettings& settings, QObject* par
     // is emitted on m_thread, so the store is released there, then the context.
     connect(&m_thread, &QThread::finished, m_context, [store = m_store]() mutable { store->close(); }, Qt::DirectConnection);
     connect(&m_thread, &QThread::finished, m_context, &QObject::deleteLater);
+    QPointer<SharedStoreWorker> self(this);
+    m_store->setNotificationHandler([self](const QString& rollout, const QString& payload) {
+        if (self)
+            QMetaObject::invokeMethod(
+                self.data(), [self, rollout, payload] { if (self) Q_EMIT self->notified(rollout, payload); },
+                Qt::QueuedConnection);
+    });
     m_thread.start();
 }
 
@@ -81,6 +91,53 @@ void SharedStoreWorker::claimTransition(const LedgerRecord& transition, const QS
 void SharedStoreWorker::setSettings(const StoreSettings& settings)
 {
     run([settings](SharedStore& store) { store.setSettings(settings); });
+}
+
+void SharedStoreWorker::acquireLease(const LeaseHolder& me, qint64 ttlMs, const QString& stealToken)
+{
+    QPointer<SharedStoreWorker> self(this);
+    run([self, me, ttlMs, stealToken](SharedStore& store) {
+        const LeaseOutcome outcome = store.acquireLease(me, ttlMs, stealToken);
+        if (self)
+            QMetaObject::invokeMethod(
+                self.data(), [self, outcome] { if (self) Q_EMIT self->leaseAnswered(outcome); }, Qt::QueuedConnection);
+    });
+}
+
+void SharedStoreWorker::readLease(const QString& rollout)
+{
+    QPointer<SharedStoreWorker> self(this);
+    run([self, rollout](SharedStore& store) {
+        const LeaseOutcome outcome = store.readLease(rollout);
+        if (self)
+            QMetaObject::invokeMethod(
+                self.data(), [self, outcome] { if (self) Q_EMIT self->leaseAnswered(outcome); }, Qt::QueuedConnection);
+    });
+}
+
+void SharedStoreWorker::releaseLease(const QString& rollout, const QString& token)
+{
+    run([rollout, token](SharedStore& store) { store.releaseLease(rollout, token); });
+}
+
+bool SharedStoreWorker::releaseLeaseAndWait(const QString& rollout, const QString& token, int timeoutMs)
+{
+    // The semaphore and the flag outlive this call when the store answers too late.
+    auto done = std::make_shared<QSemaphore>();
+    auto ok = std::make_shared<std::atomic_bool>(false);
+    run([rollout, token, done, ok](SharedStore& store) {
+        ok->store(store.releaseLease(rollout, token));
+        done->release();
+    });
+    return done->tryAcquire(1, timeoutMs) && ok->load();
+}
+
+void SharedStoreWorker::listen(const QString& rollout)
+{
+    run([rollout](SharedStore& store) {
+        store.listen(rollout);
+        store.open(); // connect now, so that the LISTEN is in place before the first notification
+    });
 }
 
 } // namespace rollout

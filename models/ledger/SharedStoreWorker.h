@@ -31,12 +31,27 @@ public Q_SLOTS:
     void releaseClaim(const QString& claimId, const QString& rollout, const QString& reason);
     // Calls queued after this one use `settings` (queued in order, so never in the middle of a call).
     void setSettings(const rollout::StoreSettings& settings);
+    // The driver lease (SharedStore::acquireLease / readLease): the answer comes as leaseAnswered.
+    void acquireLease(const rollout::LeaseHolder& me, qint64 ttlMs, const QString& stealToken = {});
+    void readLease(const QString& rollout);
+    void releaseLease(const QString& rollout, const QString& token);
+    // From now on the worker's connection LISTENs on the rollout's channel (also after a
+    // reconnect; the next call connects when nothing else did): `notified` for every notification.
+    void listen(const QString& rollout);
+
+public:
+    // Gives the lease back and waits for the answer (at most `timeoutMs`): on the way out, when
+    // queued calls would be dropped. True when the store confirmed it.
+    bool releaseLeaseAndWait(const QString& rollout, const QString& token, int timeoutMs = 3000);
 
 Q_SIGNALS:
     void pushed(const rollout::PushResult& result);
     void pulled(const QString& rollout, const QList<rollout::StoredRecord>& records, qint64 cursor, const QString& error);
     void transitionClaimed(const QString& recordId, const rollout::TransitionOutcome& outcome);
     void claimReleased(const QString& claimId, bool ok, const QString& error);
+    void leaseAnswered(const rollout::LeaseOutcome& outcome);
+    // Another connection stored a record of `rollout` ("record <type>") or changed its lease ("lease").
+    void notified(const QString& rollout, const QString& payload);
 
 private:
     // Runs `job` on the store's thread with the store.

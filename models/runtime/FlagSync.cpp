@@ -17,6 +17,7 @@ FlagSync::FlagSync(RolloutSession& session, FlagBackendSet backends, QObject* pa
 
 void FlagSync::onEvent(const RolloutEvent& e)
 {
+    if (m_passive) return; // the driver sets the flags
     switch (e.type) {
     case EventType::PhaseAdvanced:
         applyCurrent(QStringLiteral("advance to phase %1").arg(e.toPhase + 1));
@@ -46,6 +47,7 @@ void FlagSync::onEvent(const RolloutEvent& e)
 
 void FlagSync::applyCurrent(const QString& why)
 {
+    if (m_passive) return;
     ++m_generation;
     // A newer phase target replaces an older one still waiting; a segment held off is asserted
     // again after the phase's settings, whatever a backend does to segments when it sets a percentage.
@@ -60,6 +62,7 @@ void FlagSync::applyCurrent(const QString& why)
 
 void FlagSync::enqueue(const Operation& op)
 {
+    if (m_passive) return;
     m_queue.append(op);
     if (!m_running) startNext();
 }
@@ -119,8 +122,8 @@ QStringList FlagSync::differences(const FlagChangeReport& read) const
 
 void FlagSync::reconcile(const FlagChangeReport& read, bool confirming)
 {
-    if (m_running || !m_queue.isEmpty() || !read.allVerified())
-        return; // a change in flight, or a read that failed: nothing to judge
+    if (m_passive || m_running || !m_queue.isEmpty() || !read.allVerified())
+        return; // following, a change in flight, or a read that failed: nothing to judge
     if (m_beforeReconcile) {
         const quint64 before = m_generation;
         m_beforeReconcile();

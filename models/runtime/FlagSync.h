@@ -35,6 +35,11 @@ public:
     // The last read of every flag (empty before the first).
     const FlagChangeReport& lastRead() const { return m_lastRead; }
     void setDeadlineMs(qint64 ms) { m_options.deadlineMs = ms; }
+    // Following a rollout another process drives: no flag is ever set from here (not for a
+    // decision this process records, nor to finish one), and a read is not judged for drift.
+    // Reads still run (the flags view, connection health).
+    void setPassive(bool on) { m_passive = on; }
+    bool passive() const { return m_passive; }
     // Called before a read is compared with the rollout, so that decisions another process has
     // just recorded are known first (the runtime follows the ledger here).
     void setBeforeReconcile(std::function<void()> hook) { m_beforeReconcile = std::move(hook); }
@@ -71,6 +76,7 @@ private:
     FlagChangeRunner m_runner;
     FlagChangeRunner::Options m_options;
     bool m_running = false;
+    bool m_passive = false;
     QString m_runningWhy;
     bool m_reading = false;
     QList<Operation> m_queue;

@@ -47,7 +47,11 @@ std::unique_ptr<RolloutAssembly> RolloutAssembly::build(Plan plan, const Clock& 
         return nullptr;
     }
     if (options.addKeys) options.addKeys(*runtime.recorder());
-    if (options.store.isSet()) runtime.attachStore(options.store);
+    if (options.store.isSet()) {
+        runtime.attachStore(options.store);
+        if (!options.driverKind.isEmpty())
+            runtime.attachDriveLease(options.driverPerson, options.driverKind, options.lease);
+    }
     if (options.notify) {
         a->m_notifier =
             std::make_unique<WebhookNotifier>(runtime.plan(), runtime.session(), WebhookNotifier::Options{});

@@ -34,6 +34,12 @@ public:
         std::function<void(LedgerRecorder&)> addKeys;
         // The flag services to use instead of the plan's (tests: a fake one that can fail).
         std::optional<FlagBackendSet> flags;
+        // Who drives (docs/ledger-format.md, "Driving and following"): with a store and a kind
+        // ("console", "watch"), the runtime takes the rollout's driver lease at start() or follows
+        // the process holding it. Empty kind: no lease (a one-shot decision command).
+        QString driverKind;
+        QString driverPerson; // who, in the others' "driven by watch (automation) on …"
+        DriveLease::Options lease;
     };
 
     // nullptr with `problem` ("the plan's flag services cannot be set up: …") when a part cannot

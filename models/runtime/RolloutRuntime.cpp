@@ -7,10 +7,7 @@ RolloutRuntime::RolloutRuntime(Plan plan, const Clock& clock, QObject* parent) :
     m_autoStart = plan.autoStart;
     m_session = std::make_unique<RolloutSession>(std::move(plan), m_store, m_clock, nullptr, this);
     m_poller = std::make_unique<MetricPoller>(m_session->plan(), m_store, m_clock, this);
-    connect(m_session.get(), &RolloutSession::eventRecorded, this, [this](const RolloutEvent& e) {
-        m_events.append(e);
-        Q_EMIT eventAppended(e);
-    });
+    connect(m_session.get(), &RolloutSession::eventRecorded, this, &RolloutRuntime::appendEvent);
     connect(&m_timer, &QTimer::timeout, this, &RolloutRuntime::tick);
     // A new sample is judged when it arrives, not at the next tick: the tick and the poll timers
     // run in step (both 1 s), and the tick came just before each answer, a whole interval late.
@@ -39,10 +36,7 @@ void RolloutRuntime::attachLedger(std::unique_ptr<LocalLedger> ledger)
     m_follower->markAllKnown();
     connect(m_recorder.get(), &LedgerRecorder::recorded, m_follower.get(), [this](const LedgerRecord& r) { m_follower->markKnown(r.id); });
     connect(m_recorder.get(), &LedgerRecorder::queued, m_follower.get(), [this](const QString& id) { m_follower->markKnown(id); });
-    connect(m_follower.get(), &LedgerFollower::applied, this, [this](const RolloutEvent& e) {
-        m_events.append(e);
-        Q_EMIT eventAppended(e);
-    });
+    connect(m_follower.get(), &LedgerFollower::applied, this, &RolloutRuntime::appendEvent);
     m_session->setActionGuard([this](const Actor& actor, EventType type) {
         if (!m_recorder->canSign(actor.id))
             return QStringLiteral("%1's signing key is locked: unlock it first (Rollout → Unlock signing key), every decision is signed").arg(actor.id);
@@ -66,27 +60,100 @@ bool RolloutRuntime::writeLedgerInBackground(QString* problem)
 void RolloutRuntime::attachStore(const StoreSettings& settings)
 {
     if (!m_ledger) return;
-    m_sync = std::make_unique<LedgerSync>(*m_ledger, *m_session, settings, LedgerSyncOptions{}, this);
+    LedgerSyncOptions options;
+    options.intervalMs = 30000; // a safety poll: the store notifies each new record
+    m_sync = std::make_unique<LedgerSync>(*m_ledger, *m_session, settings, options, this);
+    m_sync->listenForNotifications();
     connect(m_recorder.get(), &LedgerRecorder::recorded, m_sync.get(), &LedgerSync::syncNow);
+    connect(m_sync.get(), &LedgerSync::recordApplied, this, [this](const LedgerRecord&, const RolloutEvent& e) {
+        appendEvent(e);
+        // Another process's decision that moves the flags (a follower's rollback): the driver
+        // sets them now and reads them back, rather than at the next flag read.
+        const bool movesFlags = e.type == EventType::PhaseAdvanced || e.type == EventType::Completed
+                                || e.type == EventType::RolledBack || e.type == EventType::PhaseOverridden
+                                || e.type == EventType::SegmentHeld;
+        if (movesFlags && m_flags && !m_following && m_started && !m_session->flagsApplied())
+            m_flags->applyCurrent(QStringLiteral("applying %1's decision: %2").arg(e.actor, e.describe()));
+    });
     m_claimer = std::make_unique<AdvanceClaimer>(*m_session, *m_recorder, settings, this);
+}
+
+void RolloutRuntime::attachDriveLease(const QString& person, const QString& kind, DriveLease::Options options)
+{
+    if (!m_sync || m_lease) return;
+    m_lease = std::make_unique<DriveLease>(
+        m_sync->worker(), DriveLease::identity(m_session->plan().rollout, m_ledger->deviceId(), person, kind),
+        options, this);
+    connect(m_lease.get(), &DriveLease::stateChanged, this, [this](DriveLease::State state) {
+        if (state != DriveLease::State::Pending) setFollowing(state == DriveLease::State::Following);
+    });
+    connect(m_lease.get(), &DriveLease::lost, this, &RolloutRuntime::driveLost);
+    connect(m_sync.get(), &LedgerSync::leaseNotified, m_lease.get(), &DriveLease::check);
+    // Nothing is driven until the store said who drives.
+    setFollowing(true);
+}
+
+void RolloutRuntime::setFollowing(bool following)
+{
+    if (following == m_following) return;
+    m_following = following;
+    applyMode();
+    Q_EMIT followingChanged(following);
+}
+
+void RolloutRuntime::setOnScreen(bool onScreen)
+{
+    if (onScreen == m_onScreen) return;
+    m_onScreen = onScreen;
+    applyMode();
+}
+
+void RolloutRuntime::applyMode()
+{
+    if (m_flags) m_flags->setPassive(m_following);
+    if (!m_started) return;
+    const bool poll = !m_following || m_onScreen;
+    if (poll && !m_polling) {
+        // A follower coming on screen: its history by range queries, then the live tail.
+        if (m_following) m_poller->backfill(m_historySpanMs);
+        m_poller->start();
+        m_polling = true;
+    } else if (!poll && m_polling) {
+        m_poller->stop();
+        m_polling = false;
+    }
+    if (!m_flags) return;
+    if (m_following) {
+        m_flagHealth.stop();
+    } else if (!m_flagHealth.isActive()) {
+        m_flags->readAll(); // and finish a decision whose flags were never read back
+        m_flagHealth.start();
+    }
+}
+
+void RolloutRuntime::appendEvent(const RolloutEvent& e)
+{
+    m_events.append(e);
+    Q_EMIT eventAppended(e);
 }
 
 void RolloutRuntime::start(int tickMs)
 {
-    m_poller->start();
+    m_started = true;
     m_timer.start(tickMs);
-    if (m_flags) {
-        m_flags->readAll();
-        m_flagHealth.start();
-    }
     if (m_sync) m_sync->start();
+    if (m_lease) m_lease->start();
+    applyMode();
 }
 
 void RolloutRuntime::stop()
 {
+    m_started = false;
     m_timer.stop();
     m_poller->stop();
+    m_polling = false;
     m_flagHealth.stop();
+    if (m_lease) m_lease->stop();
     if (m_sync) m_sync->stop();
 }
 
@@ -99,6 +166,10 @@ void RolloutRuntime::advance(const Actor& actor, std::function<void(const Action
 void RolloutRuntime::tick()
 {
     if (m_follower) m_follower->poll();
+    if (m_following) { // the driver evaluates; its decisions arrive as records
+        Q_EMIT ticked();
+        return;
+    }
     if (m_beforeEvaluate) m_beforeEvaluate();
     m_session->evaluate();
     // A phase the plan lets leave on its own, or a rollout the plan lets start on its own (once,

@@ -8,6 +8,7 @@
 #include "ledger/AdvanceClaimer.h"
 #include "ledger/LedgerReplay.h"
 #include "ledger/LedgerSync.h"
+#include "runtime/DriveLease.h"
 #include "runtime/FlagSync.h"
 #include "runtime/LedgerFollower.h"
 #include "plan/Plan.h"
@@ -55,8 +56,32 @@ public:
     // Decisions other processes record in the same ledger file reach the session through this.
     LedgerFollower* follower() { return m_follower.get(); }
     // Shares the ledger through a PostgreSQL store (after attachLedger): this device's records are
-    // pushed as they are signed, other consoles' are pulled, verified and applied.
+    // pushed as they are signed, other consoles' are pulled, verified and applied — as soon as the
+    // store notifies that one was stored (LISTEN/NOTIFY), and every 30 s in case one was missed.
     void attachStore(const StoreSettings& settings);
+
+    // Follow mode (docs/ledger-format.md, "Driving and following"). After attachStore: who drives
+    // is the holder of the rollout's lease in the store. This runtime asks for it at start(): it
+    // drives when granted (or when the store cannot be reached: nobody could say), and follows
+    // while another live process (a `watch`, another console) holds it; a lapsed lease is taken
+    // over automatically unless options.autoTakeOver is off (then lease()->takeOver() does it).
+    // `person` and `kind` ("console", "watch") say who drives, for the others' messages.
+    void attachDriveLease(const QString& person, const QString& kind, DriveLease::Options options = {});
+    DriveLease* lease() { return m_lease.get(); }
+    // Following: the engine is never evaluated here (its state is rebuilt from the records that
+    // arrive), the flags are never set from here (FlagSync passive), the rollout is never started
+    // or advanced by automation here, and metrics are polled only while the rollout is on screen.
+    // A person's decision taken here (approve, tick, attest, roll back) is signed and pushed as
+    // ever: the driver applies it. The lease sets this; by hand for tests and read-only views.
+    void setFollowing(bool following);
+    bool following() const { return m_following; }
+    // Whether the rollout is on screen (default true). Following and on screen: its history is
+    // loaded with range queries (historySpanMs), then its metrics are polled for the live tail;
+    // following and off screen: no metric query at all. A driver polls either way (its engine
+    // needs the samples).
+    void setOnScreen(bool onScreen);
+    bool onScreen() const { return m_onScreen; }
+    void setHistorySpanMs(qint64 ms) { m_historySpanMs = ms; }
     LedgerSync* sync() { return m_sync.get(); }
     // With a shared store, an advance is claimed there first (no double advance); null otherwise.
     AdvanceClaimer* claimer() { return m_claimer.get(); }
@@ -77,6 +102,10 @@ public:
 Q_SIGNALS:
     void ticked();
     void eventAppended(const rollout::RolloutEvent& event);
+    // Driving became following or back (lease()->holder() says who drives while following).
+    void followingChanged(bool following);
+    // This process drove, and `holder` took the lease over (this one could not renew it in time).
+    void driveLost(const rollout::LeaseHolder& holder);
 
 private:
     const Clock& m_clock;
@@ -93,6 +122,14 @@ private:
     LedgerReplay::Outcome m_replay;
     std::unique_ptr<LedgerSync> m_sync;
     std::unique_ptr<AdvanceClaimer> m_claimer;
+    std::unique_ptr<DriveLease> m_lease;
+    bool m_following = false;
+    bool m_onScreen = true;
+    bool m_started = false;
+    bool m_polling = false;
+    qint64 m_historySpanMs = 3600 * 1000;
+    void applyMode();
+    void appendEvent(const RolloutEvent& e);
     qint64 m_nextAutoClaimMs = 0;
     bool m_autoStart = false;
     QTimer m_flagHealth;
