@@ -72,6 +72,15 @@ private Q_SLOTS:
         QTest::newRow("bad-on-inconclusive") << 12 << 81 << QStringLiteral("triggers[0].on_inconclusive") << QStringLiteral("unknown value \"ignore\" (expected one of: pause, fail)") << 1;
         QTest::newRow("bad-criterion-key") << 14 << 79 << QStringLiteral("phases[0].success[0].window") << QStringLiteral("unknown key \"window\" (expected one of: when, dry_run)") << 1;
         QTest::newRow("per-not-a-request-rate") << 9 << 58 << QStringLiteral("metrics.error_rate.per") << QStringLiteral("\"per\" names the request-rate metric (unit rps)") << 1;
+        // Action lists, a flag's own cohort, other environments (issue 14 items 1, 4, 5).
+        QTest::newRow("cohort-unknown-flag") << 17 << 22 << QStringLiteral("phases[1].cohorts.other") << QStringLiteral("unknown flag \"other\": a phase gives its own cohort only to a flag of the plan (flags: k)") << 1;
+        QTest::newRow("cohort-on-flagd") << 17 << 18 << QStringLiteral("phases[1].cohorts.k") << QStringLiteral("flag \"k\" lives in flagd_file backend \"f\", which cannot limit a flag to a cohort") << 1;
+        QTest::newRow("action-unknown-operation") << 22 << 40 << QStringLiteral("triggers[0].actions[1].call") << QStringLiteral("backend \"admin\" has no operation \"emergency-stp\" (operations: emergency-stop)") << 1;
+        QTest::newRow("action-two-kinds") << 22 << 33 << QStringLiteral("triggers[0].actions[1]") << QStringLiteral("a step does one thing; this one says notify and escalate") << 1;
+        QTest::newRow("action-and-actions") << 22 << 13 << QStringLiteral("triggers[0].action") << QStringLiteral("a trigger has \"action\" or a list of \"actions\", not both") << 1;
+        QTest::newRow("action-notify-unknown-webhook") << 22 << 34 << QStringLiteral("triggers[0].actions[1].notify") << QStringLiteral("\"ONCALL_WEBHOOK\" is not one of the plan's webhooks (notify: TEAM_WEBHOOK)") << 1;
+        QTest::newRow("rollback-actions-roll-back") << 29 << 5 << QStringLiteral("rollback_actions[1]") << QStringLiteral("rollback_actions run after a rollback: they hold a segment off, call, notify or escalate") << 1;
+        QTest::newRow("environment-on-flagd") << 8 << 40 << QStringLiteral("flags[0].environments.staging") << QStringLiteral("flag \"k\" lives in flagd_file backend \"f\", which has no environment \"staging\" to set") << 1;
         QTest::newRow("unleash-without-token") << 5 << 6 << QStringLiteral("backends.f.token_env") << QStringLiteral("an unleash backend needs token_env: the environment variable holding t") << 1;
     }
 
@@ -100,7 +109,7 @@ private Q_SLOTS:
     void everyMalformedFileIsInTheTable()
     {
         const QDir dir(QStringLiteral(ROLLOUT_SOURCE_DIR "/tests/data/plans/malformed"));
-        QCOMPARE(dir.entryList({QStringLiteral("*.yaml")}).size(), 53);
+        QCOMPARE(dir.entryList({QStringLiteral("*.yaml")}).size(), 61);
     }
 
     void allErrorsAtOnce()
