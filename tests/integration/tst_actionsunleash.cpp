@@ -21,7 +21,7 @@ namespace {
 const char* kTokenEnv = "ROLLOUT_UNLEASH_ADMIN_TOKEN";
 
 const QByteArray kPlan = R"(
-rollout: ROLLOUT
+rollout: RNAME
 environment: development
 environments: [development, production]
 sources: {sim: {type: simulator}}
@@ -92,7 +92,7 @@ private Q_SLOTS:
                                                                         .arg(QString::fromUtf8(r.body))));
         }
         QByteArray text = kPlan;
-        text.replace("ROLLOUT", "actions-" + id.toUtf8());
+        text.replace("RNAME", "actions-" + id.toUtf8());
         text.replace("URL", m_url.toUtf8());
         text.replace("ARCH", arch.toUtf8());
         text.replace("LLM", llm.toUtf8());
@@ -110,7 +110,7 @@ private Q_SLOTS:
         // Start: the phase's flags with their cohorts, and production's fixed setting.
         runtime.store().append(QStringLiteral("errors"), {}, Sample{clock.nowMs(), 0.001});
         QVERIFY(s.advance(Actor{QStringLiteral("rita"), QStringLiteral("rm")}).ok);
-        QTRY_VERIFY_WITH_TIMEOUT(runtime.flags()->idle() && s.flagsApplied(), 20000);
+        QTRY_VERIFY2_WITH_TIMEOUT(runtime.flags()->idle() && s.flagsApplied(), qPrintable(runtime.flags()->lastReport().summary()), 20000);
         QTRY_COMPARE_WITH_TIMEOUT(envs.count(), 1, 20000);
         UnleashFeature a = adminRead(arch, QStringLiteral("development"));
         QVERIFY(a.enabled);
@@ -138,6 +138,7 @@ private Q_SLOTS:
         QCOMPARE(steps[0].step, QStringLiteral("1 of 2: hold_segment beta_users"));
         QVERIFY2(steps[0].outcome == QLatin1String("verified"), qPrintable(steps[0].detail));
         QCOMPARE(steps[1].outcome, QStringLiteral("done"));
+        qInfo("%s: %s", qPrintable(steps[0].step), qPrintable(steps[0].detail));
         // A separate read: held off, everyone else as they were (still 10%, still the cohort).
         a = adminRead(arch, QStringLiteral("development"));
         QCOMPARE(a.heldOffSegments, QStringList{QStringLiteral("beta_users")});
