@@ -49,6 +49,10 @@ QString toString(EventType t)
         return QStringLiteral("segment_held");
     case EventType::FlagDrift:
         return QStringLiteral("flag_drift");
+    case EventType::ActionStepDone:
+        return QStringLiteral("action_step");
+    case EventType::Escalated:
+        return QStringLiteral("escalated");
     }
     return {};
 }
@@ -118,6 +122,12 @@ QString RolloutEvent::describe() const
     case EventType::FlagDrift:
         return held ? QStringLiteral("FLAG DRIFT: %1").arg(reason)
                     : QStringLiteral("flags agree with the rollout again: %1").arg(reason);
+    case EventType::ActionStepDone:
+        return QStringLiteral("%1 step %2%3: %4 — %5")
+            .arg(trigger.isEmpty() ? QStringLiteral("rollback") : QStringLiteral("\"%1\"").arg(trigger), step, who,
+                 outcome == QLatin1String("failed") ? QStringLiteral("FAILED") : outcome, reason);
+    case EventType::Escalated:
+        return QStringLiteral("ESCALATED %1%2: %3").arg(severity.isEmpty() ? QStringLiteral("P1") : severity, who, reason);
     }
     return {};
 }

@@ -32,6 +32,8 @@ enum class EventType {
     PhaseOverridden,     // a person moved the rollout to toPhase past its gate (-1: everything off), with a reason
     SegmentHeld,         // partial rollback: `segment` held off on every flag (held), or let follow the rollout again
     FlagDrift,           // what the flag services read back differs from what the rollout says (held), or agrees again
+    ActionStepDone,      // one step of an action list ran: `step`, `outcome` (verified, done, failed) and what was read back
+    Escalated,           // something needs a person now (a failed step, a plan's escalate step), with `severity`
 };
 
 QString toString(EventType t);
@@ -61,6 +63,9 @@ struct RolloutEvent
     QString segment;                  // SegmentHeld: the segment
     bool held = false;                // SegmentHeld: held off (else released); FlagDrift: drifting (else agrees again)
     Evidence evidence;                // the verdict's numbers (estimate, interval, counts), when judged with evidence
+    QString step;                     // ActionStepDone: "2 of 4: call admin.emergency-stop"
+    QString outcome;                  // ActionStepDone: verified (read back), done (nothing to read back) or failed
+    QString severity;                 // Escalated: P0..P3
 
     QString describe() const;
 };

@@ -129,6 +129,10 @@ public:
     // What the flag services read back after a phase change or rollback, so that the record of
     // the rollout says whether its flags really moved (FlagsVerified / FlagsNotVerified).
     void recordFlagOutcome(bool verified, const QString& summary, const QMap<QString, double>& percents);
+    // One step of an action list ran (ActionRunner): `outcome` is verified, done or failed.
+    void recordActionStep(const QString& trigger, const QString& step, const QString& outcome, const QString& detail);
+    // Something needs a person now, at `severity` (P0..P3): a failed step, or a plan's escalate step.
+    void recordEscalation(const QString& trigger, const QString& severity, const QString& reason);
 
     // Sets the rollout to `phase` (-1: everything off) past its gate: an override, allowed only to
     // a person holding one of the plan's override_roles, with a reason. Recorded like any decision
@@ -160,6 +164,10 @@ public:
 
 Q_SIGNALS:
     void eventRecorded(const rollout::RolloutEvent& event);
+    // A trigger with an action list fired and was acted on: its rollback and segment steps are
+    // decided already (recorded before this); the runner verifies them and runs the rest in order.
+    void actionsDue(const QString& trigger, const QString& severity, const QString& reason,
+                    const std::vector<rollout::ActionStep>& steps);
     void stateChanged();
 
 private:

@@ -88,6 +88,35 @@ ActionResult RolloutSession::holdSegment(const Actor& actor, const QString& segm
                                    : QStringLiteral("segment %1 follows the rollout again").arg(segment));
 }
 
+void RolloutSession::recordActionStep(const QString& trigger, const QString& step, const QString& outcome, const QString& detail)
+{
+    RolloutEvent e;
+    e.type = EventType::ActionStepDone;
+    e.fromPhase = e.toPhase = m_phase;
+    e.actor = Actor::automation().id;
+    e.role = Actor::automation().role;
+    e.automatic = true;
+    e.trigger = trigger;
+    e.step = step;
+    e.outcome = outcome;
+    e.reason = detail;
+    record(e);
+}
+
+void RolloutSession::recordEscalation(const QString& trigger, const QString& severity, const QString& reason)
+{
+    RolloutEvent e;
+    e.type = EventType::Escalated;
+    e.fromPhase = e.toPhase = m_phase;
+    e.actor = Actor::automation().id;
+    e.role = Actor::automation().role;
+    e.automatic = true;
+    e.trigger = trigger;
+    e.severity = severity.isEmpty() ? QStringLiteral("P1") : severity;
+    e.reason = reason;
+    record(e);
+}
+
 void RolloutSession::recordDrift(bool drifting, const QString& summary, const QMap<QString, double>& percents)
 {
     if (drifting == m_drifting && (!drifting || summary == m_driftSummary))

@@ -166,6 +166,24 @@ void RolloutSession::fire(const TriggerSpec& t, const TriggerTracker& tracker, q
         pauseForPerson(t.name, reason, now);
         return;
     }
+    if (!t.actions.empty()) {
+        // The list decides: its rollback and segment steps here, in order; the runner verifies them
+        // by reading back and runs the calls, notifications and escalations.
+        const qint64 since = tracker.holdingSinceMs();
+        bool rolledBack = false;
+        for (const ActionStep& s : t.actions) {
+            if (t.kind != TriggerKind::Hard) break;
+            if ((s.kind == ActionStep::Kind::Rollback || s.kind == ActionStep::Kind::RollbackToZero) && !rolledBack) {
+                doRollback(Actor::automation(), reason, s.kind == ActionStep::Kind::RollbackToZero, t.name, since, now);
+                rolledBack = true;
+            } else if (s.kind == ActionStep::Kind::HoldSegment) {
+                holdSegment(Actor::automation(), s.segment, true, reason);
+            }
+        }
+        if (!rolledBack) raiseAlert(t.name, reason, now);
+        Q_EMIT actionsDue(t.name, t.severity, reason, t.actions);
+        return;
+    }
     if (t.kind == TriggerKind::Soft || t.action == TriggerAction::Alert) {
         raiseAlert(t.name, reason, now);
         return;

@@ -8,7 +8,12 @@ bool FlagState::matches(const FlagSetting& wanted) const
 {
     if (!exists) return false;
     if (!wanted.enabled) return !enabled;
-    return enabled && std::abs(percent - wanted.percent) < 0.01;
+    QStringList want = wanted.audience, got = audience;
+    want.sort();
+    got.sort();
+    // The cohort is part of the state: a flag on for everyone is not a flag on for admins.
+    const bool sameAudience = want == got && (want.isEmpty() || wanted.audienceContext == audienceContext);
+    return enabled && std::abs(percent - wanted.percent) < 0.01 && sameAudience;
 }
 
 QString FlagState::describe() const

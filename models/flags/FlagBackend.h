@@ -18,9 +18,14 @@ struct FlagState
     double percent = 0.0;             // share of traffic that gets the feature while enabled (0..100)
     QString stickiness;               // the attribute the split hashes ("default", "userId", …)
     QStringList disabledSegments;     // segments held off while everyone else follows `percent`
+    QString audienceContext;          // "role" / "segment": the flag is limited to `audience` (a cohort)
+    QStringList audience;
     QString detail;                   // how the service expresses it, for a person ("flexibleRollout 25%")
 
-    FlagSetting setting() const { return FlagSetting{enabled, enabled ? percent : 0.0}; }
+    FlagSetting setting() const
+    {
+        return enabled ? FlagSetting{true, percent, audienceContext, audience} : FlagSetting{false, 0.0, {}, {}};
+    }
     // True when this state is what `wanted` asks for (percentages compared to 0.01).
     bool matches(const FlagSetting& wanted) const;
     QString describe() const;         // "off", "25% sticky on userId", "on (beta_users held off)"

@@ -54,6 +54,29 @@ std::optional<FlagBackendSet> FlagBackendSet::fromPlan(const Plan& plan, QString
     return set;
 }
 
+std::optional<FlagBackendSet> FlagBackendSet::forEnvironment(const Plan& plan, const QString& environment, QString* problem,
+                                                             qint64 timeoutMs)
+{
+    FlagBackendSet set;
+    for (const BackendSpec& b : plan.backends) {
+        if (b.type != BackendType::Unleash) continue;
+        UnleashBackend::Options o;
+        o.url = QUrl(b.url);
+        if (!o.url.isValid() || o.url.scheme().isEmpty()) {
+            *problem = QStringLiteral("backend %1: \"%2\" is not a URL").arg(b.name, b.url);
+            return std::nullopt;
+        }
+        o.project = b.project;
+        o.environment = environment;
+        o.tokenEnv = b.tokenEnv;
+        o.timeoutMs = timeoutMs;
+        set.add(std::make_unique<UnleashBackend>(b.name, o));
+    }
+    for (const FlagSpec& f : plan.flags)
+        if (f.environments.contains(environment)) set.assign(f.key, f.backend, f.stickiness);
+    return set;
+}
+
 void FlagBackendSet::add(std::unique_ptr<FlagBackend> backend)
 {
     const QString name = backend->name();

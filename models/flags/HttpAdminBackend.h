@@ -27,6 +27,21 @@ public:
     void setSegment(const QString& flag, const QString& segment, bool enabled, QObject* context,
                     Done done) override;
 
+    // One of the plan's named admin operations (an action step's `call`): sent with `body` (the
+    // operation's own when unset), then, when the operation has a check, read back and compared.
+    // `flag` fills {flag}. `accepted`: a 2xx answer; `verified`: the check read back what it expects.
+    struct OperationResult
+    {
+        QString operation;
+        bool accepted = false;
+        bool checked = false;    // the operation has a check: accepted alone is not enough
+        bool verified = false;
+        int status = 0;
+        QString message;
+    };
+    void operate(const QString& operation, const QString& flag, const std::optional<QString>& body, QObject* context,
+                 std::function<void(const OperationResult&)> done);
+
     // The deadline of each request (not of a whole apply); 10 s unless a test wants less.
     void setTimeout(qint64 ms) { m_timeoutMs = ms; }
 

@@ -27,7 +27,8 @@ bool reached(const UnleashFeature& f, const UnleashTarget& t)
     if (f.enabled != t.enabled) return false;
     if (!t.enabled) return true;   // off: the strategy no longer matters
     return !f.strategyId.isEmpty() && std::abs(f.rollout - t.rollout) < 0.01 && f.stickiness == t.stickiness
-           && sameSegments(f.heldOffSegments, t.heldOffSegments);
+           && sameSegments(f.heldOffSegments, t.heldOffSegments) && sameSegments(f.audience, t.audience)
+           && (t.audience.isEmpty() || f.audienceContext == t.audienceContext);
 }
 
 QString describeTarget(const UnleashTarget& t)
@@ -35,6 +36,7 @@ QString describeTarget(const UnleashTarget& t)
     if (!t.enabled) return QStringLiteral("off");
     QString out = QStringLiteral("%1% sticky on %2").arg(t.rollout).arg(t.stickiness);
     if (!t.heldOffSegments.isEmpty()) out += QStringLiteral(" (%1 held off)").arg(t.heldOffSegments.join(QStringLiteral(", ")));
+    if (!t.audience.isEmpty()) out += QStringLiteral(" for %1 %2").arg(t.audienceContext, t.audience.join(QStringLiteral(", ")));
     return out;
 }
 
@@ -140,10 +142,11 @@ struct UnleashChange : std::enable_shared_from_this<UnleashChange>
     {
         const bool has = !before.strategyId.isEmpty();
         if (has && std::abs(before.rollout - target.rollout) < 0.01 && before.stickiness == target.stickiness
-            && sameSegments(before.heldOffSegments, target.heldOffSegments))
+            && sameSegments(before.heldOffSegments, target.heldOffSegments) && sameSegments(before.audience, target.audience)
+            && before.audienceContext == target.audienceContext)
             return next();
         const QJsonObject body = UnleashFeature::strategyBody(before.strategy, flag, target.rollout, target.stickiness,
-                                                              target.heldOffSegments);
+                                                              target.heldOffSegments, target.audienceContext, target.audience);
         const QByteArray json = QJsonDocument(body).toJson(QJsonDocument::Compact);
         if (has)
             send("PUT", environmentPath() + QStringLiteral("/strategies/") + before.strategyId, json, QStringLiteral("write strategy"),
@@ -226,6 +229,8 @@ void UnleashBackend::apply(const QString& flag, const FlagSetting& setting, cons
                t.rollout = setting.enabled ? setting.percent : now.rollout;
                t.stickiness = stickiness.isEmpty() ? QStringLiteral("default") : stickiness;
                t.heldOffSegments = now.heldOffSegments;
+               t.audienceContext = setting.enabled ? setting.audienceContext : now.audienceContext;
+               t.audience = setting.enabled ? setting.audience : now.audience;
                if (!setting.enabled) t.stickiness = now.stickiness;
                return true;
            },
@@ -244,6 +249,8 @@ void UnleashBackend::setSegment(const QString& flag, const QString& segment, boo
                t.rollout = now.rollout;
                t.stickiness = now.stickiness;
                t.heldOffSegments = now.heldOffSegments;
+               t.audienceContext = now.audienceContext;
+               t.audience = now.audience;
                t.heldOffSegments.removeAll(segment);
                if (!enabled) t.heldOffSegments.append(segment);
                return true;

@@ -51,6 +51,8 @@ struct UnleashTarget
     double rollout = 0.0;
     QString stickiness;
     QStringList heldOffSegments;
+    QString audienceContext;
+    QStringList audience;
 };
 
 } // namespace rollout

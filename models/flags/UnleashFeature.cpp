@@ -29,6 +29,13 @@ bool isHeldOffConstraint(const QJsonObject& c)
            && c.value(QStringLiteral("operator")).toString() == QLatin1String("NOT_IN");
 }
 
+bool isAudienceConstraint(const QJsonObject& c)
+{
+    const QString context = c.value(QStringLiteral("contextName")).toString();
+    return (context == QLatin1String("role") || context == kSegmentContext) && c.value(QStringLiteral("operator")).toString() == QLatin1String("IN")
+           && !c.value(QStringLiteral("inverted")).toBool();
+}
+
 } // namespace
 
 FlagState UnleashFeature::state() const
@@ -39,6 +46,8 @@ FlagState UnleashFeature::state() const
     s.percent = strategyId.isEmpty() ? 0.0 : rollout;
     s.stickiness = stickiness;
     s.disabledSegments = heldOffSegments;
+    s.audienceContext = audienceContext;
+    s.audience = audience;
     s.detail = strategyId.isEmpty()
                    ? QStringLiteral("no flexibleRollout strategy; environment %1").arg(enabled ? QStringLiteral("on") : QStringLiteral("off"))
                    : QStringLiteral("flexibleRollout %1%, environment %2").arg(rollout).arg(enabled ? QStringLiteral("on") : QStringLiteral("off"));
@@ -86,10 +95,15 @@ std::optional<UnleashFeature> UnleashFeature::parse(const QByteArray& body, cons
                 f.strategy = st;
                 f.rollout = *rollout;
                 f.stickiness = params.value(QStringLiteral("stickiness")).toString();
-                for (const QJsonValue& cv : st.value(QStringLiteral("constraints")).toArray())
+                for (const QJsonValue& cv : st.value(QStringLiteral("constraints")).toArray()) {
                     if (isHeldOffConstraint(cv.toObject()))
                         for (const QJsonValue& v : cv.toObject().value(QStringLiteral("values")).toArray())
                             f.heldOffSegments.append(v.toString());
+                    if (isAudienceConstraint(cv.toObject()) && f.audience.isEmpty()) {
+                        f.audienceContext = cv.toObject().value(QStringLiteral("contextName")).toString();
+                        for (const QJsonValue& v : cv.toObject().value(QStringLiteral("values")).toArray()) f.audience.append(v.toString());
+                    }
+                }
             } else {
                 ++f.otherStrategies;
             }
@@ -103,7 +117,8 @@ std::optional<UnleashFeature> UnleashFeature::parse(const QByteArray& body, cons
 }
 
 QJsonObject UnleashFeature::strategyBody(const QJsonObject& base, const QString& flag, double rollout, const QString& stickiness,
-                                         const QStringList& heldOffSegments)
+                                         const QStringList& heldOffSegments, const QString& audienceContext,
+                                         const QStringList& audience)
 {
     QJsonObject out;
     // Only the fields a strategy update takes: id and other read-only fields stay behind.
@@ -118,7 +133,16 @@ QJsonObject UnleashFeature::strategyBody(const QJsonObject& base, const QString&
     out.insert(QStringLiteral("parameters"), params);
     QJsonArray constraints;
     for (const QJsonValue& cv : base.value(QStringLiteral("constraints")).toArray())
-        if (!isHeldOffConstraint(cv.toObject())) constraints.append(cv);
+        if (!isHeldOffConstraint(cv.toObject()) && !isAudienceConstraint(cv.toObject())) constraints.append(cv);
+    if (!audience.isEmpty()) {
+        QJsonObject c;
+        c.insert(QStringLiteral("contextName"), audienceContext);
+        c.insert(QStringLiteral("operator"), QStringLiteral("IN"));
+        c.insert(QStringLiteral("values"), QJsonArray::fromStringList(audience));
+        c.insert(QStringLiteral("inverted"), false);
+        c.insert(QStringLiteral("caseInsensitive"), false);
+        constraints.append(c);
+    }
     if (!heldOffSegments.isEmpty()) {
         QJsonObject c;
         c.insert(QStringLiteral("contextName"), kSegmentContext);

@@ -16,7 +16,7 @@ constexpr EventType kAll[] = {EventType::PhaseAdvanced,   EventType::Completed, 
                               EventType::GateOpened,      EventType::GateClosed,       EventType::BaselineCaptured,
                               EventType::NoteAdded,       EventType::FlagsVerified,    EventType::FlagsNotVerified,
                               EventType::AdvanceClaimed,  EventType::PhaseOverridden,  EventType::SegmentHeld,
-                              EventType::FlagDrift};
+                              EventType::FlagDrift,       EventType::ActionStepDone,   EventType::Escalated};
 
 std::optional<TriggerAction> actionFromString(const QString& s)
 {
@@ -162,6 +162,11 @@ QJsonObject EventCodec::toPayload(const RolloutEvent& e)
         o.insert(QStringLiteral("held"), e.held);
     }
     if (e.type == EventType::FlagDrift) o.insert(QStringLiteral("drift"), e.held);
+    if (e.type == EventType::ActionStepDone) {
+        o.insert(QStringLiteral("step"), e.step);
+        o.insert(QStringLiteral("outcome"), e.outcome);
+    }
+    if (e.type == EventType::Escalated) o.insert(QStringLiteral("severity"), e.severity);
     if (e.dryRun) o.insert(QStringLiteral("dry_run"), true);
     if (e.evidence.present) o.insert(QStringLiteral("evidence"), evidenceToJson(e.evidence));
     return o;
@@ -210,6 +215,13 @@ std::optional<RolloutEvent> EventCodec::fromRecord(const QString& type, const QJ
     e.held = p.value(e.type == EventType::FlagDrift ? QStringLiteral("drift") : QStringLiteral("held")).toBool();
     if (e.type == EventType::SegmentHeld && e.segment.isEmpty()) {
         *problem = QStringLiteral("segment_held record without a segment");
+        return std::nullopt;
+    }
+    e.step = p.value(QStringLiteral("step")).toString();
+    e.outcome = p.value(QStringLiteral("outcome")).toString();
+    e.severity = p.value(QStringLiteral("severity")).toString();
+    if (e.type == EventType::ActionStepDone && (e.step.isEmpty() || e.outcome.isEmpty())) {
+        *problem = QStringLiteral("action_step record without its step or outcome");
         return std::nullopt;
     }
     if (p.value(QStringLiteral("evidence")).isObject()) e.evidence = evidenceFromJson(p.value(QStringLiteral("evidence")).toObject());

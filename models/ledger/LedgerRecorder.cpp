@@ -43,7 +43,8 @@ void LedgerRecorder::onEvent(const RolloutEvent& e)
         actor = Actor::automation().id;
         role = Actor::automation().role;
     }
-    const bool observation = e.type == EventType::FlagsVerified || e.type == EventType::FlagsNotVerified || e.type == EventType::FlagDrift;
+    const bool observation = e.type == EventType::FlagsVerified || e.type == EventType::FlagsNotVerified || e.type == EventType::FlagDrift
+                             || e.type == EventType::ActionStepDone || e.type == EventType::Escalated;
     if (observation && !m_keys.contains(actor) && m_observer && m_keys.contains(m_observer->id)) {
         payload.insert(QStringLiteral("observed_by"), m_observer->id);
         actor = m_observer->id;

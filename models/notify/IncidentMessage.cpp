@@ -39,6 +39,7 @@ QString IncidentMessage::kindOf(const RolloutEvent& e)
     case EventType::FlagsNotVerified: return QStringLiteral("rollback_failed");
     case EventType::PhaseOverridden: return QStringLiteral("override");
     case EventType::FlagDrift: return e.held ? QStringLiteral("drift") : QString();
+    case EventType::Escalated: return QStringLiteral("escalated");
     default: return {};
     }
 }

@@ -7,8 +7,10 @@ namespace rollout {
 QString FlagSetting::describe() const
 {
     if (!enabled) return QStringLiteral("off");
-    if (percent >= 100.0) return QStringLiteral("on");
-    return QString::number(percent, 'g', 4) + QLatin1Char('%');
+    const QString share = percent >= 100.0 ? QStringLiteral("on") : QString::number(percent, 'g', 4) + QLatin1Char('%');
+    if (audience.isEmpty()) return share;
+    return QStringLiteral("%1 for %2 %3").arg(share, audienceContext == QLatin1String("role") ? QStringLiteral("roles") : QStringLiteral("segments"),
+                                              audience.join(QStringLiteral(", ")));
 }
 
 QString CohortSpec::describe() const
@@ -70,10 +72,47 @@ QMap<QString, FlagSetting> Plan::flagSettingsFor(int index) const
     if (index < 0 || index >= int(phases.size())) return out;
     const PhaseSpec& ph = phases[std::size_t(index)];
     for (const FlagSpec& f : flags) {
-        if (ph.flags.contains(f.key)) out[f.key] = ph.flags.value(f.key);
-        else out[f.key] = FlagSetting{ph.traffic > 0.0, ph.traffic};
+        FlagSetting s = ph.flags.contains(f.key) ? ph.flags.value(f.key) : FlagSetting{ph.traffic > 0.0, ph.traffic};
+        // A cohort of roles or segments limits the flag where its service can say so (Unleash);
+        // elsewhere a phase's cohort only says whom the phase is for (the validator refuses a
+        // flag's own cohort there).
+        const CohortSpec c = cohortFor(index, f.key);
+        const BackendSpec* b = backend(f.backend);
+        if (s.enabled && b && b->type == BackendType::Unleash && (c.kind == CohortSpec::Kind::Roles || c.kind == CohortSpec::Kind::Segments)) {
+            s.audienceContext = c.kind == CohortSpec::Kind::Roles ? QStringLiteral("role") : QStringLiteral("segment");
+            s.audience = c.kind == CohortSpec::Kind::Roles ? c.roles : c.segments;
+        }
+        out[f.key] = s;
     }
     return out;
+}
+
+CohortSpec Plan::cohortFor(int index, const QString& flag) const
+{
+    if (index < 0 || index >= int(phases.size())) return {};
+    const PhaseSpec& ph = phases[std::size_t(index)];
+    return ph.flagCohorts.contains(flag) ? ph.flagCohorts.value(flag) : ph.cohort;
+}
+
+QMap<QString, FlagSetting> Plan::environmentSettings(const QString& env) const
+{
+    QMap<QString, FlagSetting> out;
+    for (const FlagSpec& f : flags)
+        if (f.environments.contains(env)) out.insert(f.key, f.environments.value(env));
+    return out;
+}
+
+QString ActionStep::describe() const
+{
+    switch (kind) {
+    case Kind::Rollback: return QStringLiteral("rollback");
+    case Kind::RollbackToZero: return QStringLiteral("rollback_to_zero");
+    case Kind::HoldSegment: return QStringLiteral("hold_segment %1").arg(segment);
+    case Kind::Call: return QStringLiteral("call %1.%2").arg(backend, operation);
+    case Kind::Notify: return QStringLiteral("notify %1").arg(webhookEnv);
+    case Kind::Escalate: return QStringLiteral("escalate %1").arg(severity.isEmpty() ? QStringLiteral("(trigger's severity)") : severity);
+    }
+    return {};
 }
 
 QString toString(SourceType t)

@@ -1,5 +1,6 @@
 #pragma once
 
+#include "plan/ActionSpec.h"
 #include "plan/Condition.h"
 
 #include <QByteArray>
@@ -79,14 +80,24 @@ struct BackendSpec
     QMap<QString, CommandCall> commands;           // command: the same operations, as argument vectors
     QMap<QString, QString> env;                    // command: variables added to the inherited environment
     qint64 timeoutMs = 10000;                      // command: deadline of one command
+    QMap<QString, HttpOperation> operations;       // http_admin: named admin operations an action step calls
     SourceLocation where;
 };
 
 // A fixed state of a flag: on, off or a percentage.
 struct FlagSetting
 {
+    FlagSetting() = default;
+    FlagSetting(bool on, double share, QString context = {}, QStringList cohort = {})
+        : enabled(on), percent(share), audienceContext(std::move(context)), audience(std::move(cohort))
+    {
+    }
     bool enabled = false;
     double percent = 0.0;   // meaningful when enabled
+    // Who the flag is limited to while on (a cohort of roles or segments), where the flag service
+    // can say so (Unleash: an IN constraint on `audienceContext`); empty: everyone.
+    QString audienceContext;   // "role" or "segment"
+    QStringList audience;
     QString describe() const;
     bool operator==(const FlagSetting&) const = default;
 };
@@ -202,6 +213,7 @@ struct TriggerSpec
     bool dryRun = false;                // judged, shown and recorded; never acted on
     std::optional<InconclusivePolicy> onInconclusive;   // the plan's judgement.on_inconclusive when unset
     std::optional<double> confidence;                   // the plan's judgement.trigger_confidence when unset
+    std::vector<ActionStep> actions;    // an ordered list of steps instead of `action` (docs/plan-format.md)
     SourceLocation where;
 };
 
@@ -229,6 +241,7 @@ struct PhaseSpec
     double traffic = 0.0;               // percent of traffic; 0 = shadow (both paths run, metrics only)
     QMap<QString, FlagSetting> flags;   // per-flag settings that differ from `traffic`
     CohortSpec cohort;
+    QMap<QString, CohortSpec> flagCohorts;   // `cohorts`: a flag's own cohort in this phase, instead of `cohort`
     qint64 minDurationMs = 0;
     std::optional<qint64> maxDurationMs;
     std::vector<Condition> success;     // must all hold for min_duration before the phase can be left
@@ -306,6 +319,7 @@ struct Plan
     qint64 inconclusiveLimitMs = 15 * 60 * 1000;   // missing data for longer counts as failing
     qint64 criteriaGraceMs = 60 * 1000;            // a shorter breach does not restart a phase's window
     JudgementSpec judgement;
+    std::vector<ActionStep> rollbackActions;   // steps run after every rollback, manual or automatic
     QString fileName;
     QByteArray sha256;                  // hex digest of the exact bytes loaded
 
@@ -318,6 +332,10 @@ struct Plan
     std::vector<TriggerSpec> triggersFor(int index) const;
     // Every flag's setting during phase `index`; index -1 means before the first phase (all off).
     QMap<QString, FlagSetting> flagSettingsFor(int index) const;
+    // The cohort `flag` is rolled out to in phase `index`: its own, else the phase's.
+    CohortSpec cohortFor(int index, const QString& flag) const;
+    // The fixed settings of every flag that has one in `environment` (seed 002's per-environment sets).
+    QMap<QString, FlagSetting> environmentSettings(const QString& environment) const;
 };
 
 QString toString(SourceType t);

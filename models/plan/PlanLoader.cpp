@@ -2,6 +2,7 @@
 
 #include "plan/ConditionReader.h"
 #include "plan/ConnectionReaders.h"
+#include "plan/PlanActionReader.h"
 #include "plan/PlanValidator.h"
 #include "plan/YamlCursor.h"
 #include "plan/YamlHints.h"
@@ -36,7 +37,7 @@ public:
                                    QStringLiteral("notify"), QStringLiteral("retry_after_rollback"),
                                    QStringLiteral("inconclusive_limit"), QStringLiteral("criteria_grace"),
                                    QStringLiteral("judgement"), QStringLiteral("override_roles"), QStringLiteral("auto_start"),
-                                   QStringLiteral("budgets"), QStringLiteral("pager")}))
+                                   QStringLiteral("budgets"), QStringLiteral("pager"), QStringLiteral("rollback_actions")}))
             return plan;
         plan.rollout = c.string(root, "rollout", {}, true).value_or(QString());
         plan.description = c.string(root, "description", {}).value_or(QString());
@@ -68,6 +69,7 @@ public:
         forEachInList(root["triggers"], QStringLiteral("triggers"), [&](const YAML::Node& n, const QString& p) {
             plan.triggers.push_back(readTrigger(n, p, false));
         });
+        plan.rollbackActions = PlanActionReader(c).steps(root["rollback_actions"], QStringLiteral("rollback_actions"));
         if (!root["phases"].IsDefined()) c.error(root, QStringLiteral("phases"), QStringLiteral("required field \"phases\" is missing"));
         forEachInList(root["phases"], QStringLiteral("phases"), [&](const YAML::Node& n, const QString& p) {
             plan.phases.push_back(readPhase(n, p));
@@ -94,7 +96,7 @@ public:
                                            QStringLiteral("rolled_back"), QStringLiteral("rollback_failed"),
                                            QStringLiteral("paused"),      QStringLiteral("completed"),
                                            QStringLiteral("override"),    QStringLiteral("drift"),
-                                           QStringLiteral("tampering")};
+                                           QStringLiteral("tampering"),   QStringLiteral("escalated")};
             for (const QString& e : note.on)
                 if (!events.contains(e))
                     c.error(n["on"], YamlCursor::join(p, QStringLiteral("on")),
@@ -181,7 +183,8 @@ private:
         b.name = name;
         b.where = {n.Mark().line + 1, n.Mark().column + 1};
         if (!c.checkMap(n, p, {QStringLiteral("type"), QStringLiteral("url"), QStringLiteral("path"), QStringLiteral("token_env"),
-                               QStringLiteral("project"), QStringLiteral("environment"), QStringLiteral("calls")}))
+                               QStringLiteral("project"), QStringLiteral("environment"), QStringLiteral("calls"),
+                               QStringLiteral("operations")}))
             return b;
         b.type = choice<BackendType>(n, "type", p, {{QStringLiteral("flagd_file"), BackendType::FlagdFile},
                                                     {QStringLiteral("unleash"), BackendType::Unleash},
@@ -220,6 +223,9 @@ private:
             }
             b.calls.insert(call, h);
         });
+        b.operations = PlanActionReader(c).operations(n["operations"], YamlCursor::join(p, QStringLiteral("operations")));
+        if (!b.operations.isEmpty() && b.type != BackendType::HttpAdmin)
+            c.error(n["operations"], YamlCursor::join(p, QStringLiteral("operations")), QStringLiteral("only an http_admin backend has operations"));
         if ((b.type == BackendType::Unleash || b.type == BackendType::HttpAdmin) && b.url.isEmpty())
             c.error(n, YamlCursor::join(p, QStringLiteral("url")), QStringLiteral("a %1 backend needs a url").arg(toString(b.type)));
         if (b.type == BackendType::FlagdFile && b.path.isEmpty())
@@ -371,7 +377,7 @@ private:
         if (!c.checkMap(n, p, QStringList{QStringLiteral("name"), QStringLiteral("when"), QStringLiteral("for"), QStringLiteral("kind"),
                                QStringLiteral("action"), QStringLiteral("unless"), QStringLiteral("severity"),
                                QStringLiteral("description"), QStringLiteral("disabled"), QStringLiteral("dry_run"),
-                               QStringLiteral("on_inconclusive"), QStringLiteral("confidence")} + ConditionReader::measurementKeys()))
+                               QStringLiteral("on_inconclusive"), QStringLiteral("confidence"), QStringLiteral("actions")} + ConditionReader::measurementKeys()))
             return t;
         t.name = c.string(n, "name", p, true).value_or(QString());
         t.disabled = c.boolean(n, "disabled", p).value_or(false);
@@ -391,6 +397,7 @@ private:
                                                                    {QStringLiteral("pause"), TriggerAction::Pause},
                                                                    {QStringLiteral("alert"), TriggerAction::Alert}});
         t.action = action.value_or(t.kind == TriggerKind::Hard ? TriggerAction::RollbackPrevious : TriggerAction::Alert);
+        PlanActionReader(c).triggerActions(t, n, p, action.has_value());
         if (t.kind == TriggerKind::Soft && action && *action != TriggerAction::Alert)
             c.error(n["action"], YamlCursor::join(p, QStringLiteral("action")),
                     QStringLiteral("a soft trigger only alerts (a person decides); make it kind: hard to act on its own"));
@@ -429,7 +436,7 @@ private:
                                QStringLiteral("cohort"), QStringLiteral("min_duration"), QStringLiteral("max_duration"),
                                QStringLiteral("success"), QStringLiteral("attest"), QStringLiteral("triggers"),
                                QStringLiteral("checklist"), QStringLiteral("approvals"), QStringLiteral("auto_promote"),
-                               QStringLiteral("optional")}))
+                               QStringLiteral("optional"), QStringLiteral("cohorts")}))
             return ph;
         ph.name = c.string(n, "name", p, true).value_or(QString());
         ph.description = c.string(n, "description", p).value_or(QString());
@@ -437,6 +444,9 @@ private:
         ph.traffic = c.percent(n, "traffic", p, true).value_or(std::numeric_limits<double>::quiet_NaN());
         ph.flags = flagSettings(n["flags"], YamlCursor::join(p, QStringLiteral("flags")));
         ph.cohort = readCohort(n["cohort"], YamlCursor::join(p, QStringLiteral("cohort")));
+        forEachInMap(n["cohorts"], YamlCursor::join(p, QStringLiteral("cohorts")), [&](const QString& flag, const YAML::Node& cn, const QString& cp) {
+            ph.flagCohorts.insert(flag, readCohort(cn, cp));
+        });
         ph.minDurationMs = c.duration(n, "min_duration", p).value_or(0);
         ph.maxDurationMs = c.duration(n, "max_duration", p);
         forEachInList(n["success"], YamlCursor::join(p, QStringLiteral("success")), [&](const YAML::Node& sn, const QString& sp) {

@@ -1,5 +1,7 @@
 #include "plan/PlanValidator.h"
 
+#include "plan/PlanActionValidator.h"
+
 #include <QSet>
 
 #include <cmath>
@@ -167,6 +169,7 @@ void PlanValidator::validate(const Plan& plan, const YAML::Node& root, YamlCurso
             }
         }
     }
+    PlanActionValidator::validate(plan, root, c);
 }
 
 } // namespace rollout

@@ -21,6 +21,7 @@ void FlagSync::onEvent(const RolloutEvent& e)
     switch (e.type) {
     case EventType::PhaseAdvanced:
         applyCurrent(QStringLiteral("advance to phase %1").arg(e.toPhase + 1));
+        if (e.fromPhase < 0) applyEnvironments(QStringLiteral("the rollout starts"));
         break;
     case EventType::Completed:
         applyCurrent(QStringLiteral("rollout complete"));
@@ -91,6 +92,41 @@ void FlagSync::startNext()
         Q_EMIT operationFinished(why, report);
         startNext();
     });
+}
+
+void FlagSync::addEnvironment(const QString& environment, FlagBackendSet backends)
+{
+    m_environments[environment] = std::make_unique<Environment>(std::move(backends));
+}
+
+QStringList FlagSync::environments() const
+{
+    QStringList out;
+    for (const auto& [name, env] : m_environments) out.append(name);
+    return out;
+}
+
+void FlagSync::applyEnvironments(const QString& why)
+{
+    for (auto& [name, env] : m_environments) {
+        if (env->running) continue; // the same fixed settings are on their way already
+        const QMap<QString, FlagSetting> settings = m_session.plan().environmentSettings(name);
+        QList<FlagChange> changes;
+        for (const QString& flag : env->backends.flags())
+            if (settings.contains(flag)) changes.append(FlagChange{flag, settings.value(flag), {}, true});
+        if (changes.isEmpty()) continue;
+        env->running = true;
+        env->runner.run(changes, m_options, this, [this, name, why, e = env.get()](const FlagChangeReport& report) {
+            e->running = false;
+            const QString step = QStringLiteral("environment %1 (%2)").arg(name, why);
+            m_session.recordActionStep({}, step, report.allVerified() ? QStringLiteral("verified") : QStringLiteral("failed"),
+                                       report.summary());
+            if (!report.allVerified())
+                m_session.recordEscalation({}, QStringLiteral("P2"),
+                                           QStringLiteral("%1: the fixed flag settings did not read back: %2").arg(step, report.summary()));
+            Q_EMIT environmentFinished(name, report);
+        });
+    }
 }
 
 void FlagSync::readAll()

@@ -5,6 +5,8 @@
 
 #include <QObject>
 #include <functional>
+#include <map>
+#include <memory>
 #include <optional>
 
 namespace rollout {
@@ -29,6 +31,8 @@ public:
 
     const FlagBackendSet& backends() const { return m_backends; }
     bool busy() const { return m_running; }
+    // Nothing running and nothing waiting: what was decided has been applied (or failed).
+    bool idle() const { return !m_running && m_queue.isEmpty(); }
     bool reading() const { return m_reading; } // a read (and its confirmation) in flight
     // The last finished operation (empty before the first).
     const FlagChangeReport& lastReport() const { return m_last; }
@@ -53,11 +57,21 @@ public:
     // what the rollout says now.
     QStringList differences(const FlagChangeReport& read) const;
 
+    // The flag services of another environment (seed 002's development and staging sets): the
+    // plan's fixed settings there are applied when the rollout starts, and read back. The
+    // runtime builds them with FlagBackendSet::forEnvironment; tests give fakes.
+    void addEnvironment(const QString& environment, FlagBackendSet backends);
+    QStringList environments() const;
+    // Applies every other environment's fixed settings now; each outcome is recorded
+    // (ActionStepDone "environment staging", escalated when a flag does not read back).
+    void applyEnvironments(const QString& why);
+
 Q_SIGNALS:
     void operationStarted(const QString& why, const QList<rollout::FlagChange>& changes);
     void flagFinished(const rollout::FlagResult& result);
     void operationFinished(const QString& why, const rollout::FlagChangeReport& report);
     void readFinished(const rollout::FlagChangeReport& report);
+    void environmentFinished(const QString& environment, const rollout::FlagChangeReport& report);
 
 private:
     struct Operation
@@ -84,6 +98,14 @@ private:
     FlagChangeReport m_lastRead;
     std::function<void()> m_beforeReconcile;
     quint64 m_generation = 0; // counts flag-moving decisions: a read that straddles one is not judged
+    struct Environment
+    {
+        explicit Environment(FlagBackendSet b) : backends(std::move(b)), runner(backends) {}
+        FlagBackendSet backends;
+        FlagChangeRunner runner;
+        bool running = false;
+    };
+    std::map<QString, std::unique_ptr<Environment>> m_environments;
 };
 
 } // namespace rollout

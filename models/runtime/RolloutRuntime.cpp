@@ -7,6 +7,7 @@ RolloutRuntime::RolloutRuntime(Plan plan, const Clock& clock, QObject* parent) :
     m_autoStart = plan.autoStart;
     m_session = std::make_unique<RolloutSession>(std::move(plan), m_store, m_clock, nullptr, this);
     m_poller = std::make_unique<MetricPoller>(m_session->plan(), m_store, m_clock, this);
+    m_actions = std::make_unique<ActionRunner>(*m_session, this);
     connect(m_session.get(), &RolloutSession::eventRecorded, this, &RolloutRuntime::appendEvent);
     connect(&m_timer, &QTimer::timeout, this, &RolloutRuntime::tick);
     // A new sample is judged when it arrives, not at the next tick: the tick and the poll timers
@@ -18,6 +19,14 @@ RolloutRuntime::RolloutRuntime(Plan plan, const Clock& clock, QObject* parent) :
 void RolloutRuntime::attachFlags(FlagBackendSet backends, qint64 healthEveryMs)
 {
     m_flags = std::make_unique<FlagSync>(*m_session, std::move(backends), this);
+    m_actions->setFlags(m_flags.get());
+    // Other environments' fixed flag sets (seed 002), applied when the rollout starts.
+    for (const QString& env : plan().environments) {
+        if (env == plan().environment || plan().environmentSettings(env).isEmpty()) continue;
+        QString problem;
+        if (auto set = FlagBackendSet::forEnvironment(plan(), env, &problem)) m_flags->addEnvironment(env, std::move(*set));
+        else qWarning("environment %s: %s", qPrintable(env), qPrintable(problem));
+    }
     connect(&m_flagHealth, &QTimer::timeout, m_flags.get(), [this] {
         if (!m_flags->busy()) m_flags->readAll();
     });

@@ -9,6 +9,7 @@
 #include "ledger/LedgerReplay.h"
 #include "ledger/LedgerSync.h"
 #include "runtime/DriveLease.h"
+#include "runtime/ActionRunner.h"
 #include "runtime/FlagSync.h"
 #include "runtime/LedgerFollower.h"
 #include "plan/Plan.h"
@@ -40,6 +41,8 @@ public:
     const QList<RolloutEvent>& events() const { return m_events; }
     // The flag services the engine's decisions are applied to; null until attachFlags().
     FlagSync* flags() { return m_flags.get(); }
+    // Runs the plan's action lists (trigger actions, rollback_actions) as the engine decides them.
+    ActionRunner& actions() { return *m_actions; }
     // From now on every advance, completion and rollback sets the flags and reads them back; the
     // flags are also read every `healthEveryMs` and compared with the rollout (recorded means
     // applied; drift), and for the console's connection health.
@@ -116,6 +119,7 @@ private:
     QList<RolloutEvent> m_events;
     std::function<void()> m_beforeEvaluate;
     std::unique_ptr<FlagSync> m_flags;
+    std::unique_ptr<ActionRunner> m_actions;
     std::unique_ptr<LocalLedger> m_ledger;
     std::unique_ptr<LedgerRecorder> m_recorder;
     std::unique_ptr<LedgerFollower> m_follower;

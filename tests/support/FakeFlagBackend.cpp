@@ -65,6 +65,10 @@ void FakeFlagBackend::apply(const QString& flag, const FlagSetting& setting, con
     s.enabled = setting.enabled;
     s.percent = setting.enabled ? setting.percent : s.percent;
     s.stickiness = stickiness;
+    if (setting.enabled) {   // a cohort, as Unleash keeps it: set with the share, kept while off
+        s.audienceContext = setting.audienceContext;
+        s.audience = setting.audience;
+    }
     m_writes.append(QStringLiteral("%1=%2").arg(flag, setting.describe()));
     r.after = s;
     if (faulty) r.after.percent = setting.percent + 1.0;   // the service says something else

@@ -81,6 +81,15 @@ private Q_SLOTS:
         QTest::newRow("count-within-failure-limit") << 14 << 85 << QStringLiteral("phases[0].success[0].count") << QStringLiteral("2 measurements with failure_limit 2 can never fail") << 1;
         QTest::newRow("total-on-a-rate") << 14 << 40 << QStringLiteral("phases[0].success[0]") << QStringLiteral("\"total\" counts how much a counter went up, but error_rate is a rate (a proportion)") << 1;
         QTest::newRow("window-too-short") << 14 << 40 << QStringLiteral("phases[0].success[0]") << QStringLiteral("a 1m30s window holds fewer than two samples of error_rate (polled every 1m)") << 1;
+        // Action lists, a flag's own cohort, other environments (issue 14 items 1, 4, 5).
+        QTest::newRow("cohort-unknown-flag") << 17 << 22 << QStringLiteral("phases[1].cohorts.other") << QStringLiteral("unknown flag \"other\": a phase gives its own cohort only to a flag of the plan (flags: k)") << 1;
+        QTest::newRow("cohort-on-flagd") << 17 << 18 << QStringLiteral("phases[1].cohorts.k") << QStringLiteral("flag \"k\" lives in flagd_file backend \"f\", which cannot limit a flag to a cohort") << 1;
+        QTest::newRow("action-unknown-operation") << 22 << 40 << QStringLiteral("triggers[0].actions[1].call") << QStringLiteral("backend \"admin\" has no operation \"emergency-stp\" (operations: emergency-stop)") << 1;
+        QTest::newRow("action-two-kinds") << 22 << 33 << QStringLiteral("triggers[0].actions[1]") << QStringLiteral("a step does one thing; this one says notify and escalate") << 1;
+        QTest::newRow("action-and-actions") << 22 << 13 << QStringLiteral("triggers[0].action") << QStringLiteral("a trigger has \"action\" or a list of \"actions\", not both") << 1;
+        QTest::newRow("action-notify-unknown-webhook") << 22 << 34 << QStringLiteral("triggers[0].actions[1].notify") << QStringLiteral("\"ONCALL_WEBHOOK\" is not one of the plan's webhooks (notify: TEAM_WEBHOOK)") << 1;
+        QTest::newRow("rollback-actions-roll-back") << 29 << 5 << QStringLiteral("rollback_actions[1]") << QStringLiteral("rollback_actions run after a rollback: they hold a segment off, call, notify or escalate") << 1;
+        QTest::newRow("environment-on-flagd") << 8 << 40 << QStringLiteral("flags[0].environments.staging") << QStringLiteral("flag \"k\" lives in flagd_file backend \"f\", which has no environment \"staging\" to set") << 1;
         QTest::newRow("unleash-without-token") << 5 << 6 << QStringLiteral("backends.f.token_env") << QStringLiteral("an unleash backend needs token_env: the environment variable holding t") << 1;
     }
 
