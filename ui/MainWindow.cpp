@@ -66,6 +66,9 @@ MainWindow::MainWindow(Options options, QWidget* parent) : QMainWindow(parent), 
     setCentralWidget(m_tabs);
     connect(m_tabs, &QTabWidget::tabCloseRequested, this, &MainWindow::closeTab);
     connect(m_tabs, &QTabWidget::currentChanged, this, [this] {
+        // Only the rollout on screen polls its metrics while it follows another driver.
+        for (const auto& t : m_open)
+            t->opened->assembly->runtime().setOnScreen(t->view == currentView());
         const bool rollout = currentView() != nullptr;
         for (QAction* a : std::as_const(m_rolloutActions)) a->setEnabled(rollout);
         if (!rollout) refreshHome();
@@ -248,6 +251,7 @@ RolloutView* MainWindow::addRollout(std::unique_ptr<OpenedRollout> opened, bool 
         runtime.start();
     }
     if (show) m_tabs->setCurrentWidget(view);
+    else runtime.setOnScreen(false);
     refreshHome();
     return view;
 }
@@ -349,6 +353,9 @@ void MainWindow::refreshHome()
         r.open = true;
         r.planPath = t->opened->planPath;
         r.source = tr("open");
+        if (DriveLease* lease = t->opened->assembly->runtime().lease();
+            lease && lease->state() == DriveLease::State::Following)
+            r.driver = QStringLiteral("%1 (%2)").arg(lease->holder().kind, lease->holder().person);
         rows.append(r);
         open.insert(s.plan().rollout);
     }

@@ -229,6 +229,7 @@ RolloutView::RolloutView(RolloutAssembly& assembly, QWidget* parent)
     for (MetricChartWidget* c : m_charts) c->refresh(runtime.clock().nowMs());
 
     wireNotifier();
+    wireDriver();
     refresh();
 }
 
@@ -597,6 +598,47 @@ namespace rollout {
 bool RolloutView::canSign() const
 {
     return m_runtime.recorder() != nullptr;
+}
+
+} // namespace rollout
+
+namespace rollout {
+
+// Who drives this rollout: this console, or another process it follows (a `watch`, another
+// console). Following, nothing here polls every metric or sets a flag; what a person decides here
+// is signed and pushed, and the driver applies it.
+void RolloutView::wireDriver()
+{
+    DriveLease* lease = m_runtime.lease();
+    if (!lease) return;
+    auto show = [this, lease] {
+        switch (lease->state()) {
+        case DriveLease::State::Pending:
+            m_header->setConnection(tr("driver"), int(Severity::Muted), tr("asking the shared store who drives…"));
+            break;
+        case DriveLease::State::Driving:
+            m_header->setConnection(tr("driver"), int(Severity::Good), tr("this console drives the rollout"));
+            break;
+        case DriveLease::State::Alone:
+            m_header->setConnection(tr("driver"), int(Severity::Warning),
+                                    tr("the shared store cannot say who drives: this console drives (%1)").arg(lease->lastError()));
+            break;
+        case DriveLease::State::Following:
+            m_header->setConnection(tr("driver"), int(Severity::Normal),
+                                    tr("following: %1. Its decisions arrive here; yours are signed and applied by it.")
+                                        .arg(lease->holder().describe()));
+            Q_EMIT statusMessage(tr("Following %1 %2: this console shows its decisions and signs yours; it never sets a flag itself.")
+                                     .arg(lease->holder().kind, lease->holder().person),
+                                 12000, false);
+            break;
+        }
+        refresh();
+    };
+    connect(lease, &DriveLease::stateChanged, this, show);
+    connect(&m_runtime, &RolloutRuntime::driveLost, this, [this](const LeaseHolder& holder) {
+        report(tr("Another process now drives this rollout: %1").arg(holder.describe()), false);
+    });
+    show();
 }
 
 } // namespace rollout

@@ -73,6 +73,7 @@ private:
     void wireFlags();
     void wireLedger();
     void wireNotifier();
+    void wireDriver();
     void showLedgerVerdicts();
     void showVerdicts(const QList<struct RecordVerdict>& verdicts);
     // Unlocks `personId`'s signing key (a dialog); false when it stays locked.

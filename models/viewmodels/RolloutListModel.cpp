@@ -63,7 +63,7 @@ QVariant RolloutListModel::data(const QModelIndex& index, int role) const
     case Environment: return r.environment;
     case Phase: return r.planPath.isEmpty() && r.phaseCount == 0 ? r.note : r.phaseText();
     case Traffic: return r.phaseCount == 0 ? QString() : QStringLiteral("%1%").arg(r.traffic);
-    case Status: return toString(r.state);
+    case Status: return r.driver.isEmpty() ? toString(r.state) : tr("%1 · driven by %2").arg(toString(r.state), r.driver);
     case Health: return r.healthText;
     case InPhase:
         return r.phaseStartedMs > 0 && m_nowMs >= r.phaseStartedMs ? Duration::format(m_nowMs - r.phaseStartedMs)

@@ -31,6 +31,7 @@ struct RolloutSummary
     QString blockers;       // what stands before the next phase
     QStringList waiting;    // what waits for the person acting: "approve phase 2 as sre", …
     QString note;           // e.g. why a rollout has no plan here
+    QString driver;         // who drives it when another process does ("watch (automation)")
 
     static RolloutSummary of(const RolloutSession& session, const QString& personId, bool live);
     // What the session's next gate waits for from `personId`, by the roles they hold in its plan:
