@@ -282,6 +282,9 @@ bool Operator::waitFlagsApplied(int timeoutMs)
     waitUntil([&] { return !flags->busy() && (m_runtime->session().flagsApplied() || escalated); },
               timeoutMs);
     QObject::disconnect(c);
+    // The action lists the decision started (the plan's rollback_actions) finish before the
+    // command does: each step is recorded, a failed one escalated.
+    waitUntil([&] { return !m_runtime->actions().busy(); }, timeoutMs);
     return m_runtime->session().flagsApplied();
 }
 
