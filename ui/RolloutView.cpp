@@ -94,6 +94,11 @@ RolloutView::RolloutView(RolloutAssembly& assembly, QWidget* parent)
     m_bannerFlags->hide();
     bannerLines->addWidget(m_bannerText);
     bannerLines->addWidget(m_bannerFlags);
+    m_bannerSteps = new QLabel(m_banner);
+    m_bannerSteps->setObjectName(QStringLiteral("bannerSteps"));
+    m_bannerSteps->setWordWrap(true);
+    m_bannerSteps->hide();
+    bannerLines->addWidget(m_bannerSteps);
     m_retryFlags = new QPushButton(tr("&Retry flags"), m_banner);
     m_retryFlags->setObjectName(QStringLiteral("retryFlagsButton"));
     m_retryFlags->setToolTip(tr("Write every flag's target again and read it back"));
@@ -478,8 +483,20 @@ void RolloutView::onEvent(const RolloutEvent& e)
             c->addMarker(e.atMs, tr("→ %1%").arg(plan.phases[std::size_t(e.toPhase)].traffic), false);
             c->setEvidenceSince(e.atMs, plan.judgement.confidence);
         }
+    } else if (e.type == EventType::ActionStepDone || e.type == EventType::Escalated) {
+        // Each step of an action list as it finishes (verified, done, FAILED), and escalations.
+        m_stepLines.append(e.type == EventType::Escalated
+                               ? tr("ESCALATED %1: %2").arg(e.severity, e.reason)
+                               : tr("%1 %2 — %3: %4")
+                                     .arg(e.outcome == QLatin1String("failed") ? QStringLiteral("✗") : QStringLiteral("✓"), e.step,
+                                          e.outcome == QLatin1String("failed") ? tr("FAILED") : e.outcome, e.reason));
+        m_bannerSteps->setText(m_stepLines.mid(std::max<qsizetype>(0, m_stepLines.size() - 8)).join(QLatin1Char('\n')));
+        m_bannerSteps->show();
+        m_banner->show();
     } else if (e.type == EventType::RolledBack) {
         m_rolledBackFrom = e.fromPhase;
+        m_stepLines.clear();
+        m_bannerSteps->hide();
         for (MetricChartWidget* c : m_charts) c->addMarker(e.atMs, tr("rollback"), true);
         QStringList values;
         for (auto it = e.values.begin(); it != e.values.end(); ++it) {

@@ -88,6 +88,8 @@ private:
     QFrame* m_banner;
     QLabel* m_bannerText;
     QLabel* m_bannerFlags;
+    QLabel* m_bannerSteps;          // the action list's steps as they finish, and escalations
+    QStringList m_stepLines;
     QPushButton* m_retryFlags;
     QLineEdit* m_reason;
     PhaseTimelineWidget* m_timeline;

@@ -278,6 +278,9 @@ bool Operator::waitFlagsApplied(int timeoutMs)
     waitUntil([&] { return !flags->busy() && (runtime().session().flagsApplied() || escalated); },
               timeoutMs);
     QObject::disconnect(c);
+    // The action lists the decision started (the plan's rollback_actions) finish before the
+    // command does: each step is recorded, a failed one escalated.
+    waitUntil([&] { return !runtime().actions().busy(); }, timeoutMs);
     return runtime().session().flagsApplied();
 }
 

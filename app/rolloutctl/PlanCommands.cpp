@@ -3,6 +3,7 @@
 #include "Commands.h"
 #include "judge/JudgementAdvice.h"
 #include "plan/Duration.h"
+#include "plan/PlanActionValidator.h"
 #include "plan/PlanLoader.h"
 
 namespace rolloutctl {
@@ -29,6 +30,7 @@ int validate(const QStringList& args)
                                         .arg(r.plan->phases.size()).arg(r.plan->metrics.size()).arg(r.plan->triggers.size())
                                         .arg(r.plan->flags.size()).arg(QString::fromLatin1(r.plan->sha256.left(12)));
             for (const QString& w : JudgementAdvice::warnings(*r.plan)) err << "  warning: " << w << "\n";
+            for (const QString& w : PlanActionValidator::warnings(*r.plan)) err << "  warning: " << w << "\n";
             continue;
         }
         ++failed;

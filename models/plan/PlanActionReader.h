@@ -5,7 +5,6 @@
 #include "plan/YamlCursor.h"
 
 #include <QMap>
-
 #include <vector>
 
 namespace rollout {

@@ -19,7 +19,8 @@ ActionRunner::ActionRunner(RolloutSession& session, QObject* parent) : QObject(p
     qRegisterMetaType<rollout::ActionRunner::StepResult>();
     connect(&m_session, &RolloutSession::eventRecorded, this, &ActionRunner::onEvent);
     connect(&m_session, &RolloutSession::actionsDue, this,
-            [this](const QString& trigger, const QString& severity, const QString& reason, const std::vector<ActionStep>& steps) {
+            [this](const QString& trigger, const QString& severity, const QString& reason,
+                   const std::vector<ActionStep>& steps) {
                 enqueue(List{trigger, severity, reason, steps, 0, false}, true);
             });
 }
@@ -37,8 +38,10 @@ void ActionRunner::enqueue(List list, bool first)
 {
     // A trigger's own list is announced after the rollback it decided (and the plan's
     // rollback_actions that rollback queued): it goes first, since it holds that rollback's step.
-    if (first) m_waiting.push_front(std::move(list));
-    else m_waiting.push_back(std::move(list));
+    if (first)
+        m_waiting.push_front(std::move(list));
+    else
+        m_waiting.push_back(std::move(list));
     if (m_running || m_scheduled) return;
     m_scheduled = true;
     QTimer::singleShot(0, this, [this] {
@@ -68,7 +71,8 @@ void ActionRunner::runStep()
     const ActionStep& s = m_list.steps[m_list.next];
     ++m_stepToken;
     if (m_list.stopped) {
-        finishStep(QStringLiteral("not run"), QStringLiteral("an earlier step failed and said on_failure: stop"));
+        finishStep(QStringLiteral("not run"),
+                   QStringLiteral("an earlier step failed and said on_failure: stop"));
         return;
     }
     switch (s.kind) {
@@ -76,16 +80,24 @@ void ActionRunner::runStep()
     case ActionStep::Kind::RollbackToZero:
     case ActionStep::Kind::HoldSegment:
         if (!m_flags) {
-            finishStep(kDone, QStringLiteral("decided and recorded; no flag service is attached to read it back"));
+            finishStep(kDone,
+                       QStringLiteral("decided and recorded; no flag service is attached to read it back"));
             return;
         }
         waitForFlags(m_options.verifyDeadlineMs);
         return;
-    case ActionStep::Kind::Call: call(s); return;
-    case ActionStep::Kind::Notify: notify(s); return;
+    case ActionStep::Kind::Call:
+        call(s);
+        return;
+    case ActionStep::Kind::Notify:
+        notify(s);
+        return;
     case ActionStep::Kind::Escalate: {
-        const QString severity = !s.severity.isEmpty() ? s.severity : !m_list.severity.isEmpty() ? m_list.severity : QStringLiteral("P1");
-        const QString why = s.message.isEmpty() ? QStringLiteral("%1: %2").arg(listName(), m_list.reason) : s.message;
+        const QString severity = !s.severity.isEmpty()        ? s.severity
+                                 : !m_list.severity.isEmpty() ? m_list.severity
+                                                              : QStringLiteral("P1");
+        const QString why =
+            s.message.isEmpty() ? QStringLiteral("%1: %2").arg(listName(), m_list.reason) : s.message;
         m_session.recordEscalation(m_list.trigger, severity, why);
         finishStep(kDone, QStringLiteral("escalated at %1").arg(severity));
         return;
@@ -97,13 +109,15 @@ void ActionRunner::finishStep(const QString& outcome, const QString& detail)
 {
     ++m_stepToken; // whatever was still waiting for this step is late now
     const ActionStep& s = m_list.steps[m_list.next];
-    const QString step = QStringLiteral("%1 of %2: %3").arg(m_list.next + 1).arg(m_list.steps.size()).arg(s.describe());
+    const QString step =
+        QStringLiteral("%1 of %2: %3").arg(m_list.next + 1).arg(m_list.steps.size()).arg(s.describe());
     const StepResult r{listName(), step, outcome, detail};
     m_results.append(r);
     m_session.recordActionStep(m_list.trigger, step, outcome, detail);
     if (outcome == kFailed) {
         const QString severity = m_list.severity.isEmpty() ? QStringLiteral("P1") : m_list.severity;
-        m_session.recordEscalation(m_list.trigger, severity, QStringLiteral("%1 step %2 failed: %3").arg(listName(), step, detail));
+        m_session.recordEscalation(m_list.trigger, severity,
+                                   QStringLiteral("%1 step %2 failed: %3").arg(listName(), step, detail));
         if (s.stopOnFailure) m_list.stopped = true;
     }
     Q_EMIT stepFinished(r);
@@ -125,16 +139,20 @@ void ActionRunner::waitForFlags(qint64 deadlineMs)
         if (!m_flags || !m_flags->idle()) return;
         QObject::disconnect(*conn);
         const QString summary = m_flags->lastReport().summary();
-        if (m_session.flagsApplied()) finishStep(kVerified, QStringLiteral("read back: %1").arg(summary));
-        else finishStep(kFailed, QStringLiteral("the flags did not read back as decided: %1").arg(summary));
+        if (m_session.flagsApplied())
+            finishStep(kVerified, QStringLiteral("read back: %1").arg(summary));
+        else
+            finishStep(kFailed, QStringLiteral("the flags did not read back as decided: %1").arg(summary));
     };
     // FlagSync records the outcome, then starts what waits: idle is judged a turn later.
-    *conn = connect(m_flags, &FlagSync::operationFinished, this, [this, check] { QTimer::singleShot(0, this, check); });
+    *conn = connect(m_flags, &FlagSync::operationFinished, this,
+                    [this, check] { QTimer::singleShot(0, this, check); });
     QTimer::singleShot(0, this, check);
     QTimer::singleShot(int(deadlineMs), this, [this, token, conn, deadlineMs] {
         if (token != m_stepToken) return;
         QObject::disconnect(*conn);
-        finishStep(kFailed, QStringLiteral("the flags were not read back within %1 s").arg(deadlineMs / 1000));
+        finishStep(kFailed,
+                   QStringLiteral("the flags were not read back within %1 s").arg(deadlineMs / 1000));
     });
 }
 
@@ -145,17 +163,22 @@ void ActionRunner::call(const ActionStep& s)
         for (FlagBackend* b : m_flags->backends().backends())
             if (b->name() == s.backend) admin = qobject_cast<HttpAdminBackend*>(b);
     if (!admin) {
-        finishStep(kFailed, QStringLiteral("backend %1 is not an http_admin service this process reaches (no flag services attached?)").arg(s.backend));
+        finishStep(
+            kFailed,
+            QStringLiteral(
+                "backend %1 is not an http_admin service this process reaches (no flag services attached?)")
+                .arg(s.backend));
         return;
     }
     QString flag;
     for (const FlagSpec& f : m_session.plan().flags)
         if (f.backend == s.backend && flag.isEmpty()) flag = f.key;
     const quint64 token = m_stepToken;
-    admin->operate(s.operation, flag, s.body, this, [this, token](const HttpAdminBackend::OperationResult& r) {
-        if (token != m_stepToken) return;
-        finishStep(r.verified ? kVerified : r.accepted && !r.checked ? kDone : kFailed, r.message);
-    });
+    admin->operate(
+        s.operation, flag, s.body, this, [this, token](const HttpAdminBackend::OperationResult& r) {
+            if (token != m_stepToken) return;
+            finishStep(r.verified ? kVerified : r.accepted && !r.checked ? kDone : kFailed, r.message);
+        });
 }
 
 void ActionRunner::notify(const ActionStep& s)
@@ -167,7 +190,8 @@ void ActionRunner::notify(const ActionStep& s)
     }
     const Plan& plan = m_session.plan();
     const QString text = s.message.isEmpty()
-                             ? QStringLiteral("🚨 %1 (%2): %3 — %4").arg(plan.rollout, plan.environment, listName(), m_list.reason)
+                             ? QStringLiteral("🚨 %1 (%2): %3 — %4")
+                                   .arg(plan.rollout, plan.environment, listName(), m_list.reason)
                              : QStringLiteral("%1 (%2): %3").arg(plan.rollout, plan.environment, s.message);
     HttpRequest req;
     req.method = "POST";
@@ -180,8 +204,15 @@ void ActionRunner::notify(const ActionStep& s)
     m_http.send(req, this, [this, token, env](const HttpResponse& r) {
         if (token != m_stepToken) return;
         // The URL carries a secret: only the variable's name is shown.
-        if (r.success()) finishStep(kDone, QStringLiteral("posted to %1 (HTTP %2; a webhook cannot be read back)").arg(env).arg(r.status));
-        else finishStep(kFailed, QStringLiteral("posting to %1 failed: %2").arg(env, r.describe(QUrl(QStringLiteral("webhook"))).section(QStringLiteral(": "), 1)));
+        if (r.success())
+            finishStep(kDone, QStringLiteral("posted to %1 (HTTP %2; a webhook cannot be read back)")
+                                  .arg(env)
+                                  .arg(r.status));
+        else
+            finishStep(
+                kFailed,
+                QStringLiteral("posting to %1 failed: %2")
+                    .arg(env, r.describe(QUrl(QStringLiteral("webhook"))).section(QStringLiteral(": "), 1)));
     });
 }
 

@@ -6,7 +6,6 @@
 #include <QObject>
 #include <QPointer>
 #include <QTimer>
-
 #include <deque>
 
 namespace rollout {
@@ -27,14 +26,14 @@ class ActionRunner final : public QObject
 public:
     struct Options
     {
-        qint64 verifyDeadlineMs = 40000;   // a rollback step waits this long for the flags' read-back
-        qint64 requestTimeoutMs = 10000;   // a notification's deadline
+        qint64 verifyDeadlineMs = 40000; // a rollback step waits this long for the flags' read-back
+        qint64 requestTimeoutMs = 10000; // a notification's deadline
     };
     struct StepResult
     {
-        QString list;      // the trigger's name, or "rollback"
-        QString step;      // "2 of 4: call admin.emergency-stop"
-        QString outcome;   // verified, done, failed, not run
+        QString list;    // the trigger's name, or "rollback"
+        QString step;    // "2 of 4: call admin.emergency-stop"
+        QString outcome; // verified, done, failed, not run
         QString detail;
     };
 
@@ -67,7 +66,10 @@ private:
     void waitForFlags(qint64 deadline);
     void call(const ActionStep& s);
     void notify(const ActionStep& s);
-    QString listName() const { return m_list.trigger.isEmpty() ? QStringLiteral("rollback") : m_list.trigger; }
+    QString listName() const
+    {
+        return m_list.trigger.isEmpty() ? QStringLiteral("rollback") : m_list.trigger;
+    }
 
     RolloutSession& m_session;
     QPointer<FlagSync> m_flags;
@@ -79,7 +81,7 @@ private:
     bool m_scheduled = false;
     QList<StepResult> m_results;
     QTimer m_poll;
-    quint64 m_stepToken = 0;   // a late answer for a step that already finished is dropped
+    quint64 m_stepToken = 0; // a late answer for a step that already finished is dropped
 };
 
 } // namespace rollout
