@@ -101,6 +101,17 @@ void PagerDutyNotifier::onEvent(const RolloutEvent& e)
                       phaseName(m_plan, e.fromPhase), e.reason));
         return;
     }
+    case EventType::Escalated: {
+        // An action list's `escalate` step (or a failed step): paged at its severity when the
+        // plan's pager takes that severity, one incident per trigger.
+        if (!m_plan.pager->severities.contains(e.severity)) return;
+        page(e, QStringLiteral("escalation/") + (e.trigger.isEmpty() ? QStringLiteral("rollout") : e.trigger),
+             severityFor(e.severity),
+             QStringLiteral("%1 (%2): %3 escalation%4: %5")
+                 .arg(m_plan.rollout, m_plan.environment, e.severity,
+                      e.trigger.isEmpty() ? QString() : QStringLiteral(" from \"%1\"").arg(e.trigger), e.reason));
+        return;
+    }
     case EventType::RolledBack:
         m_afterRollback = true;
         return;

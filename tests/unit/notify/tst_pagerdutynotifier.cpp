@@ -207,6 +207,30 @@ private Q_SLOTS:
 
     // The real path: a rollback whose flags do not move (FlagSync reports FlagsNotVerified) pages
     // as critical; once a retry reads them back as asked, the incident resolves.
+    // An action list's escalate step pages at its severity (P0/P1 by default), one incident per
+    // trigger; a P2 escalation does not page.
+    void anEscalationStepPagesAtItsSeverity()
+    {
+        Rig rig;
+        QSignalSpy delivered(rig.pager.get(), &PagerDutyNotifier::delivered);
+        RolloutEvent low = simple(EventType::Escalated, QStringLiteral("error rate elevated"));
+        low.severity = QStringLiteral("P2");
+        low.reason = QStringLiteral("notify + escalation");
+        rig.emitEvent(low);
+        RolloutEvent high = simple(EventType::Escalated, QStringLiteral("error rate critical"));
+        high.severity = QStringLiteral("P0");
+        high.reason = QStringLiteral("emergency rollback: page the on-call team");
+        rig.emitEvent(high);
+        QTRY_COMPARE(delivered.size(), 1);
+        const QJsonObject sent = rig.rx.accepted.value(0);
+        QCOMPARE(sent.value(QStringLiteral("dedup_key")).toString(),
+                 QStringLiteral("rollout-console/pager-test/escalation/error rate critical"));
+        const QJsonObject payload = sent.value(QStringLiteral("payload")).toObject();
+        QCOMPARE(payload.value(QStringLiteral("severity")).toString(), QStringLiteral("critical"));
+        QVERIFY2(payload.value(QStringLiteral("summary")).toString().contains(QLatin1String("page the on-call team")),
+                 qPrintable(payload.value(QStringLiteral("summary")).toString()));
+    }
+
     void anUnverifiedRollbackPagesAndResolvesOnceVerified()
     {
         Rig rig;
