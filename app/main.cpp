@@ -1,8 +1,8 @@
 // rollout-console: the desktop console. With no argument it opens the embedded demo: the demo
 // plan on the built-in simulator, with a Demo menu that injects faults.
-#include "RolloutView.h"
 #include "HelpText.h"
 #include "MainWindow.h"
+#include "RolloutView.h"
 #include "core/Logging.h"
 #include "core/Settings.h"
 #include "ledger/LocalLedger.h"
@@ -90,7 +90,8 @@ int main(int argc, char** argv)
     const QCommandLineOption evidence(
         QStringLiteral("evidence-pack"),
         QStringLiteral("With --screenshot: also write the evidence pack into DIR."), QStringLiteral("DIR"));
-    const QCommandLineOption home(QStringLiteral("home"), QStringLiteral("Show the home list (after --demo-script)."));
+    const QCommandLineOption home(QStringLiteral("home"),
+                                  QStringLiteral("Show the home list (after --demo-script)."));
     parser.addOptions({screenshot, after, script, tab, evidence, home});
 
     // --version, --help and a mistyped option are answered before QApplication exists: it needs
@@ -234,10 +235,12 @@ int main(int argc, char** argv)
                              [driver] { driver->inject(FaultKind::BriefSpike); });
         window.addDemoAction(QObject::tr("Inject slow memory leak"), QStringLiteral("Shift+F8"),
                              [driver] { driver->inject(FaultKind::MemoryLeak); });
-        window.addDemoAction(QObject::tr("Clear faults"), QStringLiteral("Shift+F5"), [driver] { driver->clearFaults(); });
-        window.statusBar()->showMessage(QObject::tr(
-            "Demo: open the demo's tab; F9 signs the next gate as everyone, then Advance. F5 injects a canary "
-            "error spike: watch the hard trigger roll back within about two minutes."));
+        window.addDemoAction(QObject::tr("Clear faults"), QStringLiteral("Shift+F5"),
+                             [driver] { driver->clearFaults(); });
+        window.statusBar()->showMessage(
+            QObject::tr("Demo: open the demo's tab; F9 signs the next gate as everyone, then Advance. F5 "
+                        "injects a canary "
+                        "error spike: watch the hard trigger roll back within about two minutes."));
     }
     for (const QString& path : args)
         window.openPlan(path);

@@ -11,9 +11,9 @@
 // Runs offscreen (QT_QPA_PLATFORM=offscreen is set when unset). `bench_console --start-only`
 // stops after 1.
 #include "MainWindow.h"
-#include "runtime/RolloutAssembly.h"
 #include "MetricChartWidget.h"
 #include "plan/PlanLoader.h"
+#include "runtime/RolloutAssembly.h"
 #include "runtime/RolloutRuntime.h"
 #include "sim/DemoDriver.h"
 
@@ -21,13 +21,12 @@
 #include <QElapsedTimer>
 #include <QFile>
 #include <QMainWindow>
-#include <QTemporaryDir>
 #include <QProcess>
-#include <qcustomplot.h>
-
+#include <QTemporaryDir>
 #include <algorithm>
 #include <cstdio>
 #include <ctime>
+#include <qcustomplot.h>
 #include <vector>
 
 using namespace rollout;
@@ -139,7 +138,7 @@ int child(const QString& what, qint64 historyMs)
     MainWindow w(windowOptions(clock, dir));
     w.addRollout(std::move(opened));
     mark("MainWindow constructed");
-    if (historyMs > 15 * 60 * 1000)   // the whole history on screen, as a user zoomed out to it
+    if (historyMs > 15 * 60 * 1000) // the whole history on screen, as a user zoomed out to it
         for (MetricChartWidget* c : w.findChildren<MetricChartWidget*>()) {
             c->setVisibleSpanMs(historyMs);
             c->refresh(clock.nowMs());
@@ -162,14 +161,15 @@ int child(const QString& what, qint64 historyMs)
     mark("shown");
     const int code = QApplication::exec();
     mark("first paint + quit");
-    if (trace) std::fprintf(stderr, "  %d replots, %.1f ms replotting in all\n", replots, double(replotNs) / 1e6);
+    if (trace)
+        std::fprintf(stderr, "  %d replots, %.1f ms replotting in all\n", replots, double(replotNs) / 1e6);
     return code;
 }
 
 struct Start
 {
-    double ms = -1;          // start → first paint, less the history generated in the child
-    double generatedMs = 0;  // that generation, for the record
+    double ms = -1;         // start → first paint, less the history generated in the child
+    double generatedMs = 0; // that generation, for the record
 };
 
 Start startOnce(const QStringList& childArgs)
@@ -207,17 +207,22 @@ void startTimes(int runs)
             generated[std::size_t(k)].push_back(s.generatedMs);
         }
     const double bare = median(ms[0]);
-    std::printf("start → first painted frame (median of %d, interleaved): bare QMainWindow + QCustomPlot %.0f ms\n", runs, bare);
+    std::printf(
+        "start → first painted frame (median of %d, interleaved): bare QMainWindow + QCustomPlot %.0f ms\n",
+        runs, bare);
     const char* names[] = {"", "console, 10 min of history", "console, 24 h of history on screen"};
     for (int k = 1; k < kinds.size(); ++k) {
-        std::printf("  %s: %.0f ms: %.2f× (goal ≤ 1.5×; history generated in %.0f ms, not counted)\n", names[k],
-                    median(ms[std::size_t(k)]), median(ms[std::size_t(k)]) / bare, median(generated[std::size_t(k)]));
+        std::printf("  %s: %.0f ms: %.2f× (goal ≤ 1.5×; history generated in %.0f ms, not counted)\n",
+                    names[k], median(ms[std::size_t(k)]), median(ms[std::size_t(k)]) / bare,
+                    median(generated[std::size_t(k)]));
         std::printf("    runs:");
-        for (double v : ms[std::size_t(k)]) std::printf(" %.0f", v);
+        for (double v : ms[std::size_t(k)])
+            std::printf(" %.0f", v);
         std::printf("\n");
     }
     std::printf("    bare runs:");
-    for (double v : ms[0]) std::printf(" %.0f", v);
+    for (double v : ms[0])
+        std::printf(" %.0f", v);
     std::printf("\n");
 }
 
@@ -225,7 +230,10 @@ constexpr int kSeries = 8;
 constexpr int kPoints = 86'400;
 constexpr qint64 kStart = 1'700'000'000'000;
 
-double value(int s, int i) { return 0.01 + 0.002 * s + 0.001 * std::sin(i * 0.01 + s); }
+double value(int s, int i)
+{
+    return 0.01 + 0.002 * s + 0.001 * std::sin(i * 0.01 + s);
+}
 
 // ms per frame over `frames` frames of: one new sample per series, then a replot.
 double chartFrame(int frames)
@@ -237,7 +245,8 @@ double chartFrame(int frames)
     plan.metrics = {m};
     TimeSeriesStore store;
     for (int s = 0; s < kSeries; ++s)
-        for (int i = 0; i < kPoints; ++i) store.append(m.name, QStringLiteral("pod-%1").arg(s), Sample{kStart + i * 1000LL, value(s, i)});
+        for (int i = 0; i < kPoints; ++i)
+            store.append(m.name, QStringLiteral("pod-%1").arg(s), Sample{kStart + i * 1000LL, value(s, i)});
     MetricChartWidget chart(plan.metrics.front(), plan, store);
     chart.setVisibleSpanMs(24LL * 3600 * 1000);
     chart.resize(800, 400);
@@ -249,7 +258,8 @@ double chartFrame(int frames)
     t.start();
     for (int f = 0; f < frames; ++f) {
         now += 1000;
-        for (int s = 0; s < kSeries; ++s) store.append(m.name, QStringLiteral("pod-%1").arg(s), Sample{now, value(s, kPoints + f)});
+        for (int s = 0; s < kSeries; ++s)
+            store.append(m.name, QStringLiteral("pod-%1").arg(s), Sample{now, value(s, kPoints + f)});
         chart.refresh(now);
         chart.plot()->replot(QCustomPlot::rpImmediateRefresh);
     }
@@ -279,7 +289,8 @@ double bareFrame(int frames)
     t.start();
     for (int f = 0; f < frames; ++f) {
         now += 1;
-        for (int s = 0; s < kSeries; ++s) plot.graph(s)->addData(now, value(s, kPoints + f) * 100.0);
+        for (int s = 0; s < kSeries; ++s)
+            plot.graph(s)->addData(now, value(s, kPoints + f) * 100.0);
         plot.xAxis->setRange(now - 86400, now + 5);
         bool ok = false;
         plot.yAxis->setRange(plot.graph(0)->getValueRange(ok));
@@ -302,7 +313,8 @@ int main(int argc, char** argv)
     if (args.contains(QStringLiteral("--start-only"))) return 0;
     const double ours = chartFrame(200);
     const double plain = bareFrame(200);
-    std::printf("chart frame, 8 series × 86,400 points, append + replot (mean of 200): MetricChartWidget %.2f ms, bare QCustomPlot %.2f ms: %.2f× (goal ≤ 1.3×)\n",
+    std::printf("chart frame, 8 series × 86,400 points, append + replot (mean of 200): MetricChartWidget "
+                "%.2f ms, bare QCustomPlot %.2f ms: %.2f× (goal ≤ 1.3×)\n",
                 ours, plain, ours / plain);
 
     // 24 h of the demo's metrics at 1 Hz, in the console's own store, with its window open.
@@ -316,7 +328,8 @@ int main(int argc, char** argv)
     w.addRollout(std::move(opened));
     w.show();
     QCoreApplication::processEvents();
-    std::printf("RSS after 24 h of simulated data (demo: 4 metrics, canary + baseline, 1 Hz): %lld MB (+%lld MB for the data and window)\n",
+    std::printf("RSS after 24 h of simulated data (demo: 4 metrics, canary + baseline, 1 Hz): %lld MB (+%lld "
+                "MB for the data and window)\n",
                 rssKb() / 1024, (rssKb() - before) / 1024);
     return 0;
 }

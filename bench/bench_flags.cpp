@@ -12,7 +12,6 @@
 #include <QEventLoop>
 #include <QTemporaryDir>
 #include <QUuid>
-
 #include <algorithm>
 #include <cstdio>
 #include <vector>
@@ -40,20 +39,26 @@ double percentile(std::vector<double> v, double p)
 }
 
 // `rounds` times: set `up` (not timed), then roll back to `down` and time it to the read-back.
-void measure(FlagBackend& backend, const QString& flag, FlagSetting up, FlagSetting down, const char* label, int rounds = 200)
+void measure(FlagBackend& backend, const QString& flag, FlagSetting up, FlagSetting down, const char* label,
+             int rounds = 200)
 {
     std::vector<double> ms;
     int failures = 0;
     for (int i = 0; i < rounds; ++i) {
-        if (!call([&](QObject* c, auto d) { backend.apply(flag, up, QStringLiteral("userId"), c, d); }).verified) ++failures;
+        if (!call([&](QObject* c, auto d) {
+                 backend.apply(flag, up, QStringLiteral("userId"), c, d);
+             }).verified)
+            ++failures;
         QElapsedTimer t;
         t.start();
-        const FlagResult r = call([&](QObject* c, auto d) { backend.apply(flag, down, QStringLiteral("userId"), c, d); });
+        const FlagResult r =
+            call([&](QObject* c, auto d) { backend.apply(flag, down, QStringLiteral("userId"), c, d); });
         ms.push_back(double(t.nsecsElapsed()) / 1e6);
         if (!r.verified) ++failures;
     }
-    std::printf("%-44s p50 %7.2f ms   p99 %7.2f ms   max %7.2f ms   (%d rollbacks, %d not verified)\n", label, percentile(ms, 0.5),
-                percentile(ms, 0.99), *std::max_element(ms.begin(), ms.end()), rounds, failures);
+    std::printf("%-44s p50 %7.2f ms   p99 %7.2f ms   max %7.2f ms   (%d rollbacks, %d not verified)\n", label,
+                percentile(ms, 0.5), percentile(ms, 0.99), *std::max_element(ms.begin(), ms.end()), rounds,
+                failures);
 }
 
 } // namespace
@@ -63,12 +68,14 @@ int main(int argc, char** argv)
     QCoreApplication app(argc, argv);
     QTemporaryDir dir;
     FlagdFileBackend flagd(QStringLiteral("flagd"), dir.filePath(QStringLiteral("flags.flagd.json")));
-    measure(flagd, QStringLiteral("new-checkout"), {true, 50.0}, {true, 25.0}, "flagd file, 50% → 25% (fsync'd, read back)");
+    measure(flagd, QStringLiteral("new-checkout"), {true, 50.0}, {true, 25.0},
+            "flagd file, 50% → 25% (fsync'd, read back)");
     measure(flagd, QStringLiteral("new-checkout"), {true, 50.0}, {false, 0.0}, "flagd file, 50% → off");
 
     const QString url = qEnvironmentVariable("ROLLOUT_UNLEASH_URL");
     if (url.isEmpty() || qEnvironmentVariableIsEmpty("ROLLOUT_UNLEASH_ADMIN_TOKEN")) {
-        std::printf("Unleash: skipped (set ROLLOUT_UNLEASH_URL and ROLLOUT_UNLEASH_ADMIN_TOKEN, e.g. via scripts/services.sh start)\n");
+        std::printf("Unleash: skipped (set ROLLOUT_UNLEASH_URL and ROLLOUT_UNLEASH_ADMIN_TOKEN, e.g. via "
+                    "scripts/services.sh start)\n");
         return 0;
     }
     const QString flag = QStringLiteral("bench-%1").arg(QUuid::createUuid().toString(QUuid::Id128).left(8));
@@ -78,7 +85,8 @@ int main(int argc, char** argv)
         req.method = "POST";
         req.url = QUrl(url + QStringLiteral("/api/admin/projects/default/features"));
         req.body = QStringLiteral("{\"name\":\"%1\",\"type\":\"release\"}").arg(flag).toUtf8();
-        req.headers = {{"Authorization", qgetenv("ROLLOUT_UNLEASH_ADMIN_TOKEN")}, {"Content-Type", "application/json"}};
+        req.headers = {{"Authorization", qgetenv("ROLLOUT_UNLEASH_ADMIN_TOKEN")},
+                       {"Content-Type", "application/json"}};
         QEventLoop loop;
         http.send(req, &loop, [&](const HttpResponse&) { loop.quit(); });
         loop.exec();

@@ -12,11 +12,9 @@
 #include <QElapsedTimer>
 #include <QStorageInfo>
 #include <QTemporaryDir>
-
-#include <sodium.h>
-
 #include <algorithm>
 #include <cstdio>
+#include <sodium.h>
 #include <vector>
 
 using namespace rollout;
@@ -31,8 +29,10 @@ LedgerRecord decision(int i)
     r.type = QStringLiteral("approval_recorded");
     r.actor = QStringLiteral("ana");
     r.role = QStringLiteral("rm");
-    r.payload = QJsonObject{{QStringLiteral("approve"), true}, {QStringLiteral("phase"), i % 5},
-                            {QStringLiteral("note"), QStringLiteral("error rate 0.4% under 1% for 24 h; p95 latency flat")}};
+    r.payload = QJsonObject{
+        {QStringLiteral("approve"), true},
+        {QStringLiteral("phase"), i % 5},
+        {QStringLiteral("note"), QStringLiteral("error rate 0.4% under 1% for 24 h; p95 latency flat")}};
     return r;
 }
 
@@ -71,8 +71,10 @@ int main(int argc, char** argv)
             all &= r.signatureValid();
             ++m;
         }
-        std::printf("sign:   %.0f records/s (seal: canonical JSON + Ed25519, %lld-byte body)\n", sealRate, qint64(r.body.size()));
-        std::printf("verify: %.0f records/s (signatureValid)%s\n", m * 1000.0 / double(t.elapsed()), all ? "" : "  [FAILED]");
+        std::printf("sign:   %.0f records/s (seal: canonical JSON + Ed25519, %lld-byte body)\n", sealRate,
+                    qint64(r.body.size()));
+        std::printf("verify: %.0f records/s (signatureValid)%s\n", m * 1000.0 / double(t.elapsed()),
+                    all ? "" : "  [FAILED]");
     }
 
     // 2. A 10,000-record ledger: LedgerVerifier against the raw libsodium call.
@@ -95,26 +97,33 @@ int main(int argc, char** argv)
         Plan plan;
         plan.rollout = QStringLiteral("checkout-v2");
         plan.sha256 = "5d1b3f0c2a9e8d7c6b5a49382716f5e4d3c2b1a09f8e7d6c5b4a392817f6e5d4";
-        plan.people.push_back({QStringLiteral("ana"), QStringLiteral("Ana"), {QStringLiteral("rm")}, Ed25519::encodePublicKey(key.publicKey)});
+        plan.people.push_back({QStringLiteral("ana"),
+                               QStringLiteral("Ana"),
+                               {QStringLiteral("rm")},
+                               Ed25519::encodePublicKey(key.publicKey)});
 
         double bestRaw = 1e18, bestVerifier = 1e18;
         int rawOk = 0, verifierOk = 0;
-        for (int round = 0; round < 3; ++round) {   // interleaved, best of three: both see the same machine state
+        for (int round = 0; round < 3;
+             ++round) { // interleaved, best of three: both see the same machine state
             QElapsedTimer t;
             t.start();
             rawOk = 0;
             const auto* pk = reinterpret_cast<const unsigned char*>(key.publicKey.constData());
             for (const LedgerRecord& r : records)
-                rawOk += crypto_sign_verify_detached(reinterpret_cast<const unsigned char*>(r.signature.constData()),
-                                                     reinterpret_cast<const unsigned char*>(r.body.constData()),
-                                                     static_cast<unsigned long long>(r.body.size()), pk) == 0;
+                rawOk += crypto_sign_verify_detached(
+                             reinterpret_cast<const unsigned char*>(r.signature.constData()),
+                             reinterpret_cast<const unsigned char*>(r.body.constData()),
+                             static_cast<unsigned long long>(r.body.size()), pk) == 0;
             bestRaw = std::min(bestRaw, double(t.nsecsElapsed()) / 1e6);
             t.restart();
             const QList<RecordVerdict> verdicts = LedgerVerifier::verify(records, plan);
             bestVerifier = std::min(bestVerifier, double(t.nsecsElapsed()) / 1e6);
-            verifierOk = int(std::count_if(verdicts.begin(), verdicts.end(), [](const RecordVerdict& v) { return countsForGate(v); }));
+            verifierOk = int(std::count_if(verdicts.begin(), verdicts.end(),
+                                           [](const RecordVerdict& v) { return countsForGate(v); }));
         }
-        std::printf("10,000-record ledger: raw crypto_sign_verify_detached %.1f ms (%.0f/s, %d ok); LedgerVerifier %.1f ms (%.0f/s, %d ok, "
+        std::printf("10,000-record ledger: raw crypto_sign_verify_detached %.1f ms (%.0f/s, %d ok); "
+                    "LedgerVerifier %.1f ms (%.0f/s, %d ok, "
                     "all seven checks)\n",
                     bestRaw, N / bestRaw * 1000, rawOk, bestVerifier, N / bestVerifier * 1000, verifierOk);
         std::printf("verifier speed / raw speed: %.1f%% (goal ≥ 80%%)\n", 100.0 * bestRaw / bestVerifier);
@@ -126,7 +135,8 @@ int main(int argc, char** argv)
         QTemporaryDir dir(base + QStringLiteral("/bench_ledger-XXXXXX"));
         SystemClock clock;
         QString problem;
-        std::unique_ptr<LocalLedger> ledger = LocalLedger::open(dir.filePath(QStringLiteral("ledger.sqlite")), clock, &problem);
+        std::unique_ptr<LocalLedger> ledger =
+            LocalLedger::open(dir.filePath(QStringLiteral("ledger.sqlite")), clock, &problem);
         if (!ledger) {
             std::printf("append: %s\n", qPrintable(problem));
             return 1;
@@ -144,9 +154,10 @@ int main(int argc, char** argv)
             ms.push_back(double(t.nsecsElapsed()) / 1e6);
         }
         const QStorageInfo fs(dir.path());
-        std::printf("durable append (%d, WAL + synchronous=FULL, %s on %s): p50 %.3f ms, p99 %.3f ms, max %.3f ms (goal p99 ≤ 2 ms)\n", N,
-                    qPrintable(dir.path()), fs.fileSystemType().constData(), percentile(ms, 0.50), percentile(ms, 0.99),
-                    *std::max_element(ms.begin(), ms.end()));
+        std::printf("durable append (%d, WAL + synchronous=FULL, %s on %s): p50 %.3f ms, p99 %.3f ms, max "
+                    "%.3f ms (goal p99 ≤ 2 ms)\n",
+                    N, qPrintable(dir.path()), fs.fileSystemType().constData(), percentile(ms, 0.50),
+                    percentile(ms, 0.99), *std::max_element(ms.begin(), ms.end()));
     }
     return 0;
 }

@@ -9,7 +9,6 @@
 #include <QDateTime>
 #include <QElapsedTimer>
 #include <QUuid>
-
 #include <cstdio>
 
 using namespace rollout;
@@ -20,14 +19,16 @@ int main(int argc, char** argv)
     std::printf("== shared store benchmark ==\n");
     const StoreSettings settings = StoreSettings::fromEnvironment();
     if (!settings.isSet()) {
-        std::printf("skipped: ROLLOUT_PG_HOST is unset (source $ROLLOUT_SERVICES_DIR/env after scripts/services.sh start postgres)\n");
+        std::printf("skipped: ROLLOUT_PG_HOST is unset (source $ROLLOUT_SERVICES_DIR/env after "
+                    "scripts/services.sh start postgres)\n");
         return 0;
     }
     if (!Ed25519::initialize()) return 1;
     constexpr int Records = 10'000;
     constexpr int Batch = 500;
 
-    const QString rollout = QStringLiteral("bench-%1").arg(QUuid::createUuid().toString(QUuid::WithoutBraces));
+    const QString rollout =
+        QStringLiteral("bench-%1").arg(QUuid::createUuid().toString(QUuid::WithoutBraces));
     const Ed25519::KeyPair keys = Ed25519::generate();
     const QString device = QUuid::createUuid().toString(QUuid::WithoutBraces);
     QList<LedgerRecord> records;
@@ -39,7 +40,8 @@ int main(int argc, char** argv)
         r.rollout = rollout;
         r.planHash = QStringLiteral("ab").repeated(32);
         r.type = QStringLiteral("checklist_ticked");
-        r.payload = QJsonObject{{QStringLiteral("item"), i}, {QStringLiteral("note"), QStringLiteral("benchmark record")}};
+        r.payload = QJsonObject{{QStringLiteral("item"), i},
+                                {QStringLiteral("note"), QStringLiteral("benchmark record")}};
         r.actor = QStringLiteral("rita");
         r.role = QStringLiteral("release-manager");
         r.timestampMs = QDateTime::currentMSecsSinceEpoch();
@@ -50,8 +52,8 @@ int main(int argc, char** argv)
         previous = r.hash();
         records.append(r);
     }
-    std::printf("%d records of ~%lld bytes each, batches of %d, %s\n", Records, qint64(records.first().body.size()), Batch,
-                qPrintable(settings.endpoint()));
+    std::printf("%d records of ~%lld bytes each, batches of %d, %s\n", Records,
+                qint64(records.first().body.size()), Batch, qPrintable(settings.endpoint()));
 
     SharedStore store(settings);
     const QString error = store.open();
@@ -90,8 +92,10 @@ int main(int argc, char** argv)
     }
     int intact = 0;
     for (int i = 0; i < pulled.size() && i < records.size(); ++i)
-        if (pulled.at(i).record.body == records.at(i).body && pulled.at(i).record.signature == records.at(i).signature) ++intact;
-    std::printf("%-28s %lld records in %.3f s (%.0f records/s), %d byte-identical\n", "pull:", qint64(pulled.size()), s,
-                pulled.size() / s, intact);
+        if (pulled.at(i).record.body == records.at(i).body &&
+            pulled.at(i).record.signature == records.at(i).signature)
+            ++intact;
+    std::printf("%-28s %lld records in %.3f s (%.0f records/s), %d byte-identical\n",
+                "pull:", qint64(pulled.size()), s, pulled.size() / s, intact);
     return 0;
 }

@@ -22,7 +22,7 @@ GatePanel::GatePanel(RolloutSession& session, QWidget* parent) : QWidget(parent)
     m_checks->setObjectName(QStringLiteral("gateChecks"));
     m_checks->setAccessibleName(tr("Gate checks"));
     m_checks->setMaximumHeight(190);
-    m_checks->setWordWrap(true);   // a verdict with its interval and counts is a sentence
+    m_checks->setWordWrap(true); // a verdict with its interval and counts is a sentence
     m_checks->setHorizontalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
     layout->addWidget(m_checks);
     layout->addWidget(new QLabel(tr("<b>Go / no-go checklist</b>"), this));
@@ -37,7 +37,8 @@ GatePanel::GatePanel(RolloutSession& session, QWidget* parent) : QWidget(parent)
     m_tree->header()->setSectionResizeMode(1, QHeaderView::ResizeToContents);
     layout->addWidget(m_tree, 1);
     connect(m_checklist, &QAbstractItemModel::modelReset, m_tree, &QTreeView::expandAll);
-    connect(m_checklist, &ChecklistModel::actionRefused, this, [this](const QString& m) { Q_EMIT actionFinished(m, false); });
+    connect(m_checklist, &ChecklistModel::actionRefused, this,
+            [this](const QString& m) { Q_EMIT actionFinished(m, false); });
     m_tree->expandAll();
 
     m_signAs = new QLabel(this);
@@ -70,7 +71,10 @@ void GatePanel::decide(bool approve)
     const int phase = m_session.currentPhase() + 1;
     const ActionResult r = m_session.recordApproval(phase, m_actor, approve, m_note->text());
     if (r.ok) m_note->clear();
-    Q_EMIT actionFinished(r.ok ? tr("%1 recorded for phase %2 as %3 (%4)").arg(approve ? tr("Approval") : tr("Rejection")).arg(phase + 1).arg(m_actor.id, m_actor.role)
+    Q_EMIT actionFinished(r.ok ? tr("%1 recorded for phase %2 as %3 (%4)")
+                                     .arg(approve ? tr("Approval") : tr("Rejection"))
+                                     .arg(phase + 1)
+                                     .arg(m_actor.id, m_actor.role)
                                : r.message,
                           r.ok);
 }
@@ -80,9 +84,16 @@ void GatePanel::refresh()
     const GateStatus g = m_session.gate();
     m_checks->clear();
     for (const GateCheck& c : g.checks) {
-        const QString mark = c.state == CheckState::Met ? QStringLiteral("✓") : c.state == CheckState::NotMet ? QStringLiteral("✗") : QStringLiteral("?");
-        auto* item = new QListWidgetItem(QStringLiteral("%1  %2%3").arg(mark, c.label, c.detail.isEmpty() ? QString() : QStringLiteral(" — ") + c.detail), m_checks);
-        item->setForeground(c.state == CheckState::Met ? Palette::good() : c.state == CheckState::NotMet ? Palette::bad() : Palette::warning());
+        const QString mark = c.state == CheckState::Met      ? QStringLiteral("✓")
+                             : c.state == CheckState::NotMet ? QStringLiteral("✗")
+                                                             : QStringLiteral("?");
+        auto* item = new QListWidgetItem(
+            QStringLiteral("%1  %2%3")
+                .arg(mark, c.label, c.detail.isEmpty() ? QString() : QStringLiteral(" — ") + c.detail),
+            m_checks);
+        item->setForeground(c.state == CheckState::Met      ? Palette::good()
+                            : c.state == CheckState::NotMet ? Palette::bad()
+                                                            : Palette::warning());
         item->setToolTip(c.detail);
     }
     m_checklist->refresh();
@@ -90,11 +101,15 @@ void GatePanel::refresh()
     const int phase = g.toPhase;
     bool canSign = false;
     if (phase < int(plan.phases.size()))
-        for (const ApprovalRequirement& a : plan.phases[std::size_t(phase)].approvals) canSign = canSign || a.role == m_actor.role;
+        for (const ApprovalRequirement& a : plan.phases[std::size_t(phase)].approvals)
+            canSign = canSign || a.role == m_actor.role;
     m_approve->setEnabled(canSign);
     m_reject->setEnabled(canSign);
-    m_signAs->setText(canSign ? tr("Sign the gate to phase %1 as <b>%2</b> (%3):").arg(phase + 1).arg(m_actor.id.toHtmlEscaped(), m_actor.role.toHtmlEscaped())
-                              : tr("Acting as %1 (%2): this gate needs no %2 sign-off.").arg(m_actor.id.toHtmlEscaped(), m_actor.role.toHtmlEscaped()));
+    m_signAs->setText(canSign ? tr("Sign the gate to phase %1 as <b>%2</b> (%3):")
+                                    .arg(phase + 1)
+                                    .arg(m_actor.id.toHtmlEscaped(), m_actor.role.toHtmlEscaped())
+                              : tr("Acting as %1 (%2): this gate needs no %2 sign-off.")
+                                    .arg(m_actor.id.toHtmlEscaped(), m_actor.role.toHtmlEscaped()));
 }
 
 } // namespace rollout

@@ -54,10 +54,13 @@ HeaderBar::HeaderBar(RolloutRuntime& runtime, QWidget* parent) : QWidget(parent)
     // red is for a service that was tried and failed, never for one nobody has asked yet.
     if (const FlagSync* flags = runtime.flags())
         for (const FlagBackend* b : flags->backends().backends())
-            setConnection(flagConnection(b->name()), int(Severity::Muted), tr("%1: not tried yet").arg(b->describe()));
+            setConnection(flagConnection(b->name()), int(Severity::Muted),
+                          tr("%1: not tried yet").arg(b->describe()));
     const Plan& plan = runtime.plan();
-    m_title->setText(QStringLiteral("<span style='font-size:large'><b>%1</b></span> &nbsp; %2 &nbsp; <i>%3</i>")
-                         .arg(plan.rollout.toHtmlEscaped(), plan.environment.toHtmlEscaped(), plan.description.toHtmlEscaped()));
+    m_title->setText(
+        QStringLiteral("<span style='font-size:large'><b>%1</b></span> &nbsp; %2 &nbsp; <i>%3</i>")
+            .arg(plan.rollout.toHtmlEscaped(), plan.environment.toHtmlEscaped(),
+                 plan.description.toHtmlEscaped()));
     refresh();
 }
 
@@ -76,13 +79,16 @@ void HeaderBar::setFlagService(const QString& backend, const QString& where, con
     // directory does exist, or the message says so): not a failure of the service, only nothing yet.
     bool notCreatedYet = true;
     for (const QString& p : problems)
-        notCreatedYet = notCreatedYet && p.contains(QLatin1String("FAILED at read: ")) && p.endsWith(QLatin1String(" does not exist")) &&
+        notCreatedYet = notCreatedYet && p.contains(QLatin1String("FAILED at read: ")) &&
+                        p.endsWith(QLatin1String(" does not exist")) &&
                         !p.contains(QLatin1String("the directory "));
     if (notCreatedYet)
-        setConnection(flagConnection(backend), int(Severity::Muted),
-                      tr("%1: no flag written yet (the file does not exist; the first change creates it)").arg(where));
+        setConnection(
+            flagConnection(backend), int(Severity::Muted),
+            tr("%1: no flag written yet (the file does not exist; the first change creates it)").arg(where));
     else
-        setConnection(flagConnection(backend), int(Severity::Bad), QStringLiteral("%1: %2").arg(where, problems.join(QStringLiteral("; "))));
+        setConnection(flagConnection(backend), int(Severity::Bad),
+                      QStringLiteral("%1: %2").arg(where, problems.join(QStringLiteral("; "))));
 }
 
 QLabel* HeaderBar::dot(const QString& name)
@@ -100,7 +106,8 @@ QLabel* HeaderBar::dot(const QString& name)
 void HeaderBar::setConnection(const QString& name, int severity, const QString& detail)
 {
     QLabel* l = dot(name);
-    l->setText(QStringLiteral("<span style='color:%1'>●</span> %2").arg(Palette::forSeverity(Severity(severity)).name(), name.toHtmlEscaped()));
+    l->setText(QStringLiteral("<span style='color:%1'>●</span> %2")
+                   .arg(Palette::forSeverity(Severity(severity)).name(), name.toHtmlEscaped()));
     l->setToolTip(detail);
     l->setAccessibleDescription(detail);
 }
@@ -127,24 +134,38 @@ void HeaderBar::refresh()
     const Plan& plan = s.plan();
     const qint64 now = m_runtime.clock().nowMs();
     const int phase = s.currentPhase();
-    if (s.isComplete()) m_phase->setText(tr("Complete · 100%"));
-    else if (phase < 0) m_phase->setText(s.state() == RolloutState::RolledBack ? tr("Rolled back to zero · 0%") : tr("Not started · 0%"));
-    else m_phase->setText(tr("Phase %1/%2 %3 · %4%").arg(phase + 1).arg(plan.phases.size()).arg(plan.phases[std::size_t(phase)].name).arg(s.currentTraffic()));
+    if (s.isComplete())
+        m_phase->setText(tr("Complete · 100%"));
+    else if (phase < 0)
+        m_phase->setText(s.state() == RolloutState::RolledBack ? tr("Rolled back to zero · 0%")
+                                                               : tr("Not started · 0%"));
+    else
+        m_phase->setText(tr("Phase %1/%2 %3 · %4%")
+                             .arg(phase + 1)
+                             .arg(plan.phases.size())
+                             .arg(plan.phases[std::size_t(phase)].name)
+                             .arg(s.currentTraffic()));
     const GateStatus g = s.gate();
     QString time;
     if (phase >= 0 && !s.isComplete()) {
         time = tr("in phase %1").arg(Duration::format(now - s.phaseStartedMs()));
-        time += g.opensInMs > 0 ? tr(" · gate opens in ≥ %1").arg(Duration::format(g.opensInMs)) : (g.open ? tr(" · gate open") : tr(" · gate closed"));
+        time += g.opensInMs > 0 ? tr(" · gate opens in ≥ %1").arg(Duration::format(g.opensInMs))
+                                : (g.open ? tr(" · gate open") : tr(" · gate closed"));
     }
     m_time->setText(time);
     const RolloutState st = s.state();
     QColor c = Palette::accent();
-    if (st == RolloutState::RolledBack) c = Palette::bad();
-    else if (st == RolloutState::Alert || st == RolloutState::Paused) c = Palette::warning();
-    else if (st == RolloutState::Complete) c = Palette::good();
-    else if (st == RolloutState::NotStarted) c = Palette::muted();
+    if (st == RolloutState::RolledBack)
+        c = Palette::bad();
+    else if (st == RolloutState::Alert || st == RolloutState::Paused)
+        c = Palette::warning();
+    else if (st == RolloutState::Complete)
+        c = Palette::good();
+    else if (st == RolloutState::NotStarted)
+        c = Palette::muted();
     m_state->setText(toString(st).toUpper());
-    m_state->setStyleSheet(QStringLiteral("background:%1;color:white;border-radius:6px;padding:4px 10px").arg(c.name()));
+    m_state->setStyleSheet(
+        QStringLiteral("background:%1;color:white;border-radius:6px;padding:4px 10px").arg(c.name()));
     m_state->setAccessibleName(tr("Rollout state: %1").arg(toString(st)));
 
     // Metric sources: worst health of their metrics.
@@ -160,12 +181,15 @@ void HeaderBar::refresh()
                 problems.append(m.name + QStringLiteral(": ") + err);
             } else if (!last || now - last->tMs > 2 * m.intervalMs) {
                 worst = std::max(worst, int(Severity::Warning));
-                problems.append(m.name + (last ? tr(": stale (%1 old)").arg(Duration::format(now - last->tMs)) : tr(": no sample yet")));
+                problems.append(m.name + (last ? tr(": stale (%1 old)").arg(Duration::format(now - last->tMs))
+                                               : tr(": no sample yet")));
             }
         }
         const QString kind = toString(src.type);
         setConnection(QStringLiteral("%1 (%2)").arg(src.name, kind), worst,
-                      problems.isEmpty() ? tr("%1: every metric fresh").arg(src.url.isEmpty() ? kind : src.url) : problems.join(QLatin1Char('\n')));
+                      problems.isEmpty()
+                          ? tr("%1: every metric fresh").arg(src.url.isEmpty() ? kind : src.url)
+                          : problems.join(QLatin1Char('\n')));
     }
 }
 

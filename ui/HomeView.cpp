@@ -29,7 +29,8 @@ HomeView::HomeView(RolloutListModel& model, QWidget* parent) : QWidget(parent), 
     m_identity = new QComboBox(this);
     m_identity->setObjectName(QStringLiteral("identity"));
     m_identity->setAccessibleName(tr("You are"));
-    m_identity->setToolTip(tr("Your person id in the plans: what waits for one of your roles is counted as waiting on you"));
+    m_identity->setToolTip(
+        tr("Your person id in the plans: what waits for one of your roles is counted as waiting on you"));
     m_identity->setMinimumContentsLength(14);
     bar->addWidget(m_identity);
     m_waitingOnly = new QCheckBox(tr("&Waiting on me"), this);
@@ -52,9 +53,10 @@ HomeView::HomeView(RolloutListModel& model, QWidget* parent) : QWidget(parent), 
     m_table->horizontalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
     m_table->horizontalHeader()->setSectionResizeMode(RolloutListModel::Blocked, QHeaderView::Stretch);
     layout->addWidget(m_table, 1);
-    auto* hint = new QLabel(tr("Double-click a rollout to open it. File → Open (Ctrl+O) opens a plan; so does dropping "
-                               "its file here. Rollouts open in tabs, each with its own state, rebuilt from the ledger."),
-                            this);
+    auto* hint = new QLabel(
+        tr("Double-click a rollout to open it. File → Open (Ctrl+O) opens a plan; so does dropping "
+           "its file here. Rollouts open in tabs, each with its own state, rebuilt from the ledger."),
+        this);
     hint->setWordWrap(true);
     hint->setEnabled(false);
     layout->addWidget(hint);
@@ -78,7 +80,8 @@ void HomeView::setPeople(const QStringList& ids, const QString& current)
     QStringList all = ids;
     if (!current.isEmpty() && !all.contains(current)) all.prepend(current);
     QStringList now;
-    for (int i = 0; i < m_identity->count(); ++i) now.append(m_identity->itemText(i));
+    for (int i = 0; i < m_identity->count(); ++i)
+        now.append(m_identity->itemText(i));
     if (now == all && m_identity->currentText() == current) return;
     const QSignalBlocker block(m_identity);
     m_identity->clear();
@@ -97,7 +100,8 @@ void HomeView::updateSummary()
 {
     const int all = int(m_model.all().size());
     const int waiting = m_model.waitingCount();
-    m_summary->setText(waiting > 0 ? tr("%n rollout(s) in view, ", nullptr, all) + tr("%n waiting on you", nullptr, waiting)
+    m_summary->setText(waiting > 0 ? tr("%n rollout(s) in view, ", nullptr, all) +
+                                         tr("%n waiting on you", nullptr, waiting)
                                    : tr("%n rollout(s) in view, none waiting on you", nullptr, all));
 }
 

@@ -28,7 +28,8 @@ LedgerPanel::LedgerPanel(LedgerTableModel& model, QWidget* parent) : QWidget(par
     m_filterEdit->setAccessibleName(tr("Filter the ledger"));
     auto* exportButton = new QPushButton(tr("E&xport…"), this);
     exportButton->setObjectName(QStringLiteral("ledgerExport"));
-    exportButton->setToolTip(tr("Save the records shown as JSON Lines, verifiable with `rolloutctl ledger verify --from-export`"));
+    exportButton->setToolTip(
+        tr("Save the records shown as JSON Lines, verifiable with `rolloutctl ledger verify --from-export`"));
     top->addWidget(m_filterEdit, 1);
     top->addWidget(exportButton);
     layout->addLayout(top);
@@ -56,7 +57,7 @@ LedgerPanel::LedgerPanel(LedgerTableModel& model, QWidget* parent) : QWidget(par
     view->setAlternatingRowColors(true);
     view->horizontalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
     view->horizontalHeader()->setSectionResizeMode(LedgerTableModel::Summary, QHeaderView::Stretch);
-    view->setColumnHidden(LedgerTableModel::Device, true);   // in each row's tooltip; room for the summary
+    view->setColumnHidden(LedgerTableModel::Device, true); // in each row's tooltip; room for the summary
     layout->addWidget(view, 1);
     m_summary = new QLabel(this);
     m_summary->setObjectName(QStringLiteral("ledgerSummary"));
@@ -67,11 +68,13 @@ LedgerPanel::LedgerPanel(LedgerTableModel& model, QWidget* parent) : QWidget(par
     connect(&model, &QAbstractItemModel::rowsInserted, this, &LedgerPanel::updateSummary);
     connect(&model, &QAbstractItemModel::rowsInserted, view, &QTableView::scrollToBottom);
     connect(exportButton, &QPushButton::clicked, this, [this] {
-        const QString path = QFileDialog::getSaveFileName(this, tr("Export the ledger"), QStringLiteral("ledger.jsonl"), tr("JSON Lines (*.jsonl)"));
+        const QString path = QFileDialog::getSaveFileName(
+            this, tr("Export the ledger"), QStringLiteral("ledger.jsonl"), tr("JSON Lines (*.jsonl)"));
         if (path.isEmpty()) return;
         QString problem;
         const bool ok = exportTo(path, &problem);
-        Q_EMIT actionFinished(ok ? tr("Exported %1 record(s) to %2").arg(m_filter->rowCount()).arg(path) : problem, ok);
+        Q_EMIT actionFinished(
+            ok ? tr("Exported %1 record(s) to %2").arg(m_filter->rowCount()).arg(path) : problem, ok);
     });
     updateSummary();
 }

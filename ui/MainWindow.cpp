@@ -70,7 +70,8 @@ MainWindow::MainWindow(Options options, QWidget* parent) : QMainWindow(parent), 
         for (const auto& t : m_open)
             t->opened->assembly->runtime().setOnScreen(t->view == currentView());
         const bool rollout = currentView() != nullptr;
-        for (QAction* a : std::as_const(m_rolloutActions)) a->setEnabled(rollout);
+        for (QAction* a : std::as_const(m_rolloutActions))
+            a->setEnabled(rollout);
         if (!rollout) refreshHome();
         updateTitle();
     });
@@ -80,7 +81,8 @@ MainWindow::MainWindow(Options options, QWidget* parent) : QMainWindow(parent), 
             return;
         }
         if (planPath.isEmpty()) {
-            statusBar()->showMessage(tr("%1: its plan was never opened here; open the plan file (Ctrl+O)").arg(rollout), 8000);
+            statusBar()->showMessage(
+                tr("%1: its plan was never opened here; open the plan file (Ctrl+O)").arg(rollout), 8000);
             return;
         }
         openPlan(planPath);
@@ -129,7 +131,8 @@ void MainWindow::buildMenus()
     m_recent->setObjectName(QStringLiteral("recentMenu"));
     fillRecentMenu();
     file->addAction(tr("&Home"), QKeySequence(QStringLiteral("Ctrl+Shift+H")), this, &MainWindow::showHome);
-    file->addAction(tr("&Close tab"), QKeySequence::Close, this, [this] { closeTab(m_tabs->currentIndex()); });
+    file->addAction(tr("&Close tab"), QKeySequence::Close, this,
+                    [this] { closeTab(m_tabs->currentIndex()); });
     file->addSeparator();
     file->addAction(tr("&Settings…"), QKeySequence(QStringLiteral("Ctrl+,")), this, [this] {
         Settings settings;
@@ -141,38 +144,46 @@ void MainWindow::buildMenus()
     // Keyboard: every action has a shortcut. They act on the rollout in the current tab.
     auto* rollout = menuBar()->addMenu(tr("&Rollout"));
     auto add = [this, rollout](const QString& name, const QString& keys, void (RolloutView::*slot)()) {
-        QAction* a = rollout->addAction(name, this, [this, slot] { forCurrent([slot](RolloutView& v) { (v.*slot)(); }); });
+        QAction* a = rollout->addAction(
+            name, this, [this, slot] { forCurrent([slot](RolloutView& v) { (v.*slot)(); }); });
         if (!keys.isEmpty()) a->setShortcut(QKeySequence(keys));
         m_rolloutActions.append(a);
     };
     add(tr("&Advance"), QStringLiteral("Ctrl+Shift+A"), &RolloutView::advance);
     add(tr("&Pause / resume"), QStringLiteral("Ctrl+Shift+P"), &RolloutView::togglePause);
-    add(tr("Focus the &rollback button (then hold Space)"), QStringLiteral("Ctrl+Shift+R"), &RolloutView::focusRollback);
+    add(tr("Focus the &rollback button (then hold Space)"), QStringLiteral("Ctrl+Shift+R"),
+        &RolloutView::focusRollback);
     add(tr("Ac&knowledge alert"), QStringLiteral("Ctrl+Shift+K"), &RolloutView::acknowledgeAlert);
-    add(tr("Write &evidence pack…"), QStringLiteral("Ctrl+Shift+E"), &RolloutView::writeEvidencePackInteractively);
+    add(tr("Write &evidence pack…"), QStringLiteral("Ctrl+Shift+E"),
+        &RolloutView::writeEvidencePackInteractively);
     add(tr("&Unlock signing key…"), QStringLiteral("Ctrl+Shift+U"), &RolloutView::unlockOwnKey);
     add(tr("Unlock the a&utomation key…"), QString(), &RolloutView::unlockAutomationKey);
 
     m_viewMenu = menuBar()->addMenu(tr("&View"));
-    const QStringList sides = {tr("Gate & checklist"), tr("Triggers"), tr("Sign-off"), tr("Events"), tr("Flags"), tr("Ledger")};
+    const QStringList sides = {tr("Gate & checklist"), tr("Triggers"), tr("Sign-off"),
+                               tr("Events"),           tr("Flags"),    tr("Ledger")};
     for (int t = 0; t < sides.size(); ++t) {
-        QAction* a = m_viewMenu->addAction(sides[t], QKeySequence(QStringLiteral("Ctrl+%1").arg(t + 1)), this,
-                                           [this, t] { forCurrent([t](RolloutView& v) { v.showSideTab(t); }); });
+        QAction* a =
+            m_viewMenu->addAction(sides[t], QKeySequence(QStringLiteral("Ctrl+%1").arg(t + 1)), this,
+                                  [this, t] { forCurrent([t](RolloutView& v) { v.showSideTab(t); }); });
         m_rolloutActions.append(a);
     }
     m_viewMenu->addSeparator();
-    m_viewMenu->addAction(tr("&Next tab"), QKeySequence(QStringLiteral("Ctrl+PgDown")), this,
-                          [this] { m_tabs->setCurrentIndex((m_tabs->currentIndex() + 1) % m_tabs->count()); });
+    m_viewMenu->addAction(tr("&Next tab"), QKeySequence(QStringLiteral("Ctrl+PgDown")), this, [this] {
+        m_tabs->setCurrentIndex((m_tabs->currentIndex() + 1) % m_tabs->count());
+    });
     m_viewMenu->addAction(tr("&Previous tab"), QKeySequence(QStringLiteral("Ctrl+PgUp")), this, [this] {
         m_tabs->setCurrentIndex((m_tabs->currentIndex() + m_tabs->count() - 1) % m_tabs->count());
     });
 
     auto* help = menuBar()->addMenu(tr("&Help"));
     m_helpMenu = help;
-    help->addAction(tr("&Keyboard shortcuts"), QKeySequence(QStringLiteral("F1")), this, &MainWindow::showShortcuts);
+    help->addAction(tr("&Keyboard shortcuts"), QKeySequence(QStringLiteral("F1")), this,
+                    &MainWindow::showShortcuts);
     help->addAction(tr("&About Rollout Console"), this, &MainWindow::showAbout);
     help->addAction(tr("About &Qt"), qApp, &QApplication::aboutQt);
-    for (QAction* a : std::as_const(m_rolloutActions)) a->setEnabled(false);
+    for (QAction* a : std::as_const(m_rolloutActions))
+        a->setEnabled(false);
 }
 
 void MainWindow::showAbout()
@@ -182,13 +193,15 @@ void MainWindow::showAbout()
     box.setWindowTitle(tr("About Rollout Console"));
     box.setIconPixmap(QApplication::windowIcon().pixmap(64, 64));
     box.setTextFormat(Qt::RichText);
-    box.setText(tr("<h3>Rollout Console %1</h3>"
-                   "<p>Drive progressive feature rollouts: phases gated by live metrics, checklists and signed "
-                   "approvals, with automatic and one-click rollback. <code>rolloutctl</code> runs the same engine "
-                   "headless.</p>"
-                   "<p>Every decision is signed (Ed25519, libsodium) into a local ledger shared through PostgreSQL.</p>"
-                   "<p>Built with Qt %2, QCustomPlot, yaml-cpp, nlohmann/json, spdlog and libsodium.</p>")
-                    .arg(QCoreApplication::applicationVersion(), QString::fromLatin1(qVersion())));
+    box.setText(
+        tr("<h3>Rollout Console %1</h3>"
+           "<p>Drive progressive feature rollouts: phases gated by live metrics, checklists and signed "
+           "approvals, with automatic and one-click rollback. <code>rolloutctl</code> runs the same engine "
+           "headless.</p>"
+           "<p>Every decision is signed (Ed25519, libsodium) into a local ledger shared through "
+           "PostgreSQL.</p>"
+           "<p>Built with Qt %2, QCustomPlot, yaml-cpp, nlohmann/json, spdlog and libsodium.</p>")
+            .arg(QCoreApplication::applicationVersion(), QString::fromLatin1(qVersion())));
     box.exec();
 }
 
@@ -199,8 +212,11 @@ void MainWindow::showShortcuts()
 
 void MainWindow::forCurrent(const std::function<void(RolloutView&)>& action)
 {
-    if (RolloutView* v = currentView()) action(*v);
-    else statusBar()->showMessage(tr("Open a rollout first: this acts on the rollout in the current tab."), 5000);
+    if (RolloutView* v = currentView())
+        action(*v);
+    else
+        statusBar()->showMessage(tr("Open a rollout first: this acts on the rollout in the current tab."),
+                                 5000);
 }
 
 RolloutView* MainWindow::currentView() const
@@ -231,14 +247,19 @@ RolloutView* MainWindow::addRollout(std::unique_ptr<OpenedRollout> opened, bool 
     tab->opened = std::move(opened);
     tab->view = new RolloutView(*tab->opened->assembly, m_tabs);
     RolloutView* view = tab->view;
-    connect(view, &RolloutView::statusMessage, this, [this, view](const QString& text, int timeoutMs, bool bad) {
-        if (currentView() != view) return;
-        statusBar()->setStyleSheet(bad ? QStringLiteral("color:%1").arg(Palette::bad().name()) : QString());
-        statusBar()->showMessage(text, timeoutMs);
-    });
-    connect(view, &RolloutView::notify, this, [this](const QString& title, const QString& text, bool critical) {
-        if (m_tray) m_tray->showMessage(title, text, critical ? QSystemTrayIcon::Critical : QSystemTrayIcon::Warning, 30000);
-    });
+    connect(view, &RolloutView::statusMessage, this,
+            [this, view](const QString& text, int timeoutMs, bool bad) {
+                if (currentView() != view) return;
+                statusBar()->setStyleSheet(bad ? QStringLiteral("color:%1").arg(Palette::bad().name())
+                                               : QString());
+                statusBar()->showMessage(text, timeoutMs);
+            });
+    connect(view, &RolloutView::notify, this,
+            [this](const QString& title, const QString& text, bool critical) {
+                if (m_tray)
+                    m_tray->showMessage(
+                        title, text, critical ? QSystemTrayIcon::Critical : QSystemTrayIcon::Warning, 30000);
+            });
     const int index = m_tabs->addTab(view, rollout);
     m_tabs->setTabToolTip(index, tab->opened->planPath);
     if (!tab->opened->planPath.isEmpty() && !tab->opened->planPath.startsWith(QLatin1Char(':')))
@@ -250,8 +271,10 @@ RolloutView* MainWindow::addRollout(std::unique_ptr<OpenedRollout> opened, bool 
         runtime.tick();
         runtime.start();
     }
-    if (show) m_tabs->setCurrentWidget(view);
-    else runtime.setOnScreen(false);
+    if (show)
+        m_tabs->setCurrentWidget(view);
+    else
+        runtime.setOnScreen(false);
     refreshHome();
     return view;
 }
@@ -268,9 +291,11 @@ RolloutView* MainWindow::openPlan(const QString& planPath)
     std::unique_ptr<OpenedRollout> opened = m_options.opener ? m_options.opener(planPath, &problem) : nullptr;
     if (!opened) {
         statusBar()->setStyleSheet(QStringLiteral("color:%1").arg(Palette::bad().name()));
-        statusBar()->showMessage(tr("%1 was not opened: %2").arg(planPath, problem.section(QLatin1Char('\n'), 0, 0)), 15000);
-        QMessageBox::warning(this, tr("Rollout Console"),
-                             tr("The plan %1 cannot be opened; nothing was changed.\n\n%2").arg(planPath, problem));
+        statusBar()->showMessage(
+            tr("%1 was not opened: %2").arg(planPath, problem.section(QLatin1Char('\n'), 0, 0)), 15000);
+        QMessageBox::warning(
+            this, tr("Rollout Console"),
+            tr("The plan %1 cannot be opened; nothing was changed.\n\n%2").arg(planPath, problem));
         return nullptr;
     }
     opened->planPath = planPath;
@@ -280,8 +305,9 @@ RolloutView* MainWindow::openPlan(const QString& planPath)
 void MainWindow::openInteractively()
 {
     const QString start = QSettings().value(QLatin1String(kRecentKey)).toStringList().value(0);
-    const QString path = QFileDialog::getOpenFileName(this, tr("Open a rollout plan"), QFileInfo(start).absolutePath(),
-                                                      tr("Rollout plans (*.yaml *.yml);;All files (*)"));
+    const QString path =
+        QFileDialog::getOpenFileName(this, tr("Open a rollout plan"), QFileInfo(start).absolutePath(),
+                                     tr("Rollout plans (*.yaml *.yml);;All files (*)"));
     if (!path.isEmpty()) openPlan(path);
 }
 
@@ -306,7 +332,8 @@ void MainWindow::rememberRecent(const QString& planPath)
     const QString absolute = QFileInfo(planPath).absoluteFilePath();
     recent.removeAll(absolute);
     recent.prepend(absolute);
-    while (recent.size() > kRecentMax) recent.removeLast();
+    while (recent.size() > kRecentMax)
+        recent.removeLast();
     settings.setValue(QLatin1String(kRecentKey), recent);
     fillRecentMenu();
 }
@@ -320,7 +347,8 @@ void MainWindow::fillRecentMenu()
                                          [this, path = recent[i]] { openPlan(path); });
         a->setData(recent[i]);
     }
-    if (recent.isEmpty()) m_recent->addAction(tr("(none yet)"))->setEnabled(false);
+    if (recent.isEmpty())
+        m_recent->addAction(tr("(none yet)"))->setEnabled(false);
     else {
         m_recent->addSeparator();
         m_recent->addAction(tr("Clear the list"), this, [this] {
@@ -363,7 +391,8 @@ void MainWindow::refreshHome()
         plans.append({path, tr("recent plan")});
     plans += m_options.examples;
     if (m_options.clock) {
-        const QList<RolloutSummary> known = RolloutDirectory::read(plans, m_options.ledgerPath, m_identity, open, *m_options.clock);
+        const QList<RolloutSummary> known =
+            RolloutDirectory::read(plans, m_options.ledgerPath, m_identity, open, *m_options.clock);
         rows += known;
     }
     m_home->setPeople(people, m_identity);
@@ -383,8 +412,9 @@ void MainWindow::updateTitle()
     QString title = v ? tr("Rollout Console — %1").arg(v->runtime().plan().rollout) : tr("Rollout Console");
     if (waiting > 0) title += tr(" — %n waiting on you", nullptr, waiting);
     setWindowTitle(title);
-    if (m_tray) m_tray->setToolTip(waiting > 0 ? tr("Rollout Console: %n rollout(s) waiting on you", nullptr, waiting)
-                                               : tr("Rollout Console: nothing waiting on you"));
+    if (m_tray)
+        m_tray->setToolTip(waiting > 0 ? tr("Rollout Console: %n rollout(s) waiting on you", nullptr, waiting)
+                                       : tr("Rollout Console: nothing waiting on you"));
     const int home = m_tabs->indexOf(m_home);
     m_tabs->setTabText(home, waiting > 0 ? tr("⌂ Home (%1)").arg(waiting) : tr("⌂ Home"));
 }

@@ -3,7 +3,6 @@
 #include "runtime/RolloutDirectory.h"
 
 #include <QMainWindow>
-
 #include <functional>
 #include <memory>
 
@@ -42,8 +41,8 @@ public:
     struct Options
     {
         Opener opener;
-        QString ledgerPath;                        // the ledger the home list reads
-        QList<RolloutDirectory::Source> examples;  // plans listed whether or not opened
+        QString ledgerPath;                       // the ledger the home list reads
+        QList<RolloutDirectory::Source> examples; // plans listed whether or not opened
         const Clock* clock = nullptr;
         int homeRefreshMs = 3000;
     };

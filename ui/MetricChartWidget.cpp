@@ -8,14 +8,13 @@
 
 #include <QLabel>
 #include <QVBoxLayout>
-
-#include <qcustomplot.h>
-
 #include <cmath>
+#include <qcustomplot.h>
 
 namespace rollout {
 
-MetricChartWidget::MetricChartWidget(const MetricSpec& metric, const Plan& plan, const TimeSeriesStore& store, QWidget* parent)
+MetricChartWidget::MetricChartWidget(const MetricSpec& metric, const Plan& plan, const TimeSeriesStore& store,
+                                     QWidget* parent)
     : QWidget(parent), m_metric(metric), m_plan(plan), m_store(store)
 {
     setObjectName(QStringLiteral("chart_") + metric.name);
@@ -30,14 +29,15 @@ MetricChartWidget::MetricChartWidget(const MetricSpec& metric, const Plan& plan,
     layout->addWidget(m_value);
     m_plot = new QCustomPlot(this);
     m_plot->setMinimumHeight(150);
-    layout->addWidget(m_plot, 1);   // the plot gets the stretch, or it is squashed
+    layout->addWidget(m_plot, 1); // the plot gets the stretch, or it is squashed
 
     auto ticker = QSharedPointer<QCPAxisTickerDateTime>::create();
     ticker->setDateTimeFormat(QStringLiteral("HH:mm"));
     ticker->setDateTimeSpec(Qt::LocalTime);
     m_plot->xAxis->setTicker(ticker);
     m_plot->yAxis->setLabel(ChartScale::axisUnit(metric.unit));
-    m_plot->yAxis->setRange(ChartScale::valueRange(std::nullopt).lower, ChartScale::valueRange(std::nullopt).upper);
+    m_plot->yAxis->setRange(ChartScale::valueRange(std::nullopt).lower,
+                            ChartScale::valueRange(std::nullopt).upper);
     m_plot->setInteractions(QCP::iRangeDrag | QCP::iRangeZoom);
     m_plot->axisRect()->setRangeDrag(Qt::Horizontal);
     m_plot->axisRect()->setRangeZoom(Qt::Horizontal);
@@ -45,9 +45,9 @@ MetricChartWidget::MetricChartWidget(const MetricSpec& metric, const Plan& plan,
     connect(m_plot, &QCustomPlot::mouseRelease, this, [this] { m_follow = false; });
     connect(m_plot, &QCustomPlot::mouseDoubleClick, this, [this] {
         m_follow = true;
-        m_yValid = false;   // double-click: back to following the newest data
+        m_yValid = false; // double-click: back to following the newest data
     });
-    m_plot->legend->setVisible(false);   // shown once a baseline series exists
+    m_plot->legend->setVisible(false); // shown once a baseline series exists
     m_plot->legend->setFont(font());
     m_plot->axisRect()->insetLayout()->setInsetAlignment(0, Qt::AlignBottom | Qt::AlignLeft);
     m_markerLabels = new ChartMarkerLabels(m_plot);
@@ -75,14 +75,16 @@ bool MetricChartWidget::showsNoCanaryTraffic() const
 QList<QRectF> MetricChartWidget::markerLabelRects() const
 {
     QList<QRectF> out;
-    for (const MarkerLayout::Placed& p : m_markerLabels->placed()) out.append(p.rect);
+    for (const MarkerLayout::Placed& p : m_markerLabels->placed())
+        out.append(p.rect);
     return out;
 }
 
 QStringList MetricChartWidget::markerLabelTexts() const
 {
     QStringList out;
-    for (const MarkerLayout::Placed& p : m_markerLabels->placed()) out.append(p.text);
+    for (const MarkerLayout::Placed& p : m_markerLabels->placed())
+        out.append(p.text);
     return out;
 }
 
@@ -122,7 +124,7 @@ void MetricChartWidget::refreshBand(qint64 nowMs)
         m_bandUpToMs = t;
         if (!c || c->trials <= 0 || c->toMs <= m_bandSinceMs) continue;
         const double p = c->events / c->trials;
-        const double tau = std::max(0.5 * p, 0.005);   // as the judge: effects of at least half a point
+        const double tau = std::max(0.5 * p, 0.005); // as the judge: effects of at least half a point
         const stats::Interval ci = stats::proportionCs(c->events, c->trials, tau * tau, 1.0 - m_bandLevel);
         keys.append(double(t) / 1000.0);
         lows.append(ci.lower * m_metric.proportionScale() * m_scale);
@@ -157,7 +159,7 @@ void MetricChartWidget::addThresholds()
 {
     for (const ChartScale::Level& l : ChartScale::levels(m_metric, m_plan)) {
         if (l.breachAbove) {
-            auto* zone = new QCPItemRect(m_plot);   // the breach zone of a hard trigger
+            auto* zone = new QCPItemRect(m_plot); // the breach zone of a hard trigger
             zone->topLeft->setTypeX(QCPItemPosition::ptAxisRectRatio);
             zone->topLeft->setTypeY(QCPItemPosition::ptAxisRectRatio);
             zone->topLeft->setCoords(0, 0);
@@ -190,7 +192,8 @@ void MetricChartWidget::addMarker(qint64 atMs, const QString& label, bool bad)
 int MetricChartWidget::pointCount() const
 {
     int n = 0;
-    for (QCPGraph* g : m_graphs) n += g->dataCount();
+    for (QCPGraph* g : m_graphs)
+        n += g->dataCount();
     return n;
 }
 
@@ -220,7 +223,8 @@ void MetricChartWidget::refresh(qint64 nowMs)
         m_hasCanary = m_hasCanary || canary;
         for (const Sample& s : fresh) {
             keys.append(double(s.tMs) / 1000.0);
-            values.append(std::isfinite(s.value) ? s.value * m_scale : std::nan(""));   // NaN breaks the line: a gap
+            values.append(std::isfinite(s.value) ? s.value * m_scale
+                                                 : std::nan("")); // NaN breaks the line: a gap
             if (canary && ChartScale::isTraffic(m_metric, s.value)) m_lastCanaryTrafficMs = s.tMs;
         }
         g->addData(keys, values, true);
@@ -234,10 +238,12 @@ void MetricChartWidget::refresh(qint64 nowMs)
         const bool rescan = !m_yValid || nowMs - m_yScannedMs >= 30000 || m_ySpanMs != m_spanMs;
         bool found = !rescan;
         QCPRange y = rescan ? QCPRange() : m_y;
-        for (QCPGraph* g : std::as_const(m_graphs)) {   // the band is not scanned: early on it spans 0–100%
+        for (QCPGraph* g : std::as_const(m_graphs)) { // the band is not scanned: early on it spans 0–100%
             bool ok = false;
-            const QCPRange r = rescan ? g->getValueRange(ok, QCP::sdBoth, m_plot->xAxis->range())
-                                      : g->data()->valueRange(ok, QCP::sdBoth, QCPRange(double(m_yScannedUpToMs) / 1000.0 + 1e-6, 1e300));
+            const QCPRange r =
+                rescan ? g->getValueRange(ok, QCP::sdBoth, m_plot->xAxis->range())
+                       : g->data()->valueRange(ok, QCP::sdBoth,
+                                               QCPRange(double(m_yScannedUpToMs) / 1000.0 + 1e-6, 1e300));
             if (!ok) continue;
             y = found ? QCPRange(std::min(y.lower, r.lower), std::max(y.upper, r.upper)) : r;
             found = true;
@@ -252,7 +258,8 @@ void MetricChartWidget::refresh(qint64 nowMs)
             m_yValid = true;
         }
         // Flat or no data gives a sane unit-tall axis, never one in units of 10⁻⁹.
-        const ChartScale::Range shown = ChartScale::valueRange(found ? std::optional(ChartScale::Range{y.lower, y.upper}) : std::nullopt);
+        const ChartScale::Range shown =
+            ChartScale::valueRange(found ? std::optional(ChartScale::Range{y.lower, y.upper}) : std::nullopt);
         m_plot->yAxis->setRange(shown.lower, shown.upper);
     }
     // No canary traffic in view (counted trials when the metric has counts, else the samples):
@@ -271,13 +278,18 @@ void MetricChartWidget::refresh(qint64 nowMs)
         const qint64 age = nowMs - last->tMs;
         text += QStringLiteral("  %1").arg(ConditionParser::formatValue(last->value, m_metric.unit));
         if (const auto b = m_store.latest(m_metric.name, Series::Baseline))
-            text += tr("  <span style='color:%1'>baseline %2</span>").arg(Palette::muted().name(), ConditionParser::formatValue(b->value, m_metric.unit));
+            text += tr("  <span style='color:%1'>baseline %2</span>")
+                        .arg(Palette::muted().name(), ConditionParser::formatValue(b->value, m_metric.unit));
         if (age > 2 * m_metric.intervalMs || !std::isfinite(last->value))
-            text += QStringLiteral("  <span style='background:%1;color:white'>&nbsp;STALE %2&nbsp;</span>").arg(Palette::warning().name(), Duration::format(age));
+            text += QStringLiteral("  <span style='background:%1;color:white'>&nbsp;STALE %2&nbsp;</span>")
+                        .arg(Palette::warning().name(), Duration::format(age));
     } else {
-        text += QStringLiteral("  <span style='background:%1;color:white'>&nbsp;NO DATA&nbsp;</span>").arg(Palette::warning().name());
+        text += QStringLiteral("  <span style='background:%1;color:white'>&nbsp;NO DATA&nbsp;</span>")
+                    .arg(Palette::warning().name());
     }
-    if (!error.isEmpty()) text += QStringLiteral("  <span style='color:%1'>%2</span>").arg(Palette::bad().name(), error.toHtmlEscaped());
+    if (!error.isEmpty())
+        text += QStringLiteral("  <span style='color:%1'>%2</span>")
+                    .arg(Palette::bad().name(), error.toHtmlEscaped());
     m_value->setText(text);
     m_value->setToolTip(error);
     m_plot->replot(QCustomPlot::rpQueuedReplot);

@@ -21,7 +21,8 @@ class MetricChartWidget final : public QWidget
 {
     Q_OBJECT
 public:
-    MetricChartWidget(const MetricSpec& metric, const Plan& plan, const TimeSeriesStore& store, QWidget* parent = nullptr);
+    MetricChartWidget(const MetricSpec& metric, const Plan& plan, const TimeSeriesStore& store,
+                      QWidget* parent = nullptr);
 
     // Pull what arrived since last time and repaint (queued, coalesced by Qt).
     void refresh(qint64 nowMs);
@@ -51,18 +52,18 @@ private:
     ChartMarkerLabels* m_markerLabels;
     QCPItemText* m_noTraffic;
     bool m_hasCanary = false;
-    qint64 m_lastCanaryTrafficMs = std::numeric_limits<qint64>::min();   // newest canary sample with traffic
-    QHash<QString, QCPGraph*> m_graphs;     // series key → graph
-    QHash<QString, qint64> m_lastAppended;  // series key → newest key plotted (ms)
+    qint64 m_lastCanaryTrafficMs = std::numeric_limits<qint64>::min(); // newest canary sample with traffic
+    QHash<QString, QCPGraph*> m_graphs;                                // series key → graph
+    QHash<QString, qint64> m_lastAppended; // series key → newest key plotted (ms)
     qint64 m_spanMs = 15 * 60 * 1000;
-    bool m_follow = true;                   // keep the newest data in view until the user pans
-    double m_scale = 1.0;                   // display unit factor (ratio → %)
-    QCPRange m_y;                           // the y range shown while following, widened as points arrive
+    bool m_follow = true; // keep the newest data in view until the user pans
+    double m_scale = 1.0; // display unit factor (ratio → %)
+    QCPRange m_y;         // the y range shown while following, widened as points arrive
     bool m_yValid = false;
-    qint64 m_yScannedMs = 0;                // when the last exact rescan ran
-    qint64 m_yScannedUpToMs = 0;            // newest key (ms) folded into m_y
+    qint64 m_yScannedMs = 0;     // when the last exact rescan ran
+    qint64 m_yScannedUpToMs = 0; // newest key (ms) folded into m_y
     qint64 m_ySpanMs = 0;
-    QCPGraph* m_bandLow = nullptr;          // the canary's confidence band (rates with counts)
+    QCPGraph* m_bandLow = nullptr; // the canary's confidence band (rates with counts)
     QCPGraph* m_bandHigh = nullptr;
     qint64 m_bandSinceMs = 0;
     qint64 m_bandUpToMs = 0;

@@ -20,11 +20,16 @@ QColor Palette::muted()
 QColor Palette::forSeverity(Severity s)
 {
     switch (s) {
-    case Severity::Good: return good();
-    case Severity::Warning: return warning();
-    case Severity::Bad: return bad();
-    case Severity::Muted: return muted();
-    case Severity::Normal: break;
+    case Severity::Good:
+        return good();
+    case Severity::Warning:
+        return warning();
+    case Severity::Bad:
+        return bad();
+    case Severity::Muted:
+        return muted();
+    case Severity::Normal:
+        break;
     }
     return {};
 }
@@ -33,7 +38,8 @@ QVariant SeverityColorProxy::data(const QModelIndex& index, int role) const
 {
     if (role == Qt::ForegroundRole) {
         const QVariant s = QIdentityProxyModel::data(index, SeverityRole);
-        if (s.isValid() && Severity(s.toInt()) != Severity::Normal) return Palette::forSeverity(Severity(s.toInt()));
+        if (s.isValid() && Severity(s.toInt()) != Severity::Normal)
+            return Palette::forSeverity(Severity(s.toInt()));
     }
     if (role == Qt::FontRole) {
         const QVariant s = QIdentityProxyModel::data(index, SeverityRole);

@@ -26,8 +26,11 @@ void PhaseTimelineWidget::setProgress(int current, bool complete, int rolledBack
     m_gate = gate;
     QStringList tip;
     for (const GateCheck& c : gate.checks)
-        tip.append(QStringLiteral("%1 %2%3").arg(c.state == CheckState::Met ? QStringLiteral("✓") : c.state == CheckState::NotMet ? QStringLiteral("✗") : QStringLiteral("?"),
-                                                 c.label, c.detail.isEmpty() ? QString() : QStringLiteral(": ") + c.detail));
+        tip.append(QStringLiteral("%1 %2%3").arg(
+            c.state == CheckState::Met      ? QStringLiteral("✓")
+            : c.state == CheckState::NotMet ? QStringLiteral("✗")
+                                            : QStringLiteral("?"),
+            c.label, c.detail.isEmpty() ? QString() : QStringLiteral(": ") + c.detail));
     setToolTip(tip.join(QLatin1Char('\n')));
     update();
 }
@@ -77,7 +80,8 @@ void PhaseTimelineWidget::paintEvent(QPaintEvent*)
         f.setBold(true);
         f.setPointSizeF(f.pointSizeF() * 1.15);
         p.setFont(f);
-        const QString traffic = ph.traffic == 0.0 && ph.flags.isEmpty() ? tr("shadow") : QStringLiteral("%1%").arg(ph.traffic);
+        const QString traffic =
+            ph.traffic == 0.0 && ph.flags.isEmpty() ? tr("shadow") : QStringLiteral("%1%").arg(ph.traffic);
         p.drawText(r.adjusted(8, 4, -8, -26), Qt::AlignLeft | Qt::AlignVCenter, traffic);
         f.setBold(false);
         f.setPointSizeF(font().pointSizeF() * 0.92);
@@ -85,7 +89,8 @@ void PhaseTimelineWidget::paintEvent(QPaintEvent*)
         p.drawText(r.adjusted(8, 4, -8, -26), Qt::AlignRight | Qt::AlignVCenter,
                    ph.minDurationMs ? Duration::format(ph.minDurationMs) : QString());
         p.drawText(r.adjusted(8, 26, -8, -4), Qt::AlignLeft | Qt::AlignVCenter,
-                   p.fontMetrics().elidedText(QStringLiteral("%1 · %2").arg(ph.name, state), Qt::ElideRight, int(r.width() - 16)));
+                   p.fontMetrics().elidedText(QStringLiteral("%1 · %2").arg(ph.name, state), Qt::ElideRight,
+                                              int(r.width() - 16)));
     }
     // The gate of the current phase, under the timeline.
     p.setPen(pal.color(QPalette::WindowText));
@@ -107,10 +112,17 @@ void PhaseTimelineWidget::paintEvent(QPaintEvent*)
                                  : tr("Gate to completion");
         QStringList parts;
         parts.append(m_gate.open ? tr("%1: OPEN").arg(next) : tr("%1: closed").arg(next));
-        if (criteria) parts.append(tr("criteria %1/%2 ✓%3").arg(criteriaMet).arg(criteria).arg(inconclusive ? tr(", %1 inconclusive").arg(inconclusive) : QString()));
-        if (m_gate.checklistTotal) parts.append(tr("checklist %1/%2").arg(m_gate.checklistDone).arg(m_gate.checklistTotal));
-        if (m_gate.approvalsNeeded) parts.append(tr("approvals %1/%2").arg(m_gate.approvalsDone).arg(m_gate.approvalsNeeded));
-        if (m_gate.opensInMs > 0) parts.append(tr("opens in %1 at the earliest").arg(Duration::format(m_gate.opensInMs)));
+        if (criteria)
+            parts.append(tr("criteria %1/%2 ✓%3")
+                             .arg(criteriaMet)
+                             .arg(criteria)
+                             .arg(inconclusive ? tr(", %1 inconclusive").arg(inconclusive) : QString()));
+        if (m_gate.checklistTotal)
+            parts.append(tr("checklist %1/%2").arg(m_gate.checklistDone).arg(m_gate.checklistTotal));
+        if (m_gate.approvalsNeeded)
+            parts.append(tr("approvals %1/%2").arg(m_gate.approvalsDone).arg(m_gate.approvalsNeeded));
+        if (m_gate.opensInMs > 0)
+            parts.append(tr("opens in %1 at the earliest").arg(Duration::format(m_gate.opensInMs)));
         line = parts.join(QStringLiteral("   ·   "));
     }
     const QRectF under(8, 70, width() - 16, 40);

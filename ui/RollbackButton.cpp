@@ -13,7 +13,8 @@ RollbackButton::RollbackButton(QWidget* parent) : QAbstractButton(parent)
     setObjectName(QStringLiteral("rollbackButton"));
     setText(tr("ROLL BACK"));
     setAccessibleName(tr("Roll back: press and hold"));
-    setToolTip(tr("Press and hold to roll every flag back to the previous phase (Ctrl+Shift+R focuses it; hold Space)."));
+    setToolTip(tr("Press and hold to roll every flag back to the previous phase (Ctrl+Shift+R focuses it; "
+                  "hold Space)."));
     setFocusPolicy(Qt::StrongFocus);
     setCursor(Qt::PointingHandCursor);
     setSizePolicy(QSizePolicy::Preferred, QSizePolicy::Fixed);

@@ -2,25 +2,25 @@
 
 #include "EvidencePackWriter.h"
 #include "GatePanel.h"
-#include "SettingsDialog.h"
-#include "core/Settings.h"
+#include "HeaderBar.h"
 #include "KeyUnlockDialog.h"
 #include "LedgerPanel.h"
-#include "HeaderBar.h"
 #include "MetricChartWidget.h"
 #include "Palette.h"
 #include "PhaseTimelineWidget.h"
 #include "RollbackButton.h"
+#include "SettingsDialog.h"
+#include "core/Settings.h"
+#include "ledger/EventCodec.h"
+#include "notify/PagerDutyNotifier.h"
+#include "notify/WebhookNotifier.h"
 #include "plan/Duration.h"
+#include "runtime/RolloutAssembly.h"
 #include "runtime/RolloutRuntime.h"
 #include "viewmodels/EventLogModel.h"
 #include "viewmodels/FlagTableModel.h"
 #include "viewmodels/LedgerTableModel.h"
 #include "viewmodels/PhaseDetails.h"
-#include "notify/PagerDutyNotifier.h"
-#include "notify/WebhookNotifier.h"
-#include "runtime/RolloutAssembly.h"
-#include "ledger/EventCodec.h"
 #include "viewmodels/SignOffModel.h"
 #include "viewmodels/TriggerTableModel.h"
 
@@ -34,11 +34,11 @@
 #include <QLabel>
 #include <QLineEdit>
 #include <QListView>
+#include <QMessageBox>
 #include <QPushButton>
 #include <QScrollArea>
 #include <QShortcut>
 #include <QSplitter>
-#include <QMessageBox>
 #include <QTabWidget>
 #include <QTableView>
 #include <QVBoxLayout>
@@ -80,7 +80,9 @@ RolloutView::RolloutView(RolloutAssembly& assembly, QWidget* parent)
     // The automatic-rollback banner: impossible to miss, says which trigger, which values, since when.
     m_banner = new QFrame(central);
     m_banner->setObjectName(QStringLiteral("rollbackBanner"));
-    m_banner->setStyleSheet(QStringLiteral("#rollbackBanner{background:%1;border-radius:6px} #rollbackBanner QLabel{color:white}").arg(Palette::bad().name()));
+    m_banner->setStyleSheet(
+        QStringLiteral("#rollbackBanner{background:%1;border-radius:6px} #rollbackBanner QLabel{color:white}")
+            .arg(Palette::bad().name()));
     auto* bannerLayout = new QHBoxLayout(m_banner);
     auto* bannerLines = new QVBoxLayout;
     m_bannerText = new QLabel(m_banner);
@@ -116,7 +118,8 @@ RolloutView::RolloutView(RolloutAssembly& assembly, QWidget* parent)
     layout->addWidget(m_banner);
     connect(dismiss, &QPushButton::clicked, m_banner, &QWidget::hide);
     connect(m_reason, &QLineEdit::returnPressed, this, [this] {
-        const ActionResult r = m_runtime.session().addNote(actor(), tr("rollback reason: %1").arg(m_reason->text()));
+        const ActionResult r =
+            m_runtime.session().addNote(actor(), tr("rollback reason: %1").arg(m_reason->text()));
         if (r.ok) m_reason->clear();
         report(r.ok ? tr("Reason recorded.") : r.message, r.ok);
     });
@@ -193,9 +196,11 @@ RolloutView::RolloutView(RolloutAssembly& assembly, QWidget* parent)
     m_actingAs = new QComboBox(central);
     m_actingAs->setObjectName(QStringLiteral("actingAs"));
     m_actingAs->setAccessibleName(tr("Acting as"));
-    for (const Person& p : plan.people)   // a person acts here; the automation's key signs only the engine's own decisions
+    for (const Person& p :
+         plan.people) // a person acts here; the automation's key signs only the engine's own decisions
         for (const QString& role : p.roles)
-            if (role != Actor::automation().role) m_actingAs->addItem(QStringLiteral("%1 · %2").arg(p.name, role), QStringList{p.id, role});
+            if (role != Actor::automation().role)
+                m_actingAs->addItem(QStringLiteral("%1 · %2").arg(p.name, role), QStringList{p.id, role});
     actions->addWidget(m_actingAs);
     m_advance = new QPushButton(tr("Advance ▶"), central);
     m_advance->setObjectName(QStringLiteral("advanceButton"));
@@ -214,7 +219,9 @@ RolloutView::RolloutView(RolloutAssembly& assembly, QWidget* parent)
     connect(m_advance, &QPushButton::clicked, this, &RolloutView::advance);
     connect(m_pause, &QPushButton::clicked, this, &RolloutView::togglePause);
     connect(m_rollback, &RollbackButton::confirmed, this, &RolloutView::rollbackNow);
-    connect(m_rollback, &RollbackButton::holdCancelled, this, [this] { Q_EMIT statusMessage(tr("Rollback cancelled: press and hold to roll back."), 4000, false); });
+    connect(m_rollback, &RollbackButton::holdCancelled, this, [this] {
+        Q_EMIT statusMessage(tr("Rollback cancelled: press and hold to roll back."), 4000, false);
+    });
     connect(m_actingAs, &QComboBox::currentIndexChanged, this, [this] {
         m_gate->setActor(actor());
         if (LedgerRecorder* r = m_runtime.recorder(); r && !r->canSign(actor().id))
@@ -228,10 +235,13 @@ RolloutView::RolloutView(RolloutAssembly& assembly, QWidget* parent)
     connect(&runtime, &RolloutRuntime::ticked, this, &RolloutView::refresh);
     connect(&runtime.store(), &TimeSeriesStore::updated, this, [this] {
         const qint64 now = m_runtime.clock().nowMs();
-        for (MetricChartWidget* c : m_charts) c->refresh(now);
+        for (MetricChartWidget* c : m_charts)
+            c->refresh(now);
     });
-    for (const RolloutEvent& e : runtime.events()) onEvent(e);
-    for (MetricChartWidget* c : m_charts) c->refresh(runtime.clock().nowMs());
+    for (const RolloutEvent& e : runtime.events())
+        onEvent(e);
+    for (MetricChartWidget* c : m_charts)
+        c->refresh(runtime.clock().nowMs());
 
     wireNotifier();
     wireDriver();
@@ -255,10 +265,13 @@ void RolloutView::report(const QString& message, bool ok)
 
 void RolloutView::advance()
 {
-    if (AdvanceClaimer* claimer = m_runtime.claimer()) {   // shared store: claim first, so that two consoles never both advance
+    if (AdvanceClaimer* claimer =
+            m_runtime.claimer()) { // shared store: claim first, so that two consoles never both advance
         m_advance->setEnabled(false);
         Q_EMIT statusMessage(tr("Asking the shared store for the advance…"), 0, false);
-        claimer->advance(actor(), [this](const ActionResult& r) { report(r.ok ? r.message : tr("Cannot advance: %1").arg(r.message), r.ok); });
+        claimer->advance(actor(), [this](const ActionResult& r) {
+            report(r.ok ? r.message : tr("Cannot advance: %1").arg(r.message), r.ok);
+        });
         return;
     }
     const ActionResult r = m_runtime.session().advance(actor());
@@ -269,13 +282,16 @@ void RolloutView::togglePause()
 {
     RolloutSession& s = m_runtime.session();
     const ActionResult r = s.isPaused() ? s.resume(actor()) : s.pause(actor(), tr("paused from the console"));
-    report(r.ok ? (s.isPaused() ? tr("Paused: no phase advances; triggers keep watching.") : tr("Resumed.")) : r.message, r.ok);
+    report(r.ok ? (s.isPaused() ? tr("Paused: no phase advances; triggers keep watching.") : tr("Resumed."))
+                : r.message,
+           r.ok);
 }
 
 void RolloutView::rollbackNow()
 {
     // Works whatever the metrics say: it only needs the session (and the flag backends).
-    const ActionResult r = m_runtime.session().rollback(actor(), tr("manual rollback from the console"), false);
+    const ActionResult r =
+        m_runtime.session().rollback(actor(), tr("manual rollback from the console"), false);
     report(r.message, r.ok);
     m_reason->setFocus();
 }
@@ -294,10 +310,10 @@ void RolloutView::wireFlags()
     m_tabs->addTab(view, tr("&Flags"));
     connect(m_flagTable, &FlagTableModel::summaryChanged, this, &RolloutView::onFlagSummary);
     connect(flags, &FlagSync::readFinished, this, &RolloutView::showFlagHealth);
-    connect(flags, &FlagSync::operationFinished, this, [this](const QString&, const FlagChangeReport& r) { showFlagHealth(r); });
-    connect(m_retryFlags, &QPushButton::clicked, flags, [this, flags] {
-        flags->applyCurrent(tr("retry from the console by %1").arg(actor().id));
-    });
+    connect(flags, &FlagSync::operationFinished, this,
+            [this](const QString&, const FlagChangeReport& r) { showFlagHealth(r); });
+    connect(m_retryFlags, &QPushButton::clicked, flags,
+            [this, flags] { flags->applyCurrent(tr("retry from the console by %1").arg(actor().id)); });
 }
 
 void RolloutView::wireLedger()
@@ -317,11 +333,13 @@ void RolloutView::wireLedger()
                                           tr("signed by %1 with key %2").arg(r.actor, r.keyId));
         // A decision is "stored" only once it is on disk; until then it says so.
         if (m_runtime.recorder()->isDurable())
-            m_header->setConnection(tr("ledger"), int(Severity::Good), tr("%1 record(s) signed and stored").arg(m_ledgerTable->rowCount()));
+            m_header->setConnection(tr("ledger"), int(Severity::Good),
+                                    tr("%1 record(s) signed and stored").arg(m_ledgerTable->rowCount()));
     });
     connect(recorder, &LedgerRecorder::queued, this, [this](const QString&) {
-        m_header->setConnection(tr("ledger"), int(Severity::Warning),
-                                tr("writing %1 decision(s) to disk…").arg(m_runtime.recorder()->pendingWrites()));
+        m_header->setConnection(
+            tr("ledger"), int(Severity::Warning),
+            tr("writing %1 decision(s) to disk…").arg(m_runtime.recorder()->pendingWrites()));
     });
     connect(recorder, &LedgerRecorder::notRecorded, this, [this](const RolloutEvent&, const QString& why) {
         m_header->setConnection(tr("ledger"), int(Severity::Bad), why);
@@ -339,11 +357,15 @@ void RolloutView::wireLedger()
             report(tr("%1 decision(s) from other consoles applied").arg(count), true);
         });
         connect(sync, &LedgerSync::rejected, this, [this](const QString& id, const QStringList& reasons) {
-            m_header->setConnection(tr("shared store"), int(Severity::Bad), tr("record %1 rejected: %2").arg(id, reasons.join(QStringLiteral("; "))));
-            report(tr("A shared record does not verify and was not applied: %1").arg(reasons.join(QStringLiteral("; "))), false);
+            m_header->setConnection(tr("shared store"), int(Severity::Bad),
+                                    tr("record %1 rejected: %2").arg(id, reasons.join(QStringLiteral("; "))));
+            report(tr("A shared record does not verify and was not applied: %1")
+                       .arg(reasons.join(QStringLiteral("; "))),
+                   false);
         });
         connect(sync, &LedgerSync::tampering, this, [this, panel](const QString& id, const QString& why) {
-            m_header->setConnection(tr("shared store"), int(Severity::Bad), tr("TAMPERING: %1: %2").arg(id, why));
+            m_header->setConnection(tr("shared store"), int(Severity::Bad),
+                                    tr("TAMPERING: %1: %2").arg(id, why));
             m_header->addTampering(why);
             panel->addTampering(why);
             report(tr("Ledger %1").arg(why), false);
@@ -357,7 +379,9 @@ void RolloutView::showLedgerVerdicts()
     showVerdicts(replay.verdicts);
     // (Called while the window is being built: the status bar only, no refresh of half-made views.)
     if (!replay.skipped.isEmpty())
-        Q_EMIT statusMessage(tr("%1 ledger record(s) not replayed: %2").arg(replay.skipped.size()).arg(replay.skipped.first()), 20000, true);
+        Q_EMIT statusMessage(
+            tr("%1 ledger record(s) not replayed: %2").arg(replay.skipped.size()).arg(replay.skipped.first()),
+            20000, true);
 }
 
 void RolloutView::showVerdicts(const QList<RecordVerdict>& verdicts)
@@ -371,29 +395,38 @@ void RolloutView::showVerdicts(const QList<RecordVerdict>& verdicts)
         const LedgerRecord& r = *v.record;
         const int phase = r.payload.value(QStringLiteral("to_phase")).toInt();
         if (countsForGate(v)) {
-            m_signOff->setSignatureStatus(phase, r.actor, true, tr("signed by %1 with key %2").arg(r.actor, r.keyId));
+            m_signOff->setSignatureStatus(phase, r.actor, true,
+                                          tr("signed by %1 with key %2").arg(r.actor, r.keyId));
             continue;
         }
         QStringList why;
-        for (const RecordVerdict::Failure& f : v.failures) why.append(QStringLiteral("%1: %2").arg(f.check, f.why));
-        unverified.append({phase, r.actor, r.role, r.payload.value(QStringLiteral("note")).toString(), why.join(QStringLiteral("; ")),
-                           r.payload.value(QStringLiteral("decision")).toString() == QLatin1String("approve"), r.timestampMs});
+        for (const RecordVerdict::Failure& f : v.failures)
+            why.append(QStringLiteral("%1: %2").arg(f.check, f.why));
+        unverified.append({phase, r.actor, r.role, r.payload.value(QStringLiteral("note")).toString(),
+                           why.join(QStringLiteral("; ")),
+                           r.payload.value(QStringLiteral("decision")).toString() == QLatin1String("approve"),
+                           r.timestampMs});
     }
     m_signOff->setUnverified(unverified);
     const int bad = m_ledgerTable->failures();
-    m_header->setConnection(tr("ledger"), int(bad ? Severity::Bad : Severity::Good),
-                            bad ? tr("%1 record(s) do not verify and do not count: see the Ledger tab").arg(bad)
-                                : tr("%1 record(s), all verified").arg(verdicts.size()));
+    m_header->setConnection(
+        tr("ledger"), int(bad ? Severity::Bad : Severity::Good),
+        bad ? tr("%1 record(s) do not verify and do not count: see the Ledger tab").arg(bad)
+            : tr("%1 record(s), all verified").arg(verdicts.size()));
 }
 
 QString RolloutView::writeEvidencePack(const QString& folder)
 {
     if (!m_runtime.recorder()) return {};
     const Plan& plan = m_runtime.plan();
-    const QList<RecordVerdict> verdicts = LedgerVerifier::verify(m_runtime.recorder()->ledger().records(plan.rollout), plan);
+    const QList<RecordVerdict> verdicts =
+        LedgerVerifier::verify(m_runtime.recorder()->ledger().records(plan.rollout), plan);
     QString problem;
-    const std::optional<QString> page = EvidencePackWriter::write(folder, plan, verdicts, m_runtime.store(), m_runtime.clock().nowMs(), &problem);
-    report(page ? tr("Evidence pack written: %1").arg(*page) : tr("Evidence pack not written: %1").arg(problem), page.has_value());
+    const std::optional<QString> page = EvidencePackWriter::write(folder, plan, verdicts, m_runtime.store(),
+                                                                  m_runtime.clock().nowMs(), &problem);
+    report(page ? tr("Evidence pack written: %1").arg(*page)
+                : tr("Evidence pack not written: %1").arg(problem),
+           page.has_value());
     return page.value_or(QString());
 }
 
@@ -416,7 +449,8 @@ void RolloutView::onFlagSummary(const QString& summary, bool failed)
     m_retryFlags->setVisible(failed);
     // A flag that did not move is an escalation whatever caused the change: say it loudly.
     if (failed) {
-        m_bannerText->setText(tr("<b style='font-size:large'>FLAGS NOT VERIFIED</b> — the flag service did not confirm the change. "
+        m_bannerText->setText(tr("<b style='font-size:large'>FLAGS NOT VERIFIED</b> — the flag service did "
+                                 "not confirm the change. "
                                  "Escalate, or retry; see the Flags tab."));
         m_banner->show();
         Q_EMIT notify(tr("Flags not verified: %1").arg(m_runtime.plan().rollout), summary, true);
@@ -443,18 +477,23 @@ void RolloutView::showFlagHealth(const FlagChangeReport& report)
     }
     // Recorded means applied, and nobody changes a flag behind the rollout's back unseen.
     const RolloutSession& s = m_runtime.session();
-    if (s.drifting()) m_header->setConnection(tr("flags vs rollout"), int(Severity::Bad), s.driftSummary());
+    if (s.drifting())
+        m_header->setConnection(tr("flags vs rollout"), int(Severity::Bad), s.driftSummary());
     else if (!s.flagsApplied())
-        m_header->setConnection(tr("flags vs rollout"), int(Severity::Warning),
-                                tr("the last decision is recorded but not yet read back on the flag services: finishing it"));
-    else if (report.allVerified()) m_header->setConnection(tr("flags vs rollout"), int(Severity::Good), tr("every flag reads back as the rollout says"));
+        m_header->setConnection(
+            tr("flags vs rollout"), int(Severity::Warning),
+            tr("the last decision is recorded but not yet read back on the flag services: finishing it"));
+    else if (report.allVerified())
+        m_header->setConnection(tr("flags vs rollout"), int(Severity::Good),
+                                tr("every flag reads back as the rollout says"));
 }
 
 void RolloutView::acknowledgeAlert()
 {
     for (const Alert& a : m_runtime.session().alerts()) {
         if (a.acknowledged) continue;
-        const ActionResult r = m_runtime.session().acknowledgeAlert(a.id, actor(), tr("acknowledged from the console"));
+        const ActionResult r =
+            m_runtime.session().acknowledgeAlert(a.id, actor(), tr("acknowledged from the console"));
         report(r.ok ? tr("Alert #%1 acknowledged; the rollout goes on.").arg(a.id) : r.message, r.ok);
         return;
     }
@@ -485,40 +524,55 @@ void RolloutView::onEvent(const RolloutEvent& e)
         }
     } else if (e.type == EventType::ActionStepDone || e.type == EventType::Escalated) {
         // Each step of an action list as it finishes (verified, done, FAILED), and escalations.
-        m_stepLines.append(e.type == EventType::Escalated
-                               ? tr("ESCALATED %1: %2").arg(e.severity, e.reason)
-                               : tr("%1 %2 — %3: %4")
-                                     .arg(e.outcome == QLatin1String("failed") ? QStringLiteral("✗") : QStringLiteral("✓"), e.step,
-                                          e.outcome == QLatin1String("failed") ? tr("FAILED") : e.outcome, e.reason));
-        m_bannerSteps->setText(m_stepLines.mid(std::max<qsizetype>(0, m_stepLines.size() - 8)).join(QLatin1Char('\n')));
+        m_stepLines.append(
+            e.type == EventType::Escalated
+                ? tr("ESCALATED %1: %2").arg(e.severity, e.reason)
+                : tr("%1 %2 — %3: %4")
+                      .arg(e.outcome == QLatin1String("failed") ? QStringLiteral("✗") : QStringLiteral("✓"),
+                           e.step, e.outcome == QLatin1String("failed") ? tr("FAILED") : e.outcome,
+                           e.reason));
+        m_bannerSteps->setText(
+            m_stepLines.mid(std::max<qsizetype>(0, m_stepLines.size() - 8)).join(QLatin1Char('\n')));
         m_bannerSteps->show();
         m_banner->show();
     } else if (e.type == EventType::RolledBack) {
         m_rolledBackFrom = e.fromPhase;
         m_stepLines.clear();
         m_bannerSteps->hide();
-        for (MetricChartWidget* c : m_charts) c->addMarker(e.atMs, tr("rollback"), true);
+        for (MetricChartWidget* c : m_charts)
+            c->addMarker(e.atMs, tr("rollback"), true);
         QStringList values;
         for (auto it = e.values.begin(); it != e.values.end(); ++it) {
             const MetricSpec* m = plan.metric(it.key());
-            values.append(QStringLiteral("%1 = %2").arg(it.key(), ConditionParser::formatValue(it.value(), m ? m->unit : Unit::None)));
+            values.append(QStringLiteral("%1 = %2").arg(
+                it.key(), ConditionParser::formatValue(it.value(), m ? m->unit : Unit::None)));
         }
-        const QString target = e.toPhase < 0 ? tr("zero: every flag off") : tr("phase %1 (%2%)").arg(e.toPhase + 1).arg(plan.phases[std::size_t(e.toPhase)].traffic);
+        const QString target =
+            e.toPhase < 0
+                ? tr("zero: every flag off")
+                : tr("phase %1 (%2%)").arg(e.toPhase + 1).arg(plan.phases[std::size_t(e.toPhase)].traffic);
         const QString when = QDateTime::fromMSecsSinceEpoch(e.atMs).toString(QStringLiteral("HH:mm:ss"));
         if (e.automatic) {
-            m_bannerText->setText(tr("<b style='font-size:large'>AUTOMATIC ROLLBACK at %1</b> — trigger <b>%2</b> held since %3.<br>%4<br>Rolled back to %5. Values: %6")
-                                      .arg(when, e.trigger.toHtmlEscaped(), QDateTime::fromMSecsSinceEpoch(e.sinceMs).toString(QStringLiteral("HH:mm:ss")),
-                                           e.reason.toHtmlEscaped(), target, values.join(QStringLiteral(", ")).toHtmlEscaped()));
+            m_bannerText->setText(
+                tr("<b style='font-size:large'>AUTOMATIC ROLLBACK at %1</b> — trigger <b>%2</b> held since "
+                   "%3.<br>%4<br>Rolled back to %5. Values: %6")
+                    .arg(when, e.trigger.toHtmlEscaped(),
+                         QDateTime::fromMSecsSinceEpoch(e.sinceMs).toString(QStringLiteral("HH:mm:ss")),
+                         e.reason.toHtmlEscaped(), target,
+                         values.join(QStringLiteral(", ")).toHtmlEscaped()));
         } else {
-            m_bannerText->setText(tr("<b style='font-size:large'>ROLLED BACK at %1</b> by %2 — to %3.").arg(when, e.actor.toHtmlEscaped(), target));
+            m_bannerText->setText(tr("<b style='font-size:large'>ROLLED BACK at %1</b> by %2 — to %3.")
+                                      .arg(when, e.actor.toHtmlEscaped(), target));
         }
         m_banner->show();
         if (e.automatic)
-            Q_EMIT notify(tr("Automatic rollback: %1").arg(plan.rollout), tr("%1 — rolled back to %2").arg(e.trigger, target), true);
+            Q_EMIT notify(tr("Automatic rollback: %1").arg(plan.rollout),
+                          tr("%1 — rolled back to %2").arg(e.trigger, target), true);
     } else if (e.type == EventType::AlertRaised) {
         Q_EMIT notify(tr("Alert: %1").arg(plan.rollout), e.reason, false);
         m_tabs->setCurrentIndex(1);
-        Q_EMIT statusMessage(tr("ALERT: %1 — acknowledge (Ctrl+Shift+K) or roll back").arg(e.reason), 20000, true);
+        Q_EMIT statusMessage(tr("ALERT: %1 — acknowledge (Ctrl+Shift+K) or roll back").arg(e.reason), 20000,
+                             true);
     }
     refresh();
 }
@@ -534,12 +588,14 @@ void RolloutView::refresh()
     m_signOff->refresh();
     m_advance->setEnabled(g.open && !(m_runtime.claimer() && m_runtime.claimer()->busy()));
     const Plan& plan = s.plan();
-    m_advance->setText(g.toPhase >= int(plan.phases.size()) ? tr("Complete ✔")
-                                                            : tr("Advance to %1%  ▶").arg(plan.phases[std::size_t(g.toPhase)].traffic));
+    m_advance->setText(g.toPhase >= int(plan.phases.size())
+                           ? tr("Complete ✔")
+                           : tr("Advance to %1%  ▶").arg(plan.phases[std::size_t(g.toPhase)].traffic));
     m_advance->setToolTip(g.open ? tr("The gate is open.") : tr("Missing: %1").arg(g.missing()));
     m_pause->setText(s.isPaused() ? tr("Resume") : tr("Pause"));
     bool openAlert = false;
-    for (const Alert& a : s.alerts()) openAlert = openAlert || !a.acknowledged;
+    for (const Alert& a : s.alerts())
+        openAlert = openAlert || !a.acknowledged;
     m_acknowledge->setEnabled(openAlert);
     m_rollback->setEnabled(s.currentPhase() >= 0 || s.isComplete());
 }
@@ -551,26 +607,35 @@ namespace rollout {
 void RolloutView::wireNotifier()
 {
     if (PagerDutyNotifier* pager = m_assembly.pager()) { // escalation: its health beside the webhooks'
-        m_header->setConnection(tr("pager"), int(pager->problem().isEmpty() ? Severity::Good : Severity::Warning),
+        m_header->setConnection(tr("pager"),
+                                int(pager->problem().isEmpty() ? Severity::Good : Severity::Warning),
                                 pager->problem().isEmpty() ? tr("PagerDuty configured") : pager->problem());
-        connect(pager, &PagerDutyNotifier::failed, this, [this](const QString& action, const QString& key, const QString& why) {
-            m_header->setConnection(tr("pager"), int(Severity::Bad), tr("%1 %2 failed: %3").arg(action, key, why));
-        });
-        connect(pager, &PagerDutyNotifier::delivered, this, [this](const QString& action, const QString& key) {
-            m_header->setConnection(tr("pager"), int(Severity::Good), tr("last: %1 %2 accepted").arg(action, key));
-        });
+        connect(pager, &PagerDutyNotifier::failed, this,
+                [this](const QString& action, const QString& key, const QString& why) {
+                    m_header->setConnection(tr("pager"), int(Severity::Bad),
+                                            tr("%1 %2 failed: %3").arg(action, key, why));
+                });
+        connect(pager, &PagerDutyNotifier::delivered, this,
+                [this](const QString& action, const QString& key) {
+                    m_header->setConnection(tr("pager"), int(Severity::Good),
+                                            tr("last: %1 %2 accepted").arg(action, key));
+                });
     }
     WebhookNotifier* notifier = m_assembly.notifier();
     if (!notifier || m_runtime.plan().notify.empty()) return;
     const QStringList problems = notifier->problems();
     m_header->setConnection(tr("webhooks"), int(problems.isEmpty() ? Severity::Good : Severity::Warning),
-                            problems.isEmpty() ? tr("%1 webhook(s) configured").arg(m_runtime.plan().notify.size())
-                                               : problems.join(QLatin1Char('\n')));
-    connect(notifier, &WebhookNotifier::failed, this, [this](const QString& kind, const QString& env, const QString& why) {
-        m_header->setConnection(tr("webhooks"), int(Severity::Bad), tr("%1 via %2 failed: %3").arg(kind, env, why));
-    });
+                            problems.isEmpty()
+                                ? tr("%1 webhook(s) configured").arg(m_runtime.plan().notify.size())
+                                : problems.join(QLatin1Char('\n')));
+    connect(notifier, &WebhookNotifier::failed, this,
+            [this](const QString& kind, const QString& env, const QString& why) {
+                m_header->setConnection(tr("webhooks"), int(Severity::Bad),
+                                        tr("%1 via %2 failed: %3").arg(kind, env, why));
+            });
     connect(notifier, &WebhookNotifier::delivered, this, [this](const QString& kind, const QString& env) {
-        m_header->setConnection(tr("webhooks"), int(Severity::Good), tr("last: %1 via %2 delivered").arg(kind, env));
+        m_header->setConnection(tr("webhooks"), int(Severity::Good),
+                                tr("last: %1 via %2 delivered").arg(kind, env));
     });
 }
 
@@ -592,8 +657,9 @@ void RolloutView::unlockOwnKey()
 
 void RolloutView::unlockAutomationKey()
 {
-    unlockKey(Actor::automation().id, tr("This console's own decisions (a trigger firing, an automatic rollback, a flag read-back) "
-                                         "are signed with the plan's automation key."));
+    unlockKey(Actor::automation().id,
+              tr("This console's own decisions (a trigger firing, an automatic rollback, a flag read-back) "
+                 "are signed with the plan's automation key."));
 }
 
 void RolloutView::showSideTab(int index)
@@ -604,7 +670,8 @@ void RolloutView::showSideTab(int index)
 QStringList RolloutView::sideTabNames() const
 {
     QStringList names;
-    for (int t = 0; t < m_tabs->count(); ++t) names.append(m_tabs->tabText(t).remove(QLatin1Char('&')));
+    for (int t = 0; t < m_tabs->count(); ++t)
+        names.append(m_tabs->tabText(t).remove(QLatin1Char('&')));
     return names;
 }
 
@@ -631,20 +698,24 @@ void RolloutView::wireDriver()
     auto show = [this, lease] {
         switch (lease->state()) {
         case DriveLease::State::Pending:
-            m_header->setConnection(tr("driver"), int(Severity::Muted), tr("asking the shared store who drives…"));
+            m_header->setConnection(tr("driver"), int(Severity::Muted),
+                                    tr("asking the shared store who drives…"));
             break;
         case DriveLease::State::Driving:
             m_header->setConnection(tr("driver"), int(Severity::Good), tr("this console drives the rollout"));
             break;
         case DriveLease::State::Alone:
             m_header->setConnection(tr("driver"), int(Severity::Warning),
-                                    tr("the shared store cannot say who drives: this console drives (%1)").arg(lease->lastError()));
+                                    tr("the shared store cannot say who drives: this console drives (%1)")
+                                        .arg(lease->lastError()));
             break;
         case DriveLease::State::Following:
-            m_header->setConnection(tr("driver"), int(Severity::Normal),
-                                    tr("following: %1. Its decisions arrive here; yours are signed and applied by it.")
-                                        .arg(lease->holder().describe()));
-            Q_EMIT statusMessage(tr("Following %1 %2: this console shows its decisions and signs yours; it never sets a flag itself.")
+            m_header->setConnection(
+                tr("driver"), int(Severity::Normal),
+                tr("following: %1. Its decisions arrive here; yours are signed and applied by it.")
+                    .arg(lease->holder().describe()));
+            Q_EMIT statusMessage(tr("Following %1 %2: this console shows its decisions and signs yours; it "
+                                    "never sets a flag itself.")
                                      .arg(lease->holder().kind, lease->holder().person),
                                  12000, false);
             break;

@@ -3,7 +3,6 @@
 #include "engine/RolloutEvent.h"
 
 #include <QWidget>
-
 #include <memory>
 
 class QComboBox;
@@ -88,7 +87,7 @@ private:
     QFrame* m_banner;
     QLabel* m_bannerText;
     QLabel* m_bannerFlags;
-    QLabel* m_bannerSteps;          // the action list's steps as they finish, and escalations
+    QLabel* m_bannerSteps; // the action list's steps as they finish, and escalations
     QStringList m_stepLines;
     QPushButton* m_retryFlags;
     QLineEdit* m_reason;

@@ -51,7 +51,8 @@ ShortcutSheet::ShortcutSheet(const QMenuBar& menus, QWidget* parent) : QDialog(p
     table->setEditTriggers(QAbstractItemView::NoEditTriggers);
     table->setAlternatingRowColors(true);
     for (int r = 0; r < all.size(); ++r)
-        for (int c = 0; c < 3; ++c) table->setItem(r, c, new QTableWidgetItem(all[r].value(c)));
+        for (int c = 0; c < 3; ++c)
+            table->setItem(r, c, new QTableWidgetItem(all[r].value(c)));
     table->horizontalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
     table->horizontalHeader()->setSectionResizeMode(1, QHeaderView::Stretch);
     auto* buttons = new QDialogButtonBox(QDialogButtonBox::Close, this);

@@ -15,9 +15,11 @@ using namespace rollout;
 int metrics(const QStringList& args)
 {
     QCommandLineParser parser;
-    parser.setApplicationDescription(QStringLiteral("Poll every metric of a plan once and print its current value per series, "
-                                                    "with the sample's age and status (ok / stale / error and the server's message)."));
-    parser.addPositionalArgument(QStringLiteral("plan"), QStringLiteral("A plan file."), QStringLiteral("PLAN"));
+    parser.setApplicationDescription(
+        QStringLiteral("Poll every metric of a plan once and print its current value per series, "
+                       "with the sample's age and status (ok / stale / error and the server's message)."));
+    parser.addPositionalArgument(QStringLiteral("plan"), QStringLiteral("A plan file."),
+                                 QStringLiteral("PLAN"));
     if (auto exit = parseArguments(parser, QStringLiteral("metrics"), args)) return *exit;
     if (parser.positionalArguments().size() != 1) {
         QTextStream(stderr) << "rolloutctl metrics: name exactly one plan file\n";
@@ -26,7 +28,8 @@ int metrics(const QStringList& args)
     const PlanLoadResult r = PlanLoader::loadFile(parser.positionalArguments().first());
     if (!r.plan) {
         QTextStream err(stderr);
-        for (const PlanError& e : r.errors) err << e.toString() << "\n";
+        for (const PlanError& e : r.errors)
+            err << e.toString() << "\n";
         return Failed;
     }
     const Plan& plan = *r.plan;
@@ -40,14 +43,16 @@ int metrics(const QStringList& args)
         if (poller.idle()) loop.quit();
     });
     check.start(20);
-    if (!poller.idle()) loop.exec();   // every request has its own deadline, so this ends
+    if (!poller.idle()) loop.exec(); // every request has its own deadline, so this ends
 
-    TextTable table({QStringLiteral("metric"), QStringLiteral("series"), QStringLiteral("value"), QStringLiteral("age"), QStringLiteral("status")});
+    TextTable table({QStringLiteral("metric"), QStringLiteral("series"), QStringLiteral("value"),
+                     QStringLiteral("age"), QStringLiteral("status")});
     const qint64 now = clock.nowMs();
     bool anyProblem = false;
     for (const MetricSpec& m : plan.metrics) {
         if (!poller.hasFetcher(m.source)) {
-            table.add({m.name, QStringLiteral("-"), QStringLiteral("-"), QStringLiteral("-"), QStringLiteral("simulated (rolloutctl simulate)")});
+            table.add({m.name, QStringLiteral("-"), QStringLiteral("-"), QStringLiteral("-"),
+                       QStringLiteral("simulated (rolloutctl simulate)")});
             continue;
         }
         const MetricHealth h = poller.health(m.name);
@@ -55,13 +60,17 @@ int metrics(const QStringList& args)
         if (series.isEmpty()) series.append(QString());
         for (const QString& s : series) {
             const auto sample = store.newest(m.name, s);
-            QString status = h.state == MetricHealth::State::Error ? QStringLiteral("error: ") + h.message : QStringLiteral("ok");
+            QString status = h.state == MetricHealth::State::Error ? QStringLiteral("error: ") + h.message
+                                                                   : QStringLiteral("ok");
             if (sample && now - sample->tMs > 2 * m.intervalMs) status = QStringLiteral("stale");
-            if (sample && !std::isfinite(sample->value)) status = QStringLiteral("no data (%1)").arg(sample->value);
+            if (sample && !std::isfinite(sample->value))
+                status = QStringLiteral("no data (%1)").arg(sample->value);
             anyProblem = anyProblem || status != QLatin1String("ok");
-            table.add({m.name, s.isEmpty() ? QStringLiteral("(single)") : s,
-                       sample ? ConditionParser::formatValue(sample->value, m.unit) : QStringLiteral("-"),
-                       sample ? Duration::format(std::max<qint64>(0, now - sample->tMs)) : QStringLiteral("-"), status});
+            table.add(
+                {m.name, s.isEmpty() ? QStringLiteral("(single)") : s,
+                 sample ? ConditionParser::formatValue(sample->value, m.unit) : QStringLiteral("-"),
+                 sample ? Duration::format(std::max<qint64>(0, now - sample->tMs)) : QStringLiteral("-"),
+                 status});
         }
     }
     QTextStream(stdout) << table.render();

@@ -141,7 +141,7 @@ std::unique_ptr<Operator> Operator::open(const QCommandLineParser& parser, const
     options.ledgerPath = op->m_ledgerPath;
     options.store = StoreSettings::fromEnvironment();
     options.notify = command == QLatin1String("watch"); // a one-shot decision leaves webhooks to the driver
-    if (command == QLatin1String("watch")) { // one driver per rollout: watch drives or refuses
+    if (command == QLatin1String("watch")) {            // one driver per rollout: watch drives or refuses
         options.driverKind = QStringLiteral("watch");
         options.driverPerson = person;
         options.lease.autoTakeOver = false; // watch never follows
@@ -152,7 +152,8 @@ std::unique_ptr<Operator> Operator::open(const QCommandLineParser& parser, const
         // running it when they are not the automation: an observation, never a decision in their name.
         if (person != Actor::automation().id) recorder.setObserver(Actor{person, role});
     };
-    op->m_assembly = RolloutAssembly::build(std::move(*loaded.plan), op->m_clock, std::move(options), &problem);
+    op->m_assembly =
+        RolloutAssembly::build(std::move(*loaded.plan), op->m_clock, std::move(options), &problem);
     if (!op->m_assembly) {
         err() << name << ": " << problem << "\n";
         return nullptr;
@@ -188,7 +189,8 @@ std::unique_ptr<Operator> Operator::openReadOnly(const QCommandLineParser& parse
     options.store = StoreSettings::fromEnvironment();
     options.notify = false;
     options.autoStart = false;
-    op->m_assembly = RolloutAssembly::build(std::move(*loaded.plan), op->m_clock, std::move(options), &problem);
+    op->m_assembly =
+        RolloutAssembly::build(std::move(*loaded.plan), op->m_clock, std::move(options), &problem);
     if (!op->m_assembly) {
         err() << name << ": " << problem << "\n";
         return nullptr;
@@ -275,8 +277,7 @@ bool Operator::waitFlagsApplied(int timeoutMs)
     const QMetaObject::Connection c =
         QObject::connect(flags, &FlagSync::operationFinished, flags,
                          [&](const QString&, const FlagChangeReport& r) { escalated = !r.allVerified(); });
-    waitUntil([&] { return !flags->busy() && (runtime().session().flagsApplied() || escalated); },
-              timeoutMs);
+    waitUntil([&] { return !flags->busy() && (runtime().session().flagsApplied() || escalated); }, timeoutMs);
     QObject::disconnect(c);
     // The action lists the decision started (the plan's rollback_actions) finish before the
     // command does: each step is recorded, a failed one escalated.

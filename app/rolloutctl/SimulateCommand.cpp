@@ -1,8 +1,8 @@
 // rolloutctl simulate: serve the simulated service for a real Prometheus (--listen), or run a
 // plan headless against the simulator on a fast clock and print every transition.
 #include "CommandLine.h"
-#include "Signals.h"
 #include "Commands.h"
+#include "Signals.h"
 #include "core/Clock.h"
 #include "engine/RolloutSession.h"
 #include "metrics/TimeSeriesStore.h"
@@ -18,7 +18,6 @@
 #include <QCoreApplication>
 #include <QHostAddress>
 #include <QUrl>
-
 #include <memory>
 #include <optional>
 
@@ -29,7 +28,7 @@ using namespace rollout;
 namespace {
 
 // Headless runs start at a fixed instant, so that runs are identical and times read well.
-constexpr qint64 kSimulationEpochMs = 1'767'225'600'000;   // 2026-01-01T00:00:00Z
+constexpr qint64 kSimulationEpochMs = 1'767'225'600'000; // 2026-01-01T00:00:00Z
 
 QString clockText(qint64 ms)
 {
@@ -43,12 +42,13 @@ QString clockText(qint64 ms)
 // Where --listen reads the canary share from, when not a fixed --share.
 struct UnleashSource
 {
-    QUrl url;          // Unleash's base URL
+    QUrl url; // Unleash's base URL
     QString flag;
-    QString tokenEnv;  // the variable holding the client (backend) token
+    QString tokenEnv; // the variable holding the client (backend) token
 };
 
-int serve(const QString& listen, const QString& prefix, quint64 seed, double share, const std::optional<UnleashSource>& unleash)
+int serve(const QString& listen, const QString& prefix, quint64 seed, double share,
+          const std::optional<UnleashSource>& unleash)
 {
     const int colon = int(listen.lastIndexOf(QLatin1Char(':')));
     const QHostAddress address(listen.left(colon));
@@ -81,19 +81,22 @@ int serve(const QString& listen, const QString& prefix, quint64 seed, double sha
     std::unique_ptr<UnleashSharePoller> poller;
     if (unleash) {
         poller = std::make_unique<UnleashSharePoller>(unleash->url, unleash->flag, token.authorization);
-        out << "canary share follows " << poller->url().toString() << " (every 500 ms; the token from " << unleash->tokenEnv << ")" << Qt::endl;
+        out << "canary share follows " << poller->url().toString() << " (every 500 ms; the token from "
+            << unleash->tokenEnv << ")" << Qt::endl;
         QObject::connect(poller.get(), &UnleashSharePoller::shareRead, poller.get(), [&](double percent) {
             if (percent == service.canaryShare()) return;
-            out << "canary share " << service.canaryShare() << "% -> " << percent << "% (from Unleash)" << Qt::endl;
-            service.advanceTo(clock.nowMs());   // the past at the old share, from now on the new one
+            out << "canary share " << service.canaryShare() << "% -> " << percent << "% (from Unleash)"
+                << Qt::endl;
+            service.advanceTo(clock.nowMs()); // the past at the old share, from now on the new one
             service.setCanaryShare(percent);
         });
         QObject::connect(poller.get(), &UnleashSharePoller::readFailed, poller.get(), [](const QString& why) {
-            QTextStream(stderr) << "rolloutctl simulate: cannot read the share from Unleash, keeping the last one: " << why << Qt::endl;
+            QTextStream(stderr)
+                << "rolloutctl simulate: cannot read the share from Unleash, keeping the last one: " << why
+                << Qt::endl;
         });
-        QObject::connect(poller.get(), &UnleashSharePoller::readRecovered, poller.get(), [&out] {
-            out << "reading the share from Unleash again" << Qt::endl;
-        });
+        QObject::connect(poller.get(), &UnleashSharePoller::readRecovered, poller.get(),
+                         [&out] { out << "reading the share from Unleash again" << Qt::endl; });
         server.setShareSource(QStringLiteral("unleash ") + poller->url().toString());
         poller->start(500);
     }
@@ -102,12 +105,14 @@ int serve(const QString& listen, const QString& prefix, quint64 seed, double sha
     return Ok;
 }
 
-int runPlan(const QString& file, const QStringList& faults, quint64 seed, qint64 untilMs, bool autoApprove, bool keepGoing, bool explain, double rps, double errorRatio)
+int runPlan(const QString& file, const QStringList& faults, quint64 seed, qint64 untilMs, bool autoApprove,
+            bool keepGoing, bool explain, double rps, double errorRatio)
 {
     const PlanLoadResult r = PlanLoader::loadFile(file);
     if (!r.plan) {
         QTextStream err(stderr);
-        for (const PlanError& e : r.errors) err << e.toString() << "\n";
+        for (const PlanError& e : r.errors)
+            err << e.toString() << "\n";
         return Failed;
     }
     const Plan& plan = *r.plan;
@@ -129,10 +134,13 @@ int runPlan(const QString& file, const QStringList& faults, quint64 seed, qint64
     QTextStream out(stdout);
     bool rolledBack = false;
     QObject::connect(&session, &RolloutSession::eventRecorded, &session, [&](const RolloutEvent& e) {
-        if (e.type == EventType::GateClosed || e.type == EventType::ChecklistItemSet) return;   // noise in a headless run
+        if (e.type == EventType::GateClosed || e.type == EventType::ChecklistItemSet)
+            return; // noise in a headless run
         if (e.type == EventType::TriggerPending || e.type == EventType::TriggerCleared) {
-            const auto it = std::find_if(plan.triggers.begin(), plan.triggers.end(), [&](const TriggerSpec& t) { return t.name == e.trigger; });
-            if (it != plan.triggers.end() && it->kind == TriggerKind::Soft) return;   // soft ones show when they alert
+            const auto it = std::find_if(plan.triggers.begin(), plan.triggers.end(),
+                                         [&](const TriggerSpec& t) { return t.name == e.trigger; });
+            if (it != plan.triggers.end() && it->kind == TriggerKind::Soft)
+                return; // soft ones show when they alert
         }
         out << clockText(e.atMs) << "  " << e.describe() << "\n";
         if (e.type == EventType::RolledBack) rolledBack = true;
@@ -140,7 +148,8 @@ int runPlan(const QString& file, const QStringList& faults, quint64 seed, qint64
     out << "simulating " << plan.rollout << " (" << plan.phases.size() << " phases) with seed " << seed;
     if (!faults.isEmpty()) out << ", faults: " << faults.join(QStringLiteral(", "));
     out << "; until " << Duration::format(untilMs) << "\n";
-    if (!autoApprove) out << "(without --auto-approve nobody signs the gates: the rollout will wait at the first one)\n";
+    if (!autoApprove)
+        out << "(without --auto-approve nobody signs the gates: the rollout will wait at the first one)\n";
     const qint64 step = 1000;
     while (clock.nowMs() - kSimulationEpochMs < untilMs) {
         clock.advanceMs(step);
@@ -148,29 +157,37 @@ int runPlan(const QString& file, const QStringList& faults, quint64 seed, qint64
         service.advanceTo(clock.nowMs());
         feeder.tick();
         session.evaluate();
-        if (explain) {   // every change of a success criterion's verdict, to see what holds a gate
+        if (explain) { // every change of a success criterion's verdict, to see what holds a gate
             static QMap<QString, Truth> previous;
             for (const CriterionView& c : session.criteria()) {
                 const QString key = QString::number(session.currentPhase()) + c.condition.text;
                 if (previous.value(key, Truth::True) == c.truth) continue;
                 previous[key] = c.truth;
                 out << clockText(clock.nowMs()) << "    criterion " << c.condition.text << ": "
-                    << (c.truth == Truth::True ? QStringLiteral("met") : c.truth == Truth::False ? QStringLiteral("NOT met") : QStringLiteral("inconclusive"))
-                    << " (" << (c.last.truth == Truth::Unknown ? c.last.reason : QString::number(c.last.compared)) << ")\n";
+                    << (c.truth == Truth::True    ? QStringLiteral("met")
+                        : c.truth == Truth::False ? QStringLiteral("NOT met")
+                                                  : QStringLiteral("inconclusive"))
+                    << " ("
+                    << (c.last.truth == Truth::Unknown ? c.last.reason : QString::number(c.last.compared))
+                    << ")\n";
             }
         }
         if (session.isComplete()) break;
         if (rolledBack && !keepGoing) break;
         if (autoApprove && session.currentPhase() + 1 <= int(plan.phases.size())) {
             for (const QString& what : DemoDriver::signOffNextGate(session))
-                if (what.startsWith(QLatin1String("alert"))) out << clockText(clock.nowMs()) << "  (simulation: " << what << ", goes on)\n";
-            if (session.gate().open) session.advance(Actor{QStringLiteral("simulation"), QStringLiteral("simulation")});
+                if (what.startsWith(QLatin1String("alert")))
+                    out << clockText(clock.nowMs()) << "  (simulation: " << what << ", goes on)\n";
+            if (session.gate().open)
+                session.advance(Actor{QStringLiteral("simulation"), QStringLiteral("simulation")});
         }
     }
     out << clockText(clock.nowMs()) << "  end: " << toString(session.state()) << ", phase "
-        << (session.currentPhase() < 0 ? QStringLiteral("none (0%)") : QString::number(session.currentPhase() + 1))
+        << (session.currentPhase() < 0 ? QStringLiteral("none (0%)")
+                                       : QString::number(session.currentPhase() + 1))
         << ", traffic " << session.currentTraffic() << "%\n";
-    if (!session.isComplete() && !rolledBack) out << "             waiting on: " << session.gate().missing() << "\n";
+    if (!session.isComplete() && !rolledBack)
+        out << "             waiting on: " << session.gate().missing() << "\n";
     return rolledBack ? Failed : Ok;
 }
 
@@ -180,31 +197,61 @@ int simulate(const QStringList& args)
 {
     QCommandLineParser parser;
     parser.setApplicationDescription(QStringLiteral(
-        "Serve the simulated service as Prometheus metrics (--listen), or run PLAN headless against the simulator\n"
+        "Serve the simulated service as Prometheus metrics (--listen), or run PLAN headless against the "
+        "simulator\n"
         "on a fast clock and print every transition. Fault specs: KIND@START[+DURATION], KIND one of\n"
         "canary-error-spike, canary-latency-regression, global-incident, memory-leak, brief-spike;\n"
         "e.g. canary-error-spike@2h or global-incident@30m+10m. Exit 1 when the run ended in a rollback."));
-    parser.addPositionalArgument(QStringLiteral("plan"), QStringLiteral("A plan to run (omit with --listen)."), QStringLiteral("[PLAN]"));
-    const QCommandLineOption listen(QStringLiteral("listen"), QStringLiteral("Serve metrics on HOST:PORT."), QStringLiteral("HOST:PORT"));
-    const QCommandLineOption prefix(QStringLiteral("prefix"), QStringLiteral("Metric name prefix (default sim)."), QStringLiteral("PREFIX"), QStringLiteral("sim"));
-    const QCommandLineOption share(QStringLiteral("share"), QStringLiteral("With --listen: initial canary share in percent (default 10)."), QStringLiteral("PERCENT"), QStringLiteral("10"));
-    const QCommandLineOption fault(QStringLiteral("fault"), QStringLiteral("Inject a fault (repeatable)."), QStringLiteral("SPEC"));
-    const QCommandLineOption seed(QStringLiteral("seed"), QStringLiteral("Random seed (default 42)."), QStringLiteral("N"), QStringLiteral("42"));
-    const QCommandLineOption until(QStringLiteral("until"), QStringLiteral("Simulated time limit (default: twice the plan's minimum durations + 1d)."), QStringLiteral("DURATION"));
-    const QCommandLineOption autoApprove(QStringLiteral("auto-approve"), QStringLiteral("Tick checklists, sign approvals and acknowledge alerts as the plan's people."));
-    const QCommandLineOption keepGoing(QStringLiteral("keep-going"), QStringLiteral("Do not stop at the first rollback."));
-    const QCommandLineOption rps(QStringLiteral("rps"), QStringLiteral("Total requests per second of the simulated service (default 200)."), QStringLiteral("N"), QStringLiteral("200"));
-    const QCommandLineOption errors(QStringLiteral("error-ratio"), QStringLiteral("Healthy error ratio of the simulated service, e.g. 0.0002 (the default) or 0."), QStringLiteral("RATIO"));
-    const QCommandLineOption explain(QStringLiteral("explain"), QStringLiteral("Also print every change of a success criterion's verdict."));
-    const QCommandLineOption fromUnleash(QStringLiteral("share-from-unleash"),
-                                         QStringLiteral("With --listen: follow the canary share of --flag in Unleash's client API at URL "
-                                                        "(polled every 500 ms; 0 while the flag is off or absent)."),
-                                         QStringLiteral("URL"));
-    const QCommandLineOption flag(QStringLiteral("flag"), QStringLiteral("With --share-from-unleash: the flag's name."), QStringLiteral("KEY"));
+    parser.addPositionalArgument(QStringLiteral("plan"),
+                                 QStringLiteral("A plan to run (omit with --listen)."),
+                                 QStringLiteral("[PLAN]"));
+    const QCommandLineOption listen(QStringLiteral("listen"), QStringLiteral("Serve metrics on HOST:PORT."),
+                                    QStringLiteral("HOST:PORT"));
+    const QCommandLineOption prefix(QStringLiteral("prefix"),
+                                    QStringLiteral("Metric name prefix (default sim)."),
+                                    QStringLiteral("PREFIX"), QStringLiteral("sim"));
+    const QCommandLineOption share(
+        QStringLiteral("share"),
+        QStringLiteral("With --listen: initial canary share in percent (default 10)."),
+        QStringLiteral("PERCENT"), QStringLiteral("10"));
+    const QCommandLineOption fault(QStringLiteral("fault"), QStringLiteral("Inject a fault (repeatable)."),
+                                   QStringLiteral("SPEC"));
+    const QCommandLineOption seed(QStringLiteral("seed"), QStringLiteral("Random seed (default 42)."),
+                                  QStringLiteral("N"), QStringLiteral("42"));
+    const QCommandLineOption until(
+        QStringLiteral("until"),
+        QStringLiteral("Simulated time limit (default: twice the plan's minimum durations + 1d)."),
+        QStringLiteral("DURATION"));
+    const QCommandLineOption autoApprove(
+        QStringLiteral("auto-approve"),
+        QStringLiteral("Tick checklists, sign approvals and acknowledge alerts as the plan's people."));
+    const QCommandLineOption keepGoing(QStringLiteral("keep-going"),
+                                       QStringLiteral("Do not stop at the first rollback."));
+    const QCommandLineOption rps(
+        QStringLiteral("rps"),
+        QStringLiteral("Total requests per second of the simulated service (default 200)."),
+        QStringLiteral("N"), QStringLiteral("200"));
+    const QCommandLineOption errors(
+        QStringLiteral("error-ratio"),
+        QStringLiteral("Healthy error ratio of the simulated service, e.g. 0.0002 (the default) or 0."),
+        QStringLiteral("RATIO"));
+    const QCommandLineOption explain(
+        QStringLiteral("explain"),
+        QStringLiteral("Also print every change of a success criterion's verdict."));
+    const QCommandLineOption fromUnleash(
+        QStringLiteral("share-from-unleash"),
+        QStringLiteral("With --listen: follow the canary share of --flag in Unleash's client API at URL "
+                       "(polled every 500 ms; 0 while the flag is off or absent)."),
+        QStringLiteral("URL"));
+    const QCommandLineOption flag(QStringLiteral("flag"),
+                                  QStringLiteral("With --share-from-unleash: the flag's name."),
+                                  QStringLiteral("KEY"));
     const QCommandLineOption tokenEnv(QStringLiteral("token-env"),
-                                      QStringLiteral("With --share-from-unleash: the variable holding a client token (default ROLLOUT_UNLEASH_CLIENT_TOKEN)."),
+                                      QStringLiteral("With --share-from-unleash: the variable holding a "
+                                                     "client token (default ROLLOUT_UNLEASH_CLIENT_TOKEN)."),
                                       QStringLiteral("VAR"), QStringLiteral("ROLLOUT_UNLEASH_CLIENT_TOKEN"));
-    parser.addOptions({listen, prefix, share, fault, seed, until, autoApprove, keepGoing, explain, rps, errors, fromUnleash, flag, tokenEnv});
+    parser.addOptions({listen, prefix, share, fault, seed, until, autoApprove, keepGoing, explain, rps,
+                       errors, fromUnleash, flag, tokenEnv});
     if (auto exit = parseArguments(parser, QStringLiteral("simulate"), args)) return *exit;
     const quint64 seedValue = parser.value(seed).toULongLong();
     if (parser.isSet(listen)) {
@@ -215,8 +262,11 @@ int simulate(const QStringList& args)
         std::optional<UnleashSource> unleash;
         if (parser.isSet(fromUnleash)) {
             const QUrl url(parser.value(fromUnleash), QUrl::StrictMode);
-            if (!url.isValid() || (url.scheme() != QLatin1String("http") && url.scheme() != QLatin1String("https")) || url.host().isEmpty()) {
-                QTextStream(stderr) << "rolloutctl simulate: --share-from-unleash wants Unleash's base URL, e.g. http://127.0.0.1:4242\n";
+            if (!url.isValid() ||
+                (url.scheme() != QLatin1String("http") && url.scheme() != QLatin1String("https")) ||
+                url.host().isEmpty()) {
+                QTextStream(stderr) << "rolloutctl simulate: --share-from-unleash wants Unleash's base URL, "
+                                       "e.g. http://127.0.0.1:4242\n";
                 return Usage;
             }
             if (parser.value(flag).isEmpty()) {
@@ -228,7 +278,8 @@ int simulate(const QStringList& args)
             QTextStream(stderr) << "rolloutctl simulate: --flag goes with --share-from-unleash URL\n";
             return Usage;
         }
-        return serve(parser.value(listen), parser.value(prefix), seedValue, parser.value(share).toDouble(), unleash);
+        return serve(parser.value(listen), parser.value(prefix), seedValue, parser.value(share).toDouble(),
+                     unleash);
     }
     if (parser.isSet(fromUnleash)) {
         QTextStream(stderr) << "rolloutctl simulate: --share-from-unleash goes with --listen\n";
@@ -250,11 +301,14 @@ int simulate(const QStringList& args)
     } else {
         const PlanLoadResult r = PlanLoader::loadFile(parser.positionalArguments().first());
         if (r.plan)
-            for (const PhaseSpec& ph : r.plan->phases) untilMs += 2 * ph.minDurationMs;
+            for (const PhaseSpec& ph : r.plan->phases)
+                untilMs += 2 * ph.minDurationMs;
         untilMs += 24LL * 3600 * 1000;
     }
-    return runPlan(parser.positionalArguments().first(), parser.values(fault), seedValue, untilMs, parser.isSet(autoApprove), parser.isSet(keepGoing), parser.isSet(explain),
-                   std::max(1.0, parser.value(rps).toDouble()), parser.isSet(errors) ? parser.value(errors).toDouble() : -1.0);
+    return runPlan(parser.positionalArguments().first(), parser.values(fault), seedValue, untilMs,
+                   parser.isSet(autoApprove), parser.isSet(keepGoing), parser.isSet(explain),
+                   std::max(1.0, parser.value(rps).toDouble()),
+                   parser.isSet(errors) ? parser.value(errors).toDouble() : -1.0);
 }
 
 } // namespace rolloutctl

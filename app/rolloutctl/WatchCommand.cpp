@@ -55,22 +55,22 @@ QString describeWhere(const RolloutSession& s)
 int watch(const QStringList& args)
 {
     QCommandLineParser parser;
-    parser.setApplicationDescription(
-        QStringLiteral("Run a rollout's engine headless against the plan's real sources and flag services. "
-                       "Decisions are signed with an "
-                       "automation key (a person of the plan with the role \"automation\") into the ledger, "
-                       "and shared through PostgreSQL "
-                       "when ROLLOUT_PG_HOST is set. Starts the rollout when the plan says auto_start and "
-                       "the first gate is green. Exit "
-                       "codes: 0 completed, 3 rolled back, 4 stopped (SIGTERM/SIGINT), 5 refused (another live "
-                       "process drives the rollout: one driver per rollout, through the shared store's lease; "
-                       "also when another took the lease over while this one could not renew it), 1 failed (including a "
-                       "rollback whose flags did not "
-                       "read back: escalate), 2 usage (or a loose ROLLOUT_ENV_FILE). When ROLLOUT_ENV_FILE "
-                       "names the file the environment "
-                       "(and the passphrase) came from, as the systemd unit does, watch refuses to start "
-                       "unless that file is owned by root "
-                       "or by this user and no one else may read or change it (mode 0600)."));
+    parser.setApplicationDescription(QStringLiteral(
+        "Run a rollout's engine headless against the plan's real sources and flag services. "
+        "Decisions are signed with an "
+        "automation key (a person of the plan with the role \"automation\") into the ledger, "
+        "and shared through PostgreSQL "
+        "when ROLLOUT_PG_HOST is set. Starts the rollout when the plan says auto_start and "
+        "the first gate is green. Exit "
+        "codes: 0 completed, 3 rolled back, 4 stopped (SIGTERM/SIGINT), 5 refused (another live "
+        "process drives the rollout: one driver per rollout, through the shared store's lease; "
+        "also when another took the lease over while this one could not renew it), 1 failed (including a "
+        "rollback whose flags did not "
+        "read back: escalate), 2 usage (or a loose ROLLOUT_ENV_FILE). When ROLLOUT_ENV_FILE "
+        "names the file the environment "
+        "(and the passphrase) came from, as the systemd unit does, watch refuses to start "
+        "unless that file is owned by root "
+        "or by this user and no one else may read or change it (mode 0600)."));
     parser.addPositionalArgument(QStringLiteral("plan"), QStringLiteral("The plan file."),
                                  QStringLiteral("PLAN"));
     Operator::addOptions(parser, Actor::automation().id);
@@ -205,7 +205,8 @@ int watch(const QStringList& args)
         if (lease->state() == DriveLease::State::Following) {
             runtime.stop();
             err() << "rolloutctl watch: rollout " << plan.rollout << " is already driven by "
-                  << lease->holder().describe() << ": a rollout has one driver; stop that one first, or start "
+                  << lease->holder().describe()
+                  << ": a rollout has one driver; stop that one first, or start "
                   << "this one once its lease lapsed (" << lease->options().ttlMs / 1000
                   << " s after its last heartbeat)\n";
             return Refused;

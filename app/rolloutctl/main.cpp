@@ -67,8 +67,8 @@ int main(int argc, char** argv)
     // `report` draws charts with QPainter (offscreen, fonts): it needs a QGuiApplication, no widget.
     const bool drawing = argc > 1 && qstrcmp(argv[1], "report") == 0;
     if (drawing && qEnvironmentVariableIsEmpty("QT_QPA_PLATFORM")) qputenv("QT_QPA_PLATFORM", "offscreen");
-    std::unique_ptr<QCoreApplication> application =
-        drawing ? std::make_unique<QGuiApplication>(argc, argv) : std::make_unique<QCoreApplication>(argc, argv);
+    std::unique_ptr<QCoreApplication> application = drawing ? std::make_unique<QGuiApplication>(argc, argv)
+                                                            : std::make_unique<QCoreApplication>(argc, argv);
     QCoreApplication::setApplicationName(QStringLiteral("rolloutctl"));
     QCoreApplication::setApplicationVersion(QStringLiteral(ROLLOUT_VERSION));
     QStringList args = QCoreApplication::arguments();

@@ -2,7 +2,6 @@
 
 #include <QDir>
 #include <QStandardPaths>
-
 #include <spdlog/sinks/rotating_file_sink.h>
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
@@ -27,7 +26,8 @@ void Logging::setUp(const QString& program, bool verbose)
     if (QDir().mkpath(dir)) {
         try {
             auto file = std::make_shared<spdlog::sinks::rotating_file_sink_mt>(
-                (dir + QLatin1Char('/') + program + QStringLiteral(".log")).toStdString(), 5 * 1024 * 1024, 3);
+                (dir + QLatin1Char('/') + program + QStringLiteral(".log")).toStdString(), 5 * 1024 * 1024,
+                3);
             file->set_level(spdlog::level::debug);
             sinks.push_back(file);
         } catch (const spdlog::spdlog_ex&) {

@@ -15,7 +15,12 @@ namespace rollout {
 class MeasurementRun
 {
 public:
-    enum class Outcome { Running, Failed, Succeeded };
+    enum class Outcome
+    {
+        Running,
+        Failed,
+        Succeeded
+    };
 
     // Takes a measurement when one is due (`intervalMs` after the last); `failed` and `passed`
     // say what it showed (neither: inconclusive). Returns true when a measurement was taken.

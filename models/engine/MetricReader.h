@@ -2,7 +2,6 @@
 
 #include <QList>
 #include <QString>
-
 #include <optional>
 
 namespace rollout {
@@ -13,7 +12,11 @@ struct Sample
     double value = 0.0;
 };
 
-enum class Series { Canary, Baseline };
+enum class Series
+{
+    Canary,
+    Baseline
+};
 
 // Events and trials counted over a span (errors over requests), from counters with resets
 // already accounted for. fromMs..toMs are the two counter readings the counts lie between.
@@ -43,13 +46,18 @@ public:
     // none is that old) to the newest reading; nullopt when the metric has no counts at all.
     virtual std::optional<Counts> counts(const QString& metric, Series series, qint64 fromMs) const
     {
-        Q_UNUSED(metric) Q_UNUSED(series) Q_UNUSED(fromMs)
+        Q_UNUSED(metric)
+        Q_UNUSED(series)
+        Q_UNUSED(fromMs)
         return std::nullopt;
     }
     // The samples with fromMs <= t <= toMs, oldest first.
     virtual QList<Sample> samples(const QString& metric, Series series, qint64 fromMs, qint64 toMs) const
     {
-        Q_UNUSED(metric) Q_UNUSED(series) Q_UNUSED(fromMs) Q_UNUSED(toMs)
+        Q_UNUSED(metric)
+        Q_UNUSED(series)
+        Q_UNUSED(fromMs)
+        Q_UNUSED(toMs)
         return {};
     }
 };

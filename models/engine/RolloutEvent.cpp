@@ -124,10 +124,11 @@ QString RolloutEvent::describe() const
                     : QStringLiteral("flags agree with the rollout again: %1").arg(reason);
     case EventType::ActionStepDone:
         return QStringLiteral("%1 step %2%3: %4 — %5")
-            .arg(trigger.isEmpty() ? QStringLiteral("rollback") : QStringLiteral("\"%1\"").arg(trigger), step, who,
-                 outcome == QLatin1String("failed") ? QStringLiteral("FAILED") : outcome, reason);
+            .arg(trigger.isEmpty() ? QStringLiteral("rollback") : QStringLiteral("\"%1\"").arg(trigger), step,
+                 who, outcome == QLatin1String("failed") ? QStringLiteral("FAILED") : outcome, reason);
     case EventType::Escalated:
-        return QStringLiteral("ESCALATED %1%2: %3").arg(severity.isEmpty() ? QStringLiteral("P1") : severity, who, reason);
+        return QStringLiteral("ESCALATED %1%2: %3")
+            .arg(severity.isEmpty() ? QStringLiteral("P1") : severity, who, reason);
     }
     return {};
 }

@@ -9,31 +9,34 @@
 
 namespace rollout {
 
-enum class EventType {
-    PhaseAdvanced,       // toPhase entered (the first advance starts the rollout)
-    Completed,           // the last phase was left: 100% for good
+enum class EventType
+{
+    PhaseAdvanced, // toPhase entered (the first advance starts the rollout)
+    Completed,     // the last phase was left: 100% for good
     Paused,
     Resumed,
-    RolledBack,          // to toPhase (-1: everything off); automatic when a trigger did it
-    TriggerPending,      // a trigger's condition started to hold
-    TriggerCleared,      // it stopped holding before firing
-    TriggerFired,        // held for its duration
-    AlertRaised,         // a soft trigger fired: a person decides
+    RolledBack,     // to toPhase (-1: everything off); automatic when a trigger did it
+    TriggerPending, // a trigger's condition started to hold
+    TriggerCleared, // it stopped holding before firing
+    TriggerFired,   // held for its duration
+    AlertRaised,    // a soft trigger fired: a person decides
     AlertAcknowledged,
-    ChecklistItemSet,    // ticked or unticked
-    ApprovalRecorded,    // approve or reject
+    ChecklistItemSet, // ticked or unticked
+    ApprovalRecorded, // approve or reject
     GateOpened,
     GateClosed,
     BaselineCaptured,
-    NoteAdded,           // a person explained a decision afterwards (e.g. the reason for a rollback)
-    FlagsVerified,       // every flag of a change read back as asked (reason: per-flag results)
-    FlagsNotVerified,    // some flag did not move or could not be read back: escalate
-    AdvanceClaimed,      // a console asked the shared store for the right to advance (toPhase); no state change
-    PhaseOverridden,     // a person moved the rollout to toPhase past its gate (-1: everything off), with a reason
-    SegmentHeld,         // partial rollback: `segment` held off on every flag (held), or let follow the rollout again
-    FlagDrift,           // what the flag services read back differs from what the rollout says (held), or agrees again
-    ActionStepDone,      // one step of an action list ran: `step`, `outcome` (verified, done, failed) and what was read back
-    Escalated,           // something needs a person now (a failed step, a plan's escalate step), with `severity`
+    NoteAdded,        // a person explained a decision afterwards (e.g. the reason for a rollback)
+    FlagsVerified,    // every flag of a change read back as asked (reason: per-flag results)
+    FlagsNotVerified, // some flag did not move or could not be read back: escalate
+    AdvanceClaimed,   // a console asked the shared store for the right to advance (toPhase); no state change
+    PhaseOverridden,  // a person moved the rollout to toPhase past its gate (-1: everything off), with a
+                      // reason
+    SegmentHeld, // partial rollback: `segment` held off on every flag (held), or let follow the rollout again
+    FlagDrift, // what the flag services read back differs from what the rollout says (held), or agrees again
+    ActionStepDone, // one step of an action list ran: `step`, `outcome` (verified, done, failed) and what was
+                    // read back
+    Escalated,      // something needs a person now (a failed step, a plan's escalate step), with `severity`
 };
 
 QString toString(EventType t);
@@ -46,26 +49,26 @@ struct RolloutEvent
     qint64 atMs = 0;
     int fromPhase = -1;
     int toPhase = -1;
-    QString actor;                    // a person's id, or "automation"
+    QString actor; // a person's id, or "automation"
     QString role;
     bool automatic = false;
-    QString trigger;                  // the trigger's name, when one is involved
+    QString trigger; // the trigger's name, when one is involved
     TriggerAction action = TriggerAction::Alert;
-    qint64 sinceMs = 0;               // when the condition started to hold
-    QMap<QString, double> values;     // metric snapshot at the decision
-    QString reason;                   // a sentence a person can read
-    QString note;                     // what a person typed
-    QString item;                     // checklist item "section/item"
-    bool ticked = false;              // checklist
-    bool approve = false;             // approval decision
+    qint64 sinceMs = 0;           // when the condition started to hold
+    QMap<QString, double> values; // metric snapshot at the decision
+    QString reason;               // a sentence a person can read
+    QString note;                 // what a person typed
+    QString item;                 // checklist item "section/item"
+    bool ticked = false;          // checklist
+    bool approve = false;         // approval decision
     int alertId = 0;
-    bool dryRun = false;              // a dry-run trigger: judged and recorded, never acted on
-    QString segment;                  // SegmentHeld: the segment
-    bool held = false;                // SegmentHeld: held off (else released); FlagDrift: drifting (else agrees again)
-    Evidence evidence;                // the verdict's numbers (estimate, interval, counts), when judged with evidence
-    QString step;                     // ActionStepDone: "2 of 4: call admin.emergency-stop"
-    QString outcome;                  // ActionStepDone: verified (read back), done (nothing to read back) or failed
-    QString severity;                 // Escalated: P0..P3
+    bool dryRun = false; // a dry-run trigger: judged and recorded, never acted on
+    QString segment;     // SegmentHeld: the segment
+    bool held = false;   // SegmentHeld: held off (else released); FlagDrift: drifting (else agrees again)
+    Evidence evidence;   // the verdict's numbers (estimate, interval, counts), when judged with evidence
+    QString step;        // ActionStepDone: "2 of 4: call admin.emergency-stop"
+    QString outcome;     // ActionStepDone: verified (read back), done (nothing to read back) or failed
+    QString severity;    // Escalated: P0..P3
 
     QString describe() const;
 };

@@ -3,9 +3,9 @@
 #include "core/Clock.h"
 #include "engine/ConditionJudge.h"
 #include "engine/GateStatus.h"
+#include "engine/MeasurementRun.h"
 #include "engine/RolloutEvent.h"
 #include "engine/TriggerTracker.h"
-#include "engine/MeasurementRun.h"
 #include "judge/EvidenceJudge.h"
 #include "judge/WindowJudge.h"
 #include "plan/Plan.h"
@@ -13,15 +13,21 @@
 #include <QMap>
 #include <QObject>
 #include <QSet>
-
-#include <optional>
-
 #include <functional>
 #include <memory>
+#include <optional>
 
 namespace rollout {
 
-enum class RolloutState { NotStarted, Running, Paused, Alert, RolledBack, Complete };
+enum class RolloutState
+{
+    NotStarted,
+    Running,
+    Paused,
+    Alert,
+    RolledBack,
+    Complete
+};
 QString toString(RolloutState s);
 
 // Who does something: a person from the plan's people, or the automation.
@@ -43,7 +49,7 @@ struct ActionResult
 struct TriggerView
 {
     TriggerSpec spec;
-    bool evidence = false;          // judged with evidence (counts), not on a single number
+    bool evidence = false; // judged with evidence (counts), not on a single number
     TriggerState state = TriggerState::Ok;
     qint64 holdingSinceMs = 0;
     qint64 unknownSinceMs = 0;
@@ -53,7 +59,7 @@ struct TriggerView
 struct CriterionView
 {
     Condition condition;
-    Truth truth = Truth::Unknown;   // after the inconclusive limit, Unknown reads as False
+    Truth truth = Truth::Unknown; // after the inconclusive limit, Unknown reads as False
     Judgement last;
     qint64 unknownSinceMs = 0;
 };
@@ -88,14 +94,17 @@ public:
                    std::shared_ptr<const ConditionJudge> judge = nullptr, QObject* parent = nullptr);
 
     const Plan& plan() const { return m_plan; }
-    int currentPhase() const { return m_phase; }      // -1: not started, or rolled back to zero
+    int currentPhase() const { return m_phase; } // -1: not started, or rolled back to zero
     bool isComplete() const { return m_complete; }
     bool isPaused() const { return m_paused; }
     RolloutState state() const;
     qint64 phaseStartedMs() const { return m_phaseStartedMs; }
     qint64 retryNotBeforeMs() const { return m_retryNotBeforeMs; }
     double currentTraffic() const;
-    QMap<QString, FlagSetting> currentFlags() const { return m_plan.flagSettingsFor(m_complete ? int(m_plan.phases.size()) - 1 : m_phase); }
+    QMap<QString, FlagSetting> currentFlags() const
+    {
+        return m_plan.flagSettingsFor(m_complete ? int(m_plan.phases.size()) - 1 : m_phase);
+    }
     // What stands before the next phase. Worked out at most once per state change and quarter
     // second: the views of one tick share it (decisions work it out afresh).
     GateStatus gate() const;
@@ -105,7 +114,7 @@ public:
     QMap<QString, double> capturedBaselines() const { return m_capturedBaselines; }
     // Checklist and attestation items that guard entry into `phase` ("Section/Item"), ticked or not.
     QStringList gateItems(int phase) const;
-    QMap<QString, QString> tickedItems(int phase) const { return m_ticks.value(phase); }   // item → who
+    QMap<QString, QString> tickedItems(int phase) const { return m_ticks.value(phase); } // item → who
     QList<ApprovalEntry> approvals(int phase) const { return m_approvals.value(phase); }
 
     // Asked before a person's decision is taken: an empty answer lets it go on, any other text
@@ -130,7 +139,8 @@ public:
     // the rollout says whether its flags really moved (FlagsVerified / FlagsNotVerified).
     void recordFlagOutcome(bool verified, const QString& summary, const QMap<QString, double>& percents);
     // One step of an action list ran (ActionRunner): `outcome` is verified, done or failed.
-    void recordActionStep(const QString& trigger, const QString& step, const QString& outcome, const QString& detail);
+    void recordActionStep(const QString& trigger, const QString& step, const QString& outcome,
+                          const QString& detail);
     // Something needs a person now, at `severity` (P0..P3): a failed step, or a plan's escalate step.
     void recordEscalation(const QString& trigger, const QString& severity, const QString& reason);
 
@@ -182,7 +192,8 @@ private:
     Judgement judgeCriterion(const Condition& c, qint64 nowMs) const;
     WindowJudge::Scope windowScope(const Condition& c) const;
     // A criterion with Argo-style measurements (interval, count, failure_limit): its verdict from the run.
-    Judgement measureCriterion(std::size_t index, const Condition& c, const Judgement& measured, qint64 nowMs);
+    Judgement measureCriterion(std::size_t index, const Condition& c, const Judgement& measured,
+                               qint64 nowMs);
     static QString describe(const Judgement& j, const MetricSpec* m);
     void evaluateTriggers(qint64 nowMs);
     void onGlobalIncident(const TriggerSpec& t, const QString& why, qint64 nowMs);
@@ -194,22 +205,25 @@ private:
     void noteFlagEvent(const RolloutEvent& e);
     void moveTo(int phase, qint64 nowMs, bool rolledBack);
     void record(RolloutEvent e);
-    QString guardRefusal(const Actor& actor, EventType type) const { return m_guard ? m_guard(actor, type) : QString(); }
+    QString guardRefusal(const Actor& actor, EventType type) const
+    {
+        return m_guard ? m_guard(actor, type) : QString();
+    }
 
     Plan m_plan;
     const MetricReader& m_reader;
     const Clock& m_clock;
     std::shared_ptr<const ConditionJudge> m_judge;
     EvidenceJudge m_evidence;
-    WindowJudge m_windows;                                // windows, totals and history (`over 15m`, `total`, `3x median over 7d`)
+    WindowJudge m_windows; // windows, totals and history (`over 15m`, `total`, `3x median over 7d`)
     ActionGuard m_guard;
     int m_previousPhaseForTrackers = -1;
-    quint64 m_revision = 0;                   // bumped by every evaluation and state change
+    quint64 m_revision = 0; // bumped by every evaluation and state change
     mutable std::optional<GateStatus> m_gateCache;
     mutable quint64 m_gateRevision = 0;
     mutable qint64 m_gateAtMs = 0;
-    qint64 m_evidenceSinceMs = 0;                         // triggers weigh the canary's counts since the rollout (re)started
-    QSet<QString> m_globalIncidents;                      // triggers whose "both cohorts" alert is raised
+    qint64 m_evidenceSinceMs = 0;    // triggers weigh the canary's counts since the rollout (re)started
+    QSet<QString> m_globalIncidents; // triggers whose "both cohorts" alert is raised
 
     int m_phase = -1;
     qint64 m_phaseStartedMs = 0;
@@ -220,17 +234,18 @@ private:
     std::vector<TriggerSpec> m_activeTriggers;
     QMap<QString, TriggerTracker> m_trackers;
     std::vector<CriterionView> m_criteria;
-    std::vector<MeasurementRun> m_criterionRuns;          // per criterion of the phase; used by those with measurements
+    std::vector<MeasurementRun>
+        m_criterionRuns; // per criterion of the phase; used by those with measurements
     qint64 m_criteriaGreenSinceMs = 0;
     qint64 m_criteriaFailingSinceMs = 0;
     bool m_gateWasOpen = false;
     QList<Alert> m_alerts;
     int m_nextAlertId = 1;
-    QMap<int, QMap<QString, QString>> m_ticks;            // target phase → item → actor
-    QMap<int, QList<ApprovalEntry>> m_approvals;          // target phase → latest decision per actor
+    QMap<int, QMap<QString, QString>> m_ticks;   // target phase → item → actor
+    QMap<int, QList<ApprovalEntry>> m_approvals; // target phase → latest decision per actor
     QMap<QString, double> m_capturedBaselines;
     QStringList m_heldSegments;
-    bool m_flagsApplied = true;   // before anything happens, the flags should be off: nothing to finish
+    bool m_flagsApplied = true; // before anything happens, the flags should be off: nothing to finish
     bool m_drifting = false;
     QString m_driftSummary;
 };

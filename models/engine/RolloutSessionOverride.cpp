@@ -88,7 +88,8 @@ ActionResult RolloutSession::holdSegment(const Actor& actor, const QString& segm
                                    : QStringLiteral("segment %1 follows the rollout again").arg(segment));
 }
 
-void RolloutSession::recordActionStep(const QString& trigger, const QString& step, const QString& outcome, const QString& detail)
+void RolloutSession::recordActionStep(const QString& trigger, const QString& step, const QString& outcome,
+                                      const QString& detail)
 {
     RolloutEvent e;
     e.type = EventType::ActionStepDone;

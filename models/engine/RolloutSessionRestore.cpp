@@ -6,7 +6,8 @@ namespace rollout {
 
 ActionResult RolloutSession::recordAdvanceClaim(const Actor& actor)
 {
-    if (const QString why = guardRefusal(actor, EventType::AdvanceClaimed); !why.isEmpty()) return ActionResult::refused(why);
+    if (const QString why = guardRefusal(actor, EventType::AdvanceClaimed); !why.isEmpty())
+        return ActionResult::refused(why);
     const GateStatus g = computeGate();
     if (m_complete) return ActionResult::refused(QStringLiteral("the rollout is complete"));
     if (!g.open) return ActionResult::refused(QStringLiteral("the gate is not open: %1").arg(g.missing()));
@@ -16,7 +17,7 @@ ActionResult RolloutSession::recordAdvanceClaim(const Actor& actor)
     e.toPhase = g.toPhase;
     e.actor = actor.id;
     e.role = actor.role;
-    e.automatic = actor.id == Actor::automation().id;   // as the advance it asks for will be
+    e.automatic = actor.id == Actor::automation().id; // as the advance it asks for will be
     record(e);
     return ActionResult::done();
 }
@@ -26,7 +27,9 @@ bool RolloutSession::restore(const RolloutEvent& e)
     ++m_revision;
     switch (e.type) {
     case EventType::PhaseAdvanced:
-        if (m_complete || e.fromPhase != m_phase || e.toPhase != m_phase + 1 || e.toPhase >= int(m_plan.phases.size())) return false;
+        if (m_complete || e.fromPhase != m_phase || e.toPhase != m_phase + 1 ||
+            e.toPhase >= int(m_plan.phases.size()))
+            return false;
         if (m_phase < 0) m_evidenceSinceMs = e.atMs;
         m_rolledBack = false;
         enterPhase(e.toPhase, e.atMs);
@@ -47,12 +50,17 @@ bool RolloutSession::restore(const RolloutEvent& e)
             it = it.key() > e.toPhase ? m_ticks.erase(it) : std::next(it);
         for (auto it = m_approvals.begin(); it != m_approvals.end();)
             it = it.key() > e.toPhase ? m_approvals.erase(it) : std::next(it);
-        for (Alert& a : m_alerts) a.acknowledged = true;
+        for (Alert& a : m_alerts)
+            a.acknowledged = true;
         enterPhase(e.toPhase, e.atMs);
         break;
     }
-    case EventType::Paused: m_paused = true; break;
-    case EventType::Resumed: m_paused = false; break;
+    case EventType::Paused:
+        m_paused = true;
+        break;
+    case EventType::Resumed:
+        m_paused = false;
+        break;
     case EventType::AlertRaised:
         m_alerts.append(Alert{e.alertId, e.trigger, e.atMs, e.reason, false});
         m_nextAlertId = std::max(m_nextAlertId, e.alertId + 1);
@@ -63,16 +71,23 @@ bool RolloutSession::restore(const RolloutEvent& e)
         break;
     case EventType::ChecklistItemSet:
         if (!gateItems(e.toPhase).contains(e.item)) return false;
-        if (e.ticked) m_ticks[e.toPhase].insert(e.item, e.actor);
-        else m_ticks[e.toPhase].remove(e.item);
+        if (e.ticked)
+            m_ticks[e.toPhase].insert(e.item, e.actor);
+        else
+            m_ticks[e.toPhase].remove(e.item);
         break;
     case EventType::ApprovalRecorded: {
-        if (e.toPhase < 0 || e.toPhase >= int(m_plan.phases.size()) || !personHasRole(e.actor, e.role)) return false;
+        if (e.toPhase < 0 || e.toPhase >= int(m_plan.phases.size()) || !personHasRole(e.actor, e.role))
+            return false;
         QList<ApprovalEntry>& list = m_approvals[e.toPhase];
-        auto it = std::find_if(list.begin(), list.end(), [&](const ApprovalEntry& a) { return a.actor == e.actor && a.role == e.role; });
+        auto it = std::find_if(list.begin(), list.end(), [&](const ApprovalEntry& a) {
+            return a.actor == e.actor && a.role == e.role;
+        });
         const ApprovalEntry entry{e.actor, e.role, e.approve, e.note, e.atMs};
-        if (it != list.end()) *it = entry;
-        else list.append(entry);
+        if (it != list.end())
+            *it = entry;
+        else
+            list.append(entry);
         break;
     }
     case EventType::PhaseOverridden:
@@ -84,9 +99,11 @@ bool RolloutSession::restore(const RolloutEvent& e)
         if (!e.held) m_heldSegments.removeAll(e.segment);
         break;
     case EventType::BaselineCaptured:
-        for (auto it = e.values.begin(); it != e.values.end(); ++it) m_capturedBaselines.insert(it.key(), it.value());
+        for (auto it = e.values.begin(); it != e.values.end(); ++it)
+            m_capturedBaselines.insert(it.key(), it.value());
         break;
-    default: break;   // commentary and notes change no state
+    default:
+        break; // commentary and notes change no state
     }
     noteFlagEvent(e);
     Q_EMIT stateChanged();

@@ -1,12 +1,10 @@
 // RolloutSession's triggers: judging them each tick (with evidence where the metric has counts),
 // firing them (or not: dry run, global incident), pausing for a person, and raising alerts.
 #include "engine/RolloutSession.h"
-
 #include "judge/EvidenceText.h"
 #include "plan/Duration.h"
 
 #include <QDateTime>
-
 #include <limits>
 
 namespace rollout {
@@ -25,7 +23,8 @@ void RolloutSession::evaluateTriggers(qint64 now)
         const bool wasFired = tracker.fired();
         // With nobody exposed (a shadow or 0% phase) there is nothing a rollback could protect:
         // missing canary data keeps the gate closed but does not escalate.
-        const qint64 limit = currentTraffic() > 0.0 ? m_plan.inconclusiveLimitMs : std::numeric_limits<qint64>::max();
+        const qint64 limit =
+            currentTraffic() > 0.0 ? m_plan.inconclusiveLimitMs : std::numeric_limits<qint64>::max();
         Judgement j;
         TriggerTracker::Step step;
         bool building = false;
@@ -38,8 +37,9 @@ void RolloutSession::evaluateTriggers(qint64 now)
         } else {
             j = judge(t.when, now);
         }
-        if (t.when.measurement) {   // Argo-style: N failed measurements out of M
-            const qint64 interval = t.when.measurement->intervalMs > 0 ? t.when.measurement->intervalMs : (m ? m->intervalMs : 15000);
+        if (t.when.measurement) { // Argo-style: N failed measurements out of M
+            const qint64 interval = t.when.measurement->intervalMs > 0 ? t.when.measurement->intervalMs
+                                                                       : (m ? m->intervalMs : 15000);
             step = tracker.updateMeasured(j, guarded, now, interval, *t.when.measurement, limit, policy);
         } else if (evidence) {
             step = tracker.updateEvidence(j, building, guarded, now, limit, policy);
@@ -48,15 +48,19 @@ void RolloutSession::evaluateTriggers(qint64 now)
         }
         // Both cohorts as bad (a global incident): not the canary's fault; pause and say so. Judged
         // before the trigger may fire, so that a rollback never blames the canary for it.
-        if (evidence && t.kind == TriggerKind::Hard && !t.dryRun && m_plan.judgement.globalIncident == GlobalIncidentPolicy::Pause
-            && currentTraffic() > 0.0) {
-            const EvidenceJudge::GlobalIncident gi = m_evidence.globalIncident(t.when, *m, m_reader, now, m_evidenceSinceMs, t.forMs, level);
-            if (!gi.reason.isEmpty() && !m_globalIncidents.contains(t.name)) onGlobalIncident(t, gi.reason, now);
+        if (evidence && t.kind == TriggerKind::Hard && !t.dryRun &&
+            m_plan.judgement.globalIncident == GlobalIncidentPolicy::Pause && currentTraffic() > 0.0) {
+            const EvidenceJudge::GlobalIncident gi =
+                m_evidence.globalIncident(t.when, *m, m_reader, now, m_evidenceSinceMs, t.forMs, level);
+            if (!gi.reason.isEmpty() && !m_globalIncidents.contains(t.name))
+                onGlobalIncident(t, gi.reason, now);
             // Over only once the baseline recovers (a noisy "canary worse" look during it does not end it);
             // then the trigger acts again on the canary's own harm.
-            else if (!gi.baselineHarmed && !gi.baselineLooksHarmed) m_globalIncidents.remove(t.name);
+            else if (!gi.baselineHarmed && !gi.baselineLooksHarmed)
+                m_globalIncidents.remove(t.name);
             // Harm on the canary shown while the baseline looks just as bad: not the canary's fault either.
-            if (step == TriggerTracker::Step::Fired && !wasFired && gi.baselineLooksHarmed && !gi.canaryWorse && !m_globalIncidents.contains(t.name))
+            if (step == TriggerTracker::Step::Fired && !wasFired && gi.baselineLooksHarmed &&
+                !gi.canaryWorse && !m_globalIncidents.contains(t.name))
                 onGlobalIncident(t, gi.looksReason, now);
         }
         const QString value = describe(j, m);
@@ -69,21 +73,27 @@ void RolloutSession::evaluateTriggers(qint64 now)
         e.evidence = j.evidence;
         if (step == TriggerTracker::Step::StartedHolding) {
             e.type = EventType::TriggerPending;
-            e.reason = t.when.measurement
-                           ? QStringLiteral("%1 (now %2; a failed measurement: %3)").arg(t.when.text, value, tracker.run().describe(*t.when.measurement))
-                       : evidence ? QStringLiteral("%1 (now %2; fires once harm is shown)").arg(t.when.text, value)
-                                  : QStringLiteral("%1 (now %2; fires after %3)").arg(t.when.text, value, Duration::format(t.forMs));
+            e.reason =
+                t.when.measurement ? QStringLiteral("%1 (now %2; a failed measurement: %3)")
+                                         .arg(t.when.text, value, tracker.run().describe(*t.when.measurement))
+                : evidence ? QStringLiteral("%1 (now %2; fires once harm is shown)").arg(t.when.text, value)
+                           : QStringLiteral("%1 (now %2; fires after %3)")
+                                 .arg(t.when.text, value, Duration::format(t.forMs));
             record(e);
         } else if (step == TriggerTracker::Step::Cleared) {
             e.type = EventType::TriggerCleared;
-            e.reason = guarded ? QStringLiteral("guarded: %1").arg(t.unless->text) : QStringLiteral("now %1").arg(value);
+            e.reason = guarded ? QStringLiteral("guarded: %1").arg(t.unless->text)
+                               : QStringLiteral("now %1").arg(value);
             record(e);
         } else if (step == TriggerTracker::Step::InconclusiveTooLong && !t.dryRun) {
-            pauseForPerson(t.name, QStringLiteral("%1: no data for longer than %2 (%3); paused for a person to decide")
-                                       .arg(t.name, Duration::format(m_plan.inconclusiveLimitMs), j.reason), now);
+            pauseForPerson(
+                t.name,
+                QStringLiteral("%1: no data for longer than %2 (%3); paused for a person to decide")
+                    .arg(t.name, Duration::format(m_plan.inconclusiveLimitMs), j.reason),
+                now);
         } else if (step == TriggerTracker::Step::Fired && !wasFired) {
             fire(t, tracker, now);
-            if (m_phase != phaseAtStart || m_complete) return;   // rolled back: the trackers were replaced
+            if (m_phase != phaseAtStart || m_complete) return; // rolled back: the trackers were replaced
         }
     }
 }
@@ -99,7 +109,11 @@ QString RolloutSession::describe(const Judgement& j, const MetricSpec* m)
 void RolloutSession::onGlobalIncident(const TriggerSpec& t, const QString& why, qint64 now)
 {
     m_globalIncidents.insert(t.name);
-    pauseForPerson(t.name, QStringLiteral("global incident, not the canary: %1. Paused; the plan's judgement.global_incident: act would let \"%2\" act").arg(why, t.name), now);
+    pauseForPerson(t.name,
+                   QStringLiteral("global incident, not the canary: %1. Paused; the plan's "
+                                  "judgement.global_incident: act would let \"%2\" act")
+                       .arg(why, t.name),
+                   now);
 }
 
 void RolloutSession::pauseForPerson(const QString& trigger, const QString& reason, qint64 now)
@@ -124,7 +138,9 @@ bool RolloutSession::hardTriggerHolding() const
     for (const TriggerSpec& t : m_activeTriggers) {
         if (t.kind != TriggerKind::Hard || t.dryRun) continue;
         const auto it = m_trackers.constFind(t.name);
-        if (it != m_trackers.constEnd() && (it->state() == TriggerState::Pending || it->state() == TriggerState::Fired)) return true;
+        if (it != m_trackers.constEnd() &&
+            (it->state() == TriggerState::Pending || it->state() == TriggerState::Fired))
+            return true;
     }
     return false;
 }
@@ -136,18 +152,22 @@ void RolloutSession::fire(const TriggerSpec& t, const TriggerTracker& tracker, q
     const QString value = j.truth == Truth::Unknown
                               ? QStringLiteral("no data (%1)").arg(j.reason)
                               : QStringLiteral("%1 = %2").arg(t.when.metric, describe(j, m));
-    QString reason = j.evidence.present && j.truth == Truth::True
-                         ? QStringLiteral("%1: %2, harm shown for \"%3\" at %4% confidence")
-                               .arg(t.name, value, t.when.text, QString::number(j.evidence.level * 100.0, 'g', 4))
-                         : QStringLiteral("%1: %2, condition \"%3\" held %4 (since %5)")
-                               .arg(t.name, value, t.when.text, Duration::format(now - tracker.holdingSinceMs()),
-                                    QDateTime::fromMSecsSinceEpoch(tracker.holdingSinceMs(), Qt::UTC).toString(Qt::ISODate));
+    QString reason =
+        j.evidence.present && j.truth == Truth::True
+            ? QStringLiteral("%1: %2, harm shown for \"%3\" at %4% confidence")
+                  .arg(t.name, value, t.when.text, QString::number(j.evidence.level * 100.0, 'g', 4))
+            : QStringLiteral("%1: %2, condition \"%3\" held %4 (since %5)")
+                  .arg(t.name, value, t.when.text, Duration::format(now - tracker.holdingSinceMs()),
+                       QDateTime::fromMSecsSinceEpoch(tracker.holdingSinceMs(), Qt::UTC)
+                           .toString(Qt::ISODate));
     if (t.when.measurement)
         reason = QStringLiteral("%1: %2, \"%3\" failed in more measurements than allowed: %4")
                      .arg(t.name, value, t.when.text, tracker.run().describe(*t.when.measurement));
     const bool global = m_globalIncidents.contains(t.name);
-    if (t.dryRun) reason = QStringLiteral("DRY RUN, nothing done: ") + reason;
-    else if (global && t.kind == TriggerKind::Hard) reason += QStringLiteral("; not acted on: both cohorts are as bad (global incident)");
+    if (t.dryRun)
+        reason = QStringLiteral("DRY RUN, nothing done: ") + reason;
+    else if (global && t.kind == TriggerKind::Hard)
+        reason += QStringLiteral("; not acted on: both cohorts are as bad (global incident)");
     RolloutEvent e;
     e.type = EventType::TriggerFired;
     e.fromPhase = e.toPhase = m_phase;
@@ -161,7 +181,7 @@ void RolloutSession::fire(const TriggerSpec& t, const TriggerTracker& tracker, q
     e.evidence = j.evidence;
     record(e);
 
-    if (t.dryRun) return;   // judged, shown and recorded; never acted on
+    if (t.dryRun) return; // judged, shown and recorded; never acted on
     if (global && t.kind == TriggerKind::Hard) {
         pauseForPerson(t.name, reason, now);
         return;
@@ -173,8 +193,10 @@ void RolloutSession::fire(const TriggerSpec& t, const TriggerTracker& tracker, q
         bool rolledBack = false;
         for (const ActionStep& s : t.actions) {
             if (t.kind != TriggerKind::Hard) break;
-            if ((s.kind == ActionStep::Kind::Rollback || s.kind == ActionStep::Kind::RollbackToZero) && !rolledBack) {
-                doRollback(Actor::automation(), reason, s.kind == ActionStep::Kind::RollbackToZero, t.name, since, now);
+            if ((s.kind == ActionStep::Kind::Rollback || s.kind == ActionStep::Kind::RollbackToZero) &&
+                !rolledBack) {
+                doRollback(Actor::automation(), reason, s.kind == ActionStep::Kind::RollbackToZero, t.name,
+                           since, now);
                 rolledBack = true;
             } else if (s.kind == ActionStep::Kind::HoldSegment) {
                 holdSegment(Actor::automation(), s.segment, true, reason);
@@ -189,8 +211,12 @@ void RolloutSession::fire(const TriggerSpec& t, const TriggerTracker& tracker, q
         return;
     }
     switch (t.action) {
-    case TriggerAction::RollbackPrevious: doRollback(Actor::automation(), reason, false, t.name, tracker.holdingSinceMs(), now); break;
-    case TriggerAction::RollbackToZero: doRollback(Actor::automation(), reason, true, t.name, tracker.holdingSinceMs(), now); break;
+    case TriggerAction::RollbackPrevious:
+        doRollback(Actor::automation(), reason, false, t.name, tracker.holdingSinceMs(), now);
+        break;
+    case TriggerAction::RollbackToZero:
+        doRollback(Actor::automation(), reason, true, t.name, tracker.holdingSinceMs(), now);
+        break;
     case TriggerAction::Pause:
         if (!m_paused) {
             m_paused = true;
@@ -204,14 +230,15 @@ void RolloutSession::fire(const TriggerSpec& t, const TriggerTracker& tracker, q
             record(p);
         }
         break;
-    case TriggerAction::Alert: break;
+    case TriggerAction::Alert:
+        break;
     }
 }
 
 int RolloutSession::raiseAlert(const QString& trigger, const QString& reason, qint64 now)
 {
     for (const Alert& a : m_alerts)
-        if (a.trigger == trigger && !a.acknowledged) return a.id;   // one open alert per trigger
+        if (a.trigger == trigger && !a.acknowledged) return a.id; // one open alert per trigger
     Alert a{m_nextAlertId++, trigger, now, reason, false};
     m_alerts.append(a);
     RolloutEvent e;

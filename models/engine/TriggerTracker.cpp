@@ -5,11 +5,16 @@ namespace rollout {
 QString toString(TriggerState s)
 {
     switch (s) {
-    case TriggerState::Ok: return QStringLiteral("ok");
-    case TriggerState::Pending: return QStringLiteral("holding");
-    case TriggerState::Fired: return QStringLiteral("fired");
-    case TriggerState::Guarded: return QStringLiteral("guarded (low traffic)");
-    case TriggerState::Inconclusive: return QStringLiteral("inconclusive");
+    case TriggerState::Ok:
+        return QStringLiteral("ok");
+    case TriggerState::Pending:
+        return QStringLiteral("holding");
+    case TriggerState::Fired:
+        return QStringLiteral("fired");
+    case TriggerState::Guarded:
+        return QStringLiteral("guarded (low traffic)");
+    case TriggerState::Inconclusive:
+        return QStringLiteral("inconclusive");
     }
     return {};
 }
@@ -20,13 +25,14 @@ void TriggerTracker::reset()
 }
 
 // Missing data: frozen within the limit; past it, holding (Fail) or reported once (Pause).
-TriggerTracker::Step TriggerTracker::missing(qint64 nowMs, qint64 inconclusiveLimitMs, InconclusivePolicy policy, bool* countsAsHolding)
+TriggerTracker::Step TriggerTracker::missing(qint64 nowMs, qint64 inconclusiveLimitMs,
+                                             InconclusivePolicy policy, bool* countsAsHolding)
 {
     *countsAsHolding = false;
     if (m_unknownSinceMs == 0) m_unknownSinceMs = nowMs;
     if (nowMs - m_unknownSinceMs < inconclusiveLimitMs) {
         if (!m_fired) m_state = TriggerState::Inconclusive;
-        return Step::None;   // frozen: neither holding longer nor cleared
+        return Step::None; // frozen: neither holding longer nor cleared
     }
     if (policy == InconclusivePolicy::Fail) {
         *countsAsHolding = true;
@@ -38,8 +44,8 @@ TriggerTracker::Step TriggerTracker::missing(qint64 nowMs, qint64 inconclusiveLi
     return Step::InconclusiveTooLong;
 }
 
-TriggerTracker::Step TriggerTracker::update(const Judgement& j, bool guarded, qint64 nowMs, qint64 forMs, qint64 inconclusiveLimitMs,
-                                            InconclusivePolicy policy)
+TriggerTracker::Step TriggerTracker::update(const Judgement& j, bool guarded, qint64 nowMs, qint64 forMs,
+                                            qint64 inconclusiveLimitMs, InconclusivePolicy policy)
 {
     m_last = j;
     if (guarded) {
@@ -65,14 +71,14 @@ TriggerTracker::Step TriggerTracker::update(const Judgement& j, bool guarded, qi
         return was ? Step::Cleared : Step::None;
     }
     case Truth::Unknown: {
-        if (j.warmingUp) {   // not enough history yet is not missing data: no inconclusive clock
+        if (j.warmingUp) { // not enough history yet is not missing data: no inconclusive clock
             if (!m_fired) m_state = TriggerState::Inconclusive;
             return Step::None;
         }
         bool holdingNow = false;
         const Step s = missing(nowMs, inconclusiveLimitMs, policy, &holdingNow);
         if (!holdingNow) return s;
-        at = nowMs;   // unknown for too long counts as failing
+        at = nowMs; // unknown for too long counts as failing
         break;
     }
     }
@@ -90,8 +96,9 @@ TriggerTracker::Step TriggerTracker::update(const Judgement& j, bool guarded, qi
     return step;
 }
 
-TriggerTracker::Step TriggerTracker::updateEvidence(const Judgement& j, bool building, bool guarded, qint64 nowMs,
-                                                    qint64 inconclusiveLimitMs, InconclusivePolicy policy)
+TriggerTracker::Step TriggerTracker::updateEvidence(const Judgement& j, bool building, bool guarded,
+                                                    qint64 nowMs, qint64 inconclusiveLimitMs,
+                                                    InconclusivePolicy policy)
 {
     if (j.truth == Truth::Unknown && j.missingData) {
         m_last = j;
@@ -109,12 +116,12 @@ TriggerTracker::Step TriggerTracker::updateEvidence(const Judgement& j, bool bui
     if (guarded) return update(j, true, nowMs, 0, inconclusiveLimitMs, policy);
     m_unknownSinceMs = 0;
     m_inconclusiveReported = false;
-    if (j.truth == Truth::True) {   // harm shown over a window at least `for` long
+    if (j.truth == Truth::True) { // harm shown over a window at least `for` long
         Judgement at = j;
         at.sampleMs = nowMs;
         return update(at, false, nowMs, 0, inconclusiveLimitMs, policy);
     }
-    if (building) {   // the estimate is past the threshold; the evidence is not in yet
+    if (building) { // the estimate is past the threshold; the evidence is not in yet
         m_last = j;
         if (m_holding) return Step::None;
         m_holding = true;
@@ -129,8 +136,9 @@ TriggerTracker::Step TriggerTracker::updateEvidence(const Judgement& j, bool bui
     return s;
 }
 
-TriggerTracker::Step TriggerTracker::updateMeasured(const Judgement& j, bool guarded, qint64 nowMs, qint64 intervalMs,
-                                                    const MeasurementSpec& spec, qint64 inconclusiveLimitMs, InconclusivePolicy policy)
+TriggerTracker::Step TriggerTracker::updateMeasured(const Judgement& j, bool guarded, qint64 nowMs,
+                                                    qint64 intervalMs, const MeasurementSpec& spec,
+                                                    qint64 inconclusiveLimitMs, InconclusivePolicy policy)
 {
     if (guarded) return update(j, true, nowMs, 0, inconclusiveLimitMs, policy);
     m_last = j;
@@ -138,7 +146,7 @@ TriggerTracker::Step TriggerTracker::updateMeasured(const Judgement& j, bool gua
         bool holdingNow = false;
         const Step s = missing(nowMs, inconclusiveLimitMs, policy, &holdingNow);
         if (!holdingNow) return s;
-        if (m_fired) return Step::None;   // unknown for too long with policy fail: counts as failing
+        if (m_fired) return Step::None; // unknown for too long with policy fail: counts as failing
         m_fired = m_holding = true;
         if (m_holdingSinceMs == 0) m_holdingSinceMs = nowMs;
         m_state = TriggerState::Fired;

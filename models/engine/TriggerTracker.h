@@ -5,7 +5,14 @@
 
 namespace rollout {
 
-enum class TriggerState { Ok, Pending, Fired, Guarded, Inconclusive };
+enum class TriggerState
+{
+    Ok,
+    Pending,
+    Fired,
+    Guarded,
+    Inconclusive
+};
 QString toString(TriggerState s);
 
 // How long one trigger's condition has held, from judgement to judgement. It fires once the
@@ -19,19 +26,26 @@ QString toString(TriggerState s);
 class TriggerTracker
 {
 public:
-    enum class Step { None, StartedHolding, Cleared, Fired, InconclusiveTooLong };
+    enum class Step
+    {
+        None,
+        StartedHolding,
+        Cleared,
+        Fired,
+        InconclusiveTooLong
+    };
 
     Step update(const Judgement& j, bool guarded, qint64 nowMs, qint64 forMs, qint64 inconclusiveLimitMs,
                 InconclusivePolicy policy = InconclusivePolicy::Fail);
-    Step updateEvidence(const Judgement& j, bool building, bool guarded, qint64 nowMs, qint64 inconclusiveLimitMs,
-                        InconclusivePolicy policy);
+    Step updateEvidence(const Judgement& j, bool building, bool guarded, qint64 nowMs,
+                        qint64 inconclusiveLimitMs, InconclusivePolicy policy);
     // Argo-style (interval, count, failure_limit): a measurement every interval of the verdict `j`
     // (harm shown or the condition holding is a failed measurement); fires once more than
     // failure_limit measurements failed; holding while the latest measurement failed; a run that
     // reached its count without that is over (ok) until the tracker is reset. Missing data keeps
     // the inconclusive clock, as update() does.
-    Step updateMeasured(const Judgement& j, bool guarded, qint64 nowMs, qint64 intervalMs, const MeasurementSpec& spec,
-                        qint64 inconclusiveLimitMs, InconclusivePolicy policy);
+    Step updateMeasured(const Judgement& j, bool guarded, qint64 nowMs, qint64 intervalMs,
+                        const MeasurementSpec& spec, qint64 inconclusiveLimitMs, InconclusivePolicy policy);
     const MeasurementRun& run() const { return m_run; }
 
     // Keeps a trigger's clock across a promotion (the same trigger in the next phase).
@@ -39,8 +53,8 @@ public:
     void reset();
 
     TriggerState state() const { return m_state; }
-    qint64 holdingSinceMs() const { return m_holdingSinceMs; }   // 0 when not holding
-    qint64 unknownSinceMs() const { return m_unknownSinceMs; }   // 0 when data is known
+    qint64 holdingSinceMs() const { return m_holdingSinceMs; } // 0 when not holding
+    qint64 unknownSinceMs() const { return m_unknownSinceMs; } // 0 when data is known
     const Judgement& last() const { return m_last; }
     bool fired() const { return m_fired; }
 

@@ -27,8 +27,8 @@ QString FlagState::describe() const
     return out;
 }
 
-FlagResult FlagResult::failure(const QString& flag, const QString& backend, const QString& step, const QString& message,
-                               bool transient)
+FlagResult FlagResult::failure(const QString& flag, const QString& backend, const QString& step,
+                               const QString& message, bool transient)
 {
     FlagResult r;
     r.flag = flag;

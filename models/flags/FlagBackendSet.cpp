@@ -17,7 +17,9 @@ std::optional<FlagBackendSet> FlagBackendSet::fromPlan(const Plan& plan, QString
     for (const BackendSpec& b : plan.backends) {
         switch (b.type) {
         case BackendType::FlagdFile: {
-            const QString path = QDir::isAbsolutePath(b.path) || plan.fileName.isEmpty() ? b.path : planDir.absoluteFilePath(b.path);
+            const QString path = QDir::isAbsolutePath(b.path) || plan.fileName.isEmpty()
+                                     ? b.path
+                                     : planDir.absoluteFilePath(b.path);
             set.add(std::make_unique<FlagdFileBackend>(b.name, path));
             break;
         }
@@ -45,17 +47,20 @@ std::optional<FlagBackendSet> FlagBackendSet::fromPlan(const Plan& plan, QString
             set.add(std::move(admin));
             break;
         }
-        case BackendType::Command: // runs in the plan's directory; the plan's own `timeout` bounds each command
-            set.add(std::make_unique<CommandBackend>(b, plan.fileName.isEmpty() ? QString() : planDir.absolutePath()));
+        case BackendType::Command: // runs in the plan's directory; the plan's own `timeout` bounds each
+                                   // command
+            set.add(std::make_unique<CommandBackend>(b, plan.fileName.isEmpty() ? QString()
+                                                                                : planDir.absolutePath()));
             break;
         }
     }
-    for (const FlagSpec& f : plan.flags) set.assign(f.key, f.backend, f.stickiness);
+    for (const FlagSpec& f : plan.flags)
+        set.assign(f.key, f.backend, f.stickiness);
     return set;
 }
 
-std::optional<FlagBackendSet> FlagBackendSet::forEnvironment(const Plan& plan, const QString& environment, QString* problem,
-                                                             qint64 timeoutMs)
+std::optional<FlagBackendSet> FlagBackendSet::forEnvironment(const Plan& plan, const QString& environment,
+                                                             QString* problem, qint64 timeoutMs)
 {
     FlagBackendSet set;
     for (const BackendSpec& b : plan.backends) {
@@ -99,7 +104,8 @@ FlagBackend* FlagBackendSet::backendFor(const QString& flag) const
 QList<FlagBackend*> FlagBackendSet::backends() const
 {
     QList<FlagBackend*> out;
-    for (const auto& [name, b] : m_backends) out.append(b.get());
+    for (const auto& [name, b] : m_backends)
+        out.append(b.get());
     return out;
 }
 

@@ -4,7 +4,6 @@
 #include "plan/Plan.h"
 
 #include <QMap>
-
 #include <memory>
 #include <optional>
 
@@ -16,11 +15,12 @@ class FlagBackendSet final
 {
 public:
     // Nullopt and `problem` set when a backend cannot be made (e.g. a URL that does not parse).
-    static std::optional<FlagBackendSet> fromPlan(const Plan& plan, QString* problem, qint64 timeoutMs = 10000);
+    static std::optional<FlagBackendSet> fromPlan(const Plan& plan, QString* problem,
+                                                  qint64 timeoutMs = 10000);
     // The services of another of the plan's environments, holding the flags that have a fixed
     // setting there (seed 002). Only an unleash backend has environments (the validator says so).
-    static std::optional<FlagBackendSet> forEnvironment(const Plan& plan, const QString& environment, QString* problem,
-                                                        qint64 timeoutMs = 10000);
+    static std::optional<FlagBackendSet> forEnvironment(const Plan& plan, const QString& environment,
+                                                        QString* problem, qint64 timeoutMs = 10000);
     FlagBackendSet() = default;
     FlagBackendSet(FlagBackendSet&&) = default;
     FlagBackendSet& operator=(FlagBackendSet&&) = default;

@@ -3,7 +3,6 @@
 #include <QElapsedTimer>
 #include <QPointer>
 #include <QTimer>
-
 #include <memory>
 
 namespace rollout {
@@ -12,7 +11,8 @@ QList<FlagChange> FlagChange::forPhase(const Plan& plan, int index)
 {
     QList<FlagChange> out;
     const QMap<QString, FlagSetting> settings = plan.flagSettingsFor(index);
-    for (const FlagSpec& f : plan.flags) out.append(FlagChange{f.key, settings.value(f.key), {}, true});
+    for (const FlagSpec& f : plan.flags)
+        out.append(FlagChange{f.key, settings.value(f.key), {}, true});
     return out;
 }
 
@@ -37,8 +37,12 @@ QString FlagChangeReport::summary() const
     if (results.isEmpty()) return QStringLiteral("no flags to change");
     if (bad == 0) {
         QStringList states;
-        for (const FlagResult& r : results) states.append(QStringLiteral("%1 %2").arg(r.flag, r.after.describe()));
-        return QStringLiteral("%1 of %1 flag(s) verified in %2 ms: %3").arg(results.size()).arg(elapsedMs).arg(states.join(QStringLiteral(", ")));
+        for (const FlagResult& r : results)
+            states.append(QStringLiteral("%1 %2").arg(r.flag, r.after.describe()));
+        return QStringLiteral("%1 of %1 flag(s) verified in %2 ms: %3")
+            .arg(results.size())
+            .arg(elapsedMs)
+            .arg(states.join(QStringLiteral(", ")));
     }
     QStringList why;
     for (const FlagResult& r : results)
@@ -46,7 +50,8 @@ QString FlagChangeReport::summary() const
     return QStringLiteral("ESCALATE: %1 of %2 flag(s) not verified%3: %4")
         .arg(bad)
         .arg(results.size())
-        .arg(deadlinePassed ? QStringLiteral(" before the deadline") : QString(), why.join(QStringLiteral("; ")));
+        .arg(deadlinePassed ? QStringLiteral(" before the deadline") : QString(),
+             why.join(QStringLiteral("; ")));
 }
 
 namespace {
@@ -80,7 +85,8 @@ struct Operation : std::enable_shared_from_this<Operation>
         attempts.fill(0, changes.size());
         auto self = shared_from_this();
         QTimer::singleShot(int(options.deadlineMs), scope.data(), [self] { self->deadline(); });
-        for (int i = 0; i < changes.size(); ++i) attempt(i);
+        for (int i = 0; i < changes.size(); ++i)
+            attempt(i);
         if (changes.isEmpty()) QTimer::singleShot(0, scope.data(), [self] { self->finish(false); });
     }
 
@@ -94,9 +100,12 @@ struct Operation : std::enable_shared_from_this<Operation>
                                                  QStringLiteral("no backend for flag %1").arg(c.flag)));
         auto self = shared_from_this();
         auto onResult = [self, i](const FlagResult& r) { self->settle(i, r); };
-        if (readOnly) backend->read(c.flag, scope.data(), onResult);
-        else if (!c.segment.isEmpty()) backend->setSegment(c.flag, c.segment, c.segmentEnabled, scope.data(), onResult);
-        else backend->apply(c.flag, c.setting, backends->stickinessFor(c.flag), scope.data(), onResult);
+        if (readOnly)
+            backend->read(c.flag, scope.data(), onResult);
+        else if (!c.segment.isEmpty())
+            backend->setSegment(c.flag, c.segment, c.segmentEnabled, scope.data(), onResult);
+        else
+            backend->apply(c.flag, c.setting, backends->stickinessFor(c.flag), scope.data(), onResult);
     }
 
     void settle(int i, FlagResult r)
@@ -106,7 +115,8 @@ struct Operation : std::enable_shared_from_this<Operation>
         r.elapsedMs = clock.elapsed();
         lastAttempt[i] = r;
         const bool retry = !r.verified && !readOnly && (r.transient || r.step == QLatin1String("read back"));
-        const qint64 backoff = std::min(options.maxBackoffMs, options.firstBackoffMs << std::min(attempts[i] - 1, 10));
+        const qint64 backoff =
+            std::min(options.maxBackoffMs, options.firstBackoffMs << std::min(attempts[i] - 1, 10));
         if (retry && clock.elapsed() + backoff < options.deadlineMs) {
             auto self = shared_from_this();
             QTimer::singleShot(int(backoff), scope.data(), [self, i] { self->attempt(i); });
@@ -124,14 +134,16 @@ struct Operation : std::enable_shared_from_this<Operation>
         if (finished) return;
         for (int i = 0; i < changes.size(); ++i) {
             if (results[i]) continue;
-            FlagResult r = lastAttempt[i].flag.isEmpty()
-                               ? FlagResult::failure(changes[i].flag, {}, QStringLiteral("waiting"), QString())
-                               : lastAttempt[i];
+            FlagResult r =
+                lastAttempt[i].flag.isEmpty()
+                    ? FlagResult::failure(changes[i].flag, {}, QStringLiteral("waiting"), QString())
+                    : lastAttempt[i];
             r.verified = false;
             r.attempts = attempts[i];
-            r.message = QStringLiteral("deadline of %1 s passed without a verified change%2")
-                            .arg(double(options.deadlineMs) / 1000.0)
-                            .arg(r.message.isEmpty() ? QString() : QStringLiteral("; last attempt: ") + r.message);
+            r.message =
+                QStringLiteral("deadline of %1 s passed without a verified change%2")
+                    .arg(double(options.deadlineMs) / 1000.0)
+                    .arg(r.message.isEmpty() ? QString() : QStringLiteral("; last attempt: ") + r.message);
             results[i] = r;
             Q_EMIT runner->flagFinished(r);
         }
@@ -145,7 +157,8 @@ struct Operation : std::enable_shared_from_this<Operation>
         FlagChangeReport report;
         report.deadlinePassed = deadlinePassed;
         report.elapsedMs = clock.elapsed();
-        for (const auto& r : results) report.results.append(*r);
+        for (const auto& r : results)
+            report.results.append(*r);
         // Late answers go nowhere: the scope (and every pending call bound to it) dies once this returns.
         scope->deleteLater();
         if (caller && done) done(report);
@@ -154,7 +167,10 @@ struct Operation : std::enable_shared_from_this<Operation>
 
 } // namespace
 
-FlagChangeRunner::FlagChangeRunner(const FlagBackendSet& backends, QObject* parent) : QObject(parent), m_backends(backends) {}
+FlagChangeRunner::FlagChangeRunner(const FlagBackendSet& backends, QObject* parent)
+    : QObject(parent), m_backends(backends)
+{
+}
 
 void FlagChangeRunner::run(const QList<FlagChange>& changes, const Options& options, QObject* context,
                            std::function<void(const FlagChangeReport&)> done)
@@ -169,12 +185,14 @@ void FlagChangeRunner::run(const QList<FlagChange>& changes, const Options& opti
     op->start();
 }
 
-void FlagChangeRunner::readAll(QObject* context, std::function<void(const FlagChangeReport&)> done, qint64 deadlineMs)
+void FlagChangeRunner::readAll(QObject* context, std::function<void(const FlagChangeReport&)> done,
+                               qint64 deadlineMs)
 {
     auto op = std::make_shared<Operation>();
     op->runner = this;
     op->backends = &m_backends;
-    for (const QString& f : m_backends.flags()) op->changes.append(FlagChange{f, {}, {}, true});
+    for (const QString& f : m_backends.flags())
+        op->changes.append(FlagChange{f, {}, {}, true});
     op->options.deadlineMs = deadlineMs;
     op->readOnly = true;
     op->caller = context;

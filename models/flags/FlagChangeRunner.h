@@ -3,7 +3,6 @@
 #include "flags/FlagBackendSet.h"
 
 #include <QObject>
-
 #include <functional>
 
 namespace rollout {
@@ -13,7 +12,7 @@ struct FlagChange
 {
     QString flag;
     FlagSetting setting;
-    QString segment;                  // non-empty: change only this segment
+    QString segment; // non-empty: change only this segment
     bool segmentEnabled = true;
 
     // Every flag of the plan at phase `index` (-1: everything off).
@@ -28,7 +27,7 @@ struct FlagChangeReport
     qint64 elapsedMs = 0;
 
     bool allVerified() const;
-    QStringList notMoved() const;     // flags whose change was not verified
+    QStringList notMoved() const; // flags whose change was not verified
     // "3 of 3 flags verified in 120 ms", or "ESCALATE: 1 of 3 flags not verified: …"
     QString summary() const;
 };
@@ -43,7 +42,7 @@ class FlagChangeRunner final : public QObject
 public:
     struct Options
     {
-        qint64 deadlineMs = 30000;    // seed 002: a rollback within 30 s
+        qint64 deadlineMs = 30000; // seed 002: a rollback within 30 s
         qint64 firstBackoffMs = 200;
         qint64 maxBackoffMs = 4000;
     };
@@ -53,7 +52,8 @@ public:
     void run(const QList<FlagChange>& changes, const Options& options, QObject* context,
              std::function<void(const FlagChangeReport&)> done);
     // Reads every flag of the set once (no retries).
-    void readAll(QObject* context, std::function<void(const FlagChangeReport&)> done, qint64 deadlineMs = 15000);
+    void readAll(QObject* context, std::function<void(const FlagChangeReport&)> done,
+                 qint64 deadlineMs = 15000);
 
 Q_SIGNALS:
     // One flag of a running operation reached its final result (progress for the UI).

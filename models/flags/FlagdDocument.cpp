@@ -1,9 +1,8 @@
 #include "flags/FlagdDocument.h"
 
-#include <nlohmann/json.hpp>
-
 #include <algorithm>
 #include <cmath>
+#include <nlohmann/json.hpp>
 
 namespace rollout {
 
@@ -12,26 +11,39 @@ namespace {
 // ordered_json keeps keys in file order, so a rewritten file diffs only where it changed.
 using Json = nlohmann::ordered_json;
 
-constexpr int kMaxDepth = 200;   // dump() recurses: a hostile file must not overflow the stack
+constexpr int kMaxDepth = 200; // dump() recurses: a hostile file must not overflow the stack
 const std::string kSegmentAttribute = "segment";
 const QString kForeignTargeting =
     QStringLiteral("targeting not written by Rollout Console; edit by hand or remove it");
 
-QString qs(const std::string& s) { return QString::fromStdString(s); }
-std::string ss(const QString& s) { return s.toStdString(); }
+QString qs(const std::string& s)
+{
+    return QString::fromStdString(s);
+}
+std::string ss(const QString& s)
+{
+    return s.toStdString();
+}
 
 QString typeName(const Json& j)
 {
     switch (j.type()) {
-    case Json::value_t::object: return QStringLiteral("an object");
-    case Json::value_t::array: return QStringLiteral("an array");
-    case Json::value_t::string: return QStringLiteral("a string");
-    case Json::value_t::boolean: return QStringLiteral("true/false");
-    case Json::value_t::null: return QStringLiteral("null");
+    case Json::value_t::object:
+        return QStringLiteral("an object");
+    case Json::value_t::array:
+        return QStringLiteral("an array");
+    case Json::value_t::string:
+        return QStringLiteral("a string");
+    case Json::value_t::boolean:
+        return QStringLiteral("true/false");
+    case Json::value_t::null:
+        return QStringLiteral("null");
     case Json::value_t::number_integer:
     case Json::value_t::number_unsigned:
-    case Json::value_t::number_float: return QStringLiteral("a number");
-    default: return QStringLiteral("something else");
+    case Json::value_t::number_float:
+        return QStringLiteral("a number");
+    default:
+        return QStringLiteral("something else");
     }
 }
 
@@ -50,7 +62,8 @@ FlagdOutcome<Json> parseDocument(const QByteArray& bytes)
 {
     // A truncated ConfigMap is the likely story here; nlohmann would say "unexpected end of input".
     if (bytes.trimmed().isEmpty())
-        return FlagdOutcome<Json>::fail(FlagdError{FlagdError::Kind::Syntax, {}, 1, 1, QStringLiteral("the file is empty")});
+        return FlagdOutcome<Json>::fail(
+            FlagdError{FlagdError::Kind::Syntax, {}, 1, 1, QStringLiteral("the file is empty")});
     bool tooDeep = false;
     const Json::parser_callback_t limitDepth = [&tooDeep](int depth, Json::parse_event_t, Json&) {
         if (depth > kMaxDepth) tooDeep = true;
@@ -75,20 +88,23 @@ FlagdOutcome<Json> parseDocument(const QByteArray& bytes)
         return FlagdOutcome<Json>::fail(shapeError({}, what));
     }
     if (tooDeep)
-        return FlagdOutcome<Json>::fail(shapeError({}, QStringLiteral("nested deeper than %1 levels").arg(kMaxDepth)));
-    if (!doc.is_object())
         return FlagdOutcome<Json>::fail(
-            shapeError({}, QStringLiteral("the document is %1, not an object with \"flags\"").arg(typeName(doc))));
+            shapeError({}, QStringLiteral("nested deeper than %1 levels").arg(kMaxDepth)));
+    if (!doc.is_object())
+        return FlagdOutcome<Json>::fail(shapeError(
+            {}, QStringLiteral("the document is %1, not an object with \"flags\"").arg(typeName(doc))));
     const auto flags = doc.find("flags");
     if (flags == doc.end())
-        return FlagdOutcome<Json>::fail(shapeError(QStringLiteral("flags"), QStringLiteral("missing: a flagd file needs a \"flags\" object")));
+        return FlagdOutcome<Json>::fail(shapeError(
+            QStringLiteral("flags"), QStringLiteral("missing: a flagd file needs a \"flags\" object")));
     if (!flags->is_object())
-        return FlagdOutcome<Json>::fail(
-            shapeError(QStringLiteral("flags"), QStringLiteral("is %1, not an object").arg(typeName(*flags))));
+        return FlagdOutcome<Json>::fail(shapeError(
+            QStringLiteral("flags"), QStringLiteral("is %1, not an object").arg(typeName(*flags))));
     for (const auto& [key, flag] : flags->items()) {
         if (!flag.is_object())
-            return FlagdOutcome<Json>::fail(shapeError(QStringLiteral("flags.") + qs(key),
-                                                       QStringLiteral("is %1, not an object").arg(typeName(flag))));
+            return FlagdOutcome<Json>::fail(
+                shapeError(QStringLiteral("flags.") + qs(key),
+                           QStringLiteral("is %1, not an object").arg(typeName(flag))));
     }
     return FlagdOutcome<Json>::ok(std::move(doc));
 }
@@ -97,10 +113,10 @@ FlagdOutcome<Json> parseDocument(const QByteArray& bytes)
 struct Core
 {
     bool fractional = false;
-    bool on = false;              // constant: which variant
-    double onWeight = 0.0;        // fractional: relative weights
+    bool on = false;       // constant: which variant
+    double onWeight = 0.0; // fractional: relative weights
     double offWeight = 0.0;
-    QString stickiness;           // fractional: the bucketing attribute, "default" when flagd's own
+    QString stickiness; // fractional: the bucketing attribute, "default" when flagd's own
 };
 
 // One boolean flag as Rollout Console understands it. `foreign` set means readable but not ours
@@ -112,7 +128,7 @@ struct BoolFlag
     std::string offVariant;
     Core core;
     QStringList heldOff;
-    FlagdError foreign;           // Kind::Foreign when we must not write over it
+    FlagdError foreign; // Kind::Foreign when we must not write over it
 };
 
 // The bucketing expression's attribute: {"cat":[{"var":"$flagd.flagKey"},{"var":"userId"}]} or
@@ -137,11 +153,13 @@ FlagdError readCore(const Json& rest, const QString& path, BoolFlag& out)
     if (rest.is_string()) {
         const std::string name = rest.get<std::string>();
         if (name != out.onVariant && name != out.offVariant)
-            return shapeError(path, QStringLiteral("serves \"%1\", which is not one of the variants").arg(qs(name)));
+            return shapeError(
+                path, QStringLiteral("serves \"%1\", which is not one of the variants").arg(qs(name)));
         out.core.on = name == out.onVariant;
         return {};
     }
-    if (!rest.is_object() || rest.size() != 1 || !rest.contains("fractional") || !rest["fractional"].is_array()) {
+    if (!rest.is_object() || rest.size() != 1 || !rest.contains("fractional") ||
+        !rest["fractional"].is_array()) {
         out.foreign = foreignError(path, kForeignTargeting);
         return {};
     }
@@ -167,10 +185,11 @@ FlagdError readCore(const Json& rest, const QString& path, BoolFlag& out)
         const std::string name = bucket[0].get<std::string>();
         if (name != out.onVariant && name != out.offVariant)
             return shapeError(where, QStringLiteral("\"%1\" is not one of the variants").arg(qs(name)));
-        double weight = 1.0;   // flagd's default when the weight is left out
+        double weight = 1.0; // flagd's default when the weight is left out
         if (bucket.size() == 2) {
             if (!bucket[1].is_number())
-                return shapeError(where, QStringLiteral("the weight is %1, not a number").arg(typeName(bucket[1])));
+                return shapeError(where,
+                                  QStringLiteral("the weight is %1, not a number").arg(typeName(bucket[1])));
             weight = bucket[1].get<double>();
             if (!std::isfinite(weight) || weight < 0.0)
                 return shapeError(where, QStringLiteral("the weight must be a number of 0 or more"));
@@ -178,7 +197,8 @@ FlagdError readCore(const Json& rest, const QString& path, BoolFlag& out)
         (name == out.onVariant ? out.core.onWeight : out.core.offWeight) += weight;
     }
     const double sum = out.core.onWeight + out.core.offWeight;
-    if (!(sum > 0.0) || !std::isfinite(sum)) return shapeError(path, QStringLiteral("the weights add up to %1").arg(sum));
+    if (!(sum > 0.0) || !std::isfinite(sum))
+        return shapeError(path, QStringLiteral("the weights add up to %1").arg(sum));
     return {};
 }
 
@@ -187,33 +207,41 @@ FlagdError readBoolFlag(const Json& flag, const QString& key, BoolFlag& out)
 {
     const QString path = QStringLiteral("flags.") + key;
     const auto state = flag.find("state");
-    if (state == flag.end() || !state->is_string()
-        || (*state != "ENABLED" && *state != "DISABLED"))
-        return shapeError(path + QStringLiteral(".state"), QStringLiteral("must be \"ENABLED\" or \"DISABLED\""));
+    if (state == flag.end() || !state->is_string() || (*state != "ENABLED" && *state != "DISABLED"))
+        return shapeError(path + QStringLiteral(".state"),
+                          QStringLiteral("must be \"ENABLED\" or \"DISABLED\""));
     out.disabledState = *state == "DISABLED";
 
     const auto variants = flag.find("variants");
     if (variants == flag.end() || !variants->is_object() || variants->empty())
-        return shapeError(path + QStringLiteral(".variants"), QStringLiteral("must be an object naming at least one variant"));
+        return shapeError(path + QStringLiteral(".variants"),
+                          QStringLiteral("must be an object naming at least one variant"));
     bool boolean = true;
     for (const auto& [name, value] : variants->items()) {
-        if (!value.is_boolean()) boolean = false;
-        else if (value.get<bool>() && out.onVariant.empty()) out.onVariant = name;
-        else if (!value.get<bool>() && out.offVariant.empty()) out.offVariant = name;
+        if (!value.is_boolean())
+            boolean = false;
+        else if (value.get<bool>() && out.onVariant.empty())
+            out.onVariant = name;
+        else if (!value.get<bool>() && out.offVariant.empty())
+            out.offVariant = name;
     }
     const auto defaultVariant = flag.find("defaultVariant");
-    if (defaultVariant != flag.end() && defaultVariant->is_string() && !variants->contains(defaultVariant->get<std::string>()))
-        return shapeError(path + QStringLiteral(".defaultVariant"),
-                          QStringLiteral("\"%1\" is not one of the variants").arg(qs(defaultVariant->get<std::string>())));
+    if (defaultVariant != flag.end() && defaultVariant->is_string() &&
+        !variants->contains(defaultVariant->get<std::string>()))
+        return shapeError(
+            path + QStringLiteral(".defaultVariant"),
+            QStringLiteral("\"%1\" is not one of the variants").arg(qs(defaultVariant->get<std::string>())));
     if (!boolean || out.onVariant.empty() || out.offVariant.empty()) {
-        out.foreign = foreignError(path + QStringLiteral(".variants"),
-                                   QStringLiteral("not an on/off flag (it needs one true and one false variant); "
-                                                  "Rollout Console only switches boolean flags"));
+        out.foreign =
+            foreignError(path + QStringLiteral(".variants"),
+                         QStringLiteral("not an on/off flag (it needs one true and one false variant); "
+                                        "Rollout Console only switches boolean flags"));
         return {};
     }
     if (defaultVariant == flag.end() || !defaultVariant->is_string()) {
-        out.foreign = foreignError(path + QStringLiteral(".defaultVariant"),
-                                   QStringLiteral("no default variant, so flagd defers to the code's default; set one by hand"));
+        out.foreign = foreignError(
+            path + QStringLiteral(".defaultVariant"),
+            QStringLiteral("no default variant, so flagd defers to the code's default; set one by hand"));
         return {};
     }
 
@@ -227,16 +255,19 @@ FlagdError readBoolFlag(const Json& flag, const QString& key, BoolFlag& out)
     const Json* rest = &*targeting;
     if (targeting->is_object() && targeting->size() == 1 && targeting->contains("if")) {
         const Json& branches = (*targeting)["if"];
-        if (branches.is_array() && branches.size() == 3 && branches[1].is_string()
-            && branches[1].get<std::string>() == out.offVariant && branches[0].is_object() && branches[0].size() == 1
-            && branches[0].contains("in")) {
+        if (branches.is_array() && branches.size() == 3 && branches[1].is_string() &&
+            branches[1].get<std::string>() == out.offVariant && branches[0].is_object() &&
+            branches[0].size() == 1 && branches[0].contains("in")) {
             const Json& in = branches[0]["in"];
-            if (in.is_array() && in.size() == 2 && in[0] == Json{{"var", kSegmentAttribute}} && in[1].is_array()) {
+            if (in.is_array() && in.size() == 2 && in[0] == Json{{"var", kSegmentAttribute}} &&
+                in[1].is_array()) {
                 bool names = true;
                 QStringList held;
                 for (const Json& s : in[1]) {
-                    if (!s.is_string()) names = false;
-                    else held << qs(s.get<std::string>());
+                    if (!s.is_string())
+                        names = false;
+                    else
+                        held << qs(s.get<std::string>());
                 }
                 if (names) {
                     out.heldOff = held;
@@ -254,8 +285,10 @@ Json fractional(const BoolFlag& f, double percent, const QString& stickiness)
 {
     Json args = Json::array();
     // flagd's own bucketing already is flagKey + targetingKey: "targetingKey" needs no expression.
-    if (!stickiness.isEmpty() && stickiness != QLatin1String("default") && stickiness != QLatin1String("targetingKey"))
-        args.push_back(Json{{"cat", Json::array({Json{{"var", "$flagd.flagKey"}}, Json{{"var", ss(stickiness)}}})}});
+    if (!stickiness.isEmpty() && stickiness != QLatin1String("default") &&
+        stickiness != QLatin1String("targetingKey"))
+        args.push_back(
+            Json{{"cat", Json::array({Json{{"var", "$flagd.flagKey"}}, Json{{"var", ss(stickiness)}}})}});
     const bool whole = std::abs(percent - std::round(percent)) < 1e-9;
     const qint64 total = whole ? 100 : 10000;
     const qint64 on = whole ? std::llround(percent) : std::llround(percent * 100.0);
@@ -280,14 +313,17 @@ void writeBoolFlag(Json& flag, const BoolFlag& f, const Json& core)
         return;
     }
     Json segments = Json::array();
-    for (const QString& s : f.heldOff) segments.push_back(ss(s));
-    flag["targeting"] = Json{
-        {"if", Json::array({Json{{"in", Json::array({Json{{"var", kSegmentAttribute}}, segments})}}, f.offVariant, core})}};
+    for (const QString& s : f.heldOff)
+        segments.push_back(ss(s));
+    flag["targeting"] =
+        Json{{"if", Json::array({Json{{"in", Json::array({Json{{"var", kSegmentAttribute}}, segments})}},
+                                 f.offVariant, core})}};
 }
 
 Json newFlag()
 {
-    return Json{{"state", "ENABLED"}, {"variants", Json{{"on", true}, {"off", false}}}, {"defaultVariant", "off"}};
+    return Json{
+        {"state", "ENABLED"}, {"variants", Json{{"on", true}, {"off", false}}}, {"defaultVariant", "off"}};
 }
 
 QByteArray dump(const Json& doc)
@@ -300,12 +336,13 @@ QByteArray dump(const Json& doc)
 FlagdOutcome<BoolFlag> flagForWrite(Json& doc, const QString& key)
 {
     if (key.isEmpty())
-        return FlagdOutcome<BoolFlag>::fail(FlagdError{FlagdError::Kind::Request, QStringLiteral("flags"), 0, 0,
-                                                        QStringLiteral("the flag key is empty")});
+        return FlagdOutcome<BoolFlag>::fail(FlagdError{FlagdError::Kind::Request, QStringLiteral("flags"), 0,
+                                                       0, QStringLiteral("the flag key is empty")});
     Json& flags = doc["flags"];
     if (!flags.contains(ss(key))) flags[ss(key)] = newFlag();
     BoolFlag f;
-    if (FlagdError e = readBoolFlag(flags[ss(key)], key, f); e.isError()) return FlagdOutcome<BoolFlag>::fail(e);
+    if (FlagdError e = readBoolFlag(flags[ss(key)], key, f); e.isError())
+        return FlagdOutcome<BoolFlag>::fail(e);
     if (f.foreign.isError()) return FlagdOutcome<BoolFlag>::fail(f.foreign);
     return FlagdOutcome<BoolFlag>::ok(std::move(f));
 }
@@ -315,9 +352,12 @@ FlagdOutcome<BoolFlag> flagForWrite(Json& doc, const QString& key)
 QString FlagdError::describe() const
 {
     switch (kind) {
-    case Kind::None: return {};
-    case Kind::Syntax: return QStringLiteral("not valid JSON at line %1:%2: %3").arg(line).arg(column).arg(what);
-    default: return path.isEmpty() ? what : QStringLiteral("%1: %2").arg(path, what);
+    case Kind::None:
+        return {};
+    case Kind::Syntax:
+        return QStringLiteral("not valid JSON at line %1:%2: %3").arg(line).arg(column).arg(what);
+    default:
+        return path.isEmpty() ? what : QStringLiteral("%1: %2").arg(path, what);
     }
 }
 
@@ -331,7 +371,7 @@ std::pair<int, int> FlagdDocument::lineColumn(const QByteArray& bytes, qsizetype
         if (c == '\n') {
             ++line;
             column = 1;
-        } else if ((c & 0xC0) != 0x80) {   // UTF-8 continuation bytes belong to the character before
+        } else if ((c & 0xC0) != 0x80) { // UTF-8 continuation bytes belong to the character before
             ++column;
         }
     }
@@ -371,15 +411,20 @@ FlagdOutcome<FlagState> FlagdDocument::readFlag(const QByteArray& bytes, const Q
         state.percent = 100.0 * f.core.onWeight / (f.core.onWeight + f.core.offWeight);
         state.stickiness = f.core.stickiness;
         state.detail = QStringLiteral("fractional %1 %2 / %3 %4")
-                           .arg(qs(f.onVariant)).arg(f.core.onWeight).arg(qs(f.offVariant)).arg(f.core.offWeight);
-        if (state.stickiness != QLatin1String("default")) state.detail += QStringLiteral(" by ") + state.stickiness;
+                           .arg(qs(f.onVariant))
+                           .arg(f.core.onWeight)
+                           .arg(qs(f.offVariant))
+                           .arg(f.core.offWeight);
+        if (state.stickiness != QLatin1String("default"))
+            state.detail += QStringLiteral(" by ") + state.stickiness;
     } else {
         state.enabled = f.core.on;
         state.percent = f.core.on ? 100.0 : 0.0;
         state.detail = QStringLiteral("serves \"%1\"").arg(qs(f.core.on ? f.onVariant : f.offVariant));
     }
     if (!f.heldOff.isEmpty())
-        state.detail += QStringLiteral(", \"%1\" for segment %2").arg(qs(f.offVariant), f.heldOff.join(QStringLiteral(", ")));
+        state.detail += QStringLiteral(", \"%1\" for segment %2")
+                            .arg(qs(f.offVariant), f.heldOff.join(QStringLiteral(", ")));
     return FlagdOutcome<FlagState>::ok(state);
 }
 
@@ -387,32 +432,38 @@ FlagdOutcome<QByteArray> FlagdDocument::withSetting(const QByteArray& bytes, con
                                                     const FlagSetting& setting, const QString& stickiness)
 {
     if (setting.enabled && !(setting.percent >= 0.0 && setting.percent <= 100.0))
-        return FlagdOutcome<QByteArray>::fail(FlagdError{FlagdError::Kind::Request, QStringLiteral("flags.") + key, 0, 0,
-                                                         QStringLiteral("a percentage must be 0 to 100, not %1")
-                                                             .arg(setting.percent)});
+        return FlagdOutcome<QByteArray>::fail(
+            FlagdError{FlagdError::Kind::Request, QStringLiteral("flags.") + key, 0, 0,
+                       QStringLiteral("a percentage must be 0 to 100, not %1").arg(setting.percent)});
     auto parsed = parseDocument(bytes);
     if (!parsed) return FlagdOutcome<QByteArray>::fail(parsed.error);
     Json& doc = *parsed.value;
     auto f = flagForWrite(doc, key);
     if (!f) return FlagdOutcome<QByteArray>::fail(f.error);
-    f.value->disabledState = false;   // DISABLED hands evaluation to the code's default; we say on or off ourselves
+    f.value->disabledState =
+        false; // DISABLED hands evaluation to the code's default; we say on or off ourselves
     Json core;
-    if (!setting.enabled) core = f.value->offVariant;
-    else if (setting.percent >= 100.0) core = f.value->onVariant;
-    else core = fractional(*f.value, setting.percent, stickiness);
+    if (!setting.enabled)
+        core = f.value->offVariant;
+    else if (setting.percent >= 100.0)
+        core = f.value->onVariant;
+    else
+        core = fractional(*f.value, setting.percent, stickiness);
     try {
         writeBoolFlag(doc["flags"][ss(key)], *f.value, core);
         return FlagdOutcome<QByteArray>::ok(dump(doc));
     } catch (const std::exception& e) {
-        return FlagdOutcome<QByteArray>::fail(shapeError(QStringLiteral("flags.") + key, QString::fromUtf8(e.what())));
+        return FlagdOutcome<QByteArray>::fail(
+            shapeError(QStringLiteral("flags.") + key, QString::fromUtf8(e.what())));
     }
 }
 
-FlagdOutcome<QByteArray> FlagdDocument::withSegment(const QByteArray& bytes, const QString& key, const QString& segment,
-                                                    bool enabled)
+FlagdOutcome<QByteArray> FlagdDocument::withSegment(const QByteArray& bytes, const QString& key,
+                                                    const QString& segment, bool enabled)
 {
     if (segment.isEmpty())
-        return FlagdOutcome<QByteArray>::fail(FlagdError{FlagdError::Kind::Request, QStringLiteral("flags.") + key, 0, 0,
+        return FlagdOutcome<QByteArray>::fail(FlagdError{FlagdError::Kind::Request,
+                                                         QStringLiteral("flags.") + key, 0, 0,
                                                          QStringLiteral("the segment name is empty")});
     auto parsed = parseDocument(bytes);
     if (!parsed) return FlagdOutcome<QByteArray>::fail(parsed.error);
@@ -420,13 +471,16 @@ FlagdOutcome<QByteArray> FlagdDocument::withSegment(const QByteArray& bytes, con
     auto f = flagForWrite(doc, key);
     if (!f) return FlagdOutcome<QByteArray>::fail(f.error);
     BoolFlag& flag = *f.value;
-    if (enabled) flag.heldOff.removeAll(segment);
-    else if (!flag.heldOff.contains(segment)) flag.heldOff << segment;
+    if (enabled)
+        flag.heldOff.removeAll(segment);
+    else if (!flag.heldOff.contains(segment))
+        flag.heldOff << segment;
     // The split itself is kept exactly as written: same weights, same bucketing.
     Json core;
     if (flag.core.fractional) {
         const Json& targeting = doc["flags"][ss(key)]["targeting"];
-        core = targeting.contains("if") ? targeting["if"][2] : targeting;   // readBoolFlag vouched for the shape
+        core =
+            targeting.contains("if") ? targeting["if"][2] : targeting; // readBoolFlag vouched for the shape
     } else {
         core = flag.core.on ? flag.onVariant : flag.offVariant;
     }
@@ -434,7 +488,8 @@ FlagdOutcome<QByteArray> FlagdDocument::withSegment(const QByteArray& bytes, con
         writeBoolFlag(doc["flags"][ss(key)], flag, core);
         return FlagdOutcome<QByteArray>::ok(dump(doc));
     } catch (const std::exception& e) {
-        return FlagdOutcome<QByteArray>::fail(shapeError(QStringLiteral("flags.") + key, QString::fromUtf8(e.what())));
+        return FlagdOutcome<QByteArray>::fail(
+            shapeError(QStringLiteral("flags.") + key, QString::fromUtf8(e.what())));
     }
 }
 

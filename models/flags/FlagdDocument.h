@@ -4,7 +4,6 @@
 
 #include <QByteArray>
 #include <QString>
-
 #include <optional>
 
 namespace rollout {
@@ -12,18 +11,19 @@ namespace rollout {
 // Why a flagd document could not be read or changed.
 struct FlagdError
 {
-    enum class Kind {
+    enum class Kind
+    {
         None,
-        Syntax,     // not JSON at all: line and column say where
-        Shape,      // JSON, but not a flagd flag-definition document (path says where)
-        Foreign,    // a flag we can read but must not overwrite (targeting someone wrote by hand)
-        Request,    // the change asked for is itself impossible (percent 130, empty segment name)
+        Syntax,  // not JSON at all: line and column say where
+        Shape,   // JSON, but not a flagd flag-definition document (path says where)
+        Foreign, // a flag we can read but must not overwrite (targeting someone wrote by hand)
+        Request, // the change asked for is itself impossible (percent 130, empty segment name)
     };
     Kind kind = Kind::None;
-    QString path;       // where in the document: "flags.new-ui.targeting"; empty for syntax errors
-    int line = 0;       // syntax errors: 1-based line and column (column counts characters)
+    QString path; // where in the document: "flags.new-ui.targeting"; empty for syntax errors
+    int line = 0; // syntax errors: 1-based line and column (column counts characters)
     int column = 0;
-    QString what;       // the problem in a few words
+    QString what; // the problem in a few words
 
     bool isError() const { return kind != Kind::None; }
     // One sentence: "line 3:14: syntax error while parsing object - unexpected '}'; expected string literal",
@@ -32,8 +32,7 @@ struct FlagdError
 };
 
 // A value or the reason there is none.
-template <typename T>
-struct FlagdOutcome
+template <typename T> struct FlagdOutcome
 {
     std::optional<T> value;
     FlagdError error;
@@ -60,13 +59,13 @@ public:
 
     // The document with one flag set to `setting` (sticky on `stickiness` while partial) and
     // everything else kept. Segments held off stay held off. A missing flag is created.
-    static FlagdOutcome<QByteArray> withSetting(const QByteArray& bytes, const QString& key, const FlagSetting& setting,
-                                                const QString& stickiness);
+    static FlagdOutcome<QByteArray> withSetting(const QByteArray& bytes, const QString& key,
+                                                const FlagSetting& setting, const QString& stickiness);
 
     // The document with one segment of one flag held off (enabled = false) or following the
     // rollout again (true); the flag's percentage is kept. A missing flag is created, off.
-    static FlagdOutcome<QByteArray> withSegment(const QByteArray& bytes, const QString& key, const QString& segment,
-                                                bool enabled);
+    static FlagdOutcome<QByteArray> withSegment(const QByteArray& bytes, const QString& key,
+                                                const QString& segment, bool enabled);
 
     // 1-based line and column (in characters) of the byte at `offset`, for messages.
     static std::pair<int, int> lineColumn(const QByteArray& bytes, qsizetype offset);

@@ -5,7 +5,6 @@
 #include <QFile>
 #include <QFileInfo>
 #include <QPointer>
-
 #include <cerrno>
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -15,8 +14,8 @@ namespace rollout {
 
 namespace {
 
-constexpr qint64 kMaxFileBytes = 16 * 1024 * 1024;   // a flag file is kilobytes; anything huge is a wrong path
-constexpr mode_t kNewFileMode = 0644;                // flagd usually runs as another user and must read it
+constexpr qint64 kMaxFileBytes = 16 * 1024 * 1024; // a flag file is kilobytes; anything huge is a wrong path
+constexpr mode_t kNewFileMode = 0644;              // flagd usually runs as another user and must read it
 
 struct FileRead
 {
@@ -24,10 +23,13 @@ struct FileRead
     bool exists = false;
     QByteArray bytes;
     mode_t mode = kNewFileMode;
-    QString problem;   // a sentence naming the path
+    QString problem; // a sentence naming the path
 };
 
-QString errorText(int error) { return qt_error_string(error); }
+QString errorText(int error)
+{
+    return qt_error_string(error);
+}
 
 // Reads the whole file with POSIX calls so that a directory, a FIFO or a permission problem each
 // get their own sentence. A missing file in an existing directory is not an error when `missingOk`.
@@ -60,7 +62,9 @@ FileRead readFile(const QString& path, bool missingOk)
         return r;
     }
     if (st.st_size > kMaxFileBytes) {
-        r.problem = QStringLiteral("%1 is %2 bytes; a flag file is expected to be far smaller").arg(path).arg(st.st_size);
+        r.problem = QStringLiteral("%1 is %2 bytes; a flag file is expected to be far smaller")
+                        .arg(path)
+                        .arg(st.st_size);
         ::close(fd);
         return r;
     }
@@ -100,8 +104,8 @@ class TempFile final
 {
 public:
     explicit TempFile(const QString& target)
-        : m_name(QFile::encodeName(QFileInfo(target).absolutePath() + QStringLiteral("/.")
-                                   + QFileInfo(target).fileName() + QStringLiteral(".rollout-XXXXXX")))
+        : m_name(QFile::encodeName(QFileInfo(target).absolutePath() + QStringLiteral("/.") +
+                                   QFileInfo(target).fileName() + QStringLiteral(".rollout-XXXXXX")))
     {
         m_fd = ::mkostemp(m_name.data(), O_CLOEXEC);
         if (m_fd < 0) m_error = errno;
@@ -115,7 +119,7 @@ public:
     TempFile& operator=(const TempFile&) = delete;
 
     int fd() const { return m_fd; }
-    int error() const { return m_error; }   // errno of a failed mkostemp, -1 when created
+    int error() const { return m_error; } // errno of a failed mkostemp, -1 when created
     const QByteArray& name() const { return m_name; }
     int closeFd()
     {
@@ -133,20 +137,26 @@ private:
     bool m_renamed = false;
 };
 
-enum class Replace { Done, Conflict, Failed };
+enum class Replace
+{
+    Done,
+    Conflict,
+    Failed
+};
 
 // Writes `bytes` to a temporary file in the target's directory with the target's mode, makes it
 // durable, asks `stillSame` whether the target is what we based the change on, and only then
 // renames it over the target and makes the rename durable. Qt 6.4's QSaveFile does the first
 // part (O_TMPFILE, fchmod, fdatasync, link + rename) but never syncs the directory and renames
 // inside commit(), with no room for the check, hence POSIX.
-Replace replaceFile(const QString& target, const QByteArray& bytes, mode_t mode, const std::function<bool()>& stillSame,
-                    QString* problem)
+Replace replaceFile(const QString& target, const QByteArray& bytes, mode_t mode,
+                    const std::function<bool()>& stillSame, QString* problem)
 {
     const QString dir = QFileInfo(target).absolutePath();
     TempFile temp(target);
     if (temp.fd() < 0) {
-        *problem = QStringLiteral("cannot create a file in %1 to replace %2: %3").arg(dir, target, errorText(temp.error()));
+        *problem = QStringLiteral("cannot create a file in %1 to replace %2: %3")
+                       .arg(dir, target, errorText(temp.error()));
         return Replace::Failed;
     }
     const auto fail = [&](const QString& what) {
@@ -209,11 +219,15 @@ void FlagdFileBackend::read(const QString& flag, QObject* context, Done done)
 void FlagdFileBackend::apply(const QString& flag, const FlagSetting& setting, const QString& stickiness,
                              QObject* context, Done done)
 {
-    const QString sticky = stickiness.isEmpty() || stickiness == QLatin1String("targetingKey") ? QStringLiteral("default")
-                                                                                                : stickiness;
-    const Edit edit = [&](const QByteArray& bytes) { return FlagdDocument::withSetting(bytes, flag, setting, sticky); };
+    const QString sticky = stickiness.isEmpty() || stickiness == QLatin1String("targetingKey")
+                               ? QStringLiteral("default")
+                               : stickiness;
+    const Edit edit = [&](const QByteArray& bytes) {
+        return FlagdDocument::withSetting(bytes, flag, setting, sticky);
+    };
     const Check check = [&](const FlagState&, const FlagState& after) -> QString {
-        if (!after.matches(setting)) return QStringLiteral("it reads %1, not %2").arg(after.describe(), setting.describe());
+        if (!after.matches(setting))
+            return QStringLiteral("it reads %1, not %2").arg(after.describe(), setting.describe());
         if (after.enabled && after.percent < 100.0 && after.stickiness != sticky)
             return QStringLiteral("it splits on %1, not %2").arg(after.stickiness, sticky);
         return {};
@@ -224,11 +238,13 @@ void FlagdFileBackend::apply(const QString& flag, const FlagSetting& setting, co
 void FlagdFileBackend::setSegment(const QString& flag, const QString& segment, bool enabled, QObject* context,
                                   Done done)
 {
-    const Edit edit = [&](const QByteArray& bytes) { return FlagdDocument::withSegment(bytes, flag, segment, enabled); };
+    const Edit edit = [&](const QByteArray& bytes) {
+        return FlagdDocument::withSegment(bytes, flag, segment, enabled);
+    };
     const Check check = [&](const FlagState& before, const FlagState& after) -> QString {
         if (after.disabledSegments.contains(segment) == enabled)
-            return QStringLiteral("segment %1 is %2").arg(segment, enabled ? QStringLiteral("still held off")
-                                                                           : QStringLiteral("not held off"));
+            return QStringLiteral("segment %1 is %2")
+                .arg(segment, enabled ? QStringLiteral("still held off") : QStringLiteral("not held off"));
         if (!after.matches(before.setting()))
             return QStringLiteral("it reads %1, it read %2 before").arg(after.describe(), before.describe());
         return {};
@@ -277,16 +293,18 @@ FlagResult FlagdFileBackend::change(const QString& flag, const Edit& edit, const
             const QByteArray original = current.exists ? current.bytes : FlagdDocument::emptyDocument();
             const auto state = FlagdDocument::readFlag(original, flag);
             if (!state)
-                return fail(QStringLiteral("parse"), QStringLiteral("%1: %2").arg(m_path, state.error.describe()));
+                return fail(QStringLiteral("parse"),
+                            QStringLiteral("%1: %2").arg(m_path, state.error.describe()));
             before = *state.value;
             const auto next = edit(original);
             if (!next) {
-                const bool broken = next.error.kind == FlagdError::Kind::Syntax || next.error.kind == FlagdError::Kind::Shape;
+                const bool broken =
+                    next.error.kind == FlagdError::Kind::Syntax || next.error.kind == FlagdError::Kind::Shape;
                 return fail(broken ? QStringLiteral("parse") : QStringLiteral("write"),
                             QStringLiteral("%1 left unchanged: %2").arg(m_path, next.error.describe()));
             }
             if (current.exists && *next.value == current.bytes) {
-                unchanged = true;   // already so: writing the same bytes again would only wake flagd
+                unchanged = true; // already so: writing the same bytes again would only wake flagd
                 break;
             }
             const QByteArray basedOn = digest(current);
@@ -297,14 +315,19 @@ FlagResult FlagdFileBackend::change(const QString& flag, const Edit& edit, const
             };
             QString problem;
             switch (replaceFile(target, *next.value, current.mode, stillSame, &problem)) {
-            case Replace::Done: replaced = true; break;
-            case Replace::Conflict: break;   // someone else wrote it: start over from their content
-            case Replace::Failed: return fail(QStringLiteral("write"), problem);
+            case Replace::Done:
+                replaced = true;
+                break;
+            case Replace::Conflict:
+                break; // someone else wrote it: start over from their content
+            case Replace::Failed:
+                return fail(QStringLiteral("write"), problem);
             }
         }
         if (!replaced && !unchanged)
             return fail(QStringLiteral("write"),
-                        QStringLiteral("%1 keeps changing while we write it (%2 attempts); nothing written, try again")
+                        QStringLiteral(
+                            "%1 keeps changing while we write it (%2 attempts); nothing written, try again")
                             .arg(m_path)
                             .arg(attempts));
 
@@ -313,7 +336,8 @@ FlagResult FlagdFileBackend::change(const QString& flag, const Edit& edit, const
         if (!back.ok) return fail(QStringLiteral("read back"), back.problem);
         const auto after = FlagdDocument::readFlag(back.bytes, flag);
         if (!after)
-            return fail(QStringLiteral("read back"), QStringLiteral("%1: %2").arg(m_path, after.error.describe()));
+            return fail(QStringLiteral("read back"),
+                        QStringLiteral("%1: %2").arg(m_path, after.error.describe()));
         FlagResult r = fail(QStringLiteral("read back"), {});
         r.after = *after.value;
         if (const QString mismatch = check(before, r.after); !mismatch.isEmpty()) {
@@ -322,12 +346,13 @@ FlagResult FlagdFileBackend::change(const QString& flag, const Edit& edit, const
         }
         r.verified = true;
         r.step.clear();
-        r.message = QStringLiteral("%1 %2 %3").arg(r.after.describe(),
-                                                  unchanged ? QStringLiteral("already in") : QStringLiteral("written to"),
-                                                  m_path);
+        r.message = QStringLiteral("%1 %2 %3")
+                        .arg(r.after.describe(),
+                             unchanged ? QStringLiteral("already in") : QStringLiteral("written to"), m_path);
         return r;
     } catch (const std::exception& e) {
-        return fail(QStringLiteral("write"), QStringLiteral("%1: %2").arg(m_path, QString::fromUtf8(e.what())));
+        return fail(QStringLiteral("write"),
+                    QStringLiteral("%1: %2").arg(m_path, QString::fromUtf8(e.what())));
     }
 }
 

@@ -24,7 +24,8 @@ public:
     void read(const QString& flag, QObject* context, Done done) override;
     void apply(const QString& flag, const FlagSetting& setting, const QString& stickiness, QObject* context,
                Done done) override;
-    void setSegment(const QString& flag, const QString& segment, bool enabled, QObject* context, Done done) override;
+    void setSegment(const QString& flag, const QString& segment, bool enabled, QObject* context,
+                    Done done) override;
 
     // Test seam: runs after the new content is on disk in the temporary file and just before the
     // check that the original is unchanged, with the attempt number (1-based).
@@ -34,7 +35,7 @@ public:
 
 private:
     using Edit = std::function<FlagdOutcome<QByteArray>(const QByteArray&)>;
-    using Check = std::function<QString(const FlagState& before, const FlagState& after)>;   // empty = as asked
+    using Check = std::function<QString(const FlagState& before, const FlagState& after)>; // empty = as asked
 
     FlagResult change(const QString& flag, const Edit& edit, const Check& check) const;
     FlagResult readNow(const QString& flag) const;

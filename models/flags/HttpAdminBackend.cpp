@@ -391,13 +391,15 @@ void HttpAdminBackend::finish(const std::shared_ptr<Run>& run, FlagResult result
     if (run->context && run->done) run->done(result);
 }
 
-void HttpAdminBackend::operate(const QString& operation, const QString& flag, const std::optional<QString>& body, QObject* context,
+void HttpAdminBackend::operate(const QString& operation, const QString& flag,
+                               const std::optional<QString>& body, QObject* context,
                                std::function<void(const OperationResult&)> done)
 {
     OperationResult result;
     result.operation = operation;
     const auto fail = [context, done](OperationResult r) {
-        QMetaObject::invokeMethod(context, [done, r] { done(r); }, Qt::QueuedConnection);
+        QMetaObject::invokeMethod(
+            context, [done, r] { done(r); }, Qt::QueuedConnection);
     };
     if (!m_spec.operations.contains(operation)) {
         result.message = QStringLiteral("backend %1 has no operation \"%2\"").arg(name(), operation);
@@ -405,9 +407,11 @@ void HttpAdminBackend::operate(const QString& operation, const QString& flag, co
     }
     const HttpOperation op = m_spec.operations.value(operation);
     result.checked = !op.checkPath.isEmpty();
-    const Credentials credentials = Credentials::fromEnvironment(m_spec.tokenEnv, QString(), QString(), /*bearer*/ true);
+    const Credentials credentials =
+        Credentials::fromEnvironment(m_spec.tokenEnv, QString(), QString(), /*bearer*/ true);
     if (!credentials.problem.isEmpty()) {
-        result.message = QStringLiteral("%1 (backend %2): %3; nothing was sent").arg(m_spec.url, name(), credentials.problem);
+        result.message = QStringLiteral("%1 (backend %2): %3; nothing was sent")
+                             .arg(m_spec.url, name(), credentials.problem);
         return fail(result);
     }
     const Values values{flag, std::nullopt, std::nullopt, std::nullopt};
@@ -417,7 +421,8 @@ void HttpAdminBackend::operate(const QString& operation, const QString& flag, co
         if (token.size() >= 4) text.replace(QString::fromUtf8(token), QStringLiteral("[token]"));
         return text;
     };
-    const auto request = [this, credentials, values](const QString& method, const QString& path, const QString& text) {
+    const auto request = [this, credentials, values](const QString& method, const QString& path,
+                                                     const QString& text) {
         HttpRequest r;
         r.method = method.toLatin1();
         r.url = urlFor(HttpCall{method, path, {}, {}, {}, {}}, values);
@@ -425,49 +430,65 @@ void HttpAdminBackend::operate(const QString& operation, const QString& flag, co
         r.timeoutMs = m_timeoutMs;
         r.maxBytes = 1024 * 1024;
         r.headers.append({QByteArrayLiteral("Accept"), QByteArrayLiteral("application/json")});
-        if (!credentials.authorization.isEmpty()) r.headers.append({QByteArrayLiteral("Authorization"), credentials.authorization});
-        if (!r.body.isEmpty()) r.headers.append({QByteArrayLiteral("Content-Type"), QByteArrayLiteral("application/json")});
+        if (!credentials.authorization.isEmpty())
+            r.headers.append({QByteArrayLiteral("Authorization"), credentials.authorization});
+        if (!r.body.isEmpty())
+            r.headers.append({QByteArrayLiteral("Content-Type"), QByteArrayLiteral("application/json")});
         return r;
     };
     const HttpRequest call = request(op.method, op.path, body.value_or(op.body));
-    m_http.send(call, context, [this, op, call, result, done, request, redact, context](const HttpResponse& r) mutable {
-        result.status = r.status;
-        if (!r.success()) {
-            result.message = redact(QStringLiteral("%1 %2 %3").arg(op.method, op.name, r.describe(call.url)));
-            return done(result);
-        }
-        result.accepted = true;
-        if (op.checkPath.isEmpty()) {
-            result.message = QStringLiteral("%1 answered HTTP %2 (nothing to read back: the operation has no check)").arg(op.name).arg(r.status);
-            return done(result);
-        }
-        const HttpRequest check = request(QStringLiteral("GET"), op.checkPath, {});
-        m_http.send(check, context, [op, check, result, done, redact](const HttpResponse& c) mutable {
-            if (!c.success()) {
-                result.message = redact(QStringLiteral("%1 accepted, but its check failed: %2").arg(op.name, c.describe(check.url)));
+    m_http.send(
+        call, context,
+        [this, op, call, result, done, request, redact, context](const HttpResponse& r) mutable {
+            result.status = r.status;
+            if (!r.success()) {
+                result.message =
+                    redact(QStringLiteral("%1 %2 %3").arg(op.method, op.name, r.describe(call.url)));
                 return done(result);
             }
-            const nlohmann::json answer = nlohmann::json::parse(c.body.toStdString(), nullptr, false);
-            const nlohmann::json want = nlohmann::json::parse(op.checkEquals.toStdString(), nullptr, false);
-            const nlohmann::json wanted = want.is_discarded() ? nlohmann::json(op.checkEquals.toStdString()) : want;
-            if (answer.is_discarded()) {
-                result.message = QStringLiteral("%1 accepted, but %2 did not answer JSON").arg(op.name, check.url.toString());
+            result.accepted = true;
+            if (op.checkPath.isEmpty()) {
+                result.message =
+                    QStringLiteral("%1 answered HTTP %2 (nothing to read back: the operation has no check)")
+                        .arg(op.name)
+                        .arg(r.status);
                 return done(result);
             }
-            const nlohmann::json::json_pointer p(op.checkPointer.toStdString());
-            if (!answer.contains(p)) {
-                result.message = QStringLiteral("%1 accepted, but %2 has no value at %3").arg(op.name, check.url.toString(), op.checkPointer);
-                return done(result);
-            }
-            const nlohmann::json& got = answer.at(p);
-            result.verified = got == wanted;
-            result.message = result.verified
-                                 ? QStringLiteral("%1 read back: %2 = %3").arg(op.name, op.checkPointer, QString::fromStdString(got.dump()))
-                                 : QStringLiteral("%1 accepted, but the read-back says %2 = %3 (expected %4)")
-                                       .arg(op.name, op.checkPointer, QString::fromStdString(got.dump()), QString::fromStdString(wanted.dump()));
-            done(result);
+            const HttpRequest check = request(QStringLiteral("GET"), op.checkPath, {});
+            m_http.send(check, context, [op, check, result, done, redact](const HttpResponse& c) mutable {
+                if (!c.success()) {
+                    result.message = redact(QStringLiteral("%1 accepted, but its check failed: %2")
+                                                .arg(op.name, c.describe(check.url)));
+                    return done(result);
+                }
+                const nlohmann::json answer = nlohmann::json::parse(c.body.toStdString(), nullptr, false);
+                const nlohmann::json want =
+                    nlohmann::json::parse(op.checkEquals.toStdString(), nullptr, false);
+                const nlohmann::json wanted =
+                    want.is_discarded() ? nlohmann::json(op.checkEquals.toStdString()) : want;
+                if (answer.is_discarded()) {
+                    result.message = QStringLiteral("%1 accepted, but %2 did not answer JSON")
+                                         .arg(op.name, check.url.toString());
+                    return done(result);
+                }
+                const nlohmann::json::json_pointer p(op.checkPointer.toStdString());
+                if (!answer.contains(p)) {
+                    result.message = QStringLiteral("%1 accepted, but %2 has no value at %3")
+                                         .arg(op.name, check.url.toString(), op.checkPointer);
+                    return done(result);
+                }
+                const nlohmann::json& got = answer.at(p);
+                result.verified = got == wanted;
+                result.message =
+                    result.verified
+                        ? QStringLiteral("%1 read back: %2 = %3")
+                              .arg(op.name, op.checkPointer, QString::fromStdString(got.dump()))
+                        : QStringLiteral("%1 accepted, but the read-back says %2 = %3 (expected %4)")
+                              .arg(op.name, op.checkPointer, QString::fromStdString(got.dump()),
+                                   QString::fromStdString(wanted.dump()));
+                done(result);
+            });
         });
-    });
 }
 
 QUrl HttpAdminBackend::urlFor(const HttpCall& call, const Values& values) const

@@ -34,13 +34,13 @@ public:
     {
         QString operation;
         bool accepted = false;
-        bool checked = false;    // the operation has a check: accepted alone is not enough
+        bool checked = false; // the operation has a check: accepted alone is not enough
         bool verified = false;
         int status = 0;
         QString message;
     };
-    void operate(const QString& operation, const QString& flag, const std::optional<QString>& body, QObject* context,
-                 std::function<void(const OperationResult&)> done);
+    void operate(const QString& operation, const QString& flag, const std::optional<QString>& body,
+                 QObject* context, std::function<void(const OperationResult&)> done);
 
     // The deadline of each request (not of a whole apply); 10 s unless a test wants less.
     void setTimeout(qint64 ms) { m_timeoutMs = ms; }

@@ -2,7 +2,6 @@
 
 #include <QJsonArray>
 #include <QJsonDocument>
-
 #include <cmath>
 
 namespace rollout {
@@ -25,15 +24,16 @@ std::optional<double> number(const QJsonValue& v)
 
 bool isHeldOffConstraint(const QJsonObject& c)
 {
-    return c.value(QStringLiteral("contextName")).toString() == kSegmentContext
-           && c.value(QStringLiteral("operator")).toString() == QLatin1String("NOT_IN");
+    return c.value(QStringLiteral("contextName")).toString() == kSegmentContext &&
+           c.value(QStringLiteral("operator")).toString() == QLatin1String("NOT_IN");
 }
 
 bool isAudienceConstraint(const QJsonObject& c)
 {
     const QString context = c.value(QStringLiteral("contextName")).toString();
-    return (context == QLatin1String("role") || context == kSegmentContext) && c.value(QStringLiteral("operator")).toString() == QLatin1String("IN")
-           && !c.value(QStringLiteral("inverted")).toBool();
+    return (context == QLatin1String("role") || context == kSegmentContext) &&
+           c.value(QStringLiteral("operator")).toString() == QLatin1String("IN") &&
+           !c.value(QStringLiteral("inverted")).toBool();
 }
 
 } // namespace
@@ -48,15 +48,20 @@ FlagState UnleashFeature::state() const
     s.disabledSegments = heldOffSegments;
     s.audienceContext = audienceContext;
     s.audience = audience;
-    s.detail = strategyId.isEmpty()
-                   ? QStringLiteral("no flexibleRollout strategy; environment %1").arg(enabled ? QStringLiteral("on") : QStringLiteral("off"))
-                   : QStringLiteral("flexibleRollout %1%, environment %2").arg(rollout).arg(enabled ? QStringLiteral("on") : QStringLiteral("off"));
+    s.detail = strategyId.isEmpty() ? QStringLiteral("no flexibleRollout strategy; environment %1")
+                                          .arg(enabled ? QStringLiteral("on") : QStringLiteral("off"))
+                                    : QStringLiteral("flexibleRollout %1%, environment %2")
+                                          .arg(rollout)
+                                          .arg(enabled ? QStringLiteral("on") : QStringLiteral("off"));
     if (otherStrategies > 0)
-        s.detail += QStringLiteral("; %1 other strateg%2 may also expose it").arg(otherStrategies).arg(otherStrategies == 1 ? QStringLiteral("y") : QStringLiteral("ies"));
+        s.detail += QStringLiteral("; %1 other strateg%2 may also expose it")
+                        .arg(otherStrategies)
+                        .arg(otherStrategies == 1 ? QStringLiteral("y") : QStringLiteral("ies"));
     return s;
 }
 
-std::optional<UnleashFeature> UnleashFeature::parse(const QByteArray& body, const QString& environment, QString* problem)
+std::optional<UnleashFeature> UnleashFeature::parse(const QByteArray& body, const QString& environment,
+                                                    QString* problem)
 {
     QJsonParseError error{};
     const QJsonDocument doc = QJsonDocument::fromJson(body, &error);
@@ -83,12 +88,14 @@ std::optional<UnleashFeature> UnleashFeature::parse(const QByteArray& body, cons
         f.enabled = env.value(QStringLiteral("enabled")).toBool();
         for (const QJsonValue& sv : env.value(QStringLiteral("strategies")).toArray()) {
             const QJsonObject st = sv.toObject();
-            if (st.value(QStringLiteral("disabled")).toBool()) continue;   // a paused strategy exposes nobody
+            if (st.value(QStringLiteral("disabled")).toBool()) continue; // a paused strategy exposes nobody
             if (f.strategyId.isEmpty() && st.value(QStringLiteral("name")).toString() == kFlexible) {
                 const QJsonObject params = st.value(QStringLiteral("parameters")).toObject();
                 const std::optional<double> rollout = number(params.value(QStringLiteral("rollout")));
                 if (!rollout || !std::isfinite(*rollout) || *rollout < 0.0 || *rollout > 100.0) {
-                    *problem = QStringLiteral("feature \"%1\": flexibleRollout has no valid rollout parameter").arg(f.name);
+                    *problem =
+                        QStringLiteral("feature \"%1\": flexibleRollout has no valid rollout parameter")
+                            .arg(f.name);
                     return std::nullopt;
                 }
                 f.strategyId = st.value(QStringLiteral("id")).toString();
@@ -101,7 +108,8 @@ std::optional<UnleashFeature> UnleashFeature::parse(const QByteArray& body, cons
                             f.heldOffSegments.append(v.toString());
                     if (isAudienceConstraint(cv.toObject()) && f.audience.isEmpty()) {
                         f.audienceContext = cv.toObject().value(QStringLiteral("contextName")).toString();
-                        for (const QJsonValue& v : cv.toObject().value(QStringLiteral("values")).toArray()) f.audience.append(v.toString());
+                        for (const QJsonValue& v : cv.toObject().value(QStringLiteral("values")).toArray())
+                            f.audience.append(v.toString());
                     }
                 }
             } else {
@@ -116,9 +124,9 @@ std::optional<UnleashFeature> UnleashFeature::parse(const QByteArray& body, cons
     return f;
 }
 
-QJsonObject UnleashFeature::strategyBody(const QJsonObject& base, const QString& flag, double rollout, const QString& stickiness,
-                                         const QStringList& heldOffSegments, const QString& audienceContext,
-                                         const QStringList& audience)
+QJsonObject UnleashFeature::strategyBody(const QJsonObject& base, const QString& flag, double rollout,
+                                         const QString& stickiness, const QStringList& heldOffSegments,
+                                         const QString& audienceContext, const QStringList& audience)
 {
     QJsonObject out;
     // Only the fields a strategy update takes: id and other read-only fields stay behind.
@@ -128,12 +136,14 @@ QJsonObject UnleashFeature::strategyBody(const QJsonObject& base, const QString&
     out.insert(QStringLiteral("name"), kFlexible);
     QJsonObject params = base.value(QStringLiteral("parameters")).toObject();
     params.insert(QStringLiteral("rollout"), QString::number(rollout, 'g', 6));
-    params.insert(QStringLiteral("stickiness"), stickiness.isEmpty() ? QStringLiteral("default") : stickiness);
+    params.insert(QStringLiteral("stickiness"),
+                  stickiness.isEmpty() ? QStringLiteral("default") : stickiness);
     if (!params.contains(QStringLiteral("groupId"))) params.insert(QStringLiteral("groupId"), flag);
     out.insert(QStringLiteral("parameters"), params);
     QJsonArray constraints;
     for (const QJsonValue& cv : base.value(QStringLiteral("constraints")).toArray())
-        if (!isHeldOffConstraint(cv.toObject()) && !isAudienceConstraint(cv.toObject())) constraints.append(cv);
+        if (!isHeldOffConstraint(cv.toObject()) && !isAudienceConstraint(cv.toObject()))
+            constraints.append(cv);
     if (!audience.isEmpty()) {
         QJsonObject c;
         c.insert(QStringLiteral("contextName"), audienceContext);

@@ -431,8 +431,8 @@ Judgement EvidenceJudge::values(const Condition& cond, const MetricSpec& m, cons
     return j;
 }
 
-Judgement EvidenceJudge::over(const Condition& c, const MetricSpec& m, const MetricReader& reader, qint64 nowMs,
-                              qint64 fromMs, double level) const
+Judgement EvidenceJudge::over(const Condition& c, const MetricSpec& m, const MetricReader& reader,
+                              qint64 nowMs, qint64 fromMs, double level) const
 {
     Judgement j = m.kind == MetricKind::Rate ? rate(c, m, reader, nowMs, fromMs, 1.0 - level, true)
                                              : values(c, m, reader, nowMs, fromMs, level);
@@ -498,8 +498,9 @@ EvidenceJudge::TriggerJudgement EvidenceJudge::trigger(const Condition& c, const
     return out;
 }
 
-EvidenceJudge::GlobalIncident EvidenceJudge::globalIncident(const Condition& c, const MetricSpec& m, const MetricReader& reader,
-                                      qint64 nowMs, qint64 sinceMs, qint64 forMs, double level) const
+EvidenceJudge::GlobalIncident EvidenceJudge::globalIncident(const Condition& c, const MetricSpec& m,
+                                                            const MetricReader& reader, qint64 nowMs,
+                                                            qint64 sinceMs, qint64 forMs, double level) const
 {
     GlobalIncident out;
     if (m.kind != MetricKind::Rate || m.baseline.kind == BaselineSpec::Kind::None) return out;
@@ -535,13 +536,16 @@ EvidenceJudge::GlobalIncident EvidenceJudge::globalIncident(const Condition& c, 
         const double bb = stats::csHalfWidth(vb + vr, tau * tau, alpha);
         const double pc = cw->events / cw->trials;
         const double vd = stats::proportionVariance(cw->events, cw->trials) + vb;
-        if (k == 0 && l.k == 0.0 && db > 0) {   // an absolute threshold: the baseline's own estimate is past it too
+        if (k == 0 && l.k == 0.0 &&
+            db > 0) { // an absolute threshold: the baseline's own estimate is past it too
             out.baselineLooksHarmed = true;
             out.canaryWorse = pc - pb - stats::csHalfWidth(vd, tau * tau, alpha / 10.0) > 0;
-            out.looksReason = QStringLiteral("both cohorts look bad: %1 is %2 on the canary and %3 on the baseline over the last %4; "
-                                             "the canary is not shown to be worse than the baseline")
-                                  .arg(m.name, ConditionParser::formatValue(pc * scale, m.unit),
-                                       ConditionParser::formatValue(pb * scale, m.unit), Duration::format(w));
+            out.looksReason =
+                QStringLiteral(
+                    "both cohorts look bad: %1 is %2 on the canary and %3 on the baseline over the last %4; "
+                    "the canary is not shown to be worse than the baseline")
+                    .arg(m.name, ConditionParser::formatValue(pc * scale, m.unit),
+                         ConditionParser::formatValue(pb * scale, m.unit), Duration::format(w));
         }
         if (db - bb <= 0) continue; // the baseline is not shown to be harmed over this window
         // Blaming the canary during an incident takes ten times the evidence: the cohorts are compared
@@ -552,15 +556,16 @@ EvidenceJudge::GlobalIncident EvidenceJudge::globalIncident(const Condition& c, 
             out.canaryWorse = true;
             return out;
         }
-        out.reason = QStringLiteral("both cohorts: %1 is %2 on the canary and %3 on the baseline over the last %4 "
-                              "(the baseline %5); "
-                              "the canary is no worse than the baseline")
-            .arg(m.name, ConditionParser::formatValue(pc * scale, m.unit),
-                 ConditionParser::formatValue(pb * scale, m.unit), Duration::format(w),
-                 l.k != 0.0 ? QStringLiteral("was %1 before")
-                                  .arg(ConditionParser::formatValue(reference / l.k * scale, m.unit))
-                            : QStringLiteral("is over %1 too")
-                                  .arg(ConditionParser::formatValue(l.c * scale, m.unit)));
+        out.reason =
+            QStringLiteral("both cohorts: %1 is %2 on the canary and %3 on the baseline over the last %4 "
+                           "(the baseline %5); "
+                           "the canary is no worse than the baseline")
+                .arg(m.name, ConditionParser::formatValue(pc * scale, m.unit),
+                     ConditionParser::formatValue(pb * scale, m.unit), Duration::format(w),
+                     l.k != 0.0 ? QStringLiteral("was %1 before")
+                                      .arg(ConditionParser::formatValue(reference / l.k * scale, m.unit))
+                                : QStringLiteral("is over %1 too")
+                                      .arg(ConditionParser::formatValue(l.c * scale, m.unit)));
         return out;
     }
     return out;

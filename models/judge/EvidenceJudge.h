@@ -33,8 +33,8 @@ public:
     // The evidence over [fromMs, nowMs] alone (a window, `over 15m`), at confidence `level`: the
     // canary's counts summed over it (rates) or its samples (values). Whether the window is covered
     // is the caller's question (WindowJudge).
-    Judgement over(const Condition& c, const MetricSpec& m, const MetricReader& reader, qint64 nowMs, qint64 fromMs,
-                   double level) const;
+    Judgement over(const Condition& c, const MetricSpec& m, const MetricReader& reader, qint64 nowMs,
+                   qint64 fromMs, double level) const;
 
     // A trigger: harm shown over any of the trailing windows max(for, 10 s, 2 intervals) × 4^k
     // (k = 0..5) or over everything since `sinceMs`, at confidence `level`: half of the error is
@@ -53,16 +53,16 @@ public:
     // not shown to be worse than the baseline. `reason` says so when it is one.
     struct GlobalIncident
     {
-        bool baselineHarmed = false;   // over some window, the baseline itself shows the harm
-        bool canaryWorse = false;      // ... and the canary is shown worse than the baseline there
-        QString reason;                // set when baselineHarmed && !canaryWorse
+        bool baselineHarmed = false; // over some window, the baseline itself shows the harm
+        bool canaryWorse = false;    // ... and the canary is shown worse than the baseline there
+        QString reason;              // set when baselineHarmed && !canaryWorse
         // Over the shortest window the baseline's estimate is past the threshold too (not yet shown):
         // when the canary's harm is shown at that moment, the canary is not blamed for it.
         bool baselineLooksHarmed = false;
         QString looksReason;
     };
-    GlobalIncident globalIncident(const Condition& c, const MetricSpec& m, const MetricReader& reader, qint64 nowMs, qint64 sinceMs,
-                                  qint64 forMs, double level) const;
+    GlobalIncident globalIncident(const Condition& c, const MetricSpec& m, const MetricReader& reader,
+                                  qint64 nowMs, qint64 sinceMs, qint64 forMs, double level) const;
 
     static constexpr int kTriggerWindows =
         6; // the trailing windows a trigger looks over, plus the whole span

@@ -69,22 +69,26 @@ QString JudgementAdvice::judgeOf(const Plan& plan, const Condition& c, bool crit
     QString how = judgeOfLatest(plan, c, criterion);
     const MetricSpec* m = plan.metric(c.metric);
     if (c.kind == ConditionKind::RatioToHistory)
-        how = QStringLiteral("history (%1 over %2)")
-                  .arg(c.historyStat == HistoryStat::Median ? QStringLiteral("median") : QStringLiteral("mean"), Duration::format(c.historyMs));
+        how =
+            QStringLiteral("history (%1 over %2)")
+                .arg(c.historyStat == HistoryStat::Median ? QStringLiteral("median") : QStringLiteral("mean"),
+                     Duration::format(c.historyMs));
     else if (c.aggregate == Aggregate::Total)
         how = QStringLiteral("total (counter)");
     else if (c.aggregate == Aggregate::Window)
         how = m && m->kind == MetricKind::Rate && how.startsWith(QLatin1String("evidence"))
                   ? QStringLiteral("evidence (counts over %1)").arg(Duration::format(c.windowMs))
-              : criterion && how.startsWith(QLatin1String("evidence")) ? QStringLiteral("evidence (samples over %1)").arg(Duration::format(c.windowMs))
-                                                                       : QStringLiteral("mean over %1").arg(Duration::format(c.windowMs));
+              : criterion && how.startsWith(QLatin1String("evidence"))
+                  ? QStringLiteral("evidence (samples over %1)").arg(Duration::format(c.windowMs))
+                  : QStringLiteral("mean over %1").arg(Duration::format(c.windowMs));
     if (c.measurement)
         how += QStringLiteral("; measured every %1, failure_limit %2%3")
-                   .arg(c.measurement->intervalMs > 0 ? Duration::format(c.measurement->intervalMs) : QStringLiteral("poll"))
+                   .arg(c.measurement->intervalMs > 0 ? Duration::format(c.measurement->intervalMs)
+                                                      : QStringLiteral("poll"))
                    .arg(c.measurement->failureLimit)
-                   .arg(c.measurement->count ? QStringLiteral(", count %1").arg(*c.measurement->count) : QString());
+                   .arg(c.measurement->count ? QStringLiteral(", count %1").arg(*c.measurement->count)
+                                             : QString());
     return how;
 }
-
 
 } // namespace rollout

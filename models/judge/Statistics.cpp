@@ -158,7 +158,7 @@ Interval proportionCs(double events, double trials, double tau2, double alpha, d
             if (mid == out || mid == in) break;
             (outside(mid) ? out : in) = mid;
         }
-        return tol > 0.0 ? out : in;   // stopped early: the outer point, so the interval errs wide
+        return tol > 0.0 ? out : in; // stopped early: the outer point, so the interval errs wide
     };
     return {edge(0.0), edge(1.0)};
 }

@@ -42,7 +42,8 @@ private:
                      const Scope& scope, double level, bool criterion) const;
     Judgement total(const Condition& c, const MetricSpec& m, const MetricReader& reader, qint64 nowMs,
                     const Scope& scope, bool criterion) const;
-    Judgement history(const Condition& c, const MetricSpec& m, const MetricReader& reader, qint64 nowMs) const;
+    Judgement history(const Condition& c, const MetricSpec& m, const MetricReader& reader,
+                      qint64 nowMs) const;
 
     const Plan& m_plan;
     const EvidenceJudge& m_evidence;

@@ -4,7 +4,8 @@
 
 namespace rollout {
 
-AdvanceClaimer::AdvanceClaimer(RolloutSession& session, LedgerRecorder& recorder, const StoreSettings& settings, QObject* parent)
+AdvanceClaimer::AdvanceClaimer(RolloutSession& session, LedgerRecorder& recorder,
+                               const StoreSettings& settings, QObject* parent)
     : QObject(parent), m_session(session), m_recorder(recorder), m_worker(settings)
 {
     connect(&m_worker, &SharedStoreWorker::transitionClaimed, this, &AdvanceClaimer::onClaimed);
@@ -14,15 +15,19 @@ AdvanceClaimer::AdvanceClaimer(RolloutSession& session, LedgerRecorder& recorder
         if (!m_awaitingClaim || r.type != QLatin1String("advance_claimed")) return;
         m_awaitingClaim = false;
         m_claimId = r.id;
-        m_worker.claimTransition(r, m_predecessor, m_leaseMs);   // runs on the store's thread; the answer comes back here
+        m_worker.claimTransition(r, m_predecessor,
+                                 m_leaseMs); // runs on the store's thread; the answer comes back here
     });
-    connect(&m_recorder, &LedgerRecorder::notRecorded, this, [this](const RolloutEvent& e, const QString& why) {
-        if (!m_awaitingClaim || e.type != EventType::AdvanceClaimed) return;
-        m_awaitingClaim = false;
-        auto finish = std::move(m_done);
-        m_done = nullptr;
-        if (finish) finish(ActionResult::refused(QStringLiteral("the claim could not be signed, so nothing was asked: %1").arg(why)));
-    });
+    connect(&m_recorder, &LedgerRecorder::notRecorded, this,
+            [this](const RolloutEvent& e, const QString& why) {
+                if (!m_awaitingClaim || e.type != EventType::AdvanceClaimed) return;
+                m_awaitingClaim = false;
+                auto finish = std::move(m_done);
+                m_done = nullptr;
+                if (finish)
+                    finish(ActionResult::refused(
+                        QStringLiteral("the claim could not be signed, so nothing was asked: %1").arg(why)));
+            });
 }
 
 QString AdvanceClaimer::lastGrantedClaim() const
@@ -63,23 +68,28 @@ void AdvanceClaimer::onClaimed(const QString& recordId, const TransitionOutcome&
     auto finish = std::move(m_done);
     m_done = nullptr;
     if (!outcome.ok()) {
-        finish(ActionResult::refused(
-            QStringLiteral("the shared store cannot grant the advance (%1): an advance needs it, so that two consoles never advance "
-                           "twice; nothing changed (rolling back never needs it)")
-                .arg(outcome.error)));
+        finish(ActionResult::refused(QStringLiteral("the shared store cannot grant the advance (%1): an "
+                                                    "advance needs it, so that two consoles never advance "
+                                                    "twice; nothing changed (rolling back never needs it)")
+                                         .arg(outcome.error)));
         return;
     }
     if (!outcome.won) {
-        const QString at = QDateTime::fromMSecsSinceEpoch(outcome.winnerTimestampMs).toString(QStringLiteral("HH:mm:ss"));
+        const QString at =
+            QDateTime::fromMSecsSinceEpoch(outcome.winnerTimestampMs).toString(QStringLiteral("HH:mm:ss"));
         if (outcome.winnerPending)
-            finish(ActionResult::refused(QStringLiteral("already claimed by %1 at %2, whose advance is in progress: this console changed "
-                                                        "nothing (a claim whose advance never comes lapses after %3 s)")
-                                             .arg(outcome.winnerActor, at)
-                                             .arg(m_leaseMs / 1000)));
+            finish(ActionResult::refused(
+                QStringLiteral(
+                    "already claimed by %1 at %2, whose advance is in progress: this console changed "
+                    "nothing (a claim whose advance never comes lapses after %3 s)")
+                    .arg(outcome.winnerActor, at)
+                    .arg(m_leaseMs / 1000)));
         else
-            finish(ActionResult::refused(QStringLiteral("already advanced by %1 at %2: this console changed nothing; the advance appears "
-                                                        "here once its record arrives")
-                                             .arg(outcome.winnerActor, at)));
+            finish(ActionResult::refused(
+                QStringLiteral(
+                    "already advanced by %1 at %2: this console changed nothing; the advance appears "
+                    "here once its record arrives")
+                    .arg(outcome.winnerActor, at)));
         return;
     }
     m_recorder.setNextAdvanceClaim(m_claimId);

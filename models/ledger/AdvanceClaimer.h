@@ -4,7 +4,6 @@
 #include "ledger/SharedStoreWorker.h"
 
 #include <QObject>
-
 #include <functional>
 
 namespace rollout {
@@ -18,7 +17,8 @@ class AdvanceClaimer final : public QObject
 {
     Q_OBJECT
 public:
-    AdvanceClaimer(RolloutSession& session, LedgerRecorder& recorder, const StoreSettings& settings, QObject* parent = nullptr);
+    AdvanceClaimer(RolloutSession& session, LedgerRecorder& recorder, const StoreSettings& settings,
+                   QObject* parent = nullptr);
 
     // Claims, then advances as `actor`; `done` runs once, in this object's thread.
     void advance(const Actor& actor, std::function<void(const ActionResult&)> done);
@@ -43,7 +43,7 @@ private:
     SharedStoreWorker m_worker;
     QString m_claimId;
     QString m_predecessor;
-    bool m_awaitingClaim = false;   // the claim's record is on its way to disk
+    bool m_awaitingClaim = false; // the claim's record is on its way to disk
     Actor m_actor;
     std::function<void(const ActionResult&)> m_done;
     bool m_granting = false;

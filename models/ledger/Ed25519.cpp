@@ -1,19 +1,22 @@
 #include "ledger/Ed25519.h"
 
 #include <QCryptographicHash>
-
 #include <sodium.h>
 
 namespace rollout {
 
-bool Ed25519::initialize() { return sodium_init() >= 0; }
+bool Ed25519::initialize()
+{
+    return sodium_init() >= 0;
+}
 
 Ed25519::KeyPair Ed25519::generate()
 {
     KeyPair k;
     k.publicKey.resize(PublicKeyBytes);
     k.secretKey.resize(SecretKeyBytes);
-    crypto_sign_keypair(reinterpret_cast<unsigned char*>(k.publicKey.data()), reinterpret_cast<unsigned char*>(k.secretKey.data()));
+    crypto_sign_keypair(reinterpret_cast<unsigned char*>(k.publicKey.data()),
+                        reinterpret_cast<unsigned char*>(k.secretKey.data()));
     return k;
 }
 
@@ -23,7 +26,8 @@ std::optional<Ed25519::KeyPair> Ed25519::fromSeed(const QByteArray& seed)
     KeyPair k;
     k.publicKey.resize(PublicKeyBytes);
     k.secretKey.resize(SecretKeyBytes);
-    crypto_sign_seed_keypair(reinterpret_cast<unsigned char*>(k.publicKey.data()), reinterpret_cast<unsigned char*>(k.secretKey.data()),
+    crypto_sign_seed_keypair(reinterpret_cast<unsigned char*>(k.publicKey.data()),
+                             reinterpret_cast<unsigned char*>(k.secretKey.data()),
                              reinterpret_cast<const unsigned char*>(seed.constData()));
     return k;
 }
@@ -32,8 +36,10 @@ QByteArray Ed25519::sign(const QByteArray& message, const QByteArray& secretKey)
 {
     if (secretKey.size() != SecretKeyBytes) return {};
     QByteArray sig(SignatureBytes, '\0');
-    crypto_sign_detached(reinterpret_cast<unsigned char*>(sig.data()), nullptr, reinterpret_cast<const unsigned char*>(message.constData()),
-                         static_cast<unsigned long long>(message.size()), reinterpret_cast<const unsigned char*>(secretKey.constData()));
+    crypto_sign_detached(reinterpret_cast<unsigned char*>(sig.data()), nullptr,
+                         reinterpret_cast<const unsigned char*>(message.constData()),
+                         static_cast<unsigned long long>(message.size()),
+                         reinterpret_cast<const unsigned char*>(secretKey.constData()));
     return sig;
 }
 
@@ -54,14 +60,16 @@ QString Ed25519::encodePublicKey(const QByteArray& publicKey)
 std::optional<QByteArray> Ed25519::decodePublicKey(const QString& text)
 {
     if (!text.startsWith(QLatin1String("ed25519:"))) return std::nullopt;
-    const auto decoded = QByteArray::fromBase64Encoding(text.mid(8).trimmed().toLatin1(), QByteArray::AbortOnBase64DecodingErrors);
+    const auto decoded = QByteArray::fromBase64Encoding(text.mid(8).trimmed().toLatin1(),
+                                                        QByteArray::AbortOnBase64DecodingErrors);
     if (!decoded || decoded.decoded.size() != PublicKeyBytes) return std::nullopt;
     return decoded.decoded;
 }
 
 QString Ed25519::keyId(const QByteArray& publicKey)
 {
-    return QString::fromLatin1(QCryptographicHash::hash(publicKey, QCryptographicHash::Sha256).toHex().left(16));
+    return QString::fromLatin1(
+        QCryptographicHash::hash(publicKey, QCryptographicHash::Sha256).toHex().left(16));
 }
 
 } // namespace rollout

@@ -2,7 +2,6 @@
 
 #include <QByteArray>
 #include <QString>
-
 #include <optional>
 
 namespace rollout {
@@ -14,20 +13,20 @@ class Ed25519 final
 {
 public:
     static constexpr int PublicKeyBytes = 32;
-    static constexpr int SecretKeyBytes = 64;   // libsodium's form: seed followed by the public key
+    static constexpr int SecretKeyBytes = 64; // libsodium's form: seed followed by the public key
     static constexpr int SeedBytes = 32;
     static constexpr int SignatureBytes = 64;
 
     struct KeyPair
     {
-        QByteArray publicKey;   // 32 bytes
-        QByteArray secretKey;   // 64 bytes; wipe with sodium_memzero when done (see SecretBytes)
+        QByteArray publicKey; // 32 bytes
+        QByteArray secretKey; // 64 bytes; wipe with sodium_memzero when done (see SecretBytes)
     };
 
     // False if libsodium cannot start (then nothing in the ledger works): call once at start-up.
     static bool initialize();
     static KeyPair generate();
-    static std::optional<KeyPair> fromSeed(const QByteArray& seed);   // RFC 8032 test vectors start from a seed
+    static std::optional<KeyPair> fromSeed(const QByteArray& seed); // RFC 8032 test vectors start from a seed
     static QByteArray sign(const QByteArray& message, const QByteArray& secretKey);
     static bool verify(const QByteArray& message, const QByteArray& signature, const QByteArray& publicKey);
 

@@ -1,7 +1,6 @@
 #include "ledger/EventCodec.h"
 
 #include <QJsonArray>
-
 #include <cmath>
 #include <limits>
 
@@ -9,18 +8,20 @@ namespace rollout {
 
 namespace {
 
-constexpr EventType kAll[] = {EventType::PhaseAdvanced,   EventType::Completed,        EventType::Paused,
-                              EventType::Resumed,         EventType::RolledBack,       EventType::TriggerPending,
-                              EventType::TriggerCleared,  EventType::TriggerFired,     EventType::AlertRaised,
-                              EventType::AlertAcknowledged, EventType::ChecklistItemSet, EventType::ApprovalRecorded,
-                              EventType::GateOpened,      EventType::GateClosed,       EventType::BaselineCaptured,
-                              EventType::NoteAdded,       EventType::FlagsVerified,    EventType::FlagsNotVerified,
-                              EventType::AdvanceClaimed,  EventType::PhaseOverridden,  EventType::SegmentHeld,
-                              EventType::FlagDrift,       EventType::ActionStepDone,   EventType::Escalated};
+constexpr EventType kAll[] = {
+    EventType::PhaseAdvanced,     EventType::Completed,        EventType::Paused,
+    EventType::Resumed,           EventType::RolledBack,       EventType::TriggerPending,
+    EventType::TriggerCleared,    EventType::TriggerFired,     EventType::AlertRaised,
+    EventType::AlertAcknowledged, EventType::ChecklistItemSet, EventType::ApprovalRecorded,
+    EventType::GateOpened,        EventType::GateClosed,       EventType::BaselineCaptured,
+    EventType::NoteAdded,         EventType::FlagsVerified,    EventType::FlagsNotVerified,
+    EventType::AdvanceClaimed,    EventType::PhaseOverridden,  EventType::SegmentHeld,
+    EventType::FlagDrift,         EventType::ActionStepDone,   EventType::Escalated};
 
 std::optional<TriggerAction> actionFromString(const QString& s)
 {
-    for (TriggerAction a : {TriggerAction::RollbackPrevious, TriggerAction::RollbackToZero, TriggerAction::Pause, TriggerAction::Alert})
+    for (TriggerAction a : {TriggerAction::RollbackPrevious, TriggerAction::RollbackToZero,
+                            TriggerAction::Pause, TriggerAction::Alert})
         if (toString(a) == s) return a;
     return std::nullopt;
 }
@@ -121,8 +122,10 @@ bool EventCodec::isRecorded(EventType type)
     case EventType::TriggerPending:
     case EventType::TriggerCleared:
     case EventType::GateOpened:
-    case EventType::GateClosed: return false;
-    default: return true;
+    case EventType::GateClosed:
+        return false;
+    default:
+        return true;
     }
 }
 
@@ -146,7 +149,8 @@ QJsonObject EventCodec::toPayload(const RolloutEvent& e)
     }
     if (!e.values.isEmpty()) {
         QJsonObject values;
-        for (auto it = e.values.begin(); it != e.values.end(); ++it) values.insert(it.key(), it.value());
+        for (auto it = e.values.begin(); it != e.values.end(); ++it)
+            values.insert(it.key(), it.value());
         o.insert(QStringLiteral("values"), values);
     }
     if (!e.reason.isEmpty()) o.insert(QStringLiteral("reason"), e.reason);
@@ -155,7 +159,9 @@ QJsonObject EventCodec::toPayload(const RolloutEvent& e)
         o.insert(QStringLiteral("item"), e.item);
         o.insert(QStringLiteral("ticked"), e.ticked);
     }
-    if (e.type == EventType::ApprovalRecorded) o.insert(QStringLiteral("decision"), e.approve ? QStringLiteral("approve") : QStringLiteral("reject"));
+    if (e.type == EventType::ApprovalRecorded)
+        o.insert(QStringLiteral("decision"),
+                 e.approve ? QStringLiteral("approve") : QStringLiteral("reject"));
     if (e.alertId) o.insert(QStringLiteral("alert_id"), e.alertId);
     if (e.type == EventType::SegmentHeld) {
         o.insert(QStringLiteral("segment"), e.segment);
@@ -172,15 +178,17 @@ QJsonObject EventCodec::toPayload(const RolloutEvent& e)
     return o;
 }
 
-std::optional<RolloutEvent> EventCodec::fromRecord(const QString& type, const QJsonObject& p, const QString& actor, const QString& role,
-                                                   qint64 atMs, QString* problem)
+std::optional<RolloutEvent> EventCodec::fromRecord(const QString& type, const QJsonObject& p,
+                                                   const QString& actor, const QString& role, qint64 atMs,
+                                                   QString* problem)
 {
     const std::optional<EventType> t = typeFromString(type);
     if (!t) {
         *problem = QStringLiteral("unknown record type \"%1\"").arg(type);
         return std::nullopt;
     }
-    if (!p.value(QStringLiteral("from_phase")).isDouble() || !p.value(QStringLiteral("to_phase")).isDouble()) {
+    if (!p.value(QStringLiteral("from_phase")).isDouble() ||
+        !p.value(QStringLiteral("to_phase")).isDouble()) {
         *problem = QStringLiteral("%1 record without from_phase/to_phase").arg(type);
         return std::nullopt;
     }
@@ -196,14 +204,16 @@ std::optional<RolloutEvent> EventCodec::fromRecord(const QString& type, const QJ
     if (p.contains(QStringLiteral("action"))) {
         const std::optional<TriggerAction> a = actionFromString(p.value(QStringLiteral("action")).toString());
         if (!a) {
-            *problem = QStringLiteral("%1 record with unknown action \"%2\"").arg(type, p.value(QStringLiteral("action")).toString());
+            *problem = QStringLiteral("%1 record with unknown action \"%2\"")
+                           .arg(type, p.value(QStringLiteral("action")).toString());
             return std::nullopt;
         }
         e.action = *a;
     }
     e.sinceMs = qint64(p.value(QStringLiteral("since_ms")).toDouble());
     const QJsonObject values = p.value(QStringLiteral("values")).toObject();
-    for (auto it = values.begin(); it != values.end(); ++it) e.values.insert(it.key(), it.value().toDouble());
+    for (auto it = values.begin(); it != values.end(); ++it)
+        e.values.insert(it.key(), it.value().toDouble());
     e.reason = p.value(QStringLiteral("reason")).toString();
     e.note = p.value(QStringLiteral("note")).toString();
     e.item = p.value(QStringLiteral("item")).toString();
@@ -212,7 +222,8 @@ std::optional<RolloutEvent> EventCodec::fromRecord(const QString& type, const QJ
     e.alertId = p.value(QStringLiteral("alert_id")).toInt();
     e.dryRun = p.value(QStringLiteral("dry_run")).toBool();
     e.segment = p.value(QStringLiteral("segment")).toString();
-    e.held = p.value(e.type == EventType::FlagDrift ? QStringLiteral("drift") : QStringLiteral("held")).toBool();
+    e.held =
+        p.value(e.type == EventType::FlagDrift ? QStringLiteral("drift") : QStringLiteral("held")).toBool();
     if (e.type == EventType::SegmentHeld && e.segment.isEmpty()) {
         *problem = QStringLiteral("segment_held record without a segment");
         return std::nullopt;
@@ -224,7 +235,8 @@ std::optional<RolloutEvent> EventCodec::fromRecord(const QString& type, const QJ
         *problem = QStringLiteral("action_step record without its step or outcome");
         return std::nullopt;
     }
-    if (p.value(QStringLiteral("evidence")).isObject()) e.evidence = evidenceFromJson(p.value(QStringLiteral("evidence")).toObject());
+    if (p.value(QStringLiteral("evidence")).isObject())
+        e.evidence = evidenceFromJson(p.value(QStringLiteral("evidence")).toObject());
     return e;
 }
 

@@ -3,7 +3,6 @@
 #include "engine/RolloutEvent.h"
 
 #include <QJsonObject>
-
 #include <optional>
 
 namespace rollout {
@@ -17,8 +16,9 @@ public:
     static bool isRecorded(EventType type);
     static QJsonObject toPayload(const RolloutEvent& e);
     // The event a record describes; nullopt (and `problem`) when the type or a field is unknown.
-    static std::optional<RolloutEvent> fromRecord(const QString& type, const QJsonObject& payload, const QString& actor,
-                                                  const QString& role, qint64 atMs, QString* problem);
+    static std::optional<RolloutEvent> fromRecord(const QString& type, const QJsonObject& payload,
+                                                  const QString& actor, const QString& role, qint64 atMs,
+                                                  QString* problem);
     static std::optional<EventType> typeFromString(const QString& name);
 };
 

@@ -5,7 +5,6 @@
 
 #include <QByteArray>
 #include <QLatin1String>
-
 #include <optional>
 #include <sodium.h>
 #include <sys/types.h>

@@ -24,7 +24,6 @@ namespace {
 
 using namespace keyfile;
 
-
 // sodium_malloc'd bytes: guard pages, kept out of swap, wiped when freed.
 class SecretBuffer final
 {

@@ -4,7 +4,6 @@
 
 #include <QCryptographicHash>
 #include <QJsonDocument>
-
 #include <nlohmann/json.hpp>
 
 namespace rollout {
@@ -51,7 +50,8 @@ bool LedgerRecord::signatureValid() const
     return key && Ed25519::verify(body, signature, *key);
 }
 
-std::optional<LedgerRecord> LedgerRecord::fromSigned(const QByteArray& body, const QByteArray& signature, QString* problem)
+std::optional<LedgerRecord> LedgerRecord::fromSigned(const QByteArray& body, const QByteArray& signature,
+                                                     QString* problem)
 {
     QJsonParseError error{};
     const QJsonDocument doc = QJsonDocument::fromJson(body, &error);
@@ -60,7 +60,8 @@ std::optional<LedgerRecord> LedgerRecord::fromSigned(const QByteArray& body, con
         return std::nullopt;
     }
     const QJsonObject o = doc.object();
-    static const char* const kStrings[] = {"id", "rollout", "plan_sha256", "type", "actor", "role", "public_key", "key_id", "device", "prev_sha256"};
+    static const char* const kStrings[] = {"id",   "rollout",    "plan_sha256", "type",   "actor",
+                                           "role", "public_key", "key_id",      "device", "prev_sha256"};
     for (const char* key : kStrings)
         if (!o.value(QLatin1String(key)).isString()) {
             *problem = QStringLiteral("the record body has no text field \"%1\"").arg(QLatin1String(key));

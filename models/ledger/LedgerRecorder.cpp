@@ -3,7 +3,6 @@
 #include "ledger/EventCodec.h"
 
 #include <QUuid>
-
 #include <sodium.h>
 
 namespace rollout {
@@ -16,7 +15,8 @@ LedgerRecorder::LedgerRecorder(RolloutSession& session, LocalLedger& ledger, QOb
 
 LedgerRecorder::~LedgerRecorder()
 {
-    for (Ed25519::KeyPair& k : m_keys) sodium_memzero(k.secretKey.data(), std::size_t(k.secretKey.size()));
+    for (Ed25519::KeyPair& k : m_keys)
+        sodium_memzero(k.secretKey.data(), std::size_t(k.secretKey.size()));
 }
 
 void LedgerRecorder::addKey(const QString& actorId, const Ed25519::KeyPair& key)
@@ -38,13 +38,15 @@ void LedgerRecorder::onEvent(const RolloutEvent& e)
     }
     // A manual rollback is never held up by a locked key: this console's automation signs it,
     // naming the person who asked for it.
-    if (!m_keys.contains(actor) && e.type == EventType::RolledBack && m_keys.contains(Actor::automation().id)) {
+    if (!m_keys.contains(actor) && e.type == EventType::RolledBack &&
+        m_keys.contains(Actor::automation().id)) {
         payload.insert(QStringLiteral("requested_by"), QStringLiteral("%1 (%2)").arg(actor, role));
         actor = Actor::automation().id;
         role = Actor::automation().role;
     }
-    const bool observation = e.type == EventType::FlagsVerified || e.type == EventType::FlagsNotVerified || e.type == EventType::FlagDrift
-                             || e.type == EventType::ActionStepDone || e.type == EventType::Escalated;
+    const bool observation = e.type == EventType::FlagsVerified || e.type == EventType::FlagsNotVerified ||
+                             e.type == EventType::FlagDrift || e.type == EventType::ActionStepDone ||
+                             e.type == EventType::Escalated;
     if (observation && !m_keys.contains(actor) && m_observer && m_keys.contains(m_observer->id)) {
         payload.insert(QStringLiteral("observed_by"), m_observer->id);
         actor = m_observer->id;
@@ -52,7 +54,8 @@ void LedgerRecorder::onEvent(const RolloutEvent& e)
     }
     const auto key = m_keys.constFind(actor);
     if (key == m_keys.constEnd()) {
-        Q_EMIT notRecorded(e, QStringLiteral("no unlocked key for %1: \"%2\" is not signed").arg(actor, e.describe()));
+        Q_EMIT notRecorded(
+            e, QStringLiteral("no unlocked key for %1: \"%2\" is not signed").arg(actor, e.describe()));
         return;
     }
     LedgerRecord fields;
@@ -62,7 +65,7 @@ void LedgerRecorder::onEvent(const RolloutEvent& e)
     fields.payload = payload;
     fields.actor = actor;
     fields.role = role;
-    if (m_writer) {   // off this thread: the record is named now, reported once it is durable
+    if (m_writer) { // off this thread: the record is named now, reported once it is durable
         fields.id = QUuid::createUuid().toString(QUuid::WithoutBraces);
         m_pending.insert(fields.id, e);
         Q_EMIT queued(fields.id);

@@ -8,7 +8,6 @@
 #include <QHash>
 #include <QMap>
 #include <QObject>
-
 #include <optional>
 
 namespace rollout {
@@ -59,7 +58,7 @@ private:
     QString m_nextClaim;
     std::optional<Actor> m_observer;
     std::unique_ptr<LedgerWriter> m_writer;
-    QHash<QString, RolloutEvent> m_pending;   // id → decision, asked and not yet durable
+    QHash<QString, RolloutEvent> m_pending; // id → decision, asked and not yet durable
 };
 
 } // namespace rollout

@@ -106,7 +106,8 @@ LedgerReplay::Outcome LedgerReplay::rebuild(RolloutSession& session, const QList
         out.tampering += tamperingOf(v);
     // Decisions in the order they were taken, whichever device took them.
     QList<const RecordVerdict*> order;
-    for (const RecordVerdict& v : std::as_const(out.verdicts)) order.append(&v);
+    for (const RecordVerdict& v : std::as_const(out.verdicts))
+        order.append(&v);
     std::stable_sort(order.begin(), order.end(), [](const RecordVerdict* a, const RecordVerdict* b) {
         const qint64 ta = a->record ? a->record->timestampMs : 0, tb = b->record ? b->record->timestampMs : 0;
         return ta < tb;

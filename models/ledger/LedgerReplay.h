@@ -17,8 +17,8 @@ public:
     struct Outcome
     {
         int restored = 0;
-        QList<RecordVerdict> verdicts;     // every record, in order
-        QStringList skipped;               // "record <id> (approval_recorded by rita): signature: …"
+        QList<RecordVerdict> verdicts; // every record, in order
+        QStringList skipped;           // "record <id> (approval_recorded by rita): signature: …"
         QStringList
             tampering; // "tampering: record seq 2 of device … is missing (deleted?): …" (tamperingSentence)
     };

@@ -13,21 +13,17 @@ namespace {
 QStringList reasonsOf(const RecordVerdict& verdict)
 {
     QStringList out;
-    for (const RecordVerdict::Failure& f : verdict.failures) out.append(QStringLiteral("%1: %2").arg(f.check, f.why));
+    for (const RecordVerdict::Failure& f : verdict.failures)
+        out.append(QStringLiteral("%1: %2").arg(f.check, f.why));
     return out;
 }
 
 } // namespace
 
-LedgerSync::LedgerSync(LocalLedger& ledger, RolloutSession& session, const StoreSettings& settings, LedgerSyncOptions options,
-                       QObject* parent)
-    : QObject(parent),
-      m_ledger(ledger),
-      m_session(session),
-      m_settings(settings),
-      m_options(options),
-      m_rollout(session.plan().rollout),
-      m_deviceId(ledger.deviceId()),
+LedgerSync::LedgerSync(LocalLedger& ledger, RolloutSession& session, const StoreSettings& settings,
+                       LedgerSyncOptions options, QObject* parent)
+    : QObject(parent), m_ledger(ledger), m_session(session), m_settings(settings), m_options(options),
+      m_rollout(session.plan().rollout), m_deviceId(ledger.deviceId()),
       m_worker(std::make_unique<SharedStoreWorker>(settings))
 {
     m_options.intervalMs = qMax(1, m_options.intervalMs);
@@ -55,14 +51,15 @@ void LedgerSync::listenForNotifications()
 {
     if (m_listening) return;
     m_listening = true;
-    connect(m_worker.get(), &SharedStoreWorker::notified, this, [this](const QString& rollout, const QString& payload) {
-        if (rollout != m_rollout) return;
-        if (payload.startsWith(QLatin1String("record"))) {
-            if (m_running) syncNow();
-        } else {
-            Q_EMIT leaseNotified();
-        }
-    });
+    connect(m_worker.get(), &SharedStoreWorker::notified, this,
+            [this](const QString& rollout, const QString& payload) {
+                if (rollout != m_rollout) return;
+                if (payload.startsWith(QLatin1String("record"))) {
+                    if (m_running) syncNow();
+                } else {
+                    Q_EMIT leaseNotified();
+                }
+            });
     m_worker->listen(m_rollout);
 }
 
@@ -82,7 +79,7 @@ void LedgerSync::stop()
 void LedgerSync::setSettings(const StoreSettings& settings)
 {
     m_settings = settings;
-    m_worker->setSettings(settings);   // queued behind the call in flight, if any
+    m_worker->setSettings(settings); // queued behind the call in flight, if any
     m_failuresInARow = 0;
     m_delayMs = m_options.intervalMs;
     if (m_running) syncNow();
@@ -90,7 +87,8 @@ void LedgerSync::setSettings(const StoreSettings& settings)
 
 void LedgerSync::markKnown(const QStringList& ids)
 {
-    for (const QString& id : ids) m_applied.insert(id);
+    for (const QString& id : ids)
+        m_applied.insert(id);
 }
 
 void LedgerSync::syncNow()
@@ -133,7 +131,8 @@ void LedgerSync::onPushed(const PushResult& result)
     if (!m_inFlight) return;
     const QStringList confirmed = result.confirmed();
     QString problem;
-    if (!confirmed.isEmpty() && !m_ledger.markPushed(confirmed, &problem)) qWarning("ledger sync: %s", qPrintable(problem));
+    if (!confirmed.isEmpty() && !m_ledger.markPushed(confirmed, &problem))
+        qWarning("ledger sync: %s", qPrintable(problem));
     for (const StoreRefusal& refusal : result.refused) {
         m_refusedByStore.insert(refusal.id);
         reportTampering(refusal.id, Tampering::Changed, refusal.why);
@@ -149,7 +148,8 @@ void LedgerSync::onPushed(const PushResult& result)
         m_worker->pull(m_rollout, m_cursor);
 }
 
-void LedgerSync::onPulled(const QString& rollout, const QList<StoredRecord>& records, qint64 cursor, const QString& error)
+void LedgerSync::onPulled(const QString& rollout, const QList<StoredRecord>& records, qint64 cursor,
+                          const QString& error)
 {
     if (!m_inFlight || rollout != m_rollout) return;
     if (!error.isEmpty()) {
@@ -204,7 +204,7 @@ void LedgerSync::onPulled(const QString& rollout, const QList<StoredRecord>& rec
             break;
         case LocalLedger::InsertOutcome::Failed:
             qWarning("ledger sync: %s", qPrintable(why));
-            ledgerFailed = true;   // pull the same rows again next round: duplicates are no-ops
+            ledgerFailed = true; // pull the same rows again next round: duplicates are no-ops
             break;
         }
     }
@@ -337,7 +337,8 @@ void LedgerSync::rejectSuspects(const QList<LedgerRecord>& suspects, const QMap<
                                                "differs from the one this ledger holds "
                                                "(altered in the store)")
                                     .arg(s.id));
-        const QList<RecordVerdict> verdicts = LedgerVerifier::verify(local + QList<LedgerRecord>{s}, m_session.plan());
+        const QList<RecordVerdict> verdicts =
+            LedgerVerifier::verify(local + QList<LedgerRecord>{s}, m_session.plan());
         QStringList reasons = reasonsOf(verdicts.last());
         const QString why = whys.value(s.id);
         if (why.startsWith(QStringLiteral("store: ")) || reasons.isEmpty()) reasons.append(why);
@@ -360,7 +361,8 @@ void LedgerSync::finishRound(bool reachable, const QString& why)
     } else {
         ++m_failuresInARow;
         qint64 delay = m_options.intervalMs;
-        for (int i = 0; i < m_failuresInARow && delay < m_options.maxBackoffMs; ++i) delay *= 2;
+        for (int i = 0; i < m_failuresInARow && delay < m_options.maxBackoffMs; ++i)
+            delay *= 2;
         m_delayMs = static_cast<int>(qMin<qint64>(delay, m_options.maxBackoffMs));
         if (!m_healthKnown || m_healthy || m_healthWhy != why) {
             m_healthKnown = true;

@@ -18,9 +18,9 @@ namespace rollout {
 
 struct LedgerSyncOptions
 {
-    int intervalMs = 2000;      // between rounds while the store answers
-    int batchSize = 500;        // records per push
-    int maxBackoffMs = 60000;   // the longest wait between rounds while the store does not answer
+    int intervalMs = 2000;    // between rounds while the store answers
+    int batchSize = 500;      // records per push
+    int maxBackoffMs = 60000; // the longest wait between rounds while the store does not answer
 };
 
 // Keeps one rollout's records in the device's ledger and in the shared store in step, without
@@ -51,14 +51,17 @@ class LedgerSync final : public QObject
     Q_OBJECT
 
 public:
-    LedgerSync(LocalLedger& ledger, RolloutSession& session, const StoreSettings& settings, LedgerSyncOptions options = {},
-               QObject* parent = nullptr);
-    ~LedgerSync() override;   // waits for the store call in progress (at most a connect timeout)
+    LedgerSync(LocalLedger& ledger, RolloutSession& session, const StoreSettings& settings,
+               LedgerSyncOptions options = {}, QObject* parent = nullptr);
+    ~LedgerSync() override; // waits for the store call in progress (at most a connect timeout)
 
     QString rollout() const { return m_rollout; }
     bool isRunning() const { return m_running; }
-    bool isSyncing() const { return m_inFlight; }   // a round is in flight
-    int nextDelayMs() const { return m_delayMs; }    // the wait before the next scheduled round (backoff included)
+    bool isSyncing() const { return m_inFlight; } // a round is in flight
+    int nextDelayMs() const
+    {
+        return m_delayMs;
+    } // the wait before the next scheduled round (backoff included)
 
     // Rounds from now until stop(): the first at once, then every intervalMs (longer while the
     // store cannot be reached). A round in flight when stop() is called finishes; no other starts.
@@ -86,10 +89,10 @@ public Q_SLOTS:
     const QList<RecordVerdict>& lastVerdicts() const { return m_lastVerdicts; }
 
 Q_SIGNALS:
-    void storeHealth(bool reachable, const QString& why);              // when it changes
-    void tampering(const QString& id, const QString& why);             // once per record id and kind per run
-    void rejected(const QString& id, const QStringList& reasons);      // "check: why" each; never applied
-    void applied(int count);                                           // after every round that pulled
+    void storeHealth(bool reachable, const QString& why);         // when it changes
+    void tampering(const QString& id, const QString& why);        // once per record id and kind per run
+    void rejected(const QString& id, const QStringList& reasons); // "check: why" each; never applied
+    void applied(int count);                                      // after every round that pulled
     // Each record of another device applied to the session (after it verified), as it is applied.
     void recordApplied(const rollout::LedgerRecord& record, const rollout::RolloutEvent& event);
     // The rollout's driver lease changed hands or was given back (a notification).
@@ -100,7 +103,8 @@ private:
     void beginRound();
     void pushNextBatch();
     void onPushed(const PushResult& result);
-    void onPulled(const QString& rollout, const QList<StoredRecord>& records, qint64 cursor, const QString& error);
+    void onPulled(const QString& rollout, const QList<StoredRecord>& records, qint64 cursor,
+                  const QString& error);
     // Verifies the local chain, reports the tampering it shows around the newly arrived records,
     // and applies those that verify on their own, in timestamp order.
     int applyArrived(const QSet<QString>& arrived);
@@ -134,13 +138,13 @@ private:
     bool m_healthy = false;
     QString m_healthWhy;
 
-    QList<LedgerRecord> m_pending;   // this round's records to push
+    QList<LedgerRecord> m_pending; // this round's records to push
     qsizetype m_pushOffset = 0;
     qint64 m_cursor = 0;
 
-    QSet<QString> m_applied;         // in the session: replayed before we started, or applied by us
-    QSet<QString> m_tamperingSeen;   // id + kind: reported once per run
-    QSet<QString> m_refusedByStore;  // our records the store would not take: not sent again this run
+    QSet<QString> m_applied;        // in the session: replayed before we started, or applied by us
+    QSet<QString> m_tamperingSeen;  // id + kind: reported once per run
+    QSet<QString> m_refusedByStore; // our records the store would not take: not sent again this run
     QSet<QString> m_rejectedSeen;
     // Pulled records the ledger would not hold (their signature fails): judged with the chain, so
     // that the record after one is not reported as following a gap.

@@ -27,9 +27,15 @@ void fail(RecordVerdict& v, const QString& check, const QString& why, Tampering 
     v.ok = false;
 }
 
-QString shortHash(const QString& hex) { return hex.isEmpty() ? QStringLiteral("(none)") : hex.left(12); }
+QString shortHash(const QString& hex)
+{
+    return hex.isEmpty() ? QStringLiteral("(none)") : hex.left(12);
+}
 
-QString utc(qint64 ms) { return QDateTime::fromMSecsSinceEpoch(ms, Qt::UTC).toString(Qt::ISODateWithMs); }
+QString utc(qint64 ms)
+{
+    return QDateTime::fromMSecsSinceEpoch(ms, Qt::UTC).toString(Qt::ISODateWithMs);
+}
 
 struct DecodedKey
 {
@@ -52,23 +58,34 @@ void checkSigner(RecordVerdict& v, const LedgerRecord& r, const QByteArray& key,
     if (r.actor == kAutomation) {
         for (const Person* p : holders)
             if (p->roles.contains(kAutomation)) return;
-        fail(v, kSigner, QStringLiteral("an automation record must be signed by a key of a person with the role \"automation\"; key %1 belongs to %2")
-                             .arg(keyId, holders.first()->id));
+        fail(v, kSigner,
+             QStringLiteral("an automation record must be signed by a key of a person with the role "
+                            "\"automation\"; key %1 belongs to %2")
+                 .arg(keyId, holders.first()->id));
         return;
     }
-    const auto it = std::find_if(holders.begin(), holders.end(), [&](const Person* p) { return p->id == r.actor; });
+    const auto it =
+        std::find_if(holders.begin(), holders.end(), [&](const Person* p) { return p->id == r.actor; });
     if (it == holders.end()) {
-        fail(v, kSigner, QStringLiteral("the record names actor \"%1\" but key %2 belongs to \"%3\"").arg(r.actor, keyId, holders.first()->id));
+        fail(v, kSigner,
+             QStringLiteral("the record names actor \"%1\" but key %2 belongs to \"%3\"")
+                 .arg(r.actor, keyId, holders.first()->id));
         return;
     }
     if (!(*it)->roles.contains(r.role))
-        fail(v, kSigner, QStringLiteral("\"%1\" does not hold the role \"%2\" in this plan (holds: %3)")
-                             .arg(r.actor, r.role, (*it)->roles.isEmpty() ? QStringLiteral("none") : (*it)->roles.join(QStringLiteral(", "))));
+        fail(v, kSigner,
+             QStringLiteral("\"%1\" does not hold the role \"%2\" in this plan (holds: %3)")
+                 .arg(r.actor, r.role,
+                      (*it)->roles.isEmpty() ? QStringLiteral("none")
+                                             : (*it)->roles.join(QStringLiteral(", "))));
 }
 
 // Checks whose failure says the record is not what its author made: a successor's link to
 // such a record cannot be judged, and the failure is already reported on the record itself.
-bool forged(const RecordVerdict& v) { return v.failed(kShape) || v.failed(kSignature) || v.failed(kSigner); }
+bool forged(const RecordVerdict& v)
+{
+    return v.failed(kShape) || v.failed(kSignature) || v.failed(kSigner);
+}
 
 QString missingRange(qint64 first, qint64 last, const QString& where)
 {
@@ -239,7 +256,8 @@ bool LedgerVerifier::isIntegrityCheck(const QString& check)
 
 bool LedgerVerifier::bindsToPlanVersion(const QString& type)
 {
-    return type == QLatin1String("approval_recorded") || type == QLatin1String("checklist_item_set") || type == QLatin1String("phase_advanced");
+    return type == QLatin1String("approval_recorded") || type == QLatin1String("checklist_item_set") ||
+           type == QLatin1String("phase_advanced");
 }
 
 QList<RecordVerdict> LedgerVerifier::verify(const QList<LedgerRecord>& records, const Plan& plan,
@@ -248,7 +266,7 @@ QList<RecordVerdict> LedgerVerifier::verify(const QList<LedgerRecord>& records, 
     QHash<QByteArray, QList<const Person*>> byKey;
     for (const Person& p : plan.people)
         if (const std::optional<QByteArray> k = Ed25519::decodePublicKey(p.publicKey)) byKey[*k].append(&p);
-    QHash<QString, DecodedKey> keys;   // a ledger holds few distinct keys: decode each once
+    QHash<QString, DecodedKey> keys; // a ledger holds few distinct keys: decode each once
     const QString planHash = QString::fromLatin1(plan.sha256).toLower();
 
     QList<RecordVerdict> out(records.size());
@@ -283,7 +301,10 @@ QList<RecordVerdict> LedgerVerifier::verify(const QList<LedgerRecord>& records, 
                  QStringLiteral("public_key \"%1\" is not an Ed25519 key").arg(r.publicKey.left(60)),
                  Tampering::Changed);
         } else {
-            if (r.keyId != key.id) fail(v, kShape, QStringLiteral("key_id %1 does not name the record's public key (%2)").arg(r.keyId, key.id));
+            if (r.keyId != key.id)
+                fail(v, kShape,
+                     QStringLiteral("key_id %1 does not name the record's public key (%2)")
+                         .arg(r.keyId, key.id));
             if (!Ed25519::verify(r.body, r.signature, *key.raw))
                 fail(v, kSignature,
                      QStringLiteral("the Ed25519 signature by key %1 does not match the body: the body was "
@@ -304,10 +325,13 @@ QList<RecordVerdict> LedgerVerifier::verify(const QList<LedgerRecord>& records, 
                  Tampering::Copied);
         if (r.planHash.toLower() != planHash) {
             if (bindsToPlanVersion(r.type))
-                fail(v, kPlan, QStringLiteral("%1 was made under plan version %2, not this plan (%3): the plan changed after it was given")
-                                   .arg(r.type, shortHash(r.planHash), shortHash(planHash)));
+                fail(v, kPlan,
+                     QStringLiteral("%1 was made under plan version %2, not this plan (%3): the plan changed "
+                                    "after it was given")
+                         .arg(r.type, shortHash(r.planHash), shortHash(planHash)));
             else
-                v.notes.append(QStringLiteral("made under plan version %1 (this plan is %2)").arg(shortHash(r.planHash), shortHash(planHash)));
+                v.notes.append(QStringLiteral("made under plan version %1 (this plan is %2)")
+                                   .arg(shortHash(r.planHash), shortHash(planHash)));
         }
 
         // The same record twice is a replayed copy; the same id over other bytes, a changed one.

@@ -38,11 +38,11 @@ struct RecordVerdict
         Tampering tampering = Tampering::None;
     };
 
-    QString id;                            // from the body; from the store's column when the body does not parse
-    bool ok = true;                        // no failures
+    QString id;     // from the body; from the store's column when the body does not parse
+    bool ok = true; // no failures
     QList<Failure> failures;
-    QStringList notes;                     // worth knowing, not a failure (a record of another plan version)
-    std::optional<LedgerRecord> record;    // the fields read out of the signed body, when it parses
+    QStringList notes;                  // worth knowing, not a failure (a record of another plan version)
+    std::optional<LedgerRecord> record; // the fields read out of the signed body, when it parses
     // The record before it in its chain is missing, or failed its own checks: decisions may have
     // been lost right before this one (LedgerReplay uses it to place a lost rollback).
     bool afterDamage = false;

@@ -1,8 +1,7 @@
 #include "ledger/LocalLedger.h"
 
-#include "core/FaultInjection.h"
-
 #include "core/Clock.h"
+#include "core/FaultInjection.h"
 
 #include <QDir>
 #include <QFileInfo>
@@ -77,7 +76,10 @@ static_assert(kMigrationCount == LocalLedger::SchemaVersion, "one migration per 
 
 const QString kColumns = QStringLiteral("id, device, seq, body, signature");
 
-QString newUuid() { return QUuid::createUuid().toString(QUuid::WithoutBraces).toLower(); }
+QString newUuid()
+{
+    return QUuid::createUuid().toString(QUuid::WithoutBraces).toLower();
+}
 
 // A record read back from a row: the fields come from the signed body; a body that does not
 // parse keeps its columns so the verifier can still name it.
@@ -106,7 +108,7 @@ LocalLedger::LocalLedger(const QString& path, const Clock& clock)
 LocalLedger::~LocalLedger()
 {
     m_db.close();
-    m_db = QSqlDatabase();   // the last handle must be gone before the connection is removed
+    m_db = QSqlDatabase(); // the last handle must be gone before the connection is removed
     QSqlDatabase::removeDatabase(m_connection);
 }
 
@@ -119,7 +121,8 @@ std::unique_ptr<LocalLedger> LocalLedger::open(const QString& path, const Clock&
 
 QString LocalLedger::defaultPath()
 {
-    return QStandardPaths::writableLocation(QStandardPaths::GenericDataLocation) + QStringLiteral("/rollout-console/ledger.sqlite");
+    return QStandardPaths::writableLocation(QStandardPaths::GenericDataLocation) +
+           QStringLiteral("/rollout-console/ledger.sqlite");
 }
 
 QString LocalLedger::failure(const QString& what, const QSqlError& error) const
@@ -146,15 +149,18 @@ bool LocalLedger::setUp(QString* problem)
     // journal_mode answers the mode it ended up in: anything but wal (a read-only directory,
     // a file system without shared memory) loses the durability promise, so refuse it.
     if (!q.exec(QStringLiteral("PRAGMA journal_mode=WAL")) || !q.next()) {
-        *problem = failure(QStringLiteral("not an SQLite database, or unreadable (PRAGMA journal_mode)"), q.lastError());
+        *problem = failure(QStringLiteral("not an SQLite database, or unreadable (PRAGMA journal_mode)"),
+                           q.lastError());
         return false;
     }
     if (q.value(0).toString().toLower() != QLatin1String("wal")) {
-        *problem = QStringLiteral("ledger %1: SQLite would not switch to WAL (journal_mode is %2)").arg(m_path, q.value(0).toString());
+        *problem = QStringLiteral("ledger %1: SQLite would not switch to WAL (journal_mode is %2)")
+                       .arg(m_path, q.value(0).toString());
         return false;
     }
     q.finish();
-    for (const QString& pragma : {QStringLiteral("PRAGMA synchronous=FULL"), QStringLiteral("PRAGMA foreign_keys=ON")})
+    for (const QString& pragma :
+         {QStringLiteral("PRAGMA synchronous=FULL"), QStringLiteral("PRAGMA foreign_keys=ON")})
         if (!q.exec(pragma)) {
             *problem = failure(pragma, q.lastError());
             return false;
@@ -162,8 +168,9 @@ bool LocalLedger::setUp(QString* problem)
     if (!migrate(problem)) return false;
 
     if (!q.exec(QStringLiteral("SELECT value FROM meta WHERE key = 'device_id'")) || !q.next()) {
-        *problem = q.lastError().isValid() ? failure(QStringLiteral("cannot read the device id"), q.lastError())
-                                           : QStringLiteral("ledger %1: the meta table holds no device_id").arg(m_path);
+        *problem = q.lastError().isValid()
+                       ? failure(QStringLiteral("cannot read the device id"), q.lastError())
+                       : QStringLiteral("ledger %1: the meta table holds no device_id").arg(m_path);
         return false;
     }
     m_deviceId = q.value(0).toString();
@@ -180,9 +187,13 @@ bool LocalLedger::migrate(QString* problem)
     const int version = q.value(0).toInt();
     q.finish();
     if (version > SchemaVersion) {
-        *problem = QStringLiteral("ledger %1 has schema version %2, written by a newer Rollout Console; this build reads up to "
-                                  "version %3 and will not touch it (update rolloutctl / the console)")
-                       .arg(m_path).arg(version).arg(SchemaVersion);
+        *problem =
+            QStringLiteral(
+                "ledger %1 has schema version %2, written by a newer Rollout Console; this build reads up to "
+                "version %3 and will not touch it (update rolloutctl / the console)")
+                .arg(m_path)
+                .arg(version)
+                .arg(SchemaVersion);
         return false;
     }
     if (version == SchemaVersion) return true;
@@ -198,13 +209,17 @@ bool LocalLedger::migrate(QString* problem)
         return false;
     };
     // Re-read under the lock: another process may have migrated in between.
-    if (!q.exec(QStringLiteral("PRAGMA user_version")) || !q.next()) return rollback(QStringLiteral("cannot read the schema version"), q.lastError());
+    if (!q.exec(QStringLiteral("PRAGMA user_version")) || !q.next())
+        return rollback(QStringLiteral("cannot read the schema version"), q.lastError());
     const int current = q.value(0).toInt();
     q.finish();
     for (int step = current; step < SchemaVersion; ++step)
         for (const char* const* sql = kMigrations[step]; *sql; ++sql)
             if (!q.exec(QString::fromLatin1(*sql)))
-                return rollback(QStringLiteral("schema migration %1 → %2 failed at \"%3\"").arg(step).arg(step + 1).arg(QString::fromLatin1(*sql).left(60)),
+                return rollback(QStringLiteral("schema migration %1 → %2 failed at \"%3\"")
+                                    .arg(step)
+                                    .arg(step + 1)
+                                    .arg(QString::fromLatin1(*sql).left(60)),
                                 q.lastError());
     if (current == 0) {
         q.prepare(QStringLiteral("INSERT INTO meta (key, value) VALUES ('device_id', ?)"));
@@ -212,16 +227,22 @@ bool LocalLedger::migrate(QString* problem)
         if (!q.exec()) return rollback(QStringLiteral("cannot store the device id"), q.lastError());
     }
     // PRAGMA user_version is written in the database header, inside this transaction.
-    if (!q.exec(QStringLiteral("PRAGMA user_version = %1").arg(SchemaVersion))) return rollback(QStringLiteral("cannot set the schema version"), q.lastError());
-    if (!q.exec(QStringLiteral("COMMIT"))) return rollback(QStringLiteral("cannot commit the schema migration"), q.lastError());
+    if (!q.exec(QStringLiteral("PRAGMA user_version = %1").arg(SchemaVersion)))
+        return rollback(QStringLiteral("cannot set the schema version"), q.lastError());
+    if (!q.exec(QStringLiteral("COMMIT")))
+        return rollback(QStringLiteral("cannot commit the schema migration"), q.lastError());
     return true;
 }
 
-std::optional<LedgerRecord> LocalLedger::append(LedgerRecord fields, const QByteArray& publicKey, const QByteArray& secretKey, QString* problem)
+std::optional<LedgerRecord> LocalLedger::append(LedgerRecord fields, const QByteArray& publicKey,
+                                                const QByteArray& secretKey, QString* problem)
 {
-    // libsodium's secret key ends with its public key: a mismatched pair would sign records that never verify.
+    // libsodium's secret key ends with its public key: a mismatched pair would sign records that never
+    // verify.
     if (secretKey.size() != 64 || publicKey.size() != 32 || secretKey.right(32) != publicKey) {
-        *problem = QStringLiteral("ledger %1: the signing key pair does not match (expected a 32-byte public key and its 64-byte secret key)").arg(m_path);
+        *problem = QStringLiteral("ledger %1: the signing key pair does not match (expected a 32-byte public "
+                                  "key and its 64-byte secret key)")
+                       .arg(m_path);
         return std::nullopt;
     }
     QSqlQuery q(m_db);
@@ -245,7 +266,7 @@ std::optional<LedgerRecord> LocalLedger::append(LedgerRecord fields, const QByte
     if (!q.exec()) return rollback(QStringLiteral("cannot read the chain's last record"), q.lastError());
     LedgerRecord r = std::move(fields);
     r.version = LedgerRecord::FormatVersion;
-    if (r.id.isEmpty()) r.id = newUuid();   // a writer on another thread names its record first
+    if (r.id.isEmpty()) r.id = newUuid(); // a writer on another thread names its record first
     r.device = m_deviceId;
     r.sequence = 1;
     r.previous.clear();
@@ -259,16 +280,21 @@ std::optional<LedgerRecord> LocalLedger::append(LedgerRecord fields, const QByte
     r.timestampMs = m_clock.nowMs();
     r.seal(publicKey, secretKey);
 
-    q.prepare(QStringLiteral("INSERT INTO records (id, device, seq, rollout, plan_sha256, type, actor, ts_ms, body, signature, origin, pushed)"
+    q.prepare(QStringLiteral("INSERT INTO records (id, device, seq, rollout, plan_sha256, type, actor, "
+                             "ts_ms, body, signature, origin, pushed)"
                              " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'local', 0)"));
-    for (const QVariant& v : {QVariant(r.id), QVariant(r.device), QVariant(r.sequence), QVariant(r.rollout), QVariant(r.planHash),
-                              QVariant(r.type), QVariant(r.actor), QVariant(r.timestampMs), QVariant(r.body), QVariant(r.signature)})
+    for (const QVariant& v : {QVariant(r.id), QVariant(r.device), QVariant(r.sequence), QVariant(r.rollout),
+                              QVariant(r.planHash), QVariant(r.type), QVariant(r.actor),
+                              QVariant(r.timestampMs), QVariant(r.body), QVariant(r.signature)})
         q.addBindValue(v);
-    if (!q.exec()) return rollback(QStringLiteral("cannot insert record %1 (seq %2)").arg(r.id).arg(r.sequence), q.lastError());
-    killIfAsked("ledger-before-commit", r.type);   // crash tests: written, not committed
+    if (!q.exec())
+        return rollback(QStringLiteral("cannot insert record %1 (seq %2)").arg(r.id).arg(r.sequence),
+                        q.lastError());
+    killIfAsked("ledger-before-commit", r.type); // crash tests: written, not committed
     // With synchronous=FULL, COMMIT returns after the WAL is synced: the record is durable.
-    if (!q.exec(QStringLiteral("COMMIT"))) return rollback(QStringLiteral("cannot commit record %1").arg(r.id), q.lastError());
-    killIfAsked("ledger-after-commit", r.type);    // crash tests: durable, nobody told yet
+    if (!q.exec(QStringLiteral("COMMIT")))
+        return rollback(QStringLiteral("cannot commit record %1").arg(r.id), q.lastError());
+    killIfAsked("ledger-after-commit", r.type); // crash tests: durable, nobody told yet
     return r;
 }
 
@@ -277,14 +303,16 @@ LocalLedger::InsertOutcome LocalLedger::insertPulled(const LedgerRecord& record,
     QString ignored;
     QString& why = problem ? *problem : ignored;
     QString shape;
-    const std::optional<LedgerRecord> parsed = LedgerRecord::fromSigned(record.body, record.signature, &shape);
+    const std::optional<LedgerRecord> parsed =
+        LedgerRecord::fromSigned(record.body, record.signature, &shape);
     if (!parsed) {
         why = QStringLiteral("ledger %1: pulled record %2 refused: %3").arg(m_path, record.id, shape);
         return InsertOutcome::Rejected;
     }
     const LedgerRecord& r = *parsed;
     if (!r.signatureValid()) {
-        why = QStringLiteral("ledger %1: pulled record %2 refused: its signature does not verify").arg(m_path, r.id);
+        why = QStringLiteral("ledger %1: pulled record %2 refused: its signature does not verify")
+                  .arg(m_path, r.id);
         return InsertOutcome::Rejected;
     }
     QSqlQuery q(m_db);
@@ -303,14 +331,18 @@ LocalLedger::InsertOutcome LocalLedger::insertPulled(const LedgerRecord& record,
     q.addBindValue(r.device);
     q.addBindValue(r.rollout);
     q.addBindValue(r.sequence);
-    if (!q.exec()) return finish(InsertOutcome::Failed, failure(QStringLiteral("cannot look up pulled record %1").arg(r.id), q.lastError()));
+    if (!q.exec())
+        return finish(InsertOutcome::Failed,
+                      failure(QStringLiteral("cannot look up pulled record %1").arg(r.id), q.lastError()));
     while (q.next()) {
         const bool sameBytes = q.value(1).toByteArray() == r.body && q.value(2).toByteArray() == r.signature;
         if (sameBytes) return finish(InsertOutcome::Duplicate, {});
         if (q.value(0).toString() == r.id)
-            return finish(InsertOutcome::Conflict, QStringLiteral("ledger %1: pulled record %2 differs from the stored record with the same id: "
-                                                                  "one of them was altered; the stored one is kept")
-                                                       .arg(m_path, r.id));
+            return finish(
+                InsertOutcome::Conflict,
+                QStringLiteral("ledger %1: pulled record %2 differs from the stored record with the same id: "
+                               "one of them was altered; the stored one is kept")
+                    .arg(m_path, r.id));
         return finish(
             InsertOutcome::Conflict,
             QStringLiteral(
@@ -322,14 +354,19 @@ LocalLedger::InsertOutcome LocalLedger::insertPulled(const LedgerRecord& record,
     }
     q.finish();
     // Pulled records already live in the shared ledger: nothing to push back.
-    q.prepare(QStringLiteral("INSERT INTO records (id, device, seq, rollout, plan_sha256, type, actor, ts_ms, body, signature, origin, pushed)"
+    q.prepare(QStringLiteral("INSERT INTO records (id, device, seq, rollout, plan_sha256, type, actor, "
+                             "ts_ms, body, signature, origin, pushed)"
                              " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'pulled', 1)"));
-    for (const QVariant& v : {QVariant(r.id), QVariant(r.device), QVariant(r.sequence), QVariant(r.rollout), QVariant(r.planHash),
-                              QVariant(r.type), QVariant(r.actor), QVariant(r.timestampMs), QVariant(r.body), QVariant(r.signature)})
+    for (const QVariant& v : {QVariant(r.id), QVariant(r.device), QVariant(r.sequence), QVariant(r.rollout),
+                              QVariant(r.planHash), QVariant(r.type), QVariant(r.actor),
+                              QVariant(r.timestampMs), QVariant(r.body), QVariant(r.signature)})
         q.addBindValue(v);
-    if (!q.exec()) return finish(InsertOutcome::Failed, failure(QStringLiteral("cannot insert pulled record %1").arg(r.id), q.lastError()));
+    if (!q.exec())
+        return finish(InsertOutcome::Failed,
+                      failure(QStringLiteral("cannot insert pulled record %1").arg(r.id), q.lastError()));
     if (!q.exec(QStringLiteral("COMMIT")))
-        return finish(InsertOutcome::Failed, failure(QStringLiteral("cannot commit pulled record %1").arg(r.id), q.lastError()));
+        return finish(InsertOutcome::Failed,
+                      failure(QStringLiteral("cannot commit pulled record %1").arg(r.id), q.lastError()));
     return InsertOutcome::Inserted;
 }
 
@@ -339,20 +376,25 @@ QList<LedgerRecord> LocalLedger::select(const QString& sql, const QVariantList& 
     QSqlQuery q(m_db);
     q.setForwardOnly(true);
     q.prepare(sql);
-    for (const QVariant& v : binds) q.addBindValue(v);
+    for (const QVariant& v : binds)
+        q.addBindValue(v);
     if (!q.exec()) {
         if (problem) *problem = failure(QStringLiteral("cannot read records"), q.lastError());
         return out;
     }
-    while (q.next()) out.append(fromRow(q));
+    while (q.next())
+        out.append(fromRow(q));
     return out;
 }
 
 QList<LedgerRecord> LocalLedger::records(const QString& rollout, QString* problem) const
 {
     if (rollout.isEmpty())
-        return select(QStringLiteral("SELECT %1 FROM records ORDER BY ts_ms, device, seq").arg(kColumns), {}, problem);
-    return select(QStringLiteral("SELECT %1 FROM records WHERE rollout = ? ORDER BY ts_ms, device, seq").arg(kColumns), {rollout}, problem);
+        return select(QStringLiteral("SELECT %1 FROM records ORDER BY ts_ms, device, seq").arg(kColumns), {},
+                      problem);
+    return select(
+        QStringLiteral("SELECT %1 FROM records WHERE rollout = ? ORDER BY ts_ms, device, seq").arg(kColumns),
+        {rollout}, problem);
 }
 
 QString LocalLedger::changeMark(const QString& rollout) const
@@ -375,14 +417,17 @@ bool LocalLedger::markPushed(const QStringList& ids, QString* problem)
 {
     QSqlQuery q(m_db);
     if (!q.exec(QStringLiteral("BEGIN IMMEDIATE"))) {
-        if (problem) *problem = failure(QStringLiteral("cannot start a transaction to mark records pushed"), q.lastError());
+        if (problem)
+            *problem =
+                failure(QStringLiteral("cannot start a transaction to mark records pushed"), q.lastError());
         return false;
     }
     q.prepare(QStringLiteral("UPDATE records SET pushed = 1 WHERE id = ?"));
     for (const QString& id : ids) {
         q.addBindValue(id);
         if (!q.exec()) {
-            if (problem) *problem = failure(QStringLiteral("cannot mark record %1 pushed").arg(id), q.lastError());
+            if (problem)
+                *problem = failure(QStringLiteral("cannot mark record %1 pushed").arg(id), q.lastError());
             QSqlQuery(m_db).exec(QStringLiteral("ROLLBACK"));
             return false;
         }

@@ -7,7 +7,6 @@
 #include <QSqlDatabase>
 #include <QString>
 #include <QStringList>
-
 #include <memory>
 #include <optional>
 
@@ -57,9 +56,10 @@ public:
     QString deviceId() const { return m_deviceId; }
 
     // Signs and stores a decision. From `fields` it takes rollout, planHash, type, payload, actor,
-    // role and id when set; it assigns id (else), device, sequence, previous and timestampMs (from the clock), seals
-    // with the key pair, and commits. Returns the stored record, or nullopt with `problem`.
-    std::optional<LedgerRecord> append(LedgerRecord fields, const QByteArray& publicKey, const QByteArray& secretKey, QString* problem);
+    // role and id when set; it assigns id (else), device, sequence, previous and timestampMs (from the
+    // clock), seals with the key pair, and commits. Returns the stored record, or nullopt with `problem`.
+    std::optional<LedgerRecord> append(LedgerRecord fields, const QByteArray& publicKey,
+                                       const QByteArray& secretKey, QString* problem);
     // Stores a record another device signed (read from its body; the struct's other fields are
     // ignored). Never overwrites: see InsertOutcome.
     InsertOutcome insertPulled(const LedgerRecord& record, QString* problem = nullptr);
@@ -75,7 +75,8 @@ public:
     QList<LedgerRecord> unpushed(QString* problem = nullptr) const;
     bool markPushed(const QStringList& ids, QString* problem = nullptr);
 
-    // Reads one PRAGMA as text (journal_mode, synchronous, foreign_keys, user_version): for tests and diagnostics.
+    // Reads one PRAGMA as text (journal_mode, synchronous, foreign_keys, user_version): for tests and
+    // diagnostics.
     QString pragma(const QString& name) const;
 
 private:

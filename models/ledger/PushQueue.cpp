@@ -3,16 +3,12 @@
 #include "ledger/SharedStore.h"
 
 #include <spdlog/spdlog.h>
-
 #include <utility>
 
 namespace rollout {
 
 PushQueue::PushQueue(Pending pending, MarkPushed markPushed, SharedStore& store, QObject* parent)
-    : QObject(parent),
-      m_pending(std::move(pending)),
-      m_markPushed(std::move(markPushed)),
-      m_store(store)
+    : QObject(parent), m_pending(std::move(pending)), m_markPushed(std::move(markPushed)), m_store(store)
 {
     m_retry.setSingleShot(true);
     connect(&m_retry, &QTimer::timeout, this, &PushQueue::drain);
@@ -27,7 +23,7 @@ void PushQueue::setBackoff(int firstMs, int maxMs)
 
 void PushQueue::drain()
 {
-    if (m_draining) return;   // a retry timer firing inside a slot that drains
+    if (m_draining) return; // a retry timer firing inside a slot that drains
     m_draining = true;
     m_retry.stop();
     const QList<LedgerRecord> pending = m_pending();
@@ -42,13 +38,15 @@ void PushQueue::drain()
             confirmed += int(ids.size());
         }
         for (const StoreRefusal& r : result.refused) {
-            spdlog::error("ledger record {} refused by the shared store: {}", r.id.toStdString(), r.why.toStdString());
+            spdlog::error("ledger record {} refused by the shared store: {}", r.id.toStdString(),
+                          r.why.toStdString());
             Q_EMIT tampering(r.id, r.why);
         }
         if (!result.ok()) {
             m_draining = false;
             scheduleRetry();
-            spdlog::warn("ledger push stopped, retry in {} ms: {}", m_retry.interval(), result.error.toStdString());
+            spdlog::warn("ledger push stopped, retry in {} ms: {}", m_retry.interval(),
+                         result.error.toStdString());
             if (result.unreachable)
                 Q_EMIT storeUnreachable(result.error);
             else

@@ -5,7 +5,6 @@
 #include <QObject>
 #include <QStringList>
 #include <QTimer>
-
 #include <functional>
 
 namespace rollout {
@@ -38,16 +37,17 @@ public:
     // The first retry's delay; each failure in a row doubles it, up to `maxMs`.
     void setBackoff(int firstMs, int maxMs = MaxRetryMs);
     bool retryPending() const { return m_retry.isActive(); }
-    int scheduledRetryMs() const { return m_retry.interval(); }   // the delay of the retry last scheduled
+    int scheduledRetryMs() const { return m_retry.interval(); } // the delay of the retry last scheduled
 
 public Q_SLOTS:
     void drain();
 
 Q_SIGNALS:
-    void drained(int count);                                 // this many records confirmed by the store
-    void storeUnreachable(const QString& why);               // stopped; a retry is scheduled
-    void storeFailed(const QString& why);                    // the store refused a statement; retry scheduled
-    void tampering(const QString& id, const QString& why);   // the store holds something else under this record's id
+    void drained(int count);                   // this many records confirmed by the store
+    void storeUnreachable(const QString& why); // stopped; a retry is scheduled
+    void storeFailed(const QString& why);      // the store refused a statement; retry scheduled
+    void tampering(const QString& id,
+                   const QString& why); // the store holds something else under this record's id
 
 private:
     void scheduleRetry();

@@ -85,16 +85,18 @@ const QList<QStringList>& migrations()
                            " by_record text NOT NULL DEFAULT '',"
                            " reason text NOT NULL DEFAULT '',"
                            " at timestamptz NOT NULL DEFAULT now())"),
-            QStringLiteral("CREATE TRIGGER claim_outcomes_append_only BEFORE UPDATE OR DELETE ON claim_outcomes"
-                           " FOR EACH ROW EXECUTE FUNCTION rollout_refuse_change()"),
+            QStringLiteral(
+                "CREATE TRIGGER claim_outcomes_append_only BEFORE UPDATE OR DELETE ON claim_outcomes"
+                " FOR EACH ROW EXECUTE FUNCTION rollout_refuse_change()"),
         },
         {
             // Follow mode (docs/ledger-format.md, "Driving and following"). Each stored record
             // wakes the listeners of its rollout: NOTIFY on a channel of its own per rollout
             // (SharedStore::channelFor), delivered when the insert commits.
-            QStringLiteral("CREATE FUNCTION rollout_notify_record() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN"
-                           " PERFORM pg_notify('rollout_' || md5(NEW.rollout), 'record ' || NEW.type);"
-                           " RETURN NULL; END $$"),
+            QStringLiteral(
+                "CREATE FUNCTION rollout_notify_record() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN"
+                " PERFORM pg_notify('rollout_' || md5(NEW.rollout), 'record ' || NEW.type);"
+                " RETURN NULL; END $$"),
             QStringLiteral("CREATE TRIGGER ledger_records_notify AFTER INSERT ON ledger_records"
                            " FOR EACH ROW EXECUTE FUNCTION rollout_notify_record()"),
             // At most one process drives a rollout: the holder of its lease, renewed by heartbeats;
@@ -112,13 +114,15 @@ const QList<QStringList>& migrations()
                            " heartbeat_at timestamptz NOT NULL DEFAULT now(),"
                            " expires_at timestamptz NOT NULL)"),
             // A new holder, or a lease given back, wakes the rollout's listeners; a heartbeat does not.
-            QStringLiteral("CREATE FUNCTION rollout_notify_lease() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN"
-                           " IF TG_OP = 'DELETE' THEN PERFORM pg_notify('rollout_' || md5(OLD.rollout), 'lease');"
-                           " ELSIF TG_OP = 'INSERT' OR OLD.token IS DISTINCT FROM NEW.token THEN"
-                           " PERFORM pg_notify('rollout_' || md5(NEW.rollout), 'lease'); END IF;"
-                           " RETURN NULL; END $$"),
-            QStringLiteral("CREATE TRIGGER driver_leases_notify AFTER INSERT OR UPDATE OR DELETE ON driver_leases"
-                           " FOR EACH ROW EXECUTE FUNCTION rollout_notify_lease()"),
+            QStringLiteral(
+                "CREATE FUNCTION rollout_notify_lease() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN"
+                " IF TG_OP = 'DELETE' THEN PERFORM pg_notify('rollout_' || md5(OLD.rollout), 'lease');"
+                " ELSIF TG_OP = 'INSERT' OR OLD.token IS DISTINCT FROM NEW.token THEN"
+                " PERFORM pg_notify('rollout_' || md5(NEW.rollout), 'lease'); END IF;"
+                " RETURN NULL; END $$"),
+            QStringLiteral(
+                "CREATE TRIGGER driver_leases_notify AFTER INSERT OR UPDATE OR DELETE ON driver_leases"
+                " FOR EACH ROW EXECUTE FUNCTION rollout_notify_lease()"),
         },
     };
     return all;
@@ -377,9 +381,11 @@ bool SharedStore::insertRecords(QSqlDatabase& db, const QList<LedgerRecord>& rec
     // An advance names the claim it was granted: the claim's outcome is "advanced".
     for (const LedgerRecord& r : parsed) {
         const QString claim = r.payload.value(QStringLiteral("claim")).toString();
-        if (!inserted.contains(r.id) || claim.isEmpty() || (r.type != QLatin1String("phase_advanced") && r.type != QLatin1String("completed")))
+        if (!inserted.contains(r.id) || claim.isEmpty() ||
+            (r.type != QLatin1String("phase_advanced") && r.type != QLatin1String("completed")))
             continue;
-        q.prepare(QStringLiteral("INSERT INTO claim_outcomes (claim_id, rollout, outcome, by_record) VALUES (?, ?, 'advanced', ?) ON CONFLICT DO NOTHING"));
+        q.prepare(QStringLiteral("INSERT INTO claim_outcomes (claim_id, rollout, outcome, by_record) VALUES "
+                                 "(?, ?, 'advanced', ?) ON CONFLICT DO NOTHING"));
         q.addBindValue(text(claim));
         q.addBindValue(text(r.rollout));
         q.addBindValue(text(r.id));
@@ -547,14 +553,16 @@ QList<StoredRecord> SharedStore::pull(const QString& rollout, qint64 afterCursor
     return out;
 }
 
-bool SharedStore::releaseClaim(const QString& claimId, const QString& rollout, const QString& reason, QString* errorOut)
+bool SharedStore::releaseClaim(const QString& claimId, const QString& rollout, const QString& reason,
+                               QString* errorOut)
 {
     QString ignored;
     QString* error = errorOut ? errorOut : &ignored;
     bool unreachable = false;
     if (!ensureOpen(error, &unreachable)) return false;
     QSqlQuery q(QSqlDatabase::database(m_connectionName, false));
-    q.prepare(QStringLiteral("INSERT INTO claim_outcomes (claim_id, rollout, outcome, reason) VALUES (?, ?, 'released', ?) ON CONFLICT DO NOTHING"));
+    q.prepare(QStringLiteral("INSERT INTO claim_outcomes (claim_id, rollout, outcome, reason) VALUES (?, ?, "
+                             "'released', ?) ON CONFLICT DO NOTHING"));
     q.addBindValue(text(claimId));
     q.addBindValue(text(rollout));
     q.addBindValue(text(reason));
@@ -634,15 +642,17 @@ TransitionOutcome SharedStore::claimTransition(const LedgerRecord& transition, c
     q.prepare(QStringLiteral("SELECT 1 FROM phase_transitions WHERE record_id = ?"));
     q.addBindValue(text(parsed->id));
     if (!q.exec()) return sqlFailed(QStringLiteral("reading the transition chain"));
-    QString winner = q.next() ? parsed->id : QString();   // ours already: a lost answer retried
+    QString winner = q.next() ? parsed->id : QString(); // ours already: a lost answer retried
 
     // Take the slot after the predecessor; when another claim holds it, go past that claim only
     // if it was released or expired (never past one whose advance was taken, or one still young).
     QString predecessor = predecessorId;
     for (int hop = 0; winner.isEmpty(); ++hop) {
-        if (hop > 1000) return refuse(QStringLiteral("the transition chain of %1 does not end").arg(parsed->rollout));
-        q.prepare(QStringLiteral("INSERT INTO phase_transitions (rollout, predecessor, record_id) VALUES (?, ?, ?)"
-                                 " ON CONFLICT DO NOTHING RETURNING record_id"));
+        if (hop > 1000)
+            return refuse(QStringLiteral("the transition chain of %1 does not end").arg(parsed->rollout));
+        q.prepare(
+            QStringLiteral("INSERT INTO phase_transitions (rollout, predecessor, record_id) VALUES (?, ?, ?)"
+                           " ON CONFLICT DO NOTHING RETURNING record_id"));
         q.addBindValue(text(parsed->rollout));
         q.addBindValue(text(predecessor));
         q.addBindValue(text(parsed->id));
@@ -651,18 +661,21 @@ TransitionOutcome SharedStore::claimTransition(const LedgerRecord& transition, c
             winner = parsed->id;
             break;
         }
-        q.prepare(QStringLiteral("SELECT t.record_id, o.outcome, r.type IS NOT NULL,"
-                                 " (extract(epoch from now() - h.received_at) * 1000)::bigint"
-                                 " FROM phase_transitions t JOIN ledger_records h ON h.id = t.record_id"
-                                 " LEFT JOIN claim_outcomes o ON o.claim_id = t.record_id"
-                                 " LEFT JOIN LATERAL (SELECT type FROM ledger_records a WHERE a.rollout = t.rollout"
-                                 "   AND a.type IN ('phase_advanced', 'completed')"
-                                 "   AND convert_from(a.body, 'UTF8')::jsonb #>> '{payload,claim}' = t.record_id LIMIT 1) r ON true"
-                                 " WHERE t.rollout = ? AND t.predecessor = ?"));
+        q.prepare(
+            QStringLiteral("SELECT t.record_id, o.outcome, r.type IS NOT NULL,"
+                           " (extract(epoch from now() - h.received_at) * 1000)::bigint"
+                           " FROM phase_transitions t JOIN ledger_records h ON h.id = t.record_id"
+                           " LEFT JOIN claim_outcomes o ON o.claim_id = t.record_id"
+                           " LEFT JOIN LATERAL (SELECT type FROM ledger_records a WHERE a.rollout = t.rollout"
+                           "   AND a.type IN ('phase_advanced', 'completed')"
+                           "   AND convert_from(a.body, 'UTF8')::jsonb #>> '{payload,claim}' = t.record_id "
+                           "LIMIT 1) r ON true"
+                           " WHERE t.rollout = ? AND t.predecessor = ?"));
         q.addBindValue(text(parsed->rollout));
         q.addBindValue(text(predecessor));
         if (!q.exec()) return sqlFailed(QStringLiteral("reading the winning transition"));
-        if (!q.next()) return refuse(QStringLiteral("the claim was skipped but no other transition holds it"));
+        if (!q.next())
+            return refuse(QStringLiteral("the claim was skipped but no other transition holds it"));
         const QString holder = q.value(0).toString();
         const QString outcome = q.value(1).toString();
         const bool advanced = q.value(2).toBool();
@@ -672,17 +685,20 @@ TransitionOutcome SharedStore::claimTransition(const LedgerRecord& transition, c
             continue;
         }
         if (outcome.isEmpty() && !advanced && ageMs > m_claimLeaseMs) {
-            q.prepare(QStringLiteral("INSERT INTO claim_outcomes (claim_id, rollout, outcome, by_record, reason) VALUES (?, ?, 'expired', ?, ?)"
+            q.prepare(QStringLiteral("INSERT INTO claim_outcomes (claim_id, rollout, outcome, by_record, "
+                                     "reason) VALUES (?, ?, 'expired', ?, ?)"
                                      " ON CONFLICT DO NOTHING"));
             q.addBindValue(text(holder));
             q.addBindValue(text(parsed->rollout));
             q.addBindValue(text(parsed->id));
-            q.addBindValue(QStringLiteral("granted %1 s ago and never followed by its advance (lease %2 s)").arg(ageMs / 1000).arg(m_claimLeaseMs / 1000));
+            q.addBindValue(QStringLiteral("granted %1 s ago and never followed by its advance (lease %2 s)")
+                               .arg(ageMs / 1000)
+                               .arg(m_claimLeaseMs / 1000));
             if (!q.exec()) return sqlFailed(QStringLiteral("expiring a claim"));
             predecessor = holder;
             continue;
         }
-        winner = holder;   // advanced, or an advance still in progress within its lease
+        winner = holder; // advanced, or an advance still in progress within its lease
         out.winnerPending = !advanced && outcome != QLatin1String("advanced");
     }
 

@@ -8,7 +8,6 @@
 #include <QList>
 #include <QString>
 #include <QStringList>
-
 #include <functional>
 
 class QSqlDatabase;
@@ -106,7 +105,8 @@ struct TransitionOutcome
     QString winnerId;
     QString winnerActor;
     qint64 winnerTimestampMs = 0;
-    bool winnerPending = false;   // the winning claim's advance has not reached the store yet (within its lease)
+    bool winnerPending =
+        false; // the winning claim's advance has not reached the store yet (within its lease)
     QString error;
     bool unreachable = false;
 
@@ -148,8 +148,8 @@ public:
 
     // The records of `rollout` stored after `afterCursor` (0: from the start), in store order, at
     // most `limit` (0: all). `newCursor` gets the last one's cursor (or afterCursor when none).
-    QList<StoredRecord> pull(const QString& rollout, qint64 afterCursor, qint64* newCursor, QString* error = nullptr,
-                             int limit = 0);
+    QList<StoredRecord> pull(const QString& rollout, qint64 afterCursor, qint64* newCursor,
+                             QString* error = nullptr, int limit = 0);
 
     // In one SQL transaction: store `transition` (idempotently) and make it the successor of
     // `predecessorId` ("" for the rollout's first transition), unless another record already is.
@@ -158,7 +158,8 @@ public:
     TransitionOutcome claimTransition(const LedgerRecord& transition, const QString& predecessorId);
     // The owner of a granted claim gives it back (the gate closed after the grant): the next
     // claim may take the slot at once. Recorded in claim_outcomes as "released", with the reason.
-    bool releaseClaim(const QString& claimId, const QString& rollout, const QString& reason, QString* error = nullptr);
+    bool releaseClaim(const QString& claimId, const QString& rollout, const QString& reason,
+                      QString* error = nullptr);
     // "advanced", "released", "expired", or "" (still pending, or not a claim).
     QString claimOutcome(const QString& claimId, QString* error = nullptr);
     // How long a granted claim may wait for its advance before the next claim goes past it.

@@ -2,27 +2,29 @@
 
 #include <QPointer>
 #include <QSemaphore>
-
 #include <atomic>
 
 namespace rollout {
 
 SharedStoreWorker::SharedStoreWorker(const StoreSettings& settings, QObject* parent)
-    : QObject(parent),
-      m_context(new QObject),
-      m_store(std::make_shared<SharedStore>(settings))
+    : QObject(parent), m_context(new QObject), m_store(std::make_shared<SharedStore>(settings))
 {
     m_thread.setObjectName(QStringLiteral("SharedStoreWorker"));
     m_context->moveToThread(&m_thread);
     // The store's QSqlDatabase connection must be closed on the thread that opened it: finished
     // is emitted on m_thread, so the store is released there, then the context.
-    connect(&m_thread, &QThread::finished, m_context, [store = m_store]() mutable { store->close(); }, Qt::DirectConnection);
+    connect(
+        &m_thread, &QThread::finished, m_context, [store = m_store]() mutable { store->close(); },
+        Qt::DirectConnection);
     connect(&m_thread, &QThread::finished, m_context, &QObject::deleteLater);
     QPointer<SharedStoreWorker> self(this);
     m_store->setNotificationHandler([self](const QString& rollout, const QString& payload) {
         if (self)
             QMetaObject::invokeMethod(
-                self.data(), [self, rollout, payload] { if (self) Q_EMIT self->notified(rollout, payload); },
+                self.data(),
+                [self, rollout, payload] {
+                    if (self) Q_EMIT self->notified(rollout, payload);
+                },
                 Qt::QueuedConnection);
     });
     m_thread.start();
@@ -37,7 +39,8 @@ SharedStoreWorker::~SharedStoreWorker()
 
 void SharedStoreWorker::run(std::function<void(SharedStore&)> job)
 {
-    QMetaObject::invokeMethod(m_context, [store = m_store, job = std::move(job)] { job(*store); }, Qt::QueuedConnection);
+    QMetaObject::invokeMethod(
+        m_context, [store = m_store, job = std::move(job)] { job(*store); }, Qt::QueuedConnection);
 }
 
 void SharedStoreWorker::push(const QList<LedgerRecord>& records)
@@ -45,7 +48,13 @@ void SharedStoreWorker::push(const QList<LedgerRecord>& records)
     QPointer<SharedStoreWorker> self(this);
     run([self, records](SharedStore& store) {
         const PushResult result = store.push(records);
-        if (self) QMetaObject::invokeMethod(self.data(), [self, result] { if (self) Q_EMIT self->pushed(result); }, Qt::QueuedConnection);
+        if (self)
+            QMetaObject::invokeMethod(
+                self.data(),
+                [self, result] {
+                    if (self) Q_EMIT self->pushed(result);
+                },
+                Qt::QueuedConnection);
     });
 }
 
@@ -58,7 +67,10 @@ void SharedStoreWorker::pull(const QString& rollout, qint64 afterCursor)
         const QList<StoredRecord> records = store.pull(rollout, afterCursor, &cursor, &error);
         if (self)
             QMetaObject::invokeMethod(
-                self.data(), [self, rollout, records, cursor, error] { if (self) Q_EMIT self->pulled(rollout, records, cursor, error); },
+                self.data(),
+                [self, rollout, records, cursor, error] {
+                    if (self) Q_EMIT self->pulled(rollout, records, cursor, error);
+                },
                 Qt::QueuedConnection);
     });
 }
@@ -71,11 +83,16 @@ void SharedStoreWorker::releaseClaim(const QString& claimId, const QString& roll
         const bool ok = store.releaseClaim(claimId, rollout, reason, &error);
         if (self)
             QMetaObject::invokeMethod(
-                self.data(), [self, claimId, ok, error] { if (self) Q_EMIT self->claimReleased(claimId, ok, error); }, Qt::QueuedConnection);
+                self.data(),
+                [self, claimId, ok, error] {
+                    if (self) Q_EMIT self->claimReleased(claimId, ok, error);
+                },
+                Qt::QueuedConnection);
     });
 }
 
-void SharedStoreWorker::claimTransition(const LedgerRecord& transition, const QString& predecessorId, qint64 leaseMs)
+void SharedStoreWorker::claimTransition(const LedgerRecord& transition, const QString& predecessorId,
+                                        qint64 leaseMs)
 {
     QPointer<SharedStoreWorker> self(this);
     run([self, transition, predecessorId, leaseMs](SharedStore& store) {
@@ -84,7 +101,11 @@ void SharedStoreWorker::claimTransition(const LedgerRecord& transition, const QS
         const QString id = transition.id;
         if (self)
             QMetaObject::invokeMethod(
-                self.data(), [self, id, outcome] { if (self) Q_EMIT self->transitionClaimed(id, outcome); }, Qt::QueuedConnection);
+                self.data(),
+                [self, id, outcome] {
+                    if (self) Q_EMIT self->transitionClaimed(id, outcome);
+                },
+                Qt::QueuedConnection);
     });
 }
 
@@ -100,7 +121,11 @@ void SharedStoreWorker::acquireLease(const LeaseHolder& me, qint64 ttlMs, const 
         const LeaseOutcome outcome = store.acquireLease(me, ttlMs, stealToken);
         if (self)
             QMetaObject::invokeMethod(
-                self.data(), [self, outcome] { if (self) Q_EMIT self->leaseAnswered(outcome); }, Qt::QueuedConnection);
+                self.data(),
+                [self, outcome] {
+                    if (self) Q_EMIT self->leaseAnswered(outcome);
+                },
+                Qt::QueuedConnection);
     });
 }
 
@@ -111,7 +136,11 @@ void SharedStoreWorker::readLease(const QString& rollout)
         const LeaseOutcome outcome = store.readLease(rollout);
         if (self)
             QMetaObject::invokeMethod(
-                self.data(), [self, outcome] { if (self) Q_EMIT self->leaseAnswered(outcome); }, Qt::QueuedConnection);
+                self.data(),
+                [self, outcome] {
+                    if (self) Q_EMIT self->leaseAnswered(outcome);
+                },
+                Qt::QueuedConnection);
     });
 }
 

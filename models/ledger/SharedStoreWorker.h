@@ -4,7 +4,6 @@
 
 #include <QObject>
 #include <QThread>
-
 #include <functional>
 #include <memory>
 
@@ -21,12 +20,13 @@ class SharedStoreWorker final : public QObject
 
 public:
     explicit SharedStoreWorker(const StoreSettings& settings, QObject* parent = nullptr);
-    ~SharedStoreWorker() override;   // waits for the call in progress (at most a connect timeout)
+    ~SharedStoreWorker() override; // waits for the call in progress (at most a connect timeout)
 
 public Q_SLOTS:
     void push(const QList<rollout::LedgerRecord>& records);
     void pull(const QString& rollout, qint64 afterCursor);
-    void claimTransition(const rollout::LedgerRecord& transition, const QString& predecessorId, qint64 leaseMs = 60000);
+    void claimTransition(const rollout::LedgerRecord& transition, const QString& predecessorId,
+                         qint64 leaseMs = 60000);
     // Gives a granted claim back (fire and forget; claimReleased tells how it went).
     void releaseClaim(const QString& claimId, const QString& rollout, const QString& reason);
     // Calls queued after this one use `settings` (queued in order, so never in the middle of a call).
@@ -46,7 +46,8 @@ public:
 
 Q_SIGNALS:
     void pushed(const rollout::PushResult& result);
-    void pulled(const QString& rollout, const QList<rollout::StoredRecord>& records, qint64 cursor, const QString& error);
+    void pulled(const QString& rollout, const QList<rollout::StoredRecord>& records, qint64 cursor,
+                const QString& error);
     void transitionClaimed(const QString& recordId, const rollout::TransitionOutcome& outcome);
     void claimReleased(const QString& claimId, bool ok, const QString& error);
     void leaseAnswered(const rollout::LeaseOutcome& outcome);
@@ -58,8 +59,8 @@ private:
     void run(std::function<void(SharedStore&)> job);
 
     QThread m_thread;
-    QObject* m_context = nullptr;            // lives on m_thread; queued jobs run in its thread
-    std::shared_ptr<SharedStore> m_store;    // used on m_thread only; created there on first use
+    QObject* m_context = nullptr;         // lives on m_thread; queued jobs run in its thread
+    std::shared_ptr<SharedStore> m_store; // used on m_thread only; created there on first use
 };
 
 } // namespace rollout

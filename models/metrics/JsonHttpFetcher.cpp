@@ -1,16 +1,20 @@
 #include "metrics/JsonHttpFetcher.h"
 
-#include <nlohmann/json.hpp>
-
 #include <cmath>
+#include <nlohmann/json.hpp>
 
 namespace rollout {
 
-JsonHttpFetcher::JsonHttpFetcher(SourceSpec source, QObject* parent) : QObject(parent), m_source(std::move(source)), m_http(this) {}
-
-std::optional<double> JsonHttpFetcher::extract(const QByteArray& body, const QString& pointer, QString* problem)
+JsonHttpFetcher::JsonHttpFetcher(SourceSpec source, QObject* parent)
+    : QObject(parent), m_source(std::move(source)), m_http(this)
 {
-    const nlohmann::json doc = nlohmann::json::parse(body.constData(), body.constData() + body.size(), nullptr, false);
+}
+
+std::optional<double> JsonHttpFetcher::extract(const QByteArray& body, const QString& pointer,
+                                               QString* problem)
+{
+    const nlohmann::json doc =
+        nlohmann::json::parse(body.constData(), body.constData() + body.size(), nullptr, false);
     if (doc.is_discarded()) {
         *problem = QStringLiteral("response is not JSON");
         return std::nullopt;
@@ -23,12 +27,12 @@ std::optional<double> JsonHttpFetcher::extract(const QByteArray& body, const QSt
         }
         const nlohmann::json& v = doc.at(p);
         if (v.is_number()) return v.get<double>();
-        if (v.is_string()) {   // some dashboards quote numbers
+        if (v.is_string()) { // some dashboards quote numbers
             bool ok = false;
             const double d = QString::fromStdString(v.get<std::string>()).toDouble(&ok);
             if (ok) return d;
         }
-        if (v.is_null()) return std::numeric_limits<double>::quiet_NaN();   // no data, never zero
+        if (v.is_null()) return std::numeric_limits<double>::quiet_NaN(); // no data, never zero
         *problem = QStringLiteral("the value at %1 is not a number").arg(pointer);
     } catch (const nlohmann::json::exception& e) {
         *problem = QStringLiteral("bad JSON pointer %1: %2").arg(pointer, QString::fromUtf8(e.what()));
@@ -36,21 +40,25 @@ std::optional<double> JsonHttpFetcher::extract(const QByteArray& body, const QSt
     return std::nullopt;
 }
 
-void JsonHttpFetcher::fetch(const MetricSpec& metric, qint64 nowMs, QObject* context, std::function<void(const FetchResult&)> done)
+void JsonHttpFetcher::fetch(const MetricSpec& metric, qint64 nowMs, QObject* context,
+                            std::function<void(const FetchResult&)> done)
 {
     HttpRequest req;
     req.url = QUrl(m_source.url);
     req.timeoutMs = m_source.timeoutMs;
     req.verifyTls = m_source.tlsVerify;
     req.maxBytes = 4 * 1024 * 1024;
-    const Credentials creds = Credentials::fromEnvironment(m_source.tokenEnv, m_source.usernameEnv, m_source.passwordEnv);
+    const Credentials creds =
+        Credentials::fromEnvironment(m_source.tokenEnv, m_source.usernameEnv, m_source.passwordEnv);
     if (!creds.problem.isEmpty()) {
         FetchResult r;
         r.problem = QStringLiteral("%1 (source %2): %3").arg(m_source.url, m_source.name, creds.problem);
-        QMetaObject::invokeMethod(context, [r, done] { done(r); }, Qt::QueuedConnection);
+        QMetaObject::invokeMethod(
+            context, [r, done] { done(r); }, Qt::QueuedConnection);
         return;
     }
-    if (!creds.authorization.isEmpty()) req.headers.append({QByteArrayLiteral("Authorization"), creds.authorization});
+    if (!creds.authorization.isEmpty())
+        req.headers.append({QByteArrayLiteral("Authorization"), creds.authorization});
     const QUrl url = req.url;
     m_http.send(req, context, [metric, nowMs, url, done](const HttpResponse& http) {
         FetchResult r;
@@ -61,13 +69,18 @@ void JsonHttpFetcher::fetch(const MetricSpec& metric, qint64 nowMs, QObject* con
             return;
         }
         QString problem;
-        const QString key = metric.baseline.kind == BaselineSpec::Kind::Query ? QStringLiteral("canary") : QString();
-        if (const auto v = extract(http.body, metric.query, &problem)) r.samples.append({key, Sample{nowMs, *v}});
-        else r.problem = QStringLiteral("%1: %2").arg(url.toString(QUrl::RemoveQuery), problem);
+        const QString key =
+            metric.baseline.kind == BaselineSpec::Kind::Query ? QStringLiteral("canary") : QString();
+        if (const auto v = extract(http.body, metric.query, &problem))
+            r.samples.append({key, Sample{nowMs, *v}});
+        else
+            r.problem = QStringLiteral("%1: %2").arg(url.toString(QUrl::RemoveQuery), problem);
         if (metric.baseline.kind == BaselineSpec::Kind::Query) {
             QString baseProblem;
-            if (const auto b = extract(http.body, metric.baseline.query, &baseProblem)) r.samples.append({QStringLiteral("baseline"), Sample{nowMs, *b}});
-            else if (r.problem.isEmpty()) r.problem = QStringLiteral("baseline: %1").arg(baseProblem);
+            if (const auto b = extract(http.body, metric.baseline.query, &baseProblem))
+                r.samples.append({QStringLiteral("baseline"), Sample{nowMs, *b}});
+            else if (r.problem.isEmpty())
+                r.problem = QStringLiteral("baseline: %1").arg(baseProblem);
         }
         done(r);
     });

@@ -15,7 +15,8 @@ class JsonHttpFetcher final : public QObject, public MetricFetcher
     Q_OBJECT
 public:
     explicit JsonHttpFetcher(SourceSpec source, QObject* parent = nullptr);
-    void fetch(const MetricSpec& metric, qint64 nowMs, QObject* context, std::function<void(const FetchResult&)> done) override;
+    void fetch(const MetricSpec& metric, qint64 nowMs, QObject* context,
+               std::function<void(const FetchResult&)> done) override;
 
     // Pure: the number at `pointer` in `body`, or why not (not JSON, no such path, not a number).
     static std::optional<double> extract(const QByteArray& body, const QString& pointer, QString* problem);

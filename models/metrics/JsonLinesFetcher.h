@@ -3,7 +3,6 @@
 #include "metrics/MetricFetcher.h"
 
 #include <QHash>
-
 #include <deque>
 
 namespace rollout {
@@ -18,14 +17,15 @@ class JsonLinesFetcher final : public MetricFetcher
 {
 public:
     explicit JsonLinesFetcher(SourceSpec source);
-    void fetch(const MetricSpec& metric, qint64 nowMs, QObject* context, std::function<void(const FetchResult&)> done) override;
+    void fetch(const MetricSpec& metric, qint64 nowMs, QObject* context,
+               std::function<void(const FetchResult&)> done) override;
 
     struct Event
     {
         qint64 tMs = 0;
         QString type;
         QHash<QString, QString> fields;
-        quint64 seq = 0;   // order of reading, so that each event is counted once per metric
+        quint64 seq = 0; // order of reading, so that each event is counted once per metric
     };
     // Pure: one line into an event, or nullopt (with why) when it is not an event.
     static std::optional<Event> parseLine(const QByteArray& line, qint64 readMs, QString* problem);

@@ -5,7 +5,6 @@
 
 #include <QList>
 #include <QObject>
-
 #include <functional>
 #include <optional>
 
@@ -41,12 +40,16 @@ class MetricFetcher
 {
 public:
     virtual ~MetricFetcher() = default;
-    virtual void fetch(const MetricSpec& metric, qint64 nowMs, QObject* context, std::function<void(const FetchResult&)> done) = 0;
+    virtual void fetch(const MetricSpec& metric, qint64 nowMs, QObject* context,
+                       std::function<void(const FetchResult&)> done) = 0;
     // History for charts when a plan is opened; sources without history answer with nothing.
     virtual void backfill(const MetricSpec& metric, qint64 fromMs, qint64 toMs, QObject* context,
                           std::function<void(const BackfillResult&)> done)
     {
-        Q_UNUSED(metric) Q_UNUSED(fromMs) Q_UNUSED(toMs) Q_UNUSED(context)
+        Q_UNUSED(metric)
+        Q_UNUSED(fromMs)
+        Q_UNUSED(toMs)
+        Q_UNUSED(context)
         done(BackfillResult{});
     }
 };

@@ -12,7 +12,7 @@ struct PromOutcome
 {
     HttpResponse http;
     PromResponse response;
-    QString problem;    // empty when response.ok()
+    QString problem; // empty when response.ok()
 
     bool ok() const { return problem.isEmpty(); }
 };
@@ -26,7 +26,8 @@ public:
     explicit PrometheusClient(SourceSpec source, QObject* parent = nullptr);
 
     // Evaluated at `atMs` (the caller's clock), so that sample ages never depend on clock skew.
-    void instant(const QString& query, qint64 atMs, QObject* context, std::function<void(const PromOutcome&)> done);
+    void instant(const QString& query, qint64 atMs, QObject* context,
+                 std::function<void(const PromOutcome&)> done);
     void range(const QString& query, qint64 startMs, qint64 endMs, qint64 stepMs, QObject* context,
                std::function<void(const PromOutcome&)> done);
 

@@ -1,7 +1,6 @@
 #include "metrics/PrometheusFetcher.h"
 
 #include <QMap>
-
 #include <memory>
 
 namespace rollout {
@@ -22,9 +21,13 @@ QString matcherText(const QMap<QString, QString>& m)
 
 } // namespace
 
-PrometheusFetcher::PrometheusFetcher(const SourceSpec& source, QObject* parent) : QObject(parent), m_client(source, this) {}
+PrometheusFetcher::PrometheusFetcher(const SourceSpec& source, QObject* parent)
+    : QObject(parent), m_client(source, this)
+{
+}
 
-PrometheusFetcher::Split PrometheusFetcher::split(const MetricSpec& metric, const PromResponse& response, bool baselineQuery)
+PrometheusFetcher::Split PrometheusFetcher::split(const MetricSpec& metric, const PromResponse& response,
+                                                  bool baselineQuery)
 {
     Split out;
     const auto& all = response.series;
@@ -33,14 +36,19 @@ PrometheusFetcher::Split PrometheusFetcher::split(const MetricSpec& metric, cons
         return out;
     }
     if (baselineQuery) {
-        if (all.size() != 1) out.problem = QStringLiteral("the baseline query returned %1 series; it must return one").arg(all.size());
-        else out.series.append({QStringLiteral("baseline"), all.first()});
+        if (all.size() != 1)
+            out.problem =
+                QStringLiteral("the baseline query returned %1 series; it must return one").arg(all.size());
+        else
+            out.series.append({QStringLiteral("baseline"), all.first()});
         return out;
     }
     if (metric.canary.isEmpty()) {
         if (all.size() != 1) {
-            out.problem = QStringLiteral("the query returned %1 series (%2, …); aggregate it, or name the canary's labels in the plan")
-                              .arg(all.size()).arg(PrometheusResponseParser::labelsKey(all.first().labels));
+            out.problem = QStringLiteral("the query returned %1 series (%2, …); aggregate it, or name the "
+                                         "canary's labels in the plan")
+                              .arg(all.size())
+                              .arg(PrometheusResponseParser::labelsKey(all.first().labels));
             return out;
         }
         out.series.append({QString(), all.first()});
@@ -51,16 +59,20 @@ PrometheusFetcher::Split PrometheusFetcher::split(const MetricSpec& metric, cons
     for (const PromSeries& s : all) {
         if (matches(s.labels, metric.canary)) {
             if (canary) {
-                out.problem = QStringLiteral("several series match the canary labels %1").arg(matcherText(metric.canary));
+                out.problem = QStringLiteral("several series match the canary labels %1")
+                                  .arg(matcherText(metric.canary));
                 return out;
             }
             canary = &s;
-        } else if (metric.baseline.kind == BaselineSpec::Kind::Series && matches(s.labels, metric.baseline.series)) {
+        } else if (metric.baseline.kind == BaselineSpec::Kind::Series &&
+                   matches(s.labels, metric.baseline.series)) {
             baseline = &s;
         }
     }
     if (!canary) {
-        out.problem = QStringLiteral("no series has the canary labels %1 (got %2)").arg(matcherText(metric.canary), PrometheusResponseParser::labelsKey(all.first().labels));
+        out.problem =
+            QStringLiteral("no series has the canary labels %1 (got %2)")
+                .arg(matcherText(metric.canary), PrometheusResponseParser::labelsKey(all.first().labels));
         return out;
     }
     out.series.append({QStringLiteral("canary"), *canary});
@@ -68,7 +80,8 @@ PrometheusFetcher::Split PrometheusFetcher::split(const MetricSpec& metric, cons
     return out;
 }
 
-void PrometheusFetcher::fetch(const MetricSpec& metric, qint64 nowMs, QObject* context, std::function<void(const FetchResult&)> done)
+void PrometheusFetcher::fetch(const MetricSpec& metric, qint64 nowMs, QObject* context,
+                              std::function<void(const FetchResult&)> done)
 {
     const bool twoQueries = metric.baseline.kind == BaselineSpec::Kind::Query;
     const bool counters = metric.hasCounterQueries();
@@ -76,7 +89,7 @@ void PrometheusFetcher::fetch(const MetricSpec& metric, qint64 nowMs, QObject* c
     struct Gathered
     {
         FetchResult result;
-        QMap<QString, Sample> events, trials;   // cohort → raw counter reading
+        QMap<QString, Sample> events, trials; // cohort → raw counter reading
         int pending = 0;
     };
     auto g = std::make_shared<Gathered>();
@@ -105,23 +118,30 @@ void PrometheusFetcher::fetch(const MetricSpec& metric, qint64 nowMs, QObject* c
         complete();
     };
     auto counted = [g, complete, problem](const PromOutcome& o, bool events, const MetricSpec& m) {
-        const QString prefix = events ? QStringLiteral("events counter: ") : QStringLiteral("trials counter: ");
+        const QString prefix =
+            events ? QStringLiteral("events counter: ") : QStringLiteral("trials counter: ");
         if (!o.ok()) {
             problem(prefix, o.problem, o);
         } else {
             const Split s = split(m, o.response);
             if (!s.problem.isEmpty()) problem(prefix, s.problem, o);
-            for (const auto& [key, series] : s.series)   // an unsplit metric's only series is its canary
-                if (!series.samples.isEmpty()) (events ? g->events : g->trials).insert(key.isEmpty() ? QStringLiteral("canary") : key, series.samples.last());
+            for (const auto& [key, series] : s.series) // an unsplit metric's only series is its canary
+                if (!series.samples.isEmpty())
+                    (events ? g->events : g->trials)
+                        .insert(key.isEmpty() ? QStringLiteral("canary") : key, series.samples.last());
         }
         complete();
     };
-    m_client.instant(metric.query, nowMs, context, [finish, metric](const PromOutcome& o) { finish(o, false, metric); });
+    m_client.instant(metric.query, nowMs, context,
+                     [finish, metric](const PromOutcome& o) { finish(o, false, metric); });
     if (twoQueries)
-        m_client.instant(metric.baseline.query, nowMs, context, [finish, metric](const PromOutcome& o) { finish(o, true, metric); });
+        m_client.instant(metric.baseline.query, nowMs, context,
+                         [finish, metric](const PromOutcome& o) { finish(o, true, metric); });
     if (counters) {
-        m_client.instant(metric.eventsQuery, nowMs, context, [counted, metric](const PromOutcome& o) { counted(o, true, metric); });
-        m_client.instant(metric.trialsQuery, nowMs, context, [counted, metric](const PromOutcome& o) { counted(o, false, metric); });
+        m_client.instant(metric.eventsQuery, nowMs, context,
+                         [counted, metric](const PromOutcome& o) { counted(o, true, metric); });
+        m_client.instant(metric.trialsQuery, nowMs, context,
+                         [counted, metric](const PromOutcome& o) { counted(o, false, metric); });
     }
 }
 
@@ -137,7 +157,8 @@ void PrometheusFetcher::backfill(const MetricSpec& metric, qint64 fromMs, qint64
         } else {
             const Split s = split(metric, o.response);
             r.problem = s.problem;
-            for (const auto& [key, series] : s.series) r.series.append({key, series.samples});
+            for (const auto& [key, series] : s.series)
+                r.series.append({key, series.samples});
         }
         done(r);
     });

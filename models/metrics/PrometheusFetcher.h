@@ -13,13 +13,14 @@ class PrometheusFetcher final : public QObject, public MetricFetcher
 public:
     explicit PrometheusFetcher(const SourceSpec& source, QObject* parent = nullptr);
 
-    void fetch(const MetricSpec& metric, qint64 nowMs, QObject* context, std::function<void(const FetchResult&)> done) override;
+    void fetch(const MetricSpec& metric, qint64 nowMs, QObject* context,
+               std::function<void(const FetchResult&)> done) override;
     void backfill(const MetricSpec& metric, qint64 fromMs, qint64 toMs, QObject* context,
                   std::function<void(const BackfillResult&)> done) override;
 
     struct Split
     {
-        QList<std::pair<QString, PromSeries>> series;   // key → series
+        QList<std::pair<QString, PromSeries>> series; // key → series
         QString problem;
     };
     // Pure: which series of an answer is the canary, which the baseline, or why none fits.

@@ -34,15 +34,17 @@ std::size_t SampleRing::lowerBound(qint64 tMs) const
     std::size_t lo = 0, hi = m_size;
     while (lo < hi) {
         const std::size_t mid = (lo + hi) / 2;
-        if (nth(mid).tMs < tMs) lo = mid + 1;
-        else hi = mid;
+        if (nth(mid).tMs < tMs)
+            lo = mid + 1;
+        else
+            hi = mid;
     }
     return lo;
 }
 
 std::optional<Sample> SampleRing::atOrBefore(qint64 tMs) const
 {
-    const std::size_t i = lowerBound(tMs + 1);   // first with t > tMs
+    const std::size_t i = lowerBound(tMs + 1); // first with t > tMs
     if (i == 0) return std::nullopt;
     return nth(i - 1);
 }
@@ -50,7 +52,8 @@ std::optional<Sample> SampleRing::atOrBefore(qint64 tMs) const
 QList<Sample> SampleRing::window(qint64 fromMs, qint64 toMs) const
 {
     QList<Sample> out;
-    for (std::size_t i = lowerBound(fromMs); i < m_size && nth(i).tMs <= toMs; ++i) out.append(nth(i));
+    for (std::size_t i = lowerBound(fromMs); i < m_size && nth(i).tMs <= toMs; ++i)
+        out.append(nth(i));
     return out;
 }
 

@@ -3,7 +3,6 @@
 #include "engine/MetricReader.h"
 
 #include <QList>
-
 #include <optional>
 #include <vector>
 
@@ -28,10 +27,10 @@ public:
 
 private:
     const Sample& nth(std::size_t i) const { return m_data[(m_head + i) % m_data.size()]; }
-    std::size_t lowerBound(qint64 tMs) const;   // first index with t >= tMs
+    std::size_t lowerBound(qint64 tMs) const; // first index with t >= tMs
 
     std::vector<Sample> m_data;
-    std::size_t m_head = 0;   // index of the oldest sample
+    std::size_t m_head = 0; // index of the oldest sample
     std::size_t m_size = 0;
 };
 

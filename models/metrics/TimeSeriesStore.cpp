@@ -20,20 +20,25 @@ void TimeSeriesStore::scheduleNotify()
 void TimeSeriesStore::append(const QString& metric, const QString& series, const Sample& s)
 {
     auto it = m_rings.find({metric, series});
-    if (it == m_rings.end()) it = m_rings.emplace(std::make_pair(metric, series), SampleRing(m_capacity)).first;
+    if (it == m_rings.end())
+        it = m_rings.emplace(std::make_pair(metric, series), SampleRing(m_capacity)).first;
     if (it->second.append(s)) scheduleNotify();
 }
 
-void TimeSeriesStore::appendCounts(const QString& metric, const QString& cohort, qint64 tMs, double events, double trials)
+void TimeSeriesStore::appendCounts(const QString& metric, const QString& cohort, qint64 tMs, double events,
+                                   double trials)
 {
-    if (!std::isfinite(events) || !std::isfinite(trials) || events < 0 || trials < 0) return;   // never a count
+    if (!std::isfinite(events) || !std::isfinite(trials) || events < 0 || trials < 0) return; // never a count
     auto it = m_counters.find({metric, cohort});
     if (it == m_counters.end())
-        it = m_counters.emplace(std::make_pair(metric, cohort), CounterRings{SampleRing(m_capacity), SampleRing(m_capacity)}).first;
+        it = m_counters
+                 .emplace(std::make_pair(metric, cohort),
+                          CounterRings{SampleRing(m_capacity), SampleRing(m_capacity)})
+                 .first;
     CounterRings& c = it->second;
     const auto lastE = c.events.newest();
     const auto lastT = c.trials.newest();
-    if (lastE && tMs <= lastE->tMs) return;   // in order only
+    if (lastE && tMs <= lastE->tMs) return; // in order only
     // The increments since the last reading; a counter below its last value was reset to zero.
     const double de = c.rawEvents < 0 ? 0.0 : (events >= c.rawEvents ? events - c.rawEvents : events);
     const double dt = c.rawTrials < 0 ? 0.0 : (trials >= c.rawTrials ? trials - c.rawTrials : trials);
@@ -46,7 +51,8 @@ void TimeSeriesStore::appendCounts(const QString& metric, const QString& cohort,
 
 std::optional<Counts> TimeSeriesStore::counts(const QString& metric, Series series, qint64 fromMs) const
 {
-    const auto it = m_counters.find({metric, series == Series::Canary ? QStringLiteral("canary") : QStringLiteral("baseline")});
+    const auto it = m_counters.find(
+        {metric, series == Series::Canary ? QStringLiteral("canary") : QStringLiteral("baseline")});
     if (it == m_counters.end()) return std::nullopt;
     const CounterRings& c = it->second;
     const auto newestE = c.events.newest();
@@ -61,9 +67,11 @@ std::optional<Counts> TimeSeriesStore::counts(const QString& metric, Series seri
     return Counts{newestE->value - fromE->value, newestT->value - fromT->value, fromE->tMs, newestE->tMs};
 }
 
-std::optional<Counts> TimeSeriesStore::countsBetween(const QString& metric, Series series, qint64 fromMs, qint64 toMs) const
+std::optional<Counts> TimeSeriesStore::countsBetween(const QString& metric, Series series, qint64 fromMs,
+                                                     qint64 toMs) const
 {
-    const auto it = m_counters.find({metric, series == Series::Canary ? QStringLiteral("canary") : QStringLiteral("baseline")});
+    const auto it = m_counters.find(
+        {metric, series == Series::Canary ? QStringLiteral("canary") : QStringLiteral("baseline")});
     if (it == m_counters.end()) return std::nullopt;
     const CounterRings& c = it->second;
     const auto toE = c.events.atOrBefore(toMs);
@@ -87,8 +95,10 @@ QList<Sample> TimeSeriesStore::samples(const QString& metric, Series series, qin
 void TimeSeriesStore::setError(const QString& metric, const QString& error)
 {
     if (m_errors.value(metric) == error) return;
-    if (error.isEmpty()) m_errors.remove(metric);
-    else m_errors.insert(metric, error);
+    if (error.isEmpty())
+        m_errors.remove(metric);
+    else
+        m_errors.insert(metric, error);
     scheduleNotify();
 }
 
@@ -103,12 +113,14 @@ QStringList TimeSeriesStore::metrics() const
 QStringList TimeSeriesStore::seriesOf(const QString& metric) const
 {
     QStringList out;
-    for (auto it = m_rings.lower_bound({metric, QString()}); it != m_rings.end() && it->first.first == metric; ++it)
+    for (auto it = m_rings.lower_bound({metric, QString()}); it != m_rings.end() && it->first.first == metric;
+         ++it)
         out.append(it->first.second);
     return out;
 }
 
-QList<Sample> TimeSeriesStore::window(const QString& metric, const QString& series, qint64 fromMs, qint64 toMs) const
+QList<Sample> TimeSeriesStore::window(const QString& metric, const QString& series, qint64 fromMs,
+                                      qint64 toMs) const
 {
     const auto it = m_rings.find({metric, series});
     return it == m_rings.end() ? QList<Sample>{} : it->second.window(fromMs, toMs);

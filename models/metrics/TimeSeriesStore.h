@@ -6,7 +6,6 @@
 #include <QHash>
 #include <QObject>
 #include <QTimer>
-
 #include <map>
 
 namespace rollout {
@@ -41,7 +40,8 @@ public:
     QString lastError(const QString& metric) const override { return m_errors.value(metric); }
     std::optional<Counts> counts(const QString& metric, Series series, qint64 fromMs) const override;
     // What was counted between the readings at or before fromMs and at or before toMs (charts).
-    std::optional<Counts> countsBetween(const QString& metric, Series series, qint64 fromMs, qint64 toMs) const;
+    std::optional<Counts> countsBetween(const QString& metric, Series series, qint64 fromMs,
+                                        qint64 toMs) const;
     QList<Sample> samples(const QString& metric, Series series, qint64 fromMs, qint64 toMs) const override;
 
     void setCoalesceIntervalMs(int ms) { m_notify.setInterval(ms); }
@@ -58,9 +58,9 @@ private:
     std::map<std::pair<QString, QString>, SampleRing> m_rings;
     struct CounterRings
     {
-        SampleRing events;   // cumulative, reset-corrected
+        SampleRing events; // cumulative, reset-corrected
         SampleRing trials;
-        double rawEvents = -1.0, rawTrials = -1.0;   // the last raw reading, to see resets
+        double rawEvents = -1.0, rawTrials = -1.0; // the last raw reading, to see resets
     };
     std::map<std::pair<QString, QString>, CounterRings> m_counters;
     QHash<QString, QString> m_errors;

@@ -9,7 +9,10 @@ namespace rollout {
 
 namespace {
 
-QString when(qint64 ms) { return QDateTime::fromMSecsSinceEpoch(ms, Qt::UTC).toString(Qt::ISODate); }
+QString when(qint64 ms)
+{
+    return QDateTime::fromMSecsSinceEpoch(ms, Qt::UTC).toString(Qt::ISODate);
+}
 
 QString phaseText(const Plan& plan, int phase)
 {
@@ -22,7 +25,8 @@ QString phaseText(const Plan& plan, int phase)
 QString values(const RolloutEvent& e)
 {
     QStringList out;
-    for (auto it = e.values.begin(); it != e.values.end(); ++it) out.append(QStringLiteral("%1 = %2").arg(it.key()).arg(it.value(), 0, 'g', 4));
+    for (auto it = e.values.begin(); it != e.values.end(); ++it)
+        out.append(QStringLiteral("%1 = %2").arg(it.key()).arg(it.value(), 0, 'g', 4));
     return out.join(QStringLiteral(", "));
 }
 
@@ -31,55 +35,82 @@ QString values(const RolloutEvent& e)
 QString IncidentMessage::kindOf(const RolloutEvent& e)
 {
     switch (e.type) {
-    case EventType::PhaseAdvanced: return QStringLiteral("advanced");
-    case EventType::Completed: return QStringLiteral("completed");
-    case EventType::Paused: return QStringLiteral("paused");
-    case EventType::AlertRaised: return QStringLiteral("alert");
-    case EventType::RolledBack: return QStringLiteral("rolled_back");
-    case EventType::FlagsNotVerified: return QStringLiteral("rollback_failed");
-    case EventType::PhaseOverridden: return QStringLiteral("override");
-    case EventType::FlagDrift: return e.held ? QStringLiteral("drift") : QString();
-    case EventType::Escalated: return QStringLiteral("escalated");
-    default: return {};
+    case EventType::PhaseAdvanced:
+        return QStringLiteral("advanced");
+    case EventType::Completed:
+        return QStringLiteral("completed");
+    case EventType::Paused:
+        return QStringLiteral("paused");
+    case EventType::AlertRaised:
+        return QStringLiteral("alert");
+    case EventType::RolledBack:
+        return QStringLiteral("rolled_back");
+    case EventType::FlagsNotVerified:
+        return QStringLiteral("rollback_failed");
+    case EventType::PhaseOverridden:
+        return QStringLiteral("override");
+    case EventType::FlagDrift:
+        return e.held ? QStringLiteral("drift") : QString();
+    case EventType::Escalated:
+        return QStringLiteral("escalated");
+    default:
+        return {};
     }
 }
 
 QString IncidentMessage::text(const Plan& plan, const RolloutEvent& e, const QString& flags)
 {
     const QString env = plan.environment;
-    const QString by = e.automatic || e.actor == QLatin1String("automation") ? QStringLiteral("automation") : e.actor;
+    const QString by =
+        e.automatic || e.actor == QLatin1String("automation") ? QStringLiteral("automation") : e.actor;
     QStringList lines;
     switch (e.type) {
     case EventType::RolledBack:
-        lines << QStringLiteral("🚨 INCIDENT: %1 rollout — %2 rollback").arg(plan.rollout, e.automatic ? QStringLiteral("automatic") : QStringLiteral("manual"))
+        lines << QStringLiteral("🚨 INCIDENT: %1 rollout — %2 rollback")
+                     .arg(plan.rollout, e.automatic ? QStringLiteral("automatic") : QStringLiteral("manual"))
               << QStringLiteral("Time: %1").arg(when(e.atMs))
-              << QStringLiteral("Issue: %1").arg(e.trigger.isEmpty() ? e.reason : QStringLiteral("trigger \"%1\" — %2").arg(e.trigger, e.reason))
+              << QStringLiteral("Issue: %1")
+                     .arg(e.trigger.isEmpty()
+                              ? e.reason
+                              : QStringLiteral("trigger \"%1\" — %2").arg(e.trigger, e.reason))
               << QStringLiteral("Impact: %1 in %2 was exposed; values at the decision: %3")
-                     .arg(phaseText(plan, e.fromPhase), env, values(e).isEmpty() ? QStringLiteral("none recorded") : values(e))
+                     .arg(phaseText(plan, e.fromPhase), env,
+                          values(e).isEmpty() ? QStringLiteral("none recorded") : values(e))
               << QStringLiteral("Action Taken: rolled back to %1 by %2").arg(phaseText(plan, e.toPhase), by)
-              << QStringLiteral("Status: %1").arg(flags.isEmpty() ? QStringLiteral("flag state not verified yet") : QStringLiteral("flags read back — %1").arg(flags));
+              << QStringLiteral("Status: %1")
+                     .arg(flags.isEmpty() ? QStringLiteral("flag state not verified yet")
+                                          : QStringLiteral("flags read back — %1").arg(flags));
         break;
     case EventType::FlagsNotVerified:
-        lines << QStringLiteral("🔥 ESCALATE: %1 rollout — flags NOT verified, manual intervention required").arg(plan.rollout)
+        lines << QStringLiteral("🔥 ESCALATE: %1 rollout — flags NOT verified, manual intervention required")
+                     .arg(plan.rollout)
               << QStringLiteral("Time: %1").arg(when(e.atMs)) << QStringLiteral("Issue: %1").arg(e.reason)
               << QStringLiteral("Impact: users in %1 may still get the feature").arg(env)
-              << QStringLiteral("Action Taken: retried until the deadline") << QStringLiteral("Status: ESCALATED");
+              << QStringLiteral("Action Taken: retried until the deadline")
+              << QStringLiteral("Status: ESCALATED");
         break;
     case EventType::AlertRaised:
-        lines << QStringLiteral("⚠️ ALERT: %1 rollout — a person decides").arg(plan.rollout) << QStringLiteral("Time: %1").arg(when(e.atMs))
-              << QStringLiteral("Issue: %1").arg(e.reason) << QStringLiteral("Impact: %1 in %2").arg(phaseText(plan, e.toPhase), env)
+        lines << QStringLiteral("⚠️ ALERT: %1 rollout — a person decides").arg(plan.rollout)
+              << QStringLiteral("Time: %1").arg(when(e.atMs)) << QStringLiteral("Issue: %1").arg(e.reason)
+              << QStringLiteral("Impact: %1 in %2").arg(phaseText(plan, e.toPhase), env)
               << QStringLiteral("Action Taken: none yet — acknowledge or roll back in the console")
               << QStringLiteral("Status: waiting for a decision");
         break;
     case EventType::PhaseOverridden:
-        lines << QStringLiteral("🟥 OVERRIDE: %1 rollout set to %2 past its gate").arg(plan.rollout, phaseText(plan, e.toPhase))
+        lines << QStringLiteral("🟥 OVERRIDE: %1 rollout set to %2 past its gate")
+                     .arg(plan.rollout, phaseText(plan, e.toPhase))
               << QStringLiteral("Time: %1 · by %2 (%3) · %4").arg(when(e.atMs), e.actor, e.role, env)
-              << QStringLiteral("Reason: %1").arg(e.reason) << QStringLiteral("From: %1").arg(phaseText(plan, e.fromPhase));
+              << QStringLiteral("Reason: %1").arg(e.reason)
+              << QStringLiteral("From: %1").arg(phaseText(plan, e.fromPhase));
         break;
     case EventType::FlagDrift:
-        lines << QStringLiteral("⚠️ FLAG DRIFT: %1 rollout — a flag was changed behind the rollout's back").arg(plan.rollout)
-              << QStringLiteral("Time: %1 · %2").arg(when(e.atMs), env) << QStringLiteral("Issue: %1").arg(e.reason)
-              << QStringLiteral("Action Taken: none — the rollout never adopts a change it did not make; set the flag back, or "
+        lines << QStringLiteral(
+                     "⚠️ FLAG DRIFT: %1 rollout — a flag was changed behind the rollout's back")
+                     .arg(plan.rollout)
+              << QStringLiteral("Time: %1 · %2").arg(when(e.atMs), env)
+              << QStringLiteral("Issue: %1").arg(e.reason)
+              << QStringLiteral("Action Taken: none — the rollout never adopts a change it did not make; set "
+                                "the flag back, or "
                                 "decide (roll back, override) through the console or rolloutctl");
         break;
     case EventType::PhaseAdvanced:
@@ -87,13 +118,16 @@ QString IncidentMessage::text(const Plan& plan, const RolloutEvent& e, const QSt
               << QStringLiteral("Time: %1 · by %2 · %3").arg(when(e.atMs), by, env);
         break;
     case EventType::Completed:
-        lines << QStringLiteral("🎉 %1 rollout complete: 100% in %2").arg(plan.rollout, env) << QStringLiteral("Time: %1 · by %2").arg(when(e.atMs), by);
+        lines << QStringLiteral("🎉 %1 rollout complete: 100% in %2").arg(plan.rollout, env)
+              << QStringLiteral("Time: %1 · by %2").arg(when(e.atMs), by);
         break;
     case EventType::Paused:
         lines << QStringLiteral("⏸ %1 rollout paused at %2").arg(plan.rollout, phaseText(plan, e.toPhase))
               << QStringLiteral("Time: %1 · by %2 · %3").arg(when(e.atMs), by, e.reason);
         break;
-    default: lines << e.describe(); break;
+    default:
+        lines << e.describe();
+        break;
     }
     return lines.join(QLatin1Char('\n'));
 }

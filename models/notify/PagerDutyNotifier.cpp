@@ -109,7 +109,8 @@ void PagerDutyNotifier::onEvent(const RolloutEvent& e)
              severityFor(e.severity),
              QStringLiteral("%1 (%2): %3 escalation%4: %5")
                  .arg(m_plan.rollout, m_plan.environment, e.severity,
-                      e.trigger.isEmpty() ? QString() : QStringLiteral(" from \"%1\"").arg(e.trigger), e.reason));
+                      e.trigger.isEmpty() ? QString() : QStringLiteral(" from \"%1\"").arg(e.trigger),
+                      e.reason));
         return;
     }
     case EventType::RolledBack:

@@ -13,12 +13,17 @@ WebhookNotifier::WebhookNotifier(const Plan& plan, RolloutSession& session, Opti
     for (const Notification& n : plan.notify) {
         const QString url = qEnvironmentVariable(n.webhookEnv.toLocal8Bit().constData());
         const QUrl parsed(url);
-        if (url.isEmpty()) m_problems.append(QStringLiteral("%1 is not set: its notifications are off").arg(n.webhookEnv));
-        else if (!parsed.isValid() || (parsed.scheme() != QLatin1String("https") && parsed.scheme() != QLatin1String("http")))
-            m_problems.append(QStringLiteral("%1 does not hold an http(s) URL: its notifications are off").arg(n.webhookEnv));
-        else m_targets.append(Target{n.webhookEnv, parsed, n.on});
+        if (url.isEmpty())
+            m_problems.append(QStringLiteral("%1 is not set: its notifications are off").arg(n.webhookEnv));
+        else if (!parsed.isValid() ||
+                 (parsed.scheme() != QLatin1String("https") && parsed.scheme() != QLatin1String("http")))
+            m_problems.append(QStringLiteral("%1 does not hold an http(s) URL: its notifications are off")
+                                  .arg(n.webhookEnv));
+        else
+            m_targets.append(Target{n.webhookEnv, parsed, n.on});
     }
-    for (const QString& p : std::as_const(m_problems)) spdlog::warn("notify: {}", p.toStdString());
+    for (const QString& p : std::as_const(m_problems))
+        spdlog::warn("notify: {}", p.toStdString());
     m_flagWait.setSingleShot(true);
     connect(&m_flagWait, &QTimer::timeout, this, [this] { flushRollback({}); });
     connect(&session, &RolloutSession::eventRecorded, this, &WebhookNotifier::onEvent);
@@ -31,13 +36,14 @@ WebhookNotifier::WebhookNotifier(const Plan& plan, RolloutSession& session, Opti
 void WebhookNotifier::onEvent(const RolloutEvent& e)
 {
     if (e.type == EventType::RolledBack) {
-        if (m_pendingRollback) flushRollback({});   // a second rollback before the first's read-back
+        if (m_pendingRollback) flushRollback({}); // a second rollback before the first's read-back
         m_pendingRollback = e;
         if (!m_options.waitForFlags) return flushRollback({});
         m_flagWait.start(int(m_options.flagWaitMs));
         return;
     }
-    if ((e.type == EventType::FlagsVerified || e.type == EventType::FlagsNotVerified) && m_pendingRollback) flushRollback(e.reason);
+    if ((e.type == EventType::FlagsVerified || e.type == EventType::FlagsNotVerified) && m_pendingRollback)
+        flushRollback(e.reason);
     const QString kind = IncidentMessage::kindOf(e);
     if (!kind.isEmpty()) send(kind, IncidentMessage::text(m_plan, e));
 }
@@ -72,12 +78,13 @@ void WebhookNotifier::send(const QString& kind, const QString& text)
     for (const Target& t : std::as_const(m_targets))
         // An override, drift and tampering reach every webhook, whatever it asked for: nobody may
         // learn of them only afterwards (and a plan's `on:` list may predate them).
-        if (t.on.isEmpty() || t.on.contains(kind) || kind == QLatin1String("override") || kind == QLatin1String("drift")
-            || kind == QLatin1String("tampering"))
+        if (t.on.isEmpty() || t.on.contains(kind) || kind == QLatin1String("override") ||
+            kind == QLatin1String("drift") || kind == QLatin1String("tampering"))
             post(t, kind, body, 1, m_clock.elapsed());
 }
 
-void WebhookNotifier::post(const Target& target, const QString& kind, const QByteArray& body, int attempt, qint64 startedMs)
+void WebhookNotifier::post(const Target& target, const QString& kind, const QByteArray& body, int attempt,
+                           qint64 startedMs)
 {
     HttpRequest req;
     req.method = "POST";
@@ -92,16 +99,22 @@ void WebhookNotifier::post(const Target& target, const QString& kind, const QByt
             return;
         }
         // Say which webhook by its variable, never by its URL (the URL is the secret).
-        const QString why = r.answered() ? QStringLiteral("HTTP %1").arg(r.status)
-                                         : (r.timedOut ? QStringLiteral("no answer within %1 ms").arg(m_options.requestTimeoutMs) : r.transportError);
+        const QString why =
+            r.answered()
+                ? QStringLiteral("HTTP %1").arg(r.status)
+                : (r.timedOut ? QStringLiteral("no answer within %1 ms").arg(m_options.requestTimeoutMs)
+                              : r.transportError);
         const bool permanent = r.answered() && r.status >= 400 && r.status < 500 && r.status != 429;
         if (permanent || attempt >= m_options.attempts) {
-            spdlog::warn("notify: {} via {} failed after {} attempt(s): {}", kind.toStdString(), target.env.toStdString(), attempt, why.toStdString());
+            spdlog::warn("notify: {} via {} failed after {} attempt(s): {}", kind.toStdString(),
+                         target.env.toStdString(), attempt, why.toStdString());
             Q_EMIT failed(kind, target.env, QStringLiteral("%1 after %2 attempt(s)").arg(why).arg(attempt));
             return;
         }
         const qint64 backoff = std::min<qint64>(m_options.firstBackoffMs << (attempt - 1), 30000);
-        QTimer::singleShot(int(backoff), this, [this, target, kind, body, attempt, startedMs] { post(target, kind, body, attempt + 1, startedMs); });
+        QTimer::singleShot(int(backoff), this, [this, target, kind, body, attempt, startedMs] {
+            post(target, kind, body, attempt + 1, startedMs);
+        });
     });
 }
 

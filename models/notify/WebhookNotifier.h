@@ -3,10 +3,9 @@
 #include "engine/RolloutSession.h"
 #include "net/HttpClient.h"
 
-#include <QObject>
 #include <QElapsedTimer>
+#include <QObject>
 #include <QTimer>
-
 #include <optional>
 
 namespace rollout {
@@ -27,8 +26,8 @@ public:
         int attempts = 5;
         qint64 firstBackoffMs = 1000;
         qint64 requestTimeoutMs = 5000;
-        qint64 flagWaitMs = 35000;      // a rollback message waits this long for the flag read-back
-        bool waitForFlags = true;       // false when no flag services are attached
+        qint64 flagWaitMs = 35000; // a rollback message waits this long for the flag read-back
+        bool waitForFlags = true;  // false when no flag services are attached
     };
 
     WebhookNotifier(const Plan& plan, RolloutSession& session, Options options, QObject* parent = nullptr);
@@ -54,7 +53,8 @@ private:
     };
     void onEvent(const RolloutEvent& e);
     void send(const QString& kind, const QString& text);
-    void post(const Target& target, const QString& kind, const QByteArray& body, int attempt, qint64 startedMs);
+    void post(const Target& target, const QString& kind, const QByteArray& body, int attempt,
+              qint64 startedMs);
     void flushRollback(const QString& flags);
     void flushTampering();
 

@@ -1,7 +1,6 @@
 #pragma once
 
 #include <QString>
-
 #include <optional>
 
 namespace rollout {
@@ -27,20 +26,31 @@ struct HttpOperation
 // steps still run unless the step says `on_failure: stop`.
 struct ActionStep
 {
-    enum class Kind { Rollback, RollbackToZero, HoldSegment, Call, Notify, Escalate };
+    enum class Kind
+    {
+        Rollback,
+        RollbackToZero,
+        HoldSegment,
+        Call,
+        Notify,
+        Escalate
+    };
     Kind kind = Kind::Rollback;
-    QString segment;                 // HoldSegment: the segment held off on every flag
-    QString backend;                 // Call: the http_admin backend
-    QString operation;               // Call: the backend's operation
-    std::optional<QString> body;     // Call: replaces the operation's body
-    QString webhookEnv;              // Notify: the variable holding one of the plan's webhooks
-    QString message;                 // Notify, Escalate: what is said (the trigger's reason when empty)
-    QString severity;                // Escalate: P0..P3 (the trigger's severity when empty)
-    bool stopOnFailure = false;      // `on_failure: stop`: later steps do not run when this one fails
-    int line = 0;                    // where it is written, for messages
+    QString segment;             // HoldSegment: the segment held off on every flag
+    QString backend;             // Call: the http_admin backend
+    QString operation;           // Call: the backend's operation
+    std::optional<QString> body; // Call: replaces the operation's body
+    QString webhookEnv;          // Notify: the variable holding one of the plan's webhooks
+    QString message;             // Notify, Escalate: what is said (the trigger's reason when empty)
+    QString severity;            // Escalate: P0..P3 (the trigger's severity when empty)
+    bool stopOnFailure = false;  // `on_failure: stop`: later steps do not run when this one fails
+    int line = 0;                // where it is written, for messages
 
     // Steps the engine decides itself (the flags follow through the flag services).
-    bool isRollout() const { return kind == Kind::Rollback || kind == Kind::RollbackToZero || kind == Kind::HoldSegment; }
+    bool isRollout() const
+    {
+        return kind == Kind::Rollback || kind == Kind::RollbackToZero || kind == Kind::HoldSegment;
+    }
     // "rollback", "rollback_to_zero", "hold_segment beta_users", "call admin.emergency-stop", …
     QString describe() const;
 };

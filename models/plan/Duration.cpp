@@ -9,7 +9,9 @@ std::optional<qint64> Duration::parseMs(const QString& text, QString* error)
     static const QRegularExpression part(QStringLiteral(R"((\d+(?:\.\d+)?)(ms|s|m|h|d|w))"));
     const QString t = text.trimmed();
     auto bad = [&]() -> std::optional<qint64> {
-        if (error) *error = QStringLiteral("expected a duration such as 30s, 5m, 24h, 7d or 1h30m, got \"%1\"").arg(text);
+        if (error)
+            *error =
+                QStringLiteral("expected a duration such as 30s, 5m, 24h, 7d or 1h30m, got \"%1\"").arg(text);
         return std::nullopt;
     };
     if (t.isEmpty()) return bad();
@@ -23,11 +25,12 @@ std::optional<qint64> Duration::parseMs(const QString& text, QString* error)
         pos = int(m.capturedEnd(0));
         const double n = m.captured(1).toDouble();
         const QString u = m.captured(2);
-        const double factor = u == QLatin1String("ms") ? 1.0
-                            : u == QLatin1String("s")  ? 1e3
-                            : u == QLatin1String("m")  ? 60e3
-                            : u == QLatin1String("h")  ? 3600e3
-                            : u == QLatin1String("d")  ? 86400e3 : 604800e3;
+        const double factor = u == QLatin1String("ms")  ? 1.0
+                              : u == QLatin1String("s") ? 1e3
+                              : u == QLatin1String("m") ? 60e3
+                              : u == QLatin1String("h") ? 3600e3
+                              : u == QLatin1String("d") ? 86400e3
+                                                        : 604800e3;
         total += qint64(n * factor + 0.5);
     }
     if (pos != t.size()) return bad();

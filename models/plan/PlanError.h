@@ -10,8 +10,8 @@ namespace rollout {
 struct PlanError
 {
     QString file;
-    int line = 0;     // 1-based; 0 when the error is about the file as a whole
-    int column = 0;   // 1-based
+    int line = 0;   // 1-based; 0 when the error is about the file as a whole
+    int column = 0; // 1-based
     QString path;
     QString message;
 

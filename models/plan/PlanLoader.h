@@ -9,7 +9,7 @@ namespace rollout {
 
 struct PlanLoadResult
 {
-    std::optional<Plan> plan;   // set only when there are no errors
+    std::optional<Plan> plan; // set only when there are no errors
     PlanErrors errors;
 };
 

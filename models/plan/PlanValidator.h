@@ -14,7 +14,8 @@ class PlanValidator
 {
 public:
     // `badSources`: sources whose type was already reported as wrong; their metrics are not checked again.
-    static void validate(const Plan& plan, const YAML::Node& root, YamlCursor& cursor, const QSet<QString>& badSources = {});
+    static void validate(const Plan& plan, const YAML::Node& root, YamlCursor& cursor,
+                         const QSet<QString>& badSources = {});
 };
 
 } // namespace rollout

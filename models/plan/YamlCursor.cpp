@@ -3,7 +3,6 @@
 #include "plan/Duration.h"
 
 #include <QSet>
-
 #include <algorithm>
 #include <cmath>
 
@@ -14,7 +13,8 @@ namespace {
 int editDistance(const QString& a, const QString& b)
 {
     std::vector<int> prev(b.size() + 1), cur(b.size() + 1);
-    for (int j = 0; j <= b.size(); ++j) prev[j] = j;
+    for (int j = 0; j <= b.size(); ++j)
+        prev[j] = j;
     for (int i = 1; i <= a.size(); ++i) {
         cur[0] = i;
         for (int j = 1; j <= b.size(); ++j)
@@ -27,7 +27,7 @@ int editDistance(const QString& a, const QString& b)
 QString closest(const QString& key, const QStringList& allowed)
 {
     QString best;
-    int bestDistance = 3;   // only suggest near misses
+    int bestDistance = 3; // only suggest near misses
     for (const QString& a : allowed) {
         const int d = editDistance(key, a);
         if (d < bestDistance) {
@@ -41,11 +41,16 @@ QString closest(const QString& key, const QStringList& allowed)
 const char* kindName(const YAML::Node& n)
 {
     switch (n.Type()) {
-    case YAML::NodeType::Map: return "a mapping";
-    case YAML::NodeType::Sequence: return "a list";
-    case YAML::NodeType::Scalar: return "a single value";
-    case YAML::NodeType::Null: return "nothing";
-    default: return "nothing";
+    case YAML::NodeType::Map:
+        return "a mapping";
+    case YAML::NodeType::Sequence:
+        return "a list";
+    case YAML::NodeType::Scalar:
+        return "a single value";
+    case YAML::NodeType::Null:
+        return "nothing";
+    default:
+        return "nothing";
     }
 }
 
@@ -94,7 +99,8 @@ bool YamlCursor::checkMap(const YAML::Node& node, const QString& path, const QSt
         if (!allowed.contains(key)) {
             const QString hint = closest(key, allowed);
             error(it->first, join(path, key),
-                  hint.isEmpty() ? QStringLiteral("unknown key \"%1\" (expected one of: %2)").arg(key, allowed.join(QStringLiteral(", ")))
+                  hint.isEmpty() ? QStringLiteral("unknown key \"%1\" (expected one of: %2)")
+                                       .arg(key, allowed.join(QStringLiteral(", ")))
                                  : QStringLiteral("unknown key \"%1\"; did you mean \"%2\"?").arg(key, hint));
         }
     }
@@ -108,12 +114,14 @@ bool YamlCursor::checkSequence(const YAML::Node& node, const QString& path)
     return false;
 }
 
-std::optional<QString> YamlCursor::string(const YAML::Node& map, const char* key, const QString& path, bool required)
+std::optional<QString> YamlCursor::string(const YAML::Node& map, const char* key, const QString& path,
+                                          bool required)
 {
     const YAML::Node n = map[key];
     const QString p = join(path, QLatin1String(key));
     if (!n.IsDefined() || n.IsNull()) {
-        if (required) error(map, p, QStringLiteral("required field \"%1\" is missing").arg(QLatin1String(key)));
+        if (required)
+            error(map, p, QStringLiteral("required field \"%1\" is missing").arg(QLatin1String(key)));
         return std::nullopt;
     }
     if (!n.IsScalar()) {
@@ -123,14 +131,16 @@ std::optional<QString> YamlCursor::string(const YAML::Node& map, const char* key
     return scalar(n);
 }
 
-std::optional<double> YamlCursor::number(const YAML::Node& map, const char* key, const QString& path, bool required)
+std::optional<double> YamlCursor::number(const YAML::Node& map, const char* key, const QString& path,
+                                         bool required)
 {
     const auto s = string(map, key, path, required);
     if (!s) return std::nullopt;
     bool ok = false;
     const double v = s->toDouble(&ok);
     if (!ok || !std::isfinite(v)) {
-        error(map[key], join(path, QLatin1String(key)), QStringLiteral("expected a number, got \"%1\"").arg(*s));
+        error(map[key], join(path, QLatin1String(key)),
+              QStringLiteral("expected a number, got \"%1\"").arg(*s));
         return std::nullopt;
     }
     return v;
@@ -143,11 +153,13 @@ std::optional<bool> YamlCursor::boolean(const YAML::Node& map, const char* key, 
     const QString v = s->toLower();
     if (v == QLatin1String("true") || v == QLatin1String("yes")) return true;
     if (v == QLatin1String("false") || v == QLatin1String("no")) return false;
-    error(map[key], join(path, QLatin1String(key)), QStringLiteral("expected true or false, got \"%1\"").arg(*s));
+    error(map[key], join(path, QLatin1String(key)),
+          QStringLiteral("expected true or false, got \"%1\"").arg(*s));
     return std::nullopt;
 }
 
-std::optional<qint64> YamlCursor::duration(const YAML::Node& map, const char* key, const QString& path, bool required)
+std::optional<qint64> YamlCursor::duration(const YAML::Node& map, const char* key, const QString& path,
+                                           bool required)
 {
     const auto s = string(map, key, path, required);
     if (!s) return std::nullopt;
@@ -157,7 +169,8 @@ std::optional<qint64> YamlCursor::duration(const YAML::Node& map, const char* ke
     return ms;
 }
 
-std::optional<double> YamlCursor::percent(const YAML::Node& map, const char* key, const QString& path, bool required)
+std::optional<double> YamlCursor::percent(const YAML::Node& map, const char* key, const QString& path,
+                                          bool required)
 {
     const auto s = string(map, key, path, required);
     if (!s) return std::nullopt;
@@ -187,7 +200,8 @@ QStringList YamlCursor::stringList(const YAML::Node& map, const char* key, const
     QStringList out;
     for (std::size_t i = 0; i < n.size(); ++i) {
         if (!n[i].IsScalar()) {
-            error(n[i], index(p, int(i)), QStringLiteral("expected text, got %1").arg(QLatin1String(kindName(n[i]))));
+            error(n[i], index(p, int(i)),
+                  QStringLiteral("expected text, got %1").arg(QLatin1String(kindName(n[i]))));
             continue;
         }
         out.append(scalar(n[i]));
@@ -202,7 +216,9 @@ QMap<QString, QString> YamlCursor::stringMap(const YAML::Node& map, const char* 
     QMap<QString, QString> out;
     if (!n.IsDefined() || n.IsNull()) return out;
     if (!n.IsMap()) {
-        error(n, p, QStringLiteral("expected a mapping of names to values, got %1").arg(QLatin1String(kindName(n))));
+        error(
+            n, p,
+            QStringLiteral("expected a mapping of names to values, got %1").arg(QLatin1String(kindName(n))));
         return out;
     }
     for (auto it = n.begin(); it != n.end(); ++it) {

@@ -2,12 +2,10 @@
 
 #include "plan/PlanError.h"
 
-#include <yaml-cpp/yaml.h>
-
 #include <QMap>
 #include <QStringList>
-
 #include <optional>
+#include <yaml-cpp/yaml.h>
 
 namespace rollout {
 
@@ -24,12 +22,16 @@ public:
     bool checkMap(const YAML::Node& node, const QString& path, const QStringList& allowed);
     bool checkSequence(const YAML::Node& node, const QString& path);
 
-    std::optional<QString> string(const YAML::Node& map, const char* key, const QString& path, bool required = false);
-    std::optional<double> number(const YAML::Node& map, const char* key, const QString& path, bool required = false);
+    std::optional<QString> string(const YAML::Node& map, const char* key, const QString& path,
+                                  bool required = false);
+    std::optional<double> number(const YAML::Node& map, const char* key, const QString& path,
+                                 bool required = false);
     std::optional<bool> boolean(const YAML::Node& map, const char* key, const QString& path);
-    std::optional<qint64> duration(const YAML::Node& map, const char* key, const QString& path, bool required = false);
+    std::optional<qint64> duration(const YAML::Node& map, const char* key, const QString& path,
+                                   bool required = false);
     // A percentage written as 25 or "25%", between 0 and 100.
-    std::optional<double> percent(const YAML::Node& map, const char* key, const QString& path, bool required = false);
+    std::optional<double> percent(const YAML::Node& map, const char* key, const QString& path,
+                                  bool required = false);
     // A scalar or a list of scalars, as a list.
     QStringList stringList(const YAML::Node& map, const char* key, const QString& path);
     // A mapping of scalars to scalars.

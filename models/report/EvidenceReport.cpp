@@ -8,9 +8,17 @@ namespace rollout {
 
 namespace {
 
-QString utc(qint64 ms) { return ms ? QDateTime::fromMSecsSinceEpoch(ms, Qt::UTC).toString(QStringLiteral("yyyy-MM-dd HH:mm:ss 'UTC'")) : QStringLiteral("—"); }
+QString utc(qint64 ms)
+{
+    return ms ? QDateTime::fromMSecsSinceEpoch(ms, Qt::UTC)
+                    .toString(QStringLiteral("yyyy-MM-dd HH:mm:ss 'UTC'"))
+              : QStringLiteral("—");
+}
 
-QString cell(QString s) { return s.replace(QLatin1Char('|'), QStringLiteral("\\|")).replace(QLatin1Char('\n'), QLatin1Char(' ')); }
+QString cell(QString s)
+{
+    return s.replace(QLatin1Char('|'), QStringLiteral("\\|")).replace(QLatin1Char('\n'), QLatin1Char(' '));
+}
 
 QString verification(const RecordVerdict& v)
 {
@@ -30,7 +38,10 @@ QString phaseName(const Plan& plan, int phase)
 {
     if (phase < 0) return QStringLiteral("zero (all off)");
     if (phase >= int(plan.phases.size())) return QStringLiteral("complete");
-    return QStringLiteral("%1. %2 (%3%)").arg(phase + 1).arg(plan.phases[std::size_t(phase)].name).arg(plan.phases[std::size_t(phase)].traffic);
+    return QStringLiteral("%1. %2 (%3%)")
+        .arg(phase + 1)
+        .arg(plan.phases[std::size_t(phase)].name)
+        .arg(plan.phases[std::size_t(phase)].traffic);
 }
 
 } // namespace
@@ -62,7 +73,11 @@ QString EvidenceReport::markdown(const Input& in)
     md << QString();
 
     // Phases: when each was entered and left, from the verified records.
-    struct Span { qint64 from = 0, to = 0; QString how; };
+    struct Span
+    {
+        qint64 from = 0, to = 0;
+        QString how;
+    };
     QMap<int, QList<Span>> spans;
     auto close = [&](int phase, qint64 at, const QString& how) {
         if (phase < 0 || spans[phase].isEmpty() || spans[phase].last().to) return;
@@ -72,13 +87,17 @@ QString EvidenceReport::markdown(const Input& in)
     for (const RecordVerdict& v : in.verdicts) {
         if (!countsForGate(v)) continue;
         QString problem;
-        const auto e = EventCodec::fromRecord(v.record->type, v.record->payload, v.record->actor, v.record->role, v.record->timestampMs, &problem);
+        const auto e = EventCodec::fromRecord(v.record->type, v.record->payload, v.record->actor,
+                                              v.record->role, v.record->timestampMs, &problem);
         if (!e) continue;
         if (e->type == EventType::PhaseAdvanced) {
             close(e->fromPhase, e->atMs, QStringLiteral("advanced by %1").arg(e->actor));
             spans[e->toPhase].append(Span{e->atMs, 0, {}});
         } else if (e->type == EventType::RolledBack) {
-            close(e->fromPhase, e->atMs, QStringLiteral("**rolled back** by %1%2").arg(e->actor, e->trigger.isEmpty() ? QString() : QStringLiteral(" (%1)").arg(e->trigger)));
+            close(e->fromPhase, e->atMs,
+                  QStringLiteral("**rolled back** by %1%2")
+                      .arg(e->actor,
+                           e->trigger.isEmpty() ? QString() : QStringLiteral(" (%1)").arg(e->trigger)));
             if (e->toPhase >= 0) spans[e->toPhase].append(Span{e->atMs, 0, {}});
         } else if (e->type == EventType::Completed) {
             close(e->fromPhase, e->atMs, QStringLiteral("completed by %1").arg(e->actor));
@@ -92,66 +111,104 @@ QString EvidenceReport::markdown(const Input& in)
     for (const RecordVerdict& v : in.verdicts) {
         if (!v.record || v.record->type != QLatin1String("phase_overridden")) continue;
         QString problem;
-        const auto e = EventCodec::fromRecord(v.record->type, v.record->payload, v.record->actor, v.record->role, v.record->timestampMs, &problem);
+        const auto e = EventCodec::fromRecord(v.record->type, v.record->payload, v.record->actor,
+                                              v.record->role, v.record->timestampMs, &problem);
         if (!e) continue;
         overrides << QStringLiteral("- %1 %2: %3 → %4 by %5 (%6): \"%7\" — %8")
-                         .arg(kOverride, utc(e->atMs), cell(phaseName(plan, e->fromPhase)), cell(phaseName(plan, e->toPhase)), e->actor, e->role,
-                              cell(e->reason), cell(verification(v)));
+                         .arg(kOverride, utc(e->atMs), cell(phaseName(plan, e->fromPhase)),
+                              cell(phaseName(plan, e->toPhase)), e->actor, e->role, cell(e->reason),
+                              cell(verification(v)));
     }
-    if (!overrides.isEmpty()) md << QStringLiteral("## Overrides: phases set past their gate") << QString() << overrides << QString();
-    md << QStringLiteral("## Phases") << QString() << QStringLiteral("| phase | entered | left | how | minimum |") << QStringLiteral("| --- | --- | --- | --- | --- |");
+    if (!overrides.isEmpty())
+        md << QStringLiteral("## Overrides: phases set past their gate") << QString() << overrides
+           << QString();
+    md << QStringLiteral("## Phases") << QString()
+       << QStringLiteral("| phase | entered | left | how | minimum |")
+       << QStringLiteral("| --- | --- | --- | --- | --- |");
     for (int p = 0; p < int(plan.phases.size()); ++p) {
         const QList<Span> list = spans.value(p);
-        if (list.isEmpty()) md << QStringLiteral("| %1 | not entered | | | %2 min |").arg(cell(phaseName(plan, p))).arg(plan.phases[std::size_t(p)].minDurationMs / 60000);
+        if (list.isEmpty())
+            md << QStringLiteral("| %1 | not entered | | | %2 min |")
+                      .arg(cell(phaseName(plan, p)))
+                      .arg(plan.phases[std::size_t(p)].minDurationMs / 60000);
         for (const Span& s : list)
-            md << QStringLiteral("| %1 | %2 | %3 | %4 | %5 min |").arg(cell(phaseName(plan, p)), utc(s.from), s.to ? utc(s.to) : QStringLiteral("(current)"), s.how)
+            md << QStringLiteral("| %1 | %2 | %3 | %4 | %5 min |")
+                      .arg(cell(phaseName(plan, p)), utc(s.from),
+                           s.to ? utc(s.to) : QStringLiteral("(current)"), s.how)
                       .arg(plan.phases[std::size_t(p)].minDurationMs / 60000);
     }
     md << QString();
 
     auto table = [&](const QString& title, const QStringList& types, const QStringList& header, auto row) {
-        md << QStringLiteral("## %1").arg(title) << QString() << QStringLiteral("| %1 |").arg(header.join(QStringLiteral(" | ")))
+        md << QStringLiteral("## %1").arg(title) << QString()
+           << QStringLiteral("| %1 |").arg(header.join(QStringLiteral(" | ")))
            << QStringLiteral("|%1").arg(QStringLiteral(" --- |").repeated(int(header.size())));
         int n = 0;
         for (const RecordVerdict& v : in.verdicts) {
             if (!v.record || !types.contains(v.record->type)) continue;
             QString problem;
-            const auto e = EventCodec::fromRecord(v.record->type, v.record->payload, v.record->actor, v.record->role, v.record->timestampMs, &problem);
+            const auto e = EventCodec::fromRecord(v.record->type, v.record->payload, v.record->actor,
+                                                  v.record->role, v.record->timestampMs, &problem);
             if (!e) continue;
             md << QStringLiteral("| %1 |").arg(row(v, *e).join(QStringLiteral(" | ")));
             ++n;
         }
-        if (n == 0) md << QStringLiteral("| none |%1").arg(QStringLiteral(" |").repeated(int(header.size()) - 1));
+        if (n == 0)
+            md << QStringLiteral("| none |%1").arg(QStringLiteral(" |").repeated(int(header.size()) - 1));
         md << QString();
     };
-    table(QStringLiteral("Gates: approvals and checklists"), {QStringLiteral("approval_recorded"), QStringLiteral("checklist_item_set")},
-          {QStringLiteral("time"), QStringLiteral("phase"), QStringLiteral("who"), QStringLiteral("role"), QStringLiteral("decision"), QStringLiteral("signature")},
+    table(QStringLiteral("Gates: approvals and checklists"),
+          {QStringLiteral("approval_recorded"), QStringLiteral("checklist_item_set")},
+          {QStringLiteral("time"), QStringLiteral("phase"), QStringLiteral("who"), QStringLiteral("role"),
+           QStringLiteral("decision"), QStringLiteral("signature")},
           [&](const RecordVerdict& v, const RolloutEvent& e) {
-              const QString decision = e.type == EventType::ApprovalRecorded
-                                           ? QStringLiteral("%1%2").arg(e.approve ? QStringLiteral("approve") : QStringLiteral("**REJECT**"), e.note.isEmpty() ? QString() : QStringLiteral(": ") + e.note)
-                                           : QStringLiteral("%1 %2").arg(e.ticked ? QStringLiteral("ticked") : QStringLiteral("unticked"), e.item);
-              return QStringList{utc(e.atMs), cell(phaseName(plan, e.toPhase)), e.actor, e.role, cell(decision), cell(verification(v))};
+              const QString decision =
+                  e.type == EventType::ApprovalRecorded
+                      ? QStringLiteral("%1%2").arg(
+                            e.approve ? QStringLiteral("approve") : QStringLiteral("**REJECT**"),
+                            e.note.isEmpty() ? QString() : QStringLiteral(": ") + e.note)
+                      : QStringLiteral("%1 %2").arg(
+                            e.ticked ? QStringLiteral("ticked") : QStringLiteral("unticked"), e.item);
+              return QStringList{utc(e.atMs),    cell(phaseName(plan, e.toPhase)),
+                                 e.actor,        e.role,
+                                 cell(decision), cell(verification(v))};
           });
     table(QStringLiteral("Triggers, rollbacks and flags"),
-          {QStringLiteral("trigger_fired"), QStringLiteral("alert_raised"), QStringLiteral("alert_acknowledged"), QStringLiteral("rolled_back"),
-           QStringLiteral("paused"), QStringLiteral("flags_verified"), QStringLiteral("flags_not_verified"), QStringLiteral("note_added"),
-           QStringLiteral("segment_held"), QStringLiteral("flag_drift")},
-          {QStringLiteral("time"), QStringLiteral("what"), QStringLiteral("values"), QStringLiteral("by"), QStringLiteral("signature")},
+          {QStringLiteral("trigger_fired"), QStringLiteral("alert_raised"),
+           QStringLiteral("alert_acknowledged"), QStringLiteral("rolled_back"), QStringLiteral("paused"),
+           QStringLiteral("flags_verified"), QStringLiteral("flags_not_verified"),
+           QStringLiteral("note_added"), QStringLiteral("segment_held"), QStringLiteral("flag_drift")},
+          {QStringLiteral("time"), QStringLiteral("what"), QStringLiteral("values"), QStringLiteral("by"),
+           QStringLiteral("signature")},
           [&](const RecordVerdict& v, const RolloutEvent& e) {
               QStringList values;
-              for (auto it = e.values.begin(); it != e.values.end(); ++it) values.append(QStringLiteral("%1 = %2").arg(it.key()).arg(it.value(), 0, 'g', 4));
+              for (auto it = e.values.begin(); it != e.values.end(); ++it)
+                  values.append(QStringLiteral("%1 = %2").arg(it.key()).arg(it.value(), 0, 'g', 4));
               QString what = e.describe();
               if (e.dryRun) what = QStringLiteral("(dry run) ") + what;
-              if (e.evidence.present) {   // the verdict's numbers: estimate, interval, counts, level
+              if (e.evidence.present) { // the verdict's numbers: estimate, interval, counts, level
                   const Evidence& x = e.evidence;
                   what += QStringLiteral(" — evidence: %1 at %2% confidence over %3: canary %4 [%5, %6]")
-                              .arg(x.method).arg(x.level * 100.0, 0, 'g', 4).arg(x.window)
-                              .arg(x.canaryEstimate, 0, 'g', 3).arg(x.canaryLower, 0, 'g', 3).arg(x.canaryUpper, 0, 'g', 3);
-                  if (x.isRate()) what += QStringLiteral(" on %1 of %2").arg(x.canaryEvents).arg(x.canaryTrials);
-                  if (x.hasBaseline) what += QStringLiteral(", baseline %1 on %2 of %3").arg(x.baselineEstimate, 0, 'g', 3).arg(x.baselineEvents).arg(x.baselineTrials);
-                  what += QStringLiteral(", difference %1 [%2, %3]").arg(x.difference, 0, 'g', 3).arg(x.differenceLower, 0, 'g', 3).arg(x.differenceUpper, 0, 'g', 3);
+                              .arg(x.method)
+                              .arg(x.level * 100.0, 0, 'g', 4)
+                              .arg(x.window)
+                              .arg(x.canaryEstimate, 0, 'g', 3)
+                              .arg(x.canaryLower, 0, 'g', 3)
+                              .arg(x.canaryUpper, 0, 'g', 3);
+                  if (x.isRate())
+                      what += QStringLiteral(" on %1 of %2").arg(x.canaryEvents).arg(x.canaryTrials);
+                  if (x.hasBaseline)
+                      what += QStringLiteral(", baseline %1 on %2 of %3")
+                                  .arg(x.baselineEstimate, 0, 'g', 3)
+                                  .arg(x.baselineEvents)
+                                  .arg(x.baselineTrials);
+                  what += QStringLiteral(", difference %1 [%2, %3]")
+                              .arg(x.difference, 0, 'g', 3)
+                              .arg(x.differenceLower, 0, 'g', 3)
+                              .arg(x.differenceUpper, 0, 'g', 3);
               }
-              return QStringList{utc(e.atMs), cell(what), cell(values.join(QStringLiteral(", "))), e.actor, cell(verification(v))};
+              return QStringList{utc(e.atMs), cell(what), cell(values.join(QStringLiteral(", "))), e.actor,
+                                 cell(verification(v))};
           });
 
     md << QStringLiteral("## Metrics") << QString();
@@ -159,12 +216,15 @@ QString EvidenceReport::markdown(const Input& in)
         md << QStringLiteral("### %1").arg(m.name);
         if (!m.description.isEmpty()) md << m.description;
         if (!m.query.isEmpty()) md << QStringLiteral("`%1`").arg(m.query);
-        md << (in.charts.contains(m.name) ? QStringLiteral("![%1](%2)").arg(m.name, in.charts.value(m.name)) : QStringLiteral("(no samples over the rollout)"))
+        md << (in.charts.contains(m.name) ? QStringLiteral("![%1](%2)").arg(m.name, in.charts.value(m.name))
+                                          : QStringLiteral("(no samples over the rollout)"))
            << QString();
     }
     md << QStringLiteral("## The ledger") << QString()
-       << QStringLiteral("`%1` holds every record above as signed (one `{\"body\", \"signature\"}` per line). Anyone can check it "
-                         "offline: `rolloutctl ledger verify PLAN --from-export %1`, or any Ed25519 library over the body bytes "
+       << QStringLiteral("`%1` holds every record above as signed (one `{\"body\", \"signature\"}` per "
+                         "line). Anyone can check it "
+                         "offline: `rolloutctl ledger verify PLAN --from-export %1`, or any Ed25519 library "
+                         "over the body bytes "
                          "(docs/ledger-format.md).")
               .arg(in.ledgerFile)
        << QString();

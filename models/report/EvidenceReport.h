@@ -19,9 +19,9 @@ public:
     struct Input
     {
         const Plan* plan = nullptr;
-        QList<RecordVerdict> verdicts;        // the rollout's records, verified against the plan
-        QMap<QString, QString> charts;        // metric → PNG file name, relative to the page
-        QString ledgerFile;                   // the JSONL export beside the page
+        QList<RecordVerdict> verdicts; // the rollout's records, verified against the plan
+        QMap<QString, QString> charts; // metric → PNG file name, relative to the page
+        QString ledgerFile;            // the JSONL export beside the page
         qint64 generatedAtMs = 0;
     };
     static QString markdown(const Input& in);

@@ -102,7 +102,8 @@ void FlagSync::addEnvironment(const QString& environment, FlagBackendSet backend
 QStringList FlagSync::environments() const
 {
     QStringList out;
-    for (const auto& [name, env] : m_environments) out.append(name);
+    for (const auto& [name, env] : m_environments)
+        out.append(name);
     return out;
 }
 
@@ -116,16 +117,20 @@ void FlagSync::applyEnvironments(const QString& why)
             if (settings.contains(flag)) changes.append(FlagChange{flag, settings.value(flag), {}, true});
         if (changes.isEmpty()) continue;
         env->running = true;
-        env->runner.run(changes, m_options, this, [this, name, why, e = env.get()](const FlagChangeReport& report) {
-            e->running = false;
-            const QString step = QStringLiteral("environment %1 (%2)").arg(name, why);
-            m_session.recordActionStep({}, step, report.allVerified() ? QStringLiteral("verified") : QStringLiteral("failed"),
-                                       report.summary());
-            if (!report.allVerified())
-                m_session.recordEscalation({}, QStringLiteral("P2"),
-                                           QStringLiteral("%1: the fixed flag settings did not read back: %2").arg(step, report.summary()));
-            Q_EMIT environmentFinished(name, report);
-        });
+        env->runner.run(
+            changes, m_options, this, [this, name, why, e = env.get()](const FlagChangeReport& report) {
+                e->running = false;
+                const QString step = QStringLiteral("environment %1 (%2)").arg(name, why);
+                m_session.recordActionStep(
+                    {}, step, report.allVerified() ? QStringLiteral("verified") : QStringLiteral("failed"),
+                    report.summary());
+                if (!report.allVerified())
+                    m_session.recordEscalation(
+                        {}, QStringLiteral("P2"),
+                        QStringLiteral("%1: the fixed flag settings did not read back: %2")
+                            .arg(step, report.summary()));
+                Q_EMIT environmentFinished(name, report);
+            });
     }
 }
 

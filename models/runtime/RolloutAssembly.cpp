@@ -61,7 +61,8 @@ std::unique_ptr<RolloutAssembly> RolloutAssembly::build(Plan plan, const Clock& 
         if (LedgerSync* sync = runtime.sync())
             QObject::connect(sync, &LedgerSync::tampering, notifier, &WebhookNotifier::ledgerTampering);
         // Escalation (the plan's `pager:`): pages on an unverified rollback and on P0/P1 triggers.
-        auto pager = std::make_unique<PagerDutyNotifier>(runtime.plan(), runtime.session(), PagerDutyNotifier::Options{});
+        auto pager = std::make_unique<PagerDutyNotifier>(runtime.plan(), runtime.session(),
+                                                         PagerDutyNotifier::Options{});
         if (pager->configured()) a->m_pager = std::move(pager);
     }
     return a;

@@ -24,11 +24,11 @@ class RolloutAssembly final
 public:
     struct Options
     {
-        QString ledgerPath;                  // the ledger file (required)
-        bool backgroundWriter = false;       // the console: fsyncs off the UI thread
-        StoreSettings store;                 // shared store; not set = this ledger alone
-        bool notify = true;                  // the plan's webhooks and pager
-        bool autoStart = true;               // may start the rollout itself (plan's auto_start)
+        QString ledgerPath;            // the ledger file (required)
+        bool backgroundWriter = false; // the console: fsyncs off the UI thread
+        StoreSettings store;           // shared store; not set = this ledger alone
+        bool notify = true;            // the plan's webhooks and pager
+        bool autoStart = true;         // may start the rollout itself (plan's auto_start)
         qint64 flagHealthEveryMs = 5000;
         // Adds the keys this process signs with (demo keys; the CLI person's), after the replay.
         std::function<void(LedgerRecorder&)> addKeys;

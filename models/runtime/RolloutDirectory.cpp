@@ -9,7 +9,8 @@
 namespace rollout {
 
 QList<RolloutSummary> RolloutDirectory::read(const QList<Source>& plans, const QString& ledgerPath,
-                                             const QString& personId, const QSet<QString>& skip, const Clock& clock)
+                                             const QString& personId, const QSet<QString>& skip,
+                                             const Clock& clock)
 {
     QList<RolloutSummary> out;
     QSet<QString> known = skip;

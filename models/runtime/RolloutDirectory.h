@@ -20,8 +20,8 @@ public:
         QString kind; // "recent plan", "example"
     };
     // Rollouts named in `skip` (open in a tab: their live summary is better) are left out.
-    static QList<RolloutSummary> read(const QList<Source>& plans, const QString& ledgerPath, const QString& personId,
-                                      const QSet<QString>& skip, const Clock& clock);
+    static QList<RolloutSummary> read(const QList<Source>& plans, const QString& ledgerPath,
+                                      const QString& personId, const QSet<QString>& skip, const Clock& clock);
 };
 
 } // namespace rollout

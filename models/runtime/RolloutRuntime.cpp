@@ -2,7 +2,8 @@
 
 namespace rollout {
 
-RolloutRuntime::RolloutRuntime(Plan plan, const Clock& clock, QObject* parent) : QObject(parent), m_clock(clock)
+RolloutRuntime::RolloutRuntime(Plan plan, const Clock& clock, QObject* parent)
+    : QObject(parent), m_clock(clock)
 {
     m_autoStart = plan.autoStart;
     m_session = std::make_unique<RolloutSession>(std::move(plan), m_store, m_clock, nullptr, this);
@@ -24,8 +25,10 @@ void RolloutRuntime::attachFlags(FlagBackendSet backends, qint64 healthEveryMs)
     for (const QString& env : plan().environments) {
         if (env == plan().environment || plan().environmentSettings(env).isEmpty()) continue;
         QString problem;
-        if (auto set = FlagBackendSet::forEnvironment(plan(), env, &problem)) m_flags->addEnvironment(env, std::move(*set));
-        else qWarning("environment %s: %s", qPrintable(env), qPrintable(problem));
+        if (auto set = FlagBackendSet::forEnvironment(plan(), env, &problem))
+            m_flags->addEnvironment(env, std::move(*set));
+        else
+            qWarning("environment %s: %s", qPrintable(env), qPrintable(problem));
     }
     connect(&m_flagHealth, &QTimer::timeout, m_flags.get(), [this] {
         if (!m_flags->busy()) m_flags->readAll();
@@ -43,12 +46,16 @@ void RolloutRuntime::attachLedger(std::unique_ptr<LocalLedger> ledger)
     m_recorder = std::make_unique<LedgerRecorder>(*m_session, *m_ledger, this);
     m_follower = std::make_unique<LedgerFollower>(*m_ledger, *m_session, this);
     m_follower->markAllKnown();
-    connect(m_recorder.get(), &LedgerRecorder::recorded, m_follower.get(), [this](const LedgerRecord& r) { m_follower->markKnown(r.id); });
-    connect(m_recorder.get(), &LedgerRecorder::queued, m_follower.get(), [this](const QString& id) { m_follower->markKnown(id); });
+    connect(m_recorder.get(), &LedgerRecorder::recorded, m_follower.get(),
+            [this](const LedgerRecord& r) { m_follower->markKnown(r.id); });
+    connect(m_recorder.get(), &LedgerRecorder::queued, m_follower.get(),
+            [this](const QString& id) { m_follower->markKnown(id); });
     connect(m_follower.get(), &LedgerFollower::applied, this, &RolloutRuntime::appendEvent);
     m_session->setActionGuard([this](const Actor& actor, EventType type) {
         if (!m_recorder->canSign(actor.id))
-            return QStringLiteral("%1's signing key is locked: unlock it first (Rollout → Unlock signing key), every decision is signed").arg(actor.id);
+            return QStringLiteral("%1's signing key is locked: unlock it first (Rollout → Unlock signing "
+                                  "key), every decision is signed")
+                .arg(actor.id);
         // With a shared store, an advance is taken only once the store granted its claim, also the
         // engine's own auto-promotion (tick() asks for the claim).
         if (m_claimer && type == EventType::PhaseAdvanced && !m_claimer->granting())
@@ -74,16 +81,18 @@ void RolloutRuntime::attachStore(const StoreSettings& settings)
     m_sync = std::make_unique<LedgerSync>(*m_ledger, *m_session, settings, options, this);
     m_sync->listenForNotifications();
     connect(m_recorder.get(), &LedgerRecorder::recorded, m_sync.get(), &LedgerSync::syncNow);
-    connect(m_sync.get(), &LedgerSync::recordApplied, this, [this](const LedgerRecord&, const RolloutEvent& e) {
-        appendEvent(e);
-        // Another process's decision that moves the flags (a follower's rollback): the driver
-        // sets them now and reads them back, rather than at the next flag read.
-        const bool movesFlags = e.type == EventType::PhaseAdvanced || e.type == EventType::Completed
-                                || e.type == EventType::RolledBack || e.type == EventType::PhaseOverridden
-                                || e.type == EventType::SegmentHeld;
-        if (movesFlags && m_flags && !m_following && m_started && !m_session->flagsApplied())
-            m_flags->applyCurrent(QStringLiteral("applying %1's decision: %2").arg(e.actor, e.describe()));
-    });
+    connect(
+        m_sync.get(), &LedgerSync::recordApplied, this, [this](const LedgerRecord&, const RolloutEvent& e) {
+            appendEvent(e);
+            // Another process's decision that moves the flags (a follower's rollback): the driver
+            // sets them now and reads them back, rather than at the next flag read.
+            const bool movesFlags = e.type == EventType::PhaseAdvanced || e.type == EventType::Completed ||
+                                    e.type == EventType::RolledBack || e.type == EventType::PhaseOverridden ||
+                                    e.type == EventType::SegmentHeld;
+            if (movesFlags && m_flags && !m_following && m_started && !m_session->flagsApplied())
+                m_flags->applyCurrent(
+                    QStringLiteral("applying %1's decision: %2").arg(e.actor, e.describe()));
+        });
     m_claimer = std::make_unique<AdvanceClaimer>(*m_session, *m_recorder, settings, this);
 }
 
@@ -187,9 +196,10 @@ void RolloutRuntime::tick()
     const int phase = m_session->currentPhase();
     const bool autoPromote = phase >= 0 && m_session->plan().phases[std::size_t(phase)].autoPromote;
     const bool autoStart = m_autoStart && m_session->state() == RolloutState::NotStarted;
-    const bool claimable = m_claimer || autoStart;   // without a store the session promotes by itself in evaluate()
-    if (claimable && (autoPromote || autoStart) && !(m_claimer && m_claimer->busy()) && !m_session->isPaused()
-        && m_clock.nowMs() >= m_nextAutoClaimMs && m_session->gate().open)
+    const bool claimable =
+        m_claimer || autoStart; // without a store the session promotes by itself in evaluate()
+    if (claimable && (autoPromote || autoStart) && !(m_claimer && m_claimer->busy()) &&
+        !m_session->isPaused() && m_clock.nowMs() >= m_nextAutoClaimMs && m_session->gate().open)
         advance(Actor::automation(), [this](const ActionResult& r) {
             // Each claim is a signed record: after a refusal, do not ask again every second.
             if (!r.ok) m_nextAutoClaimMs = m_clock.nowMs() + 30000;

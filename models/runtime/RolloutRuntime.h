@@ -2,21 +2,20 @@
 
 #include "core/Clock.h"
 #include "engine/RolloutSession.h"
-#include "metrics/MetricPoller.h"
-#include "metrics/TimeSeriesStore.h"
-#include "ledger/LedgerRecorder.h"
 #include "ledger/AdvanceClaimer.h"
+#include "ledger/LedgerRecorder.h"
 #include "ledger/LedgerReplay.h"
 #include "ledger/LedgerSync.h"
-#include "runtime/DriveLease.h"
+#include "metrics/MetricPoller.h"
+#include "metrics/TimeSeriesStore.h"
+#include "plan/Plan.h"
 #include "runtime/ActionRunner.h"
+#include "runtime/DriveLease.h"
 #include "runtime/FlagSync.h"
 #include "runtime/LedgerFollower.h"
-#include "plan/Plan.h"
 
 #include <QObject>
 #include <QTimer>
-
 #include <functional>
 #include <memory>
 

@@ -5,7 +5,8 @@
 namespace rollout {
 
 DemoDriver::DemoDriver(RolloutRuntime& runtime, quint64 seed)
-    : m_runtime(runtime), m_service(seed, runtime.clock().nowMs()), m_feeder(runtime.plan(), m_service, runtime.store(), runtime.clock())
+    : m_runtime(runtime), m_service(seed, runtime.clock().nowMs()),
+      m_feeder(runtime.plan(), m_service, runtime.store(), runtime.clock())
 {
 }
 
@@ -55,18 +56,25 @@ QStringList DemoDriver::signOffNextGate(RolloutSession& session)
     const Plan& plan = session.plan();
     const int next = session.currentPhase() + 1;
     // Ticks and acknowledgements are signed records: made by a person of the plan, not by "simulation".
-    const Actor someone = plan.people.empty() ? Actor{QStringLiteral("simulation"), QStringLiteral("simulation")}
-                                              : Actor{plan.people.front().id, plan.people.front().roles.value(0)};
+    const Actor someone = plan.people.empty()
+                              ? Actor{QStringLiteral("simulation"), QStringLiteral("simulation")}
+                              : Actor{plan.people.front().id, plan.people.front().roles.value(0)};
     for (const QString& item : session.gateItems(next))
-        if (!session.tickedItems(next).contains(item) && session.setChecklistItem(next, item, true, someone).ok) done.append(item);
+        if (!session.tickedItems(next).contains(item) &&
+            session.setChecklistItem(next, item, true, someone).ok)
+            done.append(item);
     if (next < int(plan.phases.size()))
         for (const ApprovalRequirement& req : plan.phases[std::size_t(next)].approvals) {
             int given = 0;
             for (const Person& p : plan.people) {
                 if (given >= req.count || !p.roles.contains(req.role)) continue;
                 bool already = false;
-                for (const ApprovalEntry& a : session.approvals(next)) already = already || (a.actor == p.id && a.role == req.role);
-                if (!already && session.recordApproval(next, Actor{p.id, req.role}, true, QStringLiteral("simulated sign-off")).ok)
+                for (const ApprovalEntry& a : session.approvals(next))
+                    already = already || (a.actor == p.id && a.role == req.role);
+                if (!already && session
+                                    .recordApproval(next, Actor{p.id, req.role}, true,
+                                                    QStringLiteral("simulated sign-off"))
+                                    .ok)
                     done.append(QStringLiteral("%1 approved as %2").arg(p.id, req.role));
                 ++given;
             }

@@ -10,11 +10,16 @@ namespace rollout {
 QString Fault::name(FaultKind k)
 {
     switch (k) {
-    case FaultKind::CanaryErrorSpike: return QStringLiteral("canary-error-spike");
-    case FaultKind::CanaryLatencyRegression: return QStringLiteral("canary-latency-regression");
-    case FaultKind::GlobalIncident: return QStringLiteral("global-incident");
-    case FaultKind::MemoryLeak: return QStringLiteral("memory-leak");
-    case FaultKind::BriefSpike: return QStringLiteral("brief-spike");
+    case FaultKind::CanaryErrorSpike:
+        return QStringLiteral("canary-error-spike");
+    case FaultKind::CanaryLatencyRegression:
+        return QStringLiteral("canary-latency-regression");
+    case FaultKind::GlobalIncident:
+        return QStringLiteral("global-incident");
+    case FaultKind::MemoryLeak:
+        return QStringLiteral("memory-leak");
+    case FaultKind::BriefSpike:
+        return QStringLiteral("brief-spike");
     }
     return {};
 }
@@ -22,8 +27,8 @@ QString Fault::name(FaultKind k)
 QStringList Fault::kindNames()
 {
     QStringList out;
-    for (FaultKind k : {FaultKind::CanaryErrorSpike, FaultKind::CanaryLatencyRegression, FaultKind::GlobalIncident,
-                        FaultKind::MemoryLeak, FaultKind::BriefSpike})
+    for (FaultKind k : {FaultKind::CanaryErrorSpike, FaultKind::CanaryLatencyRegression,
+                        FaultKind::GlobalIncident, FaultKind::MemoryLeak, FaultKind::BriefSpike})
         out.append(name(k));
     return out;
 }
@@ -37,17 +42,20 @@ QString Fault::describe() const
 
 std::optional<Fault> Fault::parse(const QString& spec, qint64 baseMs, QString* error)
 {
-    static const QRegularExpression re(QStringLiteral(R"(^([a-z-]+)(?:@([0-9][0-9a-z.]*))?(?:\+([0-9][0-9a-z.]*))?(?:\*([0-9]+(?:\.[0-9]+)?))?$)"));
+    static const QRegularExpression re(QStringLiteral(
+        R"(^([a-z-]+)(?:@([0-9][0-9a-z.]*))?(?:\+([0-9][0-9a-z.]*))?(?:\*([0-9]+(?:\.[0-9]+)?))?$)"));
     const auto m = re.match(spec.trimmed());
     if (!m.hasMatch()) {
-        *error = QStringLiteral("expected KIND@START[+DURATION][*MAGNITUDE], e.g. canary-error-spike@2h or global-incident@30m+10m");
+        *error = QStringLiteral("expected KIND@START[+DURATION][*MAGNITUDE], e.g. canary-error-spike@2h or "
+                                "global-incident@30m+10m");
         return std::nullopt;
     }
     Fault f;
     const QString kind = m.captured(1);
     const int k = int(kindNames().indexOf(kind));
     if (k < 0) {
-        *error = QStringLiteral("unknown fault \"%1\" (known: %2)").arg(kind, kindNames().join(QStringLiteral(", ")));
+        *error = QStringLiteral("unknown fault \"%1\" (known: %2)")
+                     .arg(kind, kindNames().join(QStringLiteral(", ")));
         return std::nullopt;
     }
     f.kind = FaultKind(k);

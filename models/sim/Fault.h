@@ -1,12 +1,18 @@
 #pragma once
 
 #include <QString>
-
 #include <optional>
 
 namespace rollout {
 
-enum class FaultKind { CanaryErrorSpike, CanaryLatencyRegression, GlobalIncident, MemoryLeak, BriefSpike };
+enum class FaultKind
+{
+    CanaryErrorSpike,
+    CanaryLatencyRegression,
+    GlobalIncident,
+    MemoryLeak,
+    BriefSpike
+};
 
 // A fault injected into the simulated service: what, from when, for how long (0 = until
 // cleared), how strong (0 = the kind's default).
@@ -17,7 +23,10 @@ struct Fault
     qint64 durationMs = 0;
     double magnitude = 0.0;
 
-    bool activeAt(qint64 tMs) const { return tMs >= startMs && (durationMs == 0 || tMs < startMs + durationMs); }
+    bool activeAt(qint64 tMs) const
+    {
+        return tMs >= startMs && (durationMs == 0 || tMs < startMs + durationMs);
+    }
     QString describe() const;
 
     static QString name(FaultKind k);

@@ -14,7 +14,10 @@ QByteArray number(double v)
     return QByteArray::number(v, 'g', 15);
 }
 
-const char* cohortName(int c) { return c == 0 ? "canary" : "baseline"; }
+const char* cohortName(int c)
+{
+    return c == 0 ? "canary" : "baseline";
+}
 
 } // namespace
 
@@ -30,9 +33,11 @@ QByteArray PrometheusExposition::render(const SimulatedService& s, const QString
         out += p + '_' + name + "{cohort=\"" + cohortName(cohort) + '"' + extra + "} " + number(v) + '\n';
     };
     header("requests_total", "counter", "Requests served, by cohort.");
-    for (int c = 0; c < SimulatedService::kCohorts; ++c) line("requests_total", c, {}, s.counters(c).requests);
+    for (int c = 0; c < SimulatedService::kCohorts; ++c)
+        line("requests_total", c, {}, s.counters(c).requests);
     header("errors_total", "counter", "Requests that failed, by cohort.");
-    for (int c = 0; c < SimulatedService::kCohorts; ++c) line("errors_total", c, {}, s.counters(c).errors);
+    for (int c = 0; c < SimulatedService::kCohorts; ++c)
+        line("errors_total", c, {}, s.counters(c).errors);
     header("duration_seconds", "histogram", "Request latency, by cohort.");
     const auto& bounds = SimulatedService::bucketBounds();
     for (int c = 0; c < SimulatedService::kCohorts; ++c) {
@@ -46,15 +51,20 @@ QByteArray PrometheusExposition::render(const SimulatedService& s, const QString
         line("duration_seconds_count", c, {}, k.requests);
     }
     header("memory_bytes", "gauge", "Resident memory, by cohort.");
-    for (int c = 0; c < SimulatedService::kCohorts; ++c) line("memory_bytes", c, {}, s.counters(c).memoryMb * 1e6);
+    for (int c = 0; c < SimulatedService::kCohorts; ++c)
+        line("memory_bytes", c, {}, s.counters(c).memoryMb * 1e6);
     header("cpu_percent", "gauge", "CPU use, by cohort.");
-    for (int c = 0; c < SimulatedService::kCohorts; ++c) line("cpu_percent", c, {}, s.counters(c).cpuPercent);
+    for (int c = 0; c < SimulatedService::kCohorts; ++c)
+        line("cpu_percent", c, {}, s.counters(c).cpuPercent);
     header("cost_usd_total", "counter", "Money spent serving requests, by cohort.");
-    for (int c = 0; c < SimulatedService::kCohorts; ++c) line("cost_usd_total", c, {}, s.counters(c).costUsd);
+    for (int c = 0; c < SimulatedService::kCohorts; ++c)
+        line("cost_usd_total", c, {}, s.counters(c).costUsd);
     header("events_total", "counter", "Migration events (success, failure, fallback, mismatch), by cohort.");
     const QStringList types = SimulatedService::eventTypes();
     for (int c = 0; c < SimulatedService::kCohorts; ++c)
-        for (int e = 0; e < types.size(); ++e) line("events_total", c, ",type=\"" + types[e].toUtf8() + '"', s.counters(c).events[std::size_t(e)]);
+        for (int e = 0; e < types.size(); ++e)
+            line("events_total", c, ",type=\"" + types[e].toUtf8() + '"',
+                 s.counters(c).events[std::size_t(e)]);
     header("canary_share_percent", "gauge", "The canary's share of traffic, as the flag says.");
     out += p + "_canary_share_percent " + number(s.canaryShare()) + '\n';
     return out;

@@ -1,38 +1,60 @@
 #include "sim/SimulatedService.h"
 
 #include <QStringList>
-
 #include <cmath>
 
 namespace rollout {
 
 namespace {
 
-constexpr double kMedianLatency = 0.120;                   // seconds
-const double kSigma = std::log(0.250 / 0.120) / 1.6449;    // p95 ≈ 250 ms
-constexpr double kBaseErrorRatio = 0.0002;   // a healthy service: 0.02% errors
+constexpr double kMedianLatency = 0.120;                // seconds
+const double kSigma = std::log(0.250 / 0.120) / 1.6449; // p95 ≈ 250 ms
+constexpr double kBaseErrorRatio = 0.0002;              // a healthy service: 0.02% errors
 constexpr std::size_t kKeepSeconds = 3600;
 
-double normalCdf(double x) { return 0.5 * std::erfc(-x / std::sqrt(2.0)); }
+double normalCdf(double x)
+{
+    return 0.5 * std::erfc(-x / std::sqrt(2.0));
+}
 
 } // namespace
 
 const std::vector<double>& SimulatedService::bucketBounds()
 {
-    static const std::vector<double> b = {0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.15, 0.2, 0.25, 0.3, 0.4, 0.5,
-                                          0.75, 1.0, 1.5, 2.5, 5.0, 10.0, std::numeric_limits<double>::infinity()};
+    static const std::vector<double> b = {0.005,
+                                          0.01,
+                                          0.025,
+                                          0.05,
+                                          0.075,
+                                          0.1,
+                                          0.15,
+                                          0.2,
+                                          0.25,
+                                          0.3,
+                                          0.4,
+                                          0.5,
+                                          0.75,
+                                          1.0,
+                                          1.5,
+                                          2.5,
+                                          5.0,
+                                          10.0,
+                                          std::numeric_limits<double>::infinity()};
     return b;
 }
 
 QStringList SimulatedService::eventTypes()
 {
-    return {QStringLiteral("success"), QStringLiteral("failure"), QStringLiteral("fallback"), QStringLiteral("mismatch")};
+    return {QStringLiteral("success"), QStringLiteral("failure"), QStringLiteral("fallback"),
+            QStringLiteral("mismatch")};
 }
 
 SimulatedService::SimulatedService(quint64 seed, qint64 startMs, double totalRps)
-    : m_rng(seed), m_seed(seed), m_startMs(startMs), m_nowMs(startMs), m_totalRps(totalRps), m_baseErrorRatio(kBaseErrorRatio)
+    : m_rng(seed), m_seed(seed), m_startMs(startMs), m_nowMs(startMs), m_totalRps(totalRps),
+      m_baseErrorRatio(kBaseErrorRatio)
 {
-    for (Counters& c : m_total) c.buckets.assign(bucketBounds().size(), 0.0);
+    for (Counters& c : m_total)
+        c.buckets.assign(bucketBounds().size(), 0.0);
 }
 
 void SimulatedService::setCanaryShare(double percent)
@@ -51,8 +73,11 @@ double SimulatedService::errorRatio(int cohort, qint64 t) const
         case FaultKind::BriefSpike:
             if (cohort == 0) p = std::max(p, m > 0 ? m : 0.08);
             break;
-        case FaultKind::GlobalIncident: p = std::max(p, m > 0 ? m : 0.10); break;
-        default: break;
+        case FaultKind::GlobalIncident:
+            p = std::max(p, m > 0 ? m : 0.10);
+            break;
+        default:
+            break;
         }
     }
     return p;
@@ -63,7 +88,8 @@ double SimulatedService::latencyFactor(int cohort, qint64 t) const
     double factor = 1.0;
     for (const Fault& f : m_faults) {
         if (!f.activeAt(t)) continue;
-        if (f.kind == FaultKind::CanaryLatencyRegression && cohort == 0) factor = std::max(factor, f.magnitude > 0 ? f.magnitude : 3.0);
+        if (f.kind == FaultKind::CanaryLatencyRegression && cohort == 0)
+            factor = std::max(factor, f.magnitude > 0 ? f.magnitude : 3.0);
         if (f.kind == FaultKind::GlobalIncident) factor = std::max(factor, 2.0);
     }
     return factor;
@@ -89,7 +115,8 @@ void SimulatedService::step()
         const double rate = m_totalRps * share;
         const std::int64_t n = rate > 0 ? std::poisson_distribution<std::int64_t>(rate)(m_rng) : 0;
         const double p = errorRatio(c, t);
-        const std::int64_t errors = n > 0 && p > 0 ? std::binomial_distribution<std::int64_t>(n, p)(m_rng) : 0;
+        const std::int64_t errors =
+            n > 0 && p > 0 ? std::binomial_distribution<std::int64_t>(n, p)(m_rng) : 0;
         // Latency: a lognormal whose median moves with the faults, spread into buckets by a
         // binomial chain (a multinomial draw) — a handful of draws per second, not one per request.
         const double mu = std::log(kMedianLatency * latencyFactor(c, t));
@@ -100,7 +127,10 @@ void SimulatedService::step()
             const double pb = cdf - previousCdf;
             previousCdf = cdf;
             const double conditional = remainingProb > 1e-12 ? std::clamp(pb / remainingProb, 0.0, 1.0) : 1.0;
-            const std::int64_t k = std::isinf(bounds[b]) ? remaining : std::binomial_distribution<std::int64_t>(remaining, conditional)(m_rng);
+            const std::int64_t k =
+                std::isinf(bounds[b])
+                    ? remaining
+                    : std::binomial_distribution<std::int64_t>(remaining, conditional)(m_rng);
             d.buckets[b] = double(k);
             remaining -= k;
             remainingProb -= pb;
@@ -108,15 +138,18 @@ void SimulatedService::step()
         d.requests = double(n);
         d.errors = double(errors);
         d.durationSum = double(n) * std::exp(mu + kSigma * kSigma / 2.0);
-        d.costUsd = double(n) * (c == 0 ? 0.00006 : 0.0001);   // the new path is cheaper
+        d.costUsd = double(n) * (c == 0 ? 0.00006 : 0.0001); // the new path is cheaper
         d.events = {double(n - errors), double(errors), std::floor(double(errors) * 0.3),
                     // dual-run mismatches: none while healthy, some while a fault makes the new path wrong
-                    double(n > 0 && p > m_baseErrorRatio ? std::poisson_distribution<std::int64_t>(double(n) * 0.01)(m_rng) : 0)};
+                    double(n > 0 && p > m_baseErrorRatio
+                               ? std::poisson_distribution<std::int64_t>(double(n) * 0.01)(m_rng)
+                               : 0)};
         // Gauges: memory is stable unless a leak compounds on the canary; cpu follows latency.
         double memory = 30.0 + 0.3 * noise(m_rng);
         for (const Fault& f : m_faults)
             if (f.kind == FaultKind::MemoryLeak && c == 0 && t >= f.startMs)
-                memory *= std::pow(1.0 + (f.magnitude > 0 ? f.magnitude : 0.15), double(t - f.startMs) / 3.6e6);
+                memory *=
+                    std::pow(1.0 + (f.magnitude > 0 ? f.magnitude : 0.15), double(t - f.startMs) / 3.6e6);
         d.memoryMb = memory;
         d.cpuPercent = std::clamp(35.0 * latencyFactor(c, t) + 0.5 * noise(m_rng), 0.0, 100.0);
 
@@ -125,8 +158,10 @@ void SimulatedService::step()
         total.errors += d.errors;
         total.durationSum += d.durationSum;
         total.costUsd += d.costUsd;
-        for (std::size_t b = 0; b < bounds.size(); ++b) total.buckets[b] += d.buckets[b];
-        for (std::size_t e = 0; e < d.events.size(); ++e) total.events[e] += d.events[e];
+        for (std::size_t b = 0; b < bounds.size(); ++b)
+            total.buckets[b] += d.buckets[b];
+        for (std::size_t e = 0; e < d.events.size(); ++e)
+            total.events[e] += d.events[e];
         total.memoryMb = d.memoryMb;
         total.cpuPercent = d.cpuPercent;
         auto& history = m_perSecond[std::size_t(c)];
@@ -139,7 +174,8 @@ std::optional<SimulatedService::Counters> SimulatedService::windowSum(int cohort
 {
     const auto& history = m_perSecond[std::size_t(cohort)];
     if (history.empty()) return std::nullopt;
-    const std::size_t n = std::min<std::size_t>(history.size(), std::size_t(std::max<qint64>(1, windowMs / 1000)));
+    const std::size_t n =
+        std::min<std::size_t>(history.size(), std::size_t(std::max<qint64>(1, windowMs / 1000)));
     Counters sum;
     sum.buckets.assign(bucketBounds().size(), 0.0);
     for (std::size_t i = history.size() - n; i < history.size(); ++i) {
@@ -148,8 +184,10 @@ std::optional<SimulatedService::Counters> SimulatedService::windowSum(int cohort
         sum.errors += d.errors;
         sum.durationSum += d.durationSum;
         sum.costUsd += d.costUsd;
-        for (std::size_t b = 0; b < sum.buckets.size(); ++b) sum.buckets[b] += d.buckets[b];
-        for (std::size_t e = 0; e < sum.events.size(); ++e) sum.events[e] += d.events[e];
+        for (std::size_t b = 0; b < sum.buckets.size(); ++b)
+            sum.buckets[b] += d.buckets[b];
+        for (std::size_t e = 0; e < sum.events.size(); ++e)
+            sum.events[e] += d.events[e];
     }
     sum.memoryMb = history.back().memoryMb;
     sum.cpuPercent = history.back().cpuPercent;
@@ -161,7 +199,8 @@ double SimulatedService::quantile(const Counters& c, double q) const
 {
     const auto& bounds = bucketBounds();
     double total = 0;
-    for (double b : c.buckets) total += b;
+    for (double b : c.buckets)
+        total += b;
     if (total <= 0) return std::nan("");
     const double rank = q * total;
     double cumulative = 0, lower = 0;
@@ -189,17 +228,22 @@ double SimulatedService::healthyQuantile(double q)
     return std::exp(std::log(kMedianLatency) + kSigma * lo);
 }
 
-std::optional<double> SimulatedService::value(const SimulationHint& hint, const QString& cohort, qint64 windowMs) const
+std::optional<double> SimulatedService::value(const SimulationHint& hint, const QString& cohort,
+                                              qint64 windowMs) const
 {
-    if (hint.signal == QLatin1String("event_counter")) {   // a raw counter of one event type since the start
+    if (hint.signal == QLatin1String("event_counter")) { // a raw counter of one event type since the start
         const int i = int(eventTypes().indexOf(hint.event));
         if (i < 0) return std::nullopt;
         const auto at = [&](int c) { return m_total[std::size_t(c)].events[std::size_t(i)]; };
-        return cohort == QLatin1String("canary") ? at(0) : cohort == QLatin1String("baseline") ? at(1) : at(0) + at(1);
+        return cohort == QLatin1String("canary")     ? at(0)
+               : cohort == QLatin1String("baseline") ? at(1)
+                                                     : at(0) + at(1);
     }
     std::optional<Counters> w;
-    if (cohort == QLatin1String("canary")) w = windowSum(0, windowMs);
-    else if (cohort == QLatin1String("baseline")) w = windowSum(1, windowMs);
+    if (cohort == QLatin1String("canary"))
+        w = windowSum(0, windowMs);
+    else if (cohort == QLatin1String("baseline"))
+        w = windowSum(1, windowMs);
     else {
         auto a = windowSum(0, windowMs), b = windowSum(1, windowMs);
         if (!a || !b) return std::nullopt;
@@ -208,8 +252,10 @@ std::optional<double> SimulatedService::value(const SimulationHint& hint, const 
         w->errors += b->errors;
         w->durationSum += b->durationSum;
         w->costUsd += b->costUsd;
-        for (std::size_t i = 0; i < w->buckets.size(); ++i) w->buckets[i] += b->buckets[i];
-        for (std::size_t e = 0; e < w->events.size(); ++e) w->events[e] += b->events[e];
+        for (std::size_t i = 0; i < w->buckets.size(); ++i)
+            w->buckets[i] += b->buckets[i];
+        for (std::size_t e = 0; e < w->events.size(); ++e)
+            w->events[e] += b->events[e];
         const double share = m_share / 100.0;
         w->memoryMb = share * a->memoryMb + (1 - share) * b->memoryMb;
         w->cpuPercent = share * a->cpuPercent + (1 - share) * b->cpuPercent;
@@ -218,7 +264,8 @@ std::optional<double> SimulatedService::value(const SimulationHint& hint, const 
     const double seconds = double(std::min<qint64>(windowMs, qint64(m_perSecond[0].size()) * 1000)) / 1000.0;
     const QString& s = hint.signal;
     if (s == QLatin1String("request_rate")) return w->requests / std::max(1.0, seconds);
-    if (s == QLatin1String("error_ratio")) return w->requests > 0 ? std::optional<double>(w->errors / w->requests) : std::nullopt;
+    if (s == QLatin1String("error_ratio"))
+        return w->requests > 0 ? std::optional<double>(w->errors / w->requests) : std::nullopt;
     if (s == QLatin1String("latency_quantile")) {
         const double v = quantile(*w, hint.quantile);
         return std::isnan(v) ? std::nullopt : std::optional<double>(v);

@@ -4,7 +4,6 @@
 #include "sim/Fault.h"
 
 #include <QString>
-
 #include <array>
 #include <deque>
 #include <optional>
@@ -21,8 +20,8 @@ namespace rollout {
 class SimulatedService
 {
 public:
-    static constexpr int kCohorts = 2;   // 0 canary, 1 baseline
-    static const std::vector<double>& bucketBounds();   // histogram upper bounds in seconds (+Inf last)
+    static constexpr int kCohorts = 2;                // 0 canary, 1 baseline
+    static const std::vector<double>& bucketBounds(); // histogram upper bounds in seconds (+Inf last)
 
     explicit SimulatedService(quint64 seed = 42, qint64 startMs = 0, double totalRps = 200.0);
 
@@ -40,13 +39,14 @@ public:
 
     // What a query over the last `windowMs` would answer for cohort "canary", "baseline" or
     // "" (both together). nullopt when there is nothing to measure (no requests): never 0%.
-    std::optional<double> value(const SimulationHint& hint, const QString& cohort, qint64 windowMs = 60000) const;
+    std::optional<double> value(const SimulationHint& hint, const QString& cohort,
+                                qint64 windowMs = 60000) const;
 
     struct Counters
     {
         double requests = 0, errors = 0, durationSum = 0, costUsd = 0;
-        std::vector<double> buckets;   // cumulative counts per bound (not yet "le"-cumulative)
-        std::array<double, 4> events{};   // success, failure, fallback, mismatch
+        std::vector<double> buckets;    // cumulative counts per bound (not yet "le"-cumulative)
+        std::array<double, 4> events{}; // success, failure, fallback, mismatch
         double memoryMb = 0, cpuPercent = 0;
     };
     const Counters& counters(int cohort) const { return m_total[std::size_t(cohort)]; }
@@ -70,7 +70,7 @@ private:
     double m_baseErrorRatio;
     std::vector<Fault> m_faults;
     std::array<Counters, kCohorts> m_total;
-    std::array<std::deque<Counters>, kCohorts> m_perSecond;   // the last hour, one entry per second
+    std::array<std::deque<Counters>, kCohorts> m_perSecond; // the last hour, one entry per second
 };
 
 } // namespace rollout

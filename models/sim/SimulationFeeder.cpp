@@ -1,14 +1,14 @@
 #include "sim/SimulationFeeder.h"
 
-#include "sim/SimulatedService.h"
-
 #include "plan/Duration.h"
+#include "sim/SimulatedService.h"
 
 #include <QRegularExpression>
 
 namespace rollout {
 
-SimulationFeeder::SimulationFeeder(const Plan& plan, const SimulatedService& service, TimeSeriesStore& store, const Clock& clock)
+SimulationFeeder::SimulationFeeder(const Plan& plan, const SimulatedService& service, TimeSeriesStore& store,
+                                   const Clock& clock)
     : m_plan(plan), m_service(service), m_store(store), m_clock(clock)
 {
 }
@@ -20,7 +20,8 @@ qint64 SimulationFeeder::windowOf(const MetricSpec& m)
     static const QRegularExpression range(QStringLiteral(R"(\[(\d+[smhd])\])"));
     const auto match = range.match(m.query);
     if (match.hasMatch())
-        if (const auto ms = Duration::parseMs(match.captured(1))) return std::clamp<qint64>(*ms, 1000, 3600 * 1000);
+        if (const auto ms = Duration::parseMs(match.captured(1)))
+            return std::clamp<qint64>(*ms, 1000, 3600 * 1000);
     return 60'000;
 }
 
@@ -40,14 +41,17 @@ void SimulationFeeder::tick()
         // Unit conversions: the simulator speaks seconds, MB and per-hour costs.
         // A latency hint may name the healthy value (`mean`, in seconds): the simulated service
         // is then scaled so that this metric's healthy level matches the plan's world.
-        const double latencyScale = m.simulate.signal == QLatin1String("latency_quantile") && m.simulate.mean > 0
-                                        ? m.simulate.mean / SimulatedService::healthyQuantile(m.simulate.quantile)
-                                        : 1.0;
+        const double latencyScale =
+            m.simulate.signal == QLatin1String("latency_quantile") && m.simulate.mean > 0
+                ? m.simulate.mean / SimulatedService::healthyQuantile(m.simulate.quantile)
+                : 1.0;
         auto scaled = [&](double raw) {
             const double v = raw * latencyScale;
-            if (m.unit == Unit::Milliseconds && m.simulate.signal == QLatin1String("latency_quantile")) return v * 1000.0;
+            if (m.unit == Unit::Milliseconds && m.simulate.signal == QLatin1String("latency_quantile"))
+                return v * 1000.0;
             if (m.unit == Unit::Bytes && m.simulate.signal == QLatin1String("memory")) return v * 1e6;
-            if (m.unit == Unit::Percent && m.simulate.signal == QLatin1String("error_ratio")) return v * 100.0;
+            if (m.unit == Unit::Percent && m.simulate.signal == QLatin1String("error_ratio"))
+                return v * 100.0;
             return v;
         };
         // A rate the simulator models gets its counts too (errors over requests per cohort), so
@@ -55,14 +59,18 @@ void SimulationFeeder::tick()
         if (m.simulatesCounts() && !m.canary.isEmpty()) {
             for (int cohort = 0; cohort < SimulatedService::kCohorts; ++cohort) {
                 const SimulatedService::Counters& c = m_service.counters(cohort);
-                m_store.appendCounts(m.name, cohort == 0 ? QStringLiteral("canary") : QStringLiteral("baseline"), now, c.errors, c.requests);
+                m_store.appendCounts(m.name,
+                                     cohort == 0 ? QStringLiteral("canary") : QStringLiteral("baseline"), now,
+                                     c.errors, c.requests);
             }
         }
         // A metric with canary labels, or with a baseline query, has a canary and a baseline series.
         if (!m.canary.isEmpty() || m.baseline.kind == BaselineSpec::Kind::Query) {
-            if (const auto v = m_service.value(m.simulate, QStringLiteral("canary"), window)) m_store.append(m.name, QStringLiteral("canary"), {now, scaled(*v)});
+            if (const auto v = m_service.value(m.simulate, QStringLiteral("canary"), window))
+                m_store.append(m.name, QStringLiteral("canary"), {now, scaled(*v)});
             if (m.baseline.kind == BaselineSpec::Kind::Series || m.baseline.kind == BaselineSpec::Kind::Query)
-                if (const auto b = m_service.value(m.simulate, QStringLiteral("baseline"), window)) m_store.append(m.name, QStringLiteral("baseline"), {now, scaled(*b)});
+                if (const auto b = m_service.value(m.simulate, QStringLiteral("baseline"), window))
+                    m_store.append(m.name, QStringLiteral("baseline"), {now, scaled(*b)});
         } else if (const auto v = m_service.value(m.simulate, QString(), window)) {
             m_store.append(m.name, QString(), {now, scaled(*v)});
         }

@@ -17,7 +17,8 @@ class SimulatedService;
 class SimulationFeeder
 {
 public:
-    SimulationFeeder(const Plan& plan, const SimulatedService& service, TimeSeriesStore& store, const Clock& clock);
+    SimulationFeeder(const Plan& plan, const SimulatedService& service, TimeSeriesStore& store,
+                     const Clock& clock);
     // With allSources, every metric of the plan is fed (a Prometheus plan run headless).
     void setFeedAllSources(bool all) { m_all = all; }
     void tick();

@@ -14,20 +14,24 @@ namespace rollout {
 
 namespace {
 
-QHttpServerResponse text(const QByteArray& body, QHttpServerResponse::StatusCode code = QHttpServerResponse::StatusCode::Ok)
+QHttpServerResponse text(const QByteArray& body,
+                         QHttpServerResponse::StatusCode code = QHttpServerResponse::StatusCode::Ok)
 {
     return QHttpServerResponse(QByteArrayLiteral("text/plain; charset=utf-8"), body + '\n', code);
 }
 
 } // namespace
 
-SimulatorHttpServer::SimulatorHttpServer(SimulatedService& service, const Clock& clock, QString prefix, QObject* parent)
-    : QObject(parent), m_service(service), m_clock(clock), m_prefix(std::move(prefix)), m_server(std::make_unique<QHttpServer>())
+SimulatorHttpServer::SimulatorHttpServer(SimulatedService& service, const Clock& clock, QString prefix,
+                                         QObject* parent)
+    : QObject(parent), m_service(service), m_clock(clock), m_prefix(std::move(prefix)),
+      m_server(std::make_unique<QHttpServer>())
 {
     using Method = QHttpServerRequest::Method;
     m_server->route(QStringLiteral("/metrics"), Method::Get, [this](const QHttpServerRequest&) {
         m_service.advanceTo(m_clock.nowMs());
-        return QHttpServerResponse(QByteArrayLiteral("text/plain; version=0.0.4"), PrometheusExposition::render(m_service, m_prefix));
+        return QHttpServerResponse(QByteArrayLiteral("text/plain; version=0.0.4"),
+                                   PrometheusExposition::render(m_service, m_prefix));
     });
     m_server->route(QStringLiteral("/-/truth"), Method::Get, [this](const QHttpServerRequest&) {
         m_service.advanceTo(m_clock.nowMs());
@@ -56,7 +60,9 @@ SimulatorHttpServer::SimulatorHttpServer(SimulatedService& service, const Clock&
     m_server->route(QStringLiteral("/-/share"), Method::Post, [this](const QHttpServerRequest& r) {
         bool ok = false;
         const double percent = r.query().queryItemValue(QStringLiteral("percent")).toDouble(&ok);
-        if (!ok || percent < 0 || percent > 100) return text("percent must be a number between 0 and 100", QHttpServerResponse::StatusCode::BadRequest);
+        if (!ok || percent < 0 || percent > 100)
+            return text("percent must be a number between 0 and 100",
+                        QHttpServerResponse::StatusCode::BadRequest);
         m_service.advanceTo(m_clock.nowMs());
         m_service.setCanaryShare(percent);
         return text("ok");
@@ -64,15 +70,21 @@ SimulatorHttpServer::SimulatorHttpServer(SimulatedService& service, const Clock&
     m_server->route(QStringLiteral("/-/fault"), Method::Post, [this](const QHttpServerRequest& r) {
         QString why;
         m_service.advanceTo(m_clock.nowMs());
-        const auto f = Fault::parse(r.query().queryItemValue(QStringLiteral("spec"), QUrl::FullyDecoded), m_service.nowMs(), &why);
+        const auto f = Fault::parse(r.query().queryItemValue(QStringLiteral("spec"), QUrl::FullyDecoded),
+                                    m_service.nowMs(), &why);
         if (!f) return text(why.toUtf8(), QHttpServerResponse::StatusCode::BadRequest);
         m_service.addFault(*f);
-        return text(QStringLiteral("%1 injected%2").arg(Fault::name(f->kind), f->durationMs ? QStringLiteral(" for %1 ms").arg(f->durationMs) : QString()).toUtf8());
+        return text(QStringLiteral("%1 injected%2")
+                        .arg(Fault::name(f->kind),
+                             f->durationMs ? QStringLiteral(" for %1 ms").arg(f->durationMs) : QString())
+                        .toUtf8());
     });
     m_server->route(QStringLiteral("/-/error-ratio"), Method::Post, [this](const QHttpServerRequest& r) {
         bool ok = false;
         const double ratio = r.query().queryItemValue(QStringLiteral("ratio")).toDouble(&ok);
-        if (!ok || !(ratio >= 0 && ratio <= 1)) return text("ratio must be a number between 0 and 1", QHttpServerResponse::StatusCode::BadRequest);
+        if (!ok || !(ratio >= 0 && ratio <= 1))
+            return text("ratio must be a number between 0 and 1",
+                        QHttpServerResponse::StatusCode::BadRequest);
         m_service.advanceTo(m_clock.nowMs());
         m_service.setBaseErrorRatio(ratio);
         return text("ok");

@@ -4,7 +4,6 @@
 
 #include <QHostAddress>
 #include <QObject>
-
 #include <memory>
 
 class QHttpServer;
@@ -21,7 +20,8 @@ class SimulatorHttpServer final : public QObject
 {
     Q_OBJECT
 public:
-    SimulatorHttpServer(SimulatedService& service, const Clock& clock, QString prefix = QStringLiteral("sim"), QObject* parent = nullptr);
+    SimulatorHttpServer(SimulatedService& service, const Clock& clock, QString prefix = QStringLiteral("sim"),
+                        QObject* parent = nullptr);
     ~SimulatorHttpServer() override;
     // The port bound (port 0 picks a free one), or 0 when listening failed.
     int listen(const QHostAddress& address, quint16 port);

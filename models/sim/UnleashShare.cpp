@@ -3,7 +3,6 @@
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
-
 #include <algorithm>
 #include <optional>
 
@@ -12,10 +11,14 @@ namespace rollout {
 QString UnleashShareResult::describe() const
 {
     switch (failure) {
-    case Failure::None: return QStringLiteral("share %1%").arg(percent);
-    case Failure::UnleashError: return QStringLiteral("Unleash says: %1").arg(error);
-    case Failure::NotJson: return QStringLiteral("answer is not JSON: %1").arg(error);
-    case Failure::WrongShape: return QStringLiteral("answer has an unexpected shape: %1").arg(error);
+    case Failure::None:
+        return QStringLiteral("share %1%").arg(percent);
+    case Failure::UnleashError:
+        return QStringLiteral("Unleash says: %1").arg(error);
+    case Failure::NotJson:
+        return QStringLiteral("answer is not JSON: %1").arg(error);
+    case Failure::WrongShape:
+        return QStringLiteral("answer has an unexpected shape: %1").arg(error);
     }
     return {};
 }
@@ -53,33 +56,44 @@ UnleashShareResult UnleashShare::parse(const QByteArray& body)
 {
     QJsonParseError err;
     const QJsonDocument doc = QJsonDocument::fromJson(body, &err);
-    if (err.error != QJsonParseError::NoError) return failed(UnleashShareResult::Failure::NotJson, err.errorString());
-    if (!doc.isObject()) return failed(UnleashShareResult::Failure::WrongShape, QStringLiteral("not an object"));
+    if (err.error != QJsonParseError::NoError)
+        return failed(UnleashShareResult::Failure::NotJson, err.errorString());
+    if (!doc.isObject())
+        return failed(UnleashShareResult::Failure::WrongShape, QStringLiteral("not an object"));
     const QJsonObject o = doc.object();
     if (!o.contains(QLatin1String("enabled"))) {
         // 401 {"message":…}, 404 {"name":"NotFoundError","message":…}
         if (o.value(QLatin1String("message")).isString())
-            return failed(UnleashShareResult::Failure::UnleashError, o.value(QLatin1String("message")).toString());
+            return failed(UnleashShareResult::Failure::UnleashError,
+                          o.value(QLatin1String("message")).toString());
         return failed(UnleashShareResult::Failure::WrongShape, QStringLiteral("no \"enabled\""));
     }
     if (!o.value(QLatin1String("enabled")).isBool())
-        return failed(UnleashShareResult::Failure::WrongShape, QStringLiteral("\"enabled\" is not true or false"));
+        return failed(UnleashShareResult::Failure::WrongShape,
+                      QStringLiteral("\"enabled\" is not true or false"));
     if (!o.value(QLatin1String("enabled")).toBool()) return share(0);
     const QJsonValue strategies = o.value(QLatin1String("strategies"));
-    if (!strategies.isArray()) return failed(UnleashShareResult::Failure::WrongShape, QStringLiteral("\"strategies\" is not a list"));
+    if (!strategies.isArray())
+        return failed(UnleashShareResult::Failure::WrongShape,
+                      QStringLiteral("\"strategies\" is not a list"));
     const QJsonArray list = strategies.toArray();
     if (list.isEmpty()) return share(100);
     double best = 0;
     for (const QJsonValue& v : list) {
-        if (!v.isObject()) return failed(UnleashShareResult::Failure::WrongShape, QStringLiteral("a strategy is not an object"));
+        if (!v.isObject())
+            return failed(UnleashShareResult::Failure::WrongShape,
+                          QStringLiteral("a strategy is not an object"));
         const QJsonObject s = v.toObject();
         if (s.value(QLatin1String("disabled")).toBool(false)) continue;
         const QString name = s.value(QLatin1String("name")).toString();
         if (name == QLatin1String("default")) {
             best = 100;
         } else if (name == QLatin1String("flexibleRollout")) {
-            const auto p = rolloutPercent(s.value(QLatin1String("parameters")).toObject().value(QLatin1String("rollout")));
-            if (!p) return failed(UnleashShareResult::Failure::WrongShape, QStringLiteral("flexibleRollout without a rollout between 0 and 100"));
+            const auto p = rolloutPercent(
+                s.value(QLatin1String("parameters")).toObject().value(QLatin1String("rollout")));
+            if (!p)
+                return failed(UnleashShareResult::Failure::WrongShape,
+                              QStringLiteral("flexibleRollout without a rollout between 0 and 100"));
             best = std::max(best, *p);
         }
     }

@@ -9,10 +9,16 @@ namespace rollout {
 // share of traffic, in percent; or why it says nothing.
 struct UnleashShareResult
 {
-    enum class Failure { None, UnleashError, NotJson, WrongShape };
+    enum class Failure
+    {
+        None,
+        UnleashError,
+        NotJson,
+        WrongShape
+    };
     Failure failure = Failure::None;
-    double percent = 0;   // 0..100 when ok
-    QString error;        // Unleash's own message verbatim (UnleashError), or what was wrong
+    double percent = 0; // 0..100 when ok
+    QString error;      // Unleash's own message verbatim (UnleashError), or what was wrong
 
     bool ok() const { return failure == Failure::None; }
     QString describe() const;

@@ -4,7 +4,8 @@
 
 namespace rollout {
 
-UnleashSharePoller::UnleashSharePoller(const QUrl& baseUrl, const QString& flag, QByteArray authorization, QObject* parent)
+UnleashSharePoller::UnleashSharePoller(const QUrl& baseUrl, const QString& flag, QByteArray authorization,
+                                       QObject* parent)
     : QObject(parent), m_authorization(std::move(authorization)), m_http(this)
 {
     m_url = baseUrl;
@@ -22,7 +23,7 @@ void UnleashSharePoller::start(int intervalMs)
 
 void UnleashSharePoller::poll()
 {
-    if (m_inFlight) return;   // a slow Unleash gets no second request on top of the first
+    if (m_inFlight) return; // a slow Unleash gets no second request on top of the first
     m_inFlight = true;
     HttpRequest req;
     req.url = m_url;
@@ -39,14 +40,19 @@ void UnleashSharePoller::onAnswer(const HttpResponse& r)
     QString why;
     double percent = 0;
     if (r.answered() && r.status == 404) {
-        percent = 0;   // no such flag: nobody is in the canary
+        percent = 0; // no such flag: nobody is in the canary
     } else if (!r.answered()) {
         why = r.describe(m_url);
     } else {
         const UnleashShareResult parsed = UnleashShare::parse(r.body);
-        if (r.success() && parsed.ok()) percent = parsed.percent;
-        else if (r.success()) why = QStringLiteral("%1: %2").arg(r.describe(m_url), parsed.describe());
-        else why = r.describe(m_url) + (parsed.failure == UnleashShareResult::Failure::UnleashError ? QStringLiteral(": ") + parsed.error : QString());
+        if (r.success() && parsed.ok())
+            percent = parsed.percent;
+        else if (r.success())
+            why = QStringLiteral("%1: %2").arg(r.describe(m_url), parsed.describe());
+        else
+            why = r.describe(m_url) + (parsed.failure == UnleashShareResult::Failure::UnleashError
+                                           ? QStringLiteral(": ") + parsed.error
+                                           : QString());
     }
     if (!why.isEmpty()) {
         if (!m_failing) Q_EMIT readFailed(why);

@@ -17,14 +17,15 @@ class UnleashSharePoller final : public QObject
 {
     Q_OBJECT
 public:
-    UnleashSharePoller(const QUrl& baseUrl, const QString& flag, QByteArray authorization, QObject* parent = nullptr);
-    void start(int intervalMs = 500);   // polls at once, then every intervalMs (never two at a time)
+    UnleashSharePoller(const QUrl& baseUrl, const QString& flag, QByteArray authorization,
+                       QObject* parent = nullptr);
+    void start(int intervalMs = 500); // polls at once, then every intervalMs (never two at a time)
     QUrl url() const { return m_url; }
 
 Q_SIGNALS:
-    void shareRead(double percent);        // on every successful read
-    void readFailed(const QString& why);   // the first failure of an outage
-    void readRecovered();                  // the first success after a failure
+    void shareRead(double percent);      // on every successful read
+    void readFailed(const QString& why); // the first failure of an outage
+    void readRecovered();                // the first success after a failure
 
 private:
     void poll();

@@ -6,7 +6,8 @@ namespace {
 constexpr quintptr kSectionId = quintptr(-1);
 }
 
-ChecklistModel::ChecklistModel(RolloutSession& session, QObject* parent) : QAbstractItemModel(parent), m_session(session)
+ChecklistModel::ChecklistModel(RolloutSession& session, QObject* parent)
+    : QAbstractItemModel(parent), m_session(session)
 {
     refresh();
 }
@@ -22,7 +23,8 @@ void ChecklistModel::refresh()
     }
     const QMap<QString, QString> ticks = m_session.tickedItems(phase);
     bool sameShape = phase == m_phase && sections.size() == m_sections.size();
-    for (int i = 0; sameShape && i < sections.size(); ++i) sameShape = sections[i].items == m_sections[i].items;
+    for (int i = 0; sameShape && i < sections.size(); ++i)
+        sameShape = sections[i].items == m_sections[i].items;
     if (!sameShape) {
         beginResetModel();
         m_phase = phase;
@@ -37,16 +39,19 @@ void ChecklistModel::refresh()
         const QModelIndex parentIndex = index(s, 0);
         Q_EMIT dataChanged(parentIndex, index(s, ColumnCount - 1));
         if (!m_sections[s].items.isEmpty())
-            Q_EMIT dataChanged(index(0, 0, parentIndex), index(int(m_sections[s].items.size()) - 1, ColumnCount - 1, parentIndex));
+            Q_EMIT dataChanged(index(0, 0, parentIndex),
+                               index(int(m_sections[s].items.size()) - 1, ColumnCount - 1, parentIndex));
     }
 }
 
 QModelIndex ChecklistModel::index(int row, int column, const QModelIndex& parent) const
 {
     if (column < 0 || column >= ColumnCount || row < 0) return {};
-    if (!parent.isValid()) return row < m_sections.size() ? createIndex(row, column, kSectionId) : QModelIndex();
+    if (!parent.isValid())
+        return row < m_sections.size() ? createIndex(row, column, kSectionId) : QModelIndex();
     if (parent.internalId() != kSectionId) return {};
-    return row < m_sections[parent.row()].items.size() ? createIndex(row, column, quintptr(parent.row())) : QModelIndex();
+    return row < m_sections[parent.row()].items.size() ? createIndex(row, column, quintptr(parent.row()))
+                                                       : QModelIndex();
 }
 
 QModelIndex ChecklistModel::parent(const QModelIndex& child) const
@@ -58,11 +63,15 @@ QModelIndex ChecklistModel::parent(const QModelIndex& child) const
 int ChecklistModel::rowCount(const QModelIndex& parent) const
 {
     if (!parent.isValid()) return int(m_sections.size());
-    if (parent.internalId() == kSectionId && parent.column() == 0) return int(m_sections[parent.row()].items.size());
+    if (parent.internalId() == kSectionId && parent.column() == 0)
+        return int(m_sections[parent.row()].items.size());
     return 0;
 }
 
-int ChecklistModel::columnCount(const QModelIndex&) const { return ColumnCount; }
+int ChecklistModel::columnCount(const QModelIndex&) const
+{
+    return ColumnCount;
+}
 
 QVariant ChecklistModel::headerData(int section, Qt::Orientation orientation, int role) const
 {
@@ -76,9 +85,13 @@ QVariant ChecklistModel::data(const QModelIndex& index, int role) const
     if (index.internalId() == kSectionId) {
         const Section& s = m_sections[index.row()];
         int done = 0;
-        for (const QString& i : s.items) done += m_ticks.contains(i);
+        for (const QString& i : s.items)
+            done += m_ticks.contains(i);
         if (role == Qt::DisplayRole && index.column() == Item)
-            return QStringLiteral("%1  (%2/%3)").arg(s.name == QLatin1String("Attest") ? tr("Confirm (phase criteria)") : s.name).arg(done).arg(s.items.size());
+            return QStringLiteral("%1  (%2/%3)")
+                .arg(s.name == QLatin1String("Attest") ? tr("Confirm (phase criteria)") : s.name)
+                .arg(done)
+                .arg(s.items.size());
         return {};
     }
     const QString& id = m_sections[int(index.internalId())].items[index.row()];
@@ -103,7 +116,9 @@ Qt::ItemFlags ChecklistModel::flags(const QModelIndex& index) const
 
 bool ChecklistModel::setData(const QModelIndex& index, const QVariant& value, int role)
 {
-    if (role != Qt::CheckStateRole || !index.isValid() || index.internalId() == kSectionId || index.column() != Item) return false;
+    if (role != Qt::CheckStateRole || !index.isValid() || index.internalId() == kSectionId ||
+        index.column() != Item)
+        return false;
     const QString id = m_sections[int(index.internalId())].items[index.row()];
     const bool ticked = value.toInt() == Qt::Checked;
     const ActionResult r = m_session.setChecklistItem(m_phase, id, ticked, m_actor);

@@ -12,7 +12,12 @@ class ChecklistModel final : public QAbstractItemModel
 {
     Q_OBJECT
 public:
-    enum Column { Item, TickedBy, ColumnCount };
+    enum Column
+    {
+        Item,
+        TickedBy,
+        ColumnCount
+    };
 
     explicit ChecklistModel(RolloutSession& session, QObject* parent = nullptr);
     void setActor(const Actor& actor) { m_actor = actor; }
@@ -36,7 +41,7 @@ private:
     struct Section
     {
         QString name;
-        QStringList items;   // full ids "Section/Item"
+        QStringList items; // full ids "Section/Item"
     };
     RolloutSession& m_session;
     Actor m_actor;

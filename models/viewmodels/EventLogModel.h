@@ -11,10 +11,17 @@ class EventLogModel final : public QAbstractListModel
 {
     Q_OBJECT
 public:
-    enum Roles { TypeRole = Qt::UserRole + 1, AutomaticRole };
+    enum Roles
+    {
+        TypeRole = Qt::UserRole + 1,
+        AutomaticRole
+    };
     using QAbstractListModel::QAbstractListModel;
 
-    int rowCount(const QModelIndex& parent = {}) const override { return parent.isValid() ? 0 : int(m_events.size()); }
+    int rowCount(const QModelIndex& parent = {}) const override
+    {
+        return parent.isValid() ? 0 : int(m_events.size());
+    }
     QVariant data(const QModelIndex& index, int role = Qt::DisplayRole) const override;
     void append(const RolloutEvent& e);
     const RolloutEvent& at(int row) const { return m_events.at(row); }

@@ -7,13 +7,22 @@
 namespace rollout {
 
 // The rollout's flags as the flag services last reported them: Flag | Target | Read back |
-// Result | Service (its name; where it is, on hover). It follows FlagSync: a change in flight shows "writing…" per flag until that
-// flag's read-back arrives; a flag that did not move says why, in the words of its service.
+// Result | Service (its name; where it is, on hover). It follows FlagSync: a change in flight shows
+// "writing…" per flag until that flag's read-back arrives; a flag that did not move says why, in the words of
+// its service.
 class FlagTableModel final : public QAbstractTableModel
 {
     Q_OBJECT
 public:
-    enum Column { Flag, Target, ReadBack, Result, Service, ColumnCount };
+    enum Column
+    {
+        Flag,
+        Target,
+        ReadBack,
+        Result,
+        Service,
+        ColumnCount
+    };
 
     explicit FlagTableModel(FlagSync& sync, QObject* parent = nullptr);
 

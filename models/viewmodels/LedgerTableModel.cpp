@@ -14,7 +14,8 @@ void LedgerTableModel::setVerdicts(const QList<RecordVerdict>& verdicts)
     beginResetModel();
     m_rows = verdicts;
     m_summaries.clear();
-    for (const RecordVerdict& v : m_rows) m_summaries.append(summaryOf(v));
+    for (const RecordVerdict& v : m_rows)
+        m_summaries.append(summaryOf(v));
     endResetModel();
 }
 
@@ -56,8 +57,14 @@ int LedgerTableModel::tampered() const
     return n;
 }
 
-int LedgerTableModel::rowCount(const QModelIndex& parent) const { return parent.isValid() ? 0 : int(m_rows.size()); }
-int LedgerTableModel::columnCount(const QModelIndex& parent) const { return parent.isValid() ? 0 : ColumnCount; }
+int LedgerTableModel::rowCount(const QModelIndex& parent) const
+{
+    return parent.isValid() ? 0 : int(m_rows.size());
+}
+int LedgerTableModel::columnCount(const QModelIndex& parent) const
+{
+    return parent.isValid() ? 0 : ColumnCount;
+}
 
 QVariant LedgerTableModel::headerData(int section, Qt::Orientation orientation, int role) const
 {
@@ -79,12 +86,17 @@ QVariant LedgerTableModel::data(const QModelIndex& index, int role) const
     const QString mark = v.ok               ? QStringLiteral("✓")
                          : countsForGate(v) ? QStringLiteral("✓ counts · ✗ ")
                                             : QStringLiteral("✗ ");
-    if (role == SeverityRole) return index.column() == Verified ? int(v.ok ? Severity::Good : Severity::Bad) : int(Severity::Normal);
+    if (role == SeverityRole)
+        return index.column() == Verified ? int(v.ok ? Severity::Good : Severity::Bad)
+                                          : int(Severity::Normal);
     if (role == Qt::ToolTipRole) {
-        if (index.column() == Verified) return v.ok ? tr("signature, chain, signer, rollout and plan checks passed") : why.join(QLatin1Char('\n'));
+        if (index.column() == Verified)
+            return v.ok ? tr("signature, chain, signer, rollout and plan checks passed")
+                        : why.join(QLatin1Char('\n'));
         if (v.record)
             return QStringLiteral("%1 · %2\ndevice %3 #%4 · key %5\n%6")
-                .arg(QDateTime::fromMSecsSinceEpoch(v.record->timestampMs).toString(Qt::ISODate), v.id, v.record->device)
+                .arg(QDateTime::fromMSecsSinceEpoch(v.record->timestampMs).toString(Qt::ISODate), v.id,
+                     v.record->device)
                 .arg(v.record->sequence)
                 .arg(v.record->keyId, QString::fromUtf8(v.record->body.left(400)));
         return v.id;
@@ -97,15 +109,22 @@ QVariant LedgerTableModel::data(const QModelIndex& index, int role) const
     }
     const LedgerRecord& r = *v.record;
     switch (index.column()) {
-    case Time: return QDateTime::fromMSecsSinceEpoch(r.timestampMs).toString(QStringLiteral("HH:mm:ss"));
-    case Actor: return r.actor;
-    case Role: return r.role;
-    case Type: return r.type;
-    case Summary: return m_summaries.value(index.row());
-    case Device: return r.device.left(8);
+    case Time:
+        return QDateTime::fromMSecsSinceEpoch(r.timestampMs).toString(QStringLiteral("HH:mm:ss"));
+    case Actor:
+        return r.actor;
+    case Role:
+        return r.role;
+    case Type:
+        return r.type;
+    case Summary:
+        return m_summaries.value(index.row());
+    case Device:
+        return r.device.left(8);
     case Verified:
         return v.ok ? mark : mark + why.join(QStringLiteral("; "));
-    default: return {};
+    default:
+        return {};
     }
 }
 

@@ -13,7 +13,17 @@ class LedgerTableModel final : public QAbstractTableModel
 {
     Q_OBJECT
 public:
-    enum Column { Time, Actor, Role, Type, Summary, Device, Verified, ColumnCount };
+    enum Column
+    {
+        Time,
+        Actor,
+        Role,
+        Type,
+        Summary,
+        Device,
+        Verified,
+        ColumnCount
+    };
 
     explicit LedgerTableModel(QObject* parent = nullptr);
 
@@ -36,7 +46,7 @@ private:
     static QString summaryOf(const RecordVerdict& v);
 
     QList<RecordVerdict> m_rows;
-    QStringList m_summaries;   // one per row
+    QStringList m_summaries; // one per row
 };
 
 } // namespace rollout

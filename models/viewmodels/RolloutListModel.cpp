@@ -20,15 +20,24 @@ QVariant RolloutListModel::headerData(int section, Qt::Orientation orientation, 
 {
     if (orientation != Qt::Horizontal || role != Qt::DisplayRole) return {};
     switch (section) {
-    case Rollout: return tr("Rollout");
-    case Environment: return tr("Environment");
-    case Phase: return tr("Phase");
-    case Traffic: return tr("Traffic");
-    case Status: return tr("Status");
-    case Health: return tr("Health");
-    case InPhase: return tr("In phase");
-    case Blocked: return tr("Gate waits for");
-    case Waiting: return tr("Waiting on you");
+    case Rollout:
+        return tr("Rollout");
+    case Environment:
+        return tr("Environment");
+    case Phase:
+        return tr("Phase");
+    case Traffic:
+        return tr("Traffic");
+    case Status:
+        return tr("Status");
+    case Health:
+        return tr("Health");
+    case InPhase:
+        return tr("In phase");
+    case Blocked:
+        return tr("Gate waits for");
+    case Waiting:
+        return tr("Waiting on you");
     }
     return {};
 }
@@ -50,26 +59,41 @@ QVariant RolloutListModel::data(const QModelIndex& index, int role) const
     if (role == Qt::ToolTipRole) {
         switch (index.column()) {
         case Rollout:
-            return r.planPath.isEmpty() ? r.note : tr("%1\nfrom %2 (%3)").arg(r.rollout, r.planPath, r.source);
-        case Blocked: return r.blockers;
-        case Health: return r.healthText;
-        case Waiting: return r.waiting.join(QLatin1Char('\n'));
-        default: return {};
+            return r.planPath.isEmpty() ? r.note
+                                        : tr("%1\nfrom %2 (%3)").arg(r.rollout, r.planPath, r.source);
+        case Blocked:
+            return r.blockers;
+        case Health:
+            return r.healthText;
+        case Waiting:
+            return r.waiting.join(QLatin1Char('\n'));
+        default:
+            return {};
         }
     }
     if (role != Qt::DisplayRole) return {};
     switch (index.column()) {
-    case Rollout: return r.open ? tr("%1  (open)").arg(r.rollout) : r.rollout;
-    case Environment: return r.environment;
-    case Phase: return r.planPath.isEmpty() && r.phaseCount == 0 ? r.note : r.phaseText();
-    case Traffic: return r.phaseCount == 0 ? QString() : QStringLiteral("%1%").arg(r.traffic);
-    case Status: return r.driver.isEmpty() ? toString(r.state) : tr("%1 · driven by %2").arg(toString(r.state), r.driver);
-    case Health: return r.healthText;
+    case Rollout:
+        return r.open ? tr("%1  (open)").arg(r.rollout) : r.rollout;
+    case Environment:
+        return r.environment;
+    case Phase:
+        return r.planPath.isEmpty() && r.phaseCount == 0 ? r.note : r.phaseText();
+    case Traffic:
+        return r.phaseCount == 0 ? QString() : QStringLiteral("%1%").arg(r.traffic);
+    case Status:
+        return r.driver.isEmpty() ? toString(r.state)
+                                  : tr("%1 · driven by %2").arg(toString(r.state), r.driver);
+    case Health:
+        return r.healthText;
     case InPhase:
-        return r.phaseStartedMs > 0 && m_nowMs >= r.phaseStartedMs ? Duration::format(m_nowMs - r.phaseStartedMs)
-                                                                   : QString();
-    case Blocked: return r.blockers;
-    case Waiting: return r.waiting.join(QStringLiteral(", "));
+        return r.phaseStartedMs > 0 && m_nowMs >= r.phaseStartedMs
+                   ? Duration::format(m_nowMs - r.phaseStartedMs)
+                   : QString();
+    case Blocked:
+        return r.blockers;
+    case Waiting:
+        return r.waiting.join(QStringLiteral(", "));
     }
     return {};
 }
@@ -90,7 +114,8 @@ void RolloutListModel::setWaitingOnly(bool on)
 
 int RolloutListModel::waitingCount() const
 {
-    return int(std::count_if(m_all.begin(), m_all.end(), [](const RolloutSummary& r) { return !r.waiting.isEmpty(); }));
+    return int(std::count_if(m_all.begin(), m_all.end(),
+                             [](const RolloutSummary& r) { return !r.waiting.isEmpty(); }));
 }
 
 const RolloutSummary* RolloutListModel::summaryAt(int row) const

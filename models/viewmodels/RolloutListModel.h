@@ -13,8 +13,25 @@ class RolloutListModel final : public QAbstractTableModel
 {
     Q_OBJECT
 public:
-    enum Column { Rollout, Environment, Phase, Traffic, Status, Health, InPhase, Blocked, Waiting, ColumnCount };
-    enum Roles { PlanPathRole = Qt::UserRole + 1, RolloutRole, WaitingRole };
+    enum Column
+    {
+        Rollout,
+        Environment,
+        Phase,
+        Traffic,
+        Status,
+        Health,
+        InPhase,
+        Blocked,
+        Waiting,
+        ColumnCount
+    };
+    enum Roles
+    {
+        PlanPathRole = Qt::UserRole + 1,
+        RolloutRole,
+        WaitingRole
+    };
 
     explicit RolloutListModel(QObject* parent = nullptr);
 

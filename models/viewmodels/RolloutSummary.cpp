@@ -12,11 +12,16 @@ Severity worse(Severity a, Severity b)
 {
     auto rank = [](Severity s) {
         switch (s) {
-        case Severity::Bad: return 4;
-        case Severity::Warning: return 3;
-        case Severity::Good: return 2;
-        case Severity::Normal: return 1;
-        case Severity::Muted: return 0;
+        case Severity::Bad:
+            return 4;
+        case Severity::Warning:
+            return 3;
+        case Severity::Good:
+            return 2;
+        case Severity::Normal:
+            return 1;
+        case Severity::Muted:
+            return 0;
         }
         return 0;
     };
@@ -58,8 +63,10 @@ QStringList RolloutSummary::waitingOn(const RolloutSession& s, const QString& pe
         int checklist = 0;
         for (const QString& i : items) {
             if (ticked.contains(i)) continue;
-            if (i.startsWith(QLatin1String("Attest/"))) ++attest;
-            else ++checklist;
+            if (i.startsWith(QLatin1String("Attest/")))
+                ++attest;
+            else
+                ++checklist;
         }
         if (attest > 0) out.append(QObject::tr("attest %n criterion(s)", nullptr, attest));
         if (checklist > 0) out.append(QObject::tr("tick %n checklist item(s)", nullptr, checklist));
@@ -76,8 +83,10 @@ RolloutSummary RolloutSummary::of(const RolloutSession& s, const QString& person
     r.live = live;
     r.phase = s.currentPhase();
     r.phaseCount = int(plan.phases.size());
-    if (s.isComplete() && !plan.phases.empty()) r.phaseName = plan.phases.back().name;
-    else if (r.phase >= 0) r.phaseName = plan.phases[std::size_t(r.phase)].name;
+    if (s.isComplete() && !plan.phases.empty())
+        r.phaseName = plan.phases.back().name;
+    else if (r.phase >= 0)
+        r.phaseName = plan.phases[std::size_t(r.phase)].name;
     r.traffic = s.currentTraffic();
     r.state = s.state();
     r.phaseStartedMs = r.phase >= 0 ? s.phaseStartedMs() : 0;
@@ -101,15 +110,20 @@ RolloutSummary RolloutSummary::of(const RolloutSession& s, const QString& person
         for (const TriggerView& t : s.triggers()) {
             if (t.spec.dryRun) continue;
             ++judged;
-            if (t.state == TriggerState::Fired) ++fired;
-            else if (t.state == TriggerState::Pending) ++holding;
-            else if (t.state == TriggerState::Inconclusive) ++inconclusive;
+            if (t.state == TriggerState::Fired)
+                ++fired;
+            else if (t.state == TriggerState::Pending)
+                ++holding;
+            else if (t.state == TriggerState::Inconclusive)
+                ++inconclusive;
         }
         for (const CriterionView& c : s.criteria()) {
             if (c.condition.dryRun) continue;
             ++judged;
-            if (c.truth == Truth::False) ++failing;
-            else if (c.truth == Truth::Unknown) ++inconclusive;
+            if (c.truth == Truth::False)
+                ++failing;
+            else if (c.truth == Truth::Unknown)
+                ++inconclusive;
         }
         Severity h = judged > 0 ? Severity::Good : Severity::Muted;
         QStringList parts;
@@ -131,10 +145,12 @@ RolloutSummary RolloutSummary::of(const RolloutSession& s, const QString& person
         }
         r.health = worse(r.health, h);
         if (r.healthText.isEmpty())
-            r.healthText = parts.isEmpty() ? (judged ? QObject::tr("healthy") : QObject::tr("nothing to judge"))
-                                           : parts.join(QStringLiteral(", "));
+            r.healthText = parts.isEmpty()
+                               ? (judged ? QObject::tr("healthy") : QObject::tr("nothing to judge"))
+                               : parts.join(QStringLiteral(", "));
     } else if (r.healthText.isEmpty()) {
-        r.healthText = r.phase >= 0 ? QObject::tr("not watched here: open it to judge") : QObject::tr("not exposed");
+        r.healthText =
+            r.phase >= 0 ? QObject::tr("not watched here: open it to judge") : QObject::tr("not exposed");
     }
 
     if (s.isComplete()) {
@@ -150,7 +166,8 @@ RolloutSummary RolloutSummary::of(const RolloutSession& s, const QString& person
             blockers.append(c.detail.isEmpty() ? c.label : QStringLiteral("%1 %2").arg(c.label, c.detail));
         }
         if (!live && r.phase >= 0) blockers.append(QObject::tr("criteria: open to judge"));
-        r.blockers = blockers.isEmpty() ? QObject::tr("nothing: the gate is open") : blockers.join(QStringLiteral("; "));
+        r.blockers = blockers.isEmpty() ? QObject::tr("nothing: the gate is open")
+                                        : blockers.join(QStringLiteral("; "));
     }
     return r;
 }
@@ -158,7 +175,9 @@ RolloutSummary RolloutSummary::of(const RolloutSession& s, const QString& person
 QString RolloutSummary::phaseText() const
 {
     if (state == RolloutState::Complete) return QObject::tr("complete (%1 of %1)").arg(phaseCount);
-    if (phase < 0) return state == RolloutState::RolledBack ? QObject::tr("rolled back to zero") : QObject::tr("not started");
+    if (phase < 0)
+        return state == RolloutState::RolledBack ? QObject::tr("rolled back to zero")
+                                                 : QObject::tr("not started");
     return QObject::tr("%1 of %2 “%3”").arg(phase + 1).arg(phaseCount).arg(phaseName);
 }
 

@@ -16,11 +16,11 @@ struct RolloutSummary
 {
     QString rollout;
     QString environment;
-    QString planPath;       // the plan file ("" when no plan of this rollout is known here)
-    QString source;         // "open", "recent plan", "example", "ledger"
-    bool open = false;      // in a tab of this console
+    QString planPath;  // the plan file ("" when no plan of this rollout is known here)
+    QString source;    // "open", "recent plan", "example", "ledger"
+    bool open = false; // in a tab of this console
     bool live = false;
-    int phase = -1;         // -1: not started, or rolled back to zero
+    int phase = -1; // -1: not started, or rolled back to zero
     int phaseCount = 0;
     QString phaseName;
     double traffic = 0.0;
@@ -28,10 +28,10 @@ struct RolloutSummary
     Severity health = Severity::Muted;
     QString healthText;
     qint64 phaseStartedMs = 0;
-    QString blockers;       // what stands before the next phase
-    QStringList waiting;    // what waits for the person acting: "approve phase 2 as sre", …
-    QString note;           // e.g. why a rollout has no plan here
-    QString driver;         // who drives it when another process does ("watch (automation)")
+    QString blockers;    // what stands before the next phase
+    QStringList waiting; // what waits for the person acting: "approve phase 2 as sre", …
+    QString note;        // e.g. why a rollout has no plan here
+    QString driver;      // who drives it when another process does ("watch (automation)")
 
     static RolloutSummary of(const RolloutSession& session, const QString& personId, bool live);
     // What the session's next gate waits for from `personId`, by the roles they hold in its plan:

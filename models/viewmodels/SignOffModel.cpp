@@ -6,7 +6,8 @@
 
 namespace rollout {
 
-SignOffModel::SignOffModel(const RolloutSession& session, QObject* parent) : QAbstractTableModel(parent), m_session(session)
+SignOffModel::SignOffModel(const RolloutSession& session, QObject* parent)
+    : QAbstractTableModel(parent), m_session(session)
 {
     m_rows = build();
 }
@@ -22,14 +23,24 @@ QList<SignOffModel::Row> SignOffModel::build() const
             int shown = 0;
             for (const ApprovalEntry& a : given) {
                 if (a.role != req.role) continue;
-                rows.append({p, a.actor, a.role, a.approve ? tr("approve") : tr("REJECT"), a.note, a.atMs, req.mandatory, true, {}});
+                rows.append({p,
+                             a.actor,
+                             a.role,
+                             a.approve ? tr("approve") : tr("REJECT"),
+                             a.note,
+                             a.atMs,
+                             req.mandatory,
+                             true,
+                             {}});
                 ++shown;
             }
-            for (; shown < req.count; ++shown) rows.append({p, tr("awaiting"), req.role, QString(), QString(), 0, req.mandatory, false, {}});
+            for (; shown < req.count; ++shown)
+                rows.append({p, tr("awaiting"), req.role, QString(), QString(), 0, req.mandatory, false, {}});
         }
         for (const Unverified& u : m_unverified)
             if (u.phase == p)
-                rows.append({p, u.actor, u.role, u.approve ? tr("approve") : tr("REJECT"), u.note, u.atMs, false, true, u.reason});
+                rows.append({p, u.actor, u.role, u.approve ? tr("approve") : tr("REJECT"), u.note, u.atMs,
+                             false, true, u.reason});
     }
     return rows;
 }
@@ -59,8 +70,14 @@ void SignOffModel::setSignatureStatus(int phase, const QString& actor, bool ok, 
     refresh();
 }
 
-int SignOffModel::rowCount(const QModelIndex& parent) const { return parent.isValid() ? 0 : int(m_rows.size()); }
-int SignOffModel::columnCount(const QModelIndex& parent) const { return parent.isValid() ? 0 : ColumnCount; }
+int SignOffModel::rowCount(const QModelIndex& parent) const
+{
+    return parent.isValid() ? 0 : int(m_rows.size());
+}
+int SignOffModel::columnCount(const QModelIndex& parent) const
+{
+    return parent.isValid() ? 0 : ColumnCount;
+}
 
 QVariant SignOffModel::headerData(int section, Qt::Orientation orientation, int role) const
 {
@@ -75,30 +92,45 @@ QVariant SignOffModel::data(const QModelIndex& index, int role) const
     const Row& r = m_rows[index.row()];
     const auto sig = m_signatures.constFind(QStringLiteral("%1/%2").arg(r.phase).arg(r.approver));
     if (role == MandatoryRole) return r.mandatory;
-    if (!r.unverified.isEmpty()) {   // a record that did not verify: ✗ and why, in every role that matters
+    if (!r.unverified.isEmpty()) { // a record that did not verify: ✗ and why, in every role that matters
         if (role == SignatureOkRole) return false;
-        if (role == SeverityRole) return int(index.column() == Signature || index.column() == Decision ? Severity::Bad : Severity::Muted);
+        if (role == SeverityRole)
+            return int(index.column() == Signature || index.column() == Decision ? Severity::Bad
+                                                                                 : Severity::Muted);
         if (role == Qt::ToolTipRole && index.column() == Signature) return r.unverified;
-        if (role == Qt::DisplayRole && index.column() == Signature) return QStringLiteral("✗ ") + r.unverified;
-        if (role == Qt::DisplayRole && index.column() == Decision) return tr("%1 (does not count)").arg(r.decision);
+        if (role == Qt::DisplayRole && index.column() == Signature)
+            return QStringLiteral("✗ ") + r.unverified;
+        if (role == Qt::DisplayRole && index.column() == Decision)
+            return tr("%1 (does not count)").arg(r.decision);
     }
     if (role == SignatureOkRole) return sig != m_signatures.constEnd() && sig->first;
     if (role == SeverityRole) {
         if (index.column() == Decision && r.given && r.decision == tr("REJECT")) return int(Severity::Bad);
-        if (index.column() == Signature && sig != m_signatures.constEnd()) return int(sig->first ? Severity::Good : Severity::Bad);
+        if (index.column() == Signature && sig != m_signatures.constEnd())
+            return int(sig->first ? Severity::Good : Severity::Bad);
         if (!r.given) return int(Severity::Muted);
         return int(Severity::Normal);
     }
-    if (role == Qt::ToolTipRole && index.column() == Signature && sig != m_signatures.constEnd()) return sig->second;
+    if (role == Qt::ToolTipRole && index.column() == Signature && sig != m_signatures.constEnd())
+        return sig->second;
     if (role != Qt::DisplayRole) return {};
     const PhaseSpec& ph = m_session.plan().phases[std::size_t(r.phase)];
     switch (index.column()) {
-    case Phase: return QStringLiteral("%1: %2%3").arg(r.phase + 1).arg(ph.name, ph.optional ? tr(" (optional)") : QString());
-    case Approver: return r.approver;
-    case Role: return r.mandatory ? tr("%1 — MANDATORY").arg(r.role) : r.role;
-    case Decision: return r.decision;
-    case Date: return r.atMs ? QDateTime::fromMSecsSinceEpoch(r.atMs).toString(QStringLiteral("MM-dd HH:mm")) : QString();
-    case Notes: return r.notes;
+    case Phase:
+        return QStringLiteral("%1: %2%3")
+            .arg(r.phase + 1)
+            .arg(ph.name, ph.optional ? tr(" (optional)") : QString());
+    case Approver:
+        return r.approver;
+    case Role:
+        return r.mandatory ? tr("%1 — MANDATORY").arg(r.role) : r.role;
+    case Decision:
+        return r.decision;
+    case Date:
+        return r.atMs ? QDateTime::fromMSecsSinceEpoch(r.atMs).toString(QStringLiteral("MM-dd HH:mm"))
+                      : QString();
+    case Notes:
+        return r.notes;
     case Signature:
         if (!r.given) return QString();
         if (sig == m_signatures.constEnd()) return tr("not signed");

@@ -15,8 +15,22 @@ class SignOffModel final : public QAbstractTableModel
 {
     Q_OBJECT
 public:
-    enum Column { Phase, Approver, Role, Decision, Date, Notes, Signature, ColumnCount };
-    enum Roles { MandatoryRole = Qt::UserRole + 1, SignatureOkRole };
+    enum Column
+    {
+        Phase,
+        Approver,
+        Role,
+        Decision,
+        Date,
+        Notes,
+        Signature,
+        ColumnCount
+    };
+    enum Roles
+    {
+        MandatoryRole = Qt::UserRole + 1,
+        SignatureOkRole
+    };
 
     explicit SignOffModel(const RolloutSession& session, QObject* parent = nullptr);
 
@@ -47,13 +61,13 @@ private:
         qint64 atMs = 0;
         bool mandatory = false;
         bool given = false;
-        QString unverified;   // non-empty: a record that did not verify, and why
+        QString unverified; // non-empty: a record that did not verify, and why
     };
     QList<Row> build() const;
 
     const RolloutSession& m_session;
     QList<Row> m_rows;
-    QHash<QString, std::pair<bool, QString>> m_signatures;   // "phase/actor" → (ok, reason)
+    QHash<QString, std::pair<bool, QString>> m_signatures; // "phase/actor" → (ok, reason)
     QList<Unverified> m_unverified;
 };
 

@@ -7,13 +7,27 @@
 namespace rollout {
 
 // The triggers in force for the current phase, one row each: condition, value now (with its
-// interval and counts when judged with evidence), verdict, how long it has held, hard or soft, state. Refreshed from the session with one ranged dataChanged.
+// interval and counts when judged with evidence), verdict, how long it has held, hard or soft, state.
+// Refreshed from the session with one ranged dataChanged.
 class TriggerTableModel final : public QAbstractTableModel
 {
     Q_OBJECT
 public:
-    enum Column { Name, Kind, Condition, Now, Verdict, Held, State, ColumnCount };
-    enum Roles { StateRole = Qt::UserRole + 1 };
+    enum Column
+    {
+        Name,
+        Kind,
+        Condition,
+        Now,
+        Verdict,
+        Held,
+        State,
+        ColumnCount
+    };
+    enum Roles
+    {
+        StateRole = Qt::UserRole + 1
+    };
 
     TriggerTableModel(const RolloutSession& session, const Clock& clock, QObject* parent = nullptr);
 

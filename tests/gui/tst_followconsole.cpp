@@ -73,14 +73,16 @@ private Q_SLOTS:
         QCoreApplication::setApplicationName(QStringLiteral("tst_followconsole"));
         QSettings().clear();
         m_unleash = env("ROLLOUT_UNLEASH_URL");
-        if (m_unleash.isEmpty() || env("ROLLOUT_PROMETHEUS_URL").isEmpty() || env("ROLLOUT_PG_HOST").isEmpty())
+        if (m_unleash.isEmpty() || env("ROLLOUT_PROMETHEUS_URL").isEmpty() ||
+            env("ROLLOUT_PG_HOST").isEmpty())
             ROLLOUT_SKIP_OR_FAIL("run through scripts/test.sh: the servers' variables are unset");
         QVERIFY(Ed25519::initialize());
         m_keys = m_dir.filePath(QStringLiteral("keys"));
         KeyStore store(m_keys);
         store.setLimits(crypto_pwhash_OPSLIMIT_MIN, crypto_pwhash_MEMLIMIT_MIN);
         QString problem;
-        QVERIFY2(store.create(QStringLiteral("automation"), QStringLiteral("automation"), "automation passphrase", &problem),
+        QVERIFY2(store.create(QStringLiteral("automation"), QStringLiteral("automation"),
+                              "automation passphrase", &problem),
                  qPrintable(problem));
         const QString automationKey = store.info(QStringLiteral("automation"), &problem)->publicKey;
         const QString id = QUuid::createUuid().toString(QUuid::Id128).left(8);
@@ -89,23 +91,25 @@ private Q_SLOTS:
         m_plan = m_dir.filePath(QStringLiteral("plan.yaml"));
         QFile f(m_plan);
         QVERIFY(f.open(QIODevice::WriteOnly));
-        f.write(QStringLiteral("rollout: %1\n"
-                               "environment: development\n"
-                               "auto_start: true\n"
-                               "sources: {prom: {type: prometheus, url: \"%2\", timeout: 5s}}\n"
-                               "backends: {unleash: {type: unleash, url: \"%3\", token_env: ROLLOUT_UNLEASH_ADMIN_TOKEN, project: default}}\n"
-                               "flags: [{key: %4, backend: unleash, stickiness: userId}]\n"
-                               "metrics:\n"
-                               "  up: {source: prom, unit: count, interval: 1s, query: \"sum(up)\"}\n"
-                               "triggers:\n"
-                               "  - {name: nothing scraped, when: up < 0, for: 5s, kind: hard, action: rollback}\n"
-                               "checklists: {go: {release: [Change approved]}}\n"
-                               "phases:\n"
-                               "  - {name: half, traffic: 50%, checklist: go}\n"
-                               "  - {name: all, traffic: 100%}\n"
-                               "people:\n"
-                               "  - {id: rm, name: Rita, roles: [rm], key: \"%5\"}\n"
-                               "  - {id: automation, roles: [automation], key: \"%6\"}\n")
+        f.write(QStringLiteral(
+                    "rollout: %1\n"
+                    "environment: development\n"
+                    "auto_start: true\n"
+                    "sources: {prom: {type: prometheus, url: \"%2\", timeout: 5s}}\n"
+                    "backends: {unleash: {type: unleash, url: \"%3\", token_env: "
+                    "ROLLOUT_UNLEASH_ADMIN_TOKEN, project: default}}\n"
+                    "flags: [{key: %4, backend: unleash, stickiness: userId}]\n"
+                    "metrics:\n"
+                    "  up: {source: prom, unit: count, interval: 1s, query: \"sum(up)\"}\n"
+                    "triggers:\n"
+                    "  - {name: nothing scraped, when: up < 0, for: 5s, kind: hard, action: rollback}\n"
+                    "checklists: {go: {release: [Change approved]}}\n"
+                    "phases:\n"
+                    "  - {name: half, traffic: 50%, checklist: go}\n"
+                    "  - {name: all, traffic: 100%}\n"
+                    "people:\n"
+                    "  - {id: rm, name: Rita, roles: [rm], key: \"%5\"}\n"
+                    "  - {id: automation, roles: [automation], key: \"%6\"}\n")
                     .arg(m_rollout, env("ROLLOUT_PROMETHEUS_URL"), m_unleash, m_flag,
                          Ed25519::encodePublicKey(rmKey().publicKey), automationKey)
                     .toUtf8());
@@ -124,9 +128,10 @@ private Q_SLOTS:
         e.insert(QStringLiteral("XDG_STATE_HOME"), m_dir.filePath(QStringLiteral("state")));
         watch->setProcessEnvironment(e);
         watch->start(QStringLiteral(ROLLOUT_BINARY_DIR "/app/rolloutctl"),
-                     {QStringLiteral("watch"), m_plan, QStringLiteral("--db"), m_dir.filePath(QStringLiteral("watch.sqlite")),
-                      QStringLiteral("--keys-dir"), m_keys, QStringLiteral("--passphrase-env"),
-                      QStringLiteral("ROLLOUT_TEST_WATCH_PASS"), QStringLiteral("--tick"), QStringLiteral("250")});
+                     {QStringLiteral("watch"), m_plan, QStringLiteral("--db"),
+                      m_dir.filePath(QStringLiteral("watch.sqlite")), QStringLiteral("--keys-dir"), m_keys,
+                      QStringLiteral("--passphrase-env"), QStringLiteral("ROLLOUT_TEST_WATCH_PASS"),
+                      QStringLiteral("--tick"), QStringLiteral("250")});
         QByteArray out;
         QTRY_VERIFY_WITH_TIMEOUT((out += watch->readAllStandardOutput()).contains("watching"), 20000);
 
@@ -147,7 +152,8 @@ private Q_SLOTS:
             parts.driverPerson = QStringLiteral("rm");
             parts.addKeys = [](LedgerRecorder& recorder) { recorder.addKey(QStringLiteral("rm"), rmKey()); };
             auto opened = std::make_unique<OpenedRollout>();
-            opened->assembly = RolloutAssembly::build(std::move(*loaded.plan), clock, std::move(parts), problem);
+            opened->assembly =
+                RolloutAssembly::build(std::move(*loaded.plan), clock, std::move(parts), problem);
             return opened->assembly ? std::move(opened) : nullptr;
         };
         MainWindow window(o);
@@ -159,7 +165,10 @@ private Q_SLOTS:
         // The home says who drives it.
         window.refreshHome();
         QAbstractItemModel* list = window.findChild<QTableView*>(QStringLiteral("rolloutList"))->model();
-        QVERIFY2(list->index(0, RolloutListModel::Status).data().toString().contains(QLatin1String("driven by watch (automation)")),
+        QVERIFY2(list->index(0, RolloutListModel::Status)
+                     .data()
+                     .toString()
+                     .contains(QLatin1String("driven by watch (automation)")),
                  qPrintable(list->index(0, RolloutListModel::Status).data().toString()));
 
         // The console ticks the checklist (a click on its box): watch applies it, starts the

@@ -61,12 +61,14 @@ struct Console
                 return nullptr;
             }
             for (BackendSpec& b : loaded.plan->backends)
-                if (b.type == BackendType::FlagdFile) b.path = dir.filePath(loaded.plan->rollout + QStringLiteral("-flags.json"));
+                if (b.type == BackendType::FlagdFile)
+                    b.path = dir.filePath(loaded.plan->rollout + QStringLiteral("-flags.json"));
             RolloutAssembly::Options parts;
             parts.ledgerPath = ledgerPath;
             parts.notify = false;
             parts.addKeys = [](LedgerRecorder& recorder) {
-                for (const QString& id : {QStringLiteral("rm-demo"), QStringLiteral("pm-demo"), QStringLiteral("automation")})
+                for (const QString& id :
+                     {QStringLiteral("rm-demo"), QStringLiteral("pm-demo"), QStringLiteral("automation")})
                     recorder.addKey(id, DemoKeys::forPerson(id));
             };
             auto out = std::make_unique<OpenedRollout>();
@@ -80,15 +82,22 @@ struct Console
         window->show();
     }
     QTabWidget* tabs() const { return window->findChild<QTabWidget*>(QStringLiteral("rolloutTabs")); }
-    QAbstractItemModel* list() const { return window->findChild<QTableView*>(QStringLiteral("rolloutList"))->model(); }
+    QAbstractItemModel* list() const
+    {
+        return window->findChild<QTableView*>(QStringLiteral("rolloutList"))->model();
+    }
     QStringList listed() const
     {
         QStringList out;
-        for (int r = 0; r < list()->rowCount(); ++r) out.append(list()->index(r, 0).data(RolloutListModel::RolloutRole).toString());
+        for (int r = 0; r < list()->rowCount(); ++r)
+            out.append(list()->index(r, 0).data(RolloutListModel::RolloutRole).toString());
         return out;
     }
     int rowOf(const QString& rollout) const { return int(listed().indexOf(rollout)); }
-    QString cell(const QString& rollout, int column) const { return list()->index(rowOf(rollout), column).data().toString(); }
+    QString cell(const QString& rollout, int column) const
+    {
+        return list()->index(rowOf(rollout), column).data().toString();
+    }
 };
 
 } // namespace
@@ -123,19 +132,23 @@ private Q_SLOTS:
 
         // A decision in one tab does not reach the other.
         RolloutSession& sa = const_cast<RolloutRuntime&>(va->runtime()).session();
-        QVERIFY(sa.recordApproval(1, Actor{QStringLiteral("rm-demo"), QStringLiteral("release-manager")}, true, {}).ok);
+        QVERIFY(sa.recordApproval(1, Actor{QStringLiteral("rm-demo"), QStringLiteral("release-manager")},
+                                  true, {})
+                    .ok);
         QCOMPARE(sa.approvals(1).size(), 1);
         QVERIFY(vb->runtime().session().approvals(1).isEmpty());
 
         // Both are on the home list, open; closing a tab keeps the rollout listed (a recent plan).
         c.window->refreshHome();
         QVERIFY(c.listed().contains(QLatin1String("checkout-a")));
-        QVERIFY(c.cell(QStringLiteral("checkout-b"), RolloutListModel::Rollout).contains(QLatin1String("(open)")));
+        QVERIFY(c.cell(QStringLiteral("checkout-b"), RolloutListModel::Rollout)
+                    .contains(QLatin1String("(open)")));
         c.tabs()->tabCloseRequested(c.tabs()->indexOf(vb));
         QCOMPARE(c.tabs()->count(), 2);
         QVERIFY(!c.window->viewOf(QStringLiteral("checkout-b")));
         QVERIFY(c.listed().contains(QLatin1String("checkout-b")));
-        QVERIFY(!c.cell(QStringLiteral("checkout-b"), RolloutListModel::Rollout).contains(QLatin1String("(open)")));
+        QVERIFY(!c.cell(QStringLiteral("checkout-b"), RolloutListModel::Rollout)
+                     .contains(QLatin1String("(open)")));
         // The home tab cannot be closed.
         c.tabs()->tabCloseRequested(0);
         QCOMPARE(c.tabs()->count(), 2);
@@ -152,21 +165,28 @@ private Q_SLOTS:
         QVERIFY(identity);
         identity->setCurrentText(QStringLiteral("rm-demo"));
         // Not started: the gate to phase 1 waits for rm-demo's approval (release-manager).
-        QVERIFY2(c.cell(QStringLiteral("checkout-a"), RolloutListModel::Waiting).contains(QLatin1String("approve phase 1 as release-manager")),
+        QVERIFY2(c.cell(QStringLiteral("checkout-a"), RolloutListModel::Waiting)
+                     .contains(QLatin1String("approve phase 1 as release-manager")),
                  qPrintable(c.cell(QStringLiteral("checkout-a"), RolloutListModel::Waiting)));
         QCOMPARE(c.window->waitingCount(), 1);
-        QVERIFY2(c.window->windowTitle().contains(QLatin1String("1 waiting on you")), qPrintable(c.window->windowTitle()));
-        QCOMPARE(c.cell(QStringLiteral("checkout-a"), RolloutListModel::Status), QStringLiteral("not started"));
-        QVERIFY(c.cell(QStringLiteral("checkout-a"), RolloutListModel::Blocked).contains(QLatin1String("release-manager approval")));
+        QVERIFY2(c.window->windowTitle().contains(QLatin1String("1 waiting on you")),
+                 qPrintable(c.window->windowTitle()));
+        QCOMPARE(c.cell(QStringLiteral("checkout-a"), RolloutListModel::Status),
+                 QStringLiteral("not started"));
+        QVERIFY(c.cell(QStringLiteral("checkout-a"), RolloutListModel::Blocked)
+                    .contains(QLatin1String("release-manager approval")));
 
         // Once rm-demo approved, the checklist they approve still waits on them; once ticked, nothing.
         const Actor rm{QStringLiteral("rm-demo"), QStringLiteral("release-manager")};
         RolloutSession& s = const_cast<RolloutRuntime&>(va->runtime()).session();
         QVERIFY(s.recordApproval(0, rm, true, {}).ok);
         c.window->refreshHome();
-        QVERIFY(!c.cell(QStringLiteral("checkout-a"), RolloutListModel::Waiting).contains(QLatin1String("approve")));
-        QVERIFY(c.cell(QStringLiteral("checkout-a"), RolloutListModel::Waiting).contains(QLatin1String("checklist item")));
-        for (const QString& item : s.gateItems(0)) QVERIFY(s.setChecklistItem(0, item, true, rm).ok);
+        QVERIFY(!c.cell(QStringLiteral("checkout-a"), RolloutListModel::Waiting)
+                     .contains(QLatin1String("approve")));
+        QVERIFY(c.cell(QStringLiteral("checkout-a"), RolloutListModel::Waiting)
+                    .contains(QLatin1String("checklist item")));
+        for (const QString& item : s.gateItems(0))
+            QVERIFY(s.setChecklistItem(0, item, true, rm).ok);
         c.window->refreshHome();
         QCOMPARE(c.cell(QStringLiteral("checkout-a"), RolloutListModel::Waiting), QString());
         QCOMPARE(c.window->waitingCount(), 0);
@@ -206,7 +226,8 @@ private Q_SLOTS:
         // Remembered: listed on the home without being open, and in File → Open recent.
         c.window->refreshHome();
         QVERIFY(c.listed().contains(QLatin1String("checkout-a")));
-        QCOMPARE(c.cell(QStringLiteral("checkout-a"), RolloutListModel::Rollout), QStringLiteral("checkout-a"));
+        QCOMPARE(c.cell(QStringLiteral("checkout-a"), RolloutListModel::Rollout),
+                 QStringLiteral("checkout-a"));
         auto* recent = c.window->findChild<QMenu*>(QStringLiteral("recentMenu"));
         QAction* first = recent->actions().value(0);
         QVERIFY(first && first->data().toString() == a);
@@ -216,10 +237,12 @@ private Q_SLOTS:
         // Dropped: a plan file opens; anything else is not taken.
         const QString b = writePlan(c.dir, QStringLiteral("checkout-b"));
         QMimeData mime;
-        mime.setUrls({QUrl::fromLocalFile(b), QUrl::fromLocalFile(c.dir.filePath(QStringLiteral("notes.txt"))),
+        mime.setUrls({QUrl::fromLocalFile(b),
+                      QUrl::fromLocalFile(c.dir.filePath(QStringLiteral("notes.txt"))),
                       QUrl(QStringLiteral("https://example.com/plan.yaml"))});
         QCOMPARE(MainWindow::planFilesIn(mime), QStringList{b});
-        for (const QString& path : MainWindow::planFilesIn(mime)) QVERIFY(c.window->openPlan(path));
+        for (const QString& path : MainWindow::planFilesIn(mime))
+            QVERIFY(c.window->openPlan(path));
         QVERIFY(c.window->viewOf(QStringLiteral("checkout-b")));
     }
 
@@ -244,9 +267,11 @@ private Q_SLOTS:
         Console c;
         const QList<QStringList> rows = ShortcutSheet::rows(*c.window->menuBar());
         QStringList keys;
-        for (const QStringList& r : rows) keys.append(r.value(2));
-        for (const QKeySequence& k : {QKeySequence(QKeySequence::Open), QKeySequence(QStringLiteral("Ctrl+Shift+A")),
-                                      QKeySequence(QStringLiteral("Ctrl+Shift+R")), QKeySequence(QStringLiteral("F1"))})
+        for (const QStringList& r : rows)
+            keys.append(r.value(2));
+        for (const QKeySequence& k :
+             {QKeySequence(QKeySequence::Open), QKeySequence(QStringLiteral("Ctrl+Shift+A")),
+              QKeySequence(QStringLiteral("Ctrl+Shift+R")), QKeySequence(QStringLiteral("F1"))})
             QVERIFY2(keys.contains(k.toString(QKeySequence::NativeText)), qPrintable(k.toString()));
     }
 };

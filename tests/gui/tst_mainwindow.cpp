@@ -7,9 +7,9 @@
 #include "MainWindow.h"
 #include "PlanFixture.h"
 #include "RollbackButton.h"
+#include "RolloutView.h"
 #include "SettingsDialog.h"
 #include "ledger/LocalLedger.h"
-#include "RolloutView.h"
 #include "runtime/RolloutAssembly.h"
 #include "sim/DemoKeys.h"
 #include "viewmodels/ChecklistModel.h"
@@ -74,14 +74,15 @@ struct Console
         parts.ledgerPath = ledgerPath;
         parts.flags = std::move(set);
         parts.addKeys = [](LedgerRecorder& recorder) {
-            for (const QString& id : {QStringLiteral("rm-demo"), QStringLiteral("pm-demo"), QStringLiteral("oncall-demo"),
-                                      QStringLiteral("automation")})
+            for (const QString& id : {QStringLiteral("rm-demo"), QStringLiteral("pm-demo"),
+                                      QStringLiteral("oncall-demo"), QStringLiteral("automation")})
                 recorder.addKey(id, DemoKeys::forPerson(id));
         };
         QString problem;
         auto opened = std::make_unique<OpenedRollout>();
-        opened->assembly = RolloutAssembly::build(test::loadPlan(test::sourceFile(QStringLiteral("resources/demo/demo-plan.yaml"))),
-                                                  clock, std::move(parts), &problem);
+        opened->assembly = RolloutAssembly::build(
+            test::loadPlan(test::sourceFile(QStringLiteral("resources/demo/demo-plan.yaml"))), clock,
+            std::move(parts), &problem);
         if (!opened->assembly) qFatal("%s", qPrintable(problem));
         opened->start = false;
         built = &opened->assembly->runtime();
@@ -117,8 +118,10 @@ struct Console
             runtime.tick();
         }
     }
-    template <typename T>
-    T* find(const char* name) const { return window.findChild<T*>(QLatin1String(name)); }
+    template <typename T> T* find(const char* name) const
+    {
+        return window.findChild<T*>(QLatin1String(name));
+    }
 
     // Tick every checklist item through the view's model, as a click on its box does.
     void tickChecklist()
@@ -127,7 +130,8 @@ struct Console
         QAbstractItemModel* m = tree->model();
         for (int s = 0; s < m->rowCount(); ++s) {
             const QModelIndex section = m->index(s, 0);
-            for (int i = 0; i < m->rowCount(section); ++i) QVERIFY(m->setData(m->index(i, 0, section), Qt::Checked, Qt::CheckStateRole));
+            for (int i = 0; i < m->rowCount(section); ++i)
+                QVERIFY(m->setData(m->index(i, 0, section), Qt::Checked, Qt::CheckStateRole));
         }
     }
     void start()
@@ -188,7 +192,8 @@ private Q_SLOTS:
         Console c;
         int ticks = 0;
         QObject::connect(&c.runtime, &RolloutRuntime::eventAppended, &c.window, [&](const RolloutEvent& e) {
-            if (e.type == EventType::ChecklistItemSet && e.ticked && e.actor == QStringLiteral("rm-demo")) ++ticks;
+            if (e.type == EventType::ChecklistItemSet && e.ticked && e.actor == QStringLiteral("rm-demo"))
+                ++ticks;
         });
         auto* tree = c.find<QTreeView>("checklistView");
         QAbstractItemModel* m = tree->model();
@@ -211,7 +216,8 @@ private Q_SLOTS:
         QVERIFY(records.first().signatureValid());
         QCOMPARE(c.find<QTableView>("ledgerTable")->model()->rowCount(), 1);
         c.start();
-        QCOMPARE(c.find<QTableView>("ledgerTable")->model()->rowCount(), int(c.runtime.recorder()->ledger().records().size()));
+        QCOMPARE(c.find<QTableView>("ledgerTable")->model()->rowCount(),
+                 int(c.runtime.recorder()->ledger().records().size()));
     }
 
     void aTamperedApprovalShowsACrossInTheSignOffTable()
@@ -225,25 +231,27 @@ private Q_SLOTS:
             QAbstractItemModel* m = a.find<QTableView>("signOffTable")->model();
             QCOMPARE(m->index(0, 6).data().toString(), QStringLiteral("✓ valid"));
         }
-        {   // Someone with the file swaps the signer's name in the approval.
+        { // Someone with the file swaps the signer's name in the approval.
             QSqlDatabase db = QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), QStringLiteral("tamper"));
             db.setDatabaseName(path);
             QVERIFY(db.open());
             QSqlQuery q(db);
-            QVERIFY(q.exec(QStringLiteral("UPDATE records SET body = CAST(replace(CAST(body AS TEXT), 'rm-demo', 'pm-demo') AS BLOB) "
-                                          "WHERE type = 'approval_recorded'")));
+            QVERIFY(q.exec(QStringLiteral(
+                "UPDATE records SET body = CAST(replace(CAST(body AS TEXT), 'rm-demo', 'pm-demo') AS BLOB) "
+                "WHERE type = 'approval_recorded'")));
             QCOMPARE(q.numRowsAffected(), 1);
             db.close();
         }
         QSqlDatabase::removeDatabase(QStringLiteral("tamper"));
         Console b(path);
-        QVERIFY(b.runtime.session().approvals(0).isEmpty());   // it does not count
+        QVERIFY(b.runtime.session().approvals(0).isEmpty()); // it does not count
         QAbstractItemModel* m = b.find<QTableView>("signOffTable")->model();
         int crossed = -1;
         for (int r = 0; r < m->rowCount(); ++r)
             if (m->index(r, 6).data().toString().startsWith(QStringLiteral("✗"))) crossed = r;
         QVERIFY(crossed >= 0);
-        QVERIFY2(m->index(crossed, 6).data().toString().contains(QStringLiteral("signature")), qPrintable(m->index(crossed, 6).data().toString()));
+        QVERIFY2(m->index(crossed, 6).data().toString().contains(QStringLiteral("signature")),
+                 qPrintable(m->index(crossed, 6).data().toString()));
         QVERIFY(m->index(crossed, 3).data().toString().contains(QStringLiteral("does not count")));
         QVERIFY(b.find<QLabel>("ledgerSummary")->text().contains(QStringLiteral("do not verify")));
     }
@@ -295,16 +303,20 @@ private Q_SLOTS:
     void settingsAreSavedAndNoSecretIsAsked()
     {
         QTemporaryDir dir;
-        Settings settings(std::make_unique<QSettings>(dir.filePath(QStringLiteral("s.ini")), QSettings::IniFormat));
+        Settings settings(
+            std::make_unique<QSettings>(dir.filePath(QStringLiteral("s.ini")), QSettings::IniFormat));
         SettingsDialog dialog(settings);
         dialog.show();
         auto* host = dialog.findChild<QLineEdit*>(QStringLiteral("setting_store_host"));
         QVERIFY(host);
         QTest::keyClicks(host, QStringLiteral("db.internal"));
-        for (QLineEdit* e : dialog.findChildren<QLineEdit*>()) QVERIFY(e->echoMode() == QLineEdit::Normal && !e->accessibleName().contains(QStringLiteral("assword:")));
+        for (QLineEdit* e : dialog.findChildren<QLineEdit*>())
+            QVERIFY(e->echoMode() == QLineEdit::Normal &&
+                    !e->accessibleName().contains(QStringLiteral("assword:")));
         if (const QString shots = qEnvironmentVariable("ROLLOUT_SCREENSHOT_DIR"); !shots.isEmpty())
             dialog.grab().save(shots + QStringLiteral("/settings.png"));
-        QTest::mouseClick(dialog.findChild<QDialogButtonBox*>()->button(QDialogButtonBox::Save), Qt::LeftButton);
+        QTest::mouseClick(dialog.findChild<QDialogButtonBox*>()->button(QDialogButtonBox::Save),
+                          Qt::LeftButton);
         QCOMPARE(settings.text(Settings::Key::StoreHost), QStringLiteral("db.internal"));
     }
 
@@ -314,7 +326,8 @@ private Q_SLOTS:
         auto* table = c.find<QTableView>("signOffTable");
         QAbstractItemModel* m = table->model();
         bool mandatory = false;
-        for (int r = 0; r < m->rowCount(); ++r) mandatory = mandatory || m->index(r, 2).data().toString().contains(QStringLiteral("MANDATORY"));
+        for (int r = 0; r < m->rowCount(); ++r)
+            mandatory = mandatory || m->index(r, 2).data().toString().contains(QStringLiteral("MANDATORY"));
         QVERIFY(mandatory);
         QCOMPARE(m->index(0, 1).data().toString(), QStringLiteral("awaiting"));
         QTest::mouseClick(c.find<QPushButton>("approveButton"), Qt::LeftButton);
@@ -357,7 +370,8 @@ private Q_SLOTS:
         Console c;
         c.start();
         c.holdRollback();
-        QTRY_VERIFY(c.find<QLabel>("bannerFlags")->text().contains(QStringLiteral("1 of 1 flag(s) verified")));
+        QTRY_VERIFY(
+            c.find<QLabel>("bannerFlags")->text().contains(QStringLiteral("1 of 1 flag(s) verified")));
         QVERIFY(!c.flags->state(QStringLiteral("new-checkout")).enabled);
         QVERIFY2(c.flagResult().startsWith(QStringLiteral("✓ verified")), qPrintable(c.flagResult()));
         QVERIFY(!c.find<QPushButton>("retryFlagsButton")->isVisible());
@@ -371,13 +385,17 @@ private Q_SLOTS:
         c.holdRollback();
         QTRY_VERIFY(c.find<QPushButton>("retryFlagsButton")->isVisible());
         const QString banner = c.find<QLabel>("bannerText")->text() + c.find<QLabel>("bannerFlags")->text();
-        QVERIFY2(banner.contains(QStringLiteral("FLAGS NOT VERIFIED")) && banner.contains(QStringLiteral("ESCALATE")), qPrintable(banner));
+        QVERIFY2(banner.contains(QStringLiteral("FLAGS NOT VERIFIED")) &&
+                     banner.contains(QStringLiteral("ESCALATE")),
+                 qPrintable(banner));
         QVERIFY(!banner.contains(QStringLiteral("flag(s) verified in")));
         QVERIFY2(c.flagResult().startsWith(QStringLiteral("✗ write")), qPrintable(c.flagResult()));
-        QVERIFY(c.flags->state(QStringLiteral("new-checkout")).enabled);   // still exposed: the UI must not pretend
+        QVERIFY(
+            c.flags->state(QStringLiteral("new-checkout")).enabled); // still exposed: the UI must not pretend
         // Retry writes the target again; the service now accepts and reads back off.
         QTest::mouseClick(c.find<QPushButton>("retryFlagsButton"), Qt::LeftButton);
-        QTRY_VERIFY(c.find<QLabel>("bannerFlags")->text().contains(QStringLiteral("1 of 1 flag(s) verified")));
+        QTRY_VERIFY(
+            c.find<QLabel>("bannerFlags")->text().contains(QStringLiteral("1 of 1 flag(s) verified")));
         QVERIFY(!c.flags->state(QStringLiteral("new-checkout")).enabled);
         QVERIFY(!c.find<QPushButton>("retryFlagsButton")->isVisible());
     }
@@ -387,11 +405,14 @@ private Q_SLOTS:
         Console c;
         c.start();
         QVERIFY(!c.find<QWidget>("rollbackBanner")->isVisible());
-        c.run(40, 0.2);   // the demo's hard trigger: error_rate > 5% for 15s, shown on 40 canary requests a second
+        c.run(40,
+              0.2); // the demo's hard trigger: error_rate > 5% for 15s, shown on 40 canary requests a second
         QCOMPARE(c.runtime.session().currentPhase(), -1);
         QVERIFY(c.find<QWidget>("rollbackBanner")->isVisible());
         const QString text = c.find<QLabel>("bannerText")->text();
-        QVERIFY2(text.contains(QStringLiteral("AUTOMATIC ROLLBACK")) && text.contains(QStringLiteral("error rate critical")), qPrintable(text));
+        QVERIFY2(text.contains(QStringLiteral("AUTOMATIC ROLLBACK")) &&
+                     text.contains(QStringLiteral("error rate critical")),
+                 qPrintable(text));
         QVERIFY2(text.contains(QStringLiteral("error_rate = 20%")), qPrintable(text));
     }
 };

@@ -110,7 +110,8 @@ private Q_SLOTS:
         // Start: the phase's flags with their cohorts, and production's fixed setting.
         runtime.store().append(QStringLiteral("errors"), {}, Sample{clock.nowMs(), 0.001});
         QVERIFY(s.advance(Actor{QStringLiteral("rita"), QStringLiteral("rm")}).ok);
-        QTRY_VERIFY2_WITH_TIMEOUT(runtime.flags()->idle() && s.flagsApplied(), qPrintable(runtime.flags()->lastReport().summary()), 20000);
+        QTRY_VERIFY2_WITH_TIMEOUT(runtime.flags()->idle() && s.flagsApplied(),
+                                  qPrintable(runtime.flags()->lastReport().summary()), 20000);
         QTRY_COMPARE_WITH_TIMEOUT(envs.count(), 1, 20000);
         UnleashFeature a = adminRead(arch, QStringLiteral("development"));
         QVERIFY(a.enabled);

@@ -2,8 +2,8 @@
 // advance at the same moment; the store grants exactly one; the other is told who advanced and
 // when and changes nothing, then shows the advance once the winner's records arrive. Twice in a
 // row, so that the second claim follows the first.
-#include "RequireServers.h"
 #include "PlanFixture.h"
+#include "RequireServers.h"
 #include "TestKeys.h"
 #include "core/Clock.h"
 #include "ledger/AdvanceClaimer.h"
@@ -20,7 +20,10 @@ using namespace rollout;
 
 namespace {
 
-Ed25519::KeyPair keyOf(const char* who) { return test::seededKey(QByteArray("claim key ") + who); }
+Ed25519::KeyPair keyOf(const char* who)
+{
+    return test::seededKey(QByteArray("claim key ") + who);
+}
 
 QByteArray planYaml(const QString& rollout)
 {
@@ -39,7 +42,8 @@ people:
   - {id: rita, roles: [rm], key: "%2"}
   - {id: ravi, roles: [rm], key: "%3"}
 )")
-        .arg(rollout, Ed25519::encodePublicKey(keyOf("rita").publicKey), Ed25519::encodePublicKey(keyOf("ravi").publicKey))
+        .arg(rollout, Ed25519::encodePublicKey(keyOf("rita").publicKey),
+             Ed25519::encodePublicKey(keyOf("ravi").publicKey))
         .toUtf8();
 }
 
@@ -56,7 +60,8 @@ struct Console
     std::optional<ActionResult> result;
 
     // `background`: the ledger is written on a thread of its own, as in the console.
-    Console(const QByteArray& yaml, const QString& path, const char* who, bool background = false) : session(test::loadPlan(yaml), store, clock)
+    Console(const QByteArray& yaml, const QString& path, const char* who, bool background = false)
+        : session(test::loadPlan(yaml), store, clock)
     {
         QString problem;
         ledger = LocalLedger::open(path, clock, &problem);
@@ -78,7 +83,8 @@ struct Console
     void advance(const char* who)
     {
         result.reset();
-        claimer->advance(Actor{QLatin1String(who), QStringLiteral("rm")}, [this](const ActionResult& r) { result = r; });
+        claimer->advance(Actor{QLatin1String(who), QStringLiteral("rm")},
+                         [this](const ActionResult& r) { result = r; });
     }
 };
 
@@ -90,29 +96,34 @@ class TestAdvanceClaim final : public QObject
 private Q_SLOTS:
     void exactlyOneConsoleAdvances()
     {
-        if (!StoreSettings::fromEnvironment().isSet()) ROLLOUT_SKIP_OR_FAIL("run through scripts/test.sh: ROLLOUT_PG_HOST is unset");
+        if (!StoreSettings::fromEnvironment().isSet())
+            ROLLOUT_SKIP_OR_FAIL("run through scripts/test.sh: ROLLOUT_PG_HOST is unset");
         QVERIFY(Ed25519::initialize());
         QTemporaryDir dir;
-        const QByteArray yaml = planYaml(QStringLiteral("claim-%1").arg(QUuid::createUuid().toString(QUuid::Id128).left(8)));
-        Console a(yaml, dir.filePath(QStringLiteral("a.sqlite")), "rita", true);   // its claim goes out once its record is on disk
+        const QByteArray yaml =
+            planYaml(QStringLiteral("claim-%1").arg(QUuid::createUuid().toString(QUuid::Id128).left(8)));
+        Console a(yaml, dir.filePath(QStringLiteral("a.sqlite")), "rita",
+                  true); // its claim goes out once its record is on disk
         Console b(yaml, dir.filePath(QStringLiteral("b.sqlite")), "ravi");
         for (int round = 0; round < 2; ++round) {
             QCOMPARE(a.session.currentPhase(), round - 1);
             QCOMPARE(b.session.currentPhase(), round - 1);
             a.advance("rita");
-            b.advance("ravi");   // at the same moment: both saw the same gate, both ask
+            b.advance("ravi"); // at the same moment: both saw the same gate, both ask
             QTRY_VERIFY_WITH_TIMEOUT(a.result && b.result, 15000);
-            QVERIFY2(a.result->ok != b.result->ok, qPrintable(a.result->message + QStringLiteral(" | ") + b.result->message));
+            QVERIFY2(a.result->ok != b.result->ok,
+                     qPrintable(a.result->message + QStringLiteral(" | ") + b.result->message));
             Console& winner = a.result->ok ? a : b;
             Console& loser = a.result->ok ? b : a;
-            QVERIFY2(loser.result->message.startsWith(QStringLiteral("already advanced by "))
-                         || loser.result->message.startsWith(QStringLiteral("already claimed by ")),
+            QVERIFY2(loser.result->message.startsWith(QStringLiteral("already advanced by ")) ||
+                         loser.result->message.startsWith(QStringLiteral("already claimed by ")),
                      qPrintable(loser.result->message));
             QCOMPARE(winner.session.currentPhase(), round);
             // The loser took no advance of its own (its state may already show the winner's, pulled)…
             for (const LedgerRecord& r : loser.ledger->records())
-                QVERIFY2(!(r.type == QLatin1String("phase_advanced") && r.device == loser.ledger->deviceId()
-                           && r.payload.value(QStringLiteral("to_phase")).toInt() == round),
+                QVERIFY2(!(r.type == QLatin1String("phase_advanced") &&
+                           r.device == loser.ledger->deviceId() &&
+                           r.payload.value(QStringLiteral("to_phase")).toInt() == round),
                          "the loser advanced too");
             // …and once the winner's records arrive and verify, it stands where the winner stands.
             QTRY_COMPARE_WITH_TIMEOUT(loser.session.currentPhase(), round, 15000);
@@ -122,17 +133,20 @@ private Q_SLOTS:
     void aClaimWhoseAdvanceNeverCameLapsesAndTheStoreSaysSo()
     {
         // A console is granted the claim and dies before it records the advance.
-        if (!StoreSettings::fromEnvironment().isSet()) ROLLOUT_SKIP_OR_FAIL("run through scripts/test.sh: ROLLOUT_PG_HOST is unset");
+        if (!StoreSettings::fromEnvironment().isSet())
+            ROLLOUT_SKIP_OR_FAIL("run through scripts/test.sh: ROLLOUT_PG_HOST is unset");
         QVERIFY(Ed25519::initialize());
         QTemporaryDir dir;
-        const QByteArray yaml = planYaml(QStringLiteral("claim-%1").arg(QUuid::createUuid().toString(QUuid::Id128).left(8)));
+        const QByteArray yaml =
+            planYaml(QStringLiteral("claim-%1").arg(QUuid::createUuid().toString(QUuid::Id128).left(8)));
         QString orphan;
         {
             Console dying(yaml, dir.filePath(QStringLiteral("a.sqlite")), "rita");
-            const QMetaObject::Connection c = QObject::connect(dying.recorder.get(), &LedgerRecorder::recorded, dying.recorder.get(),
-                                                               [&](const LedgerRecord& r) {
-                                                                   if (r.type == QLatin1String("advance_claimed")) orphan = r.id;
-                                                               });
+            const QMetaObject::Connection c =
+                QObject::connect(dying.recorder.get(), &LedgerRecorder::recorded, dying.recorder.get(),
+                                 [&](const LedgerRecord& r) {
+                                     if (r.type == QLatin1String("advance_claimed")) orphan = r.id;
+                                 });
             // The claim alone, as the claimer sends it; the process "dies" before the advance.
             QVERIFY(dying.session.recordAdvanceClaim(Actor{QStringLiteral("rita"), QStringLiteral("rm")}).ok);
             QObject::disconnect(c);
@@ -149,7 +163,8 @@ private Q_SLOTS:
         b.advance("ravi");
         QTRY_VERIFY_WITH_TIMEOUT(b.result.has_value(), 15000);
         QVERIFY(!b.result->ok);
-        QVERIFY2(b.result->message.startsWith(QStringLiteral("already claimed by rita")), qPrintable(b.result->message));
+        QVERIFY2(b.result->message.startsWith(QStringLiteral("already claimed by rita")),
+                 qPrintable(b.result->message));
         QCOMPARE(b.session.currentPhase(), -1);
         // Past the lease (shortened here), the next claim goes past it, and the store says why.
         b.claimer->setClaimLeaseMs(0);
@@ -163,16 +178,20 @@ private Q_SLOTS:
 
     void aGateThatClosesAfterTheGrantReleasesTheClaim()
     {
-        if (!StoreSettings::fromEnvironment().isSet()) ROLLOUT_SKIP_OR_FAIL("run through scripts/test.sh: ROLLOUT_PG_HOST is unset");
+        if (!StoreSettings::fromEnvironment().isSet())
+            ROLLOUT_SKIP_OR_FAIL("run through scripts/test.sh: ROLLOUT_PG_HOST is unset");
         QVERIFY(Ed25519::initialize());
         QTemporaryDir dir;
-        const QByteArray yaml = planYaml(QStringLiteral("claim-%1").arg(QUuid::createUuid().toString(QUuid::Id128).left(8)));
+        const QByteArray yaml =
+            planYaml(QStringLiteral("claim-%1").arg(QUuid::createUuid().toString(QUuid::Id128).left(8)));
         Console a(yaml, dir.filePath(QStringLiteral("a.sqlite")), "rita");
         Console b(yaml, dir.filePath(QStringLiteral("b.sqlite")), "ravi");
         QSignalSpy released(a.claimer.get(), &AdvanceClaimer::claimReleased);
         a.advance("rita");
         // The claim is on its way to the store; before the grant comes back, the gate closes.
-        QVERIFY(a.session.pause(Actor{QStringLiteral("rita"), QStringLiteral("rm")}, QStringLiteral("hold on")).ok);
+        QVERIFY(
+            a.session.pause(Actor{QStringLiteral("rita"), QStringLiteral("rm")}, QStringLiteral("hold on"))
+                .ok);
         QTRY_VERIFY_WITH_TIMEOUT(a.result.has_value(), 15000);
         QVERIFY(!a.result->ok);
         QCOMPARE(released.size(), 1);
@@ -180,7 +199,7 @@ private Q_SLOTS:
         SharedStore store(StoreSettings::fromEnvironment());
         QTRY_COMPARE_WITH_TIMEOUT(store.claimOutcome(claim), QStringLiteral("released"), 15000);
         // The next console advances at once, without waiting for any lease.
-        QTRY_VERIFY_WITH_TIMEOUT(b.session.isPaused(), 15000);   // rita's pause arrives
+        QTRY_VERIFY_WITH_TIMEOUT(b.session.isPaused(), 15000); // rita's pause arrives
         QVERIFY(b.session.resume(Actor{QStringLiteral("ravi"), QStringLiteral("rm")}).ok);
         b.advance("ravi");
         QTRY_VERIFY_WITH_TIMEOUT(b.result.has_value(), 15000);

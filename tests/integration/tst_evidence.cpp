@@ -103,8 +103,9 @@ private Q_SLOTS:
         // Phase one: promoted only once "error_rate < 10%" is shown, on the canary's own counts.
         QElapsedTimer t;
         t.start();
-        QTRY_VERIFY_WITH_TIMEOUT(session.currentPhase() == 1, 600000);   // about 100 s; the evidence decides, so a generous bound
-        QVERIFY(t.elapsed() >= 10000); // never before the minimum duration
+        QTRY_VERIFY_WITH_TIMEOUT(session.currentPhase() == 1,
+                                 600000); // about 100 s; the evidence decides, so a generous bound
+        QVERIFY(t.elapsed() >= 10000);    // never before the minimum duration
         QCOMPARE(atGate.size(), 1);
         const Judgement& passed = atGate.first().last;
         QVERIFY(passed.truth == Truth::True);

@@ -34,11 +34,15 @@ constexpr int kWaitMs = 20000;
 // Rounds in these tests are driven by syncNow(); the timer never fires within a test.
 constexpr LedgerSyncOptions kOptions{60000, 500, 240000};
 
-Ed25519::KeyPair keyOf(const char* who) { return test::seededKey(QByteArray("test key ") + who); }
+Ed25519::KeyPair keyOf(const char* who)
+{
+    return test::seededKey(QByteArray("test key ") + who);
+}
 
 QString uniqueRollout(const char* what)
 {
-    return QStringLiteral("sync-%1-%2").arg(QLatin1String(what), QUuid::createUuid().toString(QUuid::WithoutBraces));
+    return QStringLiteral("sync-%1-%2")
+        .arg(QLatin1String(what), QUuid::createUuid().toString(QUuid::WithoutBraces));
 }
 
 QByteArray planYaml(const QString& rollout)
@@ -62,7 +66,8 @@ people:
   - {id: paul, roles: [pm], key: "%3"}
   - {id: automation, roles: [automation], key: "%4"}
 )")
-        .arg(rollout, Ed25519::encodePublicKey(keyOf("rita").publicKey), Ed25519::encodePublicKey(keyOf("paul").publicKey),
+        .arg(rollout, Ed25519::encodePublicKey(keyOf("rita").publicKey),
+             Ed25519::encodePublicKey(keyOf("paul").publicKey),
              Ed25519::encodePublicKey(keyOf("automation").publicKey))
         .toUtf8();
 }
@@ -84,7 +89,7 @@ int closedPort()
 {
     QTcpServer s;
     if (!s.listen(QHostAddress::LocalHost, 0)) return 1;
-    return s.serverPort();   // closed again when `s` goes
+    return s.serverPort(); // closed again when `s` goes
 }
 
 // One console as it starts: a session rebuilt from its ledger file, a recorder with the people's
@@ -98,8 +103,8 @@ struct Console
     std::unique_ptr<LedgerRecorder> recorder;
     std::unique_ptr<LedgerSync> sync;
 
-    Console(const QString& path, const QByteArray& yaml, const StoreSettings& settings, qint64 startMs = 1'700'000'000'000,
-            LedgerSyncOptions options = kOptions)
+    Console(const QString& path, const QByteArray& yaml, const StoreSettings& settings,
+            qint64 startMs = 1'700'000'000'000, LedgerSyncOptions options = kOptions)
         : clock(startMs), session(test::loadPlan(yaml), store, clock)
     {
         QString problem;
@@ -107,13 +112,15 @@ struct Console
         if (!ledger) qFatal("%s", qPrintable(problem));
         LedgerReplay::rebuild(session, ledger->records(session.plan().rollout));
         recorder = std::make_unique<LedgerRecorder>(session, *ledger);
-        for (const char* who : {"rita", "paul", "automation"}) recorder->addKey(QLatin1String(who), keyOf(who));
+        for (const char* who : {"rita", "paul", "automation"})
+            recorder->addKey(QLatin1String(who), keyOf(who));
         sync = std::make_unique<LedgerSync>(*ledger, session, settings, options);
     }
     QStringList ids() const
     {
         QStringList out;
-        for (const LedgerRecord& r : ledger->records(session.plan().rollout)) out.append(r.id);
+        for (const LedgerRecord& r : ledger->records(session.plan().rollout))
+            out.append(r.id);
         return out;
     }
     bool approvedBy(int phase, const QString& who) const
@@ -143,7 +150,8 @@ bool freshRound(LedgerSync& sync)
 int sumOf(const QSignalSpy& spy)
 {
     int sum = 0;
-    for (const QList<QVariant>& args : spy) sum += args.at(0).toInt();
+    for (const QList<QVariant>& args : spy)
+        sum += args.at(0).toInt();
     return sum;
 }
 
@@ -165,7 +173,11 @@ class TestLedgerSync final : public QObject
     StoreSettings m_settings;
     QTemporaryDir m_dir;
 
-    QString ledgerPath(const char* name) const { return m_dir.filePath(QLatin1String(name) + QUuid::createUuid().toString(QUuid::Id128) + QStringLiteral(".sqlite")); }
+    QString ledgerPath(const char* name) const
+    {
+        return m_dir.filePath(QLatin1String(name) + QUuid::createUuid().toString(QUuid::Id128) +
+                              QStringLiteral(".sqlite"));
+    }
 
     // Rows the store holds for `rollout`, and how many distinct ids among them.
     std::pair<int, int> storedRows(const QString& rollout)
@@ -181,10 +193,13 @@ class TestLedgerSync final : public QObject
             db.setPassword(qEnvironmentVariable("ROLLOUT_PG_PASSWORD"));
             if (db.open()) {
                 QSqlQuery q(db);
-                q.prepare(QStringLiteral("SELECT count(*), count(DISTINCT id) FROM ledger_records WHERE rollout = ?"));
+                q.prepare(QStringLiteral(
+                    "SELECT count(*), count(DISTINCT id) FROM ledger_records WHERE rollout = ?"));
                 q.addBindValue(rollout);
-                if (q.exec() && q.next()) out = {q.value(0).toInt(), q.value(1).toInt()};
-                else qWarning("count: %s", qPrintable(q.lastError().text()));
+                if (q.exec() && q.next())
+                    out = {q.value(0).toInt(), q.value(1).toInt()};
+                else
+                    qWarning("count: %s", qPrintable(q.lastError().text()));
             } else {
                 qWarning("count: %s", qPrintable(db.lastError().text()));
             }
@@ -207,7 +222,8 @@ private Q_SLOTS:
         const QByteArray yaml = planYaml(uniqueRollout("two"));
         Console a(ledgerPath("a"), yaml, m_settings), b(ledgerPath("b"), yaml, m_settings, 1'700'000'100'000);
         QSignalSpy aApplied(a.sync.get(), &LedgerSync::applied), bApplied(b.sync.get(), &LedgerSync::applied);
-        QSignalSpy aRejected(a.sync.get(), &LedgerSync::rejected), bRejected(b.sync.get(), &LedgerSync::rejected);
+        QSignalSpy aRejected(a.sync.get(), &LedgerSync::rejected),
+            bRejected(b.sync.get(), &LedgerSync::rejected);
         QSignalSpy bHealth(b.sync.get(), &LedgerSync::storeHealth);
         a.sync->start();
         b.sync->start();
@@ -222,11 +238,12 @@ private Q_SLOTS:
         QVERIFY(freshRound(*b.sync));
         QCOMPARE(b.session.tickedItems(0).value(kItem), QStringLiteral("rita"));
         QVERIFY(b.approvedBy(0, QStringLiteral("rita")));
-        const GateStatus signOff = b.session.gate();   // what B's sign-off view shows
+        const GateStatus signOff = b.session.gate(); // what B's sign-off view shows
         QCOMPARE(signOff.toPhase, 0);
         QCOMPARE(signOff.checklistDone, 1);
         QCOMPARE(signOff.approvalsDone, signOff.approvalsNeeded);
-        for (const QString& id : a.ids()) QVERIFY(b.ids().contains(id));
+        for (const QString& id : a.ids())
+            QVERIFY(b.ids().contains(id));
         QCOMPARE(sumOf(bApplied), 2);
         QVERIFY(bRejected.isEmpty());
         QVERIFY(!bHealth.isEmpty() && bHealth.last().at(0).toBool());
@@ -248,7 +265,7 @@ private Q_SLOTS:
         StoreSettings down = m_settings;
         down.port = closedPort();
         LedgerSyncOptions twoAtATime = kOptions;
-        twoAtATime.batchSize = 2;   // three records: two pushes in one round
+        twoAtATime.batchSize = 2; // three records: two pushes in one round
         Console a(ledgerPath("a"), yaml, down, 1'700'000'000'000, twoAtATime);
         QVERIFY(a.session.setChecklistItem(0, kItem, true, kRita).ok);
         QVERIFY(a.session.recordApproval(0, kRita, true, QStringLiteral("go")).ok);
@@ -258,14 +275,15 @@ private Q_SLOTS:
         a.sync->start();
         QTRY_VERIFY_WITH_TIMEOUT(!health.isEmpty(), kWaitMs);
         QCOMPARE(health.last().at(0).toBool(), false);
-        QVERIFY2(health.last().at(1).toString().startsWith(QStringLiteral("store unreachable")), qPrintable(health.last().at(1).toString()));
+        QVERIFY2(health.last().at(1).toString().startsWith(QStringLiteral("store unreachable")),
+                 qPrintable(health.last().at(1).toString()));
         QCOMPARE(a.ledger->unpushed().size(), 2);
-        QCOMPARE(a.sync->nextDelayMs(), 2 * kOptions.intervalMs);   // backing off
+        QCOMPARE(a.sync->nextDelayMs(), 2 * kOptions.intervalMs); // backing off
         QVERIFY(a.session.recordApproval(1, kRita, true, QStringLiteral("next")).ok);
         QVERIFY(freshRound(*a.sync));
-        QCOMPARE(a.sync->nextDelayMs(), kOptions.maxBackoffMs);     // doubled again, at the cap
+        QCOMPARE(a.sync->nextDelayMs(), kOptions.maxBackoffMs); // doubled again, at the cap
         QCOMPARE(a.ledger->unpushed().size(), 3);
-        QCOMPARE(health.size(), 1);                                  // the same news is not repeated
+        QCOMPARE(health.size(), 1); // the same news is not repeated
 
         a.sync->setSettings(m_settings);
         QTRY_VERIFY_WITH_TIMEOUT(a.ledger->unpushed().isEmpty(), kWaitMs);
@@ -287,13 +305,15 @@ private Q_SLOTS:
         QVERIFY(freshRound(*m.sync));
         QVERIFY(m.ledger->unpushed().isEmpty());
 
-        QSignalSpy bRejected(b.sync.get(), &LedgerSync::rejected), bApplied(b.sync.get(), &LedgerSync::applied);
+        QSignalSpy bRejected(b.sync.get(), &LedgerSync::rejected),
+            bApplied(b.sync.get(), &LedgerSync::applied);
         QVERIFY(freshRound(*b.sync));
-        QVERIFY(b.ids().contains(id));   // kept as evidence
+        QVERIFY(b.ids().contains(id)); // kept as evidence
         QCOMPARE(bRejected.size(), 1);
         QCOMPARE(bRejected.first().at(0).toString(), id);
         const QStringList reasons = bRejected.first().at(1).toStringList();
-        QVERIFY2(reasons.filter(QStringLiteral("signer:")).size() == 1, qPrintable(reasons.join(QLatin1Char('\n'))));
+        QVERIFY2(reasons.filter(QStringLiteral("signer:")).size() == 1,
+                 qPrintable(reasons.join(QLatin1Char('\n'))));
         QVERIFY(!b.hasApprovalFrom(0, QStringLiteral("rita")));
         QCOMPARE(sumOf(bApplied), 0);
     }
@@ -312,18 +332,21 @@ private Q_SLOTS:
         QVERIFY(a.ledger->unpushed().isEmpty());
 
         // Before B first pulls: the rejection becomes an approval in the store.
-        QVERIFY2(tamper.replaceInBody(id, "\"decision\":\"reject\"", "\"decision\":\"approve\""), qPrintable(tamper.lastError()));
+        QVERIFY2(tamper.replaceInBody(id, "\"decision\":\"reject\"", "\"decision\":\"approve\""),
+                 qPrintable(tamper.lastError()));
 
-        QSignalSpy bRejected(b.sync.get(), &LedgerSync::rejected), bApplied(b.sync.get(), &LedgerSync::applied);
+        QSignalSpy bRejected(b.sync.get(), &LedgerSync::rejected),
+            bApplied(b.sync.get(), &LedgerSync::applied);
         QVERIFY(freshRound(*b.sync));
         QCOMPARE(bRejected.size(), 1);
         QCOMPARE(bRejected.first().at(0).toString(), id);
         const QStringList reasons = bRejected.first().at(1).toStringList();
-        QVERIFY2(reasons.join(QLatin1Char('\n')).contains(QStringLiteral("signature:")), qPrintable(reasons.join(QLatin1Char('\n'))));
+        QVERIFY2(reasons.join(QLatin1Char('\n')).contains(QStringLiteral("signature:")),
+                 qPrintable(reasons.join(QLatin1Char('\n'))));
         QVERIFY(!b.hasApprovalFrom(0, QStringLiteral("rita")));
         QVERIFY(!b.ids().contains(id));
         QCOMPARE(sumOf(bApplied), 0);
-        QVERIFY(freshRound(*b.sync));   // and not reported again
+        QVERIFY(freshRound(*b.sync)); // and not reported again
         QCOMPARE(bRejected.size(), 1);
 
         // A's cursor is past that row: a rewrite in place shows at A's next start, which pulls
@@ -354,15 +377,19 @@ private Q_SLOTS:
         const LedgerRecord foreign = other.ledger->records().first();
 
         Console b(ledgerPath("b"), yaml, m_settings);
-        QVERIFY2(tamper.insertCopy(foreign, QUuid::createUuid().toString(QUuid::WithoutBraces), b.session.plan().rollout),
+        QVERIFY2(tamper.insertCopy(foreign, QUuid::createUuid().toString(QUuid::WithoutBraces),
+                                   b.session.plan().rollout),
                  qPrintable(tamper.lastError()));
-        QSignalSpy bRejected(b.sync.get(), &LedgerSync::rejected), bApplied(b.sync.get(), &LedgerSync::applied);
+        QSignalSpy bRejected(b.sync.get(), &LedgerSync::rejected),
+            bApplied(b.sync.get(), &LedgerSync::applied);
         QVERIFY(freshRound(*b.sync));
         QCOMPARE(bRejected.size(), 1);
         QCOMPARE(bRejected.first().at(0).toString(), foreign.id);
         const QStringList reasons = bRejected.first().at(1).toStringList();
-        QVERIFY2(reasons.filter(QStringLiteral("rollout:")).size() == 1, qPrintable(reasons.join(QLatin1Char('\n'))));
-        QVERIFY2(reasons.filter(QStringLiteral("store:")).size() == 1, qPrintable(reasons.join(QLatin1Char('\n'))));
+        QVERIFY2(reasons.filter(QStringLiteral("rollout:")).size() == 1,
+                 qPrintable(reasons.join(QLatin1Char('\n'))));
+        QVERIFY2(reasons.filter(QStringLiteral("store:")).size() == 1,
+                 qPrintable(reasons.join(QLatin1Char('\n'))));
         QVERIFY(!b.hasApprovalFrom(0, QStringLiteral("rita")));
         QVERIFY(b.ids().isEmpty());
         QCOMPARE(sumOf(bApplied), 0);

@@ -1,8 +1,8 @@
 // Against a real Prometheus 2.42 scraping the simulator every second (both started by
 // scripts/services.sh): seed 000's PromQL shapes compared with the simulator's known truth, a
 // canary error spike seen by the engine's hard trigger through Prometheus, and a backfill.
-#include "RequireServers.h"
 #include "PlanFixture.h"
+#include "RequireServers.h"
 #include "engine/RolloutSession.h"
 #include "metrics/MetricPoller.h"
 #include "metrics/PrometheusClient.h"
@@ -14,14 +14,16 @@
 #include <QSignalSpy>
 #include <QTest>
 #include <QTimer>
-
 #include <cmath>
 
 using namespace rollout;
 
 namespace {
 
-QString env(const char* name) { return qEnvironmentVariable(name); }
+QString env(const char* name)
+{
+    return qEnvironmentVariable(name);
+}
 
 // One blocking HTTP exchange, for test set-up only.
 HttpResponse exchange(const QByteArray& method, const QString& url)
@@ -33,7 +35,10 @@ HttpResponse exchange(const QByteArray& method, const QString& url)
     HttpResponse out;
     bool done = false;
     QObject ctx;
-    http.send(req, &ctx, [&](const HttpResponse& r) { out = r; done = true; });
+    http.send(req, &ctx, [&](const HttpResponse& r) {
+        out = r;
+        done = true;
+    });
     if (!QTest::qWaitFor([&] { return done; }, 15000)) qWarning("no answer within 15 s");
     return out;
 }
@@ -43,7 +48,10 @@ PromOutcome instant(PrometheusClient& client, const QString& query)
     PromOutcome out;
     bool done = false;
     QObject ctx;
-    client.instant(query, QDateTime::currentMSecsSinceEpoch(), &ctx, [&](const PromOutcome& o) { out = o; done = true; });
+    client.instant(query, QDateTime::currentMSecsSinceEpoch(), &ctx, [&](const PromOutcome& o) {
+        out = o;
+        done = true;
+    });
     if (!QTest::qWaitFor([&] { return done; }, 15000)) qWarning("no answer within 15 s");
     return out;
 }
@@ -51,7 +59,8 @@ PromOutcome instant(PrometheusClient& client, const QString& query)
 double seriesValue(const PromOutcome& o, const QString& cohort)
 {
     for (const PromSeries& s : o.response.series)
-        if (s.labels.value(QStringLiteral("cohort")) == cohort && !s.samples.isEmpty()) return s.samples.last().value;
+        if (s.labels.value(QStringLiteral("cohort")) == cohort && !s.samples.isEmpty())
+            return s.samples.last().value;
     return std::nan("");
 }
 
@@ -63,24 +72,25 @@ QJsonObject truth(const QString& sim)
 
 QByteArray planYaml(const QString& prom, const QString& window)
 {
-    return QStringLiteral(
-               "rollout: prometheus-integration\n"
-               "sources: {prom: {type: prometheus, url: \"%1\", timeout: 5s}}\n"
-               "backends: {f: {type: flagd_file, path: f.json}}\n"
-               "flags: [{key: k, backend: f}]\n"
-               "metrics:\n"
-               "  error_rate:\n"
-               "    source: prom\n"
-               "    unit: ratio\n"
-               "    interval: 1s\n"
-               "    canary: {cohort: canary}\n"
-               "    baseline: {series: {cohort: baseline}}\n"
-               "    query: sum by (cohort) (rate(sim_errors_total[%2])) / sum by (cohort) (rate(sim_requests_total[%2]))\n"
-               "triggers:\n"
-               "  - {name: error rate critical, when: error_rate > 5%, for: 10s, kind: hard, action: rollback}\n"
-               "phases:\n"
-               "  - {name: canary, traffic: 50%}\n"
-               "  - {name: all, traffic: 100%}\n")
+    return QStringLiteral("rollout: prometheus-integration\n"
+                          "sources: {prom: {type: prometheus, url: \"%1\", timeout: 5s}}\n"
+                          "backends: {f: {type: flagd_file, path: f.json}}\n"
+                          "flags: [{key: k, backend: f}]\n"
+                          "metrics:\n"
+                          "  error_rate:\n"
+                          "    source: prom\n"
+                          "    unit: ratio\n"
+                          "    interval: 1s\n"
+                          "    canary: {cohort: canary}\n"
+                          "    baseline: {series: {cohort: baseline}}\n"
+                          "    query: sum by (cohort) (rate(sim_errors_total[%2])) / sum by (cohort) "
+                          "(rate(sim_requests_total[%2]))\n"
+                          "triggers:\n"
+                          "  - {name: error rate critical, when: error_rate > 5%, for: 10s, kind: hard, "
+                          "action: rollback}\n"
+                          "phases:\n"
+                          "  - {name: canary, traffic: 50%}\n"
+                          "  - {name: all, traffic: 100%}\n")
         .arg(prom, window)
         .toUtf8();
 }
@@ -97,7 +107,9 @@ private Q_SLOTS:
     {
         m_prom = env("ROLLOUT_PROMETHEUS_URL");
         m_sim = env("ROLLOUT_SIMULATOR_URL");
-        if (m_prom.isEmpty() || m_sim.isEmpty()) ROLLOUT_SKIP_OR_FAIL("run through scripts/test.sh: ROLLOUT_PROMETHEUS_URL / ROLLOUT_SIMULATOR_URL unset");
+        if (m_prom.isEmpty() || m_sim.isEmpty())
+            ROLLOUT_SKIP_OR_FAIL(
+                "run through scripts/test.sh: ROLLOUT_PROMETHEUS_URL / ROLLOUT_SIMULATOR_URL unset");
         QVERIFY(exchange("POST", m_sim + QStringLiteral("/-/clear")).success());
         QVERIFY(exchange("POST", m_sim + QStringLiteral("/-/share?percent=50")).success());
     }
@@ -116,15 +128,21 @@ private Q_SLOTS:
         // Readiness, not a sleep: rate() over 1m is unbiased once the series is older than the
         // window (a series that starts inside it is extrapolated short), i.e. once Prometheus
         // holds more than 75 s of 1 s scrapes.
-        QTRY_VERIFY_WITH_TIMEOUT(seriesValue(instant(client, QStringLiteral("count_over_time(sim_requests_total{cohort=\"canary\"}[90s])")),
-                                             QStringLiteral("canary")) >= 75, 150000);
+        QTRY_VERIFY_WITH_TIMEOUT(
+            seriesValue(instant(client, QStringLiteral(
+                                            "count_over_time(sim_requests_total{cohort=\"canary\"}[90s])")),
+                        QStringLiteral("canary")) >= 75,
+            150000);
         const QString requests = QStringLiteral("sum by (cohort) (rate(sim_requests_total[1m]))");
 
         const PromOutcome rps = instant(client, requests);
-        const PromOutcome errors = instant(client, QStringLiteral(
-            "sum by (cohort) (rate(sim_errors_total[1m])) / sum by (cohort) (rate(sim_requests_total[1m]))"));
-        const PromOutcome p95 = instant(client, QStringLiteral(
-            "histogram_quantile(0.95, sum by (cohort, le) (rate(sim_duration_seconds_bucket[1m])))"));
+        const PromOutcome errors =
+            instant(client, QStringLiteral("sum by (cohort) (rate(sim_errors_total[1m])) / sum by (cohort) "
+                                           "(rate(sim_requests_total[1m]))"));
+        const PromOutcome p95 = instant(
+            client,
+            QStringLiteral(
+                "histogram_quantile(0.95, sum by (cohort, le) (rate(sim_duration_seconds_bucket[1m])))"));
         QVERIFY2(rps.ok() && errors.ok() && p95.ok(), qPrintable(rps.problem + errors.problem + p95.problem));
         const QJsonObject t = truth(m_sim);
         const QJsonObject canary = t.value(QStringLiteral("canary")).toObject();
@@ -134,8 +152,8 @@ private Q_SLOTS:
         const double promRps = seriesValue(rps, QStringLiteral("canary"));
         const double promErr = seriesValue(errors, QStringLiteral("canary"));
         const double promP95 = seriesValue(p95, QStringLiteral("canary"));
-        qInfo("canary rps: prometheus %.2f truth %.2f; error ratio %.5f vs %.5f; p95 %.4fs vs %.4fs",
-              promRps, truthRps, promErr, truthErr, promP95, truthP95);
+        qInfo("canary rps: prometheus %.2f truth %.2f; error ratio %.5f vs %.5f; p95 %.4fs vs %.4fs", promRps,
+              truthRps, promErr, truthErr, promP95, truthP95);
         // Tolerances: the two windows are offset by up to a scrape (1 s) plus rate()'s
         // extrapolation at the window edges; the error ratio is a small count.
         QVERIFY(std::fabs(promRps - truthRps) <= 0.10 * truthRps);
@@ -157,7 +175,8 @@ private Q_SLOTS:
         QObject::connect(&tick, &QTimer::timeout, &session, [&] { session.evaluate(); });
         tick.start(250);
         // Healthy first: the canary's error rate is well under the threshold.
-        QTRY_VERIFY_WITH_TIMEOUT(store.latest(QStringLiteral("error_rate"), Series::Canary).has_value(), 15000);
+        QTRY_VERIFY_WITH_TIMEOUT(store.latest(QStringLiteral("error_rate"), Series::Canary).has_value(),
+                                 15000);
         QCOMPARE(session.currentPhase(), 0);
 
         QElapsedTimer sinceSpike;
@@ -168,10 +187,12 @@ private Q_SLOTS:
         bool fired = false;
         for (const QList<QVariant>& e : std::as_const(events)) {
             const auto ev = e.first().value<RolloutEvent>();
-            if (ev.type == EventType::TriggerFired) fired = ev.trigger == QStringLiteral("error rate critical");
+            if (ev.type == EventType::TriggerFired)
+                fired = ev.trigger == QStringLiteral("error rate critical");
         }
         QVERIFY(fired);
-        qInfo("spike → hard trigger fired through Prometheus in %.1f s (rate window 20s, for: 10s, scrape 1s, poll 1s)",
+        qInfo("spike → hard trigger fired through Prometheus in %.1f s (rate window 20s, for: 10s, scrape "
+              "1s, poll 1s)",
               double(detectedMs) / 1000.0);
         // Physically possible only after the hold: at least the 10 s of `for`.
         QVERIFY(detectedMs >= 10000);
@@ -188,12 +209,16 @@ private Q_SLOTS:
         poller.backfill(2 * 60 * 1000);
         QVERIFY(done.wait(15000));
         QVERIFY2(done.first().at(1).toString().isEmpty(), qPrintable(done.first().at(1).toString()));
-        const QList<Sample> canary = store.window(QStringLiteral("error_rate"), QStringLiteral("canary"), 0, clock.nowMs());
-        const QList<Sample> baseline = store.window(QStringLiteral("error_rate"), QStringLiteral("baseline"), 0, clock.nowMs());
-        qInfo("backfill: %lld canary and %lld baseline points over the last 2 minutes", qint64(canary.size()), qint64(baseline.size()));
+        const QList<Sample> canary =
+            store.window(QStringLiteral("error_rate"), QStringLiteral("canary"), 0, clock.nowMs());
+        const QList<Sample> baseline =
+            store.window(QStringLiteral("error_rate"), QStringLiteral("baseline"), 0, clock.nowMs());
+        qInfo("backfill: %lld canary and %lld baseline points over the last 2 minutes", qint64(canary.size()),
+              qint64(baseline.size()));
         QVERIFY(canary.size() >= 60);
         QVERIFY(baseline.size() >= 60);
-        for (int i = 1; i < canary.size(); ++i) QVERIFY(canary[i].tMs > canary[i - 1].tMs);
+        for (int i = 1; i < canary.size(); ++i)
+            QVERIFY(canary[i].tMs > canary[i - 1].tMs);
     }
 
     void aWrongQueryReachesTheUserVerbatim()
@@ -206,7 +231,9 @@ private Q_SLOTS:
         QVERIFY(!o.ok());
         QCOMPARE(o.http.status, 400);
         QCOMPARE(o.response.errorType, QStringLiteral("bad_data"));
-        QVERIFY2(o.problem.contains(QStringLiteral("bad_data: invalid parameter \"query\": 1:")) && o.problem.contains(QStringLiteral("parse error")), qPrintable(o.problem));
+        QVERIFY2(o.problem.contains(QStringLiteral("bad_data: invalid parameter \"query\": 1:")) &&
+                     o.problem.contains(QStringLiteral("parse error")),
+                 qPrintable(o.problem));
     }
 };
 

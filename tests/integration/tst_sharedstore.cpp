@@ -2,8 +2,8 @@
 // the signed bytes, pushes are idempotent, history cannot be rewritten through the store, rows
 // rewritten behind its back come back as they are (for the verifier to catch), exactly one of
 // two racing consoles advances a phase, and the push queue loses and doubles nothing.
-#include "RequireServers.h"
 #include "LedgerChain.h"
+#include "RequireServers.h"
 #include "StoreTamper.h"
 #include "ledger/PushQueue.h"
 #include "ledger/SharedStore.h"
@@ -20,7 +20,6 @@
 #include <QTemporaryDir>
 #include <QTest>
 #include <QUuid>
-
 #include <barrier>
 #include <thread>
 
@@ -31,14 +30,15 @@ namespace {
 
 QString uniqueRollout(const char* what)
 {
-    return QStringLiteral("%1-%2").arg(QLatin1String(what), QUuid::createUuid().toString(QUuid::WithoutBraces));
+    return QStringLiteral("%1-%2").arg(QLatin1String(what),
+                                       QUuid::createUuid().toString(QUuid::WithoutBraces));
 }
 
 int closedPort()
 {
     QTcpServer s;
     if (!s.listen(QHostAddress::LocalHost, 0)) return 1;
-    return s.serverPort();   // closed again when `s` goes
+    return s.serverPort(); // closed again when `s` goes
 }
 
 QList<StoredRecord> pullAll(SharedStore& store, const QString& rollout)
@@ -143,7 +143,7 @@ private Q_SLOTS:
         QCOMPARE(again.alreadyThere.size(), 3);
 
         const QList<LedgerRecord> second = chain.take(2);
-        const PushResult mixed = store.push(first.mid(1) + second + second.mid(0, 1));   // one twice in a batch
+        const PushResult mixed = store.push(first.mid(1) + second + second.mid(0, 1)); // one twice in a batch
         QVERIFY(mixed.ok());
         QCOMPARE(mixed.stored.size(), 2);
         QCOMPARE(mixed.alreadyThere.size(), 3);
@@ -170,10 +170,11 @@ private Q_SLOTS:
 
         const PushResult r = store.push({rewritten, sameSlot, innocent});
         QVERIFY2(r.ok(), qPrintable(r.error));
-        QCOMPARE(r.stored, QStringList{innocent.id});   // one conflict does not block the others
+        QCOMPARE(r.stored, QStringList{innocent.id}); // one conflict does not block the others
         QCOMPARE(r.refused.size(), 2);
         QCOMPARE(r.refused.at(0).id, original.id);
-        QVERIFY2(r.refused.at(0).why.contains(QStringLiteral("tampering")) && r.refused.at(0).why.contains(original.id),
+        QVERIFY2(r.refused.at(0).why.contains(QStringLiteral("tampering")) &&
+                     r.refused.at(0).why.contains(original.id),
                  qPrintable(r.refused.at(0).why));
         QCOMPARE(r.refused.at(1).id, sameSlot.id);
         QVERIFY2(r.refused.at(1).why.contains(QStringLiteral("sequence 1")), qPrintable(r.refused.at(1).why));
@@ -226,13 +227,15 @@ private Q_SLOTS:
             QSqlQuery q(db);
             const QStringList statements = {
                 QStringLiteral("UPDATE ledger_records SET type = 'rolled_back' WHERE id = '%1'").arg(r.id),
-                QStringLiteral("UPDATE ledger_records SET body = body || 'x'::bytea WHERE id = '%1'").arg(r.id),
+                QStringLiteral("UPDATE ledger_records SET body = body || 'x'::bytea WHERE id = '%1'")
+                    .arg(r.id),
                 QStringLiteral("DELETE FROM ledger_records WHERE id = '%1'").arg(r.id),
                 QStringLiteral("TRUNCATE ledger_records, phase_transitions"),
             };
             for (const QString& sql : statements) {
                 QVERIFY2(!q.exec(sql), qPrintable(sql));
-                QVERIFY2(q.lastError().text().contains(QStringLiteral("append-only")), qPrintable(q.lastError().text()));
+                QVERIFY2(q.lastError().text().contains(QStringLiteral("append-only")),
+                         qPrintable(q.lastError().text()));
             }
         }
         QSqlDatabase::removeDatabase(name);
@@ -250,7 +253,8 @@ private Q_SLOTS:
         const QString rollout = uniqueRollout("tampered");
         LedgerChain chain(rollout, QStringLiteral("rita"));
         QList<LedgerRecord> r;
-        for (int i = 0; i < 7; ++i) r.append(chain.next(QStringLiteral("approval_recorded"), decision("go")));
+        for (int i = 0; i < 7; ++i)
+            r.append(chain.next(QStringLiteral("approval_recorded"), decision("go")));
         QVERIFY(store.push(r).ok());
         LedgerChain other(uniqueRollout("other"), QStringLiteral("sam"));
         const LedgerRecord foreign = other.next(QStringLiteral("approval_recorded"), decision("go"));
@@ -258,7 +262,8 @@ private Q_SLOTS:
 
         // r0, r6 untouched; r1 decision changed; r2 signature of r3; r3 re-signed by another key;
         // r4 deleted (a hole in the chain); r5 body no longer JSON; a copy of another rollout's record.
-        QVERIFY2(tamper.replaceInBody(r[1].id, "\"decision\":\"go\"", "\"decision\":\"stop\""), qPrintable(tamper.lastError()));
+        QVERIFY2(tamper.replaceInBody(r[1].id, "\"decision\":\"go\"", "\"decision\":\"stop\""),
+                 qPrintable(tamper.lastError()));
         QVERIFY2(tamper.setSignature(r[2].id, r[3].signature), qPrintable(tamper.lastError()));
         const Ed25519::KeyPair mallory = Ed25519::generate();
         LedgerRecord forged = r[3];
@@ -266,16 +271,18 @@ private Q_SLOTS:
         forged = LedgerChain::resigned(forged, mallory);
         QVERIFY2(tamper.setSigned(r[3].id, forged.body, forged.signature), qPrintable(tamper.lastError()));
         QVERIFY2(tamper.deleteRecord(r[4].id), qPrintable(tamper.lastError()));
-        QVERIFY2(tamper.setBody(r[5].id, QByteArrayLiteral("{\"v\":1,\"id\":")), qPrintable(tamper.lastError()));
+        QVERIFY2(tamper.setBody(r[5].id, QByteArrayLiteral("{\"v\":1,\"id\":")),
+                 qPrintable(tamper.lastError()));
         const QString copyId = QUuid::createUuid().toString(QUuid::WithoutBraces);
         QVERIFY2(tamper.insertCopy(foreign, copyId, rollout), qPrintable(tamper.lastError()));
 
         const QList<StoredRecord> pulled = pullAll(store, rollout);
-        QCOMPARE(pulled.size(), 7);   // 7 - 1 deleted + 1 copied
+        QCOMPARE(pulled.size(), 7); // 7 - 1 deleted + 1 copied
 
         for (int i : {0, 6}) {
             const StoredRecord* s = byId(pulled, r[i].id);
-            QVERIFY(s && s->record.body == r[i].body && s->record.signature == r[i].signature && s->problem.isEmpty());
+            QVERIFY(s && s->record.body == r[i].body && s->record.signature == r[i].signature &&
+                    s->problem.isEmpty());
         }
         const StoredRecord* changed = byId(pulled, r[1].id);
         QVERIFY(changed && changed->bodyParses);
@@ -290,7 +297,8 @@ private Q_SLOTS:
 
         // Valid signature, wrong key: only the plan's people tell this one apart.
         const StoredRecord* resigned = byId(pulled, r[3].id);
-        QVERIFY(resigned && resigned->record.body != r[3].body && resigned->record.signature != r[3].signature);
+        QVERIFY(resigned && resigned->record.body != r[3].body &&
+                resigned->record.signature != r[3].signature);
         QVERIFY(resigned->record.signatureValid());
         QVERIFY(resigned->record.publicKey != r[3].publicKey);
 
@@ -300,7 +308,8 @@ private Q_SLOTS:
             if (s.record.device == chain.device()) sequences.append(s.record.sequence);
         QCOMPARE(sequences, (QList<qint64>{1, 2, 3, 4, 6, 7}));
         const StoredRecord* seven = byId(pulled, r[6].id);
-        QVERIFY(seven->record.previous == r[5].hash() && seven->record.previous != byId(pulled, r[5].id)->record.hash());
+        QVERIFY(seven->record.previous == r[5].hash() &&
+                seven->record.previous != byId(pulled, r[5].id)->record.hash());
 
         const StoredRecord* garbled = byId(pulled, r[5].id);
         QVERIFY(garbled && !garbled->bodyParses);
@@ -317,7 +326,8 @@ private Q_SLOTS:
         QVERIFY(copied);
         QCOMPARE(copied->record.rollout, foreign.rollout);
         QVERIFY(copied->record.signatureValid());
-        QVERIFY2(copied->problem.contains(QStringLiteral("rollout")) && copied->problem.contains(QStringLiteral("id")),
+        QVERIFY2(copied->problem.contains(QStringLiteral("rollout")) &&
+                     copied->problem.contains(QStringLiteral("id")),
                  qPrintable(copied->problem));
     }
 
@@ -330,7 +340,7 @@ private Q_SLOTS:
         const TransitionOutcome won = store.claimTransition(first, QString());
         QVERIFY2(won.ok(), qPrintable(won.error));
         QVERIFY(won.won);
-        QVERIFY(store.claimTransition(first, QString()).won);   // idempotent: a lost answer retried
+        QVERIFY(store.claimTransition(first, QString()).won); // idempotent: a lost answer retried
 
         const LedgerRecord late = sam.next(QStringLiteral("phase_advanced"));
         const TransitionOutcome lost = store.claimTransition(late, QString());
@@ -343,7 +353,8 @@ private Q_SLOTS:
         const LedgerRecord second = sam.next(QStringLiteral("phase_advanced"));
         QVERIFY(store.claimTransition(second, first.id).won);
         const LedgerRecord stray = sam.next(QStringLiteral("phase_advanced"));
-        const TransitionOutcome unknown = store.claimTransition(stray, late.id);   // late never became a transition
+        const TransitionOutcome unknown =
+            store.claimTransition(stray, late.id); // late never became a transition
         QVERIFY(!unknown.won);
         QVERIFY2(unknown.error.contains(QStringLiteral("not a phase transition")), qPrintable(unknown.error));
 
@@ -357,7 +368,8 @@ private Q_SLOTS:
     {
         constexpr int Rounds = 50;
         const QString rollout = uniqueRollout("race");
-        LedgerChain chains[2] = {LedgerChain(rollout, QStringLiteral("rita")), LedgerChain(rollout, QStringLiteral("sam"))};
+        LedgerChain chains[2] = {LedgerChain(rollout, QStringLiteral("rita")),
+                                 LedgerChain(rollout, QStringLiteral("sam"))};
         TransitionOutcome outcomes[2][Rounds];
         LedgerRecord records[2][Rounds];
         QString predecessor;
@@ -372,9 +384,10 @@ private Q_SLOTS:
             ++round;
         });
         auto side = [&](int me) {
-            SharedStore store(m_settings);   // its own connection, on this thread
+            SharedStore store(m_settings); // its own connection, on this thread
             for (int i = 0; i < Rounds; ++i) {
-                records[me][i] = chains[me].next(QStringLiteral("phase_advanced"), QJsonObject{{QStringLiteral("round"), i}});
+                records[me][i] = chains[me].next(QStringLiteral("phase_advanced"),
+                                                 QJsonObject{{QStringLiteral("round"), i}});
                 start.arrive_and_wait();
                 outcomes[me][i] = store.claimTransition(records[me][i], predecessor);
                 end.arrive_and_wait();
@@ -388,7 +401,8 @@ private Q_SLOTS:
             const TransitionOutcome& x = outcomes[0][i];
             const TransitionOutcome& y = outcomes[1][i];
             QVERIFY2(x.ok() && y.ok(), qPrintable(x.error + y.error));
-            QVERIFY2(x.won != y.won, qPrintable(QStringLiteral("round %1: %2 and %3").arg(i).arg(x.won).arg(y.won)));
+            QVERIFY2(x.won != y.won,
+                     qPrintable(QStringLiteral("round %1: %2 and %3").arg(i).arg(x.won).arg(y.won)));
             const int w = x.won ? 0 : 1;
             const TransitionOutcome& loser = outcomes[1 - w][i];
             QCOMPARE(loser.winnerId, records[w][i].id);
@@ -399,7 +413,8 @@ private Q_SLOTS:
         const QList<StoredRecord> stored = pullAll(store, rollout);
         QCOMPARE(stored.size(), Rounds);
         QStringList ids;
-        for (const StoredRecord& s : stored) ids.append(s.record.id);
+        for (const StoredRecord& s : stored)
+            ids.append(s.record.id);
         QCOMPARE(ids, winners);
     }
 
@@ -411,7 +426,8 @@ private Q_SLOTS:
         t.start();
         const QString error = store.open();
         QVERIFY(t.elapsed() < (SharedStore::ConnectTimeoutSeconds + 1) * 1000);
-        QVERIFY2(error.startsWith(QStringLiteral("store unreachable: 127.0.0.1:%1: ").arg(settings.port)), qPrintable(error));
+        QVERIFY2(error.startsWith(QStringLiteral("store unreachable: 127.0.0.1:%1: ").arg(settings.port)),
+                 qPrintable(error));
         LedgerChain chain(uniqueRollout("down"), QStringLiteral("rita"));
         const PushResult r = store.push(chain.take(2));
         QVERIFY(r.unreachable && r.confirmed().isEmpty());
@@ -433,7 +449,8 @@ private Q_SLOTS:
         QVERIFY(f.setPermissions(QFile::ReadOwner | QFile::WriteOwner | QFile::ReadGroup));
         SharedStore loose(s);
         const QString refused = loose.open();
-        QVERIFY2(refused.contains(s.passwordFile) && refused.contains(QStringLiteral("too open")), qPrintable(refused));
+        QVERIFY2(refused.contains(s.passwordFile) && refused.contains(QStringLiteral("too open")),
+                 qPrintable(refused));
         QVERIFY(f.setPermissions(QFile::ReadOwner | QFile::WriteOwner));
         SharedStore tight(s);
         QCOMPARE(tight.open(), QString());
@@ -444,7 +461,9 @@ private Q_SLOTS:
         wrong.passwordEnv = QStringLiteral("ROLLOUT_TEST_WRONG_PG_PASSWORD");
         SharedStore bad(wrong);
         const QString error = bad.open();
-        QVERIFY2(error.startsWith(QStringLiteral("store unreachable")) && !error.contains(QStringLiteral("hunter2")), qPrintable(error));
+        QVERIFY2(error.startsWith(QStringLiteral("store unreachable")) &&
+                     !error.contains(QStringLiteral("hunter2")),
+                 qPrintable(error));
         qunsetenv("ROLLOUT_TEST_WRONG_PG_PASSWORD");
     }
 
@@ -456,17 +475,19 @@ private Q_SLOTS:
         QSet<QString> pushed;
         QStringList markedOrder;
         SharedStore store(unreachableSettings());
-        PushQueue queue([&] {
-            QList<LedgerRecord> out;
-            for (const LedgerRecord& r : local)
-                if (!pushed.contains(r.id)) out.append(r);
-            return out;
-        },
-                        [&](const QStringList& ids) {
-                            for (const QString& id : ids) pushed.insert(id);
-                            markedOrder += ids;
-                        },
-                        store);
+        PushQueue queue(
+            [&] {
+                QList<LedgerRecord> out;
+                for (const LedgerRecord& r : local)
+                    if (!pushed.contains(r.id)) out.append(r);
+                return out;
+            },
+            [&](const QStringList& ids) {
+                for (const QString& id : ids)
+                    pushed.insert(id);
+                markedOrder += ids;
+            },
+            store);
         queue.setBatchSize(5);
         queue.setBackoff(20, 50);
         QSignalSpy unreachable(&queue, &PushQueue::storeUnreachable);
@@ -474,7 +495,8 @@ private Q_SLOTS:
 
         queue.drain();
         QCOMPARE(unreachable.size(), 1);
-        QVERIFY2(unreachable.first().first().toString().startsWith(QStringLiteral("store unreachable: 127.0.0.1:")),
+        QVERIFY2(unreachable.first().first().toString().startsWith(
+                     QStringLiteral("store unreachable: 127.0.0.1:")),
                  qPrintable(unreachable.first().first().toString()));
         QVERIFY(pushed.isEmpty());
         QVERIFY(queue.retryPending());
@@ -487,18 +509,19 @@ private Q_SLOTS:
         QVERIFY(pushed.isEmpty());
         QVERIFY(drained.isEmpty());
 
-        store.setSettings(m_settings);   // the store is back
+        store.setSettings(m_settings); // the store is back
         QVERIFY(drained.wait(5000));
         QCOMPARE(drained.first().first().toInt(), 23);
         QCOMPARE(pushed.size(), 23);
-        QCOMPARE(markedOrder.size(), 23);   // each marked once
+        QCOMPARE(markedOrder.size(), 23); // each marked once
         QVERIFY(!queue.retryPending());
 
         SharedStore check(m_settings);
         const QList<StoredRecord> stored = pullAll(check, rollout);
         QCOMPARE(stored.size(), 23);
         QSet<QString> ids;
-        for (const StoredRecord& s : stored) ids.insert(s.record.id);
+        for (const StoredRecord& s : stored)
+            ids.insert(s.record.id);
         QCOMPARE(ids, pushed);
     }
 
@@ -508,19 +531,21 @@ private Q_SLOTS:
         LedgerChain chain(rollout, QStringLiteral("rita"));
         const QList<LedgerRecord> local = chain.take(12);
         QSet<QString> pushed;
-        bool crashed = true;   // the first markPushed never happens
+        bool crashed = true; // the first markPushed never happens
         SharedStore store(m_settings);
-        PushQueue queue([&] {
-            QList<LedgerRecord> out;
-            for (const LedgerRecord& r : local)
-                if (!pushed.contains(r.id)) out.append(r);
-            return out;
-        },
-                        [&](const QStringList& ids) {
-                            if (crashed) return;
-                            for (const QString& id : ids) pushed.insert(id);
-                        },
-                        store);
+        PushQueue queue(
+            [&] {
+                QList<LedgerRecord> out;
+                for (const LedgerRecord& r : local)
+                    if (!pushed.contains(r.id)) out.append(r);
+                return out;
+            },
+            [&](const QStringList& ids) {
+                if (crashed) return;
+                for (const QString& id : ids)
+                    pushed.insert(id);
+            },
+            store);
         queue.setBatchSize(5);
         QSignalSpy drained(&queue, &PushQueue::drained);
         queue.drain();
@@ -587,7 +612,7 @@ private Q_SLOTS:
                     pulledDone = true;
                 });
         worker.push(records);
-        worker.pull(rollout, 0);   // queued behind the push: sees its records
+        worker.pull(rollout, 0); // queued behind the push: sees its records
         QTRY_VERIFY_WITH_TIMEOUT(pushed.has_value() && pulledDone, 10000);
         QCOMPARE(pushed->stored.size(), 4);
         QCOMPARE(pulled.size(), 4);

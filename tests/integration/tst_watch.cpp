@@ -2,10 +2,10 @@
 // the ledger (also after SIGKILL), and on a canary error spike rolls back through Unleash, signs
 // the rollback with the automation key and pushes it to PostgreSQL — while the plan's webhook
 // answers 500 and is retried without holding anything up.
-#include "RequireServers.h"
 #include "Await.h"
 #include "FakeHttpServer.h"
 #include "PlanFixture.h"
+#include "RequireServers.h"
 #include "TestKeys.h"
 #include "flags/UnleashFeature.h"
 #include "ledger/KeyStore.h"
@@ -22,7 +22,6 @@
 #include <QTemporaryDir>
 #include <QTest>
 #include <QUuid>
-
 #include <sodium.h>
 
 using namespace rollout;
@@ -30,9 +29,15 @@ using test::exchange;
 
 namespace {
 
-Ed25519::KeyPair rmKey() { return test::seededKey("watch test rm"); }
+Ed25519::KeyPair rmKey()
+{
+    return test::seededKey("watch test rm");
+}
 
-QString env(const char* name) { return qEnvironmentVariable(name); }
+QString env(const char* name)
+{
+    return qEnvironmentVariable(name);
+}
 
 } // namespace
 
@@ -71,7 +76,8 @@ private Q_SLOTS:
         m_unleash = env("ROLLOUT_UNLEASH_URL");
         m_sim = env("ROLLOUT_LOOP_SIMULATOR_URL");
         m_flag = env("ROLLOUT_LOOP_FLAG");
-        if (m_unleash.isEmpty() || m_sim.isEmpty() || env("ROLLOUT_PROMETHEUS_URL").isEmpty() || env("ROLLOUT_PG_HOST").isEmpty())
+        if (m_unleash.isEmpty() || m_sim.isEmpty() || env("ROLLOUT_PROMETHEUS_URL").isEmpty() ||
+            env("ROLLOUT_PG_HOST").isEmpty())
             ROLLOUT_SKIP_OR_FAIL("run through scripts/test.sh: the servers' variables are unset");
         QVERIFY(Ed25519::initialize());
         // The automation key, encrypted at rest like any other.
@@ -79,10 +85,13 @@ private Q_SLOTS:
         KeyStore store(m_keys);
         store.setLimits(crypto_pwhash_OPSLIMIT_MIN, crypto_pwhash_MEMLIMIT_MIN);
         QString problem;
-        QVERIFY2(store.create(QStringLiteral("automation"), QStringLiteral("automation"), "automation passphrase", &problem), qPrintable(problem));
+        QVERIFY2(store.create(QStringLiteral("automation"), QStringLiteral("automation"),
+                              "automation passphrase", &problem),
+                 qPrintable(problem));
         const QString automationKey = store.info(QStringLiteral("automation"), &problem)->publicKey;
 
-        const QString rollout = QStringLiteral("watch-%1").arg(QUuid::createUuid().toString(QUuid::Id128).left(8));
+        const QString rollout =
+            QStringLiteral("watch-%1").arg(QUuid::createUuid().toString(QUuid::Id128).left(8));
         m_plan = m_dir.filePath(QStringLiteral("plan.yaml"));
         QFile f(m_plan);
         QVERIFY(f.open(QIODevice::WriteOnly));
@@ -90,15 +99,18 @@ private Q_SLOTS:
                     "rollout: %1\n"
                     "environment: development\n"
                     "sources: {prom: {type: prometheus, url: \"%2\", timeout: 5s}}\n"
-                    "backends: {unleash: {type: unleash, url: \"%3\", token_env: ROLLOUT_UNLEASH_ADMIN_TOKEN, project: default}}\n"
+                    "backends: {unleash: {type: unleash, url: \"%3\", token_env: "
+                    "ROLLOUT_UNLEASH_ADMIN_TOKEN, project: default}}\n"
                     "flags: [{key: %4, backend: unleash, stickiness: userId}]\n"
                     "metrics:\n"
                     "  error_rate:\n"
                     "    source: prom\n    unit: ratio\n    interval: 1s\n    canary: {cohort: canary}\n"
                     "    baseline: {series: {cohort: baseline}}\n"
-                    "    query: sum by (cohort) (rate(loop_errors_total[10s])) / sum by (cohort) (rate(loop_requests_total[10s]))\n"
+                    "    query: sum by (cohort) (rate(loop_errors_total[10s])) / sum by (cohort) "
+                    "(rate(loop_requests_total[10s]))\n"
                     "triggers:\n"
-                    "  - {name: error rate critical, when: error_rate > 5%, for: 5s, kind: hard, action: rollback}\n"
+                    "  - {name: error rate critical, when: error_rate > 5%, for: 5s, kind: hard, action: "
+                    "rollback}\n"
                     "phases:\n"
                     "  - {name: half, traffic: 50%}\n"
                     "  - {name: all, traffic: 100%}\n"
@@ -107,11 +119,13 @@ private Q_SLOTS:
                     "  - {id: automation, roles: [automation], key: \"%6\"}\n"
                     "notify:\n"
                     "  - {webhook_env: ROLLOUT_TEST_WATCH_WEBHOOK, on: [rolled_back, rollback_failed]}\n")
-                    .arg(rollout, env("ROLLOUT_PROMETHEUS_URL"), m_unleash, m_flag, Ed25519::encodePublicKey(rmKey().publicKey), automationKey)
+                    .arg(rollout, env("ROLLOUT_PROMETHEUS_URL"), m_unleash, m_flag,
+                         Ed25519::encodePublicKey(rmKey().publicKey), automationKey)
                     .toUtf8());
         f.close();
         exchange("POST", m_unleash + QStringLiteral("/api/admin/projects/default/features"),
-                 QStringLiteral("{\"name\":\"%1\",\"type\":\"release\"}").arg(m_flag).toUtf8(), qgetenv("ROLLOUT_UNLEASH_ADMIN_TOKEN"));
+                 QStringLiteral("{\"name\":\"%1\",\"type\":\"release\"}").arg(m_flag).toUtf8(),
+                 qgetenv("ROLLOUT_UNLEASH_ADMIN_TOKEN"));
         exchange("POST", m_sim + QStringLiteral("/-/clear"));
 
         // A release manager starts the rollout from a console: signed, and the flag at 50%.
@@ -133,7 +147,7 @@ private Q_SLOTS:
         QVERIFY(session.advance(Actor{QStringLiteral("rm"), QStringLiteral("rm")}).ok);
         QTRY_COMPARE_WITH_TIMEOUT(done.size(), 1, 15000);
         QVERIFY2(flags.lastReport().allVerified(), qPrintable(flags.lastReport().summary()));
-        QCOMPARE(ledger->records().size(), 1);   // the advance (the flag outcome is automation's: no key here)
+        QCOMPARE(ledger->records().size(), 1); // the advance (the flag outcome is automation's: no key here)
     }
 
     void resumesAfterSigkill()
@@ -142,13 +156,13 @@ private Q_SLOTS:
         QProcess* p = startWatch(QStringLiteral("http://127.0.0.1:9"));
         QTRY_VERIFY_WITH_TIMEOUT(saw(p, &out, "watching"), 20000);
         QVERIFY2(out.contains("(running, phase 1 of 2"), out.constData());
-        p->kill();   // SIGKILL: no chance to clean up
+        p->kill(); // SIGKILL: no chance to clean up
         QVERIFY(p->waitForFinished(5000));
         out.clear();
         QProcess* again = startWatch(QStringLiteral("http://127.0.0.1:9"));
         QTRY_VERIFY_WITH_TIMEOUT(saw(again, &out, "watching"), 20000);
         QVERIFY2(out.contains("(running, phase 1 of 2"), out.constData());
-        again->terminate();   // SIGTERM: a clean stop, exit 4
+        again->terminate(); // SIGTERM: a clean stop, exit 4
         QVERIFY(again->waitForFinished(10000));
         QCOMPARE(again->exitCode(), 4);
         QVERIFY(again->readAllStandardOutput().contains("watch ended: stopped"));
@@ -160,7 +174,7 @@ private Q_SLOTS:
         test::FakeHttpServer receiver([&](const QByteArray&, const QByteArray&, const QByteArray&) {
             ++webhookCalls;
             test::FakeHttpServer::Reply r;
-            r.status = 500;   // a dead webhook: retried, never in the way
+            r.status = 500; // a dead webhook: retried, never in the way
             return r;
         });
         QByteArray out;
@@ -176,8 +190,9 @@ private Q_SLOTS:
         exchange("POST", m_sim + QStringLiteral("/-/clear"));
 
         // Unleash says off, by a separate read.
-        const HttpResponse r = exchange("GET", m_unleash + QStringLiteral("/api/admin/projects/default/features/") + m_flag, {},
-                                        qgetenv("ROLLOUT_UNLEASH_ADMIN_TOKEN"));
+        const HttpResponse r =
+            exchange("GET", m_unleash + QStringLiteral("/api/admin/projects/default/features/") + m_flag, {},
+                     qgetenv("ROLLOUT_UNLEASH_ADMIN_TOKEN"));
         QString problem;
         const auto feature = UnleashFeature::parse(r.body, QStringLiteral("development"), &problem);
         QVERIFY2(feature, qPrintable(problem));
@@ -192,7 +207,8 @@ private Q_SLOTS:
         const QList<LedgerRecord> records = ledger->records(plan.rollout);
         QString rollbackId;
         for (const RecordVerdict& v : LedgerVerifier::verify(records, plan)) {
-            QVERIFY2(v.ok, qPrintable(v.id + QStringLiteral(": ") + (v.failures.isEmpty() ? QString() : v.failures.first().why)));
+            QVERIFY2(v.ok, qPrintable(v.id + QStringLiteral(": ") +
+                                      (v.failures.isEmpty() ? QString() : v.failures.first().why)));
             if (v.record && v.record->type == QLatin1String("rolled_back")) {
                 QCOMPARE(v.record->actor, QStringLiteral("automation"));
                 rollbackId = v.id;

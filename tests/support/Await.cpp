@@ -4,8 +4,8 @@
 
 namespace rollout::test {
 
-HttpResponse exchange(const QByteArray& method, const QString& url, const QByteArray& body, const QByteArray& authorization,
-                      qint64 timeoutMs)
+HttpResponse exchange(const QByteArray& method, const QString& url, const QByteArray& body,
+                      const QByteArray& authorization, qint64 timeoutMs)
 {
     HttpClient http;
     HttpRequest req;
@@ -14,7 +14,8 @@ HttpResponse exchange(const QByteArray& method, const QString& url, const QByteA
     req.body = body;
     req.timeoutMs = timeoutMs;
     if (!authorization.isEmpty()) req.headers.append({QByteArrayLiteral("Authorization"), authorization});
-    if (!body.isEmpty()) req.headers.append({QByteArrayLiteral("Content-Type"), QByteArrayLiteral("application/json")});
+    if (!body.isEmpty())
+        req.headers.append({QByteArrayLiteral("Content-Type"), QByteArrayLiteral("application/json")});
     HttpResponse out;
     bool done = false;
     QObject ctx;
@@ -22,7 +23,8 @@ HttpResponse exchange(const QByteArray& method, const QString& url, const QByteA
         out = r;
         done = true;
     });
-    if (!QTest::qWaitFor([&] { return done; }, int(timeoutMs + 1000))) qWarning("no answer from %s", qPrintable(url));
+    if (!QTest::qWaitFor([&] { return done; }, int(timeoutMs + 1000)))
+        qWarning("no answer from %s", qPrintable(url));
     return out;
 }
 
@@ -42,8 +44,8 @@ FlagResult awaitFlag(const std::function<void(QObject*, FlagBackend::Done)>& cal
     return out;
 }
 
-FlagChangeReport awaitRun(FlagChangeRunner& runner, const QList<FlagChange>& changes, const FlagChangeRunner::Options& options,
-                          qint64 timeoutMs)
+FlagChangeReport awaitRun(FlagChangeRunner& runner, const QList<FlagChange>& changes,
+                          const FlagChangeRunner::Options& options, qint64 timeoutMs)
 {
     FlagChangeReport out;
     bool done = false;
@@ -52,7 +54,8 @@ FlagChangeReport awaitRun(FlagChangeRunner& runner, const QList<FlagChange>& cha
         out = r;
         done = true;
     });
-    if (!QTest::qWaitFor([&] { return done; }, int(timeoutMs))) qWarning("no report within %lld ms", timeoutMs);
+    if (!QTest::qWaitFor([&] { return done; }, int(timeoutMs)))
+        qWarning("no report within %lld ms", timeoutMs);
     return out;
 }
 

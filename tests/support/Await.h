@@ -18,7 +18,7 @@ HttpResponse exchange(const QByteArray& method, const QString& url, const QByteA
 FlagResult awaitFlag(const std::function<void(QObject*, FlagBackend::Done)>& call, qint64 timeoutMs = 30000);
 
 // One FlagChangeRunner operation.
-FlagChangeReport awaitRun(FlagChangeRunner& runner, const QList<FlagChange>& changes, const FlagChangeRunner::Options& options,
-                          qint64 timeoutMs = 60000);
+FlagChangeReport awaitRun(FlagChangeRunner& runner, const QList<FlagChange>& changes,
+                          const FlagChangeRunner::Options& options, qint64 timeoutMs = 60000);
 
 } // namespace rollout::test

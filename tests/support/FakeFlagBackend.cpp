@@ -9,7 +9,8 @@ FakeFlagBackend::FakeFlagBackend(const QString& name, QObject* parent) : FlagBac
 
 void FakeFlagBackend::script(const QString& flag, std::initializer_list<Fault> faults)
 {
-    for (Fault f : faults) m_faults[flag].push_back(f);
+    for (Fault f : faults)
+        m_faults[flag].push_back(f);
 }
 
 bool FakeFlagBackend::takeFault(const QString& flag, Fault* fault)
@@ -35,8 +36,9 @@ void FakeFlagBackend::read(const QString& flag, QObject* context, Done done)
     Fault fault{};
     if (takeFault(flag, &fault)) {
         if (fault == Fault::Hang) return;
-        return answer(context, std::move(done), FlagResult::failure(flag, name(), QStringLiteral("read"), QStringLiteral("scripted"),
-                                                                    fault == Fault::Transient));
+        return answer(context, std::move(done),
+                      FlagResult::failure(flag, name(), QStringLiteral("read"), QStringLiteral("scripted"),
+                                          fault == Fault::Transient));
     }
     FlagResult r;
     r.flag = flag;
@@ -46,13 +48,15 @@ void FakeFlagBackend::read(const QString& flag, QObject* context, Done done)
     answer(context, std::move(done), r);
 }
 
-void FakeFlagBackend::apply(const QString& flag, const FlagSetting& setting, const QString& stickiness, QObject* context, Done done)
+void FakeFlagBackend::apply(const QString& flag, const FlagSetting& setting, const QString& stickiness,
+                            QObject* context, Done done)
 {
     Fault fault{};
     const bool faulty = takeFault(flag, &fault);
     if (faulty && fault == Fault::Hang) return;
     if (faulty && fault != Fault::WrongReadBack) {
-        FlagResult r = FlagResult::failure(flag, name(), QStringLiteral("write"), QStringLiteral("scripted failure"), fault == Fault::Transient);
+        FlagResult r = FlagResult::failure(flag, name(), QStringLiteral("write"),
+                                           QStringLiteral("scripted failure"), fault == Fault::Transient);
         r.status = fault == Fault::Transient ? 503 : 401;
         return answer(context, std::move(done), r);
     }
@@ -65,13 +69,13 @@ void FakeFlagBackend::apply(const QString& flag, const FlagSetting& setting, con
     s.enabled = setting.enabled;
     s.percent = setting.enabled ? setting.percent : s.percent;
     s.stickiness = stickiness;
-    if (setting.enabled) {   // a cohort, as Unleash keeps it: set with the share, kept while off
+    if (setting.enabled) { // a cohort, as Unleash keeps it: set with the share, kept while off
         s.audienceContext = setting.audienceContext;
         s.audience = setting.audience;
     }
     m_writes.append(QStringLiteral("%1=%2").arg(flag, setting.describe()));
     r.after = s;
-    if (faulty) r.after.percent = setting.percent + 1.0;   // the service says something else
+    if (faulty) r.after.percent = setting.percent + 1.0; // the service says something else
     r.verified = r.after.matches(setting);
     if (!r.verified) {
         r.step = QStringLiteral("read back");
@@ -80,13 +84,15 @@ void FakeFlagBackend::apply(const QString& flag, const FlagSetting& setting, con
     answer(context, std::move(done), r);
 }
 
-void FakeFlagBackend::setSegment(const QString& flag, const QString& segment, bool enabled, QObject* context, Done done)
+void FakeFlagBackend::setSegment(const QString& flag, const QString& segment, bool enabled, QObject* context,
+                                 Done done)
 {
     Fault fault{};
     if (takeFault(flag, &fault)) {
         if (fault == Fault::Hang) return;
-        return answer(context, std::move(done), FlagResult::failure(flag, name(), QStringLiteral("set_segment"), QStringLiteral("scripted"),
-                                                                    fault == Fault::Transient));
+        return answer(context, std::move(done),
+                      FlagResult::failure(flag, name(), QStringLiteral("set_segment"),
+                                          QStringLiteral("scripted"), fault == Fault::Transient));
     }
     FlagState& s = m_states[flag];
     s.disabledSegments.removeAll(segment);

@@ -3,7 +3,6 @@
 #include "flags/FlagBackend.h"
 
 #include <QMap>
-
 #include <deque>
 
 namespace rollout::test {
@@ -16,14 +15,23 @@ class FakeFlagBackend final : public FlagBackend
 {
     Q_OBJECT
 public:
-    enum class Fault { Transient, Permanent, Hang, WrongReadBack, Pass };   // Pass: this call goes through
+    enum class Fault
+    {
+        Transient,
+        Permanent,
+        Hang,
+        WrongReadBack,
+        Pass
+    }; // Pass: this call goes through
 
     explicit FakeFlagBackend(const QString& name = QStringLiteral("fake"), QObject* parent = nullptr);
 
     QString describe() const override { return QStringLiteral("fake %1").arg(name()); }
     void read(const QString& flag, QObject* context, Done done) override;
-    void apply(const QString& flag, const FlagSetting& setting, const QString& stickiness, QObject* context, Done done) override;
-    void setSegment(const QString& flag, const QString& segment, bool enabled, QObject* context, Done done) override;
+    void apply(const QString& flag, const FlagSetting& setting, const QString& stickiness, QObject* context,
+               Done done) override;
+    void setSegment(const QString& flag, const QString& segment, bool enabled, QObject* context,
+                    Done done) override;
 
     // The next calls for `flag` meet these faults, one per call.
     void script(const QString& flag, std::initializer_list<Fault> faults);

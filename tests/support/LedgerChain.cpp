@@ -2,14 +2,12 @@
 
 #include <QDateTime>
 #include <QUuid>
-
 #include <utility>
 
 namespace rollout::test {
 
 LedgerChain::LedgerChain(QString rollout, QString actor, QString device)
-    : m_rollout(std::move(rollout)),
-      m_actor(std::move(actor)),
+    : m_rollout(std::move(rollout)), m_actor(std::move(actor)),
       m_device(device.isEmpty() ? QUuid::createUuid().toString(QUuid::WithoutBraces) : std::move(device))
 {
     Ed25519::initialize();
@@ -39,7 +37,8 @@ QList<LedgerRecord> LedgerChain::take(int n, const QString& type)
 {
     QList<LedgerRecord> out;
     out.reserve(n);
-    for (int i = 0; i < n; ++i) out.append(next(type, QJsonObject{{QStringLiteral("item"), i}}));
+    for (int i = 0; i < n; ++i)
+        out.append(next(type, QJsonObject{{QStringLiteral("item"), i}}));
     return out;
 }
 

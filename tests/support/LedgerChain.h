@@ -15,8 +15,8 @@ class LedgerChain final
 public:
     LedgerChain(QString rollout, QString actor, QString device = {});
 
-    LedgerRecord next(const QString& type = QStringLiteral("checklist_ticked"), const QJsonObject& payload = {},
-                      qint64 timestampMs = 0);
+    LedgerRecord next(const QString& type = QStringLiteral("checklist_ticked"),
+                      const QJsonObject& payload = {}, qint64 timestampMs = 0);
     QList<LedgerRecord> take(int n, const QString& type = QStringLiteral("checklist_ticked"));
 
     const Ed25519::KeyPair& keys() const { return m_keys; }

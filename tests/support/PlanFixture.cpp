@@ -1,7 +1,6 @@
 #include "PlanFixture.h"
 
 #include <QFile>
-
 #include <cstdio>
 #include <cstdlib>
 
@@ -11,7 +10,8 @@ Plan loadPlan(const QByteArray& yaml)
 {
     PlanLoadResult r = PlanLoader::loadBytes(yaml, QStringLiteral("fixture.yaml"));
     if (!r.plan) {
-        for (const PlanError& e : r.errors) std::fprintf(stderr, "fixture: %s\n", qPrintable(e.toString()));
+        for (const PlanError& e : r.errors)
+            std::fprintf(stderr, "fixture: %s\n", qPrintable(e.toString()));
         std::abort();
     }
     return *r.plan;

@@ -11,7 +11,8 @@
 namespace rollout::test {
 
 StoreTamper::StoreTamper()
-    : m_connectionName(QStringLiteral("rollout-storetamper-%1").arg(QUuid::createUuid().toString(QUuid::WithoutBraces)))
+    : m_connectionName(
+          QStringLiteral("rollout-storetamper-%1").arg(QUuid::createUuid().toString(QUuid::WithoutBraces)))
 {
 }
 
@@ -25,11 +26,12 @@ bool StoreTamper::open(QString* why)
     const QString dir = qEnvironmentVariable("ROLLOUT_SERVICES_DIR");
     const QString socket = dir + QStringLiteral("/pg-sock");
     if (dir.isEmpty() || !QDir(socket).exists()) {
-        *why = QStringLiteral("no superuser socket: ROLLOUT_SERVICES_DIR/pg-sock (scripts/services.sh) is not there");
+        *why = QStringLiteral(
+            "no superuser socket: ROLLOUT_SERVICES_DIR/pg-sock (scripts/services.sh) is not there");
         return false;
     }
     QSqlDatabase db = QSqlDatabase::addDatabase(QStringLiteral("QPSQL"), m_connectionName);
-    db.setHostName(socket);   // libpq reads a host starting with '/' as a socket directory
+    db.setHostName(socket); // libpq reads a host starting with '/' as a socket directory
     db.setPort(qEnvironmentVariableIntValue("ROLLOUT_PG_PORT"));
     db.setDatabaseName(qEnvironmentVariable("ROLLOUT_PG_DATABASE", QStringLiteral("rollout")));
     db.setUserName(QStringLiteral("postgres"));
@@ -108,7 +110,8 @@ bool StoreTamper::setSignature(const QString& id, const QByteArray& signature)
 
 bool StoreTamper::setSigned(const QString& id, const QByteArray& body, const QByteArray& signature)
 {
-    return run(QStringLiteral("UPDATE ledger_records SET body = ?, signature = ? WHERE id = ?"), {body, signature, id});
+    return run(QStringLiteral("UPDATE ledger_records SET body = ?, signature = ? WHERE id = ?"),
+               {body, signature, id});
 }
 
 bool StoreTamper::deleteRecord(const QString& id)
@@ -118,9 +121,12 @@ bool StoreTamper::deleteRecord(const QString& id)
 
 bool StoreTamper::insertCopy(const LedgerRecord& r, const QString& rowId, const QString& rollout)
 {
-    return run(QStringLiteral("INSERT INTO ledger_records (id, device, seq, rollout, plan_sha256, type, ts_ms, body, signature)"
-                              " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"),
-               {rowId, r.device + QStringLiteral("-copy"), r.sequence, rollout, r.planHash, r.type, r.timestampMs, r.body, r.signature});
+    return run(
+        QStringLiteral(
+            "INSERT INTO ledger_records (id, device, seq, rollout, plan_sha256, type, ts_ms, body, signature)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"),
+        {rowId, r.device + QStringLiteral("-copy"), r.sequence, rollout, r.planHash, r.type, r.timestampMs,
+         r.body, r.signature});
 }
 
 bool StoreTamper::insertRecord(const LedgerRecord& r)

@@ -7,7 +7,6 @@
 
 #include <QSignalSpy>
 #include <QTest>
-
 #include <cmath>
 #include <limits>
 
@@ -56,11 +55,13 @@ struct Harness
 
     Harness() : session(test::loadPlan(kPlan), store, clock)
     {
-        QObject::connect(&session, &RolloutSession::eventRecorded, &session, [this](const RolloutEvent& e) { events.append(e); });
+        QObject::connect(&session, &RolloutSession::eventRecorded, &session,
+                         [this](const RolloutEvent& e) { events.append(e); });
     }
 
     // Healthy values for every metric at the current time.
-    void feed(double errorRate = 0.001, double requests = 50, double p99 = 0.2, double baselineP99 = 0.2, double memory = 30)
+    void feed(double errorRate = 0.001, double requests = 50, double p99 = 0.2, double baselineP99 = 0.2,
+              double memory = 30)
     {
         const qint64 t = clock.nowMs();
         auto put = [&](const QString& m, const QString& s, double v) { store.append(m, s, Sample{t, v}); };
@@ -72,8 +73,7 @@ struct Harness
     }
 
     // One second: step the clock, feed, evaluate.
-    template <typename Feed>
-    void run(qint64 seconds, Feed f)
+    template <typename Feed> void run(qint64 seconds, Feed f)
     {
         for (qint64 i = 0; i < seconds; ++i) {
             clock.advanceMs(1000);
@@ -81,7 +81,10 @@ struct Harness
             session.evaluate();
         }
     }
-    void runHealthy(qint64 seconds) { run(seconds, [this] { feed(); }); }
+    void runHealthy(qint64 seconds)
+    {
+        run(seconds, [this] { feed(); });
+    }
 
     void start()
     {
@@ -96,7 +99,8 @@ struct Harness
     int count(EventType t, const QString& trigger = {}) const
     {
         int n = 0;
-        for (const RolloutEvent& e : events) n += e.type == t && (trigger.isEmpty() || e.trigger == trigger);
+        for (const RolloutEvent& e : events)
+            n += e.type == t && (trigger.isEmpty() || e.trigger == trigger);
         return n;
     }
     const RolloutEvent* last(EventType t) const
@@ -122,8 +126,9 @@ private Q_SLOTS:
         QCOMPARE(g.checklistTotal, 2);
         QCOMPARE(g.approvalsNeeded, 1);
         QVERIFY(!h.session.advance(kRita).ok);
-        QVERIFY(!h.session.recordApproval(0, Actor{QStringLiteral("mallory"), QStringLiteral("rm")}, true, {}).ok);   // not in people
-        QVERIFY(!h.session.recordApproval(0, kPaul, true, {}).ok);   // phase one needs no pm
+        QVERIFY(!h.session.recordApproval(0, Actor{QStringLiteral("mallory"), QStringLiteral("rm")}, true, {})
+                     .ok);                                         // not in people
+        QVERIFY(!h.session.recordApproval(0, kPaul, true, {}).ok); // phase one needs no pm
         QVERIFY(!h.session.setChecklistItem(0, QStringLiteral("technical/Not an item"), true, kRita).ok);
         h.start();
         QCOMPARE(h.session.currentPhase(), 0);
@@ -170,7 +175,7 @@ private Q_SLOTS:
         QCOMPARE(h.count(EventType::TriggerFired), 0);
         QCOMPARE(h.session.currentPhase(), 0);
         QCOMPARE(h.count(EventType::TriggerPending, QStringLiteral("error rate critical")), 1);
-        const qint64 since = h.clock.nowMs() - 299'000;   // the first breaching sample
+        const qint64 since = h.clock.nowMs() - 299'000; // the first breaching sample
         // The 301st breaching sample is 5:00 after the first: fires now.
         h.run(1, [&] { h.feed(0.08); });
         QCOMPARE(h.count(EventType::TriggerFired), 1);
@@ -191,7 +196,7 @@ private Q_SLOTS:
     {
         Harness h;
         h.start();
-        h.run(300, [&] { h.feed(0.08); });   // 4:59 between first and last breaching sample
+        h.run(300, [&] { h.feed(0.08); }); // 4:59 between first and last breaching sample
         h.runHealthy(1);
         h.runHealthy(600);
         QCOMPARE(h.count(EventType::TriggerFired), 0);
@@ -216,11 +221,12 @@ private Q_SLOTS:
     {
         Harness h;
         h.start();
-        h.run(900, [&] { h.feed(1.0, 0.2); });   // one error at tiny traffic is 100%
+        h.run(900, [&] { h.feed(1.0, 0.2); }); // one error at tiny traffic is 100%
         QCOMPARE(h.count(EventType::TriggerFired), 0);
         bool guarded = false;
         for (const TriggerView& t : h.session.triggers())
-            if (t.spec.name == QStringLiteral("error rate critical")) guarded = t.state == TriggerState::Guarded;
+            if (t.spec.name == QStringLiteral("error rate critical"))
+                guarded = t.state == TriggerState::Guarded;
         QVERIFY(guarded);
     }
 
@@ -230,7 +236,7 @@ private Q_SLOTS:
         h.start();
         const double nan = std::numeric_limits<double>::quiet_NaN();
         h.runHealthy(3600);
-        h.run(10 * 60, [&] { h.feed(nan); });   // within the 15 min inconclusive limit
+        h.run(10 * 60, [&] { h.feed(nan); }); // within the 15 min inconclusive limit
         QCOMPARE(h.session.currentPhase(), 0);
         GateStatus g = h.session.gate();
         QVERIFY(!g.open);
@@ -258,9 +264,10 @@ private Q_SLOTS:
         QVERIFY(!h.session.isPaused());
         h.run(5, [&] { h.feed(nan); });
         QVERIFY(h.session.isPaused());
-        QVERIFY(h.last(EventType::AlertRaised)->reason.contains(QStringLiteral("no data for longer than 15m")));
+        QVERIFY(
+            h.last(EventType::AlertRaised)->reason.contains(QStringLiteral("no data for longer than 15m")));
         QVERIFY(!h.session.gate().open);
-        h.run(30 * 60, [&] { h.feed(nan); });   // past the limit and any hold: still paused, never rolled back
+        h.run(30 * 60, [&] { h.feed(nan); }); // past the limit and any hold: still paused, never rolled back
         QCOMPARE(h.count(EventType::RolledBack), 0);
         QCOMPARE(h.count(EventType::TriggerFired), 0);
     }
@@ -277,7 +284,8 @@ private Q_SLOTS:
         QVERIFY(!g.open);
         bool stale = false;
         for (const GateCheck& c : g.checks)
-            if (c.kind == GateCheck::Kind::Criterion && c.state == CheckState::Inconclusive) stale = c.detail.contains(QStringLiteral("stale"));
+            if (c.kind == GateCheck::Kind::Criterion && c.state == CheckState::Inconclusive)
+                stale = c.detail.contains(QStringLiteral("stale"));
         QVERIFY2(stale, qPrintable(g.missing()));
     }
 
@@ -285,7 +293,7 @@ private Q_SLOTS:
     {
         Harness h;
         h.start();
-        h.runHealthy(3600);   // criteria judged from the first tick in the phase: held 59:59
+        h.runHealthy(3600); // criteria judged from the first tick in the phase: held 59:59
         QVERIFY(!h.session.gate().open);
         QVERIFY(h.session.gate().opensInMs > 0);
         h.runHealthy(1);
@@ -309,11 +317,11 @@ private Q_SLOTS:
         Harness h;
         h.start();
         h.runHealthy(1800);
-        h.run(30, [&] { h.feed(0.015); });   // a 30 s blip, shorter than the 1 min grace: the window holds
-        QVERIFY(!h.session.gate().open);      // …but nothing opens while it fails
+        h.run(30, [&] { h.feed(0.015); }); // a 30 s blip, shorter than the 1 min grace: the window holds
+        QVERIFY(!h.session.gate().open);   // …but nothing opens while it fails
         h.runHealthy(1800);
         QVERIFY(!h.session.gate().missing().contains(QStringLiteral("criteria held")));
-        h.run(61, [&] { h.feed(0.015); });   // above the 1% success criterion for longer than the grace
+        h.run(61, [&] { h.feed(0.015); }); // above the 1% success criterion for longer than the grace
         h.runHealthy(1800);
         QVERIFY(h.session.gate().missing().contains(QStringLiteral("criteria held")));
         h.runHealthy(1801);
@@ -324,11 +332,11 @@ private Q_SLOTS:
     {
         Harness h;
         h.start();
-        h.run(600, [&] { h.feed(0.001, 50, 0.41, 0.2); });   // 2.05x baseline for 9:59
+        h.run(600, [&] { h.feed(0.001, 50, 0.41, 0.2); }); // 2.05x baseline for 9:59
         QCOMPARE(h.count(EventType::TriggerFired), 0);
         h.run(1, [&] { h.feed(0.001, 50, 0.41, 0.2); });
         QCOMPARE(h.count(EventType::TriggerFired), 1);
-        QCOMPARE(h.last(EventType::RolledBack)->toPhase, -1);   // rollback_to_zero
+        QCOMPARE(h.last(EventType::RolledBack)->toPhase, -1); // rollback_to_zero
     }
 
     // Relative conditions compare by difference, so a baseline of 0 is an ordinary case: the old
@@ -337,10 +345,10 @@ private Q_SLOTS:
     {
         Harness h;
         h.start();
-        h.run(40 * 60, [&] { h.feed(0.001, 50, 0.0, 0.0); });   // past the 15m limit and the 10m hold
+        h.run(40 * 60, [&] { h.feed(0.001, 50, 0.0, 0.0); }); // past the 15m limit and the 10m hold
         QCOMPARE(h.count(EventType::TriggerFired), 0);
         QVERIFY(!h.session.isPaused());
-        h.run(10 * 60 + 1, [&] { h.feed(0.001, 50, 5.0, 0.0); });   // 5 s against 2 × 0: it holds
+        h.run(10 * 60 + 1, [&] { h.feed(0.001, 50, 5.0, 0.0); }); // 5 s against 2 × 0: it holds
         QCOMPARE(h.count(EventType::TriggerFired, QStringLiteral("latency spike")), 1);
     }
 
@@ -350,12 +358,18 @@ private Q_SLOTS:
         h.start();
         double mem = 30;
         // +5%/h for an hour: no alert; then +20%/h.
-        h.run(3600, [&] { mem *= std::pow(1.05, 1.0 / 3600.0); h.feed(0.001, 50, 0.2, 0.2, mem); });
+        h.run(3600, [&] {
+            mem *= std::pow(1.05, 1.0 / 3600.0);
+            h.feed(0.001, 50, 0.2, 0.2, mem);
+        });
         QCOMPARE(h.count(EventType::AlertRaised), 0);
-        h.run(3600, [&] { mem *= std::pow(1.2, 1.0 / 3600.0); h.feed(0.001, 50, 0.2, 0.2, mem); });
-        QCOMPARE(h.count(EventType::AlertRaised), 1);   // one open alert per trigger, not one per tick
+        h.run(3600, [&] {
+            mem *= std::pow(1.2, 1.0 / 3600.0);
+            h.feed(0.001, 50, 0.2, 0.2, mem);
+        });
+        QCOMPARE(h.count(EventType::AlertRaised), 1); // one open alert per trigger, not one per tick
         QCOMPARE(toString(h.session.state()), toString(RolloutState::Alert));
-        QCOMPARE(h.session.currentPhase(), 0);         // soft: nothing rolled back
+        QCOMPARE(h.session.currentPhase(), 0); // soft: nothing rolled back
         QVERIFY(h.session.gate().missing().contains(QStringLiteral("alert #1")));
         const int id = h.session.alerts().first().id;
         QVERIFY(h.session.acknowledgeAlert(id, kRita, QStringLiteral("known GC change")).ok);
@@ -394,7 +408,7 @@ private Q_SLOTS:
         QVERIFY(h.session.pause(kRita, QStringLiteral("holiday freeze")).ok);
         QCOMPARE(toString(h.session.state()), toString(RolloutState::Paused));
         h.run(301, [&] { h.feed(0.08); });
-        QCOMPARE(h.count(EventType::RolledBack), 1);   // a paused rollout is still protected
+        QCOMPARE(h.count(EventType::RolledBack), 1); // a paused rollout is still protected
     }
 
     void autoPromoteAndComplete()
@@ -406,7 +420,7 @@ private Q_SLOTS:
         h.session.recordApproval(1, kPaul, true, {});
         QVERIFY(h.session.advance(kRita).ok);
         h.runHealthy(2 * 3600 + 1);
-        QVERIFY(h.session.advance(kRita).ok);    // into "all", which may promote itself
+        QVERIFY(h.session.advance(kRita).ok); // into "all", which may promote itself
         QCOMPARE(h.session.currentTraffic(), 100.0);
         h.runHealthy(3600 + 1);
         QCOMPARE(toString(h.session.state()), toString(RolloutState::Complete));
@@ -445,7 +459,7 @@ private Q_SLOTS:
         QVERIFY(h.session.pause(kRita, QStringLiteral("lunch")).ok);
         QVERIFY(h.session.resume(kRita).ok);
         h.runHealthy(60);
-        h.run(301, [&] { h.feed(0.08); });   // error rate critical: automatic rollback to phase one
+        h.run(301, [&] { h.feed(0.08); }); // error rate critical: automatic rollback to phase one
         QCOMPARE(h.session.currentPhase(), 0);
         QVERIFY(h.count(EventType::RolledBack) == 1);
 
@@ -454,7 +468,8 @@ private Q_SLOTS:
         for (const RolloutEvent& e : h.events) {
             if (!EventCodec::isRecorded(e.type)) continue;
             QString problem;
-            const auto back = EventCodec::fromRecord(toString(e.type), EventCodec::toPayload(e), e.actor, e.role, e.atMs, &problem);
+            const auto back = EventCodec::fromRecord(toString(e.type), EventCodec::toPayload(e), e.actor,
+                                                     e.role, e.atMs, &problem);
             QVERIFY2(back, qPrintable(problem));
             QVERIFY2(fresh.session.restore(*back), qPrintable(e.describe()));
             ++replayed;
@@ -469,7 +484,7 @@ private Q_SLOTS:
         QCOMPARE(b.isPaused(), a.isPaused());
         QCOMPARE(b.tickedItems(0), a.tickedItems(0));
         QCOMPARE(b.approvals(0).size(), a.approvals(0).size());
-        QCOMPARE(b.approvals(1).size(), 0);   // given for the phase that was rolled back: asked again
+        QCOMPARE(b.approvals(1).size(), 0); // given for the phase that was rolled back: asked again
         QCOMPARE(b.gate().toPhase, a.gate().toPhase);
         // A decision that does not fit the state changes nothing.
         RolloutEvent bogus;

@@ -23,14 +23,16 @@ struct Fixture
         auto b = std::make_unique<FakeFlagBackend>(QStringLiteral("fake"));
         fake = b.get();
         set.add(std::move(b));
-        for (const QString& f : flags) set.assign(f, QStringLiteral("fake"), QStringLiteral("userId"));
+        for (const QString& f : flags)
+            set.assign(f, QStringLiteral("fake"), QStringLiteral("userId"));
     }
 };
 
 QList<FlagChange> allTo(const QStringList& flags, FlagSetting s)
 {
     QList<FlagChange> out;
-    for (const QString& f : flags) out.append(FlagChange{f, s, {}, true});
+    for (const QString& f : flags)
+        out.append(FlagChange{f, s, {}, true});
     return out;
 }
 
@@ -43,7 +45,8 @@ FlagChangeRunner::Options fast(qint64 deadlineMs = 2000)
     return o;
 }
 
-const QStringList kThree = {QStringLiteral("USE_SAFE_EVAL"), QStringLiteral("USE_SAFE_SERIALIZATION"), QStringLiteral("USE_JAX_OPTIMIZATION")};
+const QStringList kThree = {QStringLiteral("USE_SAFE_EVAL"), QStringLiteral("USE_SAFE_SERIALIZATION"),
+                            QStringLiteral("USE_JAX_OPTIMIZATION")};
 
 } // namespace
 
@@ -59,7 +62,8 @@ private Q_SLOTS:
         const FlagChangeReport r = test::awaitRun(runner, allTo(kThree, {true, 25.0}), fast());
         QVERIFY(r.allVerified());
         QCOMPARE(r.results.size(), 3);
-        for (int i = 0; i < 3; ++i) QCOMPARE(r.results[i].flag, kThree[i]);   // the order asked, whatever order they finished
+        for (int i = 0; i < 3; ++i)
+            QCOMPARE(r.results[i].flag, kThree[i]); // the order asked, whatever order they finished
         QCOMPARE(progress.size(), 3);
         QCOMPARE(fx.fake->state(kThree[1]).percent, 25.0);
         QCOMPARE(fx.fake->state(kThree[1]).stickiness, QStringLiteral("userId"));
@@ -104,20 +108,24 @@ private Q_SLOTS:
         QVERIFY(r.deadlinePassed);
         QVERIFY(t.elapsed() < 2000);
         QCOMPARE(r.notMoved(), QStringList{kThree[2]});
-        QVERIFY2(r.results[2].message.contains(QStringLiteral("deadline of 0.3 s passed")), qPrintable(r.results[2].message));
+        QVERIFY2(r.results[2].message.contains(QStringLiteral("deadline of 0.3 s passed")),
+                 qPrintable(r.results[2].message));
         QVERIFY(r.summary().contains(QStringLiteral("before the deadline")));
     }
 
     void aReadBackThatDisagreesIsNeverDone()
     {
         Fixture fx({QStringLiteral("k")});
-        fx.fake->script(QStringLiteral("k"), {Fault::WrongReadBack, Fault::WrongReadBack, Fault::WrongReadBack, Fault::WrongReadBack,
-                                              Fault::WrongReadBack, Fault::WrongReadBack, Fault::WrongReadBack, Fault::WrongReadBack});
+        fx.fake->script(QStringLiteral("k"),
+                        {Fault::WrongReadBack, Fault::WrongReadBack, Fault::WrongReadBack,
+                         Fault::WrongReadBack, Fault::WrongReadBack, Fault::WrongReadBack,
+                         Fault::WrongReadBack, Fault::WrongReadBack});
         FlagChangeRunner runner(fx.set);
-        const FlagChangeReport r = test::awaitRun(runner, allTo({QStringLiteral("k")}, {true, 10.0}), fast(400));
+        const FlagChangeReport r =
+            test::awaitRun(runner, allTo({QStringLiteral("k")}, {true, 10.0}), fast(400));
         QVERIFY(!r.allVerified());
         QCOMPARE(r.results[0].step, QStringLiteral("read back"));
-        QVERIFY(r.results[0].attempts > 1);   // retried: another writer may have raced us
+        QVERIFY(r.results[0].attempts > 1); // retried: another writer may have raced us
     }
 
     void aRepeatedOperationIsHarmless()
@@ -135,13 +143,17 @@ private Q_SLOTS:
         Fixture fx(kThree);
         FlagChangeRunner runner(fx.set);
         QList<FlagChange> hold;
-        for (const QString& f : kThree) hold.append(FlagChange{f, {}, QStringLiteral("beta_users"), false});
+        for (const QString& f : kThree)
+            hold.append(FlagChange{f, {}, QStringLiteral("beta_users"), false});
         QVERIFY(test::awaitRun(runner, hold, fast()).allVerified());
         QCOMPARE(fx.fake->state(kThree[0]).disabledSegments, QStringList{QStringLiteral("beta_users")});
         bool done = false;
         FlagChangeReport read;
         QObject ctx;
-        runner.readAll(&ctx, [&](const FlagChangeReport& r) { read = r; done = true; });
+        runner.readAll(&ctx, [&](const FlagChangeReport& r) {
+            read = r;
+            done = true;
+        });
         QTRY_VERIFY(done);
         QCOMPARE(read.results.size(), 3);
         QVERIFY(read.allVerified());
@@ -151,7 +163,8 @@ private Q_SLOTS:
     {
         Fixture fx({QStringLiteral("a")});
         FlagChangeRunner runner(fx.set);
-        const FlagChangeReport r = test::awaitRun(runner, allTo({QStringLiteral("a"), QStringLiteral("orphan")}, {true, 1.0}), fast());
+        const FlagChangeReport r = test::awaitRun(
+            runner, allTo({QStringLiteral("a"), QStringLiteral("orphan")}, {true, 1.0}), fast());
         QCOMPARE(r.notMoved(), QStringList{QStringLiteral("orphan")});
         QVERIFY(r.results[1].message.contains(QStringLiteral("no backend")));
     }
@@ -164,17 +177,19 @@ private Q_SLOTS:
         QObject ctx;
         {
             FlagChangeRunner runner(fx.set);
-            runner.run(allTo(kThree, {true, 5.0}), fast(100), &ctx, [&](const FlagChangeReport&) { called = true; });
-        }   // answers, retries and the deadline of that operation must all be gone now
-        QTest::qWait(300);   // longer than the delay and the deadline: nothing may fire into a dead runner
+            runner.run(allTo(kThree, {true, 5.0}), fast(100), &ctx,
+                       [&](const FlagChangeReport&) { called = true; });
+        }                  // answers, retries and the deadline of that operation must all be gone now
+        QTest::qWait(300); // longer than the delay and the deadline: nothing may fire into a dead runner
         QVERIFY(!called);
     }
 
     void phaseTargetsComeFromThePlan()
     {
         Plan plan;
-        plan.flags = {FlagSpec{QStringLiteral("a"), QStringLiteral("fake"), {}, QStringLiteral("userId"), {}, {}},
-                      FlagSpec{QStringLiteral("b"), QStringLiteral("fake"), {}, QStringLiteral("default"), {}, {}}};
+        plan.flags = {
+            FlagSpec{QStringLiteral("a"), QStringLiteral("fake"), {}, QStringLiteral("userId"), {}, {}},
+            FlagSpec{QStringLiteral("b"), QStringLiteral("fake"), {}, QStringLiteral("default"), {}, {}}};
         PhaseSpec one;
         one.traffic = 10.0;
         one.flags.insert(QStringLiteral("b"), FlagSetting{true, 100.0});
@@ -183,7 +198,8 @@ private Q_SLOTS:
         QCOMPARE(at.size(), 2);
         QCOMPARE(at[0].setting, (FlagSetting{true, 10.0}));
         QCOMPARE(at[1].setting, (FlagSetting{true, 100.0}));
-        for (const FlagChange& c : FlagChange::forPhase(plan, -1)) QVERIFY(!c.setting.enabled);
+        for (const FlagChange& c : FlagChange::forPhase(plan, -1))
+            QVERIFY(!c.setting.enabled);
     }
 };
 

@@ -3,7 +3,6 @@
 #include "flags/FlagdDocument.h"
 
 #include <QTest>
-
 #include <nlohmann/json.hpp>
 
 using namespace rollout;
@@ -25,8 +24,8 @@ QByteArray bytesOf(const Json& j)
 // A document with one flag `k` whose body is `flag` (JSON text).
 QByteArray withFlag(const char* flag)
 {
-    return QByteArrayLiteral("{\"$schema\":\"https://flagd.dev/schema/v0/flags.json\",\"flags\":{\"k\":") + flag
-           + QByteArrayLiteral("}}");
+    return QByteArrayLiteral("{\"$schema\":\"https://flagd.dev/schema/v0/flags.json\",\"flags\":{\"k\":") +
+           flag + QByteArrayLiteral("}}");
 }
 
 // A file as a colleague keeps it: other flags, unusual numbers, keys we do not know.
@@ -72,83 +71,106 @@ private Q_SLOTS:
         QTest::addColumn<QString>("detail");
         const QStringList none;
         const QString noStick;
-        QTest::newRow("not in the file") << QByteArrayLiteral("{\"flags\":{}}") << false << false << 0.0 << noStick << none
-                                         << QStringLiteral("not in the file");
+        QTest::newRow("not in the file") << QByteArrayLiteral("{\"flags\":{}}") << false << false << 0.0
+                                         << noStick << none << QStringLiteral("not in the file");
         QTest::newRow("state DISABLED is off even with default on")
-            << withFlag(R"({"state":"DISABLED","variants":{"on":true,"off":false},"defaultVariant":"on"})") << true << false
-            << 0.0 << noStick << none << QStringLiteral("state DISABLED");
+            << withFlag(R"({"state":"DISABLED","variants":{"on":true,"off":false},"defaultVariant":"on"})")
+            << true << false << 0.0 << noStick << none << QStringLiteral("state DISABLED");
         QTest::newRow("default off, no targeting")
-            << withFlag(R"({"state":"ENABLED","variants":{"on":true,"off":false},"defaultVariant":"off"})") << true << false
-            << 0.0 << noStick << none << QStringLiteral("serves \"off\"");
+            << withFlag(R"({"state":"ENABLED","variants":{"on":true,"off":false},"defaultVariant":"off"})")
+            << true << false << 0.0 << noStick << none << QStringLiteral("serves \"off\"");
         QTest::newRow("default on, no targeting")
-            << withFlag(R"({"state":"ENABLED","variants":{"on":true,"off":false},"defaultVariant":"on"})") << true << true
-            << 100.0 << noStick << none << QStringLiteral("serves \"on\"");
+            << withFlag(R"({"state":"ENABLED","variants":{"on":true,"off":false},"defaultVariant":"on"})")
+            << true << true << 100.0 << noStick << none << QStringLiteral("serves \"on\"");
         QTest::newRow("empty targeting is no targeting")
-            << withFlag(R"({"state":"ENABLED","variants":{"on":true,"off":false},"defaultVariant":"on","targeting":{}})")
+            << withFlag(
+                   R"({"state":"ENABLED","variants":{"on":true,"off":false},"defaultVariant":"on","targeting":{}})")
             << true << true << 100.0 << noStick << none << QStringLiteral("serves \"on\"");
         QTest::newRow("variants named by value, not by name")
-            << withFlag(R"({"state":"ENABLED","variants":{"shown":false,"hidden":true},"defaultVariant":"hidden"})") << true
-            << true << 100.0 << noStick << none << QStringLiteral("serves \"hidden\"");
+            << withFlag(
+                   R"({"state":"ENABLED","variants":{"shown":false,"hidden":true},"defaultVariant":"hidden"})")
+            << true << true << 100.0 << noStick << none << QStringLiteral("serves \"hidden\"");
         QTest::newRow("fractional 25 sticky on userId")
-            << withFlag(R"({"state":"ENABLED","variants":{"on":true,"off":false},"defaultVariant":"off","targeting":
+            << withFlag(
+                   R"({"state":"ENABLED","variants":{"on":true,"off":false},"defaultVariant":"off","targeting":
                 {"fractional":[{"cat":[{"var":"$flagd.flagKey"},{"var":"userId"}]},["on",25],["off",75]]}})")
             << true << true << 25.0 << QStringLiteral("userId") << none
             << QStringLiteral("fractional on 25 / off 75 by userId");
         QTest::newRow("fractional without bucketing is flagd's default")
-            << withFlag(R"({"state":"ENABLED","variants":{"on":true,"off":false},"defaultVariant":"off","targeting":
+            << withFlag(
+                   R"({"state":"ENABLED","variants":{"on":true,"off":false},"defaultVariant":"off","targeting":
                 {"fractional":[["on",10],["off",90]]}})")
-            << true << true << 10.0 << QStringLiteral("default") << none << QStringLiteral("fractional on 10 / off 90");
+            << true << true << 10.0 << QStringLiteral("default") << none
+            << QStringLiteral("fractional on 10 / off 90");
         QTest::newRow("bucketing on a bare var")
-            << withFlag(R"({"state":"ENABLED","variants":{"on":true,"off":false},"defaultVariant":"off","targeting":
+            << withFlag(
+                   R"({"state":"ENABLED","variants":{"on":true,"off":false},"defaultVariant":"off","targeting":
                 {"fractional":[{"var":"sessionId"},["on",50],["off",50]]}})")
             << true << true << 50.0 << QStringLiteral("sessionId") << none
             << QStringLiteral("fractional on 50 / off 50 by sessionId");
         QTest::newRow("weights are relative")
-            << withFlag(R"({"state":"ENABLED","variants":{"on":true,"off":false},"defaultVariant":"off","targeting":
+            << withFlag(
+                   R"({"state":"ENABLED","variants":{"on":true,"off":false},"defaultVariant":"off","targeting":
                 {"fractional":[["on",1],["off",3]]}})")
-            << true << true << 25.0 << QStringLiteral("default") << none << QStringLiteral("fractional on 1 / off 3");
+            << true << true << 25.0 << QStringLiteral("default") << none
+            << QStringLiteral("fractional on 1 / off 3");
         QTest::newRow("weights over 100")
-            << withFlag(R"({"state":"ENABLED","variants":{"on":true,"off":false},"defaultVariant":"off","targeting":
+            << withFlag(
+                   R"({"state":"ENABLED","variants":{"on":true,"off":false},"defaultVariant":"off","targeting":
                 {"fractional":[["on",150],["off",50]]}})")
-            << true << true << 75.0 << QStringLiteral("default") << none << QStringLiteral("fractional on 150 / off 50");
+            << true << true << 75.0 << QStringLiteral("default") << none
+            << QStringLiteral("fractional on 150 / off 50");
         QTest::newRow("a weight left out counts 1, buckets of one variant add up")
-            << withFlag(R"({"state":"ENABLED","variants":{"on":true,"off":false},"defaultVariant":"off","targeting":
+            << withFlag(
+                   R"({"state":"ENABLED","variants":{"on":true,"off":false},"defaultVariant":"off","targeting":
                 {"fractional":[["on"],["off",2],["off"]]}})")
-            << true << true << 25.0 << QStringLiteral("default") << none << QStringLiteral("fractional on 1 / off 3");
+            << true << true << 25.0 << QStringLiteral("default") << none
+            << QStringLiteral("fractional on 1 / off 3");
         QTest::newRow("enabled at 0%")
-            << withFlag(R"({"state":"ENABLED","variants":{"on":true,"off":false},"defaultVariant":"off","targeting":
+            << withFlag(
+                   R"({"state":"ENABLED","variants":{"on":true,"off":false},"defaultVariant":"off","targeting":
                 {"fractional":[["on",0],["off",100]]}})")
-            << true << true << 0.0 << QStringLiteral("default") << none << QStringLiteral("fractional on 0 / off 100");
+            << true << true << 0.0 << QStringLiteral("default") << none
+            << QStringLiteral("fractional on 0 / off 100");
         QTest::newRow("segments held off around a split")
-            << withFlag(R"({"state":"ENABLED","variants":{"on":true,"off":false},"defaultVariant":"off","targeting":
+            << withFlag(
+                   R"({"state":"ENABLED","variants":{"on":true,"off":false},"defaultVariant":"off","targeting":
                 {"if":[{"in":[{"var":"segment"},["beta_users","internal"]]},"off",
                        {"fractional":[{"cat":[{"var":"$flagd.flagKey"},{"var":"userId"}]},["on",50],["off",50]]}]}})")
             << true << true << 50.0 << QStringLiteral("userId")
             << QStringList{QStringLiteral("beta_users"), QStringLiteral("internal")}
-            << QStringLiteral("fractional on 50 / off 50 by userId, \"off\" for segment beta_users, internal");
+            << QStringLiteral(
+                   "fractional on 50 / off 50 by userId, \"off\" for segment beta_users, internal");
         QTest::newRow("segments held off around on")
-            << withFlag(R"({"state":"ENABLED","variants":{"on":true,"off":false},"defaultVariant":"off","targeting":
+            << withFlag(
+                   R"({"state":"ENABLED","variants":{"on":true,"off":false},"defaultVariant":"off","targeting":
                 {"if":[{"in":[{"var":"segment"},["beta_users"]]},"off","on"]}})")
             << true << true << 100.0 << noStick << QStringList{QStringLiteral("beta_users")}
             << QStringLiteral("serves \"on\", \"off\" for segment beta_users");
         QTest::newRow("someone's own JsonLogic")
             << withFlag(kForeign) << true << false << 0.0 << noStick << none
-            << QStringLiteral("unknown: flags.k.targeting: targeting not written by Rollout Console; edit by hand or remove it");
+            << QStringLiteral("unknown: flags.k.targeting: targeting not written by Rollout Console; edit by "
+                              "hand or remove it");
         QTest::newRow("an if that only looks like ours")
-            << withFlag(R"({"state":"ENABLED","variants":{"on":true,"off":false},"defaultVariant":"off","targeting":
+            << withFlag(
+                   R"({"state":"ENABLED","variants":{"on":true,"off":false},"defaultVariant":"off","targeting":
                 {"if":[{"in":[{"var":"segment"},["beta_users"]]},"on","off"]}})")
             << true << false << 0.0 << noStick << none
-            << QStringLiteral("unknown: flags.k.targeting: targeting not written by Rollout Console; edit by hand or remove it");
+            << QStringLiteral("unknown: flags.k.targeting: targeting not written by Rollout Console; edit by "
+                              "hand or remove it");
         QTest::newRow("a fractional bucketing on something else")
-            << withFlag(R"({"state":"ENABLED","variants":{"on":true,"off":false},"defaultVariant":"off","targeting":
+            << withFlag(
+                   R"({"state":"ENABLED","variants":{"on":true,"off":false},"defaultVariant":"off","targeting":
                 {"fractional":[{"cat":[{"var":"a"},{"var":"b"}]},["on",50],["off",50]]}})")
             << true << false << 0.0 << noStick << none
-            << QStringLiteral("unknown: flags.k.targeting: targeting not written by Rollout Console; edit by hand or remove it");
+            << QStringLiteral("unknown: flags.k.targeting: targeting not written by Rollout Console; edit by "
+                              "hand or remove it");
         QTest::newRow("not a boolean flag")
-            << withFlag(R"({"state":"ENABLED","variants":{"red":"f00","blue":"00f"},"defaultVariant":"red"})") << true
-            << false << 0.0 << noStick << none
-            << QStringLiteral("unknown: flags.k.variants: not an on/off flag (it needs one true and one false variant); "
-                              "Rollout Console only switches boolean flags");
+            << withFlag(R"({"state":"ENABLED","variants":{"red":"f00","blue":"00f"},"defaultVariant":"red"})")
+            << true << false << 0.0 << noStick << none
+            << QStringLiteral(
+                   "unknown: flags.k.variants: not an on/off flag (it needs one true and one false variant); "
+                   "Rollout Console only switches boolean flags");
     }
 
     void readsFlag()
@@ -183,20 +205,26 @@ private Q_SLOTS:
                                      << QStringLiteral("not valid JSON at line 1:1: the file is empty");
         QTest::newRow("trailing comma on line 3")
             << QByteArrayLiteral("{\n  \"flags\": {\n    \"a\": {},\n  }\n}\n") << syntax
-            << QStringLiteral("not valid JSON at line 4:3: syntax error while parsing object key - unexpected '}'; "
-                              "expected string literal");
+            << QStringLiteral(
+                   "not valid JSON at line 4:3: syntax error while parsing object key - unexpected '}'; "
+                   "expected string literal");
         QTest::newRow("column counts characters, not bytes")
             << QByteArray("{\"flags\": {\"h\xc3\xa9llo\" x}}") << syntax
-            << QString::fromUtf8("not valid JSON at line 1:20: syntax error while parsing object separator - invalid literal; "
+            << QString::fromUtf8("not valid JSON at line 1:20: syntax error while parsing object separator - "
+                                 "invalid literal; "
                                  "last read: '\"h\xc3\xa9llo\" x'; expected ':'");
         QTest::newRow("cut off") << QByteArrayLiteral("{\"flags\": {\"a\": {\"state\": \"ENAB") << syntax
-                                 << QStringLiteral("not valid JSON at line 1:32: syntax error while parsing value - "
-                                                   "invalid string: missing closing quote; last read: '\"ENAB'");
+                                 << QStringLiteral(
+                                        "not valid JSON at line 1:32: syntax error while parsing value - "
+                                        "invalid string: missing closing quote; last read: '\"ENAB'");
         QTest::newRow("NaN is not JSON")
-            << withFlag(R"({"state":"ENABLED","variants":{"on":true,"off":false},"defaultVariant":"off","targeting":
-                {"fractional":[["on",NaN],["off",50]]}})") << syntax
-            << QStringLiteral("not valid JSON at line 2:38: syntax error while parsing value - invalid literal; "
-                              "last read: '\"on\",N'");
+            << withFlag(
+                   R"({"state":"ENABLED","variants":{"on":true,"off":false},"defaultVariant":"off","targeting":
+                {"fractional":[["on",NaN],["off",50]]}})")
+            << syntax
+            << QStringLiteral(
+                   "not valid JSON at line 2:38: syntax error while parsing value - invalid literal; "
+                   "last read: '\"on\",N'");
         QTest::newRow("an array") << QByteArrayLiteral("[]") << shape
                                   << QStringLiteral("the document is an array, not an object with \"flags\"");
         QTest::newRow("no flags") << QByteArrayLiteral("{\"$schema\":\"x\"}") << shape
@@ -206,32 +234,43 @@ private Q_SLOTS:
         QTest::newRow("a flag that is not an object (even another one)")
             << QByteArrayLiteral("{\"flags\":{\"k\":{},\"other\":\"on\"}}") << shape
             << QStringLiteral("flags.other: is a string, not an object");
-        QTest::newRow("no state") << withFlag(R"({"variants":{"on":true,"off":false},"defaultVariant":"off"})") << shape
+        QTest::newRow("no state") << withFlag(
+                                         R"({"variants":{"on":true,"off":false},"defaultVariant":"off"})")
+                                  << shape
                                   << QStringLiteral("flags.k.state: must be \"ENABLED\" or \"DISABLED\"");
         QTest::newRow("default variant not a variant")
-            << withFlag(R"({"state":"ENABLED","variants":{"on":true,"off":false},"defaultVariant":"maybe"})") << shape
-            << QStringLiteral("flags.k.defaultVariant: \"maybe\" is not one of the variants");
+            << withFlag(R"({"state":"ENABLED","variants":{"on":true,"off":false},"defaultVariant":"maybe"})")
+            << shape << QStringLiteral("flags.k.defaultVariant: \"maybe\" is not one of the variants");
         QTest::newRow("negative weight")
-            << withFlag(R"({"state":"ENABLED","variants":{"on":true,"off":false},"defaultVariant":"off","targeting":
-                {"fractional":[["on",-5],["off",50]]}})") << shape
+            << withFlag(
+                   R"({"state":"ENABLED","variants":{"on":true,"off":false},"defaultVariant":"off","targeting":
+                {"fractional":[["on",-5],["off",50]]}})")
+            << shape
             << QStringLiteral("flags.k.targeting.fractional[0]: the weight must be a number of 0 or more");
         QTest::newRow("weight beyond double")
-            << withFlag(R"({"state":"ENABLED","variants":{"on":true,"off":false},"defaultVariant":"off","targeting":
-                {"fractional":[{"var":"userId"},["on",1e999],["off",50]]}})") << shape
-            << QStringLiteral("number overflow parsing '1e999'");
+            << withFlag(
+                   R"({"state":"ENABLED","variants":{"on":true,"off":false},"defaultVariant":"off","targeting":
+                {"fractional":[{"var":"userId"},["on",1e999],["off",50]]}})")
+            << shape << QStringLiteral("number overflow parsing '1e999'");
         QTest::newRow("weight as text")
-            << withFlag(R"({"state":"ENABLED","variants":{"on":true,"off":false},"defaultVariant":"off","targeting":
-                {"fractional":[["on","NaN"],["off",50]]}})") << shape
+            << withFlag(
+                   R"({"state":"ENABLED","variants":{"on":true,"off":false},"defaultVariant":"off","targeting":
+                {"fractional":[["on","NaN"],["off",50]]}})")
+            << shape
             << QStringLiteral("flags.k.targeting.fractional[0]: the weight is a string, not a number");
         QTest::newRow("weights add up to nothing")
-            << withFlag(R"({"state":"ENABLED","variants":{"on":true,"off":false},"defaultVariant":"off","targeting":
-                {"fractional":[["on",0],["off",0]]}})") << shape
-            << QStringLiteral("flags.k.targeting: the weights add up to 0");
+            << withFlag(
+                   R"({"state":"ENABLED","variants":{"on":true,"off":false},"defaultVariant":"off","targeting":
+                {"fractional":[["on",0],["off",0]]}})")
+            << shape << QStringLiteral("flags.k.targeting: the weights add up to 0");
         QTest::newRow("bucket naming an unknown variant")
-            << withFlag(R"({"state":"ENABLED","variants":{"on":true,"off":false},"defaultVariant":"off","targeting":
-                {"fractional":[["on",5],["maybe",95]]}})") << shape
+            << withFlag(
+                   R"({"state":"ENABLED","variants":{"on":true,"off":false},"defaultVariant":"off","targeting":
+                {"fractional":[["on",5],["maybe",95]]}})")
+            << shape
             << QStringLiteral("flags.k.targeting.fractional[1]: \"maybe\" is not one of the variants");
-        QTest::newRow("too deep") << QByteArray("{\"flags\":{},\"x\":") + QByteArray(300, '[') + QByteArray(300, ']') + '}'
+        QTest::newRow("too deep") << QByteArray("{\"flags\":{},\"x\":") + QByteArray(300, '[') +
+                                         QByteArray(300, ']') + '}'
                                   << shape << QStringLiteral("nested deeper than 200 levels");
     }
 
@@ -245,7 +284,8 @@ private Q_SLOTS:
         QCOMPARE(int(r.error.kind), kind);
         QCOMPARE(r.error.describe(), message);
         // A write is refused with the same words, never producing a document.
-        const auto w = FlagdDocument::withSetting(doc, QStringLiteral("k"), FlagSetting{true, 10.0}, QStringLiteral("default"));
+        const auto w = FlagdDocument::withSetting(doc, QStringLiteral("k"), FlagSetting{true, 10.0},
+                                                  QStringLiteral("default"));
         QVERIFY(!w);
         QCOMPARE(w.error.describe(), message);
     }
@@ -263,18 +303,20 @@ private Q_SLOTS:
             QCOMPARE(int(r.error.kind), int(FlagdError::Kind::Syntax));
             QVERIFY(r.error.line >= 1 && r.error.line <= lines);
             QVERIFY(r.error.column >= 1);
-            QVERIFY(!FlagdDocument::withSegment(cut, QStringLiteral("new-ui"), QStringLiteral("beta"), false));
+            QVERIFY(
+                !FlagdDocument::withSegment(cut, QStringLiteral("new-ui"), QStringLiteral("beta"), false));
         }
         QVERIFY(FlagdDocument::readFlag(full, QStringLiteral("new-ui")));
     }
 
     void lineColumn()
     {
-        const QByteArray text("ab\nc\xc3\xa9" "d\n");
+        const QByteArray text("ab\nc\xc3\xa9"
+                              "d\n");
         QCOMPARE(FlagdDocument::lineColumn(text, 0), std::make_pair(1, 1));
         QCOMPARE(FlagdDocument::lineColumn(text, 2), std::make_pair(1, 3));
         QCOMPARE(FlagdDocument::lineColumn(text, 3), std::make_pair(2, 1));
-        QCOMPARE(FlagdDocument::lineColumn(text, 6), std::make_pair(2, 3));   // 'd', after a two-byte é
+        QCOMPARE(FlagdDocument::lineColumn(text, 6), std::make_pair(2, 3)); // 'd', after a two-byte é
         QCOMPARE(FlagdDocument::lineColumn(text, 99), std::make_pair(3, 1));
     }
 
@@ -285,22 +327,26 @@ private Q_SLOTS:
         QByteArray doc(kShared);
         const Json original = parsed(doc);
         const QString key = QStringLiteral("new-ui");
-        const std::vector<FlagSetting> walk{{true, 0.0},  {true, 1.0},  {true, 10.0}, {true, 25.0},
+        const std::vector<FlagSetting> walk{{true, 0.0},  {true, 1.0},   {true, 10.0}, {true, 25.0},
                                             {true, 50.0}, {true, 100.0}, {false, 0.0}, {true, 12.5}};
         for (const FlagSetting& s : walk) {
             const auto next = FlagdDocument::withSetting(doc, key, s, QStringLiteral("userId"));
             QVERIFY2(next, qPrintable(next.error.describe()));
             doc = *next.value;
             const FlagState state = read(doc, key);
-            QVERIFY2(state.matches(s), qPrintable(s.describe() + QStringLiteral(" read as ") + state.describe()));
+            QVERIFY2(state.matches(s),
+                     qPrintable(s.describe() + QStringLiteral(" read as ") + state.describe()));
             QVERIFY(state.disabledSegments.isEmpty());
             if (s.enabled && s.percent < 100.0) QCOMPARE(state.stickiness, QStringLiteral("userId"));
             const Json now = parsed(doc);
-            for (const char* top : {"$schema", "metadata", "$evaluators", "x-unknown"}) QCOMPARE(bytesOf(now[top]), bytesOf(original[top]));
+            for (const char* top : {"$schema", "metadata", "$evaluators", "x-unknown"})
+                QCOMPARE(bytesOf(now[top]), bytesOf(original[top]));
             QCOMPARE(bytesOf(now["flags"]["color"]), bytesOf(original["flags"]["color"]));
             QCOMPARE(bytesOf(now["flags"]["legacy"]), bytesOf(original["flags"]["legacy"]));
-            QCOMPARE(bytesOf(now["flags"]["new-ui"]["metadata"]), bytesOf(original["flags"]["new-ui"]["metadata"]));
-            QCOMPARE(bytesOf(now["flags"]["new-ui"]["variants"]), bytesOf(original["flags"]["new-ui"]["variants"]));
+            QCOMPARE(bytesOf(now["flags"]["new-ui"]["metadata"]),
+                     bytesOf(original["flags"]["new-ui"]["metadata"]));
+            QCOMPARE(bytesOf(now["flags"]["new-ui"]["variants"]),
+                     bytesOf(original["flags"]["new-ui"]["variants"]));
             QCOMPARE(now["flags"].size(), std::size_t(3));
             // Keys stay in the file's order: a diff of the ConfigMap shows only what changed.
             QCOMPARE(QString::fromStdString(now.begin().key()), QStringLiteral("$schema"));
@@ -314,22 +360,29 @@ private Q_SLOTS:
         QTest::addColumn<double>("percent");
         QTest::addColumn<QString>("stickiness");
         QTest::addColumn<QByteArray>("flag");
-        QTest::newRow("off") << false << 0.0 << QStringLiteral("userId")
-                             << QByteArrayLiteral(R"({"state":"ENABLED","variants":{"on":true,"off":false},"defaultVariant":"off"})");
-        QTest::newRow("on") << true << 100.0 << QStringLiteral("userId")
-                            << QByteArrayLiteral(R"({"state":"ENABLED","variants":{"on":true,"off":false},"defaultVariant":"on"})");
+        QTest::newRow("off")
+            << false << 0.0 << QStringLiteral("userId")
+            << QByteArrayLiteral(
+                   R"({"state":"ENABLED","variants":{"on":true,"off":false},"defaultVariant":"off"})");
+        QTest::newRow("on")
+            << true << 100.0 << QStringLiteral("userId")
+            << QByteArrayLiteral(
+                   R"({"state":"ENABLED","variants":{"on":true,"off":false},"defaultVariant":"on"})");
         QTest::newRow("25% sticky on userId")
             << true << 25.0 << QStringLiteral("userId")
-            << QByteArrayLiteral(R"({"state":"ENABLED","variants":{"on":true,"off":false},"defaultVariant":"off","targeting":)"
-                                 R"({"fractional":[{"cat":[{"var":"$flagd.flagKey"},{"var":"userId"}]},["on",25],["off",75]]}})");
+            << QByteArrayLiteral(
+                   R"({"state":"ENABLED","variants":{"on":true,"off":false},"defaultVariant":"off","targeting":)"
+                   R"({"fractional":[{"cat":[{"var":"$flagd.flagKey"},{"var":"userId"}]},["on",25],["off",75]]}})");
         QTest::newRow("10% default stickiness")
             << true << 10.0 << QStringLiteral("default")
-            << QByteArrayLiteral(R"({"state":"ENABLED","variants":{"on":true,"off":false},"defaultVariant":"off","targeting":)"
-                                 R"({"fractional":[["on",10],["off",90]]}})");
+            << QByteArrayLiteral(
+                   R"({"state":"ENABLED","variants":{"on":true,"off":false},"defaultVariant":"off","targeting":)"
+                   R"({"fractional":[["on",10],["off",90]]}})");
         QTest::newRow("0.5% in hundredths: flagd wants whole weights")
             << true << 0.5 << QString()
-            << QByteArrayLiteral(R"({"state":"ENABLED","variants":{"on":true,"off":false},"defaultVariant":"off","targeting":)"
-                                 R"({"fractional":[["on",50],["off",9950]]}})");
+            << QByteArrayLiteral(
+                   R"({"state":"ENABLED","variants":{"on":true,"off":false},"defaultVariant":"off","targeting":)"
+                   R"({"fractional":[["on",50],["off",9950]]}})");
     }
 
     void writesTheDocumentedShape()
@@ -342,18 +395,19 @@ private Q_SLOTS:
                                                   FlagSetting{enabled, percent}, stickiness);
         QVERIFY2(r, qPrintable(r.error.describe()));
         QCOMPARE(bytesOf(parsed(*r.value)["flags"]["k"]), bytesOf(parsed(flag)));
-        QCOMPARE(bytesOf(parsed(*r.value)["$schema"]), QByteArrayLiteral("\"https://flagd.dev/schema/v0/flags.json\""));
+        QCOMPARE(bytesOf(parsed(*r.value)["$schema"]),
+                 QByteArrayLiteral("\"https://flagd.dev/schema/v0/flags.json\""));
         QVERIFY(r.value->endsWith("}\n"));
-        QVERIFY(r.value->contains("\n  \"flags\": {\n"));   // pretty-printed for people reading the ConfigMap
+        QVERIFY(r.value->contains("\n  \"flags\": {\n")); // pretty-printed for people reading the ConfigMap
     }
 
     void sameSettingTwiceGivesTheSameBytes()
     {
-        const auto once = FlagdDocument::withSetting(QByteArray(kShared), QStringLiteral("new-ui"), FlagSetting{true, 25.0},
-                                                     QStringLiteral("userId"));
+        const auto once = FlagdDocument::withSetting(QByteArray(kShared), QStringLiteral("new-ui"),
+                                                     FlagSetting{true, 25.0}, QStringLiteral("userId"));
         QVERIFY(once);
-        const auto twice = FlagdDocument::withSetting(*once.value, QStringLiteral("new-ui"), FlagSetting{true, 25.0},
-                                                      QStringLiteral("userId"));
+        const auto twice = FlagdDocument::withSetting(*once.value, QStringLiteral("new-ui"),
+                                                      FlagSetting{true, 25.0}, QStringLiteral("userId"));
         QVERIFY(twice);
         QCOMPARE(*twice.value, *once.value);
     }
@@ -361,40 +415,45 @@ private Q_SLOTS:
     void changesStickiness()
     {
         QByteArray doc = FlagdDocument::emptyDocument();
-        for (const QString& s : {QStringLiteral("userId"), QStringLiteral("sessionId"), QStringLiteral("default")}) {
+        for (const QString& s :
+             {QStringLiteral("userId"), QStringLiteral("sessionId"), QStringLiteral("default")}) {
             const auto r = FlagdDocument::withSetting(doc, QStringLiteral("k"), FlagSetting{true, 30.0}, s);
             QVERIFY(r);
             doc = *r.value;
             QCOMPARE(read(doc, QStringLiteral("k")).stickiness, s);
         }
-        QVERIFY(!doc.contains("$flagd.flagKey"));   // flagd's own default needs no bucketing expression
+        QVERIFY(!doc.contains("$flagd.flagKey")); // flagd's own default needs no bucketing expression
     }
 
     void enablesADisabledFlag()
     {
-        const auto r = FlagdDocument::withSetting(QByteArray(kShared), QStringLiteral("legacy"), FlagSetting{true, 40.0}, {});
+        const auto r = FlagdDocument::withSetting(QByteArray(kShared), QStringLiteral("legacy"),
+                                                  FlagSetting{true, 40.0}, {});
         QVERIFY(r);
         const Json legacy = parsed(*r.value)["flags"]["legacy"];
         QCOMPARE(bytesOf(legacy["state"]), QByteArrayLiteral("\"ENABLED\""));
-        QCOMPARE(bytesOf(legacy["targeting"]["fractional"][0]), bytesOf(Json::array({"yes", 40})));   // the flag's own variant names
+        QCOMPARE(bytesOf(legacy["targeting"]["fractional"][0]),
+                 bytesOf(Json::array({"yes", 40}))); // the flag's own variant names
         QVERIFY(read(*r.value, QStringLiteral("legacy")).matches(FlagSetting{true, 40.0}));
     }
 
     void createsAMissingFlag()
     {
-        const auto r = FlagdDocument::withSetting(QByteArray(kShared), QStringLiteral("brand-new"), FlagSetting{true, 5.0},
-                                                  QStringLiteral("default"));
+        const auto r = FlagdDocument::withSetting(QByteArray(kShared), QStringLiteral("brand-new"),
+                                                  FlagSetting{true, 5.0}, QStringLiteral("default"));
         QVERIFY(r);
         const Json flag = parsed(*r.value)["flags"]["brand-new"];
         QCOMPARE(bytesOf(flag["variants"]), bytesOf(Json{{"on", true}, {"off", false}}));
         QVERIFY(read(*r.value, QStringLiteral("brand-new")).matches(FlagSetting{true, 5.0}));
-        QCOMPARE(bytesOf(parsed(*r.value)["flags"]["color"]), bytesOf(parsed(QByteArray(kShared))["flags"]["color"]));
+        QCOMPARE(bytesOf(parsed(*r.value)["flags"]["color"]),
+                 bytesOf(parsed(QByteArray(kShared))["flags"]["color"]));
     }
 
     void holdsSegmentsOffAndReleasesThem()
     {
         const QString key = QStringLiteral("new-ui");
-        const auto start = FlagdDocument::withSetting(QByteArray(kShared), key, FlagSetting{true, 25.0}, QStringLiteral("userId"));
+        const auto start = FlagdDocument::withSetting(QByteArray(kShared), key, FlagSetting{true, 25.0},
+                                                      QStringLiteral("userId"));
         QVERIFY(start);
         QByteArray doc = *start.value;
         const auto step = [&](const QString& segment, bool enabled, const QStringList& held) {
@@ -403,7 +462,8 @@ private Q_SLOTS:
             doc = *r.value;
             const FlagState s = read(doc, key);
             if (s.disabledSegments != held) return s.describe();
-            if (!s.matches(FlagSetting{true, 25.0}) || s.stickiness != QLatin1String("userId")) return s.describe();
+            if (!s.matches(FlagSetting{true, 25.0}) || s.stickiness != QLatin1String("userId"))
+                return s.describe();
             return QString();
         };
         const QString beta = QStringLiteral("beta_users");
@@ -411,11 +471,11 @@ private Q_SLOTS:
         QCOMPARE(step(beta, false, {beta}), QString());
         QCOMPARE(read(doc, key).describe(), QStringLiteral("25% sticky on userId (beta_users held off)"));
         QCOMPARE(step(qa, false, {beta, qa}), QString());
-        QCOMPARE(step(beta, false, {beta, qa}), QString());   // holding twice holds once
+        QCOMPARE(step(beta, false, {beta, qa}), QString()); // holding twice holds once
         QCOMPARE(step(beta, true, {qa}), QString());
-        QCOMPARE(step(beta, true, {qa}), QString());          // releasing what is not held is harmless
+        QCOMPARE(step(beta, true, {qa}), QString()); // releasing what is not held is harmless
         QCOMPARE(step(qa, true, {}), QString());
-        QCOMPARE(doc, *start.value);                          // all released: the plain split again, byte for byte
+        QCOMPARE(doc, *start.value); // all released: the plain split again, byte for byte
     }
 
     void segmentsSurviveSettingChanges()
@@ -424,8 +484,9 @@ private Q_SLOTS:
         auto r = FlagdDocument::withSegment(QByteArray(kShared), key, QStringLiteral("beta_users"), false);
         QVERIFY(r);
         const QStringList held{QStringLiteral("beta_users")};
-        QCOMPARE(read(*r.value, key).disabledSegments, held);   // created off, hold kept for when it goes on
-        for (const FlagSetting& s : {FlagSetting{true, 10.0}, FlagSetting{true, 100.0}, FlagSetting{false, 0.0}}) {
+        QCOMPARE(read(*r.value, key).disabledSegments, held); // created off, hold kept for when it goes on
+        for (const FlagSetting& s :
+             {FlagSetting{true, 10.0}, FlagSetting{true, 100.0}, FlagSetting{false, 0.0}}) {
             r = FlagdDocument::withSetting(*r.value, key, s, QStringLiteral("userId"));
             QVERIFY(r);
             const FlagState state = read(*r.value, key);
@@ -433,35 +494,42 @@ private Q_SLOTS:
             QCOMPARE(state.disabledSegments, held);
         }
         // Holding a segment on a DISABLED flag leaves it DISABLED: setSegment changes nobody else.
-        const auto legacy = FlagdDocument::withSegment(QByteArray(kShared), QStringLiteral("legacy"), QStringLiteral("eu"), false);
+        const auto legacy = FlagdDocument::withSegment(QByteArray(kShared), QStringLiteral("legacy"),
+                                                       QStringLiteral("eu"), false);
         QVERIFY(legacy);
-        QCOMPARE(bytesOf(parsed(*legacy.value)["flags"]["legacy"]["state"]), QByteArrayLiteral("\"DISABLED\""));
+        QCOMPARE(bytesOf(parsed(*legacy.value)["flags"]["legacy"]["state"]),
+                 QByteArrayLiteral("\"DISABLED\""));
     }
 
     void keepsAnAuthorsSplitWhenHoldingASegment()
     {
-        const QByteArray doc = withFlag(R"({"state":"ENABLED","variants":{"on":true,"off":false},"defaultVariant":"off",
+        const QByteArray doc =
+            withFlag(R"({"state":"ENABLED","variants":{"on":true,"off":false},"defaultVariant":"off",
             "targeting":{"fractional":[{"var":"userId"},["on",1],["off",3]]}})");
         const auto r = FlagdDocument::withSegment(doc, QStringLiteral("k"), QStringLiteral("beta"), false);
         QVERIFY(r);
-        QCOMPARE(bytesOf(parsed(*r.value)["flags"]["k"]["targeting"]["if"][2]),
-                 bytesOf(parsed(QByteArrayLiteral(R"({"fractional":[{"var":"userId"},["on",1],["off",3]]})"))));
+        QCOMPARE(
+            bytesOf(parsed(*r.value)["flags"]["k"]["targeting"]["if"][2]),
+            bytesOf(parsed(QByteArrayLiteral(R"({"fractional":[{"var":"userId"},["on",1],["off",3]]})"))));
     }
 
     void refusesToOverwriteWhatItDoesNotUnderstand_data()
     {
         QTest::addColumn<QByteArray>("doc");
         QTest::addColumn<QString>("message");
-        QTest::newRow("someone's JsonLogic") << withFlag(kForeign)
-                                             << QStringLiteral("flags.k.targeting: targeting not written by Rollout Console; "
-                                                               "edit by hand or remove it");
+        QTest::newRow("someone's JsonLogic")
+            << withFlag(kForeign)
+            << QStringLiteral("flags.k.targeting: targeting not written by Rollout Console; "
+                              "edit by hand or remove it");
         QTest::newRow("a string flag")
             << withFlag(R"({"state":"ENABLED","variants":{"red":"f00","blue":"00f"},"defaultVariant":"red"})")
-            << QStringLiteral("flags.k.variants: not an on/off flag (it needs one true and one false variant); "
-                              "Rollout Console only switches boolean flags");
+            << QStringLiteral(
+                   "flags.k.variants: not an on/off flag (it needs one true and one false variant); "
+                   "Rollout Console only switches boolean flags");
         QTest::newRow("no default variant")
             << withFlag(R"({"state":"ENABLED","variants":{"on":true,"off":false}})")
-            << QStringLiteral("flags.k.defaultVariant: no default variant, so flagd defers to the code's default; set one by hand");
+            << QStringLiteral("flags.k.defaultVariant: no default variant, so flagd defers to the code's "
+                              "default; set one by hand");
     }
 
     void refusesToOverwriteWhatItDoesNotUnderstand()
@@ -483,21 +551,26 @@ private Q_SLOTS:
     {
         QTest::addColumn<double>("percent");
         QTest::addColumn<QString>("message");
-        QTest::newRow("over 100") << 130.0 << QStringLiteral("flags.k: a percentage must be 0 to 100, not 130");
+        QTest::newRow("over 100") << 130.0
+                                  << QStringLiteral("flags.k: a percentage must be 0 to 100, not 130");
         QTest::newRow("negative") << -1.0 << QStringLiteral("flags.k: a percentage must be 0 to 100, not -1");
-        QTest::newRow("NaN") << std::nan("") << QStringLiteral("flags.k: a percentage must be 0 to 100, not nan");
+        QTest::newRow("NaN") << std::nan("")
+                             << QStringLiteral("flags.k: a percentage must be 0 to 100, not nan");
     }
 
     void refusesImpossibleRequests()
     {
         QFETCH(double, percent);
         QFETCH(QString, message);
-        const auto r = FlagdDocument::withSetting(FlagdDocument::emptyDocument(), QStringLiteral("k"), FlagSetting{true, percent}, {});
+        const auto r = FlagdDocument::withSetting(FlagdDocument::emptyDocument(), QStringLiteral("k"),
+                                                  FlagSetting{true, percent}, {});
         QVERIFY(!r);
         QCOMPARE(int(r.error.kind), int(FlagdError::Kind::Request));
         QCOMPARE(r.error.describe(), message);
-        QVERIFY(!FlagdDocument::withSegment(FlagdDocument::emptyDocument(), QStringLiteral("k"), QString(), false));
-        QVERIFY(!FlagdDocument::withSetting(FlagdDocument::emptyDocument(), QString(), FlagSetting{true, 5.0}, {}));
+        QVERIFY(!FlagdDocument::withSegment(FlagdDocument::emptyDocument(), QStringLiteral("k"), QString(),
+                                            false));
+        QVERIFY(!FlagdDocument::withSetting(FlagdDocument::emptyDocument(), QString(), FlagSetting{true, 5.0},
+                                            {}));
     }
 };
 

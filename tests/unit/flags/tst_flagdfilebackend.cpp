@@ -9,7 +9,6 @@
 #include <QFile>
 #include <QTemporaryDir>
 #include <QTest>
-
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -38,7 +37,8 @@ FlagState onDisk(const QString& path, const QString& flag)
 
 QStringList entries(const QString& dir)
 {
-    return QDir(dir).entryList(QDir::AllEntries | QDir::Hidden | QDir::System | QDir::NoDotAndDotDot, QDir::Name);
+    return QDir(dir).entryList(QDir::AllEntries | QDir::Hidden | QDir::System | QDir::NoDotAndDotDot,
+                               QDir::Name);
 }
 
 mode_t modeOf(const QString& path)
@@ -57,8 +57,7 @@ struct Outcome
     bool synchronous = false;
 };
 
-template <typename Call>
-Outcome run(Call call)
+template <typename Call> Outcome run(Call call)
 {
     Outcome out;
     QObject context;
@@ -72,7 +71,9 @@ Outcome run(Call call)
 }
 
 // The URL is not in the raw string: Qt 6.4's moc misreads raw strings holding two slashes.
-const QByteArray kColleagues = QByteArrayLiteral("{\n  \"$schema\": \"https://flagd.dev/schema/v0/flags.json\",\n" R"(  "flags": {
+const QByteArray kColleagues =
+    QByteArrayLiteral("{\n  \"$schema\": \"https://flagd.dev/schema/v0/flags.json\",\n"
+                      R"(  "flags": {
     "search-v2": {"state": "ENABLED", "variants": {"on": true, "off": false}, "defaultVariant": "on", "metadata": {"owner": "search"}}
   }
 })");
@@ -84,11 +85,14 @@ public:
     explicit Fixture(const QString& path) : backend(QStringLiteral("flagd"), path) {}
     Outcome apply(const FlagSetting& s, const QString& stickiness = QStringLiteral("userId"))
     {
-        return run([&](QObject* c, FlagBackend::Done d) { backend.apply(flag, s, stickiness, c, std::move(d)); });
+        return run(
+            [&](QObject* c, FlagBackend::Done d) { backend.apply(flag, s, stickiness, c, std::move(d)); });
     }
     Outcome segment(const QString& segment, bool enabled)
     {
-        return run([&](QObject* c, FlagBackend::Done d) { backend.setSegment(flag, segment, enabled, c, std::move(d)); });
+        return run([&](QObject* c, FlagBackend::Done d) {
+            backend.setSegment(flag, segment, enabled, c, std::move(d));
+        });
     }
     Outcome read()
     {
@@ -99,12 +103,12 @@ public:
     QString flag = QStringLiteral("new-checkout");
 };
 
-#define VERIFY_OK(outcome)                                                                                          \
-    do {                                                                                                            \
-        const Outcome& o_ = (outcome);                                                                              \
-        QCOMPARE(o_.calls, 1);                                                                                      \
-        QVERIFY(!o_.synchronous);                                                                                   \
-        QVERIFY2(o_.result.verified, qPrintable(o_.result.describe()));                                             \
+#define VERIFY_OK(outcome)                                                                                   \
+    do {                                                                                                     \
+        const Outcome& o_ = (outcome);                                                                       \
+        QCOMPARE(o_.calls, 1);                                                                               \
+        QVERIFY(!o_.synchronous);                                                                            \
+        QVERIFY2(o_.result.verified, qPrintable(o_.result.describe()));                                      \
     } while (false)
 
 } // namespace
@@ -120,7 +124,7 @@ private Q_SLOTS:
         QVERIFY(write(path, kColleagues));
         Fixture f(path);
         QCOMPARE(f.backend.describe(), QStringLiteral("flagd file %1").arg(path));
-        const std::vector<FlagSetting> steps{{true, 1.0},  {true, 10.0}, {true, 25.0}, {true, 50.0},
+        const std::vector<FlagSetting> steps{{true, 1.0},  {true, 10.0}, {true, 25.0},  {true, 50.0},
                                              {true, 25.0}, {false, 0.0}, {true, 100.0}, {false, 0.0}};
         FlagSetting previous;
         for (const FlagSetting& s : steps) {
@@ -171,7 +175,8 @@ private Q_SLOTS:
         for (const QString& s : {QStringLiteral("sessionId"), QString(), QStringLiteral("targetingKey")}) {
             const Outcome o = f.apply(FlagSetting{true, 30.0}, s);
             VERIFY_OK(o);
-            QCOMPARE(onDisk(path, f.flag).stickiness, s == QLatin1String("sessionId") ? s : QStringLiteral("default"));
+            QCOMPARE(onDisk(path, f.flag).stickiness,
+                     s == QLatin1String("sessionId") ? s : QStringLiteral("default"));
         }
     }
 
@@ -191,7 +196,7 @@ private Q_SLOTS:
         QCOMPARE(contents(path), once);
         struct stat after = {};
         ::stat(QFile::encodeName(path).constData(), &after);
-        QCOMPARE(after.st_ino, before.st_ino);   // not even rewritten: flagd is not woken for nothing
+        QCOMPARE(after.st_ino, before.st_ino); // not even rewritten: flagd is not woken for nothing
     }
 
     void createsAMissingFileWithTheFlag()
@@ -237,24 +242,30 @@ private Q_SLOTS:
         QTest::addColumn<QByteArray>("bytes");
         QTest::addColumn<QString>("step");
         QTest::addColumn<QString>("problem");
-        QTest::newRow("not JSON") << QByteArrayLiteral("{\n  \"flags\": {\n    \"new-checkout\": {\"state\": ENABLED}\n")
+        QTest::newRow("not JSON") << QByteArrayLiteral(
+                                         "{\n  \"flags\": {\n    \"new-checkout\": {\"state\": ENABLED}\n")
                                   << QStringLiteral("parse")
-                                  << QStringLiteral("not valid JSON at line 3:31: syntax error while parsing value - "
-                                                    "invalid literal; last read: '\"state\": E'");
+                                  << QStringLiteral(
+                                         "not valid JSON at line 3:31: syntax error while parsing value - "
+                                         "invalid literal; last read: '\"state\": E'");
         QTest::newRow("empty") << QByteArray() << QStringLiteral("parse")
                                << QStringLiteral("not valid JSON at line 1:1: the file is empty");
         QTest::newRow("wrong shape") << QByteArrayLiteral("{\"flags\": []}") << QStringLiteral("parse")
                                      << QStringLiteral("flags: is an array, not an object");
         QTest::newRow("negative weight")
-            << QByteArrayLiteral(R"({"flags":{"new-checkout":{"state":"ENABLED","variants":{"on":true,"off":false},)"
-                                 R"("defaultVariant":"off","targeting":{"fractional":[["on",-1],["off",5]]}}}})")
+            << QByteArrayLiteral(
+                   R"({"flags":{"new-checkout":{"state":"ENABLED","variants":{"on":true,"off":false},)"
+                   R"("defaultVariant":"off","targeting":{"fractional":[["on",-1],["off",5]]}}}})")
             << QStringLiteral("parse")
-            << QStringLiteral("flags.new-checkout.targeting.fractional[0]: the weight must be a number of 0 or more");
+            << QStringLiteral(
+                   "flags.new-checkout.targeting.fractional[0]: the weight must be a number of 0 or more");
         QTest::newRow("someone's targeting")
-            << QByteArrayLiteral(R"({"flags":{"new-checkout":{"state":"ENABLED","variants":{"on":true,"off":false},)"
-                                 R"("defaultVariant":"off","targeting":{"if":[{"==":[{"var":"tier"},"gold"]},"on","off"]}}}})")
+            << QByteArrayLiteral(
+                   R"({"flags":{"new-checkout":{"state":"ENABLED","variants":{"on":true,"off":false},)"
+                   R"("defaultVariant":"off","targeting":{"if":[{"==":[{"var":"tier"},"gold"]},"on","off"]}}}})")
             << QStringLiteral("write")
-            << QStringLiteral("flags.new-checkout.targeting: targeting not written by Rollout Console; edit by hand or remove it");
+            << QStringLiteral("flags.new-checkout.targeting: targeting not written by Rollout Console; edit "
+                              "by hand or remove it");
     }
 
     void leavesAFileItCannotParseAlone()
@@ -266,7 +277,8 @@ private Q_SLOTS:
         const QString path = dir.filePath(QStringLiteral("flags.json"));
         QVERIFY(write(path, bytes));
         Fixture f(path);
-        for (const Outcome& o : {f.apply(FlagSetting{false, 0.0}), f.segment(QStringLiteral("beta"), false)}) {
+        for (const Outcome& o :
+             {f.apply(FlagSetting{false, 0.0}), f.segment(QStringLiteral("beta"), false)}) {
             QCOMPARE(o.calls, 1);
             QVERIFY(!o.result.verified);
             QCOMPARE(o.result.step, step);
@@ -292,7 +304,8 @@ private Q_SLOTS:
         f.backend.setBeforeReplaceHook([&](int attempt) {
             seen << attempt;
             if (attempt != 1) return;
-            const auto theirs = FlagdDocument::withSetting(contents(path), QStringLiteral("search-v2"), FlagSetting{false, 0.0}, {});
+            const auto theirs = FlagdDocument::withSetting(contents(path), QStringLiteral("search-v2"),
+                                                           FlagSetting{false, 0.0}, {});
             QVERIFY(theirs);
             QVERIFY(write(path, *theirs.value));
         });
@@ -300,8 +313,8 @@ private Q_SLOTS:
         VERIFY_OK(o);
         QCOMPARE(o.result.attempts, 2);
         QCOMPARE(seen, (QList<int>{1, 2}));
-        QVERIFY(onDisk(path, QStringLiteral("search-v2")).matches(FlagSetting{false, 0.0}));   // theirs
-        QVERIFY(onDisk(path, f.flag).matches(FlagSetting{true, 25.0}));                        // ours
+        QVERIFY(onDisk(path, QStringLiteral("search-v2")).matches(FlagSetting{false, 0.0})); // theirs
+        QVERIFY(onDisk(path, f.flag).matches(FlagSetting{true, 25.0}));                      // ours
         QCOMPARE(entries(dir.path()), QStringList{QStringLiteral("flags.json")});
     }
 
@@ -314,7 +327,8 @@ private Q_SLOTS:
         VERIFY_OK(f.apply(FlagSetting{true, 10.0}));
         f.backend.setBeforeReplaceHook([&](int attempt) {
             if (attempt != 1) return;
-            const auto theirs = FlagdDocument::withSegment(contents(path), f.flag, QStringLiteral("eu"), false);
+            const auto theirs =
+                FlagdDocument::withSegment(contents(path), f.flag, QStringLiteral("eu"), false);
             QVERIFY(theirs);
             QVERIFY(write(path, *theirs.value));
         });
@@ -332,7 +346,8 @@ private Q_SLOTS:
         Fixture f(path);
         QByteArray last;
         f.backend.setBeforeReplaceHook([&](int attempt) {
-            last = FlagdDocument::withSetting(contents(path), QStringLiteral("search-v2"), FlagSetting{true, double(attempt)}, {})
+            last = FlagdDocument::withSetting(contents(path), QStringLiteral("search-v2"),
+                                              FlagSetting{true, double(attempt)}, {})
                        .value.value_or(QByteArray());
             QVERIFY(write(path, last));
         });
@@ -341,8 +356,10 @@ private Q_SLOTS:
         QVERIFY(!o.result.verified);
         QCOMPARE(o.result.step, QStringLiteral("write"));
         QCOMPARE(o.result.attempts, FlagdFileBackend::kMaxAttempts);
-        QCOMPARE(o.result.message,
-                 QStringLiteral("%1 keeps changing while we write it (3 attempts); nothing written, try again").arg(path));
+        QCOMPARE(
+            o.result.message,
+            QStringLiteral("%1 keeps changing while we write it (3 attempts); nothing written, try again")
+                .arg(path));
         QCOMPARE(contents(path), last);
         QVERIFY(!onDisk(path, f.flag).exists);
         QCOMPARE(entries(dir.path()), QStringList{QStringLiteral("flags.json")});
@@ -368,9 +385,11 @@ private Q_SLOTS:
         for (const Outcome& r : {o, s}) {
             QVERIFY(!r.result.verified);
             QCOMPARE(r.result.step, QStringLiteral("write"));
-            QVERIFY2(r.result.message.startsWith(QStringLiteral("cannot create a file in %1 to replace %2: ").arg(sub, path)),
+            QVERIFY2(r.result.message.startsWith(
+                         QStringLiteral("cannot create a file in %1 to replace %2: ").arg(sub, path)),
                      qPrintable(r.result.message));
-            QVERIFY2(r.result.message.contains(QStringLiteral("ermission denied")), qPrintable(r.result.message));
+            QVERIFY2(r.result.message.contains(QStringLiteral("ermission denied")),
+                     qPrintable(r.result.message));
         }
         QCOMPARE(contents(path), kColleagues);
         QCOMPARE(entries(sub), QStringList{QStringLiteral("flags.json")});
@@ -384,7 +403,7 @@ private Q_SLOTS:
         QVERIFY(::chmod(QFile::encodeName(dir.path()).constData(), 0755) == 0);
         QVERIFY(::chmod(QFile::encodeName(path).constData(), 0) == 0);
         Fixture f(path);
-        const bool root = ::geteuid() == 0;   // root reads anything: ask as nobody
+        const bool root = ::geteuid() == 0; // root reads anything: ask as nobody
         if (root) QVERIFY(::seteuid(65534) == 0);
         const Outcome r = f.read();
         const Outcome a = f.apply(FlagSetting{true, 10.0});
@@ -409,7 +428,8 @@ private Q_SLOTS:
         Fixture g(missingDir);
         const Outcome o = g.apply(FlagSetting{true, 10.0});
         QCOMPARE(o.result.step, QStringLiteral("read"));
-        QCOMPARE(o.result.message, QStringLiteral("the directory %1 does not exist").arg(dir.filePath(QStringLiteral("nope"))));
+        QCOMPARE(o.result.message,
+                 QStringLiteral("the directory %1 does not exist").arg(dir.filePath(QStringLiteral("nope"))));
         QVERIFY(!QFileInfo::exists(dir.filePath(QStringLiteral("nope"))));
     }
 
@@ -421,11 +441,13 @@ private Q_SLOTS:
         FlagdFileBackend backend(QStringLiteral("flagd"), path);
         int calls = 0;
         auto* context = new QObject;
-        backend.apply(QStringLiteral("k"), FlagSetting{true, 10.0}, {}, context, [&](const FlagResult&) { ++calls; });
+        backend.apply(QStringLiteral("k"), FlagSetting{true, 10.0}, {}, context,
+                      [&](const FlagResult&) { ++calls; });
         delete context;
         QCoreApplication::sendPostedEvents();
         QCOMPARE(calls, 0);
-        QVERIFY(onDisk(path, QStringLiteral("k")).matches(FlagSetting{true, 10.0}));   // the change itself was made
+        QVERIFY(
+            onDisk(path, QStringLiteral("k")).matches(FlagSetting{true, 10.0})); // the change itself was made
     }
 };
 

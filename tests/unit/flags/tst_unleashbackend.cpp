@@ -28,9 +28,9 @@ FakeHttpServer::Reply reply(int status, QByteArray body)
 struct FakeUnleash
 {
     bool enabled = false;
-    double rollout = -1;        // < 0: no strategy
-    bool ignoreWrites = false;  // answers 200 to a write and keeps the old value
-    QByteArray faultOn;         // "METHOD suffix" to spoil, e.g. "PUT /strategies/s1"
+    double rollout = -1;       // < 0: no strategy
+    bool ignoreWrites = false; // answers 200 to a write and keeps the old value
+    QByteArray faultOn;        // "METHOD suffix" to spoil, e.g. "PUT /strategies/s1"
     FakeHttpServer::Reply fault;
     QList<QByteArray> seen;
 
@@ -38,31 +38,55 @@ struct FakeUnleash
     {
         QJsonArray strategies;
         if (rollout >= 0)
-            strategies.append(QJsonObject{{QStringLiteral("id"), QStringLiteral("s1")}, {QStringLiteral("name"), QStringLiteral("flexibleRollout")},
-                                          {QStringLiteral("parameters"), QJsonObject{{QStringLiteral("rollout"), QString::number(rollout)},
-                                                                                     {QStringLiteral("stickiness"), QStringLiteral("userId")}}}});
-        const QJsonObject env{{QStringLiteral("name"), QStringLiteral("production")}, {QStringLiteral("enabled"), enabled},
+            strategies.append(
+                QJsonObject{{QStringLiteral("id"), QStringLiteral("s1")},
+                            {QStringLiteral("name"), QStringLiteral("flexibleRollout")},
+                            {QStringLiteral("parameters"),
+                             QJsonObject{{QStringLiteral("rollout"), QString::number(rollout)},
+                                         {QStringLiteral("stickiness"), QStringLiteral("userId")}}}});
+        const QJsonObject env{{QStringLiteral("name"), QStringLiteral("production")},
+                              {QStringLiteral("enabled"), enabled},
                               {QStringLiteral("strategies"), strategies}};
         return QJsonDocument(QJsonObject{{QStringLiteral("name"), QStringLiteral("checkout")},
-                                         {QStringLiteral("environments"), QJsonArray{env}}}).toJson();
+                                         {QStringLiteral("environments"), QJsonArray{env}}})
+            .toJson();
     }
 
     FakeHttpServer::Reply handle(const QByteArray& method, const QByteArray& path, const QByteArray& body)
     {
         const QByteArray request = method + ' ' + path;
         seen.append(request);
-        if (!faultOn.isEmpty() && request.startsWith(faultOn.left(faultOn.indexOf(' ') + 1)) && path.endsWith(faultOn.mid(faultOn.indexOf(' ') + 1)))
+        if (!faultOn.isEmpty() && request.startsWith(faultOn.left(faultOn.indexOf(' ') + 1)) &&
+            path.endsWith(faultOn.mid(faultOn.indexOf(' ') + 1)))
             return fault;
         const QByteArray base = "/api/admin/projects/default/features/checkout";
-        if (!path.startsWith(base)) return reply(404, R"({"name":"NotFoundError","message":"Could not find feature flag"})");
+        if (!path.startsWith(base))
+            return reply(404, R"({"name":"NotFoundError","message":"Could not find feature flag"})");
         const QByteArray rest = path.mid(base.size());
         if (method == "GET" && rest.isEmpty()) return reply(200, feature());
-        const double asked = QJsonDocument::fromJson(body).object().value(QStringLiteral("parameters")).toObject()
-                                 .value(QStringLiteral("rollout")).toString().toDouble();
-        if (method == "POST" && rest.endsWith("/strategies")) { if (!ignoreWrites) rollout = asked; return reply(200, R"({"id":"s1"})"); }
-        if (method == "PUT" && rest.endsWith("/strategies/s1")) { if (!ignoreWrites) rollout = asked; return reply(200, "{}"); }
-        if (method == "POST" && rest.endsWith("/on")) { if (!ignoreWrites) enabled = true; return reply(200, QByteArray()); }
-        if (method == "POST" && rest.endsWith("/off")) { if (!ignoreWrites) enabled = false; return reply(200, QByteArray()); }
+        const double asked = QJsonDocument::fromJson(body)
+                                 .object()
+                                 .value(QStringLiteral("parameters"))
+                                 .toObject()
+                                 .value(QStringLiteral("rollout"))
+                                 .toString()
+                                 .toDouble();
+        if (method == "POST" && rest.endsWith("/strategies")) {
+            if (!ignoreWrites) rollout = asked;
+            return reply(200, R"({"id":"s1"})");
+        }
+        if (method == "PUT" && rest.endsWith("/strategies/s1")) {
+            if (!ignoreWrites) rollout = asked;
+            return reply(200, "{}");
+        }
+        if (method == "POST" && rest.endsWith("/on")) {
+            if (!ignoreWrites) enabled = true;
+            return reply(200, QByteArray());
+        }
+        if (method == "POST" && rest.endsWith("/off")) {
+            if (!ignoreWrites) enabled = false;
+            return reply(200, QByteArray());
+        }
         return reply(400, "{}");
     }
 };
@@ -80,7 +104,9 @@ std::unique_ptr<UnleashBackend> backendFor(const FakeHttpServer& server, qint64 
 
 FlagResult applyTo(UnleashBackend& b, FlagSetting s)
 {
-    return test::awaitFlag([&](QObject* ctx, auto done) { b.apply(QStringLiteral("checkout"), s, QStringLiteral("userId"), ctx, done); });
+    return test::awaitFlag([&](QObject* ctx, auto done) {
+        b.apply(QStringLiteral("checkout"), s, QStringLiteral("userId"), ctx, done);
+    });
 }
 
 } // namespace
@@ -98,7 +124,8 @@ private Q_SLOTS:
         QVERIFY2(r.verified, qPrintable(r.describe()));
         QCOMPARE(fake.seen.size(), 4);
         QVERIFY(fake.seen[0].startsWith("GET "));
-        QVERIFY(fake.seen[1].startsWith("POST ") && fake.seen[1].endsWith("/environments/production/strategies"));
+        QVERIFY(fake.seen[1].startsWith("POST ") &&
+                fake.seen[1].endsWith("/environments/production/strategies"));
         QVERIFY(fake.seen[2].endsWith("/on"));
         QVERIFY(fake.seen[3].startsWith("GET "));
         QVERIFY(server.lastHead().contains("Authorization: *:*.secret-value"));
@@ -117,11 +144,16 @@ private Q_SLOTS:
         QTest::addColumn<QString>("step");
         QTest::addColumn<bool>("transient");
         QTest::addColumn<QString>("message");
-        QTest::newRow("409 on the write") << QByteArray("PUT /strategies/s1") << 409 << false << "write strategy" << false << "conflict (409)";
-        QTest::newRow("500 on the first read") << QByteArray("GET /checkout") << 500 << false << "read" << true << "HTTP 500";
-        QTest::newRow("401") << QByteArray("GET /checkout") << 401 << false << "read" << false << "the token was refused (401)";
-        QTest::newRow("403 on the switch") << QByteArray("POST /on") << 403 << false << "enable" << false << "may not do this (403)";
-        QTest::newRow("no answer on the switch") << QByteArray("POST /on") << 0 << true << "enable" << true << "no answer within the deadline";
+        QTest::newRow("409 on the write") << QByteArray("PUT /strategies/s1") << 409 << false
+                                          << "write strategy" << false << "conflict (409)";
+        QTest::newRow("500 on the first read")
+            << QByteArray("GET /checkout") << 500 << false << "read" << true << "HTTP 500";
+        QTest::newRow("401") << QByteArray("GET /checkout") << 401 << false << "read" << false
+                             << "the token was refused (401)";
+        QTest::newRow("403 on the switch")
+            << QByteArray("POST /on") << 403 << false << "enable" << false << "may not do this (403)";
+        QTest::newRow("no answer on the switch")
+            << QByteArray("POST /on") << 0 << true << "enable" << true << "no answer within the deadline";
     }
 
     void faults()
@@ -133,7 +165,7 @@ private Q_SLOTS:
         QFETCH(bool, transient);
         QFETCH(QString, message);
         FakeUnleash fake;
-        fake.rollout = 5;   // a strategy exists: the write is a PUT
+        fake.rollout = 5; // a strategy exists: the write is a PUT
         fake.faultOn = faultOn;
         fake.fault.status = status;
         fake.fault.hang = hang;
@@ -145,7 +177,7 @@ private Q_SLOTS:
         QCOMPARE(r.step, step);
         QCOMPARE(r.transient, transient);
         QVERIFY2(r.message.contains(message), qPrintable(r.message));
-        QVERIFY2(r.message.contains(server.url()), qPrintable(r.message));   // names the server
+        QVERIFY2(r.message.contains(server.url()), qPrintable(r.message)); // names the server
         QVERIFY(!r.message.contains(QStringLiteral("secret-value")));
         if (!hang) QCOMPARE(r.status, status);
     }
@@ -161,7 +193,9 @@ private Q_SLOTS:
         const FlagResult r = applyTo(*unleash, {true, 25.0});
         QVERIFY(!r.verified);
         QCOMPARE(r.step, QStringLiteral("read back"));
-        QVERIFY2(r.message.contains(QStringLiteral("reads back 50% sticky on userId, not 25% sticky on userId")), qPrintable(r.message));
+        QVERIFY2(
+            r.message.contains(QStringLiteral("reads back 50% sticky on userId, not 25% sticky on userId")),
+            qPrintable(r.message));
     }
 
     void anUnsetTokenSendsNothing()
@@ -172,7 +206,8 @@ private Q_SLOTS:
         o.url = QUrl(server.url());
         o.tokenEnv = QStringLiteral("ROLLOUT_TEST_NOT_SET_ANYWHERE");
         UnleashBackend unleash(QStringLiteral("u"), o);
-        const FlagResult r = test::awaitFlag([&](QObject* ctx, auto done) { unleash.read(QStringLiteral("checkout"), ctx, done); });
+        const FlagResult r = test::awaitFlag(
+            [&](QObject* ctx, auto done) { unleash.read(QStringLiteral("checkout"), ctx, done); });
         QCOMPARE(r.step, QStringLiteral("credentials"));
         QVERIFY(r.message.contains(QStringLiteral("ROLLOUT_TEST_NOT_SET_ANYWHERE")));
         QCOMPARE(server.requests(), 0);

@@ -377,24 +377,26 @@ phases: [{name: one, traffic: 1%, success: [latency < 500ms, latency < 1.2x base
         std::normal_distribution<double> noise(0.0, 0.01);
         auto feed = [&](qint64 from, qint64 to, double canary, double baseline) {
             for (qint64 t = from; t <= to; t += 1000) {
-                store.append(QStringLiteral("latency"), QStringLiteral("canary"), Sample{t, canary + noise(rng)});
-                store.append(QStringLiteral("latency"), QStringLiteral("baseline"), Sample{t, baseline + noise(rng)});
+                store.append(QStringLiteral("latency"), QStringLiteral("canary"),
+                             Sample{t, canary + noise(rng)});
+                store.append(QStringLiteral("latency"), QStringLiteral("baseline"),
+                             Sample{t, baseline + noise(rng)});
             }
         };
-        feed(1000, 2000, 0.25, 0.25);   // two samples: never enough
+        feed(1000, 2000, 0.25, 0.25); // two samples: never enough
         QVERIFY(judge.criterion(absolute, m, store, 2000, 0, 0.95).truth == Truth::Unknown);
         feed(3000, 60000, 0.25, 0.25);
         Judgement a = judge.criterion(absolute, m, store, 60000, 0, 0.95);
         QVERIFY(a.truth == Truth::True);
         QVERIFY(a.evidence.canaryUpper < 0.5 && a.evidence.canarySamples == 60);
         const Judgement same = judge.criterion(relative, m, store, 60000, 0, 0.95);
-        QVERIFY2(same.truth == Truth::True, qPrintable(same.reason));   // 0.25 is shown below 1.2 × 0.25
+        QVERIFY2(same.truth == Truth::True, qPrintable(same.reason)); // 0.25 is shown below 1.2 × 0.25
         // The canary slows to 2x: the rank test shows it above 1.2x the baseline.
         feed(61000, 240000, 0.5, 0.25);
         const Judgement slow = judge.criterion(relative, m, store, 240000, 60000, 0.95);
         QVERIFY2(slow.truth == Truth::False, qPrintable(slow.reason));
         QCOMPARE(slow.evidence.method, QStringLiteral("Mann-Whitney"));
-        QVERIFY(slow.evidence.difference > 0.15);   // Hodges-Lehmann shift of canary − 1.2·baseline ≈ 0.2
+        QVERIFY(slow.evidence.difference > 0.15); // Hodges-Lehmann shift of canary − 1.2·baseline ≈ 0.2
         // Stale samples are missing data, never healthy.
         const Judgement stale = judge.criterion(absolute, m, store, 300000, 0, 0.95);
         QVERIFY(stale.truth == Truth::Unknown && stale.missingData);
@@ -424,7 +426,7 @@ phases: [{name: one, traffic: 1%, success: [error_rate < 1%]}]
         }
         const Judgement j = judge.criterion(p.phases[0].success[0], m, store, 600000, 0, 0.95);
         QVERIFY(j.evidence.approximate);
-        QVERIFY(std::abs(j.evidence.canaryTrials - 5990.0) < 20.0);   // 10 rps over 599 s
+        QVERIFY(std::abs(j.evidence.canaryTrials - 5990.0) < 20.0); // 10 rps over 599 s
         QVERIFY(std::abs(j.evidence.canaryEvents - 11.98) < 0.1);
         QVERIFY(j.truth == Truth::True);
     }
@@ -446,11 +448,13 @@ phases: [{name: one, traffic: 1%, success: [latency < 1s]}]
 )");
         const QStringList w = JudgementAdvice::warnings(p);
         QCOMPARE(w.size(), 1);
-        QVERIFY2(w.first().contains(QLatin1String("metrics.error_rate: judged without evidence")), qPrintable(w.first()));
+        QVERIFY2(w.first().contains(QLatin1String("metrics.error_rate: judged without evidence")),
+                 qPrintable(w.first()));
         QCOMPARE(JudgementAdvice::judgeOf(p, p.triggers[0].when, false), QStringLiteral("threshold"));
         QCOMPARE(JudgementAdvice::judgeOf(p, p.triggers[1].when, false), QStringLiteral("evidence (counts)"));
         QCOMPARE(JudgementAdvice::judgeOf(p, p.triggers[2].when, false), QStringLiteral("threshold"));
-        QCOMPARE(JudgementAdvice::judgeOf(p, p.phases[0].success[0], true), QStringLiteral("evidence (samples)"));
+        QCOMPARE(JudgementAdvice::judgeOf(p, p.phases[0].success[0], true),
+                 QStringLiteral("evidence (samples)"));
     }
 
     // A counter reset (the service restarted) is counted from zero, never as negative requests.

@@ -17,7 +17,10 @@ using namespace rollout;
 
 namespace {
 
-Ed25519::KeyPair keyOf(const char* who) { return test::seededKey(QByteArray("test key ") + who); }
+Ed25519::KeyPair keyOf(const char* who)
+{
+    return test::seededKey(QByteArray("test key ") + who);
+}
 
 QByteArray planYaml()
 {
@@ -40,7 +43,8 @@ people:
   - {id: paul, roles: [pm], key: "%2"}
   - {id: automation, roles: [automation], key: "%3"}
 )")
-        .arg(Ed25519::encodePublicKey(keyOf("rita").publicKey), Ed25519::encodePublicKey(keyOf("paul").publicKey),
+        .arg(Ed25519::encodePublicKey(keyOf("rita").publicKey),
+             Ed25519::encodePublicKey(keyOf("paul").publicKey),
              Ed25519::encodePublicKey(keyOf("automation").publicKey))
         .toUtf8();
 }
@@ -57,14 +61,16 @@ struct Console
     std::unique_ptr<LocalLedger> ledger;
     std::unique_ptr<LedgerRecorder> recorder;
 
-    explicit Console(const QString& path, bool withKeys = true) : session(test::loadPlan(planYaml()), store, clock)
+    explicit Console(const QString& path, bool withKeys = true)
+        : session(test::loadPlan(planYaml()), store, clock)
     {
         QString problem;
         ledger = LocalLedger::open(path, clock, &problem);
         if (!ledger) qFatal("%s", qPrintable(problem));
         recorder = std::make_unique<LedgerRecorder>(session, *ledger);
         if (withKeys)
-            for (const char* who : {"rita", "paul", "automation"}) recorder->addKey(QLatin1String(who), keyOf(who));
+            for (const char* who : {"rita", "paul", "automation"})
+                recorder->addKey(QLatin1String(who), keyOf(who));
     }
     bool hasApproval(int phase, const QString& who) const
     {
@@ -107,13 +113,16 @@ private Q_SLOTS:
             QVERIFY(c.session.recordApproval(1, kRita, true, QStringLiteral("go")).ok);
             QVERIFY(c.session.recordApproval(1, kPaul, true, QStringLiteral("mandatory go")).ok);
             QVERIFY2(c.session.advance(kRita).ok, qPrintable(c.session.gate().missing()));
-            c.run(120, 0.09);   // the hard trigger: automatic rollback to phase one, signed by automation
+            c.run(120, 0.09); // the hard trigger: automatic rollback to phase one, signed by automation
             QCOMPARE(c.session.currentPhase(), 0);
             QVERIFY(recorded.size() >= 8);
             for (const LedgerRecord& r : c.ledger->records())
                 QVERIFY2(r.signatureValid(), qPrintable(r.type));
-            const QList<RecordVerdict> verdicts = LedgerVerifier::verify(c.ledger->records(), c.session.plan());
-            for (const RecordVerdict& v : verdicts) QVERIFY2(v.ok, qPrintable(v.id + QLatin1Char(' ') + (v.failures.isEmpty() ? QString() : v.failures.first().why)));
+            const QList<RecordVerdict> verdicts =
+                LedgerVerifier::verify(c.ledger->records(), c.session.plan());
+            for (const RecordVerdict& v : verdicts)
+                QVERIFY2(v.ok, qPrintable(v.id + QLatin1Char(' ') +
+                                          (v.failures.isEmpty() ? QString() : v.failures.first().why)));
             phaseStarted = c.session.phaseStartedMs();
             retryNotBefore = c.session.retryNotBeforeMs();
         }
@@ -135,12 +144,13 @@ private Q_SLOTS:
             Console c(path);
             QVERIFY(c.session.recordApproval(0, kRita, false, QStringLiteral("no-go: tests red")).ok);
         }
-        {   // Someone with the file turns the rejection into an approval.
+        { // Someone with the file turns the rejection into an approval.
             QSqlDatabase db = QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), QStringLiteral("tamper"));
             db.setDatabaseName(path);
             QVERIFY(db.open());
             QSqlQuery q(db);
-            QVERIFY(q.exec(QStringLiteral("UPDATE records SET body = CAST(replace(CAST(body AS TEXT), '\"reject\"', '\"approve\"') AS BLOB)")));
+            QVERIFY(q.exec(QStringLiteral("UPDATE records SET body = CAST(replace(CAST(body AS TEXT), "
+                                          "'\"reject\"', '\"approve\"') AS BLOB)")));
             QCOMPARE(q.numRowsAffected(), 1);
             db.close();
         }
@@ -150,7 +160,7 @@ private Q_SLOTS:
         QCOMPARE(out.restored, 0);
         QCOMPARE(out.skipped.size(), 1);
         QVERIFY2(out.skipped.first().contains(QStringLiteral("signature")), qPrintable(out.skipped.first()));
-        QVERIFY(again.session.approvals(0).isEmpty());   // the forged approval does not count
+        QVERIFY(again.session.approvals(0).isEmpty()); // the forged approval does not count
     }
 
     // Records deleted from the ledger file: the gap is tampering, and the authentic records after

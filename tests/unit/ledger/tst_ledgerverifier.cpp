@@ -33,9 +33,13 @@ enum class Fault
 };
 
 const QString kPlanHash = QStringLiteral("9f2c1e7a5b3d4c6e8f0a1b2c3d4e5f60718293a4b5c6d7e8f90a1b2c3d4e5f60");
-const QString kOldPlanHash = QStringLiteral("1111111111111111111111111111111111111111111111111111111111111111");
+const QString kOldPlanHash =
+    QStringLiteral("1111111111111111111111111111111111111111111111111111111111111111");
 
-Ed25519::KeyPair keyFrom(char seed) { return *Ed25519::fromSeed(QByteArray(32, seed)); }
+Ed25519::KeyPair keyFrom(char seed)
+{
+    return *Ed25519::fromSeed(QByteArray(32, seed));
+}
 
 struct Fixture
 {
@@ -47,17 +51,33 @@ struct Fixture
     {
         plan.rollout = QStringLiteral("checkout-v2");
         plan.sha256 = kPlanHash.toLatin1();
-        plan.people.push_back({QStringLiteral("ana"), QStringLiteral("Ana"), {QStringLiteral("rm")}, Ed25519::encodePublicKey(ana.publicKey)});
-        plan.people.push_back({QStringLiteral("bob"), QStringLiteral("Bob"), {QStringLiteral("sre")}, Ed25519::encodePublicKey(bob.publicKey)});
-        plan.people.push_back({QStringLiteral("ci"), QStringLiteral("CI"), {QStringLiteral("automation")}, Ed25519::encodePublicKey(bot.publicKey)});
+        plan.people.push_back({QStringLiteral("ana"),
+                               QStringLiteral("Ana"),
+                               {QStringLiteral("rm")},
+                               Ed25519::encodePublicKey(ana.publicKey)});
+        plan.people.push_back({QStringLiteral("bob"),
+                               QStringLiteral("Bob"),
+                               {QStringLiteral("sre")},
+                               Ed25519::encodePublicKey(bob.publicKey)});
+        plan.people.push_back({QStringLiteral("ci"),
+                               QStringLiteral("CI"),
+                               {QStringLiteral("automation")},
+                               Ed25519::encodePublicKey(bot.publicKey)});
 
-        add(QStringLiteral("dev-a"), QStringLiteral("ana"), QStringLiteral("rm"), QStringLiteral("checklist_item_set"), ana);
-        add(QStringLiteral("dev-a"), QStringLiteral("ana"), QStringLiteral("rm"), QStringLiteral("approval_recorded"), ana);
-        add(QStringLiteral("dev-b"), QStringLiteral("bob"), QStringLiteral("sre"), QStringLiteral("approval_recorded"), bob);
-        add(QStringLiteral("dev-a"), QStringLiteral("automation"), QStringLiteral("automation"), QStringLiteral("phase_advanced"), bot);
-        add(QStringLiteral("dev-a"), QStringLiteral("bob"), QStringLiteral("sre"), QStringLiteral("approval_recorded"), bob);
-        add(QStringLiteral("dev-b"), QStringLiteral("bob"), QStringLiteral("sre"), QStringLiteral("note_added"), bob);
-        add(QStringLiteral("dev-a"), QStringLiteral("ana"), QStringLiteral("rm"), QStringLiteral("rolled_back"), ana);
+        add(QStringLiteral("dev-a"), QStringLiteral("ana"), QStringLiteral("rm"),
+            QStringLiteral("checklist_item_set"), ana);
+        add(QStringLiteral("dev-a"), QStringLiteral("ana"), QStringLiteral("rm"),
+            QStringLiteral("approval_recorded"), ana);
+        add(QStringLiteral("dev-b"), QStringLiteral("bob"), QStringLiteral("sre"),
+            QStringLiteral("approval_recorded"), bob);
+        add(QStringLiteral("dev-a"), QStringLiteral("automation"), QStringLiteral("automation"),
+            QStringLiteral("phase_advanced"), bot);
+        add(QStringLiteral("dev-a"), QStringLiteral("bob"), QStringLiteral("sre"),
+            QStringLiteral("approval_recorded"), bob);
+        add(QStringLiteral("dev-b"), QStringLiteral("bob"), QStringLiteral("sre"),
+            QStringLiteral("note_added"), bob);
+        add(QStringLiteral("dev-a"), QStringLiteral("ana"), QStringLiteral("rm"),
+            QStringLiteral("rolled_back"), ana);
     }
 
     // The device's next record in `rollout`: chained to its last one there, one minute later.
@@ -143,7 +163,7 @@ private slots:
     void faults_data()
     {
         QTest::addColumn<Fault>("fault");
-        QTest::addColumn<int>("bad");          // index of the record that must fail; -1: none
+        QTest::addColumn<int>("bad"); // index of the record that must fail; -1: none
         QTest::addColumn<QString>("check");
         QTest::addColumn<QString>("reason");
         QTest::addColumn<Tampering>("kind"); // what tampering the failure shows, if any
@@ -210,43 +230,60 @@ private slots:
         Fixture f;
         const QString a = QStringLiteral("dev-a");
         switch (fault) {
-        case Fault::None: break;
+        case Fault::None:
+            break;
         case Fault::DecisionChanged:
             QVERIFY(f.records[1].body.contains("\"approve\":true"));
             f.records[1].body.replace("\"approve\":true", "\"approve\":false");
             break;
-        case Fault::ResignedByAnother: f.reseal(1, f.bob); break;
+        case Fault::ResignedByAnother:
+            f.reseal(1, f.bob);
+            break;
         case Fault::ActorChanged:
             f.records[1].actor = QStringLiteral("bob");
             f.reseal(1, f.ana);
             break;
-        case Fault::DeletedFromMiddle: f.records.removeAt(3); break;   // dev-a seq 3
-        case Fault::FirstRecordsMissing: f.records.remove(0, 2); break;   // dev-a seq 1 and 2
+        case Fault::DeletedFromMiddle:
+            f.records.removeAt(3);
+            break; // dev-a seq 3
+        case Fault::FirstRecordsMissing:
+            f.records.remove(0, 2);
+            break; // dev-a seq 1 and 2
         case Fault::PreviousReplaced:
-            f.records[6].previous = f.records[0].hash();   // dev-a seq 5 now points at seq 1, not seq 4
+            f.records[6].previous = f.records[0].hash(); // dev-a seq 5 now points at seq 1, not seq 4
             f.reseal(6, f.ana);
             break;
         case Fault::ReplayedFromAnotherRollout: {
-            LedgerRecord r = f.next(QStringLiteral("dev-c"), QStringLiteral("ana"), QStringLiteral("rm"), QStringLiteral("approval_recorded"));
+            LedgerRecord r = f.next(QStringLiteral("dev-c"), QStringLiteral("ana"), QStringLiteral("rm"),
+                                    QStringLiteral("approval_recorded"));
             r.rollout = QStringLiteral("search-v3");
             r.seal(f.ana.publicKey, f.ana.secretKey);
             f.records.append(r);
             break;
         }
         case Fault::BoundToOldPlan: {
-            LedgerRecord r = f.next(a, QStringLiteral("ana"), QStringLiteral("rm"), QStringLiteral("approval_recorded"));
+            LedgerRecord r =
+                f.next(a, QStringLiteral("ana"), QStringLiteral("rm"), QStringLiteral("approval_recorded"));
             r.planHash = kOldPlanHash;
             r.seal(f.ana.publicKey, f.ana.secretKey);
             f.records.append(r);
             break;
         }
-        case Fault::KeyNotInPeople: f.add(a, QStringLiteral("mallory"), QStringLiteral("rm"), QStringLiteral("approval_recorded"), f.mallory); break;
-        case Fault::RoleNotHeld: f.add(a, QStringLiteral("ana"), QStringLiteral("sre"), QStringLiteral("approval_recorded"), f.ana); break;
+        case Fault::KeyNotInPeople:
+            f.add(a, QStringLiteral("mallory"), QStringLiteral("rm"), QStringLiteral("approval_recorded"),
+                  f.mallory);
+            break;
+        case Fault::RoleNotHeld:
+            f.add(a, QStringLiteral("ana"), QStringLiteral("sre"), QStringLiteral("approval_recorded"),
+                  f.ana);
+            break;
         case Fault::AutomationWithPersonKey:
-            f.add(a, QStringLiteral("automation"), QStringLiteral("automation"), QStringLiteral("phase_advanced"), f.ana);
+            f.add(a, QStringLiteral("automation"), QStringLiteral("automation"),
+                  QStringLiteral("phase_advanced"), f.ana);
             break;
         case Fault::ClockBackwards: {
-            LedgerRecord r = f.next(a, QStringLiteral("ana"), QStringLiteral("rm"), QStringLiteral("note_added"));
+            LedgerRecord r =
+                f.next(a, QStringLiteral("ana"), QStringLiteral("rm"), QStringLiteral("note_added"));
             r.timestampMs = f.records[6].timestampMs - 5000;
             r.seal(f.ana.publicKey, f.ana.secretKey);
             f.records.append(r);
@@ -261,7 +298,7 @@ private slots:
             break;
         }
         case Fault::DuplicateSeq: {
-            LedgerRecord r = f.records[6];   // dev-a seq 5, a second version of it
+            LedgerRecord r = f.records[6]; // dev-a seq 5, a second version of it
             r.id = QStringLiteral("fork");
             r.type = QStringLiteral("note_added");
             r.seal(f.ana.publicKey, f.ana.secretKey);
@@ -486,7 +523,7 @@ private slots:
         Fixture f;
         f.records[1].body.replace("\"approve\":true", "\"approve\":false");
         const QList<RecordVerdict> v = LedgerVerifier::verify(f.records, f.plan);
-        QVERIFY(v[3].ok);   // dev-a seq 3 follows the tampered record
+        QVERIFY(v[3].ok); // dev-a seq 3 follows the tampered record
         QVERIFY(!v[3].notes.isEmpty());
         QVERIFY(v[3].notes.first().contains(QStringLiteral("cannot be checked")));
     }
@@ -494,7 +531,8 @@ private slots:
     void otherPlanVersionIsANoteForUnboundTypes()
     {
         Fixture f;
-        LedgerRecord r = f.next(QStringLiteral("dev-a"), QStringLiteral("ana"), QStringLiteral("rm"), QStringLiteral("note_added"));
+        LedgerRecord r = f.next(QStringLiteral("dev-a"), QStringLiteral("ana"), QStringLiteral("rm"),
+                                QStringLiteral("note_added"));
         r.planHash = kOldPlanHash;
         r.seal(f.ana.publicKey, f.ana.secretKey);
         f.records.append(r);
@@ -508,14 +546,16 @@ private slots:
     {
         Fixture f;
         std::reverse(f.records.begin(), f.records.end());
-        for (const RecordVerdict& v : LedgerVerifier::verify(f.records, f.plan)) QVERIFY(v.ok);
+        for (const RecordVerdict& v : LedgerVerifier::verify(f.records, f.plan))
+            QVERIFY(v.ok);
     }
 
     void integrityChecks()
     {
         for (const char* c : {"shape", "signature", "duplicate", "chain", "clock"})
             QVERIFY(LedgerVerifier::isIntegrityCheck(QLatin1String(c)));
-        for (const char* c : {"signer", "rollout", "plan"}) QVERIFY(!LedgerVerifier::isIntegrityCheck(QLatin1String(c)));
+        for (const char* c : {"signer", "rollout", "plan"})
+            QVERIFY(!LedgerVerifier::isIntegrityCheck(QLatin1String(c)));
     }
 };
 

@@ -52,14 +52,16 @@ int appendAndWait(const QString& path)
         return 3;
     }
     const Ed25519::KeyPair keys = Ed25519::generate();
-    const std::optional<LedgerRecord> r = ledger->append(decision(QStringLiteral("approval_recorded")), keys.publicKey, keys.secretKey, &problem);
+    const std::optional<LedgerRecord> r = ledger->append(decision(QStringLiteral("approval_recorded")),
+                                                         keys.publicKey, keys.secretKey, &problem);
     if (!r) {
         std::fprintf(stderr, "%s\n", qPrintable(problem));
         return 4;
     }
     std::printf("%s\n", qPrintable(r->id));
     std::fflush(stdout);
-    for (;;) std::this_thread::sleep_for(std::chrono::seconds(1));
+    for (;;)
+        std::this_thread::sleep_for(std::chrono::seconds(1));
 }
 
 } // namespace
@@ -89,7 +91,8 @@ private slots:
         QList<LedgerRecord> made;
         for (int i = 0; i < 3; ++i) {
             clock.advanceMs(1000);
-            auto r = ledger->append(decision(QStringLiteral("approval_recorded")), k.publicKey, k.secretKey, &problem);
+            auto r = ledger->append(decision(QStringLiteral("approval_recorded")), k.publicKey, k.secretKey,
+                                    &problem);
             QVERIFY2(r, qPrintable(problem));
             made.append(*r);
         }
@@ -102,13 +105,14 @@ private slots:
         QCOMPARE(made[2].device, ledger->deviceId());
         QCOMPARE(made[2].id, made[2].id.toLower());
         QVERIFY(!made[2].id.contains(QLatin1Char('{')));
-        for (const LedgerRecord& r : made) QVERIFY(r.signatureValid());
+        for (const LedgerRecord& r : made)
+            QVERIFY(r.signatureValid());
 
         const QList<LedgerRecord> stored = ledger->records();
         QCOMPARE(stored.size(), 3);
         for (int i = 0; i < 3; ++i) {
             QCOMPARE(stored[i].id, made[i].id);
-            QCOMPARE(stored[i].body, made[i].body);          // the exact signed bytes come back
+            QCOMPARE(stored[i].body, made[i].body); // the exact signed bytes come back
             QCOMPARE(stored[i].signature, made[i].signature);
         }
         QCOMPARE(ledger->records(QStringLiteral("checkout-v2")).size(), 3);
@@ -137,7 +141,9 @@ private slots:
             QVERIFY2(ledger, qPrintable(problem));
             device = ledger->deviceId();
             ledger->append(decision(QStringLiteral("note_added")), k.publicKey, k.secretKey, &problem);
-            lastHash = ledger->append(decision(QStringLiteral("note_added")), k.publicKey, k.secretKey, &problem)->hash();
+            lastHash =
+                ledger->append(decision(QStringLiteral("note_added")), k.publicKey, k.secretKey, &problem)
+                    ->hash();
         }
         auto again = LocalLedger::open(m_path, clock, &problem);
         QVERIFY2(again, qPrintable(problem));
@@ -158,9 +164,15 @@ private slots:
         QVERIFY2(a && b, qPrintable(problem));
         QCOMPARE(a->deviceId(), b->deviceId());
         const Ed25519::KeyPair k = Ed25519::generate();
-        QCOMPARE(a->append(decision(QStringLiteral("note_added")), k.publicKey, k.secretKey, &problem)->sequence, 1);
-        QCOMPARE(b->append(decision(QStringLiteral("note_added")), k.publicKey, k.secretKey, &problem)->sequence, 2);
-        QCOMPARE(a->append(decision(QStringLiteral("note_added")), k.publicKey, k.secretKey, &problem)->sequence, 3);
+        QCOMPARE(
+            a->append(decision(QStringLiteral("note_added")), k.publicKey, k.secretKey, &problem)->sequence,
+            1);
+        QCOMPARE(
+            b->append(decision(QStringLiteral("note_added")), k.publicKey, k.secretKey, &problem)->sequence,
+            2);
+        QCOMPARE(
+            a->append(decision(QStringLiteral("note_added")), k.publicKey, k.secretKey, &problem)->sequence,
+            3);
     }
 
     // Format 2: each rollout's records make a chain of their own on the device, whatever else
@@ -318,7 +330,7 @@ private slots:
         auto ledger = LocalLedger::open(m_path, clock, &problem);
         QVERIFY2(ledger, qPrintable(problem));
         QCOMPARE(ledger->pragma(QStringLiteral("journal_mode")), QStringLiteral("wal"));
-        QCOMPARE(ledger->pragma(QStringLiteral("synchronous")), QStringLiteral("2"));   // FULL
+        QCOMPARE(ledger->pragma(QStringLiteral("synchronous")), QStringLiteral("2")); // FULL
         QCOMPARE(ledger->pragma(QStringLiteral("foreign_keys")), QStringLiteral("1"));
         QCOMPARE(ledger->pragma(QStringLiteral("user_version")), QString::number(LocalLedger::SchemaVersion));
     }
@@ -327,7 +339,7 @@ private slots:
     {
         {
             QFile f(m_path);
-            QVERIFY(f.open(QIODevice::WriteOnly));   // zero bytes: SQLite treats it as a new database
+            QVERIFY(f.open(QIODevice::WriteOnly)); // zero bytes: SQLite treats it as a new database
         }
         ManualClock clock;
         QString problem;
@@ -336,7 +348,8 @@ private slots:
         QCOMPARE(ledger->pragma(QStringLiteral("user_version")), QString::number(LocalLedger::SchemaVersion));
         QVERIFY(!ledger->deviceId().isEmpty());
         const Ed25519::KeyPair k = Ed25519::generate();
-        QVERIFY2(ledger->append(decision(QStringLiteral("note_added")), k.publicKey, k.secretKey, &problem), qPrintable(problem));
+        QVERIFY2(ledger->append(decision(QStringLiteral("note_added")), k.publicKey, k.secretKey, &problem),
+                 qPrintable(problem));
     }
 
     void refusesANewerSchema()
@@ -370,18 +383,21 @@ private slots:
         QString problem;
         QVERIFY(!LocalLedger::open(m_path, clock, &problem));
         QVERIFY2(problem.contains(m_path), qPrintable(problem));
-        QVERIFY2(problem.contains(QStringLiteral("not a database")), qPrintable(problem));   // SQLite's own words
+        QVERIFY2(problem.contains(QStringLiteral("not a database")),
+                 qPrintable(problem)); // SQLite's own words
     }
 
     void insertPulledDuplicateAndConflict()
     {
         ManualClock clock(5000);
         QString problem;
-        auto other = LocalLedger::open(m_dir.filePath(QStringLiteral("other-%1.sqlite").arg(m_count)), clock, &problem);
+        auto other = LocalLedger::open(m_dir.filePath(QStringLiteral("other-%1.sqlite").arg(m_count)), clock,
+                                       &problem);
         auto mine = LocalLedger::open(m_path, clock, &problem);
         QVERIFY2(other && mine, qPrintable(problem));
         const Ed25519::KeyPair k = Ed25519::generate();
-        const LedgerRecord theirs = *other->append(decision(QStringLiteral("approval_recorded")), k.publicKey, k.secretKey, &problem);
+        const LedgerRecord theirs =
+            *other->append(decision(QStringLiteral("approval_recorded")), k.publicKey, k.secretKey, &problem);
 
         QCOMPARE(mine->insertPulled(theirs, &problem), LocalLedger::InsertOutcome::Inserted);
         QCOMPARE(mine->insertPulled(theirs, &problem), LocalLedger::InsertOutcome::Duplicate);
@@ -394,7 +410,7 @@ private slots:
         QCOMPARE(mine->insertPulled(altered, &problem), LocalLedger::InsertOutcome::Conflict);
         QVERIFY2(problem.contains(QStringLiteral("altered")), qPrintable(problem));
         QCOMPARE(mine->records().size(), 1);
-        QCOMPARE(mine->records().first().body, theirs.body);   // nothing overwritten
+        QCOMPARE(mine->records().first().body, theirs.body); // nothing overwritten
 
         // Another id in a slot of the chain that is taken: a fork.
         LedgerRecord fork = theirs;
@@ -418,17 +434,21 @@ private slots:
     {
         ManualClock clock(5000);
         QString problem;
-        auto other = LocalLedger::open(m_dir.filePath(QStringLiteral("other-%1.sqlite").arg(m_count)), clock, &problem);
+        auto other = LocalLedger::open(m_dir.filePath(QStringLiteral("other-%1.sqlite").arg(m_count)), clock,
+                                       &problem);
         auto mine = LocalLedger::open(m_path, clock, &problem);
         QVERIFY2(other && mine, qPrintable(problem));
         const Ed25519::KeyPair k = Ed25519::generate();
         QStringList ids;
-        for (int i = 0; i < 3; ++i) ids.append(mine->append(decision(QStringLiteral("note_added")), k.publicKey, k.secretKey, &problem)->id);
-        QCOMPARE(mine->insertPulled(*other->append(decision(QStringLiteral("note_added")), k.publicKey, k.secretKey, &problem)),
+        for (int i = 0; i < 3; ++i)
+            ids.append(
+                mine->append(decision(QStringLiteral("note_added")), k.publicKey, k.secretKey, &problem)->id);
+        QCOMPARE(mine->insertPulled(*other->append(decision(QStringLiteral("note_added")), k.publicKey,
+                                                   k.secretKey, &problem)),
                  LocalLedger::InsertOutcome::Inserted);
 
         QList<LedgerRecord> pending = mine->unpushed();
-        QCOMPARE(pending.size(), 3);   // pulled records came from the shared ledger: never pushed back
+        QCOMPARE(pending.size(), 3); // pulled records came from the shared ledger: never pushed back
         QCOMPARE(pending[0].id, ids[0]);
         QCOMPARE(pending[2].id, ids[2]);
         QVERIFY2(mine->markPushed({ids[0], ids[1]}, &problem), qPrintable(problem));
@@ -450,10 +470,14 @@ private slots:
         Plan plan;
         plan.rollout = QStringLiteral("checkout-v2");
         plan.sha256 = kPlanHash;
-        plan.people.push_back({QStringLiteral("ana"), QStringLiteral("Ana"), {QStringLiteral("rm")}, Ed25519::encodePublicKey(k.publicKey)});
+        plan.people.push_back({QStringLiteral("ana"),
+                               QStringLiteral("Ana"),
+                               {QStringLiteral("rm")},
+                               Ed25519::encodePublicKey(k.publicKey)});
         for (int i = 0; i < 4; ++i) {
             clock.advanceMs(60'000);
-            QVERIFY(ledger->append(decision(QStringLiteral("approval_recorded")), k.publicKey, k.secretKey, &problem));
+            QVERIFY(ledger->append(decision(QStringLiteral("approval_recorded")), k.publicKey, k.secretKey,
+                                   &problem));
         }
         const QList<RecordVerdict> verdicts = LedgerVerifier::verify(ledger->records(), plan);
         QCOMPARE(verdicts.size(), 4);
@@ -461,9 +485,10 @@ private slots:
             QVERIFY2(v.ok, v.failures.isEmpty() ? "" : qPrintable(v.failures.first().why));
             QVERIFY(countsForGate(v));
         }
-        if (qEnvironmentVariableIsSet("ROLLOUT_PRINT_RECORD"))   // the worked example in docs/ledger-format.md
+        if (qEnvironmentVariableIsSet("ROLLOUT_PRINT_RECORD")) // the worked example in docs/ledger-format.md
             for (const LedgerRecord& r : ledger->records().mid(0, 2))
-                std::printf("body: %s\nsignature: %s\nsha256: %s\n", r.body.constData(), r.signature.toBase64().constData(), qPrintable(r.hash()));
+                std::printf("body: %s\nsignature: %s\nsha256: %s\n", r.body.constData(),
+                            r.signature.toBase64().constData(), qPrintable(r.hash()));
     }
 
     void survivesSigkillRightAfterAppend()
@@ -471,13 +496,15 @@ private slots:
         QProcess child;
         child.start(QCoreApplication::applicationFilePath(), {QString::fromLatin1(kChildFlag), m_path});
         QVERIFY(child.waitForStarted());
-        QVERIFY2(child.waitForReadyRead(15000), qPrintable(QString::fromLocal8Bit(child.readAllStandardError())));
+        QVERIFY2(child.waitForReadyRead(15000),
+                 qPrintable(QString::fromLocal8Bit(child.readAllStandardError())));
         const QString id = QString::fromLatin1(child.readLine().trimmed());
-        child.kill();   // SIGKILL: no destructors, no close, no checkpoint
+        child.kill(); // SIGKILL: no destructors, no close, no checkpoint
         QVERIFY(child.waitForFinished(5000));
         QCOMPARE(child.exitStatus(), QProcess::CrashExit);
         QVERIFY(!id.isEmpty());
-        QVERIFY(QFile::exists(m_path + QStringLiteral("-wal")));   // the record lives in the WAL, not yet checkpointed
+        QVERIFY(QFile::exists(m_path +
+                              QStringLiteral("-wal"))); // the record lives in the WAL, not yet checkpointed
 
         ManualClock clock;
         QString problem;

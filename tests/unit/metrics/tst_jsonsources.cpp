@@ -8,20 +8,23 @@
 
 #include <QTemporaryDir>
 #include <QTest>
-
 #include <cmath>
 
 using namespace rollout;
 
 namespace {
 
-const char* kDashboard = "{\"window\":\"5m\",\"metrics\":{\"errorRate\":0.004,\"p95\":\"0.21\",\"missing\":null,"
-                         "\"name\":\"x\",\"ab\":[{\"variant\":\"modern\",\"errors\":3},{\"variant\":\"legacy\",\"errors\":1}]}}";
+const char* kDashboard =
+    "{\"window\":\"5m\",\"metrics\":{\"errorRate\":0.004,\"p95\":\"0.21\",\"missing\":null,"
+    "\"name\":\"x\",\"ab\":[{\"variant\":\"modern\",\"errors\":3},{\"variant\":\"legacy\",\"errors\":1}]}}";
 
 QByteArray eventLine(const char* type, bool flag, qint64 tSeconds)
 {
-    return QStringLiteral("{\"component\":\"jax\",\"event_type\":\"%1\",\"timestamp\":%2,\"metadata\":{\"feature_flag_enabled\":%3}}\n")
-        .arg(QLatin1String(type)).arg(tSeconds).arg(flag ? QStringLiteral("true") : QStringLiteral("false"))
+    return QStringLiteral("{\"component\":\"jax\",\"event_type\":\"%1\",\"timestamp\":%2,\"metadata\":{"
+                          "\"feature_flag_enabled\":%3}}\n")
+        .arg(QLatin1String(type))
+        .arg(tSeconds)
+        .arg(flag ? QStringLiteral("true") : QStringLiteral("false"))
         .toUtf8();
 }
 
@@ -40,9 +43,11 @@ private Q_SLOTS:
         QTest::newRow("quoted number") << QStringLiteral("/metrics/p95") << 0.21 << QString();
         QTest::newRow("array index") << QStringLiteral("/metrics/ab/1/errors") << 1.0 << QString();
         QTest::newRow("null is no data") << QStringLiteral("/metrics/missing") << std::nan("") << QString();
-        QTest::newRow("absent") << QStringLiteral("/metrics/nope") << 0.0 << QStringLiteral("no value at /metrics/nope");
+        QTest::newRow("absent") << QStringLiteral("/metrics/nope") << 0.0
+                                << QStringLiteral("no value at /metrics/nope");
         QTest::newRow("text") << QStringLiteral("/metrics/name") << 0.0 << QStringLiteral("not a number");
-        QTest::newRow("bad pointer") << QStringLiteral("metrics") << 0.0 << QStringLiteral("bad JSON pointer");
+        QTest::newRow("bad pointer") << QStringLiteral("metrics") << 0.0
+                                     << QStringLiteral("bad JSON pointer");
     }
 
     void pointer()
@@ -54,8 +59,10 @@ private Q_SLOTS:
         const auto v = JsonHttpFetcher::extract(QByteArray(kDashboard), pointer, &why);
         if (problem.isEmpty()) {
             QVERIFY2(v, qPrintable(why));
-            if (std::isnan(value)) QVERIFY(std::isnan(*v));
-            else QCOMPARE(*v, value);
+            if (std::isnan(value))
+                QVERIFY(std::isnan(*v));
+            else
+                QCOMPARE(*v, value);
         } else {
             QVERIFY(!v);
             QVERIFY2(why.contains(problem), qPrintable(why));
@@ -71,11 +78,15 @@ private Q_SLOTS:
         test::FakeHttpServer server([&](const QByteArray&, const QByteArray&, const QByteArray&) {
             return test::FakeHttpServer::Reply{status, QByteArray(kDashboard), {}, false, false, 0};
         });
-        const Plan plan = test::loadPlan(QStringLiteral(
-            "rollout: t\nsources: {dash: {type: json_http, url: \"%1/api/admin/dashboard/metrics?window=5m\"}}\n"
-            "backends: {f: {type: flagd_file, path: f.json}}\nflags: [{key: k, backend: f}]\n"
-            "metrics: {error_rate: {source: dash, query: /metrics/errorRate, unit: ratio, interval: 1s}}\n"
-            "phases: [{name: a, traffic: 10%}]\n").arg(server.url()).toUtf8());
+        const Plan plan = test::loadPlan(
+            QStringLiteral("rollout: t\nsources: {dash: {type: json_http, url: "
+                           "\"%1/api/admin/dashboard/metrics?window=5m\"}}\n"
+                           "backends: {f: {type: flagd_file, path: f.json}}\nflags: [{key: k, backend: f}]\n"
+                           "metrics: {error_rate: {source: dash, query: /metrics/errorRate, unit: ratio, "
+                           "interval: 1s}}\n"
+                           "phases: [{name: a, traffic: 10%}]\n")
+                .arg(server.url())
+                .toUtf8());
         SystemClock clock;
         TimeSeriesStore store;
         MetricPoller poller(plan, store, clock);
@@ -96,25 +107,33 @@ private Q_SLOTS:
         QFile f(path);
         QVERIFY(f.open(QIODevice::WriteOnly));
         const qint64 now = 1'700'000'000;
-        for (int i = 0; i < 90; ++i) f.write(eventLine("success", true, now - 10));
-        for (int i = 0; i < 10; ++i) f.write(eventLine("failure", true, now - 10));
-        for (int i = 0; i < 99; ++i) f.write(eventLine("success", false, now - 10));
+        for (int i = 0; i < 90; ++i)
+            f.write(eventLine("success", true, now - 10));
+        for (int i = 0; i < 10; ++i)
+            f.write(eventLine("failure", true, now - 10));
+        for (int i = 0; i < 99; ++i)
+            f.write(eventLine("success", false, now - 10));
         f.write(eventLine("failure", false, now - 10));
         f.write("this is not json\n{\"no_type\":1}\n");
-        f.write(eventLine("failure", true, now - 7200));   // outside every window
-        f.write("{\"event_type\":\"mismatch\"");        // an unfinished line: read when completed
+        f.write(eventLine("failure", true, now - 7200)); // outside every window
+        f.write("{\"event_type\":\"mismatch\"");         // an unfinished line: read when completed
         f.close();
-        const Plan plan = test::loadPlan(QStringLiteral(
-            "rollout: t\nsources: {log: {type: json_lines, path: \"%1\"}}\n"
-            "backends: {f: {type: flagd_file, path: f.json}}\nflags: [{key: k, backend: f}]\n"
-            "metrics:\n"
-            "  failure_ratio: {source: log, query: \"failure / success,failure\", unit: ratio, canary: {feature_flag_enabled: \"true\"}, baseline: {series: {feature_flag_enabled: \"false\"}}}\n"
-            "  mismatches: {source: log, query: mismatch, unit: per_hour}\n"
-            "phases: [{name: a, traffic: 10%}]\n").arg(path).toUtf8());
+        const Plan plan = test::loadPlan(
+            QStringLiteral(
+                "rollout: t\nsources: {log: {type: json_lines, path: \"%1\"}}\n"
+                "backends: {f: {type: flagd_file, path: f.json}}\nflags: [{key: k, backend: f}]\n"
+                "metrics:\n"
+                "  failure_ratio: {source: log, query: \"failure / success,failure\", unit: ratio, canary: "
+                "{feature_flag_enabled: \"true\"}, baseline: {series: {feature_flag_enabled: \"false\"}}}\n"
+                "  mismatches: {source: log, query: mismatch, unit: per_hour}\n"
+                "phases: [{name: a, traffic: 10%}]\n")
+                .arg(path)
+                .toUtf8());
         JsonLinesFetcher fetcher(plan.sources[0]);
         FetchResult got;
         QObject ctx;
-        fetcher.fetch(*plan.metric(QStringLiteral("failure_ratio")), now * 1000, &ctx, [&](const FetchResult& r) { got = r; });
+        fetcher.fetch(*plan.metric(QStringLiteral("failure_ratio")), now * 1000, &ctx,
+                      [&](const FetchResult& r) { got = r; });
         QVERIFY2(got.problem.isEmpty(), qPrintable(got.problem));
         QCOMPARE(got.samples.size(), 2);
         QCOMPARE(got.samples[0].first, QStringLiteral("canary"));
@@ -122,18 +141,21 @@ private Q_SLOTS:
         QCOMPARE(got.samples[1].first, QStringLiteral("baseline"));
         QCOMPARE(got.samples[1].second.value, 0.01);
         QCOMPARE(fetcher.malformedLines(), 2);
-        fetcher.fetch(*plan.metric(QStringLiteral("mismatches")), now * 1000, &ctx, [&](const FetchResult& r) { got = r; });
+        fetcher.fetch(*plan.metric(QStringLiteral("mismatches")), now * 1000, &ctx,
+                      [&](const FetchResult& r) { got = r; });
         QCOMPARE(got.samples[0].second.value, 0.0);
         // The unfinished line completes; then the file is rotated (truncated) and read anew.
         QVERIFY(f.open(QIODevice::Append));
         f.write(",\"timestamp\":1700000000}\n");
         f.close();
-        fetcher.fetch(*plan.metric(QStringLiteral("mismatches")), now * 1000, &ctx, [&](const FetchResult& r) { got = r; });
+        fetcher.fetch(*plan.metric(QStringLiteral("mismatches")), now * 1000, &ctx,
+                      [&](const FetchResult& r) { got = r; });
         QCOMPARE(got.samples[0].second.value, 1.0);
         QVERIFY(f.open(QIODevice::WriteOnly | QIODevice::Truncate));
         f.write(eventLine("mismatch", true, now));
         f.close();
-        fetcher.fetch(*plan.metric(QStringLiteral("mismatches")), now * 1000, &ctx, [&](const FetchResult& r) { got = r; });
+        fetcher.fetch(*plan.metric(QStringLiteral("mismatches")), now * 1000, &ctx,
+                      [&](const FetchResult& r) { got = r; });
         QCOMPARE(got.samples[0].second.value, 2.0);
     }
 
@@ -144,11 +166,14 @@ private Q_SLOTS:
         QFile f(path);
         QVERIFY(f.open(QIODevice::WriteOnly));
         f.close();
-        const Plan plan = test::loadPlan(QStringLiteral(
-            "rollout: t\nsources: {log: {type: json_lines, path: \"%1\"}}\n"
-            "backends: {f: {type: flagd_file, path: f.json}}\nflags: [{key: k, backend: f}]\n"
-            "metrics: {failure_ratio: {source: log, query: \"failure / success,failure\", unit: ratio}}\n"
-            "phases: [{name: a, traffic: 10%}]\n").arg(path).toUtf8());
+        const Plan plan = test::loadPlan(
+            QStringLiteral(
+                "rollout: t\nsources: {log: {type: json_lines, path: \"%1\"}}\n"
+                "backends: {f: {type: flagd_file, path: f.json}}\nflags: [{key: k, backend: f}]\n"
+                "metrics: {failure_ratio: {source: log, query: \"failure / success,failure\", unit: ratio}}\n"
+                "phases: [{name: a, traffic: 10%}]\n")
+                .arg(path)
+                .toUtf8());
         JsonLinesFetcher fetcher(plan.sources[0]);
         FetchResult got;
         QObject ctx;

@@ -13,7 +13,8 @@ private Q_SLOTS:
     void ringDropsOldestWhenFull()
     {
         SampleRing r(3);
-        for (int i = 1; i <= 5; ++i) QVERIFY(r.append({i * 1000, double(i)}));
+        for (int i = 1; i <= 5; ++i)
+            QVERIFY(r.append({i * 1000, double(i)}));
         QCOMPARE(r.size(), std::size_t(3));
         QCOMPARE(r.oldestSample()->value, 3.0);
         QCOMPARE(r.newest()->value, 5.0);
@@ -32,7 +33,8 @@ private Q_SLOTS:
     void lookupsByTime()
     {
         SampleRing r(100);
-        for (int i = 0; i < 50; ++i) r.append({i * 1000, double(i)});
+        for (int i = 0; i < 50; ++i)
+            r.append({i * 1000, double(i)});
         QCOMPARE(r.atOrBefore(10'500)->value, 10.0);
         QCOMPARE(r.atOrBefore(10'000)->value, 10.0);
         QVERIFY(!r.atOrBefore(-1));
@@ -45,7 +47,8 @@ private Q_SLOTS:
     void wrappedRingKeepsOrderForLookups()
     {
         SampleRing r(7);
-        for (int i = 0; i < 20; ++i) r.append({i * 1000, double(i)});
+        for (int i = 0; i < 20; ++i)
+            r.append({i * 1000, double(i)});
         QCOMPARE(r.window(0, 100'000).size(), 7);
         QCOMPARE(r.atOrBefore(15'200)->value, 15.0);
         QCOMPARE(r.window(0, 100'000).first().value, 13.0);
@@ -69,10 +72,11 @@ private Q_SLOTS:
         TimeSeriesStore s;
         s.setCoalesceIntervalMs(20);
         QSignalSpy spy(&s, &TimeSeriesStore::updated);
-        for (int i = 0; i < 1000; ++i) s.append(QStringLiteral("m"), {}, {i, double(i)});
+        for (int i = 0; i < 1000; ++i)
+            s.append(QStringLiteral("m"), {}, {i, double(i)});
         s.setError(QStringLiteral("other"), QStringLiteral("prom: HTTP 500"));
         QTRY_COMPARE(spy.count(), 1);
-        QTest::qWait(60);   // nothing else arrived: no second notification
+        QTest::qWait(60); // nothing else arrived: no second notification
         QCOMPARE(spy.count(), 1);
         QCOMPARE(s.lastError(QStringLiteral("other")), QStringLiteral("prom: HTTP 500"));
     }

@@ -227,7 +227,9 @@ private Q_SLOTS:
                  QStringLiteral("rollout-console/pager-test/escalation/error rate critical"));
         const QJsonObject payload = sent.value(QStringLiteral("payload")).toObject();
         QCOMPARE(payload.value(QStringLiteral("severity")).toString(), QStringLiteral("critical"));
-        QVERIFY2(payload.value(QStringLiteral("summary")).toString().contains(QLatin1String("page the on-call team")),
+        QVERIFY2(payload.value(QStringLiteral("summary"))
+                     .toString()
+                     .contains(QLatin1String("page the on-call team")),
                  qPrintable(payload.value(QStringLiteral("summary")).toString()));
     }
 

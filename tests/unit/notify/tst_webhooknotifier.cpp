@@ -81,16 +81,25 @@ private Q_SLOTS:
         e.trigger = QStringLiteral("error rate critical");
         e.reason = QStringLiteral("error_rate = 8% held 5m");
         e.values.insert(QStringLiteral("error_rate"), 0.08);
-        const QString text = IncidentMessage::text(plan, e, QStringLiteral("1 of 1 flag(s) verified in 12 ms: checkout off"));
+        const QString text =
+            IncidentMessage::text(plan, e, QStringLiteral("1 of 1 flag(s) verified in 12 ms: checkout off"));
         const QStringList lines = text.split(QLatin1Char('\n'));
         QCOMPARE(lines.size(), 6);
         QCOMPARE(lines[0], QStringLiteral("🚨 INCIDENT: notify-test rollout — automatic rollback"));
         QCOMPARE(lines[1], QStringLiteral("Time: 2023-11-14T22:13:20Z"));
-        QCOMPARE(lines[2], QStringLiteral("Issue: trigger \"error rate critical\" — error_rate = 8% held 5m"));
-        QCOMPARE(lines[3], QStringLiteral("Impact: phase 1 \"canary\" (1% of traffic) in production was exposed; values at the decision: error_rate = 0.08"));
-        QCOMPARE(lines[4], QStringLiteral("Action Taken: rolled back to zero (every flag off) by automation"));
-        QCOMPARE(lines[5], QStringLiteral("Status: flags read back — 1 of 1 flag(s) verified in 12 ms: checkout off"));
-        QCOMPARE(QJsonDocument::fromJson(IncidentMessage::slackBody(text)).object().value(QStringLiteral("text")).toString(), text);
+        QCOMPARE(lines[2],
+                 QStringLiteral("Issue: trigger \"error rate critical\" — error_rate = 8% held 5m"));
+        QCOMPARE(lines[3], QStringLiteral("Impact: phase 1 \"canary\" (1% of traffic) in production was "
+                                          "exposed; values at the decision: error_rate = 0.08"));
+        QCOMPARE(lines[4],
+                 QStringLiteral("Action Taken: rolled back to zero (every flag off) by automation"));
+        QCOMPARE(lines[5],
+                 QStringLiteral("Status: flags read back — 1 of 1 flag(s) verified in 12 ms: checkout off"));
+        QCOMPARE(QJsonDocument::fromJson(IncidentMessage::slackBody(text))
+                     .object()
+                     .value(QStringLiteral("text"))
+                     .toString(),
+                 text);
     }
 
     void deliversRetriesAndNamesWhatIsMissing()
@@ -104,14 +113,18 @@ private Q_SLOTS:
         TimeSeriesStore store;
         RolloutSession session(plan, store, clock);
         WebhookNotifier notifier(plan, session, fast());
-        QCOMPARE(notifier.problems(), QStringList{QStringLiteral("ROLLOUT_TEST_WEBHOOK_UNSET is not set: its notifications are off")});
+        QCOMPARE(
+            notifier.problems(),
+            QStringList{QStringLiteral("ROLLOUT_TEST_WEBHOOK_UNSET is not set: its notifications are off")});
         QSignalSpy delivered(&notifier, &WebhookNotifier::delivered);
         QVERIFY(session.advance(kRm).ok);
         QTRY_COMPARE(delivered.size(), 1);
         QCOMPARE(delivered.first().at(0).toString(), QStringLiteral("advanced"));
-        QCOMPARE(delivered.first().at(2).toInt(), 3);   // 500, 503, then 200
+        QCOMPARE(delivered.first().at(2).toInt(), 3); // 500, 503, then 200
         QCOMPARE(rx.texts.size(), 3);
-        QVERIFY2(rx.texts.last().startsWith(QStringLiteral("✅ notify-test rollout advanced to phase 1 \"canary\"")), qPrintable(rx.texts.last()));
+        QVERIFY2(rx.texts.last().startsWith(
+                     QStringLiteral("✅ notify-test rollout advanced to phase 1 \"canary\"")),
+                 qPrintable(rx.texts.last()));
     }
 
     // Ledger tampering reaches every webhook (this one lists neither it nor the empty `on:`), the
@@ -158,7 +171,7 @@ private Q_SLOTS:
         QVERIFY(session.advance(kRm).ok);
         QTRY_COMPARE(failed.size(), 1);
         QCOMPARE(failed.first().at(2).toString(), QStringLiteral("HTTP 404 after 1 attempt(s)"));
-        QVERIFY(!failed.first().at(2).toString().contains(rx.server.url()));   // the URL is the secret
+        QVERIFY(!failed.first().at(2).toString().contains(rx.server.url())); // the URL is the secret
         QCOMPARE(rx.texts.size(), 1);
     }
 
@@ -190,7 +203,9 @@ private Q_SLOTS:
         QVERIFY(delivered.isEmpty() && failed.isEmpty());
         // The rollback message went out after the read-back and says what it confirmed.
         QTRY_VERIFY(std::any_of(rx.texts.begin(), rx.texts.end(), [](const QString& t) {
-            return t.startsWith(QStringLiteral("🚨 INCIDENT")) && t.contains(QStringLiteral("Status: flags read back — rollback to zero: 1 of 1 flag(s) verified"));
+            return t.startsWith(QStringLiteral("🚨 INCIDENT")) &&
+                   t.contains(
+                       QStringLiteral("Status: flags read back — rollback to zero: 1 of 1 flag(s) verified"));
         }));
     }
 };

@@ -35,9 +35,10 @@ private Q_SLOTS:
         QTest::addColumn<int>("kind");
         QTest::addColumn<int>("comparison");
         QTest::addColumn<double>("threshold");
-        const int A = int(ConditionKind::Absolute), R = int(ConditionKind::RatioToBaseline), C = int(ConditionKind::ChangeFromBaseline),
-                  G = int(ConditionKind::RateOfChange);
-        const int LT = int(Comparison::Less), LE = int(Comparison::LessEqual), GT = int(Comparison::Greater), GE = int(Comparison::GreaterEqual);
+        const int A = int(ConditionKind::Absolute), R = int(ConditionKind::RatioToBaseline),
+                  C = int(ConditionKind::ChangeFromBaseline), G = int(ConditionKind::RateOfChange);
+        const int LT = int(Comparison::Less), LE = int(Comparison::LessEqual), GT = int(Comparison::Greater),
+                  GE = int(Comparison::GreaterEqual);
         QTest::newRow("percent on a ratio") << QStringLiteral("error_rate > 5%") << A << GT << 0.05;
         QTest::newRow("no spaces") << QStringLiteral("error_rate>5%") << A << GT << 0.05;
         QTest::newRow("plain ratio") << QStringLiteral("error_rate < 0.002") << A << LT << 0.002;
@@ -72,7 +73,8 @@ private Q_SLOTS:
 
     void between()
     {
-        const ConditionParseResult r = ConditionParser::parse(QStringLiteral("error_rate between 0.2% and 0.5%"), unitOf);
+        const ConditionParseResult r =
+            ConditionParser::parse(QStringLiteral("error_rate between 0.2% and 0.5%"), unitOf);
         QVERIFY(r.condition);
         QVERIFY(r.condition->compare(0.003));
         QVERIFY(!r.condition->compare(0.005));
@@ -85,18 +87,30 @@ private Q_SLOTS:
         QTest::addColumn<int>("column");
         QTest::addColumn<QString>("message");
         QTest::newRow("empty") << QString() << 0 << QStringLiteral("empty condition");
-        QTest::newRow("unknown metric") << QStringLiteral("errs > 5%") << 0 << QStringLiteral("unknown metric \"errs\"");
-        QTest::newRow("no comparison") << QStringLiteral("error_rate 5%") << 11 << QStringLiteral("expected a comparison");
-        QTest::newRow("no value") << QStringLiteral("error_rate >") << 12 << QStringLiteral("expected a value");
-        QTest::newRow("bad unit") << QStringLiteral("p95 > 5 parsecs") << 8 << QStringLiteral("unexpected \"parsecs\"");
-        QTest::newRow("unknown suffix") << QStringLiteral("p95 > 5h") << 6 << QStringLiteral("unknown unit \"h\"");
-        QTest::newRow("percent on time") << QStringLiteral("p95 > 5%") << 6 << QStringLiteral("is a percentage");
-        QTest::newRow("factor without baseline") << QStringLiteral("p99 > 2x") << 6 << QStringLiteral("is a factor");
-        QTest::newRow("trailing words") << QStringLiteral("p95 < 2s please") << 9 << QStringLiteral("unexpected \"please\"");
-        QTest::newRow("rate without per") << QStringLiteral("memory grows > 10%") << 15 << QStringLiteral("expected a rate");
-        QTest::newRow("increase without percent") << QStringLiteral("p95 increase < 5s") << 15 << QStringLiteral("expected a percentage");
-        QTest::newRow("code is not a condition") << QStringLiteral("system('rm -rf /')") << 0 << QStringLiteral("expected a metric name");
-        QTest::newRow("money on ratio") << QStringLiteral("error_rate > $5") << 13 << QStringLiteral("is money");
+        QTest::newRow("unknown metric")
+            << QStringLiteral("errs > 5%") << 0 << QStringLiteral("unknown metric \"errs\"");
+        QTest::newRow("no comparison")
+            << QStringLiteral("error_rate 5%") << 11 << QStringLiteral("expected a comparison");
+        QTest::newRow("no value") << QStringLiteral("error_rate >") << 12
+                                  << QStringLiteral("expected a value");
+        QTest::newRow("bad unit") << QStringLiteral("p95 > 5 parsecs") << 8
+                                  << QStringLiteral("unexpected \"parsecs\"");
+        QTest::newRow("unknown suffix")
+            << QStringLiteral("p95 > 5h") << 6 << QStringLiteral("unknown unit \"h\"");
+        QTest::newRow("percent on time")
+            << QStringLiteral("p95 > 5%") << 6 << QStringLiteral("is a percentage");
+        QTest::newRow("factor without baseline")
+            << QStringLiteral("p99 > 2x") << 6 << QStringLiteral("is a factor");
+        QTest::newRow("trailing words")
+            << QStringLiteral("p95 < 2s please") << 9 << QStringLiteral("unexpected \"please\"");
+        QTest::newRow("rate without per")
+            << QStringLiteral("memory grows > 10%") << 15 << QStringLiteral("expected a rate");
+        QTest::newRow("increase without percent")
+            << QStringLiteral("p95 increase < 5s") << 15 << QStringLiteral("expected a percentage");
+        QTest::newRow("code is not a condition")
+            << QStringLiteral("system('rm -rf /')") << 0 << QStringLiteral("expected a metric name");
+        QTest::newRow("money on ratio")
+            << QStringLiteral("error_rate > $5") << 13 << QStringLiteral("is money");
     }
 
     void errors()
@@ -144,7 +158,8 @@ private Q_SLOTS:
         QCOMPARE(r.condition->threshold, 1.5);
         // Totals: since the phase (the default), since the rollout started, over a window; the
         // scope before or after the comparison.
-        for (const char* text : {"flows total >= 5", "flows total since phase >= 5", "flows total >= 5 since phase"}) {
+        for (const char* text :
+             {"flows total >= 5", "flows total since phase >= 5", "flows total >= 5 since phase"}) {
             r = parse(text);
             QVERIFY(r.condition);
             QCOMPARE(int(r.condition->aggregate), int(Aggregate::Total));
@@ -186,17 +201,27 @@ private Q_SLOTS:
         QTest::addColumn<QString>("message");
         QTest::newRow("for in a condition") << QStringLiteral("error_rate < 1% for 5m") << 16
                                             << QStringLiteral("\"for\" is a key of the trigger or criterion");
-        QTest::newRow("window without a duration") << QStringLiteral("error_rate > 5% over") << 20
-                                                   << QStringLiteral("a window is written \"over\" and a duration");
-        QTest::newRow("window in words") << QStringLiteral("error_rate > 5% over fifteen minutes") << 21
-                                         << QStringLiteral("\"fifteen\" is not a duration; a window is written \"over\" and a duration, e.g. \"error_rate < 1% over 15m\"");
-        QTest::newRow("two windows") << QStringLiteral("error_rate > 5% over 5m over 10m") << 24 << QStringLiteral("one \"over\" or \"since\" is enough");
-        QTest::newRow("since without total") << QStringLiteral("error_rate > 5% since phase") << 16 << QStringLiteral("\"since\" belongs to a total");
-        QTest::newRow("since what") << QStringLiteral("flows total since lunch >= 5") << 18 << QStringLiteral("expected \"since phase\" or \"since start\"");
-        QTest::newRow("median without span") << QStringLiteral("complaints > 3x median") << 22 << QStringLiteral("expected \"over\" and how far back");
-        QTest::newRow("history with a window") << QStringLiteral("complaints > 3x median over 7d over 1h") << 31 << QStringLiteral("cannot take a window");
-        QTest::newRow("exceeds without by") << QStringLiteral("cost exceeds budget 20%") << 20 << QStringLiteral("expected \"by\"");
-        QTest::newRow("bare factor") << QStringLiteral("complaints > 3x") << 13 << QStringLiteral("\"3x median over 7d\"");
+        QTest::newRow("window without a duration")
+            << QStringLiteral("error_rate > 5% over") << 20
+            << QStringLiteral("a window is written \"over\" and a duration");
+        QTest::newRow("window in words")
+            << QStringLiteral("error_rate > 5% over fifteen minutes") << 21
+            << QStringLiteral("\"fifteen\" is not a duration; a window is written \"over\" and a duration, "
+                              "e.g. \"error_rate < 1% over 15m\"");
+        QTest::newRow("two windows") << QStringLiteral("error_rate > 5% over 5m over 10m") << 24
+                                     << QStringLiteral("one \"over\" or \"since\" is enough");
+        QTest::newRow("since without total") << QStringLiteral("error_rate > 5% since phase") << 16
+                                             << QStringLiteral("\"since\" belongs to a total");
+        QTest::newRow("since what") << QStringLiteral("flows total since lunch >= 5") << 18
+                                    << QStringLiteral("expected \"since phase\" or \"since start\"");
+        QTest::newRow("median without span") << QStringLiteral("complaints > 3x median") << 22
+                                             << QStringLiteral("expected \"over\" and how far back");
+        QTest::newRow("history with a window") << QStringLiteral("complaints > 3x median over 7d over 1h")
+                                               << 31 << QStringLiteral("cannot take a window");
+        QTest::newRow("exceeds without by")
+            << QStringLiteral("cost exceeds budget 20%") << 20 << QStringLiteral("expected \"by\"");
+        QTest::newRow("bare factor") << QStringLiteral("complaints > 3x") << 13
+                                     << QStringLiteral("\"3x median over 7d\"");
     }
 
     void teachingErrors()

@@ -14,7 +14,10 @@ using namespace rollout;
 
 namespace {
 
-Ed25519::KeyPair keyOf(const char* who) { return test::seededKey(QByteArray("report key ") + who); }
+Ed25519::KeyPair keyOf(const char* who)
+{
+    return test::seededKey(QByteArray("report key ") + who);
+}
 
 } // namespace
 
@@ -40,9 +43,12 @@ phases:
 people:
   - {id: rita, roles: [rm], key: "%1"}
   - {id: automation, roles: [automation], key: "%2"}
-)").arg(Ed25519::encodePublicKey(keyOf("rita").publicKey), Ed25519::encodePublicKey(keyOf("automation").publicKey)).toUtf8();
+)")
+                                    .arg(Ed25519::encodePublicKey(keyOf("rita").publicKey),
+                                         Ed25519::encodePublicKey(keyOf("automation").publicKey))
+                                    .toUtf8();
         const Plan plan = test::loadPlan(yaml);
-        ManualClock clock{1'767'225'600'000};   // 2026-01-01T00:00:00Z
+        ManualClock clock{1'767'225'600'000}; // 2026-01-01T00:00:00Z
         TimeSeriesStore store;
         RolloutSession session(plan, store, clock);
         QTemporaryDir dir;
@@ -52,7 +58,10 @@ people:
         LedgerRecorder recorder(session, *ledger);
         recorder.addKey(QStringLiteral("rita"), keyOf("rita"));
         recorder.addKey(QStringLiteral("automation"), keyOf("automation"));
-        QVERIFY(session.recordApproval(0, Actor{QStringLiteral("rita"), QStringLiteral("rm")}, true, QStringLiteral("go")).ok);
+        QVERIFY(session
+                    .recordApproval(0, Actor{QStringLiteral("rita"), QStringLiteral("rm")}, true,
+                                    QStringLiteral("go"))
+                    .ok);
         QVERIFY(session.advance(Actor{QStringLiteral("rita"), QStringLiteral("rm")}).ok);
         for (int i = 0; i < 90; ++i) {
             clock.advanceMs(1000);
@@ -75,7 +84,9 @@ people:
         const QString md = EvidenceReport::markdown(in);
         QVERIFY2(md.contains(QStringLiteral("# Evidence pack: report-test")), qPrintable(md));
         QVERIFY(md.contains(QStringLiteral("**1 do not verify** (they do not count)")));
-        QVERIFY2(md.contains(QStringLiteral("| 1. canary (1%) | 2026-01-01 00:00:00 UTC | 2026-01-01 00:01:")), qPrintable(md));
+        QVERIFY2(
+            md.contains(QStringLiteral("| 1. canary (1%) | 2026-01-01 00:00:00 UTC | 2026-01-01 00:01:")),
+            qPrintable(md));
         QVERIFY(md.contains(QStringLiteral("**rolled back** by automation (error rate critical)")));
         QVERIFY(md.contains(QStringLiteral("| rita | rm | approve: go | ✓ ")));
         QVERIFY(md.contains(QStringLiteral("| rita | rm | approve: go | ✗ signature: does not verify |")));

@@ -49,12 +49,14 @@ struct Harness
         set.assign(QStringLiteral("b"), QStringLiteral("f"));
         sync = std::make_unique<FlagSync>(session, std::move(set));
         sync->setDeadlineMs(1000);
-        QObject::connect(&session, &RolloutSession::eventRecorded, &session, [this](const RolloutEvent& e) { events.append(e); });
+        QObject::connect(&session, &RolloutSession::eventRecorded, &session,
+                         [this](const RolloutEvent& e) { events.append(e); });
     }
     int count(EventType t) const
     {
         int n = 0;
-        for (const RolloutEvent& e : events) n += e.type == t;
+        for (const RolloutEvent& e : events)
+            n += e.type == t;
         return n;
     }
 };
@@ -86,7 +88,7 @@ private Q_SLOTS:
         Harness h;
         QSignalSpy finished(h.sync.get(), &FlagSync::operationFinished);
         QVERIFY(h.session.advance(kRm).ok);
-        QVERIFY(h.session.rollback(kRm, QStringLiteral("test"), true).ok);   // while the advance is in flight
+        QVERIFY(h.session.rollback(kRm, QStringLiteral("test"), true).ok); // while the advance is in flight
         QTRY_COMPARE(finished.size(), 2);
         // The writes never interleave: both flags to 10%, then both off.
         const QStringList w = h.fake->writes();

@@ -18,9 +18,16 @@ private Q_SLOTS:
     void aBreachingAnswerIsJudgedWithoutWaitingForTheTick()
     {
         test::FakeHttpServer server([](const QByteArray&, const QByteArray&, const QByteArray&) -> Reply {
-            const QByteArray t = QByteArray::number(double(QDateTime::currentMSecsSinceEpoch()) / 1000.0, 'f', 3);
-            return Reply{200, R"({"status":"success","data":{"resultType":"vector","result":[{"metric":{},"value":[)" + t + R"(,"0.08"]}]}})",
-                         {}, false, false, 0};
+            const QByteArray t =
+                QByteArray::number(double(QDateTime::currentMSecsSinceEpoch()) / 1000.0, 'f', 3);
+            return Reply{
+                200,
+                R"({"status":"success","data":{"resultType":"vector","result":[{"metric":{},"value":[)" + t +
+                    R"(,"0.08"]}]}})",
+                {},
+                false,
+                false,
+                0};
         });
         const Plan plan = test::loadPlan(QString::fromUtf8(R"yaml(
 rollout: judged-on-arrival
@@ -34,11 +41,13 @@ triggers:
 phases:
   - {name: one, traffic: 1%}
   - {name: two, traffic: 10%}
-)yaml").arg(server.url()).toUtf8());
+)yaml")
+                                             .arg(server.url())
+                                             .toUtf8());
         SystemClock clock;
         RolloutRuntime runtime(plan, clock);
         QVERIFY(runtime.session().advance(Actor{QStringLiteral("rm"), QStringLiteral("rm")}).ok);
-        runtime.start(60000);   // the tick is a minute away
+        runtime.start(60000); // the tick is a minute away
         QTRY_COMPARE_WITH_TIMEOUT(runtime.session().currentPhase(), -1, 5000);
         runtime.stop();
     }

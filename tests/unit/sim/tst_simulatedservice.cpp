@@ -8,7 +8,6 @@
 
 #include <QRegularExpression>
 #include <QTest>
-
 #include <cmath>
 
 using namespace rollout;
@@ -75,11 +74,12 @@ private Q_SLOTS:
         QVERIFY(*s.value(hint("error_ratio"), QStringLiteral("canary")) > 0.06);
         QVERIFY(*s.value(hint("error_ratio"), QStringLiteral("baseline")) < 0.01);
         s.advanceTo(15 * 60'000);
-        QVERIFY(*s.value(hint("error_ratio"), QStringLiteral("canary")) < 0.01);   // over
+        QVERIFY(*s.value(hint("error_ratio"), QStringLiteral("canary")) < 0.01); // over
         s.advanceTo(24 * 60'000);
         const double canaryP95 = *s.value(hint("latency_quantile"), QStringLiteral("canary"));
         const double baselineP95 = *s.value(hint("latency_quantile"), QStringLiteral("baseline"));
-        QVERIFY2(canaryP95 > 2.4 * baselineP95, qPrintable(QStringLiteral("%1 vs %2").arg(canaryP95).arg(baselineP95)));
+        QVERIFY2(canaryP95 > 2.4 * baselineP95,
+                 qPrintable(QStringLiteral("%1 vs %2").arg(canaryP95).arg(baselineP95)));
     }
 
     void globalIncidentHitsBoth()
@@ -122,7 +122,8 @@ private Q_SLOTS:
         s.setCanaryShare(10);
         s.advanceTo(10'000);
         const QList<QByteArray> lines = PrometheusExposition::render(s).split('\n');
-        static const QRegularExpression sample(QStringLiteral("^[a-z_]+(\\{[a-z_]+=\"[^\"]*\"(,[a-z_]+=\"[^\"]*\")*\\})? [-+0-9.eInf]+$"));
+        static const QRegularExpression sample(
+            QStringLiteral("^[a-z_]+(\\{[a-z_]+=\"[^\"]*\"(,[a-z_]+=\"[^\"]*\")*\\})? [-+0-9.eInf]+$"));
         int samples = 0;
         for (const QByteArray& l : lines) {
             if (l.isEmpty() || l.startsWith("# HELP ") || l.startsWith("# TYPE ")) continue;
@@ -130,7 +131,8 @@ private Q_SLOTS:
             ++samples;
         }
         QVERIFY(samples > 40);
-        QVERIFY(PrometheusExposition::render(s, QStringLiteral("x")).contains("x_duration_seconds_bucket{cohort=\"canary\",le=\"+Inf\"}"));
+        QVERIFY(PrometheusExposition::render(s, QStringLiteral("x"))
+                    .contains("x_duration_seconds_bucket{cohort=\"canary\",le=\"+Inf\"}"));
     }
 
     void faultText_data()
@@ -139,14 +141,19 @@ private Q_SLOTS:
         QTest::addColumn<bool>("ok");
         QTest::addColumn<qint64>("start");
         QTest::addColumn<qint64>("duration");
-        QTest::newRow("start only") << QStringLiteral("canary-error-spike@2h") << true << qint64(7'200'000) << qint64(0);
-        QTest::newRow("with duration") << QStringLiteral("global-incident@30m+10m") << true << qint64(1'800'000) << qint64(600'000);
-        QTest::newRow("brief spike defaults to 60 s") << QStringLiteral("brief-spike@1m") << true << qint64(60'000) << qint64(60'000);
+        QTest::newRow("start only") << QStringLiteral("canary-error-spike@2h") << true << qint64(7'200'000)
+                                    << qint64(0);
+        QTest::newRow("with duration")
+            << QStringLiteral("global-incident@30m+10m") << true << qint64(1'800'000) << qint64(600'000);
+        QTest::newRow("brief spike defaults to 60 s")
+            << QStringLiteral("brief-spike@1m") << true << qint64(60'000) << qint64(60'000);
         QTest::newRow("no start is now") << QStringLiteral("memory-leak") << true << qint64(0) << qint64(0);
-        QTest::newRow("magnitude") << QStringLiteral("canary-error-spike@0s*0.2") << true << qint64(0) << qint64(0);
+        QTest::newRow("magnitude") << QStringLiteral("canary-error-spike@0s*0.2") << true << qint64(0)
+                                   << qint64(0);
         QTest::newRow("unknown kind") << QStringLiteral("meteor@1h") << false << qint64(0) << qint64(0);
         QTest::newRow("bad start") << QStringLiteral("brief-spike@soon") << false << qint64(0) << qint64(0);
-        QTest::newRow("zero duration") << QStringLiteral("brief-spike@1m+0s") << false << qint64(0) << qint64(0);
+        QTest::newRow("zero duration")
+            << QStringLiteral("brief-spike@1m+0s") << false << qint64(0) << qint64(0);
         QTest::newRow("garbage") << QStringLiteral("@@") << false << qint64(0) << qint64(0);
     }
 
@@ -182,7 +189,9 @@ private Q_SLOTS:
         }
         // At 0% the canary has no errors to count: nothing appended, so it goes stale.
         QVERIFY(!store.latest(QStringLiteral("error_rate"), Series::Canary));
-        QCOMPARE(store.window(QStringLiteral("error_rate"), QStringLiteral("baseline"), 0, clock.nowMs()).size(), 10);
+        QCOMPARE(
+            store.window(QStringLiteral("error_rate"), QStringLiteral("baseline"), 0, clock.nowMs()).size(),
+            10);
         s.setCanaryShare(50);
         clock.advanceMs(1000);
         s.advanceTo(clock.nowMs());

@@ -24,50 +24,67 @@ private Q_SLOTS:
         QTest::addColumn<QByteArray>("body");
         QTest::addColumn<int>("failure");
         QTest::addColumn<double>("percent");
-        QTest::addColumn<QString>("message");   // a part of describe()
+        QTest::addColumn<QString>("message"); // a part of describe()
 
         // Captured from Unleash 7.5.1 with the backend token.
-        QTest::newRow("enabled 25%") << payload("client-feature-enabled-25.json") << int(F::None) << 25.0 << QString();
-        QTest::newRow("enabled 50%") << payload("client-feature-enabled-50.json") << int(F::None) << 50.0 << QString();
-        QTest::newRow("disabled, strategy listed") << payload("client-feature-disabled.json") << int(F::None) << 0.0 << QString();
-        QTest::newRow("turned off") << payload("client-feature-disabled-after-off.json") << int(F::None) << 0.0 << QString();
-        QTest::newRow("no strategy") << payload("client-feature-no-strategy.json") << int(F::None) << 0.0 << QString();
-        QTest::newRow("default strategy of 'on'") << payload("client-feature-default-strategy.json") << int(F::None) << 100.0 << QString();
+        QTest::newRow("enabled 25%") << payload("client-feature-enabled-25.json") << int(F::None) << 25.0
+                                     << QString();
+        QTest::newRow("enabled 50%") << payload("client-feature-enabled-50.json") << int(F::None) << 50.0
+                                     << QString();
+        QTest::newRow("disabled, strategy listed")
+            << payload("client-feature-disabled.json") << int(F::None) << 0.0 << QString();
+        QTest::newRow("turned off") << payload("client-feature-disabled-after-off.json") << int(F::None)
+                                    << 0.0 << QString();
+        QTest::newRow("no strategy") << payload("client-feature-no-strategy.json") << int(F::None) << 0.0
+                                     << QString();
+        QTest::newRow("default strategy of 'on'")
+            << payload("client-feature-default-strategy.json") << int(F::None) << 100.0 << QString();
         QTest::newRow("401 body") << payload("client-error-401.json") << int(F::UnleashError) << 0.0
                                   << QStringLiteral("Unleash says: This endpoint requires an API token");
-        QTest::newRow("404 body") << payload("client-error-404-unknown-flag.json") << int(F::UnleashError) << 0.0
-                                  << QStringLiteral("Could not find feature flag no-such-flag");
+        QTest::newRow("404 body") << payload("client-error-404-unknown-flag.json") << int(F::UnleashError)
+                                  << 0.0 << QStringLiteral("Could not find feature flag no-such-flag");
         // An admin API answer handed over by mistake has no top-level "enabled".
-        QTest::newRow("admin answer") << payload("feature-strategy-env-enabled.json") << int(F::WrongShape) << 0.0 << QStringLiteral("no \"enabled\"");
+        QTest::newRow("admin answer") << payload("feature-strategy-env-enabled.json") << int(F::WrongShape)
+                                      << 0.0 << QStringLiteral("no \"enabled\"");
 
         // Made by hand: what Unleash 7.5.1 did not produce above.
-        QTest::newRow("garbage") << QByteArrayLiteral("<html>502 Bad Gateway</html>") << int(F::NotJson) << 0.0 << QStringLiteral("not JSON");
+        QTest::newRow("garbage") << QByteArrayLiteral("<html>502 Bad Gateway</html>") << int(F::NotJson)
+                                 << 0.0 << QStringLiteral("not JSON");
         QTest::newRow("empty") << QByteArray() << int(F::NotJson) << 0.0 << QStringLiteral("not JSON");
-        QTest::newRow("truncated") << payload("client-feature-enabled-25.json").left(80) << int(F::NotJson) << 0.0 << QStringLiteral("not JSON");
-        QTest::newRow("array") << QByteArrayLiteral("[]") << int(F::WrongShape) << 0.0 << QStringLiteral("not an object");
+        QTest::newRow("truncated") << payload("client-feature-enabled-25.json").left(80) << int(F::NotJson)
+                                   << 0.0 << QStringLiteral("not JSON");
+        QTest::newRow("array") << QByteArrayLiteral("[]") << int(F::WrongShape) << 0.0
+                               << QStringLiteral("not an object");
         QTest::newRow("enabled, no strategies: on for all")
-            << QByteArrayLiteral(R"({"name":"k","enabled":true,"strategies":[]})") << int(F::None) << 100.0 << QString();
+            << QByteArrayLiteral(R"({"name":"k","enabled":true,"strategies":[]})") << int(F::None) << 100.0
+            << QString();
         QTest::newRow("largest of two, number accepted")
-            << QByteArrayLiteral(R"({"enabled":true,"strategies":[{"name":"flexibleRollout","parameters":{"rollout":"5"}},)"
-                                 R"({"name":"flexibleRollout","parameters":{"rollout":30}}]})")
+            << QByteArrayLiteral(
+                   R"({"enabled":true,"strategies":[{"name":"flexibleRollout","parameters":{"rollout":"5"}},)"
+                   R"({"name":"flexibleRollout","parameters":{"rollout":30}}]})")
             << int(F::None) << 30.0 << QString();
         QTest::newRow("disabled strategy skipped")
-            << QByteArrayLiteral(R"({"enabled":true,"strategies":[{"name":"flexibleRollout","disabled":true,"parameters":{"rollout":"80"}},)"
-                                 R"({"name":"flexibleRollout","parameters":{"rollout":"20"}}]})")
+            << QByteArrayLiteral(
+                   R"({"enabled":true,"strategies":[{"name":"flexibleRollout","disabled":true,"parameters":{"rollout":"80"}},)"
+                   R"({"name":"flexibleRollout","parameters":{"rollout":"20"}}]})")
             << int(F::None) << 20.0 << QString();
         QTest::newRow("only a user-id strategy")
-            << QByteArrayLiteral(R"({"enabled":true,"strategies":[{"name":"userWithId","parameters":{"userIds":"1,2"}}]})")
+            << QByteArrayLiteral(
+                   R"({"enabled":true,"strategies":[{"name":"userWithId","parameters":{"userIds":"1,2"}}]})")
             << int(F::None) << 0.0 << QString();
         QTest::newRow("rollout out of range")
-            << QByteArrayLiteral(R"({"enabled":true,"strategies":[{"name":"flexibleRollout","parameters":{"rollout":"150"}}]})")
+            << QByteArrayLiteral(
+                   R"({"enabled":true,"strategies":[{"name":"flexibleRollout","parameters":{"rollout":"150"}}]})")
             << int(F::WrongShape) << 0.0 << QStringLiteral("between 0 and 100");
         QTest::newRow("rollout missing")
-            << QByteArrayLiteral(R"({"enabled":true,"strategies":[{"name":"flexibleRollout","parameters":{}}]})")
+            << QByteArrayLiteral(
+                   R"({"enabled":true,"strategies":[{"name":"flexibleRollout","parameters":{}}]})")
             << int(F::WrongShape) << 0.0 << QStringLiteral("between 0 and 100");
-        QTest::newRow("enabled not a bool") << QByteArrayLiteral(R"({"enabled":"yes","strategies":[]})") << int(F::WrongShape) << 0.0
-                                            << QStringLiteral("\"enabled\"");
-        QTest::newRow("strategies not a list") << QByteArrayLiteral(R"({"enabled":true,"strategies":{}})") << int(F::WrongShape) << 0.0
-                                               << QStringLiteral("\"strategies\"");
+        QTest::newRow("enabled not a bool") << QByteArrayLiteral(R"({"enabled":"yes","strategies":[]})")
+                                            << int(F::WrongShape) << 0.0 << QStringLiteral("\"enabled\"");
+        QTest::newRow("strategies not a list")
+            << QByteArrayLiteral(R"({"enabled":true,"strategies":{}})") << int(F::WrongShape) << 0.0
+            << QStringLiteral("\"strategies\"");
     }
 
     void parse()

@@ -41,7 +41,8 @@ people:
 QByteArray planYaml(const QByteArray& rollout = "shop-search")
 {
     QByteArray yaml(kPlan);
-    yaml.replace("RITA_KEY", Ed25519::encodePublicKey(DemoKeys::forPerson(QStringLiteral("rita")).publicKey).toUtf8());
+    yaml.replace("RITA_KEY",
+                 Ed25519::encodePublicKey(DemoKeys::forPerson(QStringLiteral("rita")).publicKey).toUtf8());
     yaml.replace("rollout: shop-search", "rollout: " + rollout);
     return yaml;
 }
@@ -61,12 +62,14 @@ private Q_SLOTS:
         TimeSeriesStore store;
         RolloutSession s(test::loadPlan(planYaml()), store, clock);
         QCOMPARE(RolloutSummary::waitingOn(s, QStringLiteral("rita")),
-                 (QStringList{QStringLiteral("approve phase 1 as rm"), QStringLiteral("tick 1 checklist item(s)")}));
+                 (QStringList{QStringLiteral("approve phase 1 as rm"),
+                              QStringLiteral("tick 1 checklist item(s)")}));
         QVERIFY(RolloutSummary::waitingOn(s, QStringLiteral("paul")).isEmpty()); // phase 1 needs no pm
         QVERIFY(RolloutSummary::waitingOn(s, QStringLiteral("automation")).isEmpty());
         QVERIFY(RolloutSummary::waitingOn(s, QStringLiteral("mallory")).isEmpty()); // not in the plan
         QVERIFY(s.recordApproval(0, kRita, true, {}).ok);
-        QCOMPARE(RolloutSummary::waitingOn(s, QStringLiteral("rita")), QStringList{QStringLiteral("tick 1 checklist item(s)")});
+        QCOMPARE(RolloutSummary::waitingOn(s, QStringLiteral("rita")),
+                 QStringList{QStringLiteral("tick 1 checklist item(s)")});
         QVERIFY(s.setChecklistItem(0, QStringLiteral("technical/Tests pass"), true, kRita).ok);
         QVERIFY(RolloutSummary::waitingOn(s, QStringLiteral("rita")).isEmpty());
     }
@@ -117,23 +120,27 @@ private Q_SLOTS:
                 QString problem;
                 runtime.attachLedger(LocalLedger::open(ledgerPath, clock, &problem));
                 QVERIFY2(runtime.recorder(), qPrintable(problem));
-                runtime.recorder()->addKey(QStringLiteral("rita"), DemoKeys::forPerson(QStringLiteral("rita")));
+                runtime.recorder()->addKey(QStringLiteral("rita"),
+                                           DemoKeys::forPerson(QStringLiteral("rita")));
                 QVERIFY(runtime.session().recordApproval(0, kRita, true, {}).ok);
             }
         }
         const QList<RolloutSummary> rows = RolloutDirectory::read(
-            {{planPath, QStringLiteral("recent plan")}, {badPath, QStringLiteral("recent plan")}}, ledgerPath, QStringLiteral("rita"), {}, clock);
+            {{planPath, QStringLiteral("recent plan")}, {badPath, QStringLiteral("recent plan")}}, ledgerPath,
+            QStringLiteral("rita"), {}, clock);
         QCOMPARE(rows.size(), 3);
         QCOMPARE(rows[0].rollout, QStringLiteral("shop-search"));
-        QCOMPARE(rows[0].waiting, QStringList{QStringLiteral("tick 1 checklist item(s)")}); // rebuilt from the ledger
+        QCOMPARE(rows[0].waiting,
+                 QStringList{QStringLiteral("tick 1 checklist item(s)")}); // rebuilt from the ledger
         QCOMPARE(rows[1].health, Severity::Bad);
-        QVERIFY2(rows[1].note.contains(QLatin1String("bad.yaml")), qPrintable(rows[1].note)); // names the file
+        QVERIFY2(rows[1].note.contains(QLatin1String("bad.yaml")),
+                 qPrintable(rows[1].note)); // names the file
         QCOMPARE(rows[2].rollout, QStringLiteral("elsewhere"));
         QVERIFY(rows[2].planPath.isEmpty());
         QVERIFY(rows[2].note.contains(QStringLiteral("File → Open")));
         // An open rollout is left to its live line.
-        QCOMPARE(RolloutDirectory::read({{planPath, QStringLiteral("recent plan")}}, ledgerPath, QStringLiteral("rita"),
-                                        {QStringLiteral("shop-search")}, clock)
+        QCOMPARE(RolloutDirectory::read({{planPath, QStringLiteral("recent plan")}}, ledgerPath,
+                                        QStringLiteral("rita"), {QStringLiteral("shop-search")}, clock)
                      .size(),
                  1); // "elsewhere" only
     }
@@ -154,7 +161,8 @@ private Q_SLOTS:
         model.setWaitingOnly(true);
         QCOMPARE(model.rowCount(), 1);
         QCOMPARE(model.index(0, 0).data(RolloutListModel::RolloutRole).toString(), QStringLiteral("a"));
-        QCOMPARE(model.index(0, RolloutListModel::Waiting).data(SeverityRole).toInt(), int(Severity::Warning));
+        QCOMPARE(model.index(0, RolloutListModel::Waiting).data(SeverityRole).toInt(),
+                 int(Severity::Warning));
         QCOMPARE(counted.size(), 1); // the count did not change
     }
 };
