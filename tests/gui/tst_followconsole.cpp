@@ -192,7 +192,7 @@ private Q_SLOTS:
         auto* button = window.findChild<RollbackButton*>(QStringLiteral("rollbackButton"));
         button->setHoldMs(50);
         QTest::mousePress(button, Qt::LeftButton);
-        QTRY_COMPARE_WITH_TIMEOUT(runtime.session().state(), RolloutState::RolledBack, 5000);
+        QTRY_VERIFY_WITH_TIMEOUT(runtime.session().state() == RolloutState::RolledBack, 5000);
         QTest::mouseRelease(button, Qt::LeftButton);
         QTRY_VERIFY_WITH_TIMEOUT(watch->state() == QProcess::NotRunning, 30000);
         out += watch->readAllStandardOutput();
