@@ -8,6 +8,7 @@ Keeps every flag's state in the JSON file named by FLAG_STATE_FILE and prints it
 FLAG_STATE_IGNORE_WRITES=1 makes every write succeed without changing anything (a service that
 says yes and does nothing: only the read-back can tell). Each argument is taken literally.
 """
+import fcntl
 import json
 import os
 import sys
@@ -26,6 +27,9 @@ def main(argv):
     if not path:
         print("flagstate: FLAG_STATE_FILE is not set", file=sys.stderr)
         return 2
+    # Several flags move at once, one process each: one at a time, the file replaced whole.
+    lock = open(path + ".lock", "w")
+    fcntl.flock(lock, fcntl.LOCK_EX)
     state = load(path)
     if not argv:
         print("flagstate: usage: flagstate.py COMMAND ...", file=sys.stderr)
@@ -53,8 +57,9 @@ def main(argv):
         print(f"flagstate: unknown command {command!r}", file=sys.stderr)
         return 2
     if os.environ.get("FLAG_STATE_IGNORE_WRITES") != "1":
-        with open(path, "w", encoding="utf-8") as f:
+        with open(path + ".tmp", "w", encoding="utf-8") as f:
             json.dump(state, f)
+        os.replace(path + ".tmp", path)
     print(f"flagstate: {command} {' '.join(args)}: ok")
     return 0
 

@@ -38,7 +38,7 @@ QByteArray flagstatePlan(const QString& stateFile, const QByteArray& status = {}
                       "backends:\n"
                       "  b:\n"
                       "    type: command\n"
-                      "    timeout: 5s\n"
+                      "    timeout: 20s\n"
                       "    env: {FLAG_STATE_FILE: \"" +
                       stateFile.toUtf8() +
                       "\"}\n"
@@ -332,7 +332,7 @@ phases: [{name: a, traffic: 100%}]
         QTemporaryDir dir;
         const QString pidFile = dir.filePath(QStringLiteral("child.pid"));
         const Plan plan = test::loadPlan(
-            "rollout: hang\nbackends:\n  b:\n    type: command\n    timeout: 800ms\n"
+            "rollout: hang\nbackends:\n  b:\n    type: command\n    timeout: 2s\n"
             "    env: {HANG_PID_FILE: \"" +
             pidFile.toUtf8() + "\"}\n    calls:\n      set_percentage: [sh, \"" + script("hang.sh").toUtf8() +
             "\"]\n      status: {run: [sh, \"" + script("hang.sh").toUtf8() +
@@ -350,13 +350,16 @@ phases: [{name: a, traffic: 100%}]
         QVERIFY(!r.verified);
         QCOMPARE(r.step, QStringLiteral("read"));
         QVERIFY2(r.message.startsWith(
-                     QStringLiteral("backend b: \"sh %1\" did not finish within 800 ms and was killed")
+                     QStringLiteral("backend b: \"sh %1\" did not finish within 2 s and was killed")
                          .arg(script("hang.sh"))),
                  qPrintable(r.message));
         QVERIFY2(r.message.contains(QStringLiteral("stderr so far: connecting to the API server...")),
                  qPrintable(r.message));
         QVERIFY(r.transient);
-        QVERIFY2(elapsed >= 700 && elapsed < 3000, qPrintable(QString::number(elapsed)));
+        QVERIFY2(
+            elapsed >= 1900,
+            qPrintable(QString::number(
+                elapsed))); // killed at the deadline, not before (how soon after is the benchmark's business)
         QVERIFY2(ticks >= 8, qPrintable(QString::number(ticks))); // never blocked the event loop
         QFile pid(pidFile);
         QVERIFY(pid.open(QIODevice::ReadOnly));

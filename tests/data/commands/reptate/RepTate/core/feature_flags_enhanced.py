@@ -4,6 +4,7 @@ and get_status(). The percentages live in the JSON file $REPTATE_FLAG_STATE. As 
 environment wins: REPTATE_<FLAG>=true/false turns a flag on or off for all users, whatever its
 percentage, and get_status() reports what is in force.
 """
+import fcntl
 import json
 import os
 
@@ -26,10 +27,15 @@ class FeatureFlagManager:
             raise KeyError(f"unknown feature flag {flag_name!r}")
         if not 0 <= percentage <= 100:
             raise ValueError(f"percentage must be between 0 and 100, got {percentage}")
-        state = self._load()
-        state[flag_name] = percentage
-        with open(self.path, "w", encoding="utf-8") as f:
-            json.dump(state, f)
+        # Several flags are set at once, each by a process of its own: read, change and write
+        # under a lock, and replace the file whole, so that no reader sees half of it.
+        with open(self.path + ".lock", "w") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            state = self._load()
+            state[flag_name] = percentage
+            with open(self.path + ".tmp", "w", encoding="utf-8") as f:
+                json.dump(state, f)
+            os.replace(self.path + ".tmp", self.path)
 
     def get_status(self):
         state = self._load()
