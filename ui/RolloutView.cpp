@@ -711,10 +711,10 @@ void RolloutView::wireDriver()
             break;
         case DriveLease::State::Following:
             m_header->setConnection(
-                tr("driver"), int(Severity::Normal),
+                tr("driver"), int(Severity::Good),
                 tr("following: %1. Its decisions arrive here; yours are signed and applied by it.")
                     .arg(lease->holder().describe()));
-            Q_EMIT statusMessage(tr("Following %1 %2: this console shows its decisions and signs yours; it "
+            Q_EMIT statusMessage(tr("Following %1 (%2): this console shows its decisions and signs yours; it "
                                     "never sets a flag itself.")
                                      .arg(lease->holder().kind, lease->holder().person),
                                  12000, false);
