@@ -161,7 +161,10 @@ private Q_SLOTS:
         RolloutView* view = window.openPlan(m_plan);
         QVERIFY(view);
         const RolloutRuntime& runtime = view->runtime();
-        QTRY_VERIFY_WITH_TIMEOUT(runtime.following(), 10000);
+        auto lease = [&] { return const_cast<RolloutRuntime&>(runtime).lease(); };
+        // Following is assumed until the store answers; then the lease says who drives.
+        QTRY_VERIFY_WITH_TIMEOUT(lease() && lease()->state() == DriveLease::State::Following, 10000);
+        QVERIFY(runtime.following());
         // The home says who drives it.
         window.refreshHome();
         QAbstractItemModel* list = window.findChild<QTableView*>(QStringLiteral("rolloutList"))->model();
