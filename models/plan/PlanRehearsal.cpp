@@ -1,0 +1,70 @@
+#include "plan/PlanRehearsal.h"
+
+#include "plan/Duration.h"
+
+#include <algorithm>
+#include <cmath>
+
+namespace rollout {
+
+namespace {
+
+struct Scale
+{
+    double factor;
+    qint64 floorMs;
+
+    qint64 time(qint64 ms) const { return ms <= 0 ? ms : std::max<qint64>(1, std::llround(double(ms) / factor)); }
+    qint64 interval(qint64 ms) const { return ms <= 0 ? ms : std::max(floorMs, time(ms)); }
+
+    void condition(Condition& c) const
+    {
+        c.windowMs = time(c.windowMs);
+        c.historyMs = time(c.historyMs);
+        if (c.measurement) c.measurement->intervalMs = interval(c.measurement->intervalMs);
+    }
+    void trigger(TriggerSpec& t) const
+    {
+        t.forMs = time(t.forMs);
+        condition(t.when);
+        if (t.unless) condition(*t.unless);
+    }
+};
+
+} // namespace
+
+Plan PlanRehearsal::compress(Plan plan, double factor, qint64 floorMs)
+{
+    if (!(factor > 1.0)) return plan;
+    const Scale s{factor, floorMs};
+    for (MetricSpec& m : plan.metrics)
+        m.intervalMs = s.interval(m.intervalMs);
+    for (TriggerSpec& t : plan.triggers)
+        s.trigger(t);
+    for (PhaseSpec& p : plan.phases) {
+        p.minDurationMs = s.time(p.minDurationMs);
+        if (p.maxDurationMs) p.maxDurationMs = s.time(*p.maxDurationMs);
+        for (Condition& c : p.success)
+            s.condition(c);
+        for (TriggerSpec& t : p.triggers)
+            s.trigger(t);
+    }
+    plan.retryAfterRollbackMs = s.time(plan.retryAfterRollbackMs);
+    plan.inconclusiveLimitMs = s.time(plan.inconclusiveLimitMs);
+    plan.criteriaGraceMs = s.time(plan.criteriaGraceMs);
+    return plan;
+}
+
+QString PlanRehearsal::describe(const Plan& original, double factor)
+{
+    qint64 longest = 0;
+    for (const PhaseSpec& p : original.phases)
+        longest = std::max(longest, p.minDurationMs);
+    QString text = QStringLiteral("rehearsed %1× faster").arg(factor, 0, 'g', 6);
+    if (longest > 0)
+        text += QStringLiteral(": the longest phase, %1, lasts %2")
+                    .arg(Duration::format(longest), Duration::format(std::llround(double(longest) / factor)));
+    return text;
+}
+
+} // namespace rollout
