@@ -108,6 +108,8 @@ class App:
         self.rejected = []  # every /api request it refused (401, 400, 404, ...)
         self.alerts = []
         self.ring = deque(maxlen=HISTORY_SECONDS)
+        self.total_requests = 0  # counters since the start, never reset by a window
+        self.total_errors = 0
         self.sim_seconds = 0
         self.wall_start = time.monotonic()
         self.wall_seconds_done = 0
@@ -128,14 +130,17 @@ class App:
             self.sim_seconds += 1
             if "memory-leak" in self.faults:
                 self.heap_base += self.faults["memory-leak"] / 60.0
-            self.ring.append({
+            second = {
                 "legacy": legacy,
                 "modern": modern,
                 "legacyErrors": count(rng, legacy, BASE_ERROR_RATE),
                 "modernErrors": count(rng, modern, modern_error),
                 "legacyMs": legacy * LEGACY_MS * (1 + rng.gauss(0, 0.01)),
                 "modernMs": modern * MODERN_MS * slow * (1 + rng.gauss(0, 0.01)),
-            })
+            }
+            self.ring.append(second)
+            self.total_requests += total
+            self.total_errors += second["legacyErrors"] + second["modernErrors"]
 
     def catch_up(self):
         """Run the simulated seconds the wall clock owes (times --speed)."""
@@ -207,11 +212,14 @@ class App:
             "window": "%ds" % t["seconds"],
             "metrics": {
                 "requests": total,
+                "errors": errors,
                 "requestsPerSecond": round(total / t["seconds"], 1) if t["seconds"] else None,
                 "successRate": round(1 - errors / total, 5) if total else None,
                 "errorRate": round(errors / total, 5) if total else None,
                 "averageResponseTime": round(ms / total, 1) if total else None,
             },
+            # Raw counters since the app started (for `events:` / `trials:`, differenced by the reader).
+            "counters": {"requests": self.total_requests, "errors": self.total_errors},
             "memory": {"heapUsedMB": self.heap()},
             "alerts": {"critical": self.faults.get("critical-alerts", 0),
                        "emergency": len(self.alerts)},
