@@ -57,6 +57,7 @@ struct PlanSource
 {
     QString planFile;
     QString flag;
+    QString shadowFlag; // on while `flag` is off: a mirrored 10% runs the new path
 };
 
 // What --listen also writes: the migration events as a JSON Lines log (seed 004's source).
@@ -87,7 +88,7 @@ void followShare(Poller* poller, SimulatedService& service, const Clock& clock, 
 }
 
 int serve(const QString& listen, const QString& prefix, quint64 seed, double share, double rps,
-          const std::optional<UnleashSource>& unleash, const std::optional<PlanSource>& planSource,
+          double errorRatio, const std::optional<UnleashSource>& unleash, const std::optional<PlanSource>& planSource,
           const std::optional<EventLog>& eventLog)
 {
     const int colon = int(listen.lastIndexOf(QLatin1Char(':')));
@@ -129,9 +130,11 @@ int serve(const QString& listen, const QString& prefix, quint64 seed, double sha
             return Usage;
         }
         planPoller = std::make_unique<PlanSharePoller>(std::move(*flags), planSource->flag);
+        if (!planSource->shadowFlag.isEmpty()) planPoller->setShadow(planSource->shadowFlag);
     }
     SimulatedService service(seed, clock.nowMs(), rps);
     service.setCanaryShare(share);
+    if (errorRatio >= 0) service.setBaseErrorRatio(errorRatio);
     std::unique_ptr<EventLogWriter> events;
     QTimer eventTimer;
     if (eventLog) {
@@ -337,8 +340,13 @@ int simulate(const QStringList& args)
         QStringLiteral("With --events-file: the field saying which path served an event, \"true\" for the "
                        "canary (default feature_flag_enabled)."),
         QStringLiteral("FIELD"), QStringLiteral("feature_flag_enabled"));
+    const QCommandLineOption shadowFlag(
+        QStringLiteral("shadow-flag"),
+        QStringLiteral("With --share-from-plan: while --flag is off and KEY is on, the new path processes a "
+                       "mirrored 10% (shadow processing)."),
+        QStringLiteral("KEY"));
     parser.addOptions({listen, prefix, share, fault, seed, until, autoApprove, keepGoing, explain, rps,
-                       errors, fromUnleash, fromPlan, flag, tokenEnv, eventsFile, eventsLabel});
+                       errors, fromUnleash, fromPlan, flag, shadowFlag, tokenEnv, eventsFile, eventsLabel});
     if (auto exit = parseArguments(parser, QStringLiteral("simulate"), args)) return *exit;
     const quint64 seedValue = parser.value(seed).toULongLong();
     if (parser.isSet(listen)) {
@@ -373,7 +381,7 @@ int simulate(const QStringList& args)
                 QTextStream(stderr) << "rolloutctl simulate: --share-from-plan needs --flag KEY\n";
                 return Usage;
             }
-            planSource = PlanSource{parser.value(fromPlan), parser.value(flag)};
+            planSource = PlanSource{parser.value(fromPlan), parser.value(flag), parser.value(shadowFlag)};
         }
         if (parser.isSet(flag) && !unleash && !planSource) {
             QTextStream(stderr) << "rolloutctl simulate: --flag goes with --share-from-unleash URL or "
@@ -384,7 +392,8 @@ int simulate(const QStringList& args)
         if (parser.isSet(eventsFile))
             eventLog = EventLog{parser.value(eventsFile), parser.value(eventsLabel)};
         return serve(parser.value(listen), parser.value(prefix), seedValue, parser.value(share).toDouble(),
-                     std::max(1.0, parser.value(rps).toDouble()), unleash, planSource, eventLog);
+                     std::max(1.0, parser.value(rps).toDouble()),
+                     parser.isSet(errors) ? parser.value(errors).toDouble() : -1.0, unleash, planSource, eventLog);
     }
     if (parser.isSet(fromUnleash) || parser.isSet(fromPlan) || parser.isSet(eventsFile)) {
         QTextStream(stderr)

@@ -14,6 +14,12 @@ QString PlanSharePoller::describe() const
     return m_flag + QStringLiteral(" on ") + (b ? b->describe() : QStringLiteral("(no backend)"));
 }
 
+void PlanSharePoller::setShadow(const QString& shadowFlag, double mirrorPercent)
+{
+    m_shadowFlag = shadowFlag;
+    m_mirrorPercent = mirrorPercent;
+}
+
 void PlanSharePoller::start(int intervalMs)
 {
     m_timer.start(intervalMs);
@@ -36,16 +42,36 @@ void PlanSharePoller::poll()
     });
 }
 
+void PlanSharePoller::fail(const FlagResult& r)
+{
+    if (!m_failing) Q_EMIT readFailed(r.describe());
+    m_failing = true;
+}
+
 void PlanSharePoller::onRead(const FlagResult& r)
 {
-    if (!r.verified) {
-        if (!m_failing) Q_EMIT readFailed(r.describe());
-        m_failing = true;
+    if (!r.verified) return fail(r);
+    const double share = r.after.exists && r.after.enabled ? r.after.percent : 0.0;
+    FlagBackend* shadow = m_shadowFlag.isEmpty() ? nullptr : m_flags.backendFor(m_shadowFlag);
+    if (share > 0.0 || !shadow) {
+        if (m_failing) Q_EMIT readRecovered();
+        m_failing = false;
+        Q_EMIT shareRead(share);
         return;
     }
+    m_inFlight = true;
+    shadow->read(m_shadowFlag, this, [this](const FlagResult& s) {
+        m_inFlight = false;
+        onShadowRead(s);
+    });
+}
+
+void PlanSharePoller::onShadowRead(const FlagResult& r)
+{
+    if (!r.verified) return fail(r);
     if (m_failing) Q_EMIT readRecovered();
     m_failing = false;
-    Q_EMIT shareRead(r.after.exists && r.after.enabled ? r.after.percent : 0.0);
+    Q_EMIT shareRead(r.after.exists && r.after.enabled ? m_mirrorPercent : 0.0);
 }
 
 } // namespace rollout

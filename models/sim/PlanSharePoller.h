@@ -17,6 +17,9 @@ class PlanSharePoller final : public QObject
     Q_OBJECT
 public:
     PlanSharePoller(FlagBackendSet flags, QString flag, QObject* parent = nullptr);
+    // Shadow processing (seed 002's phase 1): while `flag` gives nobody the feature but
+    // `shadowFlag` is on, the new path processes a mirrored `mirrorPercent` of the requests.
+    void setShadow(const QString& shadowFlag, double mirrorPercent = 10.0);
     void start(int intervalMs = 500); // polls at once, then every intervalMs (never two at a time)
     QString describe() const;         // "USE_SAFE_EVAL on command python3 …"
 
@@ -28,9 +31,13 @@ Q_SIGNALS:
 private:
     void poll();
     void onRead(const FlagResult& r);
+    void onShadowRead(const FlagResult& r);
+    void fail(const FlagResult& r);
 
     FlagBackendSet m_flags;
     QString m_flag;
+    QString m_shadowFlag;
+    double m_mirrorPercent = 10.0;
     QTimer m_timer;
     bool m_inFlight = false;
     bool m_failing = false;

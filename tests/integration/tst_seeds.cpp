@@ -1,0 +1,230 @@
+// The seeds, whole: each of the five users' plans (resources/plans, from ../shared/seeds) and the
+// Argo-style one, run end to end against the real servers it names, as `watch` runs it
+// (RolloutAssembly), compressed in time (PlanRehearsal) so that phases written in days last seconds.
+// - Prometheus fed by the simulator: one simulated service per seed, whose canary share follows
+//   the plan's own flag service (the closed loop: `simulate --share-from-plan`), scraped by the
+//   test Prometheus; tests/data/seeds/<prefix>.rules.yml turn its series into the ones the plan's
+//   queries read, so the queries run unchanged.
+// - The flag service the plan names: Unleash, a flagd file, the app's HTTP admin API
+//   (tests/data/services/brain-app.py) or a command (the kubectl and RepTate stand-ins).
+// - The pager receiver (PagerDuty Events v2 schema) and a webhook receiver.
+// Each goes through at least two phases — its gates signed by the plan's people — then the
+// simulator's canary fails and the plan's own trigger rolls back with its own action list; the
+// result is read back, by the engine and by a separate read of the service.
+#include "Await.h"
+#include "FakeHttpServer.h"
+#include "PagerDutyReceiver.h"
+#include "RequireServers.h"
+#include "SeedRun.h"
+#include "flags/UnleashFeature.h"
+#include "runtime/ActionRunner.h"
+#include "runtime/FlagSync.h"
+
+#include <QElapsedTimer>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QTest>
+
+using namespace rollout;
+using test::exchange;
+using test::SeedRun;
+
+namespace {
+
+// Every webhook variable the plans name: all point at one receiver.
+const char* const kWebhookEnvs[] = {"CRITICAL_ALERTS_WEBHOOK_URL", "ENGINEERING_WEBHOOK_URL", "ONCALL_WEBHOOK_URL",
+                                    "ROLLOUT_WEBHOOK_URL",         "INCIDENT_WEBHOOK_URL",    "DISCORD_OPS_WEBHOOK_URL"};
+const QByteArray kRoutingKey = "0123456789abcdef0123456789abcdef"; // 32 characters, as PagerDuty's
+
+int count(const QList<RolloutEvent>& events, EventType type)
+{
+    return int(std::count_if(events.begin(), events.end(), [type](const RolloutEvent& e) { return e.type == type; }));
+}
+
+const RolloutEvent* last(const QList<RolloutEvent>& events, EventType type)
+{
+    for (auto it = events.rbegin(); it != events.rend(); ++it)
+        if (it->type == type) return &*it;
+    return nullptr;
+}
+
+} // namespace
+
+class TestSeeds final : public QObject
+{
+    Q_OBJECT
+    QString m_prom, m_unleash;
+    QByteArray m_admin;
+    std::unique_ptr<test::FakeHttpServer> m_hooks;
+    QList<QByteArray> m_hookBodies;
+
+    UnleashFeature unleashRead(const QString& key, const QString& env)
+    {
+        const HttpResponse r =
+            exchange("GET", m_unleash + QStringLiteral("/api/admin/projects/default/features/") + key, {}, m_admin);
+        QString problem;
+        const auto f = UnleashFeature::parse(r.body, env, &problem);
+        if (!f) qWarning("admin read of %s: %s", qPrintable(key), qPrintable(problem));
+        return f.value_or(UnleashFeature{});
+    }
+
+    bool unleashCreate(const QString& key)
+    {
+        const HttpResponse r =
+            exchange("POST", m_unleash + QStringLiteral("/api/admin/projects/default/features"),
+                     QStringLiteral("{\"name\":\"%1\",\"type\":\"release\"}").arg(key).toUtf8(), m_admin);
+        return r.status == 201 || r.status == 200 || r.status == 409;
+    }
+
+    // Signs the gate into each of phases 0..count-1, waits until it opens (its minimum duration
+    // over, its success criteria judged on the live metrics), advances, and waits until the plan's
+    // flag service reads back what the phase asks for.
+    void goThrough(RolloutAssembly& parts, int phases, qint64 gateTimeoutMs = 120000)
+    {
+        RolloutRuntime& rt = parts.runtime();
+        RolloutSession& s = rt.session();
+        QElapsedTimer t;
+        for (int p = 0; p < phases; ++p) {
+            t.start();
+            const QString refused = SeedRun::signGate(s, p);
+            QVERIFY2(refused.isEmpty(), qPrintable(refused));
+            QTRY_VERIFY2_WITH_TIMEOUT(s.gate().open && s.gate().toPhase == p,
+                                      qPrintable(QStringLiteral("gate into phase %1: %2").arg(p + 1).arg(s.gate().missing())),
+                                      gateTimeoutMs);
+            const qint64 gateMs = t.elapsed();
+            std::optional<RolloutSession::ActionResult> result;
+            rt.advance(SeedRun::approverOf(s.plan(), p), [&](const RolloutSession::ActionResult& r) { result = r; });
+            QTRY_VERIFY_WITH_TIMEOUT(result.has_value(), 30000);
+            QVERIFY2(result->ok, qPrintable(result->message));
+            QCOMPARE(s.currentPhase(), p);
+            QTRY_VERIFY2_WITH_TIMEOUT(s.flagsApplied() && rt.flags()->idle(),
+                                      qPrintable(rt.flags()->lastReport().summary()), 60000);
+            QVERIFY2(rt.flags()->lastReport().allVerified(), qPrintable(rt.flags()->lastReport().summary()));
+            qInfo("phase %d \"%s\": gate open after %lld ms, flags verified after %lld ms: %s", p + 1,
+                  qPrintable(s.plan().phases[std::size_t(p)].name), gateMs, t.elapsed(),
+                  qPrintable(rt.flags()->lastReport().summary()));
+        }
+    }
+
+    // Waits for `trigger` to fire and its action list to finish; every step must have succeeded
+    // (verified where it can be read back). Returns the steps.
+    QList<ActionRunner::StepResult> awaitActionList(RolloutAssembly& parts, const QString& trigger, qint64 timeoutMs)
+    {
+        QList<ActionRunner::StepResult> steps;
+        RolloutRuntime& rt = parts.runtime();
+        QObject ctx;
+        bool finished = false;
+        QObject::connect(&rt.actions(), &ActionRunner::listFinished, &ctx,
+                         [&](const QString& list, const QList<ActionRunner::StepResult>& results) {
+                             qInfo("action list \"%s\" finished", qPrintable(list));
+                             if (list != trigger) return;
+                             steps = results;
+                             finished = true;
+                         });
+        QElapsedTimer t;
+        t.start();
+        QTest::qWaitFor([&] { return finished; }, int(timeoutMs));
+        if (!finished) {
+            for (const RolloutEvent& e : rt.events())
+                qInfo("  %s", qPrintable(e.describe()));
+            qWarning("the action list of \"%s\" did not finish in %lld ms", qPrintable(trigger), timeoutMs);
+            return {};
+        }
+        for (const ActionRunner::StepResult& r : steps)
+            qInfo("  %s: %s — %s", qPrintable(r.step), qPrintable(r.outcome), qPrintable(r.detail));
+        qInfo("\"%s\" fired and its action list finished %lld ms after the fault", qPrintable(trigger), t.elapsed());
+        return steps;
+    }
+
+private Q_SLOTS:
+    void initTestCase()
+    {
+        m_prom = qEnvironmentVariable("ROLLOUT_PROMETHEUS_URL");
+        m_unleash = qEnvironmentVariable("ROLLOUT_UNLEASH_URL");
+        m_admin = qgetenv("ROLLOUT_UNLEASH_ADMIN_TOKEN");
+        if (m_prom.isEmpty() || m_unleash.isEmpty() || m_admin.isEmpty() ||
+            qEnvironmentVariableIsEmpty("ROLLOUT_SEED_TARGETS_DIR"))
+            ROLLOUT_SKIP_OR_FAIL("run through scripts/test.sh: the Prometheus and Unleash variables are unset");
+        QVERIFY(Ed25519::initialize());
+        m_hooks = std::make_unique<test::FakeHttpServer>(
+            [this](const QByteArray&, const QByteArray&, const QByteArray& body) {
+                m_hookBodies.append(body);
+                return test::FakeHttpServer::Reply{200, "ok", {}};
+            });
+        for (const char* name : kWebhookEnvs)
+            qputenv(name, (m_hooks->url() + QStringLiteral("/hook")).toUtf8());
+        qputenv("PROM_TOKEN", "unused-by-the-test-prometheus");
+        qputenv("UNLEASH_ADMIN_TOKEN", m_admin);
+        qputenv("PD_ROUTING_KEY", kRoutingKey);
+    }
+
+    void init() { m_hookBodies.clear(); }
+
+    // Seed 002: shadow phase, then beta users; Unleash with per-environment flag sets; the error
+    // spike's action list: everything off, the critical webhook, a P0 page.
+    void seed002ProtocolAgnosticChat()
+    {
+        SeedRun run(QStringLiteral("resources/plans/protocol-agnostic-chat.yaml"));
+        QVERIFY(run.rewrite("url: http://127.0.0.1:9090", "url: " + m_prom.toUtf8()));
+        QVERIFY(run.rewrite("url: http://127.0.0.1:4242", "url: " + m_unleash.toUtf8()));
+        QVERIFY(run.rewrite("project: chat", "project: default")); // Unleash OSS has one project
+        const QString plan = run.writePlan();
+        const QStringList flags{"useNewArchitecture",       "enableShadowLogging",  "shadowProcessingEnabled",
+                                "performanceMonitoring",    "enableAGUIEvents",     "enableVerboseLogging",
+                                "enableExperimentalFeatures"};
+        for (const QString& f : flags)
+            QVERIFY2(unleashCreate(f), qPrintable(f));
+        const QString started = run.startSimulator(
+            QStringLiteral("seed_chat"), {QStringLiteral("--share-from-plan"), plan, QStringLiteral("--flag"),
+                                          QStringLiteral("useNewArchitecture"), QStringLiteral("--shadow-flag"),
+                                          QStringLiteral("shadowProcessingEnabled"), QStringLiteral("--share"),
+                                          QStringLiteral("0"), QStringLiteral("--rps"), QStringLiteral("3000")});
+        QVERIFY2(started.isEmpty(), qPrintable(started));
+        test::PagerDutyReceiver pager;
+        QString problem;
+        auto parts = run.assemble(40000, pager.url(), &problem); // 7d → 15 s
+        QVERIFY2(parts, qPrintable(problem));
+        RolloutRuntime& rt = parts->runtime();
+        rt.start(500);
+
+        goThrough(*parts, 2);
+        if (QTest::currentTestFailed()) return;
+        // The closed loop: Unleash says 5%, the service gives the new path 5%.
+        QTRY_COMPARE_WITH_TIMEOUT(run.simulatedShare(), 5.0, 10000);
+        // The fixed per-environment sets were written and read back at the start.
+        QVERIFY(unleashRead(QStringLiteral("useNewArchitecture"), QStringLiteral("development")).enabled);
+        QVERIFY(!unleashRead(QStringLiteral("enableExperimentalFeatures"), QStringLiteral("staging")).enabled);
+        QVERIFY(unleashRead(QStringLiteral("enableExperimentalFeatures"), QStringLiteral("development")).enabled);
+        UnleashFeature beta = unleashRead(QStringLiteral("useNewArchitecture"), QStringLiteral("production"));
+        QVERIFY(beta.enabled);
+        QCOMPARE(beta.rollout, 5.0);
+        QCOMPARE(beta.audience, (QStringList{QStringLiteral("beta_users"), QStringLiteral("internal_team")}));
+
+        QVERIFY(run.injectFault(QStringLiteral("canary-error-spike@0s")));
+        const auto steps = awaitActionList(*parts, QStringLiteral("error rate spike"), 90000);
+        QCOMPARE(steps.size(), 3);
+        QCOMPARE(steps[0].step, QStringLiteral("1 of 3: rollback_to_zero"));
+        QVERIFY2(steps[0].outcome == QLatin1String("verified"), qPrintable(steps[0].detail));
+        QCOMPARE(steps[1].outcome, QStringLiteral("done"));
+        QCOMPARE(steps[2].outcome, QStringLiteral("done"));
+        QCOMPARE(rt.session().currentPhase(), -1);
+        // A separate read of Unleash: the new architecture is off; the service follows.
+        QVERIFY(!unleashRead(QStringLiteral("useNewArchitecture"), QStringLiteral("production")).enabled);
+        QTRY_COMPARE_WITH_TIMEOUT(run.simulatedShare(), 0.0, 10000);
+        // The P0 page reached the receiver, schema-valid, with the rollout's dedup key.
+        QTRY_VERIFY_WITH_TIMEOUT(!pager.accepted.isEmpty(), 15000);
+        QVERIFY2(pager.rejected.isEmpty(), qPrintable(pager.rejected.join(QLatin1Char('\n'))));
+        const QJsonObject page = pager.accepted.first();
+        QCOMPARE(page.value(QStringLiteral("event_action")).toString(), QStringLiteral("trigger"));
+        QCOMPARE(page.value(QStringLiteral("payload")).toObject().value(QStringLiteral("severity")).toString(),
+                 QStringLiteral("critical"));
+        QVERIFY(page.value(QStringLiteral("dedup_key")).toString().contains(QStringLiteral("protocol-agnostic-chat")));
+        QTRY_VERIFY_WITH_TIMEOUT(!m_hookBodies.isEmpty(), 15000);
+        const QList<RolloutEvent>& events = rt.events();
+        QCOMPARE(count(events, EventType::Escalated), 1);
+        QVERIFY(last(events, EventType::RolledBack)->automatic);
+    }
+};
+
+QTEST_GUILESS_MAIN(TestSeeds)
+#include "tst_seeds.moc"
