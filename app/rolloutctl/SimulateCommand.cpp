@@ -5,11 +5,14 @@
 #include "Signals.h"
 #include "core/Clock.h"
 #include "engine/RolloutSession.h"
+#include "flags/FlagBackendSet.h"
 #include "metrics/TimeSeriesStore.h"
 #include "plan/Duration.h"
 #include "plan/PlanLoader.h"
 #include "sim/DemoDriver.h"
+#include "sim/EventLogWriter.h"
 #include "sim/Fault.h"
+#include "sim/PlanSharePoller.h"
 #include "sim/SimulatedService.h"
 #include "sim/SimulationFeeder.h"
 #include "sim/SimulatorHttpServer.h"
@@ -17,7 +20,9 @@
 
 #include <QCoreApplication>
 #include <QHostAddress>
+#include <QTimer>
 #include <QUrl>
+#include <algorithm>
 #include <memory>
 #include <optional>
 
@@ -47,8 +52,43 @@ struct UnleashSource
     QString tokenEnv; // the variable holding the client (backend) token
 };
 
-int serve(const QString& listen, const QString& prefix, quint64 seed, double share,
-          const std::optional<UnleashSource>& unleash)
+// Where --listen reads the canary share from through a plan's own flag service.
+struct PlanSource
+{
+    QString planFile;
+    QString flag;
+};
+
+// What --listen also writes: the migration events as a JSON Lines log (seed 004's source).
+struct EventLog
+{
+    QString path;
+    QString label;
+};
+
+// Moves the service's canary share to what `poller` reads (UnleashSharePoller, PlanSharePoller).
+template <typename Poller>
+void followShare(Poller* poller, SimulatedService& service, const Clock& clock, QTextStream& out,
+                 const QString& from)
+{
+    QObject::connect(poller, &Poller::shareRead, poller, [&service, &clock, &out, from](double percent) {
+        if (percent == service.canaryShare()) return;
+        out << "canary share " << service.canaryShare() << "% -> " << percent << "% (from " << from << ")"
+            << Qt::endl;
+        service.advanceTo(clock.nowMs()); // the past at the old share, from now on the new one
+        service.setCanaryShare(percent);
+    });
+    QObject::connect(poller, &Poller::readFailed, poller, [from](const QString& why) {
+        QTextStream(stderr) << "rolloutctl simulate: cannot read the share from " << from
+                            << ", keeping the last one: " << why << Qt::endl;
+    });
+    QObject::connect(poller, &Poller::readRecovered, poller,
+                     [&out, from] { out << "reading the share from " << from << " again" << Qt::endl; });
+}
+
+int serve(const QString& listen, const QString& prefix, quint64 seed, double share, double rps,
+          const std::optional<UnleashSource>& unleash, const std::optional<PlanSource>& planSource,
+          const std::optional<EventLog>& eventLog)
 {
     const int colon = int(listen.lastIndexOf(QLatin1Char(':')));
     const QHostAddress address(listen.left(colon));
@@ -67,8 +107,46 @@ int serve(const QString& listen, const QString& prefix, quint64 seed, double sha
         }
     }
     SystemClock clock;
-    SimulatedService service(seed, clock.nowMs());
+    std::unique_ptr<PlanSharePoller> planPoller;
+    if (planSource) {
+        const PlanLoadResult loaded = PlanLoader::loadFile(planSource->planFile);
+        if (!loaded.plan) {
+            for (const PlanError& e : loaded.errors)
+                QTextStream(stderr) << e.toString() << "\n";
+            return Usage;
+        }
+        const auto& flagSpecs = loaded.plan->flags;
+        if (std::none_of(flagSpecs.begin(), flagSpecs.end(),
+                         [&](const FlagSpec& f) { return f.key == planSource->flag; })) {
+            QTextStream(stderr) << "rolloutctl simulate: --flag " << planSource->flag << ": "
+                                << planSource->planFile << " has no such flag\n";
+            return Usage;
+        }
+        QString problem;
+        std::optional<FlagBackendSet> flags = FlagBackendSet::fromPlan(*loaded.plan, &problem, 5000);
+        if (!flags) {
+            QTextStream(stderr) << "rolloutctl simulate: --share-from-plan: " << problem << "\n";
+            return Usage;
+        }
+        planPoller = std::make_unique<PlanSharePoller>(std::move(*flags), planSource->flag);
+    }
+    SimulatedService service(seed, clock.nowMs(), rps);
     service.setCanaryShare(share);
+    std::unique_ptr<EventLogWriter> events;
+    QTimer eventTimer;
+    if (eventLog) {
+        events = std::make_unique<EventLogWriter>(eventLog->path, eventLog->label);
+        QString problem;
+        if (!events->open(&problem)) {
+            QTextStream(stderr) << "rolloutctl simulate: --events-file: " << problem << "\n";
+            return Failed;
+        }
+        QObject::connect(&eventTimer, &QTimer::timeout, &eventTimer, [&] {
+            service.advanceTo(clock.nowMs());
+            events->write(service);
+        });
+        eventTimer.start(1000);
+    }
     SimulatorHttpServer server(service, clock, prefix);
     const int bound = server.listen(address, quint16(port));
     if (bound <= 0) {
@@ -83,23 +161,18 @@ int serve(const QString& listen, const QString& prefix, quint64 seed, double sha
         poller = std::make_unique<UnleashSharePoller>(unleash->url, unleash->flag, token.authorization);
         out << "canary share follows " << poller->url().toString() << " (every 500 ms; the token from "
             << unleash->tokenEnv << ")" << Qt::endl;
-        QObject::connect(poller.get(), &UnleashSharePoller::shareRead, poller.get(), [&](double percent) {
-            if (percent == service.canaryShare()) return;
-            out << "canary share " << service.canaryShare() << "% -> " << percent << "% (from Unleash)"
-                << Qt::endl;
-            service.advanceTo(clock.nowMs()); // the past at the old share, from now on the new one
-            service.setCanaryShare(percent);
-        });
-        QObject::connect(poller.get(), &UnleashSharePoller::readFailed, poller.get(), [](const QString& why) {
-            QTextStream(stderr)
-                << "rolloutctl simulate: cannot read the share from Unleash, keeping the last one: " << why
-                << Qt::endl;
-        });
-        QObject::connect(poller.get(), &UnleashSharePoller::readRecovered, poller.get(),
-                         [&out] { out << "reading the share from Unleash again" << Qt::endl; });
+        followShare(poller.get(), service, clock, out, QStringLiteral("Unleash"));
         server.setShareSource(QStringLiteral("unleash ") + poller->url().toString());
         poller->start(500);
     }
+    if (planPoller) {
+        out << "canary share follows " << planPoller->describe() << " (every 500 ms, the plan's own read)"
+            << Qt::endl;
+        followShare(planPoller.get(), service, clock, out, QStringLiteral("the plan's flag service"));
+        server.setShareSource(QStringLiteral("plan ") + planPoller->describe());
+        planPoller->start(500);
+    }
+    if (events) out << "writing migration events to " << eventLog->path << Qt::endl;
     quitOnSignals();
     QCoreApplication::exec();
     return Ok;
@@ -250,8 +323,22 @@ int simulate(const QStringList& args)
                                       QStringLiteral("With --share-from-unleash: the variable holding a "
                                                      "client token (default ROLLOUT_UNLEASH_CLIENT_TOKEN)."),
                                       QStringLiteral("VAR"), QStringLiteral("ROLLOUT_UNLEASH_CLIENT_TOKEN"));
+    const QCommandLineOption fromPlan(
+        QStringLiteral("share-from-plan"),
+        QStringLiteral("With --listen: follow the canary share of --flag as PLAN's own flag service reads it "
+                       "(Unleash, flagd file, HTTP admin API or command; every 500 ms)."),
+        QStringLiteral("PLAN"));
+    const QCommandLineOption eventsFile(
+        QStringLiteral("events-file"),
+        QStringLiteral("With --listen: also append the migration events to FILE as JSON Lines."),
+        QStringLiteral("FILE"));
+    const QCommandLineOption eventsLabel(
+        QStringLiteral("events-label"),
+        QStringLiteral("With --events-file: the field saying which path served an event, \"true\" for the "
+                       "canary (default feature_flag_enabled)."),
+        QStringLiteral("FIELD"), QStringLiteral("feature_flag_enabled"));
     parser.addOptions({listen, prefix, share, fault, seed, until, autoApprove, keepGoing, explain, rps,
-                       errors, fromUnleash, flag, tokenEnv});
+                       errors, fromUnleash, fromPlan, flag, tokenEnv, eventsFile, eventsLabel});
     if (auto exit = parseArguments(parser, QStringLiteral("simulate"), args)) return *exit;
     const quint64 seedValue = parser.value(seed).toULongLong();
     if (parser.isSet(listen)) {
@@ -274,15 +361,35 @@ int simulate(const QStringList& args)
                 return Usage;
             }
             unleash = UnleashSource{url, parser.value(flag), parser.value(tokenEnv)};
-        } else if (parser.isSet(flag)) {
-            QTextStream(stderr) << "rolloutctl simulate: --flag goes with --share-from-unleash URL\n";
+        }
+        std::optional<PlanSource> planSource;
+        if (parser.isSet(fromPlan)) {
+            if (unleash) {
+                QTextStream(stderr)
+                    << "rolloutctl simulate: choose one of --share-from-unleash and --share-from-plan\n";
+                return Usage;
+            }
+            if (parser.value(flag).isEmpty()) {
+                QTextStream(stderr) << "rolloutctl simulate: --share-from-plan needs --flag KEY\n";
+                return Usage;
+            }
+            planSource = PlanSource{parser.value(fromPlan), parser.value(flag)};
+        }
+        if (parser.isSet(flag) && !unleash && !planSource) {
+            QTextStream(stderr) << "rolloutctl simulate: --flag goes with --share-from-unleash URL or "
+                                   "--share-from-plan PLAN\n";
             return Usage;
         }
+        std::optional<EventLog> eventLog;
+        if (parser.isSet(eventsFile))
+            eventLog = EventLog{parser.value(eventsFile), parser.value(eventsLabel)};
         return serve(parser.value(listen), parser.value(prefix), seedValue, parser.value(share).toDouble(),
-                     unleash);
+                     std::max(1.0, parser.value(rps).toDouble()), unleash, planSource, eventLog);
     }
-    if (parser.isSet(fromUnleash)) {
-        QTextStream(stderr) << "rolloutctl simulate: --share-from-unleash goes with --listen\n";
+    if (parser.isSet(fromUnleash) || parser.isSet(fromPlan) || parser.isSet(eventsFile)) {
+        QTextStream(stderr)
+            << "rolloutctl simulate: --share-from-unleash, --share-from-plan and --events-file go "
+               "with --listen\n";
         return Usage;
     }
     if (parser.positionalArguments().size() != 1) {

@@ -56,6 +56,9 @@ QByteArray PrometheusExposition::render(const SimulatedService& s, const QString
     header("cpu_percent", "gauge", "CPU use, by cohort.");
     for (int c = 0; c < SimulatedService::kCohorts; ++c)
         line("cpu_percent", c, {}, s.counters(c).cpuPercent);
+    header("cpu_seconds_total", "counter", "CPU time spent, by cohort (rate × 100 = cpu_percent).");
+    for (int c = 0; c < SimulatedService::kCohorts; ++c)
+        line("cpu_seconds_total", c, {}, s.counters(c).cpuSeconds);
     header("cost_usd_total", "counter", "Money spent serving requests, by cohort.");
     for (int c = 0; c < SimulatedService::kCohorts; ++c)
         line("cost_usd_total", c, {}, s.counters(c).costUsd);

@@ -152,6 +152,7 @@ void SimulatedService::step()
                     std::pow(1.0 + (f.magnitude > 0 ? f.magnitude : 0.15), double(t - f.startMs) / 3.6e6);
         d.memoryMb = memory;
         d.cpuPercent = std::clamp(35.0 * latencyFactor(c, t) + 0.5 * noise(m_rng), 0.0, 100.0);
+        d.cpuSeconds = d.cpuPercent / 100.0; // one simulated second
 
         Counters& total = m_total[std::size_t(c)];
         total.requests += d.requests;
@@ -164,6 +165,7 @@ void SimulatedService::step()
             total.events[e] += d.events[e];
         total.memoryMb = d.memoryMb;
         total.cpuPercent = d.cpuPercent;
+        total.cpuSeconds += d.cpuSeconds;
         auto& history = m_perSecond[std::size_t(c)];
         history.push_back(std::move(d));
         if (history.size() > kKeepSeconds) history.pop_front();

@@ -48,6 +48,7 @@ public:
         std::vector<double> buckets;    // cumulative counts per bound (not yet "le"-cumulative)
         std::array<double, 4> events{}; // success, failure, fallback, mismatch
         double memoryMb = 0, cpuPercent = 0;
+        double cpuSeconds = 0; // CPU time spent (a counter: its rate × 100 is cpuPercent)
     };
     const Counters& counters(int cohort) const { return m_total[std::size_t(cohort)]; }
     static QStringList eventTypes();
