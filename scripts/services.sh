@@ -63,13 +63,19 @@ start_loop_simulator() {
 
 start_prometheus() {
   PROM_PORT=$(free_port)
-  mkdir -p "$R/prometheus-data"
+  mkdir -p "$R/prometheus-data" "$R/targets"
+  # The seed plans' simulators: a test writes $R/targets/<prefix>.json
+  # ([{"targets": ["127.0.0.1:PORT"], "labels": {"seed": "<prefix>"}}]); Prometheus picks it up
+  # within a second, and tests/data/seeds/<prefix>.rules.yml turn its generic series into the
+  # series that seed's plan queries.
   cat > "$R/prometheus.yml" <<YAML
 global: {scrape_interval: 1s, evaluation_interval: 1s}
-rule_files: ['$R/prometheus-rules.yml']
+rule_files: ['$R/prometheus-rules.yml', '$ROOT/tests/data/seeds/*.rules.yml']
 scrape_configs:
   - job_name: app
     static_configs: [{targets: [$SCRAPE_TARGETS]}]
+  - job_name: seeds
+    file_sd_configs: [{files: ['$R/targets/*.json'], refresh_interval: 1s}]
 YAML
   # The equivalent of the demo's hard trigger, for the detection-time benchmark.
   cat > "$R/prometheus-rules.yml" <<'YAML'
@@ -91,6 +97,7 @@ YAML
   wait_for 60 "prometheus on :$PROM_PORT (first scrape)" \
     bash -c "curl -sf 'http://127.0.0.1:$PROM_PORT/api/v1/query?query=up%7Bjob%3D%22app%22%7D%3D%3D1' | grep -q '\"value\"'"
   echo "export ROLLOUT_PROMETHEUS_URL=http://127.0.0.1:$PROM_PORT" >> "$R/env"
+  echo "export ROLLOUT_SEED_TARGETS_DIR=$R/targets" >> "$R/env"
 }
 
 start_postgres() {
