@@ -2,7 +2,8 @@
 # Runs every Prometheus query of the given plans (each metric's query, events and trials whose
 # source is of type prometheus) against $ROLLOUT_PROMETHEUS_URL, unchanged, and prints what each
 # answers. A query fails when it answers nothing, a NaN or an infinity, or has no series for the
-# metric's canary selector (or, where the plan names one, its baseline series).
+# metric's canary selector (or, where the plan names one, its baseline series); and the check
+# fails while Prometheus reports a recording rule it could not evaluate.
 #   check-seed-rules.sh [--wait SECONDS] PLAN.yaml...
 # --wait: ask again (every second) until every query passes or SECONDS have gone by — a rate over
 # a window needs two scrapes of the seed simulators first. Exit 1 when a query still fails.
@@ -64,11 +65,21 @@ def judge(check):
     return result, "; ".join(problems)
 
 
+def broken_rules():
+    """The recording rules Prometheus failed to evaluate last time, with its error."""
+    url = prom + "/api/v1/rules?type=record"
+    with urllib.request.urlopen(url, timeout=10) as r:
+        groups = json.load(r)["data"]["groups"]
+    return ["%s: %s: %s" % (g["name"], r["name"], r.get("lastError", r.get("health")))
+            for g in groups for r in g["rules"] if r.get("health") not in ("ok", "unknown")]
+
+
 deadline = time.monotonic() + wait
 while True:
     verdicts = [(c,) + judge(c) for c in checks]
     failed = [v for v in verdicts if v[2]]
-    if not failed or time.monotonic() >= deadline:
+    broken = broken_rules()
+    if (not failed and not broken) or time.monotonic() >= deadline:
         break
     time.sleep(1)
 
@@ -82,5 +93,7 @@ for (plan, metric, field, q, _, _), result, problem in verdicts:
     if problem:
         print("       %s\n       query: %s" % (problem, q))
 print("%d of %d queries answered as expected" % (len(verdicts) - len(failed), len(verdicts)))
-sys.exit(1 if failed else 0)
+for b in broken:
+    print("FAIL rule %s" % b)
+sys.exit(1 if failed or broken else 0)
 PY
