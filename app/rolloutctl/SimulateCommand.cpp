@@ -88,8 +88,8 @@ void followShare(Poller* poller, SimulatedService& service, const Clock& clock, 
 }
 
 int serve(const QString& listen, const QString& prefix, quint64 seed, double share, double rps,
-          double errorRatio, const std::optional<UnleashSource>& unleash, const std::optional<PlanSource>& planSource,
-          const std::optional<EventLog>& eventLog)
+          double errorRatio, const std::optional<UnleashSource>& unleash,
+          const std::optional<PlanSource>& planSource, const std::optional<EventLog>& eventLog)
 {
     const int colon = int(listen.lastIndexOf(QLatin1Char(':')));
     const QHostAddress address(listen.left(colon));
@@ -393,7 +393,8 @@ int simulate(const QStringList& args)
             eventLog = EventLog{parser.value(eventsFile), parser.value(eventsLabel)};
         return serve(parser.value(listen), parser.value(prefix), seedValue, parser.value(share).toDouble(),
                      std::max(1.0, parser.value(rps).toDouble()),
-                     parser.isSet(errors) ? parser.value(errors).toDouble() : -1.0, unleash, planSource, eventLog);
+                     parser.isSet(errors) ? parser.value(errors).toDouble() : -1.0, unleash, planSource,
+                     eventLog);
     }
     if (parser.isSet(fromUnleash) || parser.isSet(fromPlan) || parser.isSet(eventsFile)) {
         QTextStream(stderr)

@@ -261,6 +261,10 @@ void UnleashBackend::setSegment(const QString& flag, const QString& segment, boo
     change(
         flag,
         [segment, enabled](const UnleashFeature& now, UnleashTarget& t, QString* refusal) {
+            if (now.strategyId.isEmpty() && !now.enabled && !enabled) {
+                t.enabled = false; // off for everyone: the segment is held off already, nothing to write
+                return true;
+            }
             if (now.strategyId.isEmpty()) {
                 *refusal = QStringLiteral(
                     "the flag has no flexibleRollout strategy in this environment to hold a segment off in");

@@ -155,6 +155,9 @@ bool EvidenceJudge::judges(const Condition& c, const MetricSpec& m, const Metric
         return expectsCounts(m) || reader.counts(m.name, Series::Canary, 0)
                                        .has_value(); // expected, or present (rolloutctl simulate)
     }
+    // A value against a captured baseline: one number taken at the start, no series of samples to
+    // test against; the threshold judge compares with it.
+    if (c.usesBaseline() && m.baseline.kind == BaselineSpec::Kind::Captured) return false;
     return criterion;
 }
 
@@ -327,8 +330,13 @@ Judgement EvidenceJudge::rate(const Condition& cond, const MetricSpec& m, const 
 Judgement EvidenceJudge::values(const Condition& cond, const MetricSpec& m, const MetricReader& reader,
                                 qint64 nowMs, qint64 fromMs, double level) const
 {
-    const Linear l = linear(cond, 1.0);
+    Linear l = linear(cond, 1.0);
     if (!l.ok) return missing(QStringLiteral("\"%1\" cannot be judged with evidence").arg(cond.text));
+    if (l.k != 0.0 && m.baseline.kind == BaselineSpec::Kind::Fixed) {
+        // A known baseline (seed 002's 150 ms): v ⊙ k·b is a threshold, tested on the canary alone.
+        l.c = l.k * m.baseline.value;
+        l.k = 0.0;
+    }
     const QString error = reader.lastError(m.name);
     auto collect = [&](Series s, std::vector<double>* out, QString* why) {
         const QList<Sample> samples = reader.samples(m.name, s, fromMs, nowMs);

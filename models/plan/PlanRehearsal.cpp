@@ -14,7 +14,10 @@ struct Scale
     double factor;
     qint64 floorMs;
 
-    qint64 time(qint64 ms) const { return ms <= 0 ? ms : std::max<qint64>(1, std::llround(double(ms) / factor)); }
+    qint64 time(qint64 ms) const
+    {
+        return ms <= 0 ? ms : std::max<qint64>(1, std::llround(double(ms) / factor));
+    }
     qint64 interval(qint64 ms) const { return ms <= 0 ? ms : std::max(floorMs, time(ms)); }
 
     void condition(Condition& c) const
@@ -50,8 +53,10 @@ Plan PlanRehearsal::compress(Plan plan, double factor, qint64 floorMs)
             s.trigger(t);
     }
     plan.retryAfterRollbackMs = s.time(plan.retryAfterRollbackMs);
-    plan.inconclusiveLimitMs = s.time(plan.inconclusiveLimitMs);
-    plan.criteriaGraceMs = s.time(plan.criteriaGraceMs);
+    // Missing data must still get a few polls before it counts as failing, and a breach a poll or
+    // two before it restarts a phase's window: a rehearsal must not fail on the poll's own rhythm.
+    plan.inconclusiveLimitMs = std::max(s.time(plan.inconclusiveLimitMs), 10 * floorMs);
+    plan.criteriaGraceMs = std::max(s.time(plan.criteriaGraceMs), 3 * floorMs);
     return plan;
 }
 

@@ -9,7 +9,8 @@ namespace rollout {
 // Argo-style measurement intervals, polling intervals, the retry delay, the inconclusive limit and
 // the criteria grace — so that a plan written in days runs through its phases in minutes against
 // real services (the seeds' end-to-end tests). Polling intervals
-// and measurement intervals never go below `floorMs` (a Prometheus scrapes once a second). What the
+// and measurement intervals never go below `floorMs` (a Prometheus scrapes once a second), the
+// inconclusive limit below 10 polls, the criteria grace below 3. What the
 // plan's queries say (PromQL's own `[5m]`) and its thresholds are not touched, nor are rates per
 // hour (`grows 10%/h`): they are about the service, not about the rollout's calendar.
 class PlanRehearsal

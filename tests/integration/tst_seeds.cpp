@@ -32,13 +32,15 @@ using test::SeedRun;
 namespace {
 
 // Every webhook variable the plans name: all point at one receiver.
-const char* const kWebhookEnvs[] = {"CRITICAL_ALERTS_WEBHOOK_URL", "ENGINEERING_WEBHOOK_URL", "ONCALL_WEBHOOK_URL",
-                                    "ROLLOUT_WEBHOOK_URL",         "INCIDENT_WEBHOOK_URL",    "DISCORD_OPS_WEBHOOK_URL"};
+const char* const kWebhookEnvs[] = {"CRITICAL_ALERTS_WEBHOOK_URL", "ENGINEERING_WEBHOOK_URL",
+                                    "ONCALL_WEBHOOK_URL",          "ROLLOUT_WEBHOOK_URL",
+                                    "INCIDENT_WEBHOOK_URL",        "DISCORD_OPS_WEBHOOK_URL"};
 const QByteArray kRoutingKey = "0123456789abcdef0123456789abcdef"; // 32 characters, as PagerDuty's
 
 int count(const QList<RolloutEvent>& events, EventType type)
 {
-    return int(std::count_if(events.begin(), events.end(), [type](const RolloutEvent& e) { return e.type == type; }));
+    return int(std::count_if(events.begin(), events.end(),
+                             [type](const RolloutEvent& e) { return e.type == type; }));
 }
 
 const RolloutEvent* last(const QList<RolloutEvent>& events, EventType type)
@@ -60,8 +62,8 @@ class TestSeeds final : public QObject
 
     UnleashFeature unleashRead(const QString& key, const QString& env)
     {
-        const HttpResponse r =
-            exchange("GET", m_unleash + QStringLiteral("/api/admin/projects/default/features/") + key, {}, m_admin);
+        const HttpResponse r = exchange(
+            "GET", m_unleash + QStringLiteral("/api/admin/projects/default/features/") + key, {}, m_admin);
         QString problem;
         const auto f = UnleashFeature::parse(r.body, env, &problem);
         if (!f) qWarning("admin read of %s: %s", qPrintable(key), qPrintable(problem));
@@ -88,12 +90,13 @@ class TestSeeds final : public QObject
             t.start();
             const QString refused = SeedRun::signGate(s, p);
             QVERIFY2(refused.isEmpty(), qPrintable(refused));
-            QTRY_VERIFY2_WITH_TIMEOUT(s.gate().open && s.gate().toPhase == p,
-                                      qPrintable(QStringLiteral("gate into phase %1: %2").arg(p + 1).arg(s.gate().missing())),
-                                      gateTimeoutMs);
+            QTRY_VERIFY2_WITH_TIMEOUT(
+                s.gate().open && s.gate().toPhase == p,
+                qPrintable(QStringLiteral("gate into phase %1: %2").arg(p + 1).arg(s.gate().missing())),
+                gateTimeoutMs);
             const qint64 gateMs = t.elapsed();
-            std::optional<RolloutSession::ActionResult> result;
-            rt.advance(SeedRun::approverOf(s.plan(), p), [&](const RolloutSession::ActionResult& r) { result = r; });
+            std::optional<ActionResult> result;
+            rt.advance(SeedRun::approverOf(s.plan(), p), [&](const ActionResult& r) { result = r; });
             QTRY_VERIFY_WITH_TIMEOUT(result.has_value(), 30000);
             QVERIFY2(result->ok, qPrintable(result->message));
             QCOMPARE(s.currentPhase(), p);
@@ -108,7 +111,8 @@ class TestSeeds final : public QObject
 
     // Waits for `trigger` to fire and its action list to finish; every step must have succeeded
     // (verified where it can be read back). Returns the steps.
-    QList<ActionRunner::StepResult> awaitActionList(RolloutAssembly& parts, const QString& trigger, qint64 timeoutMs)
+    QList<ActionRunner::StepResult> awaitActionList(RolloutAssembly& parts, const QString& trigger,
+                                                    qint64 timeoutMs)
     {
         QList<ActionRunner::StepResult> steps;
         RolloutRuntime& rt = parts.runtime();
@@ -123,7 +127,7 @@ class TestSeeds final : public QObject
                          });
         QElapsedTimer t;
         t.start();
-        QTest::qWaitFor([&] { return finished; }, int(timeoutMs));
+        (void)QTest::qWaitFor([&] { return finished; }, int(timeoutMs));
         if (!finished) {
             for (const RolloutEvent& e : rt.events())
                 qInfo("  %s", qPrintable(e.describe()));
@@ -132,7 +136,8 @@ class TestSeeds final : public QObject
         }
         for (const ActionRunner::StepResult& r : steps)
             qInfo("  %s: %s — %s", qPrintable(r.step), qPrintable(r.outcome), qPrintable(r.detail));
-        qInfo("\"%s\" fired and its action list finished %lld ms after the fault", qPrintable(trigger), t.elapsed());
+        qInfo("\"%s\" fired and its action list finished %lld ms after the fault", qPrintable(trigger),
+              t.elapsed());
         return steps;
     }
 
@@ -144,7 +149,8 @@ private Q_SLOTS:
         m_admin = qgetenv("ROLLOUT_UNLEASH_ADMIN_TOKEN");
         if (m_prom.isEmpty() || m_unleash.isEmpty() || m_admin.isEmpty() ||
             qEnvironmentVariableIsEmpty("ROLLOUT_SEED_TARGETS_DIR"))
-            ROLLOUT_SKIP_OR_FAIL("run through scripts/test.sh: the Prometheus and Unleash variables are unset");
+            ROLLOUT_SKIP_OR_FAIL(
+                "run through scripts/test.sh: the Prometheus and Unleash variables are unset");
         QVERIFY(Ed25519::initialize());
         m_hooks = std::make_unique<test::FakeHttpServer>(
             [this](const QByteArray&, const QByteArray&, const QByteArray& body) {
@@ -168,17 +174,23 @@ private Q_SLOTS:
         QVERIFY(run.rewrite("url: http://127.0.0.1:9090", "url: " + m_prom.toUtf8()));
         QVERIFY(run.rewrite("url: http://127.0.0.1:4242", "url: " + m_unleash.toUtf8()));
         QVERIFY(run.rewrite("project: chat", "project: default")); // Unleash OSS has one project
+        // ... and two environments (more are an Enterprise feature): the staging set is left out
+        // here; development's is written and read back (tst_actionsunleash covers the same).
+        QVERIFY(run.rewrite("environments: [production, staging, development]",
+                            "environments: [production, development]"));
+        QVERIFY(run.rewrite(", staging: on}", "}"));
+        QVERIFY(run.rewrite(", staging: off}", "}"));
         const QString plan = run.writePlan();
-        const QStringList flags{"useNewArchitecture",       "enableShadowLogging",  "shadowProcessingEnabled",
-                                "performanceMonitoring",    "enableAGUIEvents",     "enableVerboseLogging",
-                                "enableExperimentalFeatures"};
-        for (const QString& f : flags)
-            QVERIFY2(unleashCreate(f), qPrintable(f));
-        const QString started = run.startSimulator(
-            QStringLiteral("seed_chat"), {QStringLiteral("--share-from-plan"), plan, QStringLiteral("--flag"),
-                                          QStringLiteral("useNewArchitecture"), QStringLiteral("--shadow-flag"),
-                                          QStringLiteral("shadowProcessingEnabled"), QStringLiteral("--share"),
-                                          QStringLiteral("0"), QStringLiteral("--rps"), QStringLiteral("3000")});
+        for (const char* f :
+             {"useNewArchitecture", "enableShadowLogging", "shadowProcessingEnabled", "performanceMonitoring",
+              "enableAGUIEvents", "enableVerboseLogging", "enableExperimentalFeatures"})
+            QVERIFY2(unleashCreate(QString::fromLatin1(f)), f);
+        const QString started =
+            run.startSimulator(QStringLiteral("seed_chat"),
+                               {QStringLiteral("--share-from-plan"), plan, QStringLiteral("--flag"),
+                                QStringLiteral("useNewArchitecture"), QStringLiteral("--shadow-flag"),
+                                QStringLiteral("shadowProcessingEnabled"), QStringLiteral("--share"),
+                                QStringLiteral("0"), QStringLiteral("--rps"), QStringLiteral("3000")});
         QVERIFY2(started.isEmpty(), qPrintable(started));
         test::PagerDutyReceiver pager;
         QString problem;
@@ -193,15 +205,25 @@ private Q_SLOTS:
         QTRY_COMPARE_WITH_TIMEOUT(run.simulatedShare(), 5.0, 10000);
         // The fixed per-environment sets were written and read back at the start.
         QVERIFY(unleashRead(QStringLiteral("useNewArchitecture"), QStringLiteral("development")).enabled);
-        QVERIFY(!unleashRead(QStringLiteral("enableExperimentalFeatures"), QStringLiteral("staging")).enabled);
-        QVERIFY(unleashRead(QStringLiteral("enableExperimentalFeatures"), QStringLiteral("development")).enabled);
+        QVERIFY(
+            unleashRead(QStringLiteral("enableExperimentalFeatures"), QStringLiteral("development")).enabled);
+        QVERIFY(
+            !unleashRead(QStringLiteral("enableExperimentalFeatures"), QStringLiteral("production")).enabled);
         UnleashFeature beta = unleashRead(QStringLiteral("useNewArchitecture"), QStringLiteral("production"));
         QVERIFY(beta.enabled);
         QCOMPARE(beta.rollout, 5.0);
         QCOMPARE(beta.audience, (QStringList{QStringLiteral("beta_users"), QStringLiteral("internal_team")}));
 
+        // The canary fails. The beta phase's own trigger holds beta_users off first (a partial
+        // rollback, read back on every flag); the plan-wide "error rate spike" then takes
+        // everything off with its action list.
         QVERIFY(run.injectFault(QStringLiteral("canary-error-spike@0s")));
         const auto steps = awaitActionList(*parts, QStringLiteral("error rate spike"), 90000);
+        const QList<RolloutEvent>& events = rt.events();
+        for (const RolloutEvent& e : events)
+            if (e.type == EventType::ActionStepDone && e.trigger == QLatin1String("beta segment errors"))
+                QVERIFY2(e.outcome != QLatin1String("failed"),
+                         qPrintable(e.step + QStringLiteral(": ") + e.reason));
         QCOMPARE(steps.size(), 3);
         QCOMPARE(steps[0].step, QStringLiteral("1 of 3: rollback_to_zero"));
         QVERIFY2(steps[0].outcome == QLatin1String("verified"), qPrintable(steps[0].detail));
@@ -216,12 +238,17 @@ private Q_SLOTS:
         QVERIFY2(pager.rejected.isEmpty(), qPrintable(pager.rejected.join(QLatin1Char('\n'))));
         const QJsonObject page = pager.accepted.first();
         QCOMPARE(page.value(QStringLiteral("event_action")).toString(), QStringLiteral("trigger"));
-        QCOMPARE(page.value(QStringLiteral("payload")).toObject().value(QStringLiteral("severity")).toString(),
-                 QStringLiteral("critical"));
-        QVERIFY(page.value(QStringLiteral("dedup_key")).toString().contains(QStringLiteral("protocol-agnostic-chat")));
+        QCOMPARE(
+            page.value(QStringLiteral("payload")).toObject().value(QStringLiteral("severity")).toString(),
+            QStringLiteral("critical"));
+        QVERIFY(page.value(QStringLiteral("dedup_key"))
+                    .toString()
+                    .contains(QStringLiteral("protocol-agnostic-chat")));
         QTRY_VERIFY_WITH_TIMEOUT(!m_hookBodies.isEmpty(), 15000);
-        const QList<RolloutEvent>& events = rt.events();
+        // One escalation, the list's own (no step failed, no rollback went unverified).
         QCOMPARE(count(events, EventType::Escalated), 1);
+        QCOMPARE(last(events, EventType::Escalated)->severity, QStringLiteral("P0"));
+        QCOMPARE(count(events, EventType::FlagsNotVerified), 0);
         QVERIFY(last(events, EventType::RolledBack)->automatic);
     }
 };

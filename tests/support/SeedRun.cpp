@@ -77,15 +77,17 @@ QString SeedRun::writePlan()
     return m_planFile;
 }
 
-QString SeedRun::startSimulator(const QString& prefix, const QStringList& args, const QProcessEnvironment& env)
+QString SeedRun::startSimulator(const QString& prefix, const QStringList& args,
+                                const QProcessEnvironment& env)
 {
     const QString targets = qEnvironmentVariable("ROLLOUT_SEED_TARGETS_DIR");
-    if (targets.isEmpty()) return QStringLiteral("ROLLOUT_SEED_TARGETS_DIR is unset: run through scripts/test.sh");
+    if (targets.isEmpty())
+        return QStringLiteral("ROLLOUT_SEED_TARGETS_DIR is unset: run through scripts/test.sh");
     m_sim.setProcessEnvironment(env);
     m_sim.setProcessChannelMode(QProcess::SeparateChannels);
     m_sim.start(QStringLiteral(ROLLOUT_BINARY_DIR "/app/rolloutctl"),
-                QStringList{QStringLiteral("simulate"), QStringLiteral("--listen"), QStringLiteral("127.0.0.1:0"),
-                            QStringLiteral("--prefix"), prefix} +
+                QStringList{QStringLiteral("simulate"), QStringLiteral("--listen"),
+                            QStringLiteral("127.0.0.1:0"), QStringLiteral("--prefix"), prefix} +
                     args);
     const QString line = readinessLine(m_sim, "serving simulated metrics on ", 20000);
     if (line.isEmpty()) return QStringLiteral("the simulator did not start");
@@ -93,19 +95,22 @@ QString SeedRun::startSimulator(const QString& prefix, const QStringList& args, 
     m_simUrl = QStringLiteral("http://127.0.0.1:%1").arg(url.port());
     m_targetFile = targets + QLatin1Char('/') + prefix + QStringLiteral(".json");
     QFile f(m_targetFile + QStringLiteral(".tmp"));
-    const QByteArray target = QStringLiteral("[{\"targets\": [\"127.0.0.1:%1\"], \"labels\": {\"seed\": \"%2\"}}]\n")
-                                  .arg(url.port())
-                                  .arg(prefix)
-                                  .toUtf8();
-    if (!f.open(QIODevice::WriteOnly) || f.write(target) != target.size()) return QStringLiteral("target file");
+    const QByteArray target =
+        QStringLiteral("[{\"targets\": [\"127.0.0.1:%1\"], \"labels\": {\"seed\": \"%2\"}}]\n")
+            .arg(url.port())
+            .arg(prefix)
+            .toUtf8();
+    if (!f.open(QIODevice::WriteOnly) || f.write(target) != target.size())
+        return QStringLiteral("target file");
     f.close();
     QFile::remove(m_targetFile);
     if (!QFile::rename(f.fileName(), m_targetFile)) return QStringLiteral("cannot write ") + m_targetFile;
     // Prometheus reads the target file and scrapes the simulator (about a second each): wait for it.
-    const QString up = QStringLiteral("up{seed=\"%1\"}").arg(prefix);
+    const QString up = QStringLiteral("up{job=\"seeds\", instance=\"127.0.0.1:%1\"}").arg(url.port());
     QDeadlineTimer deadline(60000);
     while (promValue(up) != 1.0) {
-        if (deadline.hasExpired()) return QStringLiteral("Prometheus never scraped %1 (%2)").arg(m_simUrl, up);
+        if (deadline.hasExpired())
+            return QStringLiteral("Prometheus never scraped %1 (%2)").arg(m_simUrl, up);
         QTest::qWait(200);
     }
     return {};
@@ -114,7 +119,10 @@ QString SeedRun::startSimulator(const QString& prefix, const QStringList& args, 
 double SeedRun::simulatedShare() const
 {
     const HttpResponse r = exchange("GET", m_simUrl + QStringLiteral("/-/truth"));
-    return QJsonDocument::fromJson(r.body).object().value(QStringLiteral("canary_share_percent")).toDouble(-1);
+    return QJsonDocument::fromJson(r.body)
+        .object()
+        .value(QStringLiteral("canary_share_percent"))
+        .toDouble(-1);
 }
 
 bool SeedRun::injectFault(const QString& spec) const
@@ -125,8 +133,9 @@ bool SeedRun::injectFault(const QString& spec) const
 QString SeedRun::startBrainApp(const QByteArray& token)
 {
     m_brain.start(QStringLiteral("python3"),
-                  {QStringLiteral(ROLLOUT_SOURCE_DIR "/tests/data/services/brain-app.py"), QStringLiteral("--listen"),
-                   QStringLiteral("127.0.0.1:0"), QStringLiteral("--token"), QString::fromUtf8(token)});
+                  {QStringLiteral(ROLLOUT_SOURCE_DIR "/tests/data/services/brain-app.py"),
+                   QStringLiteral("--listen"), QStringLiteral("127.0.0.1:0"), QStringLiteral("--token"),
+                   QString::fromUtf8(token)});
     const QString line = readinessLine(m_brain, "listening on ", 20000);
     if (line.isEmpty()) return QStringLiteral("brain-app.py did not start");
     m_brainUrl = line.section(QLatin1Char(' '), 2, 2);
@@ -182,7 +191,8 @@ QString SeedRun::signGate(RolloutSession& session, int phase)
     for (const ApprovalRequirement& req : plan.phases[std::size_t(phase)].approvals)
         for (const Person& p : plan.people) {
             if (!p.roles.contains(req.role)) continue;
-            const auto r = session.recordApproval(phase, Actor{p.id, req.role}, true, QStringLiteral("rehearsal"));
+            const auto r =
+                session.recordApproval(phase, Actor{p.id, req.role}, true, QStringLiteral("rehearsal"));
             if (!r.ok) return QStringLiteral("approve as %1 (%2): %3").arg(p.id, req.role, r.message);
             break;
         }
@@ -194,8 +204,12 @@ double SeedRun::promValue(const QString& query)
     const QString prom = qEnvironmentVariable("ROLLOUT_PROMETHEUS_URL");
     const HttpResponse r = exchange("GET", prom + QStringLiteral("/api/v1/query?query=") +
                                                QString::fromLatin1(QUrl::toPercentEncoding(query)));
-    const QJsonArray result =
-        QJsonDocument::fromJson(r.body).object().value(QStringLiteral("data")).toObject().value(QStringLiteral("result")).toArray();
+    const QJsonArray result = QJsonDocument::fromJson(r.body)
+                                  .object()
+                                  .value(QStringLiteral("data"))
+                                  .toObject()
+                                  .value(QStringLiteral("result"))
+                                  .toArray();
     if (result.isEmpty()) return std::nan("");
     return result.first().toObject().value(QStringLiteral("value")).toArray().at(1).toString().toDouble();
 }

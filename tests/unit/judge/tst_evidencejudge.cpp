@@ -402,6 +402,38 @@ phases: [{name: one, traffic: 1%, success: [latency < 500ms, latency < 1.2x base
         QVERIFY(stale.truth == Truth::Unknown && stale.missingData);
     }
 
+    // Against a known baseline (seed 002: `baseline: {value: 150ms}`, `latency_p95 increase < 10%`):
+    // the canary's samples alone, tested against 1.1 × 150 ms. Found by the seed's end-to-end test:
+    // the judge looked for baseline samples that a fixed baseline never has, and the gate stayed shut.
+    void aKnownBaselineIsAThreshold()
+    {
+        const Plan p = test::loadPlan(R"(
+rollout: fixed
+sources: {sim: {type: simulator}}
+backends: {f: {type: flagd_file, path: flags.json}}
+flags: [{key: feature, backend: f}]
+metrics:
+  latency: {source: sim, unit: ms, interval: 1s, canary: {cohort: canary}, baseline: {value: 150ms}, simulate: {signal: latency_quantile}}
+phases: [{name: one, traffic: 1%, success: [latency increase < 10%]}]
+)");
+        TimeSeriesStore store;
+        const EvidenceJudge judge(p);
+        const MetricSpec& m = *p.metric(QStringLiteral("latency"));
+        const Condition& c = p.phases[0].success[0];
+        QVERIFY(judge.judges(c, m, store, true));
+        std::mt19937_64 rng(5);
+        std::normal_distribution<double> noise(0.0, 2.0);
+        for (qint64 t = 1000; t <= 30000; t += 1000)
+            store.append(QStringLiteral("latency"), QStringLiteral("canary"), Sample{t, 125.0 + noise(rng)});
+        const Judgement fast = judge.criterion(c, m, store, 30000, 0, 0.95);
+        QVERIFY2(fast.truth == Truth::True, qPrintable(fast.reason));
+        for (qint64 t = 31000; t <= 90000; t += 1000)
+            store.append(QStringLiteral("latency"), QStringLiteral("canary"), Sample{t, 200.0 + noise(rng)});
+        const Judgement slow = judge.criterion(c, m, store, 90000, 31000, 0.95);
+        QVERIFY2(slow.truth == Truth::False, qPrintable(slow.reason));       // 200 ms is above 165 ms
+        QVERIFY(!store.latest(QStringLiteral("latency"), Series::Baseline)); // and no baseline series
+    }
+
     // A rate without counters may name its request rate (`per`): trials are ∫ rps dt, events
     // ∫ ratio·rps dt, and the evidence is marked approximate.
     void perEstimatesTheTrials()
