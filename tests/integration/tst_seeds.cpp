@@ -78,69 +78,6 @@ class TestSeeds final : public QObject
         return r.status == 201 || r.status == 200 || r.status == 409;
     }
 
-    // Signs the gate into each of phases 0..count-1, waits until it opens (its minimum duration
-    // over, its success criteria judged on the live metrics), advances, and waits until the plan's
-    // flag service reads back what the phase asks for.
-    void goThrough(RolloutAssembly& parts, int phases, qint64 gateTimeoutMs = 120000)
-    {
-        RolloutRuntime& rt = parts.runtime();
-        RolloutSession& s = rt.session();
-        QElapsedTimer t;
-        for (int p = 0; p < phases; ++p) {
-            t.start();
-            const QString refused = SeedRun::signGate(s, p);
-            QVERIFY2(refused.isEmpty(), qPrintable(refused));
-            QTRY_VERIFY2_WITH_TIMEOUT(
-                s.gate().open && s.gate().toPhase == p,
-                qPrintable(QStringLiteral("gate into phase %1: %2").arg(p + 1).arg(s.gate().missing())),
-                gateTimeoutMs);
-            const qint64 gateMs = t.elapsed();
-            std::optional<ActionResult> result;
-            rt.advance(SeedRun::approverOf(s.plan(), p), [&](const ActionResult& r) { result = r; });
-            QTRY_VERIFY_WITH_TIMEOUT(result.has_value(), 30000);
-            QVERIFY2(result->ok, qPrintable(result->message));
-            QCOMPARE(s.currentPhase(), p);
-            QTRY_VERIFY2_WITH_TIMEOUT(s.flagsApplied() && rt.flags()->idle(),
-                                      qPrintable(rt.flags()->lastReport().summary()), 60000);
-            QVERIFY2(rt.flags()->lastReport().allVerified(), qPrintable(rt.flags()->lastReport().summary()));
-            qInfo("phase %d \"%s\": gate open after %lld ms, flags verified after %lld ms: %s", p + 1,
-                  qPrintable(s.plan().phases[std::size_t(p)].name), gateMs, t.elapsed(),
-                  qPrintable(rt.flags()->lastReport().summary()));
-        }
-    }
-
-    // Waits for `trigger` to fire and its action list to finish; every step must have succeeded
-    // (verified where it can be read back). Returns the steps.
-    QList<ActionRunner::StepResult> awaitActionList(RolloutAssembly& parts, const QString& trigger,
-                                                    qint64 timeoutMs)
-    {
-        QList<ActionRunner::StepResult> steps;
-        RolloutRuntime& rt = parts.runtime();
-        QObject ctx;
-        bool finished = false;
-        QObject::connect(&rt.actions(), &ActionRunner::listFinished, &ctx,
-                         [&](const QString& list, const QList<ActionRunner::StepResult>& results) {
-                             qInfo("action list \"%s\" finished", qPrintable(list));
-                             if (list != trigger) return;
-                             steps = results;
-                             finished = true;
-                         });
-        QElapsedTimer t;
-        t.start();
-        (void)QTest::qWaitFor([&] { return finished; }, int(timeoutMs));
-        if (!finished) {
-            for (const RolloutEvent& e : rt.events())
-                qInfo("  %s", qPrintable(e.describe()));
-            qWarning("the action list of \"%s\" did not finish in %lld ms", qPrintable(trigger), timeoutMs);
-            return {};
-        }
-        for (const ActionRunner::StepResult& r : steps)
-            qInfo("  %s: %s — %s", qPrintable(r.step), qPrintable(r.outcome), qPrintable(r.detail));
-        qInfo("\"%s\" fired and its action list finished %lld ms after the fault", qPrintable(trigger),
-              t.elapsed());
-        return steps;
-    }
-
 private Q_SLOTS:
     void initTestCase()
     {
@@ -199,7 +136,7 @@ private Q_SLOTS:
         RolloutRuntime& rt = parts->runtime();
         rt.start(500);
 
-        goThrough(*parts, 2);
+        run.goThrough(*parts, 2);
         if (QTest::currentTestFailed()) return;
         // The closed loop: Unleash says 5%, the service gives the new path 5%.
         QTRY_COMPARE_WITH_TIMEOUT(run.simulatedShare(), 5.0, 10000);
@@ -218,7 +155,7 @@ private Q_SLOTS:
         // rollback, read back on every flag); the plan-wide "error rate spike" then takes
         // everything off with its action list.
         QVERIFY(run.injectFault(QStringLiteral("canary-error-spike@0s")));
-        const auto steps = awaitActionList(*parts, QStringLiteral("error rate spike"), 90000);
+        const auto steps = run.awaitActionList(*parts, QStringLiteral("error rate spike"), 90000);
         const QList<RolloutEvent>& events = rt.events();
         for (const RolloutEvent& e : events)
             if (e.type == EventType::ActionStepDone && e.trigger == QLatin1String("beta segment errors"))

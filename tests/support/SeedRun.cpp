@@ -6,8 +6,10 @@
 #include "ledger/LedgerRecorder.h"
 #include "plan/PlanLoader.h"
 #include "plan/PlanRehearsal.h"
+#include "runtime/FlagSync.h"
 
 #include <QDeadlineTimer>
+#include <QElapsedTimer>
 #include <QFile>
 #include <QJsonArray>
 #include <QJsonDocument>
@@ -197,6 +199,69 @@ QString SeedRun::signGate(RolloutSession& session, int phase)
             break;
         }
     return {};
+}
+
+// Signs the gate into each of phases 0..count-1, waits until it opens (its minimum duration
+// over, its success criteria judged on the live metrics), advances, and waits until the plan's
+// flag service reads back what the phase asks for.
+void SeedRun::goThrough(RolloutAssembly& parts, int phases, qint64 gateTimeoutMs)
+{
+    RolloutRuntime& rt = parts.runtime();
+    RolloutSession& s = rt.session();
+    QElapsedTimer t;
+    for (int p = 0; p < phases; ++p) {
+        t.start();
+        const QString refused = signGate(s, p);
+        QVERIFY2(refused.isEmpty(), qPrintable(refused));
+        QTRY_VERIFY2_WITH_TIMEOUT(
+            s.gate().open && s.gate().toPhase == p,
+            qPrintable(QStringLiteral("gate into phase %1: %2").arg(p + 1).arg(s.gate().missing())),
+            gateTimeoutMs);
+        const qint64 gateMs = t.elapsed();
+        std::optional<ActionResult> result;
+        rt.advance(approverOf(s.plan(), p), [&](const ActionResult& r) { result = r; });
+        QTRY_VERIFY_WITH_TIMEOUT(result.has_value(), 30000);
+        QVERIFY2(result->ok, qPrintable(result->message));
+        QCOMPARE(s.currentPhase(), p);
+        QTRY_VERIFY2_WITH_TIMEOUT(s.flagsApplied() && rt.flags()->idle(),
+                                  qPrintable(rt.flags()->lastReport().summary()), 60000);
+        QVERIFY2(rt.flags()->lastReport().allVerified(), qPrintable(rt.flags()->lastReport().summary()));
+        qInfo("phase %d \"%s\": gate open after %lld ms, flags verified after %lld ms: %s", p + 1,
+              qPrintable(s.plan().phases[std::size_t(p)].name), gateMs, t.elapsed(),
+              qPrintable(rt.flags()->lastReport().summary()));
+    }
+}
+
+// Waits for `trigger` to fire and its action list to finish; every step must have succeeded
+// (verified where it can be read back). Returns the steps.
+QList<ActionRunner::StepResult> SeedRun::awaitActionList(RolloutAssembly& parts, const QString& trigger,
+                                                         qint64 timeoutMs)
+{
+    QList<ActionRunner::StepResult> steps;
+    RolloutRuntime& rt = parts.runtime();
+    QObject ctx;
+    bool finished = false;
+    QObject::connect(&rt.actions(), &ActionRunner::listFinished, &ctx,
+                     [&](const QString& list, const QList<ActionRunner::StepResult>& results) {
+                         qInfo("action list \"%s\" finished", qPrintable(list));
+                         if (list != trigger) return;
+                         steps = results;
+                         finished = true;
+                     });
+    QElapsedTimer t;
+    t.start();
+    (void)QTest::qWaitFor([&] { return finished; }, int(timeoutMs));
+    if (!finished) {
+        for (const RolloutEvent& e : rt.events())
+            qInfo("  %s", qPrintable(e.describe()));
+        qWarning("the action list of \"%s\" did not finish in %lld ms", qPrintable(trigger), timeoutMs);
+        return {};
+    }
+    for (const ActionRunner::StepResult& r : steps)
+        qInfo("  %s: %s — %s", qPrintable(r.step), qPrintable(r.outcome), qPrintable(r.detail));
+    qInfo("\"%s\" fired and its action list finished %lld ms after the fault", qPrintable(trigger),
+          t.elapsed());
+    return steps;
 }
 
 double SeedRun::promValue(const QString& query)

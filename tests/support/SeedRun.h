@@ -2,6 +2,7 @@
 
 #include "engine/RolloutSession.h"
 #include "net/HttpClient.h"
+#include "runtime/ActionRunner.h"
 #include "runtime/RolloutAssembly.h"
 
 #include <QJsonObject>
@@ -51,6 +52,14 @@ public:
     // people holding the roles; empty when every one was taken, else the first refusal.
     static QString signGate(RolloutSession& session, int phase);
     static Actor approverOf(const Plan& plan, int phase); // someone who may decide for `phase`
+
+    // Signs the gate into each of phases 0..phases-1, waits until it opens (its minimum duration
+    // over, its success criteria judged on the live metrics), advances, and waits until the plan's
+    // flag services read back what the phase asks for. Fails the running test otherwise.
+    void goThrough(RolloutAssembly& parts, int phases, qint64 gateTimeoutMs = 120000);
+    // Waits for `trigger` to fire and its action list to finish; the steps (empty on time-out).
+    QList<ActionRunner::StepResult> awaitActionList(RolloutAssembly& parts, const QString& trigger,
+                                                    qint64 timeoutMs);
 
     // One Prometheus instant query: the first series' value (NaN when empty or failed).
     static double promValue(const QString& query);
