@@ -16,11 +16,13 @@
 #include "PagerDutyReceiver.h"
 #include "RequireServers.h"
 #include "SeedRun.h"
+#include "flags/FlagdDocument.h"
 #include "flags/UnleashFeature.h"
 #include "runtime/ActionRunner.h"
 #include "runtime/FlagSync.h"
 
 #include <QElapsedTimer>
+#include <QFile>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QTest>
@@ -187,6 +189,58 @@ private Q_SLOTS:
         QCOMPARE(last(events, EventType::Escalated)->severity, QStringLiteral("P0"));
         QCOMPARE(count(events, EventType::FlagsNotVerified), 0);
         QVERIFY(last(events, EventType::RolledBack)->automatic);
+    }
+
+    // The Argo-style plan: a flagd file; 20% waits for a person (Argo's `pause: {}`), its analysis
+    // three measurements; 40% promotes itself after its pause; the background analysis (more than
+    // three failed measurements) aborts to zero.
+    void argoStyleCanary()
+    {
+        SeedRun run(QStringLiteral("resources/plans/argo-style-canary.yaml"));
+        QVERIFY(run.rewrite("url: http://127.0.0.1:9090", "url: " + m_prom.toUtf8()));
+        const QString flagd = run.path(QStringLiteral("guestbook.flagd.json"));
+        QVERIFY(run.rewrite("path: /etc/flagd/guestbook.flagd.json", "path: " + flagd.toUtf8()));
+        const QString plan = run.writePlan();
+        const QString started =
+            run.startSimulator(QStringLiteral("seed_argo"),
+                               {QStringLiteral("--share-from-plan"), plan, QStringLiteral("--flag"),
+                                QStringLiteral("guestbook_v2"), QStringLiteral("--share"),
+                                QStringLiteral("0"), QStringLiteral("--rps"), QStringLiteral("2000")});
+        QVERIFY2(started.isEmpty(), qPrintable(started));
+        QString problem;
+        auto parts = run.assemble(100, {}, &problem); // 5m measurements every 3 s, 10m pauses of 6 s
+        QVERIFY2(parts, qPrintable(problem));
+        RolloutRuntime& rt = parts->runtime();
+        RolloutSession& s = rt.session();
+        rt.start(500);
+
+        run.goThrough(*parts, 2);
+        if (QTest::currentTestFailed()) return;
+        // 40% promotes itself once its pause is over and its gate is green: 60%, flagd says so, and
+        // the service follows.
+        QTRY_COMPARE_WITH_TIMEOUT(s.currentPhase(), 2, 60000);
+        QTRY_VERIFY_WITH_TIMEOUT(s.flagsApplied() && rt.flags()->idle(), 30000);
+        QCOMPARE(last(rt.events(), EventType::PhaseAdvanced)->actor, QStringLiteral("automation"));
+        QTRY_COMPARE_WITH_TIMEOUT(run.simulatedShare(), 60.0, 10000);
+
+        QVERIFY(run.injectFault(QStringLiteral("canary-error-spike@0s")));
+        QElapsedTimer t;
+        t.start();
+        QTRY_COMPARE_WITH_TIMEOUT(s.currentPhase(), -1, 120000);
+        const RolloutEvent* back = last(rt.events(), EventType::RolledBack);
+        QVERIFY(back && back->automatic);
+        QCOMPARE(back->trigger, QStringLiteral("success-rate"));
+        QTRY_VERIFY_WITH_TIMEOUT(s.flagsApplied() && rt.flags()->idle(), 30000);
+        QVERIFY2(rt.flags()->lastReport().allVerified(), qPrintable(rt.flags()->lastReport().summary()));
+        qInfo("the analysis aborted to zero %lld ms after the fault: %s", t.elapsed(),
+              qPrintable(back->reason));
+        // A separate read of the flagd file: the canary is off; the service follows.
+        QFile f(flagd);
+        QVERIFY(f.open(QIODevice::ReadOnly));
+        const auto state = FlagdDocument::readFlag(f.readAll(), QStringLiteral("guestbook_v2"));
+        QVERIFY(state.value);
+        QVERIFY(!state.value->enabled);
+        QTRY_COMPARE_WITH_TIMEOUT(run.simulatedShare(), 0.0, 10000);
     }
 };
 
