@@ -238,6 +238,34 @@ Judgement EvidenceJudge::rate(const Condition& cond, const MetricSpec& m, const 
     e.toMs = canary->toMs;
     e.canaryEvents = canary->events;
     e.canaryTrials = canary->trials;
+    if (l.k == 0.0 && l.c == 0.0 && !approximate && canary->trials > 0) {
+        // A threshold of 0 (seed 001's "error_rate <= 0%", seed 004's "error_rate > 0%"): the
+        // counters count every request, so whether any event happened is known, not estimated —
+        // no confidence bound of a proportion ever reaches 0.
+        const bool any = canary->events > 0;
+        const double pc0 = canary->events / canary->trials;
+        e.method = QStringLiteral("count against 0");
+        e.canaryEstimate = e.canaryLower = e.canaryUpper = pc0 * m.proportionScale();
+        e.difference = e.canaryEstimate;
+        j.observed = j.compared = e.canaryEstimate;
+        j.sampleMs = canary->toMs;
+        switch (l.cmp) {
+        case Comparison::LessEqual:
+            j.truth = any ? Truth::False : Truth::True;
+            break;
+        case Comparison::Greater:
+            j.truth = any ? Truth::True : Truth::False;
+            break;
+        case Comparison::Less:
+            j.truth = Truth::False;
+            break;
+        case Comparison::GreaterEqual:
+        case Comparison::Between:
+            j.truth = Truth::True;
+            break;
+        }
+        return j;
+    }
     const double pc = canary->trials > 0 ? canary->events / canary->trials : 0.0;
     const double vc = stats::proportionVariance(canary->events, canary->trials);
     double pb = 0.0, vb = 0.0;

@@ -316,6 +316,57 @@ private Q_SLOTS:
                             int(qstrlen(ROLLOUT_SOURCE_DIR "/tests/data/commands/kubectl-standin:"))));
     }
 
+    // Seed 001: infrastructure (nobody, dry run), then the admin canary — ux_updates on for admins,
+    // llm_parsing off; "5+ successful flows" counted by the engine since the phase started. The new
+    // code fails for the admins: the canary's own trigger rolls back to the infrastructure phase,
+    // and Unleash reads back the UX updates off.
+    void seed001UxAgentCanary()
+    {
+        SeedRun run(QStringLiteral("resources/plans/ux-agent-canary.yaml"));
+        QVERIFY(run.rewrite("url: http://127.0.0.1:9090", "url: " + m_prom.toUtf8()));
+        QVERIFY(run.rewrite("url: http://127.0.0.1:4242", "url: " + m_unleash.toUtf8()));
+        const QString plan = run.writePlan();
+        for (const char* f : {"ux_updates", "llm_parsing"})
+            QVERIFY2(unleashCreate(QString::fromLatin1(f)), f);
+        // A healthy Lambda has no errors at all: the plan asks for exactly 0% in its first phases.
+        const QString started = run.startSimulator(
+            QStringLiteral("seed_ux"), {QStringLiteral("--share-from-plan"), plan, QStringLiteral("--flag"),
+                                        QStringLiteral("ux_updates"), QStringLiteral("--share"),
+                                        QStringLiteral("0"), QStringLiteral("--rps"), QStringLiteral("3000"),
+                                        QStringLiteral("--error-ratio"), QStringLiteral("0")});
+        QVERIFY2(started.isEmpty(), qPrintable(started));
+        QString problem;
+        auto parts = run.assemble(11520, {}, &problem); // 48h → 15 s
+        QVERIFY2(parts, qPrintable(problem));
+        RolloutRuntime& rt = parts->runtime();
+        RolloutSession& s = rt.session();
+        rt.start(500);
+
+        run.goThrough(*parts, 2);
+        if (QTest::currentTestFailed()) return;
+        QTRY_COMPARE_WITH_TIMEOUT(run.simulatedShare(), 2.0, 10000);
+        UnleashFeature ux = unleashRead(QStringLiteral("ux_updates"), QStringLiteral("production"));
+        QVERIFY(ux.enabled);
+        QCOMPARE(ux.audienceContext, QStringLiteral("role"));
+        QCOMPARE(ux.audience, QStringList{QStringLiteral("admin")});
+        QVERIFY(!unleashRead(QStringLiteral("llm_parsing"), QStringLiteral("production")).enabled);
+
+        // 90% of the admins' requests fail: 1.8% of all invocations, above the canary's 1%.
+        QVERIFY(run.injectFault(QStringLiteral("canary-error-spike@0s*0.9")));
+        QElapsedTimer t;
+        t.start();
+        QTRY_COMPARE_WITH_TIMEOUT(s.currentPhase(), 0, 120000);
+        const RolloutEvent* back = last(rt.events(), EventType::RolledBack);
+        QVERIFY(back && back->automatic);
+        QCOMPARE(back->trigger, QStringLiteral("admin canary errors"));
+        qInfo("\"%s\" rolled back to the infrastructure phase %lld ms after the fault: %s",
+              qPrintable(back->trigger), t.elapsed(), qPrintable(back->reason));
+        QTRY_VERIFY_WITH_TIMEOUT(s.flagsApplied() && rt.flags()->idle(), 30000);
+        QVERIFY2(rt.flags()->lastReport().allVerified(), qPrintable(rt.flags()->lastReport().summary()));
+        QVERIFY(!unleashRead(QStringLiteral("ux_updates"), QStringLiteral("production")).enabled);
+        QTRY_COMPARE_WITH_TIMEOUT(run.simulatedShare(), 0.0, 10000);
+    }
+
 private:
     static QJsonObject configMap(const QString& dir)
     {

@@ -224,6 +224,29 @@ private Q_SLOTS:
         QCOMPARE(h.count(EventType::RolledBack), 0);
     }
 
+    // A threshold of 0 on counters (seed 001's "error_rate <= 0%", seed 004's "error_rate > 0%"):
+    // every request is counted, so "no error at all" is known once there are requests, and one error
+    // decides the other way; no proportion's confidence bound ever reaches 0 (found by seed 001's
+    // end-to-end test: 0 errors in 1,094,708 requests and still "waiting for evidence").
+    void aThresholdOfZeroIsACount()
+    {
+        const Plan p = test::loadPlan(
+            plan("[{name: any, when: error_rate > 0%, kind: hard, action: rollback}]", "[error_rate <= 0%]"));
+        TimeSeriesStore store;
+        const EvidenceJudge judge(p);
+        const MetricSpec& m = *p.metric(QStringLiteral("error_rate"));
+        const Condition& none = p.phases[0].success[0];
+        const Condition& any = p.triggers[0].when;
+        store.appendCounts(QStringLiteral("error_rate"), QStringLiteral("canary"), 1000, 0, 0);
+        store.appendCounts(QStringLiteral("error_rate"), QStringLiteral("canary"), 2000, 0, 500);
+        const Judgement clean = judge.criterion(none, m, store, 2000, 0, 0.95);
+        QVERIFY2(clean.truth == Truth::True, qPrintable(clean.reason));
+        QVERIFY(judge.criterion(any, m, store, 2000, 0, 0.95).truth == Truth::False);
+        store.appendCounts(QStringLiteral("error_rate"), QStringLiteral("canary"), 3000, 1, 1000);
+        QVERIFY(judge.criterion(none, m, store, 3000, 0, 0.95).truth == Truth::False);
+        QVERIFY(judge.criterion(any, m, store, 3000, 0, 0.95).truth == Truth::True);
+    }
+
     // A rollback to the previous phase judges that phase afresh: a fault that only shows at 10%
     // (load) rolls back to 1%, where the canary is healthy again — the evidence gathered at 10% does
     // not roll it back a second time (found by seed 000's end-to-end test: the same counts, and the
