@@ -137,7 +137,14 @@ private Q_SLOTS:
                 rt.store().latest(QStringLiteral("response_time"), Series::Baseline)->value > 950,
             10000);
         const QList<RolloutEvent>& events = rt.events();
+        // Healthy so far: nothing fired, nobody asked to decide (the 0% phase's missing modern
+        // response time was expected and does not count against the 10% phase), not paused.
+        for (const RolloutEvent& e : events)
+            if (e.type == EventType::AlertRaised || e.type == EventType::Paused)
+                qWarning("before the fault: %s", qPrintable(e.describe()));
         QCOMPARE(count(events, EventType::TriggerFired), 0);
+        QCOMPARE(count(events, EventType::AlertRaised), 0);
+        QCOMPARE(count(events, EventType::Paused), 0);
         QCOMPARE(count(events, EventType::RolledBack), 0);
 
         // The modern implementation fails 80% of its requests: ~1% + 0.79 × 10% ≈ 8.9% overall.
@@ -156,10 +163,18 @@ private Q_SLOTS:
 
         // The engine: the error budget fired, automatically, to zero; the flag read back off.
         QCOMPARE(rt.session().currentPhase(), -1);
-        const RolloutEvent* fired = last(events, EventType::TriggerFired);
-        QVERIFY(fired);
+        // One trigger acted (the soft "success rate below target", 91% < 95% for 15m, may have
+        // raised its alert too: a person's to decide, recorded, not acted on).
+        QList<const RolloutEvent*> acted;
+        for (const RolloutEvent& e : events)
+            if (e.type == EventType::TriggerFired && e.action != TriggerAction::Alert)
+                acted.append(&e);
+            else if (e.type == EventType::AlertRaised)
+                qInfo("alert raised too: %s", qPrintable(e.reason));
+        QCOMPARE(acted.size(), 1);
+        const RolloutEvent* fired = acted.first();
         QCOMPARE(fired->trigger, QStringLiteral("error budget"));
-        QCOMPARE(count(events, EventType::TriggerFired), 1);
+        QVERIFY(fired->action == TriggerAction::RollbackToZero);
         const RolloutEvent* rolled = last(events, EventType::RolledBack);
         QVERIFY(rolled);
         QVERIFY(rolled->automatic);
