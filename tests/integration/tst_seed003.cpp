@@ -110,11 +110,12 @@ private Q_SLOTS:
             child(child(state, "flags"), "USE_MODERN_BRAIN_API").value(QStringLiteral("enabled")).toBool());
         QCOMPARE(child(state, "abTesting").value(QStringLiteral("rolloutPercentage")).toDouble(), 10.0);
         // ... and the modern implementation gets about 10% of the requests, faster than legacy
-        // (its own 5m window, filled at the rehearsal's speed).
+        // (its own 5m window — half a second at the rehearsal's speed — once it holds no time
+        // from before the flag write: 10% of ~60000 requests, ±1.5 points).
         QTRY_VERIFY_WITH_TIMEOUT(std::abs(adminRead(run, QStringLiteral("/api/admin/ab-testing/results"))
                                               .value(QStringLiteral("modernShare"))
                                               .toDouble(-1) -
-                                          0.10) < 0.03,
+                                          0.10) < 0.015,
                                  10000);
         const QJsonObject results = adminRead(run, QStringLiteral("/api/admin/ab-testing/results"));
         const QJsonObject modern = child(child(results, "variants"), "modern");
