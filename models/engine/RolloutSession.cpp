@@ -171,16 +171,22 @@ bool RolloutSession::personHasRole(const QString& id, const QString& role) const
 
 void RolloutSession::enterPhase(int phase, qint64 nowMs)
 {
+    const bool wasExposed = currentTraffic() > 0.0;
     m_phase = phase;
     m_phaseStartedMs = nowMs;
     const bool promotion = phase > m_previousPhaseForTrackers && m_previousPhaseForTrackers >= 0;
     m_previousPhaseForTrackers = phase;
     m_activeTriggers = phase >= 0 ? m_plan.triggersFor(phase) : std::vector<TriggerSpec>{};
     // A promotion does not restart a trigger's clock: the same trigger carries on in the next phase.
+    // Missing canary data while nobody was exposed (a 0% phase) was expected: it does not count
+    // against the first phase that exposes people, whose inconclusive limit starts with it.
     QMap<QString, TriggerTracker> kept;
-    for (const TriggerSpec& t : m_activeTriggers)
-        kept.insert(t.name,
-                    promotion && m_trackers.contains(t.name) ? m_trackers.value(t.name) : TriggerTracker());
+    for (const TriggerSpec& t : m_activeTriggers) {
+        TriggerTracker tracker =
+            promotion && m_trackers.contains(t.name) ? m_trackers.value(t.name) : TriggerTracker();
+        if (!wasExposed) tracker.restartMissingClock();
+        kept.insert(t.name, tracker);
+    }
     m_trackers = kept;
     if (!promotion) m_globalIncidents.clear();
     m_criteria.clear();

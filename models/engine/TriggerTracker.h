@@ -51,6 +51,13 @@ public:
     // Keeps a trigger's clock across a promotion (the same trigger in the next phase).
     bool holding() const { return m_holding; }
     void reset();
+    // Missing data starts counting again from the next judgement (a phase that exposed nobody,
+    // where no canary data could exist, is over).
+    void restartMissingClock()
+    {
+        m_unknownSinceMs = 0;
+        m_inconclusiveReported = false;
+    }
 
     TriggerState state() const { return m_state; }
     qint64 holdingSinceMs() const { return m_holdingSinceMs; } // 0 when not holding

@@ -21,7 +21,7 @@ ActionRunner::ActionRunner(RolloutSession& session, QObject* parent) : QObject(p
     connect(&m_session, &RolloutSession::actionsDue, this,
             [this](const QString& trigger, const QString& severity, const QString& reason,
                    const std::vector<ActionStep>& steps) {
-                enqueue(List{trigger, severity, reason, steps, 0, false}, true);
+                enqueue(List{trigger, severity, reason, steps, 0, false, false}, true);
             });
 }
 
@@ -31,7 +31,7 @@ void ActionRunner::onEvent(const RolloutEvent& e)
     QString severity;
     for (const TriggerSpec& t : m_session.plan().triggersFor(e.fromPhase))
         if (t.name == e.trigger) severity = t.severity;
-    enqueue(List{e.trigger, severity, e.reason, m_session.plan().rollbackActions, 0, false}, false);
+    enqueue(List{e.trigger, severity, e.reason, m_session.plan().rollbackActions, 0, false, true}, false);
 }
 
 void ActionRunner::enqueue(List list, bool first)
@@ -57,7 +57,37 @@ void ActionRunner::startNext()
     m_waiting.pop_front();
     m_running = true;
     m_results.clear();
+    // After a rollback: the flags first (its write and read-back), then the plan's steps.
+    if (m_list.afterRollback && m_flags && !m_flags->idle()) {
+        whenFlagsSettle(m_options.verifyDeadlineMs, [this] { runStep(); });
+        return;
+    }
     runStep();
+}
+
+void ActionRunner::whenFlagsSettle(qint64 deadlineMs, std::function<void()> then)
+{
+    const quint64 token = ++m_stepToken;
+    auto conn = std::make_shared<QMetaObject::Connection>();
+    auto check = [this, token, conn, then] {
+        if (token != m_stepToken) {
+            QObject::disconnect(*conn);
+            return;
+        }
+        if (m_flags && !m_flags->idle()) return;
+        QObject::disconnect(*conn);
+        ++m_stepToken; // the deadline below is late now
+        then();
+    };
+    // As in waitForFlags: idle is judged a turn after the operation finished.
+    *conn = connect(m_flags, &FlagSync::operationFinished, this,
+                    [this, check] { QTimer::singleShot(0, this, check); });
+    QTimer::singleShot(int(deadlineMs), this, [this, token, conn, then] {
+        if (token != m_stepToken) return;
+        QObject::disconnect(*conn);
+        ++m_stepToken;
+        then(); // a write still running is FlagSync's to fail and escalate, at its own deadline
+    });
 }
 
 void ActionRunner::runStep()

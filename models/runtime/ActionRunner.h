@@ -7,6 +7,7 @@
 #include <QPointer>
 #include <QTimer>
 #include <deque>
+#include <functional>
 
 namespace rollout {
 
@@ -19,7 +20,11 @@ class FlagSync;
 // escalation is recorded. Each step's outcome is recorded (ActionStepDone: verified, done or
 // failed); a failed step is escalated (Escalated) and the list goes on unless the step says
 // `on_failure: stop`, whose remaining steps are recorded as not run. One list at a time; a
-// trigger's own list runs before the plan's rollback_actions its rollback started.
+// trigger's own list runs before the plan's rollback_actions its rollback started. The
+// rollback_actions run after the rollback: their first step waits until the flag services have
+// finished the rollback's write and its read-back (seed 003's emergency-rollback.sh disables the
+// flag first, then stops the A/B test); they run even when the read-back failed (that failure is
+// escalated on its own) or did not finish within verifyDeadlineMs.
 class ActionRunner final : public QObject
 {
     Q_OBJECT
@@ -57,6 +62,7 @@ private:
         std::vector<ActionStep> steps;
         std::size_t next = 0;
         bool stopped = false;
+        bool afterRollback = false; // the plan's rollback_actions: start once the flags settled
     };
     void onEvent(const RolloutEvent& e);
     void enqueue(List list, bool first);
@@ -64,6 +70,7 @@ private:
     void runStep();
     void finishStep(const QString& outcome, const QString& detail);
     void waitForFlags(qint64 deadline);
+    void whenFlagsSettle(qint64 deadlineMs, std::function<void()> then);
     void call(const ActionStep& s);
     void notify(const ActionStep& s);
     QString listName() const

@@ -132,12 +132,12 @@ bool SeedRun::injectFault(const QString& spec) const
     return exchange("POST", m_simUrl + QStringLiteral("/-/fault?spec=") + spec).success();
 }
 
-QString SeedRun::startBrainApp(const QByteArray& token)
+QString SeedRun::startBrainApp(const QByteArray& token, double speed)
 {
     m_brain.start(QStringLiteral("python3"),
                   {QStringLiteral(ROLLOUT_SOURCE_DIR "/tests/data/services/brain-app.py"),
                    QStringLiteral("--listen"), QStringLiteral("127.0.0.1:0"), QStringLiteral("--token"),
-                   QString::fromUtf8(token)});
+                   QString::fromUtf8(token), QStringLiteral("--speed"), QString::number(speed)});
     const QString line = readinessLine(m_brain, "listening on ", 20000);
     if (line.isEmpty()) return QStringLiteral("brain-app.py did not start");
     m_brainUrl = line.section(QLatin1Char(' '), 2, 2);

@@ -38,8 +38,10 @@ public:
     double simulatedShare() const; // what the simulated service gives the canary now (-1: no answer)
     bool injectFault(const QString& spec) const;
 
-    // Starts tests/data/services/brain-app.py (seed 003's app) with `token`; empty on success.
-    QString startBrainApp(const QByteArray& token);
+    // Starts tests/data/services/brain-app.py (seed 003's app) with `token`, its simulated clock
+    // `speed`× the wall clock (a rehearsal's compression factor keeps the app on the plan's
+    // calendar: its 5m dashboard window is a 5m `for` of the plan's); empty on success.
+    QString startBrainApp(const QByteArray& token, double speed = 1.0);
     QString brainUrl() const { return m_brainUrl; }
     QJsonObject brainState() const;
 

@@ -234,6 +234,32 @@ private Q_SLOTS:
         QCOMPARE(h.of(EventType::Escalated).size(), 1);
     }
 
+    // Seed 003's emergency-rollback.sh: the flag off first, then the A/B test's emergency stop and
+    // the rest. The plan's rollback_actions (no rollback step of their own) wait for the
+    // rollback's write and read-back before their first call.
+    void theRollbackActionsRunOnceTheRollbacksFlagsReadBack()
+    {
+        Harness h("[rollback_to_zero]");
+        QSignalSpy lists(h.runner.get(), &ActionRunner::listFinished);
+        QObject::connect(h.sync.get(), &FlagSync::operationFinished, h.sync.get(),
+                         [&h](const QString& why, const FlagChangeReport& report) {
+                             h.api.calls.append("flags " + why.toUtf8() +
+                                                (report.allVerified() ? " verified" : " not verified"));
+                         });
+        const Actor rita{QStringLiteral("rita"), QStringLiteral("rm")};
+        QVERIFY(h.session->advance(rita).ok);
+        QTRY_VERIFY_WITH_TIMEOUT(h.sync->idle() && h.session->flagsApplied(), 5000);
+        h.fake->setDelayMs(300); // a slow flag service: the rollback's write and read-back take 600 ms
+        QVERIFY(h.session->rollback(rita, QStringLiteral("by hand"), true).ok);
+        QTRY_COMPARE_WITH_TIMEOUT(lists.count(), 1, 10000);
+        QCOMPARE(lists.at(0).at(0).toString(), QStringLiteral("rollback"));
+        QCOMPARE(h.api.calls.count("POST /memory/cleanup"), 1);
+        const qsizetype off = h.api.calls.indexOf("flags rollback to zero verified");
+        QVERIFY2(off >= 0 && off < h.api.calls.indexOf("POST /memory/cleanup"),
+                 h.api.calls.join(", ").constData());
+        QCOMPARE(h.outcomes(), QStringList{QStringLiteral("done")});
+    }
+
     void aRollbackStepWhoseFlagsDoNotMoveFails()
     {
         Harness h("[rollback_to_zero, {escalate: P2}]");
