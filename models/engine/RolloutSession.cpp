@@ -95,6 +95,7 @@ WindowJudge::Scope RolloutSession::windowScope(const Condition& c) const
     WindowJudge::Scope s;
     s.phaseStartMs = m_phaseStartedMs;
     s.rolloutStartMs = m_evidenceSinceMs;
+    s.triggerSinceMs = triggerEvidenceSinceMs();
     if (m_capturedBaselines.contains(c.metric)) s.capturedBaseline = m_capturedBaselines.value(c.metric);
     return s;
 }
@@ -452,6 +453,7 @@ ActionResult RolloutSession::doRollback(const Actor& actor, const QString& reaso
     e.reason = reason;
     m_complete = false;
     m_rolledBack = true;
+    m_rolledBackAtMs = now;
     m_paused = false;
     m_retryNotBeforeMs = now + m_plan.retryAfterRollbackMs;
     for (auto it = m_ticks.begin();

@@ -13,6 +13,7 @@
 #include <QMap>
 #include <QObject>
 #include <QSet>
+#include <algorithm>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -222,7 +223,11 @@ private:
     mutable std::optional<GateStatus> m_gateCache;
     mutable quint64 m_gateRevision = 0;
     mutable qint64 m_gateAtMs = 0;
-    qint64 m_evidenceSinceMs = 0;    // triggers weigh the canary's counts since the rollout (re)started
+    qint64 m_evidenceSinceMs = 0; // triggers weigh the canary's counts since the rollout (re)started
+    // ... or since the last rollback to an earlier phase: that phase is judged afresh at its own
+    // traffic, not on the evidence (or the window) gathered at the traffic it was rolled back from.
+    qint64 m_rolledBackAtMs = 0;
+    qint64 triggerEvidenceSinceMs() const { return std::max(m_evidenceSinceMs, m_rolledBackAtMs); }
     QSet<QString> m_globalIncidents; // triggers whose "both cohorts" alert is raised
 
     int m_phase = -1;

@@ -16,6 +16,7 @@ void RolloutSession::moveTo(int phase, qint64 nowMs, bool rolledBack)
 {
     m_complete = false;
     m_rolledBack = rolledBack;
+    if (rolledBack) m_rolledBackAtMs = nowMs;
     if (phase >= 0 && m_phase < 0)
         m_evidenceSinceMs = nowMs; // the rollout (re)starts: the canary's evidence starts here
     for (auto it = m_ticks.begin(); it != m_ticks.end();) // sign-offs beyond where it stands are given again

@@ -44,6 +44,7 @@ bool RolloutSession::restore(const RolloutEvent& e)
         if (e.fromPhase != from || e.toPhase >= from) return false;
         m_complete = false;
         m_rolledBack = true;
+        m_rolledBackAtMs = e.atMs;
         m_paused = false;
         m_retryNotBeforeMs = e.atMs + m_plan.retryAfterRollbackMs;
         for (auto it = m_ticks.begin(); it != m_ticks.end();)

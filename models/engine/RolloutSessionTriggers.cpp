@@ -29,7 +29,8 @@ void RolloutSession::evaluateTriggers(qint64 now)
         TriggerTracker::Step step;
         bool building = false;
         if (evidence) {
-            const auto tj = m_evidence.trigger(t.when, *m, m_reader, now, m_evidenceSinceMs, t.forMs, level);
+            const auto tj =
+                m_evidence.trigger(t.when, *m, m_reader, now, triggerEvidenceSinceMs(), t.forMs, level);
             j = tj.judgement;
             building = tj.building;
         } else if (m && t.when.usesHistory()) {
@@ -50,8 +51,8 @@ void RolloutSession::evaluateTriggers(qint64 now)
         // before the trigger may fire, so that a rollback never blames the canary for it.
         if (evidence && t.kind == TriggerKind::Hard && !t.dryRun &&
             m_plan.judgement.globalIncident == GlobalIncidentPolicy::Pause && currentTraffic() > 0.0) {
-            const EvidenceJudge::GlobalIncident gi =
-                m_evidence.globalIncident(t.when, *m, m_reader, now, m_evidenceSinceMs, t.forMs, level);
+            const EvidenceJudge::GlobalIncident gi = m_evidence.globalIncident(
+                t.when, *m, m_reader, now, triggerEvidenceSinceMs(), t.forMs, level);
             if (!gi.reason.isEmpty() && !m_globalIncidents.contains(t.name))
                 onGlobalIncident(t, gi.reason, now);
             // Over only once the baseline recovers (a noisy "canary worse" look during it does not end it);

@@ -100,7 +100,9 @@ Judgement WindowJudge::window(const Condition& c, const MetricSpec& m, const Met
                               qint64 nowMs, const Scope& scope, double level, bool criterion) const
 {
     const qint64 w = c.windowMs;
-    const qint64 from = nowMs - w;
+    // A trigger's window does not reach back past the last rollback: the phase rolled back to is
+    // judged on its own traffic.
+    const qint64 from = criterion ? nowMs - w : std::max(nowMs - w, scope.triggerSinceMs);
     const qint64 slack = 2 * m.intervalMs;
     const QString error = reader.lastError(m.name);
     const QString label = QStringLiteral("last %1").arg(Duration::format(w));

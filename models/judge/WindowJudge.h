@@ -25,6 +25,7 @@ public:
     {
         qint64 phaseStartMs = 0;
         qint64 rolloutStartMs = 0;
+        qint64 triggerSinceMs = 0; // a trigger's window starts no earlier (the last rollback)
         std::optional<double> capturedBaseline;
     };
 

@@ -20,10 +20,13 @@ struct Scale
     }
     qint64 interval(qint64 ms) const { return ms <= 0 ? ms : std::max(floorMs, time(ms)); }
 
+    qint64 window(qint64 ms) const { return ms <= 0 ? ms : std::max(3 * floorMs, time(ms)); }
+
     void condition(Condition& c) const
     {
-        c.windowMs = time(c.windowMs);
-        c.historyMs = time(c.historyMs);
+        // A window holds at least three polls: one sample is not a window.
+        c.windowMs = window(c.windowMs);
+        c.historyMs = window(c.historyMs);
         if (c.measurement) c.measurement->intervalMs = interval(c.measurement->intervalMs);
     }
     void trigger(TriggerSpec& t) const

@@ -10,7 +10,7 @@ namespace rollout {
 // the criteria grace — so that a plan written in days runs through its phases in minutes against
 // real services (the seeds' end-to-end tests). Polling intervals
 // and measurement intervals never go below `floorMs` (a Prometheus scrapes once a second), the
-// inconclusive limit below 10 polls, the criteria grace below 3. What the
+// windows and history below 3 polls, the inconclusive limit below 10, the criteria grace below 3. What the
 // plan's queries say (PromQL's own `[5m]`) and its thresholds are not touched, nor are rates per
 // hour (`grows 10%/h`): they are about the service, not about the rollout's calendar.
 class PlanRehearsal

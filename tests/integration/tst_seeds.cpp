@@ -16,11 +16,14 @@
 #include "PagerDutyReceiver.h"
 #include "RequireServers.h"
 #include "SeedRun.h"
+#include "flags/FlagdDocument.h"
 #include "flags/UnleashFeature.h"
 #include "runtime/ActionRunner.h"
 #include "runtime/FlagSync.h"
 
+#include <QDir>
 #include <QElapsedTimer>
+#include <QFile>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QTest>
@@ -187,6 +190,138 @@ private Q_SLOTS:
         QCOMPARE(last(events, EventType::Escalated)->severity, QStringLiteral("P0"));
         QCOMPARE(count(events, EventType::FlagsNotVerified), 0);
         QVERIFY(last(events, EventType::RolledBack)->automatic);
+    }
+
+    // The Argo-style plan: a flagd file; 20% waits for a person (Argo's `pause: {}`), its analysis
+    // three measurements; 40% promotes itself after its pause; the background analysis (more than
+    // three failed measurements) aborts to zero.
+    void argoStyleCanary()
+    {
+        SeedRun run(QStringLiteral("resources/plans/argo-style-canary.yaml"));
+        QVERIFY(run.rewrite("url: http://127.0.0.1:9090", "url: " + m_prom.toUtf8()));
+        const QString flagd = run.path(QStringLiteral("guestbook.flagd.json"));
+        QVERIFY(run.rewrite("path: /etc/flagd/guestbook.flagd.json", "path: " + flagd.toUtf8()));
+        const QString plan = run.writePlan();
+        const QString started =
+            run.startSimulator(QStringLiteral("seed_argo"),
+                               {QStringLiteral("--share-from-plan"), plan, QStringLiteral("--flag"),
+                                QStringLiteral("guestbook_v2"), QStringLiteral("--share"),
+                                QStringLiteral("0"), QStringLiteral("--rps"), QStringLiteral("2000")});
+        QVERIFY2(started.isEmpty(), qPrintable(started));
+        QString problem;
+        auto parts = run.assemble(100, {}, &problem); // 5m measurements every 3 s, 10m pauses of 6 s
+        QVERIFY2(parts, qPrintable(problem));
+        RolloutRuntime& rt = parts->runtime();
+        RolloutSession& s = rt.session();
+        rt.start(500);
+
+        run.goThrough(*parts, 2);
+        if (QTest::currentTestFailed()) return;
+        // 40% promotes itself once its pause is over and its gate is green: 60%, flagd says so, and
+        // the service follows.
+        QTRY_COMPARE_WITH_TIMEOUT(s.currentPhase(), 2, 60000);
+        QTRY_VERIFY_WITH_TIMEOUT(s.flagsApplied() && rt.flags()->idle(), 30000);
+        QCOMPARE(last(rt.events(), EventType::PhaseAdvanced)->actor, QStringLiteral("automation"));
+        QTRY_COMPARE_WITH_TIMEOUT(run.simulatedShare(), 60.0, 10000);
+
+        QVERIFY(run.injectFault(QStringLiteral("canary-error-spike@0s")));
+        QElapsedTimer t;
+        t.start();
+        QTRY_COMPARE_WITH_TIMEOUT(s.currentPhase(), -1, 120000);
+        const RolloutEvent* back = last(rt.events(), EventType::RolledBack);
+        QVERIFY(back && back->automatic);
+        QCOMPARE(back->trigger, QStringLiteral("success-rate"));
+        QTRY_VERIFY_WITH_TIMEOUT(s.flagsApplied() && rt.flags()->idle(), 30000);
+        QVERIFY2(rt.flags()->lastReport().allVerified(), qPrintable(rt.flags()->lastReport().summary()));
+        qInfo("the analysis aborted to zero %lld ms after the fault: %s", t.elapsed(),
+              qPrintable(back->reason));
+        // A separate read of the flagd file: the canary is off; the service follows.
+        QFile f(flagd);
+        QVERIFY(f.open(QIODevice::ReadOnly));
+        const auto state = FlagdDocument::readFlag(f.readAll(), QStringLiteral("guestbook_v2"));
+        QVERIFY(state.value);
+        QVERIFY(!state.value->enabled);
+        QTRY_COMPARE_WITH_TIMEOUT(run.simulatedShare(), 0.0, 10000);
+    }
+
+    // Seed 000: the ConfigMap patched by kubectl (a command backend; argument vectors, no shell),
+    // internal canary then early adopters; the canary's errors roll back to the previous phase
+    // (`error rate critical`, or `availability < 99% over 15m`, whichever shows first), and since
+    // the code still fails there, to nobody.
+    void seed000BoundedContextReasoning()
+    {
+        SeedRun run(QStringLiteral("resources/plans/bounded-context-reasoning.yaml"));
+        QVERIFY(run.rewrite("url: http://127.0.0.1:9090", "url: " + m_prom.toUtf8()));
+        const QString plan = run.writePlan();
+        // kubectl is the stand-in (tests/data/commands/kubectl-standin), found on PATH as the real one
+        // would be; the ConfigMap exists with the feature off, as the seed's deployment leaves it.
+        const QString cms = run.path(QStringLiteral("configmaps"));
+        QVERIFY(QDir().mkpath(cms));
+        QFile cm(cms + QStringLiteral("/agentcore-config.json"));
+        QVERIFY(cm.open(QIODevice::WriteOnly));
+        cm.write(R"({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "agentcore-config"},
+                    "data": {"ENABLE_BOUNDED_REASONING": "false", "BOUNDED_REASONING_ROLLOUT_PCT": "0"}})");
+        cm.close();
+        qputenv("FAKE_KUBECTL_DIR", cms.toUtf8());
+        qputenv("PATH",
+                QByteArray(ROLLOUT_SOURCE_DIR "/tests/data/commands/kubectl-standin:") + qgetenv("PATH"));
+        const QString started =
+            run.startSimulator(QStringLiteral("seed_bcr"),
+                               {QStringLiteral("--share-from-plan"), plan, QStringLiteral("--flag"),
+                                QStringLiteral("bounded_reasoning"), QStringLiteral("--share"),
+                                QStringLiteral("0"), QStringLiteral("--rps"), QStringLiteral("3000")});
+        QVERIFY2(started.isEmpty(), qPrintable(started));
+        QString problem;
+        auto parts = run.assemble(8640, {}, &problem); // 24h → 10 s
+        QVERIFY2(parts, qPrintable(problem));
+        RolloutRuntime& rt = parts->runtime();
+        RolloutSession& s = rt.session();
+        rt.start(500);
+
+        run.goThrough(*parts, 2);
+        if (QTest::currentTestFailed()) return;
+        QTRY_COMPARE_WITH_TIMEOUT(run.simulatedShare(), 10.0, 10000);
+        QCOMPARE(configMap(cms).value(QStringLiteral("BOUNDED_REASONING_ROLLOUT_PCT")).toString(),
+                 QStringLiteral("10"));
+
+        QVERIFY(run.injectFault(QStringLiteral("canary-error-spike@0s")));
+        QElapsedTimer t;
+        t.start();
+        // Back to the internal canary first; the new code still fails there, at 1%: back again, to
+        // nobody. Each rollback is read back from the ConfigMap.
+        QTRY_VERIFY_WITH_TIMEOUT(count(rt.events(), EventType::RolledBack) >= 1, 120000);
+        const qint64 firstMs = t.elapsed();
+        const RolloutEvent* first = nullptr;
+        for (const RolloutEvent& e : rt.events())
+            if (!first && e.type == EventType::RolledBack) first = &e;
+        QVERIFY(first->automatic);
+        QCOMPARE(first->fromPhase, 1);
+        QCOMPARE(first->toPhase, 0);
+        QVERIFY2(first->trigger == QLatin1String("error rate critical") ||
+                     first->trigger == QLatin1String("availability"),
+                 qPrintable(first->trigger));
+        qInfo("\"%s\" rolled back to the internal canary %lld ms after the fault: %s",
+              qPrintable(first->trigger), firstMs, qPrintable(first->reason));
+        QTRY_COMPARE_WITH_TIMEOUT(s.currentPhase(), -1, 120000);
+        qInfo("and to nobody %lld ms after the fault: %s", t.elapsed(),
+              qPrintable(last(rt.events(), EventType::RolledBack)->reason));
+        QTRY_VERIFY_WITH_TIMEOUT(s.flagsApplied() && rt.flags()->idle(), 60000);
+        QVERIFY2(rt.flags()->lastReport().allVerified(), qPrintable(rt.flags()->lastReport().summary()));
+        QCOMPARE(count(rt.events(), EventType::FlagsNotVerified), 0);
+        // A separate read of the ConfigMap: the feature is off; the service follows.
+        QCOMPARE(configMap(cms).value(QStringLiteral("ENABLE_BOUNDED_REASONING")).toString(),
+                 QStringLiteral("false"));
+        QTRY_COMPARE_WITH_TIMEOUT(run.simulatedShare(), 0.0, 10000);
+        qputenv("PATH", qgetenv("PATH").mid(
+                            int(qstrlen(ROLLOUT_SOURCE_DIR "/tests/data/commands/kubectl-standin:"))));
+    }
+
+private:
+    static QJsonObject configMap(const QString& dir)
+    {
+        QFile f(dir + QStringLiteral("/agentcore-config.json"));
+        if (!f.open(QIODevice::ReadOnly)) return {};
+        return QJsonDocument::fromJson(f.readAll()).object().value(QStringLiteral("data")).toObject();
     }
 };
 

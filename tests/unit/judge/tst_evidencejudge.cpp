@@ -224,6 +224,36 @@ private Q_SLOTS:
         QCOMPARE(h.count(EventType::RolledBack), 0);
     }
 
+    // A rollback to the previous phase judges that phase afresh: a fault that only shows at 10%
+    // (load) rolls back to 1%, where the canary is healthy again — the evidence gathered at 10% does
+    // not roll it back a second time (found by seed 000's end-to-end test: the same counts, and the
+    // same `over 15m` window, fired again 44 ms after the first rollback).
+    void aRollbackToThePreviousPhaseIsJudgedAfresh()
+    {
+        for (const QByteArray& when : {QByteArray("error_rate > 5%, for: 15s")}) {
+            Harness h(
+                plan("[{name: abs, when: " + when + ", kind: hard, action: rollback}]", "[error_rate < 2%]"));
+            h.canaryErrors = h.baselineErrors = 0.002;
+            h.start();
+            h.run(25 * 60);
+            QCOMPARE(h.session.currentPhase(), 1);
+            h.canaryErrors = 0.20; // at 10% only
+            int seconds = 0;
+            while (h.count(EventType::RolledBack) == 0 && seconds < 300) {
+                h.run(1);
+                ++seconds;
+            }
+            QVERIFY2(h.count(EventType::RolledBack) == 1, when.constData());
+            QCOMPARE(h.session.currentPhase(), 0);
+            h.canaryErrors = 0.002;
+            h.run(20 * 60);
+            QVERIFY2(h.count(EventType::RolledBack) == 1, when.constData());
+            // Healthy at 1%, it was promoted again on its own (auto_promote, no retry delay), and
+            // stays: the fault is gone.
+            QCOMPARE(h.session.currentPhase(), 1);
+        }
+    }
+
     // A 20% spike at 10% traffic fires a `for: 15s` trigger within for + 2 s of its start.
     void strongSpikeFiresWithinFor()
     {
