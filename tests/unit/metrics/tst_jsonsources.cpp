@@ -182,8 +182,8 @@ private Q_SLOTS:
                 "rollout: t\nsources: {log: {type: json_lines, path: \"%1\"}}\n"
                 "backends: {f: {type: flagd_file, path: f.json}}\nflags: [{key: k, backend: f}]\n"
                 "metrics:\n"
-                "  failure_ratio: {source: log, query: \"failure / success,failure\", unit: ratio, canary: "
-                "{feature_flag_enabled: \"true\"}, baseline: {series: {feature_flag_enabled: \"false\"}}}\n"
+                "  failure_ratio: {source: log, query: \"failure / success,failure\", unit: ratio, kind: rate, "
+                "canary: {feature_flag_enabled: \"true\"}, baseline: {series: {feature_flag_enabled: \"false\"}}}\n"
                 "  failures: {source: log, query: failure, unit: per_hour}\n"
                 "phases: [{name: a, traffic: 10%}]\n")
                 .arg(path)
