@@ -119,7 +119,12 @@ private Q_SLOTS:
         QVERIFY2(started.isEmpty(), qPrintable(started));
         test::PagerDutyReceiver pager;
         QString problem;
-        auto parts = run.assemble(720, pager.url(), &problem); // 1h → 5 s, 4h → 20 s
+        // 1h → 5 s, 4h → 20 s. The stand-in puts a phase's three flags in force in about 15 s (a
+        // python run per flag and read), and until then the new path serves nobody: the plan's
+        // 15-minute inconclusive limit, compressed to 10 s, would pause the rollout for the
+        // canary's silence while its flags are still being written (at the plan's pace, 15 s is
+        // far inside 15 minutes). The rehearsal keeps it above the flag service's own time.
+        auto parts = run.assemble(720, pager.url(), &problem, 60000);
         QVERIFY2(parts, qPrintable(problem));
         RolloutRuntime& rt = parts->runtime();
         rt.start(500);
