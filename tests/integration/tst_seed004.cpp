@@ -147,10 +147,12 @@ private Q_SLOTS:
         QCOMPARE(baseline->value, 0.0);
 
         // The new path crashes: every request on it fails ("service crashes or hangs", a critical
-        // threshold). The seed's own 8% (canary-error-spike's default, over its 5% critical
-        // threshold) never reaches the emergency list: the phases' own rollbacks (> 0.5%, then
-        // "any errors" > 0%) need less evidence and walk the rollout down to zero first, with no
-        // P0 page. At 100% both show at once and the plan-wide trigger, judged first, decides.
+        // threshold). Both Early adopters' own "> 0.5%" and the plan-wide "> 5%" are then shown on
+        // the first evaluation, and the plan-wide one, judged first, decides. With the default 8%
+        // the phase's own trigger shows first (less evidence needed) and rolls back to Canary;
+        // there, judged afresh, the list is reached only if the first fresh evaluation shows
+        // "> 5%" as well, before Canary's own "any errors" (> 0%) — a race with the flag service
+        // (it did, on 1294 requests still at 25%, in the one run tried): not a test.
         QVERIFY(run.injectFault(QStringLiteral("canary-error-spike@0s*1")));
         const auto steps = run.awaitActionList(*parts, QStringLiteral("error rate critical"), 90000);
         const QList<RolloutEvent>& log = rt.events();
