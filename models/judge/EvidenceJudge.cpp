@@ -412,10 +412,14 @@ Judgement EvidenceJudge::values(const Condition& cond, const MetricSpec& m, cons
     if (l.k == 0.0) {
         e.method = QStringLiteral("sequential mean test");
         const double n = double(xs.size());
-        const double floorVar = std::pow(1e-3 * std::max(std::fabs(mc), std::fabs(l.c)), 2);
+        const double scale = std::max(std::fabs(mc), std::fabs(l.c));
+        const double floorVar = std::pow(1e-3 * scale, 2);
         const double v = std::max(sc, floorVar) / n;
         const double tau = std::max(0.1 * std::fabs(l.c), 1e-9);
-        const double b = stats::csHalfWidth(v, tau * tau, alpha);
+        // Every sample exactly 0 against a threshold of 0 (a count of failures that stays at 0,
+        // "assertion_failures <= 0"): no relative floor to give it, and nothing uncertain about it.
+        const bool exact = sc == 0.0 && scale == 0.0;
+        const double b = exact ? 0.0 : stats::csHalfWidth(v, tau * tau, alpha);
         const double d = mc - l.c;
         e.canaryLower = mc - b;
         e.canaryUpper = mc + b;

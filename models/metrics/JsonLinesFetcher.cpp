@@ -77,6 +77,9 @@ QString JsonLinesFetcher::readNew(qint64 nowMs)
     m_offset += data.size();
     m_partial += data;
     qsizetype start = 0;
+    // Alike events (same second, type and fields but the timestamp) merge into one entry; only
+    // into an entry of this pass, which no metric has counted yet (counts go by `seq`).
+    m_mergeable.clear();
     for (qsizetype nl = m_partial.indexOf('\n'); nl >= 0; nl = m_partial.indexOf('\n', start)) {
         const QByteArray line = m_partial.mid(start, nl - start).trimmed();
         start = nl + 1;
@@ -84,13 +87,27 @@ QString JsonLinesFetcher::readNew(qint64 nowMs)
         if (line.isEmpty()) continue;
         QString why;
         if (auto e = parseLine(line, nowMs, &why)) {
-            e->seq = ++m_seq;
-            m_events.push_back(*e);
+            e->tMs -= e->tMs % 1000;
+            QString key = QString::number(e->tMs) + QLatin1Char('\n') + e->type;
+            QStringList fields;
+            for (auto it = e->fields.cbegin(); it != e->fields.cend(); ++it)
+                if (it.key() != QLatin1String("timestamp")) fields.append(it.key() + QLatin1Char('=') + it.value());
+            fields.sort();
+            key += QLatin1Char('\n') + fields.join(QLatin1Char('\n'));
+            const auto found = m_mergeable.constFind(key);
+            if (found != m_mergeable.cend()) {
+                ++m_events[*found].n;
+            } else {
+                e->seq = ++m_seq;
+                m_mergeable.insert(key, m_events.size());
+                m_events.push_back(*e);
+            }
         } else if (++m_malformed <= 20)
             spdlog::warn("{}:{}: skipped: {}", m_source.path.toStdString(), m_lineNumber, why.toStdString());
     }
     m_partial.remove(0, start);
     if (m_partial.size() > 1024 * 1024) m_partial.clear(); // one absurd line must not grow forever
+    m_mergeable.clear(); // indices into m_events: no longer valid once the front goes
     while (!m_events.empty() && m_events.front().tMs < nowMs - kKeepMs)
         m_events.pop_front();
     return {};
@@ -123,7 +140,7 @@ void JsonLinesFetcher::fetch(const MetricSpec& metric, qint64 nowMs, QObject* co
             bool match = true;
             for (auto it = matchers.begin(); it != matchers.end() && match; ++it)
                 match = e.fields.value(it.key()) == it.value();
-            if (match) ++n;
+            if (match) n += e.n;
         }
         return n;
     };
@@ -162,8 +179,8 @@ void JsonLinesFetcher::fetch(const MetricSpec& metric, qint64 nowMs, QObject* co
                   std::pair{QStringLiteral("baseline"), metric.baseline.series}}) {
                 if (matchers.isEmpty() || !matches(e, matchers)) continue;
                 auto& [events, trials] = counts[cohort];
-                if (numeratorTypes.contains(e.type)) events += 1;
-                if (denominatorTypes.contains(e.type)) trials += 1;
+                if (numeratorTypes.contains(e.type)) events += double(e.n);
+                if (denominatorTypes.contains(e.type)) trials += double(e.n);
             }
         }
         for (auto it = counts.begin(); it != counts.end(); ++it)

@@ -26,10 +26,12 @@ public:
         QString type;
         QHash<QString, QString> fields;
         quint64 seq = 0; // order of reading, so that each event is counted once per metric
+        qint64 n = 1;    // how many alike events this entry stands for (same second, type and fields)
     };
     // Pure: one line into an event, or nullopt (with why) when it is not an event.
     static std::optional<Event> parseLine(const QByteArray& line, qint64 readMs, QString* problem);
     int malformedLines() const { return m_malformed; }
+    std::size_t entries() const { return m_events.size(); } // what is kept: alike events merged
 
 private:
     QString readNew(qint64 nowMs);
@@ -38,7 +40,10 @@ private:
     qint64 m_offset = 0;
     qint64 m_lineNumber = 0;
     QByteArray m_partial;
+    // The events of the last hour, alike ones read in one pass merged (a busy service logs
+    // thousands a second: one entry per second, type and label set, not one per line).
     std::deque<Event> m_events;
+    QHash<QString, std::size_t> m_mergeable; // this pass's entries by their key, to merge into
     int m_malformed = 0;
     quint64 m_seq = 0;
     // A rate's counts since the source was opened: metric → cohort → {events, trials}, and the

@@ -149,7 +149,8 @@ QJsonObject SeedRun::brainState() const
     return QJsonDocument::fromJson(exchange("GET", m_brainUrl + QStringLiteral("/-/state")).body).object();
 }
 
-std::unique_ptr<RolloutAssembly> SeedRun::assemble(double factor, const QString& pagerUrl, QString* problem)
+std::unique_ptr<RolloutAssembly> SeedRun::assemble(double factor, const QString& pagerUrl, QString* problem,
+                                                   qint64 minInconclusiveMs)
 {
     const PlanLoadResult loaded = PlanLoader::loadFile(m_planFile);
     if (!loaded.plan) {
@@ -158,6 +159,7 @@ std::unique_ptr<RolloutAssembly> SeedRun::assemble(double factor, const QString&
     }
     Plan plan = PlanRehearsal::compress(*loaded.plan, factor);
     if (plan.pager) plan.pager->url = pagerUrl;
+    plan.inconclusiveLimitMs = std::max(plan.inconclusiveLimitMs, minInconclusiveMs);
     QStringList people{QStringLiteral("automation")};
     for (const Person& p : plan.people)
         people.append(p.id);

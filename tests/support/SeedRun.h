@@ -48,7 +48,11 @@ public:
     // The plan (rewritten, loaded, compressed `factor`×), its pager pointed at `pagerUrl`, put
     // together as `watch` does with a ledger in this run's directory and a key for each of the
     // plan's people and the automation.
-    std::unique_ptr<RolloutAssembly> assemble(double factor, const QString& pagerUrl, QString* problem);
+    // `minInconclusiveMs`: the compressed inconclusive limit at least this long, where the plan's
+    // flag service itself takes longer than the compressed limit to put a phase's flags in force
+    // (a command backend running python per flag), as it never does at the plan's own pace.
+    std::unique_ptr<RolloutAssembly> assemble(double factor, const QString& pagerUrl, QString* problem,
+                                              qint64 minInconclusiveMs = 0);
 
     // Ticks every item of the gate into `phase` and signs each approval it asks for, as the plan's
     // people holding the roles; empty when every one was taken, else the first refusal.

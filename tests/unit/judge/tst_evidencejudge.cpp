@@ -455,6 +455,38 @@ phases: [{name: one, traffic: 1%, success: [latency < 500ms, latency < 1.2x base
         QVERIFY(stale.truth == Truth::Unknown && stale.missingData);
     }
 
+    // A count that stays at exactly 0 against a threshold of 0 (seed 004's "assertion_failures
+    // <= 0", zero assertion failures in dual-run): known exactly. Found by the seed's end-to-end
+    // test: the variance floor, relative to the mean and the threshold, was 0 as well, the interval
+    // infinite, and the gate waited for evidence forever ("no trend either way").
+    void aCountThatStaysAtZeroIsKnown()
+    {
+        const Plan p = test::loadPlan(R"(
+rollout: zero
+sources: {sim: {type: simulator}}
+backends: {f: {type: flagd_file, path: flags.json}}
+flags: [{key: feature, backend: f}]
+metrics:
+  mismatches: {source: sim, unit: per_hour, interval: 1s, canary: {cohort: canary}, simulate: {signal: events, event: mismatch}}
+phases: [{name: one, traffic: 1%, success: [mismatches <= 0, mismatches < 0, mismatches > 0]}]
+)");
+        TimeSeriesStore store;
+        const EvidenceJudge judge(p);
+        const MetricSpec& m = *p.metric(QStringLiteral("mismatches"));
+        const auto& c = p.phases[0].success;
+        for (qint64 t = 1000; t <= 2000; t += 1000)
+            store.append(QStringLiteral("mismatches"), QStringLiteral("canary"), Sample{t, 0.0});
+        QVERIFY(judge.criterion(c[0], m, store, 2000, 0, 0.95).truth == Truth::Unknown); // two: too few
+        store.append(QStringLiteral("mismatches"), QStringLiteral("canary"), Sample{3000, 0.0});
+        const Judgement atMost = judge.criterion(c[0], m, store, 3000, 0, 0.95);
+        QVERIFY2(atMost.truth == Truth::True, qPrintable(atMost.reason));
+        QVERIFY(judge.criterion(c[1], m, store, 3000, 0, 0.95).truth == Truth::False);
+        QVERIFY(judge.criterion(c[2], m, store, 3000, 0, 0.95).truth == Truth::False);
+        // One mismatch: no longer exactly 0, judged on its spread again (never shown <= 0).
+        store.append(QStringLiteral("mismatches"), QStringLiteral("canary"), Sample{4000, 1.0});
+        QVERIFY(judge.criterion(c[0], m, store, 4000, 0, 0.95).truth != Truth::True);
+    }
+
     // Against a known baseline (seed 002: `baseline: {value: 150ms}`, `latency_p95 increase < 10%`):
     // the canary's samples alone, tested against 1.1 × 150 ms. Found by the seed's end-to-end test:
     // the judge looked for baseline samples that a fixed baseline never has, and the gate stayed shut.

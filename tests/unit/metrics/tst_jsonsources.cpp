@@ -159,6 +159,63 @@ private Q_SLOTS:
         QCOMPARE(got.samples[0].second.value, 2.0);
     }
 
+    // A busy service logs thousands of events a second: alike ones (same second, type and labels)
+    // are kept as one entry, and every one of them is still counted, once, by each metric.
+    void aBusyLogIsKeptMergedAndCountedOnce()
+    {
+        QTemporaryDir dir;
+        const QString path = dir.filePath(QStringLiteral("busy.jsonl"));
+        const qint64 now = 1700000000;
+        auto append = [&](const char* type, bool flag, int n) {
+            QFile f(path);
+            QVERIFY(f.open(QIODevice::Append));
+            const QByteArray line = eventLine(type, flag, now - 1);
+            for (int i = 0; i < n; ++i)
+                f.write(line);
+        };
+        append("success", true, 3000);
+        append("failure", true, 30);
+        append("success", false, 1000);
+        append("failure", false, 10);
+        const Plan plan = test::loadPlan(
+            QStringLiteral(
+                "rollout: t\nsources: {log: {type: json_lines, path: \"%1\"}}\n"
+                "backends: {f: {type: flagd_file, path: f.json}}\nflags: [{key: k, backend: f}]\n"
+                "metrics:\n"
+                "  failure_ratio: {source: log, query: \"failure / success,failure\", unit: ratio, kind: rate, "
+                "canary: {feature_flag_enabled: \"true\"}, baseline: {series: {feature_flag_enabled: \"false\"}}}\n"
+                "  failures: {source: log, query: failure, unit: per_hour}\n"
+                "phases: [{name: a, traffic: 10%}]\n")
+                .arg(path)
+                .toUtf8());
+        JsonLinesFetcher fetcher(plan.sources[0]);
+        FetchResult got;
+        QObject ctx;
+        const MetricSpec& ratio = *plan.metric(QStringLiteral("failure_ratio"));
+        fetcher.fetch(ratio, now * 1000, &ctx, [&](const FetchResult& r) { got = r; });
+        QCOMPARE(fetcher.entries(), std::size_t(4));
+        QCOMPARE(got.samples[0].second.value, 30.0 / 3030.0);
+        QCOMPARE(got.samples[1].second.value, 10.0 / 1010.0);
+        auto countsOf = [&](const QString& cohort) {
+            for (const CountReading& c : got.counts)
+                if (c.cohort == cohort) return std::pair{c.events, c.trials};
+            return std::pair{-1.0, -1.0};
+        };
+        QCOMPARE(countsOf(QStringLiteral("canary")), (std::pair{30.0, 3030.0}));
+        // More of the same second, read in a later pass: new entries (the counted ones stay as they
+        // were), each event counted once.
+        append("failure", true, 70);
+        append("success", true, 900);
+        fetcher.fetch(ratio, now * 1000, &ctx, [&](const FetchResult& r) { got = r; });
+        QCOMPARE(fetcher.entries(), std::size_t(6));
+        QCOMPARE(got.samples[0].second.value, 100.0 / 4000.0);
+        QCOMPARE(countsOf(QStringLiteral("canary")), (std::pair{100.0, 4000.0}));
+        QCOMPARE(countsOf(QStringLiteral("baseline")), (std::pair{10.0, 1010.0}));
+        fetcher.fetch(*plan.metric(QStringLiteral("failures")), now * 1000, &ctx,
+                      [&](const FetchResult& r) { got = r; });
+        QCOMPARE(got.samples[0].second.value, 110.0);
+    }
+
     void noTrafficIsNoDataNotZero()
     {
         QTemporaryDir dir;
