@@ -91,7 +91,8 @@ QString JsonLinesFetcher::readNew(qint64 nowMs)
             QString key = QString::number(e->tMs) + QLatin1Char('\n') + e->type;
             QStringList fields;
             for (auto it = e->fields.cbegin(); it != e->fields.cend(); ++it)
-                if (it.key() != QLatin1String("timestamp")) fields.append(it.key() + QLatin1Char('=') + it.value());
+                if (it.key() != QLatin1String("timestamp"))
+                    fields.append(it.key() + QLatin1Char('=') + it.value());
             fields.sort();
             key += QLatin1Char('\n') + fields.join(QLatin1Char('\n'));
             const auto found = m_mergeable.constFind(key);

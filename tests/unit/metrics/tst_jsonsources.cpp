@@ -178,14 +178,15 @@ private Q_SLOTS:
         append("success", false, 1000);
         append("failure", false, 10);
         const Plan plan = test::loadPlan(
-            QStringLiteral(
-                "rollout: t\nsources: {log: {type: json_lines, path: \"%1\"}}\n"
-                "backends: {f: {type: flagd_file, path: f.json}}\nflags: [{key: k, backend: f}]\n"
-                "metrics:\n"
-                "  failure_ratio: {source: log, query: \"failure / success,failure\", unit: ratio, kind: rate, "
-                "canary: {feature_flag_enabled: \"true\"}, baseline: {series: {feature_flag_enabled: \"false\"}}}\n"
-                "  failures: {source: log, query: failure, unit: per_hour}\n"
-                "phases: [{name: a, traffic: 10%}]\n")
+            QStringLiteral("rollout: t\nsources: {log: {type: json_lines, path: \"%1\"}}\n"
+                           "backends: {f: {type: flagd_file, path: f.json}}\nflags: [{key: k, backend: f}]\n"
+                           "metrics:\n"
+                           "  failure_ratio: {source: log, query: \"failure / success,failure\", unit: "
+                           "ratio, kind: rate, "
+                           "canary: {feature_flag_enabled: \"true\"}, baseline: {series: "
+                           "{feature_flag_enabled: \"false\"}}}\n"
+                           "  failures: {source: log, query: failure, unit: per_hour}\n"
+                           "phases: [{name: a, traffic: 10%}]\n")
                 .arg(path)
                 .toUtf8());
         JsonLinesFetcher fetcher(plan.sources[0]);
