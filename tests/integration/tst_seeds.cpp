@@ -355,14 +355,24 @@ private Q_SLOTS:
         QVERIFY(run.injectFault(QStringLiteral("canary-error-spike@0s*0.9")));
         QElapsedTimer t;
         t.start();
-        QTRY_COMPARE_WITH_TIMEOUT(s.currentPhase(), 0, 120000);
-        const RolloutEvent* back = last(rt.events(), EventType::RolledBack);
-        QVERIFY(back && back->automatic);
+        QTRY_VERIFY_WITH_TIMEOUT(count(rt.events(), EventType::RolledBack) >= 1, 120000);
+        const RolloutEvent* back = nullptr;
+        for (const RolloutEvent& e : rt.events())
+            if (!back && e.type == EventType::RolledBack) back = &e;
+        QVERIFY(back->automatic);
         QCOMPARE(back->trigger, QStringLiteral("admin canary errors"));
+        QCOMPARE(back->fromPhase, 1);
+        QCOMPARE(back->toPhase, 0);
         qInfo("\"%s\" rolled back to the infrastructure phase %lld ms after the fault: %s",
               qPrintable(back->trigger), t.elapsed(), qPrintable(back->reason));
         QTRY_VERIFY_WITH_TIMEOUT(s.flagsApplied() && rt.flags()->idle(), 30000);
         QVERIFY2(rt.flags()->lastReport().allVerified(), qPrintable(rt.flags()->lastReport().summary()));
+        // The admins' requests still in flight when the flag went off may fail after the rollback:
+        // the infrastructure phase's "any lambda errors" (> 0%) then takes it to zero. Either way
+        // nobody has the UX updates.
+        QVERIFY(s.currentPhase() <= 0);
+        if (s.currentPhase() < 0)
+            qInfo("then: %s", qPrintable(last(rt.events(), EventType::RolledBack)->reason));
         QVERIFY(!unleashRead(QStringLiteral("ux_updates"), QStringLiteral("production")).enabled);
         QTRY_COMPARE_WITH_TIMEOUT(run.simulatedShare(), 0.0, 10000);
     }
