@@ -57,7 +57,8 @@ struct PlanSource
 {
     QString planFile;
     QString flag;
-    QString shadowFlag; // on while `flag` is off: a mirrored 10% runs the new path
+    QString shadowFlag;           // on while `flag` is off: a mirrored 10% runs the new path
+    double audienceShare = 100.0; // the share of traffic a flag's audience (roles, segments) makes
 };
 
 // What --listen also writes: the migration events as a JSON Lines log (seed 004's source).
@@ -131,6 +132,7 @@ int serve(const QString& listen, const QString& prefix, quint64 seed, double sha
         }
         planPoller = std::make_unique<PlanSharePoller>(std::move(*flags), planSource->flag);
         if (!planSource->shadowFlag.isEmpty()) planPoller->setShadow(planSource->shadowFlag);
+        planPoller->setAudienceShare(planSource->audienceShare);
     }
     SimulatedService service(seed, clock.nowMs(), rps);
     service.setCanaryShare(share);
@@ -345,8 +347,15 @@ int simulate(const QStringList& args)
         QStringLiteral("With --share-from-plan: while --flag is off and KEY is on, the new path processes a "
                        "mirrored 10% (shadow processing)."),
         QStringLiteral("KEY"));
+    const QCommandLineOption audienceShare(
+        QStringLiteral("audience-share"),
+        QStringLiteral(
+            "With --share-from-plan: the percent of the traffic a flag's audience (roles, segments) "
+            "makes; a flag limited to one reaches that much of its percentage (default 100)."),
+        QStringLiteral("PERCENT"), QStringLiteral("100"));
     parser.addOptions({listen, prefix, share, fault, seed, until, autoApprove, keepGoing, explain, rps,
-                       errors, fromUnleash, fromPlan, flag, shadowFlag, tokenEnv, eventsFile, eventsLabel});
+                       errors, fromUnleash, fromPlan, flag, shadowFlag, audienceShare, tokenEnv, eventsFile,
+                       eventsLabel});
     if (auto exit = parseArguments(parser, QStringLiteral("simulate"), args)) return *exit;
     const quint64 seedValue = parser.value(seed).toULongLong();
     if (parser.isSet(listen)) {
@@ -381,7 +390,8 @@ int simulate(const QStringList& args)
                 QTextStream(stderr) << "rolloutctl simulate: --share-from-plan needs --flag KEY\n";
                 return Usage;
             }
-            planSource = PlanSource{parser.value(fromPlan), parser.value(flag), parser.value(shadowFlag)};
+            planSource = PlanSource{parser.value(fromPlan), parser.value(flag), parser.value(shadowFlag),
+                                    std::clamp(parser.value(audienceShare).toDouble(), 0.0, 100.0)};
         }
         if (parser.isSet(flag) && !unleash && !planSource) {
             QTextStream(stderr) << "rolloutctl simulate: --flag goes with --share-from-unleash URL or "

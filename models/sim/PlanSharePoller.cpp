@@ -51,7 +51,9 @@ void PlanSharePoller::fail(const FlagResult& r)
 void PlanSharePoller::onRead(const FlagResult& r)
 {
     if (!r.verified) return fail(r);
-    const double share = r.after.exists && r.after.enabled ? r.after.percent : 0.0;
+    const bool limited = !r.after.audience.isEmpty();
+    const double share =
+        r.after.exists && r.after.enabled ? r.after.percent * (limited ? m_audienceShare / 100.0 : 1.0) : 0.0;
     FlagBackend* shadow = m_shadowFlag.isEmpty() ? nullptr : m_flags.backendFor(m_shadowFlag);
     if (share > 0.0 || !shadow) {
         if (m_failing) Q_EMIT readRecovered();

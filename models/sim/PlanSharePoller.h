@@ -20,6 +20,9 @@ public:
     // Shadow processing (seed 002's phase 1): while `flag` gives nobody the feature but
     // `shadowFlag` is on, the new path processes a mirrored `mirrorPercent` of the requests.
     void setShadow(const QString& shadowFlag, double mirrorPercent = 10.0);
+    // A flag limited to an audience (roles, segments: seed 001's admins) reaches only that
+    // audience's share of the traffic: the share read is scaled by `percent` / 100.
+    void setAudienceShare(double percent) { m_audienceShare = percent; }
     void start(int intervalMs = 500); // polls at once, then every intervalMs (never two at a time)
     QString describe() const;         // "USE_SAFE_EVAL on command python3 …"
 
@@ -38,6 +41,7 @@ private:
     QString m_flag;
     QString m_shadowFlag;
     double m_mirrorPercent = 10.0;
+    double m_audienceShare = 100.0;
     QTimer m_timer;
     bool m_inFlight = false;
     bool m_failing = false;

@@ -329,11 +329,14 @@ private Q_SLOTS:
         for (const char* f : {"ux_updates", "llm_parsing"})
             QVERIFY2(unleashCreate(QString::fromLatin1(f)), f);
         // A healthy Lambda has no errors at all: the plan asks for exactly 0% in its first phases.
+        // The admins make 2% of the invocations (the phase's traffic): ux_updates on for role admin
+        // reaches that much.
         const QString started = run.startSimulator(
-            QStringLiteral("seed_ux"), {QStringLiteral("--share-from-plan"), plan, QStringLiteral("--flag"),
-                                        QStringLiteral("ux_updates"), QStringLiteral("--share"),
-                                        QStringLiteral("0"), QStringLiteral("--rps"), QStringLiteral("3000"),
-                                        QStringLiteral("--error-ratio"), QStringLiteral("0")});
+            QStringLiteral("seed_ux"),
+            {QStringLiteral("--share-from-plan"), plan, QStringLiteral("--flag"),
+             QStringLiteral("ux_updates"), QStringLiteral("--audience-share"), QStringLiteral("2"),
+             QStringLiteral("--share"), QStringLiteral("0"), QStringLiteral("--rps"), QStringLiteral("3000"),
+             QStringLiteral("--error-ratio"), QStringLiteral("0")});
         QVERIFY2(started.isEmpty(), qPrintable(started));
         QString problem;
         auto parts = run.assemble(11520, {}, &problem); // 48h → 15 s
