@@ -22,26 +22,15 @@
 #include <QTest>
 
 using namespace rollout;
+using test::count;
 using test::exchange;
+using test::last;
 using test::SeedRun;
 
 namespace {
 
 const QByteArray kToken = "brain-admin-token-for-the-seed-003-rehearsal";
 constexpr double kFactor = 600; // the 2h phases last 12 s
-
-int count(const QList<RolloutEvent>& events, EventType type)
-{
-    return int(std::count_if(events.begin(), events.end(),
-                             [type](const RolloutEvent& e) { return e.type == type; }));
-}
-
-const RolloutEvent* last(const QList<RolloutEvent>& events, EventType type)
-{
-    for (auto it = events.rbegin(); it != events.rend(); ++it)
-        if (it->type == type) return &*it;
-    return nullptr;
-}
 
 QJsonObject child(const QJsonObject& o, const char* key)
 {

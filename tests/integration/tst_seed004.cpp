@@ -21,25 +21,14 @@
 #include <QTest>
 
 using namespace rollout;
+using test::count;
+using test::last;
 using test::SeedRun;
 
 namespace {
 
 const QByteArray kRoutingKey = "0123456789abcdef0123456789abcdef"; // 32 characters, as PagerDuty's
 const char* const kFlags[] = {"USE_SAFE_EVAL", "USE_SAFE_SERIALIZATION", "USE_JAX_OPTIMIZATION"};
-
-int count(const QList<RolloutEvent>& events, EventType type)
-{
-    return int(std::count_if(events.begin(), events.end(),
-                             [type](const RolloutEvent& e) { return e.type == type; }));
-}
-
-const RolloutEvent* last(const QList<RolloutEvent>& events, EventType type)
-{
-    for (auto it = events.rbegin(); it != events.rend(); ++it)
-        if (it->type == type) return &*it;
-    return nullptr;
-}
 
 } // namespace
 

@@ -29,7 +29,9 @@
 #include <QTest>
 
 using namespace rollout;
+using test::count;
 using test::exchange;
+using test::last;
 using test::SeedRun;
 
 namespace {
@@ -39,19 +41,6 @@ const char* const kWebhookEnvs[] = {"CRITICAL_ALERTS_WEBHOOK_URL", "ENGINEERING_
                                     "ONCALL_WEBHOOK_URL",          "ROLLOUT_WEBHOOK_URL",
                                     "INCIDENT_WEBHOOK_URL",        "DISCORD_OPS_WEBHOOK_URL"};
 const QByteArray kRoutingKey = "0123456789abcdef0123456789abcdef"; // 32 characters, as PagerDuty's
-
-int count(const QList<RolloutEvent>& events, EventType type)
-{
-    return int(std::count_if(events.begin(), events.end(),
-                             [type](const RolloutEvent& e) { return e.type == type; }));
-}
-
-const RolloutEvent* last(const QList<RolloutEvent>& events, EventType type)
-{
-    for (auto it = events.rbegin(); it != events.rend(); ++it)
-        if (it->type == type) return &*it;
-    return nullptr;
-}
 
 } // namespace
 

@@ -15,6 +15,7 @@
 #include <QJsonDocument>
 #include <QTest>
 #include <QUrl>
+#include <algorithm>
 #include <cmath>
 
 namespace rollout::test {
@@ -51,6 +52,19 @@ void stop(QProcess& p)
 }
 
 } // namespace
+
+int count(const QList<RolloutEvent>& events, EventType type)
+{
+    return int(std::count_if(events.begin(), events.end(),
+                             [type](const RolloutEvent& e) { return e.type == type; }));
+}
+
+const RolloutEvent* last(const QList<RolloutEvent>& events, EventType type)
+{
+    for (auto it = events.rbegin(); it != events.rend(); ++it)
+        if (it->type == type) return &*it;
+    return nullptr;
+}
 
 SeedRun::SeedRun(const QString& planPath) : m_text(sourceFile(planPath)) {}
 

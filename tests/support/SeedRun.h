@@ -12,6 +12,10 @@
 
 namespace rollout::test {
 
+// How many of a rollout's events are of `type`; the newest of them (null when none).
+int count(const QList<RolloutEvent>& events, EventType type);
+const RolloutEvent* last(const QList<RolloutEvent>& events, EventType type);
+
 // One seed plan rehearsed end to end against the real servers (tests/integration/tst_seeds.cpp):
 // the shipped plan file with its addresses pointed at this run's servers (each replacement is
 // named and must match), a simulated service whose canary share follows the plan's own flag
