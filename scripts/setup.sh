@@ -3,7 +3,7 @@
 # everything is already present, so a second run costs nothing. Usage: scripts/setup.sh [--test]
 set -euo pipefail
 
-build_pkgs=(cmake g++ make pkg-config dpkg-dev qt6-base-dev qt6-charts-dev qt6-httpserver-dev qt6-websockets-dev
+build_pkgs=(cmake g++ make ninja-build lld pkg-config dpkg-dev qt6-base-dev qt6-httpserver-dev qt6-websockets-dev
   libqcustomplot-dev nlohmann-json3-dev libspdlog-dev libyaml-cpp-dev libsodium-dev
   libqt6sql6-sqlite libqt6sql6-psql qt6-qpa-plugins libgl-dev libqt6opengl6-dev libxkbcommon-dev)
 test_pkgs=(xvfb xauth imagemagick prometheus postgresql systemd clang-format)   # systemd: systemd-analyze verify of the unit; clang-format: the format check
