@@ -2,11 +2,42 @@
 
 #include <QDir>
 #include <QStandardPaths>
+#include <QtGlobal>
+#include <chrono>
 #include <spdlog/sinks/rotating_file_sink.h>
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
 namespace rollout {
+
+namespace {
+
+// Qt's own messages (qWarning, a failed connect, a plugin that cannot load) go where ours go.
+void qtToSpdlog(QtMsgType type, const QMessageLogContext& context, const QString& message)
+{
+    const std::string text =
+        context.category && qstrcmp(context.category, "default") != 0
+            ? QStringLiteral("%1: %2").arg(QLatin1String(context.category), message).toStdString()
+            : message.toStdString();
+    switch (type) {
+    case QtDebugMsg:
+        spdlog::debug("qt: {}", text);
+        break;
+    case QtInfoMsg:
+        spdlog::info("qt: {}", text);
+        break;
+    case QtWarningMsg:
+        spdlog::warn("qt: {}", text);
+        break;
+    case QtCriticalMsg:
+    case QtFatalMsg:
+        spdlog::critical("qt: {}", text);
+        spdlog::default_logger()->flush();
+        break;
+    }
+}
+
+} // namespace
 
 QString Logging::logDirectory()
 {
@@ -36,7 +67,11 @@ void Logging::setUp(const QString& program, bool verbose)
     }
     auto logger = std::make_shared<spdlog::logger>(program.toStdString(), sinks.begin(), sinks.end());
     logger->set_level(spdlog::level::debug);
+    // Written as it happens: a console killed mid-rollout leaves its log behind.
+    logger->flush_on(spdlog::level::info);
     spdlog::set_default_logger(logger);
+    spdlog::flush_every(std::chrono::seconds(2));
+    qInstallMessageHandler(qtToSpdlog);
 }
 
 } // namespace rollout

@@ -1,5 +1,7 @@
 #include "flags/FlagChangeRunner.h"
 
+#include "core/Backoff.h"
+
 #include <QElapsedTimer>
 #include <QPointer>
 #include <QTimer>
@@ -115,8 +117,7 @@ struct Operation : std::enable_shared_from_this<Operation>
         r.elapsedMs = clock.elapsed();
         lastAttempt[i] = r;
         const bool retry = !r.verified && !readOnly && (r.transient || r.step == QLatin1String("read back"));
-        const qint64 backoff =
-            std::min(options.maxBackoffMs, options.firstBackoffMs << std::min(attempts[i] - 1, 10));
+        const qint64 backoff = Backoff::delayMs(options.firstBackoffMs, attempts[i], options.maxBackoffMs);
         if (retry && clock.elapsed() + backoff < options.deadlineMs) {
             auto self = shared_from_this();
             QTimer::singleShot(int(backoff), scope.data(), [self, i] { self->attempt(i); });

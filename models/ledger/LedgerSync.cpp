@@ -1,5 +1,6 @@
 #include "ledger/LedgerSync.h"
 
+#include "core/Backoff.h"
 #include "ledger/EventCodec.h"
 #include "ledger/LedgerReplay.h"
 
@@ -360,10 +361,8 @@ void LedgerSync::finishRound(bool reachable, const QString& why)
         }
     } else {
         ++m_failuresInARow;
-        qint64 delay = m_options.intervalMs;
-        for (int i = 0; i < m_failuresInARow && delay < m_options.maxBackoffMs; ++i)
-            delay *= 2;
-        m_delayMs = static_cast<int>(qMin<qint64>(delay, m_options.maxBackoffMs));
+        m_delayMs = static_cast<int>(
+            Backoff::delayMs(m_options.intervalMs, m_failuresInARow + 1, m_options.maxBackoffMs));
         if (!m_healthKnown || m_healthy || m_healthWhy != why) {
             m_healthKnown = true;
             m_healthy = false;

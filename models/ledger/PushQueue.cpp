@@ -1,5 +1,6 @@
 #include "ledger/PushQueue.h"
 
+#include "core/Backoff.h"
 #include "ledger/SharedStore.h"
 
 #include <spdlog/spdlog.h>
@@ -18,7 +19,7 @@ void PushQueue::setBackoff(int firstMs, int maxMs)
 {
     m_firstDelayMs = qMax(1, firstMs);
     m_maxDelayMs = qMax(m_firstDelayMs, maxMs);
-    m_delayMs = m_firstDelayMs;
+    m_failures = 0;
 }
 
 void PushQueue::drain()
@@ -54,15 +55,14 @@ void PushQueue::drain()
             return;
         }
     }
-    m_delayMs = m_firstDelayMs;
+    m_failures = 0;
     m_draining = false;
     Q_EMIT drained(confirmed);
 }
 
 void PushQueue::scheduleRetry()
 {
-    m_retry.start(m_delayMs);
-    m_delayMs = qMin(m_maxDelayMs, m_delayMs * 2);
+    m_retry.start(int(Backoff::delayMs(m_firstDelayMs, ++m_failures, m_maxDelayMs)));
 }
 
 } // namespace rollout

@@ -59,7 +59,7 @@ private:
     int m_batchSize = DefaultBatchSize;
     int m_firstDelayMs = DefaultFirstRetryMs;
     int m_maxDelayMs = MaxRetryMs;
-    int m_delayMs = DefaultFirstRetryMs;
+    int m_failures = 0; // retries in a row since the last drain that went through
     bool m_draining = false;
 };
 

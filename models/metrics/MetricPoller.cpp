@@ -1,5 +1,6 @@
 #include "metrics/MetricPoller.h"
 
+#include "core/Backoff.h"
 #include "metrics/JsonHttpFetcher.h"
 #include "metrics/JsonLinesFetcher.h"
 #include "metrics/PrometheusFetcher.h"
@@ -50,10 +51,7 @@ void MetricPoller::setFetcher(const QString& source, std::shared_ptr<MetricFetch
 qint64 MetricPoller::backoffMs(qint64 intervalMs, int failures)
 {
     const qint64 cap = 5 * 60 * 1000;
-    qint64 d = intervalMs;
-    for (int i = 0; i < failures && d < cap; ++i)
-        d *= 2;
-    return std::min(d, std::max(cap, intervalMs));
+    return Backoff::delayMs(intervalMs, failures + 1, std::max(cap, intervalMs));
 }
 
 void MetricPoller::start()

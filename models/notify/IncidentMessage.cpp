@@ -151,7 +151,10 @@ QString IncidentMessage::tampering(const Plan& plan, const QStringList& findings
                           "ones do not")
                .arg(plan.rollout, plan.environment)
         << QStringLiteral(
-               "Action Taken: none — every copy is kept as evidence; find who can write to the shared store")
+               "Action Taken: the rollout is held — nothing automatic, no flag write but a person's rollback "
+               "— "
+               "until a person acknowledges its alert; every copy is kept as evidence; find who can write to "
+               "the shared store")
         << QStringLiteral("Status: investigate");
     return lines.join(QLatin1Char('\n'));
 }

@@ -1,5 +1,7 @@
 #include "notify/PagerDutyNotifier.h"
 
+#include "core/Backoff.h"
+
 #include <QDateTime>
 #include <QJsonArray>
 #include <QJsonDocument>
@@ -40,7 +42,7 @@ PagerDutyNotifier::PagerDutyNotifier(const Plan& plan, RolloutSession& session, 
     if (routingKey().isEmpty())
         m_problem = QStringLiteral("%1 is not set: nobody will be paged").arg(plan.pager->routingKeyEnv);
     if (!m_problem.isEmpty()) spdlog::warn("pager: {}", m_problem.toStdString());
-    connect(&session, &RolloutSession::eventRecorded, this, &PagerDutyNotifier::onEvent);
+    connect(&session, &RolloutSession::eventRecorded, this, &PagerDutyNotifier::onDecision);
 }
 
 QStringList PagerDutyNotifier::openIncidents() const
@@ -86,7 +88,7 @@ QByteArray PagerDutyNotifier::body(const QString& routingKey, const Event& e)
     return QJsonDocument(o).toJson(QJsonDocument::Compact);
 }
 
-void PagerDutyNotifier::onEvent(const RolloutEvent& e)
+void PagerDutyNotifier::onDecision(const RolloutEvent& e)
 {
     switch (e.type) {
     case EventType::TriggerFired: {
@@ -261,7 +263,7 @@ void PagerDutyNotifier::post(int attempt)
         const bool retry = !r.answered() || r.status == 429 || r.status >= 500;
         if (!retry || attempt >= m_options.attempts)
             return done(QStringLiteral("%1 (after %2 attempt(s))").arg(where).arg(attempt), attempt);
-        qint64 backoff = std::min(m_options.firstBackoffMs << (attempt - 1), m_options.maxBackoffMs);
+        qint64 backoff = Backoff::delayMs(m_options.firstBackoffMs, attempt, m_options.maxBackoffMs);
         if (r.retryAfterMs) backoff = std::min(std::max(backoff, *r.retryAfterMs), m_options.maxBackoffMs);
         spdlog::info("pager: {} {}: {}; retrying in {} ms", e.action.toStdString(), e.dedupKey.toStdString(),
                      where.toStdString(), backoff);

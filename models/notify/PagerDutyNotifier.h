@@ -48,6 +48,8 @@ public:
 
     // A plan without `pager:` makes a notifier that does nothing.
     PagerDutyNotifier(const Plan& plan, RolloutSession& session, Options options, QObject* parent = nullptr);
+    // A recorded decision: DecisionPath calls this in order; alone, it follows the session itself.
+    void onDecision(const RolloutEvent& e);
 
     bool configured() const { return m_configured; }
     // Why paging cannot work ("PD_ROUTING_KEY is not set: nobody will be paged"), for the console's health.
@@ -66,7 +68,6 @@ Q_SIGNALS:
     void failed(const QString& action, const QString& dedupKey, const QString& why);
 
 private:
-    void onEvent(const RolloutEvent& e);
     void page(const RolloutEvent& e, const QString& what, const QString& severity, const QString& summary);
     void resolve(const QString& key);
     void enqueue(const Event& e);

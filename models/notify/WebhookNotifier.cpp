@@ -1,5 +1,6 @@
 #include "notify/WebhookNotifier.h"
 
+#include "core/Backoff.h"
 #include "notify/IncidentMessage.h"
 
 #include <QDateTime>
@@ -26,14 +27,14 @@ WebhookNotifier::WebhookNotifier(const Plan& plan, RolloutSession& session, Opti
         spdlog::warn("notify: {}", p.toStdString());
     m_flagWait.setSingleShot(true);
     connect(&m_flagWait, &QTimer::timeout, this, [this] { flushRollback({}); });
-    connect(&session, &RolloutSession::eventRecorded, this, &WebhookNotifier::onEvent);
+    connect(&session, &RolloutSession::eventRecorded, this, &WebhookNotifier::onDecision);
     m_tamperingFlush.setSingleShot(true);
     m_tamperingFlush.setInterval(0);
     connect(&m_tamperingFlush, &QTimer::timeout, this, &WebhookNotifier::flushTampering);
     m_clock.start();
 }
 
-void WebhookNotifier::onEvent(const RolloutEvent& e)
+void WebhookNotifier::onDecision(const RolloutEvent& e)
 {
     if (e.type == EventType::RolledBack) {
         if (m_pendingRollback) flushRollback({}); // a second rollback before the first's read-back
@@ -111,7 +112,7 @@ void WebhookNotifier::post(const Target& target, const QString& kind, const QByt
             Q_EMIT failed(kind, target.env, QStringLiteral("%1 after %2 attempt(s)").arg(why).arg(attempt));
             return;
         }
-        const qint64 backoff = std::min<qint64>(m_options.firstBackoffMs << (attempt - 1), 30000);
+        const qint64 backoff = Backoff::delayMs(m_options.firstBackoffMs, attempt, 30000);
         QTimer::singleShot(int(backoff), this, [this, target, kind, body, attempt, startedMs] {
             post(target, kind, body, attempt + 1, startedMs);
         });

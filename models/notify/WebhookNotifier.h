@@ -31,6 +31,8 @@ public:
     };
 
     WebhookNotifier(const Plan& plan, RolloutSession& session, Options options, QObject* parent = nullptr);
+    // A recorded decision: DecisionPath calls this in order; alone, it follows the session itself.
+    void onDecision(const RolloutEvent& e);
 
     // Webhooks that cannot be used ("ROLLOUT_WEBHOOK_URL is not set"), for the console's health.
     QStringList problems() const { return m_problems; }
@@ -51,7 +53,6 @@ private:
         QUrl url;
         QStringList on;
     };
-    void onEvent(const RolloutEvent& e);
     void send(const QString& kind, const QString& text);
     void post(const Target& target, const QString& kind, const QByteArray& body, int attempt,
               qint64 startedMs);
