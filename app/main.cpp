@@ -168,6 +168,8 @@ int main(int argc, char** argv)
         // drives, and drives one nobody drives, taking over when its driver's lease lapses.
         parts.driverKind = QStringLiteral("console");
         parts.driverPerson = qEnvironmentVariable("USER", QStringLiteral("console"));
+        // The big red button never waits for a passphrase: this installation's key signs it.
+        parts.deviceKeyDirectory = Settings().text(Settings::Key::KeysDirectory);
         auto opened = std::make_unique<OpenedRollout>();
         opened->assembly = RolloutAssembly::build(std::move(*loaded.plan), clock, std::move(parts), problem);
         if (!opened->assembly) return nullptr;

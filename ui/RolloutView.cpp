@@ -11,6 +11,7 @@
 #include "RollbackButton.h"
 #include "SettingsDialog.h"
 #include "core/Settings.h"
+#include "ledger/DecisionChecks.h"
 #include "ledger/EventCodec.h"
 #include "notify/PagerDutyNotifier.h"
 #include "notify/WebhookNotifier.h"
@@ -312,8 +313,16 @@ void RolloutView::wireFlags()
     connect(flags, &FlagSync::readFinished, this, &RolloutView::showFlagHealth);
     connect(flags, &FlagSync::operationFinished, this,
             [this](const QString&, const FlagChangeReport& r) { showFlagHealth(r); });
-    connect(m_retryFlags, &QPushButton::clicked, flags,
-            [this, flags] { flags->applyCurrent(tr("retry from the console by %1").arg(actor().id)); });
+    connect(m_retryFlags, &QPushButton::clicked, flags, [this, flags] {
+        // After drift, writing the recorded state again is a person's signed decision.
+        if (m_runtime.session().driftHeld()) {
+            const ActionResult r =
+                m_runtime.session().reapplyFlags(actor(), tr("re-applied from the console"));
+            report(r.ok ? r.message : tr("Not re-applied: %1").arg(r.message), r.ok);
+            return;
+        }
+        flags->applyCurrent(tr("retry from the console by %1").arg(actor().id));
+    });
 }
 
 void RolloutView::wireLedger()
@@ -439,7 +448,29 @@ bool RolloutView::unlockKey(const QString& personId, const QString& why)
     const KeyStore::UnlockedKey& k = *dialog.key();
     recorder->addKey(personId, Ed25519::KeyPair{k.publicKey, k.secretKey});
     report(tr("%1's key %2 unlocked: your decisions are signed with it.").arg(personId, k.keyId), true);
+    countersignPending(personId);
     return true;
+}
+
+void RolloutView::countersignPending(const QString& personId)
+{
+    LedgerRecorder* recorder = m_runtime.recorder();
+    const Plan& plan = m_runtime.plan();
+    const QList<RecordVerdict> verdicts =
+        LedgerVerifier::verify(recorder->ledger().records(plan.rollout), plan);
+    const QStringList pending = DecisionChecks::pendingCountersignatures(verdicts, personId);
+    if (pending.isEmpty()) return;
+    Actor who = actor();
+    if (who.id != personId)
+        for (const Person& p : plan.people)
+            if (p.id == personId) who = Actor{p.id, p.roles.value(0)};
+    int done = 0;
+    for (const QString& id : pending)
+        if (m_runtime.session().countersign(who, id).ok) ++done;
+    report(tr("%1 countersigned %2 rollback(s) recorded with this device's key while their key was locked.")
+               .arg(personId)
+               .arg(done),
+           done == int(pending.size()));
 }
 
 void RolloutView::onFlagSummary(const QString& summary, bool failed)
@@ -477,9 +508,14 @@ void RolloutView::showFlagHealth(const FlagChangeReport& report)
     }
     // Recorded means applied, and nobody changes a flag behind the rollout's back unseen.
     const RolloutSession& s = m_runtime.session();
-    if (s.drifting())
-        m_header->setConnection(tr("flags vs rollout"), int(Severity::Bad), s.driftSummary());
-    else if (!s.flagsApplied())
+    if (s.drifting() || s.driftHeld()) {
+        m_header->setConnection(tr("flags vs rollout"), int(Severity::Bad),
+                                tr("%1 — automatic promotion held: re-apply the recorded state or roll back")
+                                    .arg(s.drifting() ? s.driftSummary() : tr("the flags drifted")));
+        m_retryFlags->setText(tr("&Re-apply recorded state"));
+        m_retryFlags->show();
+        m_banner->show();
+    } else if (!s.flagsApplied())
         m_header->setConnection(
             tr("flags vs rollout"), int(Severity::Warning),
             tr("the last decision is recorded but not yet read back on the flag services: finishing it"));
@@ -560,6 +596,13 @@ void RolloutView::onEvent(const RolloutEvent& e)
                          QDateTime::fromMSecsSinceEpoch(e.sinceMs).toString(QStringLiteral("HH:mm:ss")),
                          e.reason.toHtmlEscaped(), target,
                          values.join(QStringLiteral(", ")).toHtmlEscaped()));
+        } else if (LedgerRecorder* r = m_runtime.recorder(); r && !r->canSign(e.actor) && r->hasDeviceKey()) {
+            // Rolled back at once all the same: this installation's key signed it in their name.
+            m_bannerText->setText(
+                tr("<b style='font-size:large'>ROLLED BACK at %1</b> by %2 on this device — to %3.<br>"
+                   "Recorded with this device's key: %2's signature pending. Unlock %2's key "
+                   "(Rollout → Unlock signing key) to countersign it.")
+                    .arg(when, e.actor.toHtmlEscaped(), target));
         } else {
             m_bannerText->setText(tr("<b style='font-size:large'>ROLLED BACK at %1</b> by %2 — to %3.")
                                       .arg(when, e.actor.toHtmlEscaped(), target));

@@ -50,6 +50,9 @@ public:
     bool canSign() const;
 
 public Q_SLOTS:
+    // Countersigns what was recorded in `personId`'s name with this device's key while their key
+    // was locked (a rollback): called once their key is unlocked here.
+    void countersignPending(const QString& personId);
     void advance();
     void togglePause();
     void rollbackNow();

@@ -36,5 +36,7 @@ int attest(const QStringList& args);
 int pause(const QStringList& args);
 int resume(const QStringList& args);
 int acknowledge(const QStringList& args);
+int countersign(const QStringList& args);
+int reapply(const QStringList& args);
 
 } // namespace rolloutctl

@@ -58,8 +58,12 @@ int finish(Operator& op, const ActionResult& r, bool movesFlags, int flagDeadlin
         err() << "refused: " << r.message << "\n";
         return Refused;
     }
-    out() << "done: " << (r.message.isEmpty() ? QStringLiteral("recorded") : r.message) << " — signed by "
-          << op.actor().id << ", ledger " << op.ledgerPath() << Qt::endl;
+    const bool own = op.runtime().recorder()->canSign(op.actor().id);
+    out()
+        << "done: " << (r.message.isEmpty() ? QStringLiteral("recorded") : r.message) << " — "
+        << (own ? QStringLiteral("signed by %1").arg(op.actor().id)
+                : QStringLiteral("signed with this device's key, %1's signature pending").arg(op.actor().id))
+        << ", ledger " << op.ledgerPath() << Qt::endl;
     int exit = Ok;
     if (movesFlags) {
         if (op.waitFlagsApplied(flagDeadlineMs)) {

@@ -113,20 +113,25 @@ std::unique_ptr<Operator> Operator::open(const QCommandLineParser& parser, const
     KeyStore keys(parser.isSet(QStringLiteral("keys-dir")) ? parser.value(QStringLiteral("keys-dir"))
                                                            : KeyStore::defaultDirectory());
     QString problem;
+    // A rollback is never held up by a locked key: without the person's key, this installation's
+    // device key signs it ("signature pending" until they countersign).
+    const bool rollback = command == QLatin1String("rollback");
+    std::optional<KeyStore::UnlockedKey> key;
     std::optional<QByteArray> passphrase =
         PassphraseSource::obtain(parser.value(QStringLiteral("passphrase-env")),
                                  QStringLiteral("Passphrase of the key %1: ").arg(keyName), false, &problem);
-    if (!passphrase) {
+    if (passphrase) {
+        key = keys.unlock(keyName, *passphrase, &problem);
+        sodium_memzero(passphrase->data(), std::size_t(passphrase->size()));
+    }
+    if (!key && !rollback) {
         err() << name << ": " << problem << "\n";
         return nullptr;
     }
-    std::optional<KeyStore::UnlockedKey> key = keys.unlock(keyName, *passphrase, &problem);
-    sodium_memzero(passphrase->data(), std::size_t(passphrase->size()));
-    if (!key) {
-        err() << name << ": " << problem << "\n";
-        return nullptr;
-    }
-    const QString publicKey = Ed25519::encodePublicKey(key->publicKey);
+    if (!key)
+        err() << name << ": " << problem << "; the rollback goes ahead, signed with this device's key ("
+              << person << "'s signature pending: countersign it with `rolloutctl countersign`)\n";
+    const QString publicKey = key ? Ed25519::encodePublicKey(key->publicKey) : who->publicKey;
     if (publicKey != who->publicKey) {
         err() << name << ": the key " << keyName << " (" << publicKey << ") is not " << person
               << "'s key in the plan (" << who->publicKey << "): their records would not verify\n";
@@ -146,8 +151,9 @@ std::unique_ptr<Operator> Operator::open(const QCommandLineParser& parser, const
         options.driverPerson = person;
         options.lease.autoTakeOver = false; // watch never follows
     }
+    options.deviceKeyDirectory = keys.directory();
     options.addKeys = [&](LedgerRecorder& recorder) {
-        recorder.addKey(person, Ed25519::KeyPair{key->publicKey, key->secretKey});
+        if (key) recorder.addKey(person, Ed25519::KeyPair{key->publicKey, key->secretKey});
         // What this process observes on its own (a flag read-back, drift) is signed by the person
         // running it when they are not the automation: an observation, never a decision in their name.
         if (person != Actor::automation().id) recorder.setObserver(Actor{person, role});
@@ -189,6 +195,7 @@ std::unique_ptr<Operator> Operator::openReadOnly(const QCommandLineParser& parse
     options.store = StoreSettings::fromEnvironment();
     options.notify = false;
     options.autoStart = false;
+    options.readOnly = true;
     op->m_assembly =
         RolloutAssembly::build(std::move(*loaded.plan), op->m_clock, std::move(options), &problem);
     if (!op->m_assembly) {

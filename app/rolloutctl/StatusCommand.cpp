@@ -110,6 +110,7 @@ int status(const QStringList& args)
     std::unique_ptr<Operator> op = Operator::openReadOnly(parser, QStringLiteral("status"), &exit);
     if (!op) return exit;
     op->syncFirst();
+    op->runtime().holdForReplayedDamage(); // status signs nothing: the hold is shown, not recorded
     const RolloutSession& s = op->session();
     const Plan& plan = s.plan();
 
@@ -139,6 +140,9 @@ int status(const QStringList& args)
             o.insert(QStringLiteral("phase_name"), plan.phases[std::size_t(s.currentPhase())].name);
         o.insert(QStringLiteral("traffic"), s.currentTraffic());
         o.insert(QStringLiteral("paused"), s.isPaused());
+        o.insert(QStringLiteral("held"), s.held());
+        if (s.held()) o.insert(QStringLiteral("hold_reason"), s.holdReason());
+        o.insert(QStringLiteral("drift_held"), s.driftHeld());
         o.insert(QStringLiteral("phase_started"),
                  QDateTime::fromMSecsSinceEpoch(s.phaseStartedMs(), Qt::UTC).toString(Qt::ISODate));
         QJsonObject flags;
@@ -203,6 +207,7 @@ int status(const QStringList& args)
                                                  .arg(s.currentTraffic())
                                                  .arg(Duration::format(now - s.phaseStartedMs()));
     out << "state:  " << toString(s.state()) << ", " << where << "\n";
+    if (s.held()) out << "HELD:   " << s.holdReason() << "\n";
     if (!read.allVerified())
         out << "flags:  CANNOT READ: " << read.summary() << "\n";
     else if (!diff.isEmpty())

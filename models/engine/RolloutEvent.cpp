@@ -53,8 +53,27 @@ QString toString(EventType t)
         return QStringLiteral("action_step");
     case EventType::Escalated:
         return QStringLiteral("escalated");
+    case EventType::FlagsReapplied:
+        return QStringLiteral("flags_reapplied");
+    case EventType::Countersigned:
+        return QStringLiteral("countersigned");
     }
     return {};
+}
+
+QString GateRecord::describe() const
+{
+    if (!present) return {};
+    QStringList parts;
+    for (const GateCheckRecord& c : checks)
+        parts.append(c.detail.isEmpty() ? QStringLiteral("%1: %2").arg(c.label, c.state)
+                                        : QStringLiteral("%1: %2 (%3)").arg(c.label, c.state, c.detail));
+    if (!ticked.isEmpty()) parts.append(QStringLiteral("ticked: %1").arg(ticked.join(QStringLiteral(", "))));
+    if (!approvals.isEmpty())
+        parts.append(QStringLiteral("approved by %1").arg(approvals.join(QStringLiteral(", "))));
+    if (!skipped.isEmpty())
+        parts.append(QStringLiteral("SKIPPED: %1").arg(skipped.join(QStringLiteral("; "))));
+    return parts.join(QStringLiteral("; "));
 }
 
 QString RolloutEvent::describe() const
@@ -129,6 +148,10 @@ QString RolloutEvent::describe() const
     case EventType::Escalated:
         return QStringLiteral("ESCALATED %1%2: %3")
             .arg(severity.isEmpty() ? QStringLiteral("P1") : severity, who, reason);
+    case EventType::FlagsReapplied:
+        return QStringLiteral("recorded state written again over drifted flags%1: %2").arg(who, note);
+    case EventType::Countersigned:
+        return QStringLiteral("countersigned record %1%2").arg(refersTo.left(8), who);
     }
     return {};
 }

@@ -37,9 +37,39 @@ enum class EventType
     ActionStepDone, // one step of an action list ran: `step`, `outcome` (verified, done, failed) and what was
                     // read back
     Escalated,      // something needs a person now (a failed step, a plan's escalate step), with `severity`
+    FlagsReapplied, // a person had the recorded state written again over flags changed behind the rollout's
+                    // back
+    Countersigned,  // a person signs a decision recorded in their name under the device key (`refersTo`)
 };
 
 QString toString(EventType t);
+
+// One line of the gate as a decision saw it (a GateCheck, with the verdict's numbers for a criterion).
+struct GateCheckRecord
+{
+    QString kind;  // time, criterion, attestation, checklist, approval, retry, paused, alert, baseline, drift
+    QString label; // "error_rate < 1%", "time in phase", "checklist"
+    QString state; // met, not met, inconclusive
+    QString detail; // "pass: 0.21% [0.05%, 0.61%] on 3 of 1420 requests"
+    Evidence evidence;
+};
+
+// Why a phase was entered (or a gate was passed over): the gate as it stood at the decision —
+// every check with its state, each criterion's evidence, the checklist items ticked and the
+// approvals counted, the time spent in the phase left — and, for an override, what it skipped.
+struct GateRecord
+{
+    bool present = false;
+    QList<GateCheckRecord> checks;
+    qint64 timeInPhaseMs = 0;
+    QStringList ticked;    // "Section/Item (by who)"
+    QStringList approvals; // "who (role)"
+    QStringList skipped;   // an override: the checks it passed over, "label: detail"
+
+    // "time in phase 12m: met (12m of 10m); error_rate < 1%: met (pass: 0.21% [0.05%, 0.61%] on 3
+    // of 1420 requests); checklist 2/2 (Tests pass by rita, …); approvals: sam (sre)"
+    QString describe() const;
+};
 
 // One decision or transition, complete enough to be signed and stored by the ledger and to
 // explain itself later: who or what, when, which trigger, which values, since when.
@@ -69,6 +99,8 @@ struct RolloutEvent
     QString step;        // ActionStepDone: "2 of 4: call admin.emergency-stop"
     QString outcome;     // ActionStepDone: verified (read back), done (nothing to read back) or failed
     QString severity;    // Escalated: P0..P3
+    GateRecord gate;     // PhaseAdvanced, Completed, PhaseOverridden: the gate it was taken on
+    QString refersTo;    // Countersigned: the record countersigned
 
     QString describe() const;
 };

@@ -245,7 +245,12 @@ GateStatus RolloutSession::computeGate() const
         if (!a.acknowledged)
             g.checks.append({GateCheck::Kind::Alert,
                              QStringLiteral("alert #%1 \"%2\"").arg(a.id).arg(a.trigger), CheckState::NotMet,
-                             QStringLiteral("acknowledge or roll back")});
+                             a.trigger == kDamageHold ? QStringLiteral("held until a person acknowledges it")
+                                                      : QStringLiteral("acknowledge or roll back")});
+    if (m_driftHold)
+        g.checks.append({GateCheck::Kind::Alert, QStringLiteral("flags changed behind the rollout's back"),
+                         CheckState::NotMet,
+                         QStringLiteral("write the recorded state again (re-apply) or roll back")});
     if (m_retryNotBeforeMs > now)
         g.checks.append({GateCheck::Kind::RetryWait, QStringLiteral("waiting period after rollback"),
                          CheckState::NotMet,
@@ -384,6 +389,10 @@ void RolloutSession::evaluate()
     ++m_revision;
     const qint64 now = m_clock.nowMs();
     if (m_complete || m_phase < 0) return; // nothing is exposed: no trigger can hold
+    if (held()) {                          // damaged history: nothing is decided automatically
+        Q_EMIT stateChanged();
+        return;
+    }
     const int phaseAtStart = m_phase;
     evaluateTriggers(now);
     if (m_phase != phaseAtStart) {
@@ -467,8 +476,8 @@ ActionResult RolloutSession::doRollback(const Actor& actor, const QString& reaso
         it = it.key() > to ? m_ticks.erase(it) : std::next(it);
     for (auto it = m_approvals.begin(); it != m_approvals.end();)
         it = it.key() > to ? m_approvals.erase(it) : std::next(it);
-    for (Alert& a : m_alerts)
-        a.acknowledged = true; // the rollback is the decision on open alerts
+    for (Alert& a : m_alerts) // the rollback is the decision on open alerts (damage needs its own)
+        if (a.trigger != kDamageHold) a.acknowledged = true;
     enterPhase(to, now);
     record(e);
     Q_EMIT stateChanged();
@@ -492,6 +501,7 @@ ActionResult RolloutSession::advance(const Actor& actor)
     e.role = actor.role;
     e.automatic = actor.id == Actor::automation().id; // the engine's own auto-promotion or auto-start
     e.values = snapshot();
+    e.gate = gateRecord(g, false);
     if (m_phase < 0 && !m_rolledBack) {
         for (const MetricSpec& m : m_plan.metrics) {
             if (m.baseline.kind != BaselineSpec::Kind::Captured) continue;

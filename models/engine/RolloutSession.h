@@ -163,6 +163,25 @@ public:
     bool drifting() const { return m_drifting; }
     QString driftSummary() const { return m_driftSummary; }
 
+    // Holds: the rollout's history failed verification (a record changed, deleted, replayed or
+    // reordered; a broken chain), or a decision could not be recorded. While held, nothing is
+    // decided automatically (evaluate() judges nothing, acts on nothing) and no flag is written
+    // but for a person's rollback; the gate stays shut. A P1 alert (trigger kDamageHold) says
+    // what was damaged; the hold lasts until a person acknowledges that alert (a signed record),
+    // which a rollback does not do. `ids` are the damaged records: damage already acknowledged is
+    // not raised again (a restart finds the same damage in the same records).
+    static inline const QString kDamageHold = QStringLiteral("ledger damage");
+    void holdForDamage(const QStringList& ids, const QString& summary);
+    bool held() const;
+    QString holdReason() const;
+    // Confirmed drift (a flag changed behind the rollout's back) holds automatic promotion, and
+    // the gate, until a person writes the recorded state again (reapplyFlags) or rolls back.
+    bool driftHeld() const { return m_driftHold; }
+    ActionResult reapplyFlags(const Actor& actor, const QString& note);
+    // A person's signature over a decision recorded in their name under this device's key (a
+    // rollback taken while their key was locked): changes no state.
+    ActionResult countersign(const Actor& actor, const QString& recordId);
+
     // Records that `actor` asks the shared store for the right to take the open gate (a signed
     // claim, so that two consoles never both advance); changes nothing. Refused when the gate is closed.
     ActionResult recordAdvanceClaim(const Actor& actor);
@@ -172,6 +191,9 @@ public:
     // Decisions must come in the order they were taken. Returns false for an event that does not
     // fit the state (e.g. an advance from a phase the rollout is not in), which changes nothing.
     bool restore(const RolloutEvent& e);
+
+    // How many receivers eventRecorded has: one (the runtime's DecisionPath) once assembled.
+    int decisionListeners() const { return receivers(SIGNAL(eventRecorded(rollout::RolloutEvent))); }
 
 Q_SIGNALS:
     void eventRecorded(const rollout::RolloutEvent& event);
@@ -183,6 +205,8 @@ Q_SIGNALS:
 
 private:
     GateStatus computeGate() const;
+    // The gate as a decision saw it, for its record (RolloutSessionGateRecord.cpp).
+    GateRecord gateRecord(const GateStatus& g, bool override) const;
     void enterPhase(int phase, qint64 nowMs);
     void fire(const TriggerSpec& trigger, const TriggerTracker& tracker, qint64 nowMs);
     ActionResult doRollback(const Actor& actor, const QString& reason, bool toZero, const QString& trigger,
@@ -252,6 +276,7 @@ private:
     QStringList m_heldSegments;
     bool m_flagsApplied = true; // before anything happens, the flags should be off: nothing to finish
     bool m_drifting = false;
+    bool m_driftHold = false; // drift confirmed; a person re-applies or rolls back
     QString m_driftSummary;
 };
 

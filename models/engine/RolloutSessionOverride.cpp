@@ -42,9 +42,16 @@ ActionResult RolloutSession::overridePhase(const Actor& actor, int phase, const 
         return ActionResult::refused(
             QStringLiteral("%1 (%2) may not override: the plan allows it to %3")
                 .arg(actor.id, actor.role, m_plan.overrideRoles.join(QStringLiteral(", "))));
+    const int current = m_complete ? int(m_plan.phases.size()) - 1 : m_phase;
+    if (held() && phase > current)
+        return ActionResult::refused(
+            QStringLiteral("the rollout is held (%1): acknowledge the alert first; only a rollback moves "
+                           "flags now")
+                .arg(holdReason()));
     RolloutEvent e;
     e.type = EventType::PhaseOverridden;
-    e.fromPhase = m_complete ? int(m_plan.phases.size()) - 1 : m_phase;
+    e.gate = gateRecord(computeGate(), true);
+    e.fromPhase = current;
     e.toPhase = phase;
     e.actor = actor.id;
     e.role = actor.role;
@@ -144,6 +151,7 @@ void RolloutSession::noteFlagEvent(const RolloutEvent& e)
     case EventType::RolledBack:
     case EventType::PhaseOverridden:
     case EventType::SegmentHeld:
+        if (e.type == EventType::RolledBack || e.type == EventType::PhaseOverridden) m_driftHold = false;
         m_flagsApplied = false;
         m_drifting = false; // the flags are about to move: drift is judged again once they have
         m_driftSummary.clear();
@@ -163,6 +171,13 @@ void RolloutSession::noteFlagEvent(const RolloutEvent& e)
     case EventType::FlagDrift:
         m_drifting = e.held;
         m_driftSummary = e.held ? e.reason : QString();
+        if (e.held) m_driftHold = true; // lifted by a person only: re-apply or roll back
+        break;
+    case EventType::FlagsReapplied:
+        m_flagsApplied = false;
+        m_drifting = false;
+        m_driftHold = false;
+        m_driftSummary.clear();
         break;
     default:
         break;

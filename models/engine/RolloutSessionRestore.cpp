@@ -52,7 +52,7 @@ bool RolloutSession::restore(const RolloutEvent& e)
         for (auto it = m_approvals.begin(); it != m_approvals.end();)
             it = it.key() > e.toPhase ? m_approvals.erase(it) : std::next(it);
         for (Alert& a : m_alerts)
-            a.acknowledged = true;
+            if (a.trigger != kDamageHold) a.acknowledged = true;
         enterPhase(e.toPhase, e.atMs);
         break;
     }

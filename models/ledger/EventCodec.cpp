@@ -16,7 +16,8 @@ constexpr EventType kAll[] = {
     EventType::GateOpened,        EventType::GateClosed,       EventType::BaselineCaptured,
     EventType::NoteAdded,         EventType::FlagsVerified,    EventType::FlagsNotVerified,
     EventType::AdvanceClaimed,    EventType::PhaseOverridden,  EventType::SegmentHeld,
-    EventType::FlagDrift,         EventType::ActionStepDone,   EventType::Escalated};
+    EventType::FlagDrift,         EventType::ActionStepDone,   EventType::Escalated,
+    EventType::FlagsReapplied,    EventType::Countersigned};
 
 std::optional<TriggerAction> actionFromString(const QString& s)
 {
@@ -114,6 +115,66 @@ Evidence evidenceFromJson(const QJsonObject& o)
     return e;
 }
 
+QJsonArray stringsToJson(const QStringList& list)
+{
+    QJsonArray a;
+    for (const QString& s : list)
+        a.append(s);
+    return a;
+}
+
+QStringList stringsFromJson(const QJsonValue& v)
+{
+    QStringList out;
+    for (const QJsonValue& s : v.toArray())
+        out.append(s.toString());
+    return out;
+}
+
+// The gate a phase was entered on (docs/ledger-format.md, "gate").
+QJsonObject gateToJson(const GateRecord& g)
+{
+    QJsonArray checks;
+    for (const GateCheckRecord& c : g.checks) {
+        QJsonObject o;
+        o.insert(QStringLiteral("kind"), c.kind);
+        o.insert(QStringLiteral("label"), c.label);
+        o.insert(QStringLiteral("state"), c.state);
+        if (!c.detail.isEmpty()) o.insert(QStringLiteral("detail"), c.detail);
+        if (c.evidence.present) o.insert(QStringLiteral("evidence"), evidenceToJson(c.evidence));
+        checks.append(o);
+    }
+    QJsonObject o;
+    o.insert(QStringLiteral("checks"), checks);
+    o.insert(QStringLiteral("time_in_phase_ms"), double(g.timeInPhaseMs));
+    o.insert(QStringLiteral("ticked"), stringsToJson(g.ticked));
+    o.insert(QStringLiteral("approvals"), stringsToJson(g.approvals));
+    if (!g.skipped.isEmpty()) o.insert(QStringLiteral("skipped"), stringsToJson(g.skipped));
+    return o;
+}
+
+GateRecord gateFromJson(const QJsonObject& o)
+{
+    GateRecord g;
+    g.present = true;
+    for (const QJsonValue& v : o.value(QStringLiteral("checks")).toArray()) {
+        const QJsonObject c = v.toObject();
+        GateCheckRecord check{c.value(QStringLiteral("kind")).toString(),
+                              c.value(QStringLiteral("label")).toString(),
+                              c.value(QStringLiteral("state")).toString(),
+                              c.value(QStringLiteral("detail")).toString(),
+                              {}};
+        if (c.value(QStringLiteral("evidence")).isObject())
+            check.evidence = evidenceFromJson(c.value(QStringLiteral("evidence")).toObject());
+        g.checks.append(check);
+    }
+    g.timeInPhaseMs = qint64(o.value(QStringLiteral("time_in_phase_ms")).toDouble());
+    g.ticked = stringsFromJson(o.value(QStringLiteral("ticked")));
+    g.approvals = stringsFromJson(o.value(QStringLiteral("approvals")));
+    g.skipped = stringsFromJson(o.value(QStringLiteral("skipped")));
+    return g;
+}
+
 } // namespace
 
 bool EventCodec::isRecorded(EventType type)
@@ -175,6 +236,8 @@ QJsonObject EventCodec::toPayload(const RolloutEvent& e)
     if (e.type == EventType::Escalated) o.insert(QStringLiteral("severity"), e.severity);
     if (e.dryRun) o.insert(QStringLiteral("dry_run"), true);
     if (e.evidence.present) o.insert(QStringLiteral("evidence"), evidenceToJson(e.evidence));
+    if (e.gate.present) o.insert(QStringLiteral("gate"), gateToJson(e.gate));
+    if (!e.refersTo.isEmpty()) o.insert(QStringLiteral("countersigns"), e.refersTo);
     return o;
 }
 
@@ -237,6 +300,13 @@ std::optional<RolloutEvent> EventCodec::fromRecord(const QString& type, const QJ
     }
     if (p.value(QStringLiteral("evidence")).isObject())
         e.evidence = evidenceFromJson(p.value(QStringLiteral("evidence")).toObject());
+    if (p.value(QStringLiteral("gate")).isObject())
+        e.gate = gateFromJson(p.value(QStringLiteral("gate")).toObject());
+    e.refersTo = p.value(QStringLiteral("countersigns")).toString();
+    if (e.type == EventType::Countersigned && e.refersTo.isEmpty()) {
+        *problem = QStringLiteral("countersigned record without the record it countersigns");
+        return std::nullopt;
+    }
     return e;
 }
 

@@ -8,6 +8,7 @@
 #include <QHash>
 #include <QMap>
 #include <QObject>
+#include <functional>
 #include <optional>
 
 namespace rollout {
@@ -26,6 +27,16 @@ public:
 
     // The key `actorId` signs with from now on (a person's id from the plan, or "automation").
     void addKey(const QString& actorId, const Ed25519::KeyPair& key);
+    // This installation's key (DeviceKey): it signs a rollback whose actor has no unlocked key here
+    // ("signature pending" until that person countersigns) and observations nobody else can sign.
+    void setDeviceKey(const Ed25519::KeyPair& key) { m_deviceKey = key; }
+    bool hasDeviceKey() const { return m_deviceKey.has_value(); }
+
+    // Signs `e` and makes it durable; `done` runs once it is (with the record), or once it cannot
+    // be (nullopt and why). A decision that is not recorded (commentary) is done at once with
+    // nullopt and no problem. With a writer, `done` runs later, on this thread, in order.
+    using Done = std::function<void(const std::optional<LedgerRecord>& record, const QString& problem)>;
+    void record(const RolloutEvent& e, Done done);
     bool canSign(const QString& actorId) const { return m_keys.contains(actorId); }
     // Who signs the engine's observations (a flag read-back, drift) when this process holds no
     // automation key (a person's rolloutctl): the record names them, marked "observed_by".
@@ -51,6 +62,7 @@ Q_SIGNALS:
 
 private:
     void onEvent(const RolloutEvent& e);
+    void finish(const QString& id, const std::optional<LedgerRecord>& record, const QString& problem);
 
     const Plan& m_plan;
     LocalLedger& m_ledger;
@@ -58,7 +70,13 @@ private:
     QString m_nextClaim;
     std::optional<Actor> m_observer;
     std::unique_ptr<LedgerWriter> m_writer;
-    QHash<QString, RolloutEvent> m_pending; // id → decision, asked and not yet durable
+    std::optional<Ed25519::KeyPair> m_deviceKey;
+    struct Pending
+    {
+        RolloutEvent event;
+        Done done;
+    };
+    QHash<QString, Pending> m_pending; // id → decision, asked and not yet durable
 };
 
 } // namespace rollout

@@ -1,5 +1,6 @@
 #include "ledger/LedgerVerifier.h"
 
+#include "ledger/DecisionChecks.h"
 #include "ledger/Ed25519.h"
 
 #include <QDateTime>
@@ -19,6 +20,7 @@ const QString kSigner = QStringLiteral("signer");
 const QString kRollout = QStringLiteral("rollout");
 const QString kPlan = QStringLiteral("plan");
 const QString kClock = QStringLiteral("clock");
+const QString kGate = QStringLiteral("gate");
 const QString kAutomation = QStringLiteral("automation");
 
 void fail(RecordVerdict& v, const QString& check, const QString& why, Tampering kind = Tampering::None)
@@ -46,6 +48,13 @@ struct DecodedKey
 void checkSigner(RecordVerdict& v, const LedgerRecord& r, const QByteArray& key, const QString& keyId,
                  const QHash<QByteArray, QList<const Person*>>& byKey)
 {
+    if (DecisionChecks::isDeviceSigned(r)) { // a device key: only what lowers exposure or reports
+        if (const QString why = DecisionChecks::deviceSignerRefusal(r); !why.isEmpty())
+            fail(v, kSigner, why, Tampering::ForeignKey);
+        else
+            v.notes.append(DecisionChecks::deviceNote(r));
+        return;
+    }
     const QList<const Person*> holders = byKey.value(key);
     if (holders.isEmpty()) {
         fail(v, kSigner,
@@ -314,6 +323,7 @@ QList<RecordVerdict> LedgerVerifier::verify(const QList<LedgerRecord>& records, 
                      Tampering::Changed);
             checkSigner(v, r, *key.raw, key.id, byKey);
         }
+        if (const QString why = DecisionChecks::gateRefusal(r); !why.isEmpty()) fail(v, kGate, why);
         if (r.sequence < 1)
             fail(v, kShape,
                  QStringLiteral("seq %1 is not a sequence number (they start at 1)").arg(r.sequence));
@@ -371,6 +381,7 @@ QList<RecordVerdict> LedgerVerifier::verify(const QList<LedgerRecord>& records, 
         ChainWalk walk{records, out, hashes, chainNames.value(c.key()), true};
         walk.run(c.value(), [](const LedgerRecord& r) { return r.version >= 2; });
     }
+    DecisionChecks::noteCountersignatures(out);
     return out;
 }
 

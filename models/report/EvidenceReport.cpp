@@ -173,6 +173,19 @@ QString EvidenceReport::markdown(const Input& in)
                                  e.actor,        e.role,
                                  cell(decision), cell(verification(v))};
           });
+    table(QStringLiteral("Promotions: the gate each was taken on"),
+          {QStringLiteral("phase_advanced"), QStringLiteral("completed"), QStringLiteral("phase_overridden")},
+          {QStringLiteral("time"), QStringLiteral("to"), QStringLiteral("by"), QStringLiteral("gate"),
+           QStringLiteral("signature")},
+          [&](const RecordVerdict& v, const RolloutEvent& e) {
+              const QString gate = e.gate.present
+                                       ? e.gate.describe()
+                                       : QStringLiteral("(not recorded: made before gates were recorded)");
+              return QStringList{utc(e.atMs),
+                                 cell(e.type == EventType::Completed ? QStringLiteral("complete")
+                                                                     : phaseName(plan, e.toPhase)),
+                                 e.actor, cell(gate), cell(verification(v))};
+          });
     table(QStringLiteral("Triggers, rollbacks and flags"),
           {QStringLiteral("trigger_fired"), QStringLiteral("alert_raised"),
            QStringLiteral("alert_acknowledged"), QStringLiteral("rolled_back"), QStringLiteral("paused"),

@@ -17,15 +17,17 @@ const QString kFailed = QStringLiteral("failed");
 ActionRunner::ActionRunner(RolloutSession& session, QObject* parent) : QObject(parent), m_session(session)
 {
     qRegisterMetaType<rollout::ActionRunner::StepResult>();
-    connect(&m_session, &RolloutSession::eventRecorded, this, &ActionRunner::onEvent);
-    connect(&m_session, &RolloutSession::actionsDue, this,
-            [this](const QString& trigger, const QString& severity, const QString& reason,
-                   const std::vector<ActionStep>& steps) {
-                enqueue(List{trigger, severity, reason, steps, 0, false, false}, true);
-            });
+    connect(&m_session, &RolloutSession::eventRecorded, this, &ActionRunner::onDecision);
+    connect(&m_session, &RolloutSession::actionsDue, this, &ActionRunner::runList);
 }
 
-void ActionRunner::onEvent(const RolloutEvent& e)
+void ActionRunner::runList(const QString& trigger, const QString& severity, const QString& reason,
+                           const std::vector<ActionStep>& steps)
+{
+    enqueue(List{trigger, severity, reason, steps, 0, false, false}, true);
+}
+
+void ActionRunner::onDecision(const RolloutEvent& e)
 {
     if (e.type != EventType::RolledBack || m_session.plan().rollbackActions.empty()) return;
     QString severity;

@@ -48,6 +48,12 @@ public:
     bool busy() const { return m_running || !m_waiting.empty(); }
     // The steps of the list running now or last run, as far as they got (the banner shows them).
     const QList<StepResult>& current() const { return m_results; }
+    // A recorded decision (DecisionPath calls this; alone, the runner follows the session itself):
+    // a rollback queues the plan's rollback_actions.
+    void onDecision(const RolloutEvent& e);
+    // A trigger's action list, decided by the engine (RolloutSession::actionsDue).
+    void runList(const QString& trigger, const QString& severity, const QString& reason,
+                 const std::vector<ActionStep>& steps);
 
 Q_SIGNALS:
     void stepFinished(const rollout::ActionRunner::StepResult& result);
@@ -64,7 +70,6 @@ private:
         bool stopped = false;
         bool afterRollback = false; // the plan's rollback_actions: start once the flags settled
     };
-    void onEvent(const RolloutEvent& e);
     void enqueue(List list, bool first);
     void startNext();
     void runStep();

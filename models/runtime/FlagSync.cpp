@@ -7,7 +7,7 @@ namespace rollout {
 FlagSync::FlagSync(RolloutSession& session, FlagBackendSet backends, QObject* parent)
     : QObject(parent), m_session(session), m_backends(std::move(backends)), m_runner(m_backends)
 {
-    connect(&m_session, &RolloutSession::eventRecorded, this, &FlagSync::onEvent);
+    connect(&m_session, &RolloutSession::eventRecorded, this, &FlagSync::onDecision);
     connect(&m_runner, &FlagChangeRunner::flagFinished, this, [this](const FlagResult& r) {
         if (!m_running) return;                   // progress of a change, not of a health read
         killIfAsked("flag-change", m_runningWhy); // crash tests: a flag moved, its outcome not recorded
@@ -15,10 +15,17 @@ FlagSync::FlagSync(RolloutSession& session, FlagBackendSet backends, QObject* pa
     });
 }
 
-void FlagSync::onEvent(const RolloutEvent& e)
+void FlagSync::onDecision(const RolloutEvent& e)
 {
     if (m_passive) return; // the driver sets the flags
+    // Held (a damaged history): a person's rollback is the only decision that moves a flag.
+    const bool personsRollback = (e.type == EventType::RolledBack || e.type == EventType::PhaseOverridden) &&
+                                 e.toPhase < e.fromPhase && !e.automatic;
+    if (m_session.held() && !personsRollback) return;
     switch (e.type) {
+    case EventType::FlagsReapplied:
+        applyCurrent(QStringLiteral("re-applying the recorded state (asked by %1)").arg(e.actor));
+        break;
     case EventType::PhaseAdvanced:
         applyCurrent(QStringLiteral("advance to phase %1").arg(e.toPhase + 1));
         if (e.fromPhase < 0) applyEnvironments(QStringLiteral("the rollout starts"));
@@ -185,6 +192,8 @@ void FlagSync::reconcile(const FlagChangeReport& read, bool confirming)
         return;
     }
     if (!m_session.flagsApplied()) {
+        // Held, or a decision still on its way to the ledger: nothing is finished from here.
+        if (m_session.held() || (m_mayFinish && !m_mayFinish())) return;
         applyCurrent(QStringLiteral("finishing the recorded decision (%1): %2")
                          .arg(toString(m_session.state()), diff.join(QStringLiteral("; "))));
         return;

@@ -28,6 +28,13 @@ class FlagSync final : public QObject
     Q_OBJECT
 public:
     FlagSync(RolloutSession& session, FlagBackendSet backends, QObject* parent = nullptr);
+    // A recorded decision: DecisionPath calls this once it is durable; alone, FlagSync follows the
+    // session itself. While the rollout is held (RolloutSession::held) only a person's rollback
+    // moves a flag.
+    void onDecision(const RolloutEvent& e);
+    // Asked before a read finishes a decision whose flags were never read back: false while a
+    // decision is still on its way to the ledger (DecisionPath::settled), whose own write follows.
+    void setMayFinish(std::function<bool()> mayFinish) { m_mayFinish = std::move(mayFinish); }
 
     const FlagBackendSet& backends() const { return m_backends; }
     bool busy() const { return m_running; }
@@ -80,7 +87,6 @@ private:
         QString segment; // empty: the phase's settings
         bool hold = false;
     };
-    void onEvent(const RolloutEvent& e);
     void enqueue(const Operation& op);
     void startNext();
     void reconcile(const FlagChangeReport& read, bool confirming);
@@ -97,6 +103,7 @@ private:
     FlagChangeReport m_last;
     FlagChangeReport m_lastRead;
     std::function<void()> m_beforeReconcile;
+    std::function<bool()> m_mayFinish;
     quint64 m_generation = 0; // counts flag-moving decisions: a read that straddles one is not judged
     struct Environment
     {

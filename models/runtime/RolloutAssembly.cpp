@@ -1,10 +1,14 @@
 #include "RolloutAssembly.h"
 
 #include "flags/FlagBackendSet.h"
+#include "ledger/DeviceKey.h"
 #include "ledger/Ed25519.h"
 #include "ledger/LocalLedger.h"
 #include "notify/PagerDutyNotifier.h"
 #include "notify/WebhookNotifier.h"
+
+#include <QPointer>
+#include <spdlog/spdlog.h>
 
 namespace rollout {
 
@@ -47,6 +51,13 @@ std::unique_ptr<RolloutAssembly> RolloutAssembly::build(Plan plan, const Clock& 
         return nullptr;
     }
     if (options.addKeys) options.addKeys(*runtime.recorder());
+    if (!options.deviceKeyDirectory.isEmpty() && !options.readOnly) {
+        if (auto device = DeviceKey::loadOrCreate(options.deviceKeyDirectory, &why))
+            runtime.recorder()->setDeviceKey(*device);
+        else
+            spdlog::error("device key: {} (a rollback by a person whose key is locked cannot be recorded)",
+                          why.toStdString());
+    }
     if (options.store.isSet()) {
         runtime.attachStore(options.store);
         if (!options.driverKind.isEmpty())
@@ -63,8 +74,20 @@ std::unique_ptr<RolloutAssembly> RolloutAssembly::build(Plan plan, const Clock& 
         // Escalation (the plan's `pager:`): pages on an unverified rollback and on P0/P1 triggers.
         auto pager = std::make_unique<PagerDutyNotifier>(runtime.plan(), runtime.session(),
                                                          PagerDutyNotifier::Options{});
-        if (pager->configured()) a->m_pager = std::move(pager);
+        // Told once a decision is recorded and its flags are on their way (DecisionPath).
+        runtime.decisions().addNotifier(notifier,
+                                        [n = QPointer<WebhookNotifier>(notifier)](const RolloutEvent& e) {
+                                            if (n) n->onDecision(e);
+                                        });
+        if (pager->configured()) {
+            a->m_pager = std::move(pager);
+            PagerDutyNotifier* p = a->m_pager.get();
+            runtime.decisions().addNotifier(p, [n = QPointer<PagerDutyNotifier>(p)](const RolloutEvent& e) {
+                if (n) n->onDecision(e);
+            });
+        }
     }
+    if (!options.readOnly) runtime.holdForReplayedDamage();
     return a;
 }
 

@@ -32,6 +32,11 @@ public:
         qint64 flagHealthEveryMs = 5000;
         // Adds the keys this process signs with (demo keys; the CLI person's), after the replay.
         std::function<void(LedgerRecorder&)> addKeys;
+        // The folder of this installation's device key (DeviceKey: made there at first use). It
+        // signs a rollback whose person's key is locked. Empty: no device key.
+        QString deviceKeyDirectory;
+        // A read-only view (`status`, the home's summaries): records nothing, not even a hold.
+        bool readOnly = false;
         // The flag services to use instead of the plan's (tests: a fake one that can fail).
         std::optional<FlagBackendSet> flags;
         // Who drives (docs/ledger-format.md, "Driving and following"): with a store and a kind

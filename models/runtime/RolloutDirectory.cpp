@@ -34,6 +34,7 @@ QList<RolloutSummary> RolloutDirectory::read(const QList<Source>& plans, const Q
         QString problem;
         if (std::unique_ptr<LocalLedger> ledger = LocalLedger::open(ledgerPath, clock, &problem))
             runtime.attachLedger(std::move(ledger));
+        runtime.holdForReplayedDamage(); // nothing can be signed here: held in view only
         RolloutSummary s = RolloutSummary::of(runtime.session(), personId, false);
         s.planPath = source.planPath;
         s.source = source.kind;

@@ -9,7 +9,9 @@ RolloutRuntime::RolloutRuntime(Plan plan, const Clock& clock, QObject* parent)
     m_session = std::make_unique<RolloutSession>(std::move(plan), m_store, m_clock, nullptr, this);
     m_poller = std::make_unique<MetricPoller>(m_session->plan(), m_store, m_clock, this);
     m_actions = std::make_unique<ActionRunner>(*m_session, this);
-    connect(m_session.get(), &RolloutSession::eventRecorded, this, &RolloutRuntime::appendEvent);
+    m_path = std::make_unique<DecisionPath>(*m_session, this);
+    m_path->setActions(m_actions.get());
+    connect(m_path.get(), &DecisionPath::shown, this, &RolloutRuntime::appendEvent);
     connect(&m_timer, &QTimer::timeout, this, &RolloutRuntime::tick);
     // A new sample is judged when it arrives, not at the next tick: the tick and the poll timers
     // run in step (both 1 s), and the tick came just before each answer, a whole interval late.
@@ -20,6 +22,7 @@ RolloutRuntime::RolloutRuntime(Plan plan, const Clock& clock, QObject* parent)
 void RolloutRuntime::attachFlags(FlagBackendSet backends, qint64 healthEveryMs)
 {
     m_flags = std::make_unique<FlagSync>(*m_session, std::move(backends), this);
+    m_path->setFlags(m_flags.get());
     m_actions->setFlags(m_flags.get());
     // Other environments' fixed flag sets (seed 002), applied when the rollout starts.
     for (const QString& env : plan().environments) {
@@ -44,6 +47,7 @@ void RolloutRuntime::attachLedger(std::unique_ptr<LocalLedger> ledger)
     m_ledger = std::move(ledger);
     m_replay = LedgerReplay::rebuild(*m_session, m_ledger->records(m_session->plan().rollout));
     m_recorder = std::make_unique<LedgerRecorder>(*m_session, *m_ledger, this);
+    m_path->setRecorder(m_recorder.get());
     m_follower = std::make_unique<LedgerFollower>(*m_ledger, *m_session, this);
     m_follower->markAllKnown();
     connect(m_recorder.get(), &LedgerRecorder::recorded, m_follower.get(),
@@ -73,6 +77,24 @@ bool RolloutRuntime::writeLedgerInBackground(QString* problem)
     return true;
 }
 
+void RolloutRuntime::holdForDamage(const QStringList& ids, const QStringList& sentences)
+{
+    if (sentences.isEmpty()) return;
+    QString summary = sentences.first();
+    if (summary.startsWith(QLatin1String("tampering: "))) summary = summary.mid(11);
+    if (sentences.size() > 1)
+        summary += QStringLiteral(" (and %1 more finding(s))").arg(sentences.size() - 1);
+    m_session->holdForDamage(ids, summary);
+}
+
+void RolloutRuntime::holdForReplayedDamage()
+{
+    QStringList ids;
+    for (const RecordVerdict& v : m_replay.verdicts)
+        if (!v.tampering().isEmpty()) ids.append(v.id);
+    holdForDamage(ids, m_replay.tampering);
+}
+
 void RolloutRuntime::attachStore(const StoreSettings& settings)
 {
     if (!m_ledger) return;
@@ -80,6 +102,9 @@ void RolloutRuntime::attachStore(const StoreSettings& settings)
     options.intervalMs = 30000; // a safety poll: the store notifies each new record
     m_sync = std::make_unique<LedgerSync>(*m_ledger, *m_session, settings, options, this);
     m_sync->listenForNotifications();
+    // Damage found on a pull holds the rollout for a person (RolloutSession::holdForDamage).
+    connect(m_sync.get(), &LedgerSync::tampering, this,
+            [this](const QString& id, const QString& why) { holdForDamage({id}, {why}); });
     connect(m_recorder.get(), &LedgerRecorder::recorded, m_sync.get(), &LedgerSync::syncNow);
     connect(
         m_sync.get(), &LedgerSync::recordApplied, this, [this](const LedgerRecord&, const RolloutEvent& e) {

@@ -10,6 +10,7 @@
 #include "metrics/TimeSeriesStore.h"
 #include "plan/Plan.h"
 #include "runtime/ActionRunner.h"
+#include "runtime/DecisionPath.h"
 #include "runtime/DriveLease.h"
 #include "runtime/FlagSync.h"
 #include "runtime/LedgerFollower.h"
@@ -42,6 +43,8 @@ public:
     FlagSync* flags() { return m_flags.get(); }
     // Runs the plan's action lists (trigger actions, rollback_actions) as the engine decides them.
     ActionRunner& actions() { return *m_actions; }
+    // The one path every decision takes: record → apply → notify → show (eventAppended).
+    DecisionPath& decisions() { return *m_path; }
     // From now on every advance, completion and rollback sets the flags and reads them back; the
     // flags are also read every `healthEveryMs` and compared with the rollout (recorded means
     // applied; drift), and for the console's connection health.
@@ -85,6 +88,10 @@ public:
     bool onScreen() const { return m_onScreen; }
     void setHistorySpanMs(qint64 ms) { m_historySpanMs = ms; }
     LedgerSync* sync() { return m_sync.get(); }
+    // Holds the rollout for a person when the history replayed at attachLedger() failed
+    // verification (RolloutSession::holdForDamage): called once keys and notifiers are in place,
+    // so that the alert is signed and sent.
+    void holdForReplayedDamage();
     // With a shared store, an advance is claimed there first (no double advance); null otherwise.
     AdvanceClaimer* claimer() { return m_claimer.get(); }
     const LedgerReplay::Outcome& replay() const { return m_replay; }
@@ -119,6 +126,7 @@ private:
     std::function<void()> m_beforeEvaluate;
     std::unique_ptr<FlagSync> m_flags;
     std::unique_ptr<ActionRunner> m_actions;
+    std::unique_ptr<DecisionPath> m_path;
     std::unique_ptr<LocalLedger> m_ledger;
     std::unique_ptr<LedgerRecorder> m_recorder;
     std::unique_ptr<LedgerFollower> m_follower;
@@ -133,6 +141,8 @@ private:
     qint64 m_historySpanMs = 3600 * 1000;
     void applyMode();
     void appendEvent(const RolloutEvent& e);
+    // Damage found in the history (at replay, on a pull): the session is held for a person.
+    void holdForDamage(const QStringList& ids, const QStringList& sentences);
     qint64 m_nextAutoClaimMs = 0;
     bool m_autoStart = false;
     QTimer m_flagHealth;

@@ -38,7 +38,10 @@ QString LedgerTableModel::summaryOf(const RecordVerdict& v)
     const LedgerRecord& r = *v.record;
     QString problem;
     const auto e = EventCodec::fromRecord(r.type, r.payload, r.actor, r.role, r.timestampMs, &problem);
-    return e ? e->describe() : problem;
+    if (!e) return problem;
+    // A promotion (or an override) says what it was taken on: the gate, as recorded.
+    return e->gate.present ? QStringLiteral("%1 — gate: %2").arg(e->describe(), e->gate.describe())
+                           : e->describe();
 }
 
 int LedgerTableModel::failures() const
