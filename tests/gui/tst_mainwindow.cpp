@@ -9,8 +9,11 @@
 #include "RollbackButton.h"
 #include "RolloutView.h"
 #include "SettingsDialog.h"
+#include "ledger/DecisionChecks.h"
+#include "ledger/LedgerVerifier.h"
 #include "ledger/LocalLedger.h"
 #include "runtime/RolloutAssembly.h"
+#include "runtime/RolloutDirectory.h"
 #include "sim/DemoKeys.h"
 #include "viewmodels/ChecklistModel.h"
 #include "viewmodels/FlagTableModel.h"
@@ -39,6 +42,8 @@ struct Console
     ManualClock clock{1'700'000'000'000};
     QTemporaryDir dir;
     test::FakeFlagBackend* flags = nullptr;
+    QStringList keys;
+    QString deviceKeys; // the device key's folder; empty: none
     QString ledgerPath;
     RolloutRuntime* built = nullptr;
     MainWindow* windowPtr;
@@ -46,8 +51,13 @@ struct Console
     RolloutView* view;
     RolloutRuntime& runtime;
 
-    explicit Console(const QString& ledger = {})
-        : ledgerPath(ledger.isEmpty() ? dir.filePath(QStringLiteral("ledger.sqlite")) : ledger),
+    // `unlocked`: whose keys are unlocked in this console (default: everyone's).
+    explicit Console(const QString& ledger = {}, std::optional<QStringList> unlocked = std::nullopt,
+                     const QString& deviceKeyFolder = {})
+        : keys(unlocked.value_or(QStringList{QStringLiteral("rm-demo"), QStringLiteral("pm-demo"),
+                                             QStringLiteral("oncall-demo"), QStringLiteral("automation")})),
+          deviceKeys(deviceKeyFolder),
+          ledgerPath(ledger.isEmpty() ? dir.filePath(QStringLiteral("ledger.sqlite")) : ledger),
           windowPtr(new MainWindow(windowOptions())), window(*windowPtr), view(window.addRollout(open())),
           runtime(*built)
     {
@@ -73,11 +83,11 @@ struct Console
         RolloutAssembly::Options parts;
         parts.ledgerPath = ledgerPath;
         parts.flags = std::move(set);
-        parts.addKeys = [](LedgerRecorder& recorder) {
-            for (const QString& id : {QStringLiteral("rm-demo"), QStringLiteral("pm-demo"),
-                                      QStringLiteral("oncall-demo"), QStringLiteral("automation")})
+        parts.addKeys = [this](LedgerRecorder& recorder) {
+            for (const QString& id : keys)
                 recorder.addKey(id, DemoKeys::forPerson(id));
         };
+        parts.deviceKeyDirectory = deviceKeys;
         QString problem;
         auto opened = std::make_unique<OpenedRollout>();
         opened->assembly = RolloutAssembly::build(
@@ -398,6 +408,69 @@ private Q_SLOTS:
             c.find<QLabel>("bannerFlags")->text().contains(QStringLiteral("1 of 1 flag(s) verified")));
         QVERIFY(!c.flags->state(QStringLiteral("new-checkout")).enabled);
         QVERIFY(!c.find<QPushButton>("retryFlagsButton")->isVisible());
+    }
+
+    // ROLL BACK held while the acting person's key is locked (and no automation key here): the
+    // rollback happens at once and is recorded, signed with this device's key, "signature pending";
+    // the header, the home, a reopened tab all say rolled back; unlocking countersigns it.
+    void aRollbackWithTheKeyLockedIsRecordedAndCountersignedLater()
+    {
+        QTemporaryDir dir;
+        const QString path = dir.filePath(QStringLiteral("locked.sqlite"));
+        const QString deviceKeys = dir.filePath(QStringLiteral("keys"));
+        {
+            Console a(path);
+            a.start();
+        }
+        Console b(path, QStringList{}, deviceKeys);
+        QCOMPARE(b.runtime.session().currentPhase(), 0);
+        QVERIFY(!b.runtime.recorder()->canSign(QStringLiteral("rm-demo")));
+        b.holdRollback();
+        QTRY_VERIFY(!b.flags->state(QStringLiteral("new-checkout")).enabled);
+        const QString banner = b.find<QLabel>("bannerText")->text();
+        QVERIFY2(banner.contains(QStringLiteral("ROLLED BACK")) &&
+                     banner.contains(QStringLiteral("signature pending")),
+                 qPrintable(banner));
+        QCOMPARE(toString(b.runtime.session().state()), toString(RolloutState::RolledBack));
+        QTRY_VERIFY(b.runtime.decisions().settled());
+        QVERIFY2(
+            b.find<QLabel>("stateLabel")->text().contains(QStringLiteral("rolled back"), Qt::CaseInsensitive),
+            qPrintable(b.find<QLabel>("stateLabel")->text()));
+        // On record, verified, signed by the device in rm-demo's name.
+        const Plan plan = b.runtime.plan();
+        const QList<RecordVerdict> verdicts =
+            LedgerVerifier::verify(b.runtime.recorder()->ledger().records(plan.rollout), plan);
+        QString rollbackId;
+        for (const RecordVerdict& v : verdicts) {
+            QVERIFY2(v.ok, qPrintable(v.id + QStringLiteral(": ") +
+                                      (v.failures.isEmpty() ? QString() : v.failures.first().why)));
+            if (v.record && v.record->type == QLatin1String("rolled_back")) rollbackId = v.id;
+        }
+        QVERIFY(!rollbackId.isEmpty());
+        QCOMPARE(DecisionChecks::pendingCountersignatures(verdicts, QStringLiteral("rm-demo")),
+                 QStringList{rollbackId});
+        // The home (as it reads every plan from the ledger) and a reopened tab stand rolled back.
+        const QList<RolloutSummary> home = RolloutDirectory::read(
+            {{QStringLiteral(ROLLOUT_SOURCE_DIR "/resources/demo/demo-plan.yaml"), QStringLiteral("recent")}},
+            path, QStringLiteral("rm-demo"), {}, b.clock);
+        QCOMPARE(home.size(), 1);
+        QCOMPARE(toString(home.first().state), toString(RolloutState::RolledBack));
+        {
+            Console reopened(path, QStringList{}, deviceKeys);
+            QCOMPARE(toString(reopened.runtime.session().state()), toString(RolloutState::RolledBack));
+        }
+        // rm-demo unlocks their key: the console countersigns what was signed in their name.
+        b.runtime.recorder()->addKey(QStringLiteral("rm-demo"),
+                                     DemoKeys::forPerson(QStringLiteral("rm-demo")));
+        b.view->countersignPending(QStringLiteral("rm-demo"));
+        QTRY_VERIFY(b.runtime.decisions().settled());
+        const QList<RecordVerdict> after =
+            LedgerVerifier::verify(b.runtime.recorder()->ledger().records(plan.rollout), plan);
+        QVERIFY(DecisionChecks::pendingCountersignatures(after, QStringLiteral("rm-demo")).isEmpty());
+        for (const RecordVerdict& v : after)
+            if (v.id == rollbackId)
+                QVERIFY2(v.notes.join(QLatin1Char(' ')).contains(QStringLiteral("countersigned by rm-demo")),
+                         qPrintable(v.notes.join(QLatin1Char(' '))));
     }
 
     void automaticRollbackRaisesTheBanner()

@@ -16,6 +16,7 @@
 #include "ledger/LedgerVerifier.h"
 #include "metrics/TimeSeriesStore.h"
 
+#include <QElapsedTimer>
 #include <QFile>
 #include <QJsonDocument>
 #include <QJsonObject>
@@ -51,13 +52,14 @@ class TestPipeline final : public QObject
     Q_OBJECT
     QTemporaryDir m_dir;
     QString m_plan, m_db, m_keys, m_flag, m_unleash, m_rollout;
+    QString m_passphrase = QStringLiteral("pipeline passphrase"); // what the person types
 
     Run ctl(const QStringList& args, int timeoutMs = 120000, const QString& killAt = {})
     {
         QProcess p;
         QProcessEnvironment e = QProcessEnvironment::systemEnvironment();
         if (!killAt.isEmpty()) e.insert(QStringLiteral("ROLLOUT_FAULT_KILL_AT"), killAt);
-        e.insert(QStringLiteral("ROLLOUT_TEST_PASS"), QStringLiteral("pipeline passphrase"));
+        e.insert(QStringLiteral("ROLLOUT_TEST_PASS"), m_passphrase);
         e.insert(QStringLiteral("XDG_STATE_HOME"), m_dir.filePath(QStringLiteral("state")));
         p.setProcessEnvironment(e);
         QStringList all = args;
@@ -74,6 +76,32 @@ class TestPipeline final : public QObject
         qInfo("rolloutctl %s -> %d\n%s%s", qPrintable(args.join(QLatin1Char(' '))), r.exit, qPrintable(r.out),
               qPrintable(r.err));
         return r;
+    }
+
+    // Runs `watch` until `done` (checked every 250 ms), then stops it as a person would (SIGTERM).
+    bool watchUntil(const std::function<bool()>& done, int timeoutMs)
+    {
+        QProcess p;
+        QProcessEnvironment e = QProcessEnvironment::systemEnvironment();
+        e.insert(QStringLiteral("ROLLOUT_TEST_PASS"), QStringLiteral("pipeline passphrase"));
+        e.insert(QStringLiteral("XDG_STATE_HOME"), m_dir.filePath(QStringLiteral("state")));
+        p.setProcessEnvironment(e);
+        p.start(QStringLiteral(ROLLOUT_BINARY_DIR "/app/rolloutctl"),
+                {QStringLiteral("watch"), m_plan, QStringLiteral("--tick"), QStringLiteral("250"),
+                 QStringLiteral("--db"), m_db, QStringLiteral("--keys-dir"), m_keys,
+                 QStringLiteral("--passphrase-env"), QStringLiteral("ROLLOUT_TEST_PASS")});
+        QElapsedTimer t;
+        t.start();
+        bool ok = false;
+        while (!ok && t.elapsed() < timeoutMs && p.state() != QProcess::NotRunning) {
+            p.waitForFinished(250);
+            ok = done();
+        }
+        p.terminate();
+        if (!p.waitForFinished(15000)) p.kill();
+        qInfo("watch -> %s\n%s%s", ok ? "done" : "NOT done", p.readAllStandardOutput().constData(),
+              p.readAllStandardError().constData());
+        return ok;
     }
 
     // What Unleash serves now, by a separate read: "off" or the percentage.
@@ -308,6 +336,14 @@ private Q_SLOTS:
         QTest::newRow("before the commit") << QStringLiteral("ledger-before-commit:rolled_back") << false;
         QTest::newRow("after the commit") << QStringLiteral("ledger-after-commit:rolled_back") << true;
         QTest::newRow("during the flag change") << QStringLiteral("flag-change:rollback") << true;
+        // The decision path's own stages (DecisionPath): decide → record → apply → notify.
+        QTest::newRow("path: before the record")
+            << QStringLiteral("decision-before-record:rolled_back") << false;
+        QTest::newRow("path: after the record")
+            << QStringLiteral("decision-after-record:rolled_back") << true;
+        QTest::newRow("path: after the apply started")
+            << QStringLiteral("decision-after-apply:rolled_back") << true;
+        QTest::newRow("path: during notify") << QStringLiteral("decision-during-notify:rolled_back") << true;
     }
 
     void aSigkillAtEveryPointOfARollbackIsRecovered()
@@ -345,6 +381,112 @@ private Q_SLOTS:
         QCOMPARE(unleashNow(), QStringLiteral("off"));
         r = ctl({QStringLiteral("status")});
         QCOMPARE(r.exit, 0);
+        QVERIFY2(r.out.contains(QStringLiteral("flags:  as recorded")), qPrintable(r.out));
+        QVERIFY(ctl({QStringLiteral("ledger"), QStringLiteral("verify")}).exit == 0);
+    }
+
+    // The big red button from a shell, with the person's key locked (a wrong passphrase): the
+    // rollback happens and is recorded, signed with this device's key, "sre's signature pending";
+    // status from another process says rolled back; sre countersigns once their key is at hand.
+    void aRollbackWithALockedKeyIsRecordedAndCountersignedLater()
+    {
+        QVERIFY(ctl({QStringLiteral("set-phase"), QStringLiteral("2"), QStringLiteral("--override"),
+                     QStringLiteral("--reason"), QStringLiteral("before the locked rollback"),
+                     QStringLiteral("--as"), QStringLiteral("rm")})
+                    .exit == 0);
+        QCOMPARE(unleashNow(), QStringLiteral("50%"));
+        m_passphrase = QStringLiteral("not the passphrase");
+        Run r = ctl({QStringLiteral("rollback"), QStringLiteral("--to-zero"), QStringLiteral("--reason"),
+                     QStringLiteral("key locked"), QStringLiteral("--as"), QStringLiteral("sre")});
+        m_passphrase = QStringLiteral("pipeline passphrase");
+        QCOMPARE(r.exit, 0);
+        QVERIFY2(r.out.contains(QStringLiteral("signed with this device's key, sre's signature pending")),
+                 qPrintable(r.out));
+        QCOMPARE(unleashNow(), QStringLiteral("off"));
+        r = ctl({QStringLiteral("status")});
+        QCOMPARE(r.exit, 0);
+        QVERIFY2(r.out.contains(QStringLiteral("state:  rolled back")) &&
+                     r.out.contains(QStringLiteral("flags:  as recorded")),
+                 qPrintable(r.out));
+        r = ctl({QStringLiteral("ledger"), QStringLiteral("verify")});
+        QCOMPARE(r.exit, 0);
+        QVERIFY2(r.out.contains(QStringLiteral("sre's signature pending")), qPrintable(r.out));
+        r = ctl({QStringLiteral("countersign"), QStringLiteral("--as"), QStringLiteral("sre")});
+        QCOMPARE(r.exit, 0);
+        QVERIFY2(r.out.contains(QStringLiteral("countersigned")), qPrintable(r.out));
+        r = ctl({QStringLiteral("ledger"), QStringLiteral("verify")});
+        QCOMPARE(r.exit, 0);
+        QVERIFY2(r.out.contains(QStringLiteral("countersigned by sre")) &&
+                     !r.out.contains(QStringLiteral("sre's signature pending")),
+                 qPrintable(r.out));
+        // Nothing left to countersign.
+        r = ctl({QStringLiteral("countersign"), QStringLiteral("--as"), QStringLiteral("sre")});
+        QVERIFY2(r.out.contains(QStringLiteral("nothing to countersign")), qPrintable(r.out));
+    }
+
+    // The same for a decision that raises exposure (an override from zero to 50%): killed before
+    // its record, nothing moved and nothing is on record; killed anywhere after, the record stands
+    // and the next watch makes Unleash say so, with nothing doubled.
+    void aSigkillAtEveryPointOfAnAdvanceIsRecovered_data()
+    {
+        QTest::addColumn<QString>("point");
+        QTest::addColumn<bool>("recorded");
+        QTest::newRow("before the record")
+            << QStringLiteral("decision-before-record:phase_overridden") << false;
+        QTest::newRow("after the record") << QStringLiteral("decision-after-record:phase_overridden") << true;
+        QTest::newRow("after the apply started")
+            << QStringLiteral("decision-after-apply:phase_overridden") << true;
+        QTest::newRow("during the flag change") << QStringLiteral("flag-change:override") << true;
+        QTest::newRow("during notify") << QStringLiteral("decision-during-notify:phase_overridden") << true;
+    }
+
+    void aSigkillAtEveryPointOfAnAdvanceIsRecovered()
+    {
+        QFETCH(QString, point);
+        QFETCH(bool, recorded);
+        // From zero (all flags off).
+        QVERIFY(ctl({QStringLiteral("rollback"), QStringLiteral("--to-zero"), QStringLiteral("--reason"),
+                     QStringLiteral("from zero"), QStringLiteral("--as"), QStringLiteral("sre")})
+                    .exit == 0);
+        QCOMPARE(unleashNow(), QStringLiteral("off"));
+        auto overridesOnRecord = [this] {
+            QSqlDatabase db = QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), QStringLiteral("count"));
+            db.setDatabaseName(m_db);
+            int n = -1;
+            if (db.open()) {
+                QSqlQuery q(db);
+                if (q.exec(QStringLiteral("SELECT COUNT(*) FROM records WHERE type = 'phase_overridden'")) &&
+                    q.next())
+                    n = q.value(0).toInt();
+                db.close();
+            }
+            db = QSqlDatabase();
+            QSqlDatabase::removeDatabase(QStringLiteral("count"));
+            return n;
+        };
+        const int before = overridesOnRecord();
+        const QStringList up{QStringLiteral("set-phase"),  QStringLiteral("2"),
+                             QStringLiteral("--override"), QStringLiteral("--reason"),
+                             QStringLiteral("crash"),      QStringLiteral("--as"),
+                             QStringLiteral("rm")};
+        Run r = ctl(up, 60000, point);
+        QCOMPARE(r.exit, -9);
+        r = ctl({QStringLiteral("ledger"), QStringLiteral("verify")});
+        QVERIFY2(r.exit == 0, qPrintable(r.out + r.err));
+        QCOMPARE(overridesOnRecord(), before + (recorded ? 1 : 0)); // never doubled, never lost
+        if (!recorded) {
+            QCOMPARE(unleashNow(), QStringLiteral("off")); // no flag moved for what was never recorded
+            QCOMPARE(ctl(up).exit, 0);
+        } else {
+            r = ctl({QStringLiteral("status")});
+            QVERIFY2(r.out.contains(QStringLiteral("phase 2 of 2")), qPrintable(r.out));
+            // The next driver finishes it; watch runs on at the last phase, so it is stopped (SIGTERM,
+            // which hands its lease back) once Unleash reads 50%.
+            QVERIFY(watchUntil([this] { return unleashNow() == QLatin1String("50%"); }, 60000));
+        }
+        QCOMPARE(unleashNow(), QStringLiteral("50%"));
+        QCOMPARE(overridesOnRecord(), before + 1);
+        r = ctl({QStringLiteral("status")});
         QVERIFY2(r.out.contains(QStringLiteral("flags:  as recorded")), qPrintable(r.out));
         QVERIFY(ctl({QStringLiteral("ledger"), QStringLiteral("verify")}).exit == 0);
     }

@@ -6,14 +6,17 @@
 #include "FakeHttpServer.h"
 #include "PlanFixture.h"
 #include "RequireServers.h"
+#include "StoreTamper.h"
 #include "TestKeys.h"
 #include "flags/UnleashFeature.h"
 #include "ledger/KeyStore.h"
 #include "ledger/LedgerRecorder.h"
+#include "ledger/LedgerReplay.h"
 #include "ledger/LedgerVerifier.h"
 #include "metrics/TimeSeriesStore.h"
 #include "runtime/FlagSync.h"
 
+#include <QElapsedTimer>
 #include <QFile>
 #include <QProcess>
 #include <QSignalSpy>
@@ -62,6 +65,41 @@ class TestWatch final : public QObject
                   QStringLiteral("ROLLOUT_TEST_WATCH_PASS"), QStringLiteral("--tick"),
                   QStringLiteral("250")});
         return p;
+    }
+
+    // What Unleash serves now, by a separate read: "off" or the percentage.
+    QString unleashNow()
+    {
+        const HttpResponse r =
+            exchange("GET", m_unleash + QStringLiteral("/api/admin/projects/default/features/") + m_flag, {},
+                     qgetenv("ROLLOUT_UNLEASH_ADMIN_TOKEN"));
+        QString problem;
+        const auto f = UnleashFeature::parse(r.body, QStringLiteral("development"), &problem);
+        return f ? f->state().setting().describe() : QStringLiteral("unreadable: ") + problem;
+    }
+
+    // Whether the shared store holds record `id`.
+    static bool inStore(const QString& id)
+    {
+        bool found = false;
+        {
+            QSqlDatabase db =
+                QSqlDatabase::addDatabase(QStringLiteral("QPSQL"), QStringLiteral("watch-find"));
+            db.setHostName(env("ROLLOUT_PG_HOST"));
+            db.setPort(env("ROLLOUT_PG_PORT").toInt());
+            db.setDatabaseName(env("ROLLOUT_PG_DATABASE"));
+            db.setUserName(env("ROLLOUT_PG_USER"));
+            db.setPassword(env("ROLLOUT_PG_PASSWORD"));
+            if (db.open()) {
+                QSqlQuery q(db);
+                q.prepare(QStringLiteral("SELECT count(*) FROM ledger_records WHERE id = ?"));
+                q.addBindValue(id);
+                found = q.exec() && q.next() && q.value(0).toInt() == 1;
+                db.close();
+            }
+        }
+        QSqlDatabase::removeDatabase(QStringLiteral("watch-find"));
+        return found;
     }
 
     static bool saw(QProcess* p, QByteArray* out, const QByteArray& what)
@@ -118,7 +156,8 @@ private Q_SLOTS:
                     "  - {id: rm, roles: [rm], key: \"%5\"}\n"
                     "  - {id: automation, roles: [automation], key: \"%6\"}\n"
                     "notify:\n"
-                    "  - {webhook_env: ROLLOUT_TEST_WATCH_WEBHOOK, on: [rolled_back, rollback_failed]}\n")
+                    "  - {webhook_env: ROLLOUT_TEST_WATCH_WEBHOOK, on: [rolled_back, rollback_failed, "
+                    "escalated]}\n")
                     .arg(rollout, env("ROLLOUT_PROMETHEUS_URL"), m_unleash, m_flag,
                          Ed25519::encodePublicKey(rmKey().publicKey), automationKey)
                     .toUtf8());
@@ -229,6 +268,115 @@ private Q_SLOTS:
         QVERIFY(q.exec() && q.next());
         QCOMPARE(q.value(0).toInt(), 1);
         db.close();
+    }
+
+    // The database owner changes a record of a running rollout in the shared store. The watch that
+    // pulls it holds the rollout: a P1 escalation goes to the plan's webhook, and nothing moves a
+    // flag — not even a canary error spike past its hard trigger — until a person acknowledges
+    // the alert with a signed record. Then the trigger rolls back as ever.
+    void damageInTheSharedStoreHoldsTheWatchUntilAPersonAcknowledges()
+    {
+        // A rollout of its own on the loop's flag, its own ledger; rm starts it at 50%.
+        exchange("POST", m_sim + QStringLiteral("/-/clear"));
+        QFile pf(m_plan);
+        QVERIFY(pf.open(QIODevice::ReadOnly));
+        QByteArray yaml = pf.readAll();
+        const Plan first = test::loadPlan(yaml);
+        yaml.replace(first.rollout.toUtf8(), first.rollout.toUtf8() + "-held");
+        const QString planPath = m_dir.filePath(QStringLiteral("held.yaml"));
+        {
+            QFile out(planPath);
+            QVERIFY(out.open(QIODevice::WriteOnly));
+            out.write(yaml);
+        }
+        const Plan plan = test::loadPlan(yaml);
+        const QString db = m_dir.filePath(QStringLiteral("held.sqlite"));
+        const Actor rm{QStringLiteral("rm"), QStringLiteral("rm")};
+        QString advanceId;
+        {
+            SystemClock clock;
+            TimeSeriesStore samples;
+            RolloutSession session(plan, samples, clock);
+            QString problem;
+            auto ledger = LocalLedger::open(db, clock, &problem);
+            QVERIFY2(ledger, qPrintable(problem));
+            LedgerRecorder recorder(session, *ledger);
+            recorder.addKey(QStringLiteral("rm"), rmKey());
+            std::optional<FlagBackendSet> backends = FlagBackendSet::fromPlan(plan, &problem);
+            QVERIFY2(backends, qPrintable(problem));
+            FlagSync flags(session, std::move(*backends));
+            QSignalSpy done(&flags, &FlagSync::operationFinished);
+            QVERIFY(session.advance(rm).ok);
+            QTRY_COMPARE_WITH_TIMEOUT(done.size(), 1, 15000);
+            advanceId = ledger->records(plan.rollout).first().id;
+        }
+        QCOMPARE(unleashNow(), QStringLiteral("50%"));
+        // A watch drives it and shares its records; stopped, it hands the lease back.
+        const QString previousPlan = m_plan;
+        m_plan = planPath;
+        QByteArray out;
+        QProcess* p = startWatch(QStringLiteral("http://127.0.0.1:9"), db);
+        QTRY_VERIFY_WITH_TIMEOUT(saw(p, &out, "watching"), 20000);
+        QTRY_VERIFY_WITH_TIMEOUT(inStore(advanceId), 30000);
+        p->terminate();
+        QVERIFY(p->waitForFinished(10000));
+
+        // The database owner rewrites rm's advance in the shared store.
+        test::StoreTamper tamper;
+        QString why;
+        if (!tamper.open(&why)) ROLLOUT_SKIP_OR_FAIL(qPrintable(why));
+        QVERIFY2(tamper.replaceInBody(advanceId, "entered", "ENTERED"), qPrintable(tamper.lastError()));
+
+        // The next watch pulls it: held, and a P1 goes out.
+        QStringList webhook;
+        test::FakeHttpServer receiver([&](const QByteArray&, const QByteArray&, const QByteArray& body) {
+            webhook.append(QString::fromUtf8(body));
+            return test::FakeHttpServer::Reply{};
+        });
+        out.clear();
+        p = startWatch(receiver.url(), db, true);
+        QTRY_VERIFY_WITH_TIMEOUT(webhook.join(QLatin1Char('\n')).contains(QStringLiteral("ledger damage")),
+                                 30000);
+        const QString p1 = webhook.join(QLatin1Char('\n'));
+        QVERIFY2(p1.contains(QStringLiteral("P1")) && p1.contains(QStringLiteral("changed")), qPrintable(p1));
+        // A spike past the hard trigger's 5 s: nothing moves while held (15 s, three times the
+        // trigger's duration; rollsBackOnASpikeSignsAndPushes saw it fire within that).
+        QVERIFY(exchange("POST", m_sim + QStringLiteral("/-/fault?spec=canary-error-spike@0s")).success());
+        QElapsedTimer held;
+        held.start();
+        while (held.elapsed() < 15000) {
+            QTest::qWait(500);
+            QCOMPARE(unleashNow(), QStringLiteral("50%"));
+            QCOMPARE(p->state(), QProcess::Running);
+        }
+        out += p->readAllStandardOutput();
+
+        // rm acknowledges the alert: a signed record in the same ledger, which the watch follows.
+        {
+            SystemClock clock;
+            TimeSeriesStore samples;
+            RolloutSession session(plan, samples, clock);
+            QString problem;
+            auto ledger = LocalLedger::open(db, clock, &problem);
+            QVERIFY2(ledger, qPrintable(problem));
+            LedgerReplay::rebuild(session, ledger->records(plan.rollout));
+            QVERIFY(session.held());
+            int alert = 0;
+            for (const Alert& a : session.alerts())
+                if (a.trigger == RolloutSession::kDamageHold && !a.acknowledged) alert = a.id;
+            LedgerRecorder recorder(session, *ledger);
+            recorder.addKey(QStringLiteral("rm"), rmKey());
+            QVERIFY(
+                session.acknowledgeAlert(alert, rm, QStringLiteral("the store was restored from backup")).ok);
+        }
+        // Released: the trigger rolls back as ever, and the flag reads back off.
+        QTRY_VERIFY_WITH_TIMEOUT(p->state() == QProcess::NotRunning, 90000);
+        out += p->readAllStandardOutput();
+        QCOMPARE(p->exitCode(), 3);
+        QVERIFY2(out.contains("AUTOMATIC rollback"), out.constData());
+        QCOMPARE(unleashNow(), QStringLiteral("off"));
+        exchange("POST", m_sim + QStringLiteral("/-/clear"));
+        m_plan = previousPlan;
     }
 
     // A record deleted from the ledger (the owner of the file, or of the shared store): `watch`
