@@ -392,7 +392,7 @@ void MainWindow::refreshHome()
     plans += m_options.examples;
     if (m_options.clock) {
         const QList<RolloutSummary> known =
-            RolloutDirectory::read(plans, m_options.ledgerPath, m_identity, open, *m_options.clock);
+            m_directory.readCached(plans, m_options.ledgerPath, m_identity, open, *m_options.clock);
         rows += known;
     }
     m_home->setPeople(people, m_identity);

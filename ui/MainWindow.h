@@ -1,6 +1,6 @@
 #pragma once
 
-#include "runtime/RolloutDirectory.h"
+#include "viewmodels/RolloutDirectory.h"
 
 #include <QMainWindow>
 #include <functional>
@@ -99,6 +99,7 @@ private:
     QList<QAction*> m_rolloutActions;
     QSystemTrayIcon* m_tray = nullptr;
     QTimer* m_homeTimer;
+    RolloutDirectory m_directory; // the home's summaries of rollouts not open, re-read only on change
     QString m_identity;
 };
 

@@ -1,6 +1,6 @@
 #pragma once
 
-#include "engine/ConditionJudge.h"
+#include "judge/ConditionJudge.h"
 #include "plan/Condition.h"
 
 namespace rollout {

@@ -1,7 +1,7 @@
 #pragma once
 
 #include "core/Clock.h"
-#include "engine/ConditionJudge.h"
+#include "judge/ConditionJudge.h"
 #include "engine/GateStatus.h"
 #include "engine/MeasurementRun.h"
 #include "engine/RolloutEvent.h"

@@ -1,6 +1,6 @@
 #pragma once
 
-#include "engine/ConditionJudge.h"
+#include "judge/ConditionJudge.h"
 
 namespace rollout {
 

@@ -1,6 +1,6 @@
 #pragma once
 
-#include "engine/ConditionJudge.h"
+#include "judge/ConditionJudge.h"
 #include "judge/EvidenceJudge.h"
 #include "plan/Plan.h"
 

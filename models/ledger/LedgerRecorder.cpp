@@ -26,6 +26,14 @@ void LedgerRecorder::addKey(const QString& actorId, const Ed25519::KeyPair& key)
     m_keys.insert(actorId, key);
 }
 
+void LedgerRecorder::removeKey(const QString& actorId)
+{
+    auto it = m_keys.find(actorId);
+    if (it == m_keys.end()) return;
+    sodium_memzero(it->secretKey.data(), std::size_t(it->secretKey.size()));
+    m_keys.erase(it);
+}
+
 void LedgerRecorder::onEvent(const RolloutEvent& e)
 {
     record(e, {});

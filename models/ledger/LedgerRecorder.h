@@ -38,6 +38,9 @@ public:
     using Done = std::function<void(const std::optional<LedgerRecord>& record, const QString& problem)>;
     void record(const RolloutEvent& e, Done done);
     bool canSign(const QString& actorId) const { return m_keys.contains(actorId); }
+    // Locks `actorId`'s key again: it is wiped from memory; their decisions are refused until it
+    // is unlocked (a rollback is signed with the device key).
+    void removeKey(const QString& actorId);
     // Who signs the engine's observations (a flag read-back, drift) when this process holds no
     // automation key (a person's rolloutctl): the record names them, marked "observed_by".
     // Automation's decisions (a trigger firing, an automatic rollback) are never signed this way.

@@ -1,6 +1,6 @@
 #pragma once
 
-#include "engine/MetricReader.h"
+#include "metrics/MetricReader.h"
 #include "plan/Plan.h"
 
 #include <QList>

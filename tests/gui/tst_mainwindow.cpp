@@ -13,7 +13,7 @@
 #include "ledger/LedgerVerifier.h"
 #include "ledger/LocalLedger.h"
 #include "runtime/RolloutAssembly.h"
-#include "runtime/RolloutDirectory.h"
+#include "viewmodels/RolloutDirectory.h"
 #include "sim/DemoKeys.h"
 #include "viewmodels/ChecklistModel.h"
 #include "viewmodels/FlagTableModel.h"

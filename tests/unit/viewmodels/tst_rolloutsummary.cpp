@@ -4,7 +4,7 @@
 #include "PlanFixture.h"
 #include "ledger/Ed25519.h"
 #include "ledger/LocalLedger.h"
-#include "runtime/RolloutDirectory.h"
+#include "viewmodels/RolloutDirectory.h"
 #include "runtime/RolloutRuntime.h"
 #include "sim/DemoKeys.h"
 #include "viewmodels/RolloutListModel.h"

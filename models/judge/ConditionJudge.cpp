@@ -1,4 +1,4 @@
-#include "engine/ConditionJudge.h"
+#include "judge/ConditionJudge.h"
 
 #include "plan/Duration.h"
 
