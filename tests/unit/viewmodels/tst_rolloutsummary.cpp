@@ -4,9 +4,9 @@
 #include "PlanFixture.h"
 #include "ledger/Ed25519.h"
 #include "ledger/LocalLedger.h"
-#include "viewmodels/RolloutDirectory.h"
 #include "runtime/RolloutRuntime.h"
 #include "sim/DemoKeys.h"
+#include "viewmodels/RolloutDirectory.h"
 #include "viewmodels/RolloutListModel.h"
 #include "viewmodels/RolloutSummary.h"
 
