@@ -1,11 +1,11 @@
 #pragma once
 
 #include "core/Clock.h"
-#include "judge/ConditionJudge.h"
 #include "engine/GateStatus.h"
 #include "engine/MeasurementRun.h"
 #include "engine/RolloutEvent.h"
 #include "engine/TriggerTracker.h"
+#include "judge/ConditionJudge.h"
 #include "judge/EvidenceJudge.h"
 #include "judge/WindowJudge.h"
 #include "plan/Plan.h"

@@ -1,7 +1,7 @@
 #pragma once
 
-#include "judge/ConditionJudge.h"
 #include "engine/MeasurementRun.h"
+#include "judge/ConditionJudge.h"
 
 namespace rollout {
 

@@ -1,7 +1,7 @@
 #pragma once
 
-#include "metrics/MetricReader.h"
 #include "judge/Evidence.h"
+#include "metrics/MetricReader.h"
 #include "plan/Plan.h"
 
 #include <optional>

@@ -13,10 +13,10 @@
 #include "ledger/LedgerVerifier.h"
 #include "ledger/LocalLedger.h"
 #include "runtime/RolloutAssembly.h"
-#include "viewmodels/RolloutDirectory.h"
 #include "sim/DemoKeys.h"
 #include "viewmodels/ChecklistModel.h"
 #include "viewmodels/FlagTableModel.h"
+#include "viewmodels/RolloutDirectory.h"
 
 #include <QAbstractItemModel>
 #include <QApplication>
