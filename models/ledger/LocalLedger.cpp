@@ -406,6 +406,27 @@ QString LocalLedger::changeMark(const QString& rollout) const
     return q.value(0).toString() + QLatin1Char('/') + q.value(1).toString();
 }
 
+QList<LedgerRecord> LocalLedger::lastOfEachRollout(QString* problem) const
+{
+    return select(
+        QStringLiteral("SELECT %1 FROM records WHERE rowid IN (SELECT max(rowid) FROM records GROUP BY "
+                       "rollout) ORDER BY rollout")
+            .arg(kColumns),
+        {}, problem);
+}
+
+QHash<QString, QString> LocalLedger::changeMarks() const
+{
+    QHash<QString, QString> out;
+    QSqlQuery q(m_db);
+    if (!q.exec(QStringLiteral(
+            "SELECT rollout, count(*), coalesce(max(rowid), 0) FROM records GROUP BY rollout")))
+        return out;
+    while (q.next())
+        out.insert(q.value(0).toString(), q.value(1).toString() + QLatin1Char('/') + q.value(2).toString());
+    return out;
+}
+
 QList<LedgerRecord> LocalLedger::unpushed(QString* problem) const
 {
     return select(

@@ -3,6 +3,7 @@
 #include "ledger/LedgerRecord.h"
 
 #include <QByteArray>
+#include <QHash>
 #include <QList>
 #include <QSqlDatabase>
 #include <QString>
@@ -70,6 +71,10 @@ public:
     QList<LedgerRecord> records(const QString& rollout = {}, QString* problem = nullptr) const;
     // A cheap mark that changes whenever a record of `rollout` is added, by this process or
     // another one sharing the file (count and newest row): the followers' "anything new?".
+    // The newest record of each rollout in the ledger.
+    QList<LedgerRecord> lastOfEachRollout(QString* problem = nullptr) const;
+    // changeMark() of every rollout in the ledger, in one pass.
+    QHash<QString, QString> changeMarks() const;
     QString changeMark(const QString& rollout) const;
     // Records not yet pushed to the shared ledger, in chain order per device and rollout.
     QList<LedgerRecord> unpushed(QString* problem = nullptr) const;

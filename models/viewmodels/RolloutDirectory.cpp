@@ -21,6 +21,45 @@ QString fileStamp(const QString& path)
                : path + QStringLiteral("@-");
 }
 
+// One plan's summary, from its records in the ledger.
+RolloutSummary summarize(Plan plan, const QList<LedgerRecord>& records, const QString& personId,
+                         const Clock& clock)
+{
+    TimeSeriesStore samples;
+    RolloutSession session(std::move(plan), samples, clock);
+    const LedgerReplay::Outcome replay = LedgerReplay::rebuild(session, records);
+    // Damage in its history holds it, in view only (nothing can be signed here).
+    QStringList damaged;
+    for (const RecordVerdict& v : replay.verdicts)
+        if (!v.tampering().isEmpty()) damaged.append(v.id);
+    if (!replay.tampering.isEmpty()) session.holdForDamage(damaged, replay.tampering.first());
+    return RolloutSummary::of(session, personId, false);
+}
+
+RolloutSummary unloadable(const RolloutDirectory::Source& source, const PlanLoadResult& loaded)
+{
+    RolloutSummary bad;
+    bad.rollout = QFileInfo(source.planPath).fileName();
+    bad.planPath = source.planPath;
+    bad.source = source.kind;
+    bad.health = Severity::Bad;
+    bad.healthText = QObject::tr("the plan does not load");
+    bad.note = loaded.errors.isEmpty() ? QString() : loaded.errors.first().toString();
+    bad.blockers = bad.note;
+    return bad;
+}
+
+RolloutSummary elsewhere(const LedgerRecord& last)
+{
+    RolloutSummary s;
+    s.rollout = last.rollout;
+    s.source = QStringLiteral("ledger");
+    s.note = QObject::tr("plan not opened here: File → Open its plan");
+    s.healthText = QObject::tr("last: %1 by %2").arg(last.type, last.actor);
+    s.blockers = s.note;
+    return s;
+}
+
 } // namespace
 
 QList<RolloutSummary> RolloutDirectory::read(const QList<Source>& plans, const QString& ledgerPath,
@@ -41,45 +80,21 @@ QList<RolloutSummary> RolloutDirectory::read(const QList<Source>& plans, const Q
     for (const Source& source : plans) {
         PlanLoadResult loaded = PlanLoader::loadFile(source.planPath);
         if (!loaded.plan) {
-            RolloutSummary bad;
-            bad.rollout = QFileInfo(source.planPath).fileName();
-            bad.planPath = source.planPath;
-            bad.source = source.kind;
-            bad.health = Severity::Bad;
-            bad.healthText = QObject::tr("the plan does not load");
-            bad.note = loaded.errors.isEmpty() ? QString() : loaded.errors.first().toString();
-            bad.blockers = bad.note;
-            out.append(bad);
+            out.append(unloadable(source, loaded));
             continue;
         }
         if (known.contains(loaded.plan->rollout)) continue;
         known.insert(loaded.plan->rollout);
-        TimeSeriesStore samples;
-        RolloutSession session(std::move(*loaded.plan), samples, clock);
-        const LedgerReplay::Outcome replay =
-            LedgerReplay::rebuild(session, byRollout.value(session.plan().rollout));
-        // Damage in its history holds it, in view only (nothing can be signed here).
-        QStringList damaged;
-        for (const RecordVerdict& v : replay.verdicts)
-            if (!v.tampering().isEmpty()) damaged.append(v.id);
-        if (!replay.tampering.isEmpty()) session.holdForDamage(damaged, replay.tampering.first());
-        RolloutSummary s = RolloutSummary::of(session, personId, false);
+        const QString rollout = loaded.plan->rollout;
+        RolloutSummary s = summarize(std::move(*loaded.plan), byRollout.value(rollout), personId, clock);
         s.planPath = source.planPath;
         s.source = source.kind;
         if (!ledgerProblem.isEmpty()) s.note = ledgerProblem;
         out.append(s);
     }
     // The ledger's other rollouts: decided elsewhere, their plan not opened here.
-    for (auto it = last.begin(); it != last.end(); ++it) {
-        if (known.contains(it.key())) continue;
-        RolloutSummary s;
-        s.rollout = it.key();
-        s.source = QStringLiteral("ledger");
-        s.note = QObject::tr("plan not opened here: File → Open its plan");
-        s.healthText = QObject::tr("last: %1 by %2").arg(it->type, it->actor);
-        s.blockers = s.note;
-        out.append(s);
-    }
+    for (auto it = last.begin(); it != last.end(); ++it)
+        if (!known.contains(it.key())) out.append(elsewhere(*it));
     return out;
 }
 
@@ -87,20 +102,61 @@ QList<RolloutSummary> RolloutDirectory::readCached(const QList<Source>& plans, c
                                                    const QString& personId, const QSet<QString>& skip,
                                                    const Clock& clock, qint64 maxAgeMs)
 {
-    QStringList parts{personId, fileStamp(ledgerPath), fileStamp(ledgerPath + QStringLiteral("-wal"))};
-    for (const Source& s : plans)
-        parts.append(fileStamp(s.planPath) + s.kind);
-    QStringList open(skip.begin(), skip.end());
-    open.sort();
-    parts += open;
-    const QString stamp = parts.join(QLatin1Char('|'));
+    QList<RolloutSummary> out;
+    QSet<QString> known = skip;
+    QString problem;
+    std::unique_ptr<LocalLedger> ledger = LocalLedger::open(ledgerPath, clock, &problem);
     const qint64 now = clock.nowMs();
-    if (stamp == m_stamp && now >= m_readAtMs && now - m_readAtMs < maxAgeMs) return m_last;
-    m_last = read(plans, ledgerPath, personId, skip, clock);
-    m_stamp = stamp;
-    m_readAtMs = now;
-    ++m_reads;
-    return m_last;
+    // Opening the ledger touches its files: what changed is told by its records (count, last row).
+    const QHash<QString, QString> marks = ledger ? ledger->changeMarks() : QHash<QString, QString>{};
+    for (const Source& source : plans) {
+        Entry& e = m_entries[source.planPath];
+        const QString planStamp = fileStamp(source.planPath);
+        if (e.planStamp != planStamp) { // parsed again only when the file changed
+            PlanLoadResult loaded = PlanLoader::loadFile(source.planPath);
+            e.plan = loaded.plan;
+            e.unloadable =
+                loaded.plan ? QList<RolloutSummary>{} : QList<RolloutSummary>{unloadable(source, loaded)};
+            e.planStamp = planStamp;
+            e.stamp.clear();
+        }
+        if (!e.plan) {
+            out += e.unloadable;
+            continue;
+        }
+        const QString rollout = e.plan->rollout;
+        if (known.contains(rollout)) continue;
+        known.insert(rollout);
+        const QString stamp =
+            QStringList{planStamp, personId, ledger ? marks.value(rollout, QStringLiteral("0/0")) : problem}
+                .join(QLatin1Char('|'));
+        if (e.stamp != stamp || now < e.atMs || now - e.atMs >= maxAgeMs) {
+            e.summary = summarize(*e.plan, ledger ? ledger->records(rollout) : QList<LedgerRecord>{},
+                                  personId, clock);
+            e.summary.planPath = source.planPath;
+            e.summary.source = source.kind;
+            if (!problem.isEmpty()) e.summary.note = problem;
+            e.stamp = stamp;
+            e.atMs = now;
+            ++m_reads;
+        }
+        out.append(e.summary);
+    }
+    // The ledger's other rollouts, read again only when the ledger's records changed.
+    QStringList all;
+    for (auto it = marks.begin(); it != marks.end(); ++it)
+        all.append(it.key() + QLatin1Char('=') + it.value());
+    all.sort();
+    const QString others = all.join(QLatin1Char('|'));
+    if (others != m_othersStamp && ledger) {
+        m_others.clear();
+        for (const LedgerRecord& r : ledger->lastOfEachRollout(&problem))
+            m_others.append(elsewhere(r));
+        m_othersStamp = others;
+    }
+    for (const RolloutSummary& s : m_others)
+        if (!known.contains(s.rollout)) out.append(s);
+    return out;
 }
 
 } // namespace rollout

@@ -1,10 +1,13 @@
 #pragma once
 
 #include "core/Clock.h"
+#include "plan/Plan.h"
 #include "viewmodels/RolloutSummary.h"
 
+#include <QHash>
 #include <QSet>
 #include <QStringList>
+#include <optional>
 
 namespace rollout {
 
@@ -25,18 +28,28 @@ public:
     static QList<RolloutSummary> read(const QList<Source>& plans, const QString& ledgerPath,
                                       const QString& personId, const QSet<QString>& skip, const Clock& clock);
 
-    // The same, answered from the last read while no plan file, the ledger (or its write-ahead
-    // log), the person or the open rollouts changed, and for at most `maxAgeMs` (the summaries'
-    // times in phase and waits move with the clock). The home calls this every few seconds.
+    // The same, each rollout re-read (and its records verified again) only when its plan file, its
+    // records in the ledger or the person changed, and at least every `maxAgeMs` (the summaries'
+    // times in phase and waits move with the clock); the ledger's other rollouts only when the
+    // ledger file changed. The home calls this every few seconds.
     QList<RolloutSummary> readCached(const QList<Source>& plans, const QString& ledgerPath,
                                      const QString& personId, const QSet<QString>& skip, const Clock& clock,
                                      qint64 maxAgeMs = 30000);
-    int reads() const { return m_reads; } // how many times the ledger was actually read (tests)
+    int reads() const { return m_reads; } // how many rollouts were re-read and verified (tests)
 
 private:
-    QString m_stamp;
-    qint64 m_readAtMs = 0;
-    QList<RolloutSummary> m_last;
+    struct Entry
+    {
+        QString planStamp;                // the plan file when it was last parsed
+        std::optional<Plan> plan;         // as parsed then (nullopt: it did not load)
+        QList<RolloutSummary> unloadable; // what it said then, when it did not load
+        QString stamp;
+        qint64 atMs = 0;
+        RolloutSummary summary;
+    };
+    QHash<QString, Entry> m_entries; // plan path → its last summary
+    QString m_othersStamp;
+    QList<RolloutSummary> m_others; // the ledger's rollouts without a plan here
     int m_reads = 0;
 };
 
