@@ -79,10 +79,12 @@ int main(int argc, char** argv)
         QStringLiteral("after"),
         QStringLiteral("With --screenshot: wait MS milliseconds first (default 1500)."), QStringLiteral("MS"),
         QStringLiteral("1500"));
-    const QCommandLineOption script(QStringLiteral("demo-script"),
-                                    QStringLiteral("Demo only, for screenshots: 'start' signs and starts the "
-                                                   "rollout; 'spike' also injects a canary error spike."),
-                                    QStringLiteral("STEPS"));
+    const QCommandLineOption script(
+        QStringLiteral("demo-script"),
+        QStringLiteral("Demo only, for screenshots: 'start' signs and starts the "
+                       "rollout; 'spike' also injects a canary error spike; 'locked-rollback' rolls back as "
+                       "on-call with their key locked."),
+        QStringLiteral("STEPS"));
     const QCommandLineOption tab(
         QStringLiteral("tab"),
         QStringLiteral("Open with side tab N shown (1 gate, 2 triggers, 3 sign-off, 4 events)."),
@@ -209,6 +211,7 @@ int main(int argc, char** argv)
             for (const Person& p : loaded.plan->people)
                 recorder.addKey(p.id, DemoKeys::forPerson(p.id));
         };
+        parts.deviceKeyDirectory = demoLedgerDir.filePath(QStringLiteral("keys"));
         QString problem;
         auto opened = std::make_unique<OpenedRollout>();
         opened->planPath = QStringLiteral(":/demo/demo-plan.yaml");
@@ -255,6 +258,11 @@ int main(int argc, char** argv)
         DemoDriver::signOffNextGate(demoRuntime->session());
         demoRuntime->session().advance(Actor{QStringLiteral("rm-demo"), QStringLiteral("release-manager")});
         if (steps.contains(QLatin1String("spike"))) driver->inject(FaultKind::CanaryErrorSpike);
+        if (steps.contains(QLatin1String("locked-rollback"))) { // on-call's key locked: the device signs
+            demoRuntime->recorder()->removeKey(QStringLiteral("oncall-demo"));
+            demoRuntime->session().rollback(Actor{QStringLiteral("oncall-demo"), QStringLiteral("on-call")},
+                                            QStringLiteral("held ROLL BACK with the key locked"), false);
+        }
     }
     if (parser.isSet(home)) window.showHome();
     if (parser.isSet(screenshot)) {

@@ -1,5 +1,6 @@
 #include "viewmodels/LedgerTableModel.h"
 
+#include "ledger/DecisionChecks.h"
 #include "ledger/EventCodec.h"
 #include "viewmodels/Severity.h"
 
@@ -124,8 +125,21 @@ QVariant LedgerTableModel::data(const QModelIndex& index, int role) const
         return m_summaries.value(index.row());
     case Device:
         return r.device.left(8);
-    case Verified:
-        return v.ok ? mark : mark + why.join(QStringLiteral("; "));
+    case Verified: {
+        QString text = v.ok ? mark : mark + why.join(QStringLiteral("; "));
+        // A record signed with a device key says so, and whose signature it still waits for.
+        if (DecisionChecks::isDeviceSigned(r)) {
+            QString status;
+            for (const QString& n : v.notes)
+                if (n.contains(QLatin1String("countersigned by")) ||
+                    n.contains(QLatin1String("signature pending")))
+                    status = n;
+            const QString person = r.payload.value(QStringLiteral("signature_pending")).toString();
+            if (status.isEmpty() && !person.isEmpty()) status = tr("%1's signature pending").arg(person);
+            text += status.isEmpty() ? tr(" device key") : tr(" device key; %1").arg(status);
+        }
+        return text;
+    }
     default:
         return {};
     }
