@@ -103,8 +103,20 @@ void RolloutRuntime::attachStore(const StoreSettings& settings)
     m_sync = std::make_unique<LedgerSync>(*m_ledger, *m_session, settings, options, this);
     m_sync->listenForNotifications();
     // Damage found on a pull holds the rollout for a person (RolloutSession::holdForDamage).
-    connect(m_sync.get(), &LedgerSync::tampering, this,
-            [this](const QString& id, const QString& why) { holdForDamage({id}, {why}); });
+    // One pull's findings make one hold (its alert names every damaged record, so that none of
+    // them raises another after it is acknowledged).
+    m_damageFlush.setSingleShot(true);
+    m_damageFlush.setInterval(0);
+    connect(m_sync.get(), &LedgerSync::tampering, this, [this](const QString& id, const QString& why) {
+        m_damageIds.append(id);
+        m_damageFindings.append(why);
+        m_damageFlush.start();
+    });
+    connect(&m_damageFlush, &QTimer::timeout, this, [this] {
+        holdForDamage(m_damageIds, m_damageFindings);
+        m_damageIds.clear();
+        m_damageFindings.clear();
+    });
     connect(m_recorder.get(), &LedgerRecorder::recorded, m_sync.get(), &LedgerSync::syncNow);
     connect(
         m_sync.get(), &LedgerSync::recordApplied, this, [this](const LedgerRecord&, const RolloutEvent& e) {

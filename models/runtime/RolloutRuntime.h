@@ -146,6 +146,8 @@ private:
     qint64 m_nextAutoClaimMs = 0;
     bool m_autoStart = false;
     QTimer m_flagHealth;
+    QTimer m_damageFlush; // damage found on a pull, held once the pull is through
+    QStringList m_damageIds, m_damageFindings;
 };
 
 } // namespace rollout
