@@ -1,9 +1,11 @@
 // rolloutctl start / advance / approve / reject / tick / attest / pause / resume / acknowledge /
-// rollback / set-phase: every change to a rollout from a shell, a pipeline or a bot, through the
-// same engine, signatures, ledger, shared store and advance claim as the console's buttons.
+// rollback / set-phase / countersign / reapply: every change to a rollout from a shell, a pipeline or a bot,
+// through the same engine, signatures, ledger, shared store and advance claim as the console's buttons.
 #include "CommandLine.h"
 #include "Commands.h"
 #include "Operator.h"
+#include "ledger/DecisionChecks.h"
+#include "ledger/LedgerVerifier.h"
 #include "plan/Duration.h"
 
 #include <QTextStream>
@@ -460,6 +462,57 @@ int setPhase(const QStringList& args)
             if (op->roles().contains(r)) actor.role = r;
     return finish(*op, op->session().overridePhase(actor, n - 1, parser.value(QStringLiteral("reason"))),
                   true);
+}
+
+// What lifts what the record holds for a person: a rollback signed with this device's key while
+// its person's key was locked, and flags changed behind the rollout's back.
+int countersign(const QStringList& args)
+{
+    QCommandLineParser parser;
+    parser.setApplicationDescription(QStringLiteral(
+        "Countersign every rollback recorded in your name with this device's key while your key was "
+        "locked (\"signature pending\"): your own signature, a record of its own."));
+    parser.addPositionalArgument(QStringLiteral("plan"), QStringLiteral("The plan file."),
+                                 QStringLiteral("PLAN"));
+    Operator::addOptions(parser);
+    int exit = Ok;
+    std::unique_ptr<Operator> op = begin(parser, args, QStringLiteral("countersign"), &exit);
+    if (!op) return exit;
+    LocalLedger& ledger = op->runtime().recorder()->ledger();
+    const QList<RecordVerdict> verdicts =
+        LedgerVerifier::verify(ledger.records(op->plan().rollout), op->plan());
+    const QStringList pending = DecisionChecks::pendingCountersignatures(verdicts, op->actor().id);
+    if (pending.isEmpty()) {
+        out() << "nothing to countersign: no record awaits " << op->actor().id << "'s signature" << Qt::endl;
+        return Ok;
+    }
+    for (const QString& id : pending) {
+        const ActionResult r = op->session().countersign(op->actor(), id);
+        if (!r.ok) {
+            err() << "refused: " << r.message << "\n";
+            return Refused;
+        }
+        out() << "countersigned " << id << " — signed by " << op->actor().id << Qt::endl;
+    }
+    Operator::waitUntil([&] { return op->runtime().decisions().settled(); }, 15000);
+    op->pushRecorded();
+    return Ok;
+}
+
+int reapply(const QStringList& args)
+{
+    QCommandLineParser parser;
+    parser.setApplicationDescription(QStringLiteral(
+        "Write the recorded state to the flags again after they were changed behind the rollout's back "
+        "(drift), signed: automatic promotion stays held until a person does this or rolls back."));
+    parser.addPositionalArgument(QStringLiteral("plan"), QStringLiteral("The plan file."),
+                                 QStringLiteral("PLAN"));
+    Operator::addOptions(parser);
+    parser.addOption({QStringLiteral("note"), QStringLiteral("Why (recorded)."), QStringLiteral("TEXT")});
+    int exit = Ok;
+    std::unique_ptr<Operator> op = begin(parser, args, QStringLiteral("reapply"), &exit);
+    if (!op) return exit;
+    return finish(*op, op->session().reapplyFlags(op->actor(), parser.value(QStringLiteral("note"))), true);
 }
 
 } // namespace rolloutctl

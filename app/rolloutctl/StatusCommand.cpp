@@ -18,38 +18,6 @@ using namespace rollout;
 
 namespace {
 
-QString kindName(GateCheck::Kind k)
-{
-    switch (k) {
-    case GateCheck::Kind::Time:
-        return QStringLiteral("time");
-    case GateCheck::Kind::Criterion:
-        return QStringLiteral("criterion");
-    case GateCheck::Kind::Attestation:
-        return QStringLiteral("attestation");
-    case GateCheck::Kind::Checklist:
-        return QStringLiteral("checklist");
-    case GateCheck::Kind::Approval:
-        return QStringLiteral("approval");
-    case GateCheck::Kind::RetryWait:
-        return QStringLiteral("retry_wait");
-    case GateCheck::Kind::Paused:
-        return QStringLiteral("paused");
-    case GateCheck::Kind::Alert:
-        return QStringLiteral("alert");
-    case GateCheck::Kind::Baseline:
-        return QStringLiteral("baseline");
-    }
-    return {};
-}
-
-QString stateName(CheckState s)
-{
-    return s == CheckState::Met      ? QStringLiteral("met")
-           : s == CheckState::NotMet ? QStringLiteral("not_met")
-                                     : QStringLiteral("inconclusive");
-}
-
 // Criteria and baselines are judged on live metrics by whoever drives the rollout; a one-shot
 // status has no history to judge them on, so it lists them without a verdict.
 bool judgedLive(const GateCheck& c)
@@ -178,9 +146,9 @@ int status(const QStringList& args)
         QJsonArray checks;
         for (const GateCheck& c : g.checks)
             checks.append(QJsonObject{
-                {QStringLiteral("kind"), kindName(c.kind)},
+                {QStringLiteral("kind"), toString(c.kind)},
                 {QStringLiteral("label"), c.label},
-                {QStringLiteral("state"), judgedLive(c) ? QStringLiteral("judged_live") : stateName(c.state)},
+                {QStringLiteral("state"), judgedLive(c) ? QStringLiteral("judged_live") : toString(c.state)},
                 {QStringLiteral("detail"), judgedLive(c) ? QString() : c.detail}});
         gate.insert(QStringLiteral("checks"), checks);
         QJsonArray wait;

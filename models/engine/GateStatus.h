@@ -49,4 +49,9 @@ struct GateStatus
     QString missing() const;
 };
 
+// "time", "criterion", … "retry_wait": the names status --output json and the ledger's gate records use.
+QString toString(GateCheck::Kind kind);
+// "met", "not_met", "inconclusive".
+QString toString(CheckState state);
+
 } // namespace rollout

@@ -49,7 +49,7 @@ struct GateCheckRecord
 {
     QString kind;  // time, criterion, attestation, checklist, approval, retry, paused, alert, baseline, drift
     QString label; // "error_rate < 1%", "time in phase", "checklist"
-    QString state; // met, not met, inconclusive
+    QString state; // met, not_met, inconclusive
     QString detail; // "pass: 0.21% [0.05%, 0.61%] on 3 of 1420 requests"
     Evidence evidence;
 };

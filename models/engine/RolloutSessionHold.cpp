@@ -5,9 +5,7 @@
 
 namespace rollout {
 
-namespace {
-
-QString kindName(GateCheck::Kind k)
+QString toString(GateCheck::Kind k)
 {
     switch (k) {
     case GateCheck::Kind::Time:
@@ -21,7 +19,7 @@ QString kindName(GateCheck::Kind k)
     case GateCheck::Kind::Approval:
         return QStringLiteral("approval");
     case GateCheck::Kind::RetryWait:
-        return QStringLiteral("retry");
+        return QStringLiteral("retry_wait");
     case GateCheck::Kind::Paused:
         return QStringLiteral("paused");
     case GateCheck::Kind::Alert:
@@ -32,20 +30,18 @@ QString kindName(GateCheck::Kind k)
     return {};
 }
 
-QString stateName(CheckState s)
+QString toString(CheckState s)
 {
     switch (s) {
     case CheckState::Met:
         return QStringLiteral("met");
     case CheckState::NotMet:
-        return QStringLiteral("not met");
+        return QStringLiteral("not_met");
     case CheckState::Inconclusive:
         return QStringLiteral("inconclusive");
     }
     return {};
 }
-
-} // namespace
 
 bool RolloutSession::held() const
 {
@@ -132,7 +128,7 @@ GateRecord RolloutSession::gateRecord(const GateStatus& g, bool override) const
     r.present = true;
     r.timeInPhaseMs = m_phase >= 0 ? m_clock.nowMs() - m_phaseStartedMs : 0;
     for (const GateCheck& c : g.checks) {
-        GateCheckRecord check{kindName(c.kind), c.label, stateName(c.state), c.detail, {}};
+        GateCheckRecord check{toString(c.kind), c.label, toString(c.state), c.detail, {}};
         if (c.kind == GateCheck::Kind::Criterion)
             for (const CriterionView& v : m_criteria)
                 if (c.label.startsWith(v.condition.text)) check.evidence = v.last.evidence;

@@ -105,11 +105,11 @@ void DecisionPath::pump()
                 head.stage = Entry::Stage::Recorded;
             } else {
                 head.stage = Entry::Stage::Recording;
-                const quint64 ticket = ++m_generation;
                 killIfAsked("decision-before-record", toString(head.event.type));
                 m_recorder->record(
-                    head.event, [this, ticket](const std::optional<LedgerRecord>& r, const QString& problem) {
-                        if (m_queue.empty() || ticket != m_generation) return;
+                    head.event, [this](const std::optional<LedgerRecord>& r, const QString& problem) {
+                        // The head is the one decision being recorded: the recorder answers in order.
+                        if (m_queue.empty()) return;
                         Entry& e = m_queue.front();
                         if (e.stage != Entry::Stage::Recording) return;
                         e.stage = r || problem.isEmpty() ? Entry::Stage::Recorded : Entry::Stage::Failed;

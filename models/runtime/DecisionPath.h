@@ -40,7 +40,6 @@ public:
 
     // Nothing is waiting to be recorded: every decision taken so far has been through the path.
     bool settled() const { return m_queue.empty(); }
-    int waiting() const { return int(m_queue.size()); }
 
 Q_SIGNALS:
     // The last step: the decision is recorded, its flags are on their way, the others are told.
@@ -83,7 +82,6 @@ private:
     std::vector<std::function<void(const RolloutEvent&)>> m_notifiers;
     std::deque<Entry> m_queue;
     bool m_pumping = false;
-    quint64 m_generation = 0; // the recorder answers for the entry it was asked about only
 };
 
 } // namespace rollout

@@ -62,40 +62,15 @@ RolloutSummary elsewhere(const LedgerRecord& last)
 
 } // namespace
 
+RolloutDirectory::RolloutDirectory() = default;
+RolloutDirectory::~RolloutDirectory() = default;
+
 QList<RolloutSummary> RolloutDirectory::read(const QList<Source>& plans, const QString& ledgerPath,
                                              const QString& personId, const QSet<QString>& skip,
                                              const Clock& clock)
 {
-    QList<RolloutSummary> out;
-    QSet<QString> known = skip;
-    QString ledgerProblem;
-    QHash<QString, QList<LedgerRecord>> byRollout;
-    QMap<QString, LedgerRecord> last; // the newest record of each rollout
-    if (std::unique_ptr<LocalLedger> ledger = LocalLedger::open(ledgerPath, clock, &ledgerProblem)) {
-        for (const LedgerRecord& r : ledger->records({}, &ledgerProblem)) {
-            byRollout[r.rollout].append(r);
-            last.insert(r.rollout, r);
-        }
-    }
-    for (const Source& source : plans) {
-        PlanLoadResult loaded = PlanLoader::loadFile(source.planPath);
-        if (!loaded.plan) {
-            out.append(unloadable(source, loaded));
-            continue;
-        }
-        if (known.contains(loaded.plan->rollout)) continue;
-        known.insert(loaded.plan->rollout);
-        const QString rollout = loaded.plan->rollout;
-        RolloutSummary s = summarize(std::move(*loaded.plan), byRollout.value(rollout), personId, clock);
-        s.planPath = source.planPath;
-        s.source = source.kind;
-        if (!ledgerProblem.isEmpty()) s.note = ledgerProblem;
-        out.append(s);
-    }
-    // The ledger's other rollouts: decided elsewhere, their plan not opened here.
-    for (auto it = last.begin(); it != last.end(); ++it)
-        if (!known.contains(it.key())) out.append(elsewhere(*it));
-    return out;
+    RolloutDirectory once;
+    return once.readCached(plans, ledgerPath, personId, skip, clock);
 }
 
 QList<RolloutSummary> RolloutDirectory::readCached(const QList<Source>& plans, const QString& ledgerPath,
@@ -104,8 +79,11 @@ QList<RolloutSummary> RolloutDirectory::readCached(const QList<Source>& plans, c
 {
     QList<RolloutSummary> out;
     QSet<QString> known = skip;
+    // One connection for as long as the ledger file is the same (the home refreshes every few s).
     QString problem;
-    std::unique_ptr<LocalLedger> ledger = LocalLedger::open(ledgerPath, clock, &problem);
+    if (!m_ledger || m_ledger->path() != ledgerPath)
+        m_ledger = LocalLedger::open(ledgerPath, clock, &problem);
+    LocalLedger* ledger = m_ledger.get();
     const qint64 now = clock.nowMs();
     // Opening the ledger touches its files: what changed is told by its records (count, last row).
     const QHash<QString, QString> marks = ledger ? ledger->changeMarks() : QHash<QString, QString>{};

@@ -7,9 +7,12 @@
 #include <QHash>
 #include <QSet>
 #include <QStringList>
+#include <memory>
 #include <optional>
 
 namespace rollout {
+
+class LocalLedger;
 
 // The rollouts a console knows without having them open: each plan file (recently opened, or an
 // example) rebuilt from the ledger, and every other rollout the ledger holds records of (shared
@@ -24,6 +27,11 @@ public:
         QString planPath;
         QString kind; // "recent plan", "example"
     };
+    RolloutDirectory();
+    ~RolloutDirectory();
+    RolloutDirectory(const RolloutDirectory&) = delete;
+    RolloutDirectory& operator=(const RolloutDirectory&) = delete;
+
     // Rollouts named in `skip` (open in a tab: their live summary is better) are left out.
     static QList<RolloutSummary> read(const QList<Source>& plans, const QString& ledgerPath,
                                       const QString& personId, const QSet<QString>& skip, const Clock& clock);
@@ -48,6 +56,7 @@ private:
         RolloutSummary summary;
     };
     QHash<QString, Entry> m_entries; // plan path → its last summary
+    std::unique_ptr<LocalLedger> m_ledger;
     QString m_othersStamp;
     QList<RolloutSummary> m_others; // the ledger's rollouts without a plan here
     int m_reads = 0;

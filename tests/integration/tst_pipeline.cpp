@@ -105,16 +105,7 @@ class TestPipeline final : public QObject
     }
 
     // What Unleash serves now, by a separate read: "off" or the percentage.
-    QString unleashNow()
-    {
-        const HttpResponse r =
-            exchange("GET", m_unleash + QStringLiteral("/api/admin/projects/default/features/") + m_flag, {},
-                     qgetenv("ROLLOUT_UNLEASH_ADMIN_TOKEN"));
-        QString problem;
-        const auto f = UnleashFeature::parse(r.body, QStringLiteral("development"), &problem);
-        if (!f) return QStringLiteral("unreadable: ") + problem;
-        return f->state().setting().describe();
-    }
+    QString unleashNow() { return test::unleashNow(m_unleash, m_flag); }
 
     Plan plan() const
     {

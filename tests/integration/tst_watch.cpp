@@ -68,15 +68,7 @@ class TestWatch final : public QObject
     }
 
     // What Unleash serves now, by a separate read: "off" or the percentage.
-    QString unleashNow()
-    {
-        const HttpResponse r =
-            exchange("GET", m_unleash + QStringLiteral("/api/admin/projects/default/features/") + m_flag, {},
-                     qgetenv("ROLLOUT_UNLEASH_ADMIN_TOKEN"));
-        QString problem;
-        const auto f = UnleashFeature::parse(r.body, QStringLiteral("development"), &problem);
-        return f ? f->state().setting().describe() : QStringLiteral("unreadable: ") + problem;
-    }
+    QString unleashNow() { return test::unleashNow(m_unleash, m_flag); }
 
     // Whether the shared store holds record `id`.
     static bool inStore(const QString& id)

@@ -1,8 +1,20 @@
 #include "Await.h"
 
+#include "flags/UnleashFeature.h"
+
 #include <QTest>
 
 namespace rollout::test {
+
+QString unleashNow(const QString& url, const QString& flag, const QString& environment)
+{
+    const HttpResponse r =
+        exchange("GET", url + QStringLiteral("/api/admin/projects/default/features/") + flag, {},
+                 qgetenv("ROLLOUT_UNLEASH_ADMIN_TOKEN"));
+    QString problem;
+    const auto f = UnleashFeature::parse(r.body, environment, &problem);
+    return f ? f->state().setting().describe() : QStringLiteral("unreadable: ") + problem;
+}
 
 HttpResponse exchange(const QByteArray& method, const QString& url, const QByteArray& body,
                       const QByteArray& authorization, qint64 timeoutMs)

@@ -14,6 +14,11 @@ namespace rollout::test {
 HttpResponse exchange(const QByteArray& method, const QString& url, const QByteArray& body = {},
                       const QByteArray& authorization = {}, qint64 timeoutMs = 15000);
 
+// What Unleash serves for `flag` in `environment` now, by the test's own read of its admin API
+// (ROLLOUT_UNLEASH_ADMIN_TOKEN): "off", "50%", … or "unreadable: why".
+QString unleashNow(const QString& url, const QString& flag,
+                   const QString& environment = QStringLiteral("development"));
+
 // One FlagBackend call: `call(context, done)`.
 FlagResult awaitFlag(const std::function<void(QObject*, FlagBackend::Done)>& call, qint64 timeoutMs = 30000);
 

@@ -38,6 +38,14 @@ people:
         .toUtf8();
 }
 
+QString writePlan(const QTemporaryDir& dir)
+{
+    const QString path = dir.filePath(QStringLiteral("plan.yaml"));
+    QFile f(path);
+    if (!f.open(QIODevice::WriteOnly) || f.write(planYaml()) < 0) qFatal("cannot write %s", qPrintable(path));
+    return path;
+}
+
 } // namespace
 
 class TestRolloutDirectory final : public QObject
@@ -47,12 +55,7 @@ private Q_SLOTS:
     void readsTheLedgerOnlyWhenSomethingChanged()
     {
         QTemporaryDir dir;
-        const QString planPath = dir.filePath(QStringLiteral("plan.yaml"));
-        {
-            QFile f(planPath);
-            QVERIFY(f.open(QIODevice::WriteOnly));
-            f.write(planYaml());
-        }
+        const QString planPath = writePlan(dir);
         const QString ledgerPath = dir.filePath(QStringLiteral("ledger.sqlite"));
         ManualClock clock{1'700'000'000'000};
         const QList<RolloutDirectory::Source> sources{{planPath, QStringLiteral("recent plan")}};
@@ -91,12 +94,7 @@ private Q_SLOTS:
     void aDamagedHistoryIsShownHeld()
     {
         QTemporaryDir dir;
-        const QString planPath = dir.filePath(QStringLiteral("plan.yaml"));
-        {
-            QFile f(planPath);
-            QVERIFY(f.open(QIODevice::WriteOnly));
-            f.write(planYaml());
-        }
+        const QString planPath = writePlan(dir);
         const QString ledgerPath = dir.filePath(QStringLiteral("ledger.sqlite"));
         ManualClock clock{1'700'000'000'000};
         {
