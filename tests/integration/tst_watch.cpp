@@ -16,6 +16,7 @@
 #include "metrics/TimeSeriesStore.h"
 #include "runtime/FlagSync.h"
 
+#include <QScopeGuard>
 #include <QElapsedTimer>
 #include <QFile>
 #include <QProcess>
@@ -306,6 +307,7 @@ private Q_SLOTS:
         // A watch drives it and shares its records; stopped, it hands the lease back.
         const QString previousPlan = m_plan;
         m_plan = planPath;
+        const auto restorePlan = qScopeGuard([&] { m_plan = previousPlan; }); // also on a skip
         QByteArray out;
         QProcess* p = startWatch(QStringLiteral("http://127.0.0.1:9"), db);
         QTRY_VERIFY_WITH_TIMEOUT(saw(p, &out, "watching"), 20000);
@@ -368,7 +370,6 @@ private Q_SLOTS:
         QVERIFY2(out.contains("AUTOMATIC rollback"), out.constData());
         QCOMPARE(unleashNow(), QStringLiteral("off"));
         exchange("POST", m_sim + QStringLiteral("/-/clear"));
-        m_plan = previousPlan;
     }
 
     // A record deleted from the ledger (the owner of the file, or of the shared store): `watch`
