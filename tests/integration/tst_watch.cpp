@@ -16,10 +16,10 @@
 #include "metrics/TimeSeriesStore.h"
 #include "runtime/FlagSync.h"
 
-#include <QScopeGuard>
 #include <QElapsedTimer>
 #include <QFile>
 #include <QProcess>
+#include <QScopeGuard>
 #include <QSignalSpy>
 #include <QSqlDatabase>
 #include <QSqlQuery>
