@@ -4,7 +4,9 @@
 #include "CommandLine.h"
 #include "Commands.h"
 #include "Operator.h"
+#include "ledger/SharedStore.h"
 #include "plan/Duration.h"
+#include "runtime/DriverView.h"
 
 #include <QDateTime>
 #include <QEventLoop>
@@ -47,6 +49,53 @@ QStringList waitingOn(const RolloutSession& s, const GateStatus& g)
                                                                           : QStringLiteral("checklist item"),
                                 item));
     return out;
+}
+
+// What the driver sees, from the shared store: its view (nullopt when none was published) and
+// who holds the lease. `why` says why there is nothing to show.
+struct DriverSight
+{
+    std::optional<DriverView> view;
+    LeaseHolder holder;
+    QString why;
+};
+
+DriverSight readDriverSight(const QString& rollout)
+{
+    DriverSight out;
+    const StoreSettings settings = StoreSettings::fromEnvironment();
+    if (!settings.isSet()) {
+        out.why =
+            QStringLiteral("no shared store (ROLLOUT_PG_HOST unset): only the driver knows its verdicts");
+        return out;
+    }
+    SharedStore store(settings);
+    QString error;
+    std::optional<StoredView> stored = store.readView(rollout, &error);
+    const LeaseOutcome lease = store.readLease(rollout);
+    out.holder = lease.holder;
+    if (!error.isEmpty()) {
+        out.why = QStringLiteral("the shared store did not say what the driver sees: %1").arg(error);
+        return out;
+    }
+    if (!stored) {
+        out.why = out.holder.live() ? QStringLiteral("its driver has not published what it sees yet")
+                                    : QStringLiteral("nobody drives it: no live verdicts");
+        return out;
+    }
+    out.view = DriverView::fromJson(stored->view, &error);
+    if (!out.view) {
+        out.why = error;
+        return out;
+    }
+    out.view->ageMs = stored->ageMs;
+    out.view->driverLive = stored->driverLive;
+    return out;
+}
+
+const char* mark(CheckState state)
+{
+    return state == CheckState::Met ? "[ok]  " : state == CheckState::NotMet ? "[--]  " : "[wait]";
 }
 
 } // namespace
@@ -93,8 +142,14 @@ int status(const QStringList& args)
     loop.exec();
     const QStringList diff = read.allVerified() ? op->runtime().flags()->differences(read) : QStringList();
     const bool flagsOk = read.allVerified() && diff.isEmpty();
-    const GateStatus g = s.gate();
-    const QStringList waiting = waitingOn(s, g);
+    const GateStatus recorded = s.gate();
+    const QStringList waiting = waitingOn(s, recorded);
+    const DriverSight sight = readDriverSight(plan.rollout);
+    // The driver's gate when it published one for the phase the records say (the verdicts the
+    // decisions are taken on); else the record's, with the live criteria unjudged.
+    const bool live =
+        sight.view && sight.view->phase == s.currentPhase() && sight.view->complete == s.isComplete();
+    const GateStatus g = live ? sight.view->gate : recorded;
     const qint64 now = QDateTime::currentMSecsSinceEpoch();
 
     if (format == QLatin1String("json")) {
@@ -140,22 +195,63 @@ int status(const QStringList& args)
         QJsonObject gate;
         gate.insert(QStringLiteral("to_phase"), g.toPhase + 1);
         gate.insert(QStringLiteral("open_on_record"),
-                    std::none_of(g.checks.begin(), g.checks.end(), [](const GateCheck& c) {
+                    std::none_of(recorded.checks.begin(), recorded.checks.end(), [](const GateCheck& c) {
                         return !judgedLive(c) && c.state != CheckState::Met;
                     }));
+        gate.insert(QStringLiteral("source"), live ? QStringLiteral("driver") : QStringLiteral("record"));
+        if (live) gate.insert(QStringLiteral("open"), g.open);
         QJsonArray checks;
-        for (const GateCheck& c : g.checks)
+        for (const GateCheck& c : g.checks) {
+            const bool unjudged = !live && judgedLive(c);
             checks.append(QJsonObject{
                 {QStringLiteral("kind"), toString(c.kind)},
                 {QStringLiteral("label"), c.label},
-                {QStringLiteral("state"), judgedLive(c) ? QStringLiteral("judged_live") : toString(c.state)},
-                {QStringLiteral("detail"), judgedLive(c) ? QString() : c.detail}});
+                {QStringLiteral("state"), unjudged ? QStringLiteral("judged_live") : toString(c.state)},
+                {QStringLiteral("detail"), unjudged ? QString() : c.detail}});
+        }
         gate.insert(QStringLiteral("checks"), checks);
         QJsonArray wait;
         for (const QString& w : waiting)
             wait.append(w);
         gate.insert(QStringLiteral("waiting_on"), wait);
         o.insert(QStringLiteral("gate"), gate);
+        QJsonObject driver{{QStringLiteral("drives"), sight.holder.live()}};
+        if (sight.holder.isSet())
+            driver.insert(QStringLiteral("holder"),
+                          QJsonObject{{QStringLiteral("kind"), sight.holder.kind},
+                                      {QStringLiteral("person"), sight.holder.person},
+                                      {QStringLiteral("host"), sight.holder.host},
+                                      {QStringLiteral("pid"), sight.holder.pid},
+                                      {QStringLiteral("device"), sight.holder.device},
+                                      {QStringLiteral("heartbeat_age_ms"), sight.holder.heartbeatAgeMs}});
+        if (sight.view) {
+            const DriverView& v = *sight.view;
+            driver.insert(QStringLiteral("view_age_ms"), v.ageMs);
+            driver.insert(QStringLiteral("view_driver_live"), v.driverLive);
+            driver.insert(QStringLiteral("evaluated"),
+                          QDateTime::fromMSecsSinceEpoch(v.evaluatedMs, Qt::UTC).toString(Qt::ISODateWithMs));
+            QJsonArray triggers;
+            for (const DriverView::Trigger& t : v.triggers)
+                triggers.append(QJsonObject{{QStringLiteral("name"), t.name},
+                                            {QStringLiteral("kind"), t.kind},
+                                            {QStringLiteral("state"), t.state},
+                                            {QStringLiteral("verdict"), t.verdict},
+                                            {QStringLiteral("now"), t.now}});
+            driver.insert(QStringLiteral("triggers"), triggers);
+            QJsonArray flagsRead;
+            for (const DriverView::Flag& f : v.flags)
+                flagsRead.append(QJsonObject{{QStringLiteral("flag"), f.flag},
+                                             {QStringLiteral("backend"), f.backend},
+                                             {QStringLiteral("state"), f.state},
+                                             {QStringLiteral("error"), f.error}});
+            driver.insert(QStringLiteral("flags_read"), flagsRead);
+            driver.insert(QStringLiteral("flags_summary"), v.flagsSummary);
+            driver.insert(QStringLiteral("drifting"), v.drifting);
+            if (v.drifting) driver.insert(QStringLiteral("drift"), v.drift);
+        } else {
+            driver.insert(QStringLiteral("view_missing"), sight.why);
+        }
+        o.insert(QStringLiteral("driver"), driver);
         o.insert(QStringLiteral("ledger"),
                  QJsonObject{{QStringLiteral("path"), op->ledgerPath()},
                              {QStringLiteral("records"), int(op->runtime().replay().verdicts.size())},
@@ -187,23 +283,36 @@ int status(const QStringList& args)
         out << "flags:  as recorded (" << read.summary() << ")\n";
     for (const Alert& a : s.alerts())
         if (!a.acknowledged) out << "alert:  #" << a.id << " \"" << a.trigger << "\": " << a.reason << "\n";
+    if (sight.holder.live())
+        out << "driver: " << sight.holder.describe() << "\n";
+    else if (sight.holder.isSet())
+        out << "driver: none live (the last, " << sight.holder.describe() << ", let its lease lapse)\n";
+    if (sight.view)
+        out << "seen:   what " << sight.view->driver() << " saw " << sight.view->ageText() << "\n";
     if (!s.isComplete()) {
         out << "gate to "
             << (g.toPhase >= int(plan.phases.size()) ? QStringLiteral("completion")
                                                      : QStringLiteral("phase %1").arg(g.toPhase + 1))
+            << (live ? QStringLiteral(" (the driver's verdicts, %1)").arg(sight.view->ageText()) : QString())
             << ":\n";
-        for (const GateCheck& c : g.checks)
-            out << "  "
-                << (judgedLive(c)                ? "[live]"
-                    : c.state == CheckState::Met ? "[ok]  "
-                                                 : "[--]  ")
-                << " " << c.label
-                << (judgedLive(c) || c.detail.isEmpty() ? QString() : QStringLiteral(": ") + c.detail)
-                << "\n";
-        out << "  ([live]: judged on live metrics by whoever drives the rollout: watch, the console, or "
-               "rolloutctl advance --wait)\n";
+        for (const GateCheck& c : g.checks) {
+            const bool unjudged = !live && judgedLive(c);
+            out << "  " << (unjudged ? "[live]" : mark(c.state)) << " " << c.label
+                << (unjudged || c.detail.isEmpty() ? QString() : QStringLiteral(": ") + c.detail) << "\n";
+        }
+        if (!live)
+            out << "  ([live]: judged on live metrics by whoever drives the rollout; " << sight.why << ")\n";
         if (!waiting.isEmpty()) out << "waiting on: " << waiting.join(QStringLiteral("; ")) << "\n";
     }
+    if (live && !sight.view->triggers.isEmpty()) {
+        out << "triggers (the driver's verdicts):\n";
+        for (const DriverView::Trigger& t : sight.view->triggers)
+            out << "  " << t.name << " (" << t.kind << "): " << t.state << ", " << t.verdict << ", now "
+                << t.now << "\n";
+    }
+    if (sight.view && sight.view->flagsRead)
+        out << "flags as the driver read them: " << sight.view->flagsSummary
+            << (sight.view->drifting ? QStringLiteral("; DRIFT: ") + sight.view->drift : QString()) << "\n";
     out << "ledger: " << op->ledgerPath() << ", " << op->runtime().replay().verdicts.size() << " record(s)";
     if (!op->runtime().replay().skipped.isEmpty())
         out << ", " << op->runtime().replay().skipped.size() << " NOT replayed";

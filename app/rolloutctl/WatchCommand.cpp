@@ -10,6 +10,7 @@
 #include "Signals.h"
 #include "ledger/PassphraseSource.h"
 #include "notify/WebhookNotifier.h"
+#include "runtime/DriverView.h"
 
 #include <QCoreApplication>
 #include <QTimer>
@@ -216,6 +217,23 @@ int watch(const QStringList& args)
                          "until it answers",
                          plan.rollout.toStdString(), lease->lastError().toStdString());
     }
+    // The gate's progress on every change of its verdict, and at least once a minute: a watch that
+    // waits for evidence says so ("gate to phase 2: error_rate < 1% waiting for evidence, 340 of
+    // about 1004 canary requests; 2 of 3 approvals").
+    QString lastVerdict;
+    qint64 lastProgressMs = 0;
+    QObject::connect(&runtime, &RolloutRuntime::ticked, &runtime, [&] {
+        if (runtime.following() || session.isComplete() || session.state() == RolloutState::RolledBack)
+            return;
+        const GateStatus g = session.gate();
+        const QString key = DriverView::verdictKey(g);
+        const qint64 now = QDateTime::currentMSecsSinceEpoch();
+        if (key == lastVerdict && now - lastProgressMs < 60000) return;
+        lastVerdict = key;
+        lastProgressMs = now;
+        QTextStream(stdout) << QDateTime::fromMSecsSinceEpoch(now, Qt::UTC).toString(Qt::ISODate) << "  "
+                            << DriverView::gateLine(g, plan) << Qt::endl;
+    });
     QTextStream(stdout) << "watching " << plan.rollout << " (" << describeWhere(session) << "), ledger "
                         << op->ledgerPath() << Qt::endl;
     QCoreApplication::exec();

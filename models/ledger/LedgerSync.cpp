@@ -57,6 +57,8 @@ void LedgerSync::listenForNotifications()
                 if (rollout != m_rollout) return;
                 if (payload.startsWith(QLatin1String("record"))) {
                     if (m_running) syncNow();
+                } else if (payload == QLatin1String("view")) {
+                    Q_EMIT viewNotified();
                 } else {
                     Q_EMIT leaseNotified();
                 }

@@ -97,6 +97,8 @@ Q_SIGNALS:
     void recordApplied(const rollout::LedgerRecord& record, const rollout::RolloutEvent& event);
     // The rollout's driver lease changed hands or was given back (a notification).
     void leaseNotified();
+    // The rollout's driver published what it sees (SharedStore::publishView).
+    void viewNotified();
     void roundFinished();
 
 private:

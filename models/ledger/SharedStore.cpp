@@ -124,6 +124,23 @@ const QList<QStringList>& migrations()
                 "CREATE TRIGGER driver_leases_notify AFTER INSERT OR UPDATE OR DELETE ON driver_leases"
                 " FOR EACH ROW EXECUTE FUNCTION rollout_notify_lease()"),
         },
+        {
+            // What the driver sees (docs/ledger-format.md, "The driver's view"): its last evaluation
+            // of the gate and triggers, the flags as it read them back, drift. One row per rollout,
+            // written by the lease holder on change (SharedStoreViews.cpp); coordination, not
+            // evidence: the signed records stay the rollout's memory. Each write wakes the
+            // rollout's listeners ("view").
+            QStringLiteral("CREATE TABLE driver_views ("
+                           " rollout text PRIMARY KEY,"
+                           " token text NOT NULL,"
+                           " view text NOT NULL,"
+                           " published_at timestamptz NOT NULL DEFAULT now())"),
+            QStringLiteral(
+                "CREATE FUNCTION rollout_notify_view() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN"
+                " PERFORM pg_notify('rollout_' || md5(NEW.rollout), 'view'); RETURN NULL; END $$"),
+            QStringLiteral("CREATE TRIGGER driver_views_notify AFTER INSERT OR UPDATE ON driver_views"
+                           " FOR EACH ROW EXECUTE FUNCTION rollout_notify_view()"),
+        },
     };
     return all;
 }

@@ -9,6 +9,7 @@
 #include <QString>
 #include <QStringList>
 #include <functional>
+#include <optional>
 
 class QSqlDatabase;
 class QSqlQuery;
@@ -58,6 +59,28 @@ struct LeaseHolder
     bool live() const { return isSet() && expiresInMs > 0; }
     // "watch (automation) on device d-1 at build-7, pid 4242, last heartbeat 1.2 s ago"
     QString describe() const;
+};
+
+// What a rollout's driver last published of what it sees (SharedStore::publishView): `view` is
+// the driver's JSON (DriverView), as stored; `ageMs` how long ago it was written, by the store's
+// clock; `driverLive` whether the token that wrote it still holds a live lease.
+struct StoredView
+{
+    QString rollout;
+    QString token;
+    QByteArray view;
+    qint64 ageMs = 0;
+    bool driverLive = false;
+};
+
+// Every rollout the store holds records of, for the home: its latest record and who drives it.
+struct StoredRollout
+{
+    QString rollout;
+    QString latestType; // the type of its latest record
+    qint64 latestMs = 0;
+    qint64 records = 0;
+    LeaseHolder driver; // unset when nobody holds its lease
 };
 
 // The answer to a lease request: `won` (this process holds it now, also when it renews), else
@@ -125,7 +148,8 @@ public:
     // 2: records unique per (device, rollout, seq), the format-2 chain (docs/ledger-format.md).
     // 3: claim_outcomes, what became of each granted advance claim.
     // 4: driver_leases (who drives each rollout) and NOTIFY on every stored record and lease change.
-    static constexpr int SchemaVersion = 4;
+    // 5: driver_views (what the driver sees), NOTIFY "view" on each write.
+    static constexpr int SchemaVersion = 5;
     static constexpr int ConnectTimeoutSeconds = 5;
 
     explicit SharedStore(StoreSettings settings);
@@ -176,6 +200,17 @@ public:
     // Gives the lease back when `token` holds it (the next driver need not wait for it to lapse).
     bool releaseLease(const QString& rollout, const QString& token, QString* error = nullptr);
 
+    // The driver's view (SharedStoreViews.cpp). Writes `view` as the rollout's driver view when
+    // `token` holds its live lease; false with nothing written otherwise (`error` says which).
+    bool publishView(const QString& rollout, const QString& token, const QByteArray& view,
+                     QString* error = nullptr);
+    // The rollout's last published view (nullopt when none was, or on an error: `error` says).
+    std::optional<StoredView> readView(const QString& rollout, QString* error = nullptr);
+    // Every rollout with records in the store, latest first, with its driver (the home).
+    QList<StoredRollout> rollouts(QString* error = nullptr);
+    // The published views of the rollouts named (empty: all).
+    QList<StoredView> readViews(const QStringList& rollouts, QString* error = nullptr);
+
     // Listening (SharedStoreLease.cpp): from now on this connection LISTENs on the channel of each
     // rollout named here, also after a reconnect, and `handler` gets every notification another
     // connection sent on one ("record <type>" or "lease"), in the thread that uses this store.
@@ -185,6 +220,13 @@ public:
     // The channel of a rollout's notifications: "rollout_" + md5(rollout) (any rollout id fits
     // PostgreSQL's 63-byte identifiers).
     static QString channelFor(const QString& rollout);
+
+    // The lease columns of driver_leases as leaseHolderFrom reads them (8 values from `first`).
+    static constexpr const char* LeaseColumns =
+        "token, device, person, kind, host, pid,"
+        " (extract(epoch from clock_timestamp() - heartbeat_at) * 1000)::bigint,"
+        " (extract(epoch from expires_at - clock_timestamp()) * 1000)::bigint";
+    static LeaseHolder leaseHolderFrom(const QString& rollout, const QSqlQuery& q, int first);
 
 private:
     bool ensureOpen(QString* error, bool* unreachable);

@@ -18,27 +18,29 @@ QString nonNull(const QString& s)
     return s.isNull() ? QStringLiteral("") : s;
 }
 
-constexpr const char* HolderColumns =
-    "token, device, person, kind, host, pid,"
-    " (extract(epoch from clock_timestamp() - heartbeat_at) * 1000)::bigint,"
-    " (extract(epoch from expires_at - clock_timestamp()) * 1000)::bigint";
+const QLatin1String HolderColumns(SharedStore::LeaseColumns);
 
 LeaseHolder holderFrom(const QString& rollout, const QSqlQuery& q)
 {
-    LeaseHolder h;
-    h.rollout = rollout;
-    h.token = q.value(0).toString();
-    h.device = q.value(1).toString();
-    h.person = q.value(2).toString();
-    h.kind = q.value(3).toString();
-    h.host = q.value(4).toString();
-    h.pid = q.value(5).toLongLong();
-    h.heartbeatAgeMs = q.value(6).toLongLong();
-    h.expiresInMs = q.value(7).toLongLong();
-    return h;
+    return SharedStore::leaseHolderFrom(rollout, q, 0);
 }
 
 } // namespace
+
+LeaseHolder SharedStore::leaseHolderFrom(const QString& rollout, const QSqlQuery& q, int first)
+{
+    LeaseHolder h;
+    h.rollout = rollout;
+    h.token = q.value(first).toString();
+    h.device = q.value(first + 1).toString();
+    h.person = q.value(first + 2).toString();
+    h.kind = q.value(first + 3).toString();
+    h.host = q.value(first + 4).toString();
+    h.pid = q.value(first + 5).toLongLong();
+    h.heartbeatAgeMs = q.value(first + 6).toLongLong();
+    h.expiresInMs = q.value(first + 7).toLongLong();
+    return h;
+}
 
 QString LeaseHolder::describe() const
 {
@@ -76,7 +78,7 @@ LeaseOutcome SharedStore::acquireLease(const LeaseHolder& me, qint64 ttlMs, cons
             " heartbeat_at = EXCLUDED.heartbeat_at, expires_at = EXCLUDED.expires_at"
             " WHERE l.token = EXCLUDED.token OR l.expires_at < clock_timestamp() OR l.token = ?"
             " RETURNING %1")
-            .arg(QLatin1String(HolderColumns)));
+            .arg(HolderColumns));
     q.addBindValue(nonNull(me.rollout));
     q.addBindValue(nonNull(me.token));
     q.addBindValue(nonNull(me.device));
@@ -104,8 +106,7 @@ LeaseOutcome SharedStore::readLease(const QString& rollout)
     LeaseOutcome out;
     if (!ensureOpen(&out.error, &out.unreachable)) return out;
     QSqlQuery q(QSqlDatabase::database(m_connectionName, false));
-    q.prepare(
-        QStringLiteral("SELECT %1 FROM driver_leases WHERE rollout = ?").arg(QLatin1String(HolderColumns)));
+    q.prepare(QStringLiteral("SELECT %1 FROM driver_leases WHERE rollout = ?").arg(HolderColumns));
     q.addBindValue(nonNull(rollout));
     if (!q.exec()) {
         failed(QStringLiteral("reading the driver lease"), q, &out.error, &out.unreachable);

@@ -169,4 +169,50 @@ void SharedStoreWorker::listen(const QString& rollout)
     });
 }
 
+void SharedStoreWorker::publishView(const QString& rollout, const QString& token, const QByteArray& view)
+{
+    ask(
+        [rollout, token, view](SharedStore& store) {
+            QString error;
+            const bool ok = store.publishView(rollout, token, view, &error);
+            return std::make_pair(ok, error);
+        },
+        [rollout](SharedStoreWorker& self, const std::pair<bool, QString>& r) {
+            Q_EMIT self.viewPublished(rollout, r.first, r.second);
+        });
+}
+
+void SharedStoreWorker::readViews(const QStringList& rollouts)
+{
+    ask(
+        [rollouts](SharedStore& store) {
+            QString error;
+            QList<StoredView> views = store.readViews(rollouts, &error);
+            return std::make_pair(views, error);
+        },
+        [](SharedStoreWorker& self, const std::pair<QList<StoredView>, QString>& r) {
+            Q_EMIT self.viewsRead(r.first, r.second);
+        });
+}
+
+void SharedStoreWorker::readRollouts()
+{
+    struct Answer
+    {
+        QList<StoredRollout> rollouts;
+        QList<StoredView> views;
+        QString error;
+    };
+    ask(
+        [](SharedStore& store) {
+            Answer a;
+            a.rollouts = store.rollouts(&a.error);
+            if (a.error.isEmpty()) a.views = store.readViews({}, &a.error);
+            return a;
+        },
+        [](SharedStoreWorker& self, const Answer& a) {
+            Q_EMIT self.rolloutsRead(a.rollouts, a.views, a.error);
+        });
+}
+
 } // namespace rollout

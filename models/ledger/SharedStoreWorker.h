@@ -3,6 +3,7 @@
 #include "ledger/SharedStore.h"
 
 #include <QObject>
+#include <QPointer>
 #include <QThread>
 #include <functional>
 #include <memory>
@@ -38,6 +39,12 @@ public Q_SLOTS:
     // From now on the worker's connection LISTENs on the rollout's channel (also after a
     // reconnect; the next call connects when nothing else did): `notified` for every notification.
     void listen(const QString& rollout);
+    // The driver's view (SharedStore::publishView / readViews): answers come as viewPublished,
+    // viewsRead. readViews with no rollout reads every published view.
+    void publishView(const QString& rollout, const QString& token, const QByteArray& view);
+    void readViews(const QStringList& rollouts);
+    // Every rollout of the store with its driver (SharedStore::rollouts), then its views: rolloutsRead.
+    void readRollouts();
 
 public:
     // Gives the lease back and waits for the answer (at most `timeoutMs`): on the way out, when
@@ -53,10 +60,29 @@ Q_SIGNALS:
     void leaseAnswered(const rollout::LeaseOutcome& outcome);
     // Another connection stored a record of `rollout` ("record <type>") or changed its lease ("lease").
     void notified(const QString& rollout, const QString& payload);
+    void viewPublished(const QString& rollout, bool ok, const QString& error);
+    void viewsRead(const QList<rollout::StoredView>& views, const QString& error);
+    void rolloutsRead(const QList<rollout::StoredRollout>& rollouts, const QList<rollout::StoredView>& views,
+                      const QString& error);
 
 private:
     // Runs `job` on the store's thread with the store.
     void run(std::function<void(SharedStore&)> job);
+    // Runs `work` on the store's thread, then `answer` with its result in the worker's thread.
+    template <typename Work, typename Answer> void ask(Work work, Answer answer)
+    {
+        QPointer<SharedStoreWorker> self(this);
+        run([self, work = std::move(work), answer = std::move(answer)](SharedStore& store) mutable {
+            auto result = work(store);
+            if (self)
+                QMetaObject::invokeMethod(
+                    self.data(),
+                    [self, result = std::move(result), answer]() mutable {
+                        if (self) answer(*self, result);
+                    },
+                    Qt::QueuedConnection);
+        });
+    }
 
     QThread m_thread;
     QObject* m_context = nullptr;         // lives on m_thread; queued jobs run in its thread

@@ -91,6 +91,7 @@ void FlagSync::startNext()
     m_runner.run(changes, m_options, this, [this, why = op.why](const FlagChangeReport& report) {
         m_running = false;
         m_last = report;
+        m_lastRead = report;
         QMap<QString, double> percents;
         for (const FlagResult& r : report.results)
             if (r.verified) percents.insert(r.flag, r.after.setting().percent);

@@ -43,7 +43,8 @@ public:
     bool reading() const { return m_reading; } // a read (and its confirmation) in flight
     // The last finished operation (empty before the first).
     const FlagChangeReport& lastReport() const { return m_last; }
-    // The last read of every flag (empty before the first).
+    // The newest read-back of every flag: a read, or an operation's read-back (each operation
+    // sets and reads back every flag). Empty before the first.
     const FlagChangeReport& lastRead() const { return m_lastRead; }
     void setDeadlineMs(qint64 ms) { m_options.deadlineMs = ms; }
     // Following a rollout another process drives: no flag is ever set from here (not for a

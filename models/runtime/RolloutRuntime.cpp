@@ -144,6 +144,17 @@ void RolloutRuntime::attachDriveLease(const QString& person, const QString& kind
     });
     connect(m_lease.get(), &DriveLease::lost, this, &RolloutRuntime::driveLost);
     connect(m_sync.get(), &LedgerSync::leaseNotified, m_lease.get(), &DriveLease::check);
+    // What the driver sees goes through the store: written after each evaluation and flag read
+    // while driving, read on each "view" notification while following.
+    m_views = std::make_unique<DriverViewChannel>(m_sync->worker(), *m_session, *m_lease, m_clock, this);
+    m_views->setFlags(m_flags.get());
+    connect(this, &RolloutRuntime::ticked, m_views.get(), &DriverViewChannel::publish);
+    if (m_flags) {
+        connect(m_flags.get(), &FlagSync::readFinished, m_views.get(), &DriverViewChannel::publish);
+        connect(m_flags.get(), &FlagSync::operationFinished, m_views.get(), &DriverViewChannel::publish);
+    }
+    connect(m_sync.get(), &LedgerSync::viewNotified, m_views.get(), &DriverViewChannel::refresh);
+    connect(m_views.get(), &DriverViewChannel::changed, this, &RolloutRuntime::driverViewChanged);
     // Nothing is driven until the store said who drives.
     setFollowing(true);
 }

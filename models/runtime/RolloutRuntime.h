@@ -12,6 +12,7 @@
 #include "runtime/ActionRunner.h"
 #include "runtime/DecisionPath.h"
 #include "runtime/DriveLease.h"
+#include "runtime/DriverViewChannel.h"
 #include "runtime/FlagSync.h"
 #include "runtime/LedgerFollower.h"
 
@@ -73,6 +74,15 @@ public:
     // `person` and `kind` ("console", "watch") say who drives, for the others' messages.
     void attachDriveLease(const QString& person, const QString& kind, DriveLease::Options options = {});
     DriveLease* lease() { return m_lease.get(); }
+    // What the driver sees, through the store (after attachDriveLease): published while this
+    // process drives, read while it follows. Null without a lease.
+    DriverViewChannel* driverViews() { return m_views.get(); }
+    // The driver's view while following, when it published one; null while driving (the session
+    // itself is then what the driver sees).
+    const DriverView* driverView() const
+    {
+        return m_views && m_following && m_views->seen() ? &*m_views->seen() : nullptr;
+    }
     // Following: the engine is never evaluated here (its state is rebuilt from the records that
     // arrive), the flags are never set from here (FlagSync passive), the rollout is never started
     // or advanced by automation here, and metrics are polled only while the rollout is on screen.
@@ -115,6 +125,8 @@ Q_SIGNALS:
     void followingChanged(bool following);
     // This process drove, and `holder` took the lease over (this one could not renew it in time).
     void driveLost(const rollout::LeaseHolder& holder);
+    // Following: the driver published a new view (driverView()).
+    void driverViewChanged();
 
 private:
     const Clock& m_clock;
@@ -134,6 +146,7 @@ private:
     std::unique_ptr<LedgerSync> m_sync;
     std::unique_ptr<AdvanceClaimer> m_claimer;
     std::unique_ptr<DriveLease> m_lease;
+    std::unique_ptr<DriverViewChannel> m_views;
     bool m_following = false;
     bool m_onScreen = true;
     bool m_started = false;

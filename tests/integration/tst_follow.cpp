@@ -16,6 +16,9 @@
 
 #include <QDateTime>
 #include <QFile>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
 #include <QProcess>
 #include <QTemporaryDir>
 #include <QTest>
@@ -65,6 +68,17 @@ class TestFollow final : public QObject
                   m_keys, QStringLiteral("--passphrase-env"), QStringLiteral("ROLLOUT_TEST_WATCH_PASS"),
                   QStringLiteral("--tick"), QStringLiteral("250")});
         return p;
+    }
+
+    // `rolloutctl status --output json` from another process, as a person would run it.
+    QJsonObject statusJson(const QString& db)
+    {
+        QProcess p;
+        p.start(QStringLiteral(ROLLOUT_BINARY_DIR "/app/rolloutctl"),
+                {QStringLiteral("status"), m_plan, QStringLiteral("--db"), db, QStringLiteral("--output"),
+                 QStringLiteral("json")});
+        if (!p.waitForFinished(30000)) return {};
+        return QJsonDocument::fromJson(p.readAllStandardOutput()).object();
     }
 
     static bool saw(QProcess* p, QByteArray* out, const QByteArray& what)
@@ -206,6 +220,36 @@ private Q_SLOTS:
         QVERIFY(follower.following());
         QCOMPARE(follower.lease()->holder().kind, QStringLiteral("watch"));
 
+        // What watch sees reaches the follower and `status` from another process: its gate (the
+        // checklist it waits for), its triggers, its flags as read back, and who it is.
+        QTRY_VERIFY_WITH_TIMEOUT(follower.driverView() != nullptr, 10000);
+        {
+            const DriverView& v = *follower.driverView();
+            QCOMPARE(v.driverKind, QStringLiteral("watch"));
+            QCOMPARE(v.phase, -1);
+            const auto checklist =
+                std::find_if(v.gate.checks.begin(), v.gate.checks.end(),
+                             [](const GateCheck& c) { return c.kind == GateCheck::Kind::Checklist; });
+            QVERIFY(checklist != v.gate.checks.end());
+            QVERIFY(checklist->state == CheckState::NotMet);
+            QCOMPARE(v.triggers.size(), 1);
+            QCOMPARE(v.triggers.first().name, QStringLiteral("nothing scraped"));
+            QVERIFY(v.driverLive);
+        }
+
+        const QString followerDb = m_dir.filePath(QStringLiteral("follower.sqlite"));
+        QJsonObject st = statusJson(followerDb);
+        QCOMPARE(st.value(QStringLiteral("gate")).toObject().value(QStringLiteral("source")).toString(),
+                 QStringLiteral("driver"));
+        QJsonObject driver = st.value(QStringLiteral("driver")).toObject();
+        QVERIFY(driver.value(QStringLiteral("drives")).toBool());
+        QCOMPARE(driver.value(QStringLiteral("holder")).toObject().value(QStringLiteral("kind")).toString(),
+                 QStringLiteral("watch"));
+        QCOMPARE(driver.value(QStringLiteral("triggers")).toArray().size(), 1);
+        // watch says what its gate waits for.
+        QTRY_VERIFY_WITH_TIMEOUT(saw(watch, &out, "gate to phase 1: "), 10000);
+        QVERIFY2(out.contains("checklist"), out.constData());
+
         // A second watch on the same rollout is refused, naming the driver.
         QProcess* second = startWatch(m_dir.filePath(QStringLiteral("second.sqlite")));
         QVERIFY(second->waitForFinished(30000));
@@ -231,6 +275,32 @@ private Q_SLOTS:
         QVERIFY2(advance->arrivedMs - advance->signedMs < 5000,
                  qPrintable(
                      QStringLiteral("signed → arrived: %1 ms").arg(advance->arrivedMs - advance->signedMs)));
+        // Within 2 s of the start reaching the follower, the driver's view shows the new phase
+        // and the flag as watch read it back.
+        const qint64 appliedMs = QDateTime::currentMSecsSinceEpoch();
+        const auto readBack50 = [&] {
+            const DriverView* v = follower.driverView();
+            return v && v->phase == 0 && !v->flags.isEmpty() &&
+                   v->flags.first().state.contains(QLatin1String("50%"));
+        };
+        QTRY_VERIFY_WITH_TIMEOUT(readBack50(), 2000);
+        qInfo("the start applied in the follower → the driver's view with its read-back: %lld ms",
+              QDateTime::currentMSecsSinceEpoch() - appliedMs);
+        // Once watch judges its trigger (the rollout runs), its evidence comes along too.
+        QTRY_VERIFY_WITH_TIMEOUT(follower.driverView()->triggers.first().now != QLatin1String("no data"),
+                                 10000);
+        st = statusJson(followerDb);
+        driver = st.value(QStringLiteral("driver")).toObject();
+        const QJsonArray flagsRead = driver.value(QStringLiteral("flags_read")).toArray();
+        QCOMPARE(flagsRead.size(), 1);
+        QVERIFY2(flagsRead.first()
+                     .toObject()
+                     .value(QStringLiteral("state"))
+                     .toString()
+                     .contains(QLatin1String("50%")),
+                 QJsonDocument(driver).toJson().constData());
+        QVERIFY(driver.value(QStringLiteral("view_age_ms")).toInteger() < 10000);
+
         // The follower ran no engine: the start is watch's alone, and its flags are watch's.
         QTRY_VERIFY_WITH_TIMEOUT(follower.session().flagsApplied(), 20000);
         bool enabled = false;
