@@ -18,6 +18,11 @@ GatePanel::GatePanel(RolloutSession& session, QWidget* parent) : QWidget(parent)
 {
     auto* layout = new QVBoxLayout(this);
     layout->addWidget(new QLabel(tr("<b>Gate</b>"), this));
+    m_sourceNote = new QLabel(this);
+    m_sourceNote->setObjectName(QStringLiteral("gateSource"));
+    m_sourceNote->setWordWrap(true);
+    m_sourceNote->hide();
+    layout->addWidget(m_sourceNote);
     m_checks = new QListWidget(this);
     m_checks->setObjectName(QStringLiteral("gateChecks"));
     m_checks->setAccessibleName(tr("Gate checks"));
@@ -35,6 +40,8 @@ GatePanel::GatePanel(RolloutSession& session, QWidget* parent) : QWidget(parent)
     m_tree->header()->setStretchLastSection(false);
     m_tree->header()->setSectionResizeMode(0, QHeaderView::Stretch);
     m_tree->header()->setSectionResizeMode(1, QHeaderView::ResizeToContents);
+    // Keeps about six rows when a banner takes the window's height (it shrank to two and a half).
+    m_tree->setMinimumHeight(m_tree->fontMetrics().height() * 6 + m_tree->header()->sizeHint().height());
     layout->addWidget(m_tree, 1);
     connect(m_checklist, &QAbstractItemModel::modelReset, m_tree, &QTreeView::expandAll);
     connect(m_checklist, &ChecklistModel::actionRefused, this,
@@ -79,9 +86,15 @@ void GatePanel::decide(bool approve)
                           r.ok);
 }
 
+void GatePanel::setSourceNote(const QString& note)
+{
+    m_sourceNote->setText(note);
+    m_sourceNote->setVisible(!note.isEmpty());
+}
+
 void GatePanel::refresh()
 {
-    const GateStatus g = m_session.gate();
+    const GateStatus g = m_source ? m_source() : m_session.gate();
     m_checks->clear();
     for (const GateCheck& c : g.checks) {
         const QString mark = c.state == CheckState::Met      ? QStringLiteral("✓")

@@ -3,6 +3,7 @@
 #include "engine/RolloutSession.h"
 
 #include <QWidget>
+#include <functional>
 
 class QTreeView;
 class QListWidget;
@@ -24,6 +25,10 @@ public:
     GatePanel(RolloutSession& session, QWidget* parent = nullptr);
     void setActor(const Actor& actor);
     void refresh();
+    // Where the gate's verdicts come from (default: the session's own): the console gives the
+    // runtime's gateShown(), the driver's verdicts while following; `note` says whose they are.
+    void setGateSource(std::function<GateStatus()> source) { m_source = std::move(source); }
+    void setSourceNote(const QString& note);
     ChecklistModel* checklist() const { return m_checklist; }
 
 Q_SIGNALS:
@@ -33,6 +38,8 @@ private:
     void decide(bool approve);
 
     RolloutSession& m_session;
+    std::function<GateStatus()> m_source;
+    QLabel* m_sourceNote = nullptr;
     Actor m_actor;
     QListWidget* m_checks;
     QTreeView* m_tree;

@@ -112,6 +112,17 @@ void HeaderBar::setConnection(const QString& name, int severity, const QString& 
     l->setAccessibleDescription(detail);
 }
 
+void HeaderBar::setDriver(bool driving, const QString& label, int severity, const QString& detail)
+{
+    QLabel* l = dot(QStringLiteral("driver"));
+    l->setText(QStringLiteral("<span style='color:%1'>%2</span> %3")
+                   .arg(Palette::forSeverity(Severity(severity)).name(),
+                        driving ? QStringLiteral("●") : QStringLiteral("◌"), label.toHtmlEscaped()));
+    l->setToolTip(detail);
+    l->setAccessibleName(driving ? tr("Driver: this console") : tr("Driver: %1").arg(label));
+    l->setAccessibleDescription(detail);
+}
+
 void HeaderBar::addTampering(const QString& finding)
 {
     QString text = finding;
@@ -145,7 +156,7 @@ void HeaderBar::refresh()
                              .arg(plan.phases.size())
                              .arg(plan.phases[std::size_t(phase)].name)
                              .arg(s.currentTraffic()));
-    const GateStatus g = s.gate();
+    const GateStatus g = m_runtime.gateShown(); // the driver's verdicts while following
     QString time;
     if (phase >= 0 && !s.isComplete()) {
         time = tr("in phase %1").arg(Duration::format(now - s.phaseStartedMs()));

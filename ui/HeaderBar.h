@@ -21,6 +21,9 @@ public:
     // Extra connections the runtime does not know about (flag backends, the shared store).
     // Severity::Muted (grey) is "not tried yet".
     void setConnection(const QString& name, int severity, const QString& detail);
+    // Who drives: a filled dot and "driving" while this console drives, a hollow one and
+    // "following <who>" while it follows; the detail on hover.
+    void setDriver(bool driving, const QString& label, int severity, const QString& detail);
     // The connection a flag service's dot goes by, and its health from what it last answered
     // (`problems`: each flag that did not read back, FlagResult::describe()). Green when every
     // flag read back; grey while its flag file does not exist yet (nothing was ever written: the

@@ -20,6 +20,7 @@
 #include <QMenuBar>
 #include <QMessageBox>
 #include <QMimeData>
+#include <QPushButton>
 #include <QSettings>
 #include <QStatusBar>
 #include <QSystemTrayIcon>
@@ -77,7 +78,7 @@ MainWindow::MainWindow(Options options, QWidget* parent) : QMainWindow(parent), 
     });
     connect(m_home, &HomeView::openRequested, this, [this](const QString& rollout, const QString& planPath) {
         if (RolloutView* v = viewOf(rollout)) {
-            m_tabs->setCurrentWidget(v);
+            showView(v);
             return;
         }
         if (planPath.isEmpty()) {
@@ -98,6 +99,12 @@ MainWindow::MainWindow(Options options, QWidget* parent) : QMainWindow(parent), 
     if (QSystemTrayIcon::isSystemTrayAvailable()) {
         m_tray = new QSystemTrayIcon(QApplication::windowIcon(), this);
         m_tray->show();
+        // Driving in the background: a click on the tray icon brings the window back.
+        connect(m_tray, &QSystemTrayIcon::activated, this, [this] {
+            showNormal();
+            raise();
+            activateWindow();
+        });
     }
     buildMenus();
     m_homeTimer = new QTimer(this);
@@ -160,8 +167,8 @@ void MainWindow::buildMenus()
     add(tr("Unlock the a&utomation key…"), QString(), &RolloutView::unlockAutomationKey);
 
     m_viewMenu = menuBar()->addMenu(tr("&View"));
-    const QStringList sides = {tr("Gate & checklist"), tr("Triggers"), tr("Sign-off"),
-                               tr("Events"),           tr("Flags"),    tr("Ledger")};
+    const QStringList sides = {
+        tr("Gate && checklist"), tr("Triggers"), tr("Sign-off"), tr("Events"), tr("Flags"), tr("Ledger")};
     for (int t = 0; t < sides.size(); ++t) {
         QAction* a =
             m_viewMenu->addAction(sides[t], QKeySequence(QStringLiteral("Ctrl+%1").arg(t + 1)), this,
@@ -240,7 +247,7 @@ RolloutView* MainWindow::addRollout(std::unique_ptr<OpenedRollout> opened, bool 
 {
     const QString rollout = opened->assembly->runtime().plan().rollout;
     if (RolloutView* v = viewOf(rollout)) {
-        if (show) m_tabs->setCurrentWidget(v);
+        if (show) showView(v);
         return v;
     }
     auto tab = std::make_unique<Tab>();
@@ -284,7 +291,7 @@ RolloutView* MainWindow::openPlan(const QString& planPath)
     // A rollout already open is shown, never put together a second time (two engines, one rollout).
     if (const PlanLoadResult peek = PlanLoader::loadFile(planPath); peek.plan)
         if (RolloutView* v = viewOf(peek.plan->rollout)) {
-            m_tabs->setCurrentWidget(v);
+            showView(v);
             return v;
         }
     QString problem;
@@ -311,10 +318,87 @@ void MainWindow::openInteractively()
     if (!path.isEmpty()) openPlan(path);
 }
 
+void MainWindow::showView(RolloutView* view)
+{
+    if (m_tabs->indexOf(view) < 0) { // driven in the background: its tab comes back
+        const int index = m_tabs->addTab(view, view->runtime().plan().rollout);
+        view->show();
+        for (const auto& t : m_open)
+            if (t->view == view) m_tabs->setTabToolTip(index, t->opened->planPath);
+    }
+    m_tabs->setCurrentWidget(view);
+}
+
+QStringList MainWindow::drivenRunning(const QList<RolloutView*>& views) const
+{
+    QStringList out;
+    for (const auto& t : m_open) {
+        if (!views.isEmpty() && !views.contains(t->view)) continue;
+        RolloutRuntime& runtime = t->opened->assembly->runtime();
+        const RolloutState state = runtime.session().state();
+        const bool running =
+            state == RolloutState::Running || state == RolloutState::Paused || state == RolloutState::Alert;
+        if (running && runtime.lease() && runtime.lease()->state() == DriveLease::State::Driving)
+            out.append(runtime.plan().rollout);
+    }
+    return out;
+}
+
+MainWindow::DrivingChoice MainWindow::askWhileDriving(const QList<RolloutView*>& views, bool quitting)
+{
+    const QStringList driven = drivenRunning(views);
+    if (driven.isEmpty()) return DrivingChoice::HandOver; // nothing driven: nothing to hand over
+    const bool canKeep = m_tray != nullptr || !quitting;
+    if (m_options.askWhileDriving) return m_options.askWhileDriving(driven, quitting, canKeep);
+    QMessageBox box(this);
+    box.setObjectName(QStringLiteral("drivingQuestion"));
+    box.setIcon(QMessageBox::Warning);
+    box.setWindowTitle(quitting ? tr("Quit while driving?") : tr("Close while driving?"));
+    box.setText(
+        tr("This console drives %1, and the rollout is running.").arg(driven.join(QStringLiteral(", "))));
+    box.setInformativeText(
+        tr("Hand over gives the lease back now: a watch or another console following it takes over at once. "
+           "Keep driving goes on in the background (the tray icon brings the window back). Without either, "
+           "nobody drives until the lease lapses."));
+    QPushButton* hand = box.addButton(tr("&Hand over"), QMessageBox::AcceptRole);
+    QPushButton* keep =
+        canKeep ? box.addButton(tr("&Keep driving in the background"), QMessageBox::ActionRole) : nullptr;
+    box.addButton(QMessageBox::Cancel);
+    box.setDefaultButton(hand);
+    box.exec();
+    if (box.clickedButton() == static_cast<QAbstractButton*>(hand)) return DrivingChoice::HandOver;
+    if (keep && box.clickedButton() == static_cast<QAbstractButton*>(keep)) return DrivingChoice::KeepDriving;
+    return DrivingChoice::Cancel;
+}
+
+void MainWindow::handOver(RolloutView* view)
+{
+    for (const auto& t : m_open)
+        if (t->view == view)
+            if (DriveLease* lease = t->opened->assembly->runtime().lease()) lease->stop(); // given back now
+}
+
 void MainWindow::closeTab(int index)
 {
     QWidget* w = m_tabs->widget(index);
     if (w == m_home || !w) return;
+    auto* view = qobject_cast<RolloutView*>(w);
+    switch (askWhileDriving({view}, false)) {
+    case DrivingChoice::Cancel:
+        return;
+    case DrivingChoice::KeepDriving:
+        m_tabs->removeTab(index); // the view and its rollout stay: driven in the background
+        view->hide();
+        statusBar()->showMessage(tr("%1 is still driven by this console, in the background: open it from the "
+                                    "home to see it again.")
+                                     .arg(view->runtime().plan().rollout),
+                                 10000);
+        refreshHome();
+        return;
+    case DrivingChoice::HandOver:
+        handOver(view);
+        break;
+    }
     for (auto it = m_open.begin(); it != m_open.end(); ++it) {
         if ((*it)->view != w) continue;
         m_tabs->removeTab(index);
@@ -433,6 +517,25 @@ void MainWindow::addDemoAction(const QString& name, const QString& shortcut, std
 
 void MainWindow::closeEvent(QCloseEvent* event)
 {
+    switch (askWhileDriving({}, true)) {
+    case DrivingChoice::Cancel:
+        event->ignore();
+        return;
+    case DrivingChoice::KeepDriving:
+        // The window goes; the application and every rollout it drives stay, in the tray.
+        QApplication::setQuitOnLastWindowClosed(false);
+        hide();
+        if (m_tray)
+            m_tray->showMessage(tr("Rollout Console still drives"),
+                                drivenRunning().join(QStringLiteral(", ")), QSystemTrayIcon::Information,
+                                8000);
+        event->ignore();
+        return;
+    case DrivingChoice::HandOver:
+        for (const auto& t : m_open)
+            handOver(t->view);
+        break;
+    }
     QSettings settings;
     settings.setValue(QStringLiteral("window/geometry"), saveGeometry());
     settings.setValue(QStringLiteral("window/state"), saveState());

@@ -38,6 +38,16 @@ class MainWindow final : public QMainWindow
 public:
     // Puts a plan file's rollout together: null with `problem` when it cannot be.
     using Opener = std::function<std::unique_ptr<OpenedRollout>(const QString& planPath, QString* problem)>;
+    // Closing a tab, or quitting, while this console drives a running rollout.
+    enum class DrivingChoice
+    {
+        HandOver,    // give the lease back at once: a follower (a watch, another console) takes over
+        KeepDriving, // in the background: the tab goes, the rollout is still driven (the tray shows it)
+        Cancel
+    };
+    // Asked with the rollouts driven; `canKeep` is false when there is no tray to keep them in.
+    using DrivingQuestion =
+        std::function<DrivingChoice(const QStringList& rollouts, bool quitting, bool canKeep)>;
     struct Options
     {
         Opener opener;
@@ -45,6 +55,7 @@ public:
         QList<RolloutDirectory::Source> examples; // plans listed whether or not opened
         const Clock* clock = nullptr;
         int homeRefreshMs = 3000;
+        DrivingQuestion askWhileDriving; // default: a message box
     };
 
     explicit MainWindow(Options options, QWidget* parent = nullptr);
@@ -57,6 +68,11 @@ public:
     RolloutView* addRollout(std::unique_ptr<OpenedRollout> opened, bool show = true);
     RolloutView* currentView() const;
     RolloutView* viewOf(const QString& rollout) const;
+    // Shows a rollout's tab, putting it back when it was driven in the background.
+    void showView(RolloutView* view);
+    // The open rollouts this console drives that are running (started, not complete or rolled
+    // back), among those of `views` (all when empty).
+    QStringList drivenRunning(const QList<RolloutView*>& views = {}) const;
     int openCount() const;
     HomeView* home() const { return m_home; }
     RolloutListModel* rolloutList() const { return m_list; }
@@ -80,6 +96,10 @@ private:
     void buildMenus();
     void openInteractively();
     void closeTab(int index);
+    // What to do when closing `views` (all when empty) while they drive running rollouts
+    // (HandOver when none does: there is nothing to ask).
+    DrivingChoice askWhileDriving(const QList<RolloutView*>& views, bool quitting);
+    void handOver(RolloutView* view);
     void rememberRecent(const QString& planPath);
     void fillRecentMenu();
     void updateTitle();

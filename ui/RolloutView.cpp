@@ -623,13 +623,17 @@ void RolloutView::onEvent(const RolloutEvent& e)
 void RolloutView::refresh()
 {
     const RolloutSession& s = m_runtime.session();
-    const GateStatus g = s.gate(); // worked out once per tick, in the session; the panels share it
+    // Worked out once per tick, in the session (or the driver's, while following); the panels share it.
+    const GateStatus g = m_runtime.gateShown();
+    m_gate->setSourceNote(driverNote());
     m_header->refresh();
     m_timeline->setProgress(s.currentPhase(), s.isComplete(), m_rolledBackFrom, g);
     m_gate->refresh();
     m_triggers->refresh();
     m_signOff->refresh();
-    m_advance->setEnabled(g.open && !(m_runtime.claimer() && m_runtime.claimer()->busy()));
+    // An advance is this session's decision: its own gate decides (while following, the driver's
+    // open gate is not enough: this console has not judged the criteria).
+    m_advance->setEnabled(g.open && s.gate().open && !(m_runtime.claimer() && m_runtime.claimer()->busy()));
     const Plan& plan = s.plan();
     m_advance->setText(g.toPhase >= int(plan.phases.size())
                            ? tr("Complete ✔")
@@ -725,51 +729,6 @@ namespace rollout {
 bool RolloutView::canSign() const
 {
     return m_runtime.recorder() != nullptr;
-}
-
-} // namespace rollout
-
-namespace rollout {
-
-// Who drives this rollout: this console, or another process it follows (a `watch`, another
-// console). Following, nothing here polls every metric or sets a flag; what a person decides here
-// is signed and pushed, and the driver applies it.
-void RolloutView::wireDriver()
-{
-    DriveLease* lease = m_runtime.lease();
-    if (!lease) return;
-    auto show = [this, lease] {
-        switch (lease->state()) {
-        case DriveLease::State::Pending:
-            m_header->setConnection(tr("driver"), int(Severity::Muted),
-                                    tr("asking the shared store who drives…"));
-            break;
-        case DriveLease::State::Driving:
-            m_header->setConnection(tr("driver"), int(Severity::Good), tr("this console drives the rollout"));
-            break;
-        case DriveLease::State::Alone:
-            m_header->setConnection(tr("driver"), int(Severity::Warning),
-                                    tr("the shared store cannot say who drives: this console drives (%1)")
-                                        .arg(lease->lastError()));
-            break;
-        case DriveLease::State::Following:
-            m_header->setConnection(
-                tr("driver"), int(Severity::Good),
-                tr("following: %1. Its decisions arrive here; yours are signed and applied by it.")
-                    .arg(lease->holder().describe()));
-            Q_EMIT statusMessage(tr("Following %1 (%2): this console shows its decisions and signs yours; it "
-                                    "never sets a flag itself.")
-                                     .arg(lease->holder().kind, lease->holder().person),
-                                 12000, false);
-            break;
-        }
-        refresh();
-    };
-    connect(lease, &DriveLease::stateChanged, this, show);
-    connect(&m_runtime, &RolloutRuntime::driveLost, this, [this](const LeaseHolder& holder) {
-        report(tr("Another process now drives this rollout: %1").arg(holder.describe()), false);
-    });
-    show();
 }
 
 } // namespace rollout

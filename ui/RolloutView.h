@@ -76,6 +76,10 @@ private:
     void wireLedger();
     void wireNotifier();
     void wireDriver();
+    // Following: the driver's gate, triggers and flag read-back, with whose and how old
+    // (RolloutViewDriver.cpp).
+    void showDriverView();
+    QString driverNote() const; // "Verdicts as watch (automation) on build-7, pid 42 sees them, 1.2 s ago."
     void showLedgerVerdicts();
     void showVerdicts(const QList<struct RecordVerdict>& verdicts);
     // Unlocks `personId`'s signing key (a dialog); false when it stays locked.

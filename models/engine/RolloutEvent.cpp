@@ -57,6 +57,8 @@ QString toString(EventType t)
         return QStringLiteral("flags_reapplied");
     case EventType::Countersigned:
         return QStringLiteral("countersigned");
+    case EventType::DriverChanged:
+        return QStringLiteral("driver_changed");
     }
     return {};
 }
@@ -152,6 +154,8 @@ QString RolloutEvent::describe() const
         return QStringLiteral("recorded state written again over drifted flags%1: %2").arg(who, note);
     case EventType::Countersigned:
         return QStringLiteral("countersigned record %1%2").arg(refersTo.left(8), who);
+    case EventType::DriverChanged:
+        return reason;
     }
     return {};
 }

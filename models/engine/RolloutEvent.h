@@ -40,6 +40,9 @@ enum class EventType
     FlagsReapplied, // a person had the recorded state written again over flags changed behind the rollout's
                     // back
     Countersigned,  // a person signs a decision recorded in their name under the device key (`refersTo`)
+    DriverChanged,  // who drives changed, as this process saw it (`reason`): this process took the
+                    // lease, gave it back, lost it, or another took it. Shown, never a ledger record
+                    // (the lease is coordination, not a decision).
 };
 
 QString toString(EventType t);

@@ -90,7 +90,9 @@ QList<StoredView> SharedStore::readViews(const QStringList& rollouts, QString* e
         QStringList quoted;
         for (const QString& r : rollouts)
             quoted.append(QLatin1Char('"') +
-                          QString(r).replace(QLatin1Char('\\'), QLatin1String("\\\\")).replace(QLatin1Char('"'), QLatin1String("\\\"")) +
+                          QString(r)
+                              .replace(QLatin1Char('\\'), QLatin1String("\\\\"))
+                              .replace(QLatin1Char('"'), QLatin1String("\\\"")) +
                           QLatin1Char('"'));
         q.prepare(QStringLiteral("SELECT %1 FROM driver_views v WHERE v.rollout = ANY (?::text[])")
                       .arg(QLatin1String(ViewColumns)));
@@ -115,13 +117,14 @@ QList<StoredRollout> SharedStore::rollouts(QString* errorOut)
     if (!ensureOpen(error, &unreachable)) return out;
     QSqlQuery q(QSqlDatabase::database(m_connectionName, false));
     q.setForwardOnly(true);
-    if (!q.exec(QStringLiteral("SELECT r.rollout, r.type, r.ts_ms, r.n, l.* FROM"
-                               " (SELECT DISTINCT ON (rollout) rollout, type, ts_ms,"
-                               " count(*) OVER (PARTITION BY rollout) AS n"
-                               " FROM ledger_records ORDER BY rollout, cursor DESC) r"
-                               " LEFT JOIN LATERAL (SELECT %1 FROM driver_leases d WHERE d.rollout = r.rollout) l"
-                               " ON true ORDER BY r.ts_ms DESC")
-                    .arg(QLatin1String(LeaseColumns)))) {
+    if (!q.exec(
+            QStringLiteral("SELECT r.rollout, r.type, r.ts_ms, r.n, l.* FROM"
+                           " (SELECT DISTINCT ON (rollout) rollout, type, ts_ms,"
+                           " count(*) OVER (PARTITION BY rollout) AS n"
+                           " FROM ledger_records ORDER BY rollout, cursor DESC) r"
+                           " LEFT JOIN LATERAL (SELECT %1 FROM driver_leases d WHERE d.rollout = r.rollout) l"
+                           " ON true ORDER BY r.ts_ms DESC")
+                .arg(QLatin1String(LeaseColumns)))) {
         failed(QStringLiteral("listing the rollouts"), q, error, &unreachable);
         return out;
     }

@@ -108,6 +108,8 @@ void DriveLease::onAnswer(const LeaseOutcome& o)
     }
     m_error.clear();
     if (o.won) {
+        m_tookOver = m_state == State::Following;
+        if (m_tookOver) m_previous = m_holder;
         m_holder = o.holder;
         m_explicit = false;
         setState(State::Driving);
@@ -135,8 +137,8 @@ void DriveLease::onAnswer(const LeaseOutcome& o)
     }
     const bool wasDriving = driving();
     m_holder = h;
+    if (wasDriving) Q_EMIT lost(h); // first: the loss says more than "another drives"
     setState(State::Following);
-    if (wasDriving) Q_EMIT lost(h);
     // Look again when this lease would lapse, unless a heartbeat renewed it meanwhile.
     schedule(int(qBound(qint64(50), h.expiresInMs + 100, qint64(m_options.ttlMs + m_options.heartbeatMs))));
 }

@@ -60,6 +60,10 @@ public:
     // The other driver while following (its last known heartbeat); this process while driving.
     const LeaseHolder& holder() const { return m_holder; }
     const LeaseHolder& me() const { return m_me; }
+    // Driving after following: true, and the driver this process took over from (its last known
+    // heartbeat). False at a first start.
+    bool tookOver() const { return m_tookOver; }
+    const LeaseHolder& previousHolder() const { return m_previous; }
     const Options& options() const { return m_options; }
     QString lastError() const { return m_error; }
 
@@ -81,6 +85,8 @@ private:
     Options m_options;
     State m_state = State::Pending;
     LeaseHolder m_holder;
+    LeaseHolder m_previous;
+    bool m_tookOver = false;
     QString m_error;
     bool m_running = false;
     bool m_waiting = false;

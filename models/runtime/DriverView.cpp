@@ -15,8 +15,7 @@ namespace {
 
 constexpr int Format = 1;
 
-template <typename Enum>
-std::optional<Enum> parseEnum(const QString& name, std::initializer_list<Enum> all)
+template <typename Enum> std::optional<Enum> parseEnum(const QString& name, std::initializer_list<Enum> all)
 {
     for (Enum e : all)
         if (toString(e) == name) return e;
@@ -27,11 +26,10 @@ QJsonObject toObject(const DriverView& v, bool withTime)
 {
     QJsonObject o{{QStringLiteral("format"), Format},
                   {QStringLiteral("rollout"), v.rollout},
-                  {QStringLiteral("driver"),
-                   QJsonObject{{QStringLiteral("kind"), v.driverKind},
-                               {QStringLiteral("person"), v.driverPerson},
-                               {QStringLiteral("host"), v.driverHost},
-                               {QStringLiteral("pid"), v.driverPid}}},
+                  {QStringLiteral("driver"), QJsonObject{{QStringLiteral("kind"), v.driverKind},
+                                                         {QStringLiteral("person"), v.driverPerson},
+                                                         {QStringLiteral("host"), v.driverHost},
+                                                         {QStringLiteral("pid"), v.driverPid}}},
                   {QStringLiteral("state"), v.state},
                   {QStringLiteral("phase"), v.phase},
                   {QStringLiteral("complete"), v.complete}};
@@ -106,17 +104,17 @@ DriverView DriverView::of(const RolloutSession& session, const FlagSync* flags, 
     v.gate = session.gate();
     v.gate.opensInMs = 0; // a countdown: the time check's detail says it, without publishing every tick
     for (const TriggerView& t : session.triggers())
-        v.triggers.append(Trigger{t.spec.name,
-                                  t.spec.kind == TriggerKind::Hard ? QStringLiteral("hard") : QStringLiteral("soft"),
-                                  toString(t.state), triggerVerdict(t), triggerNow(t, session.plan()),
-                                  t.holdingSinceMs});
+        v.triggers.append(Trigger{
+            t.spec.name, t.spec.kind == TriggerKind::Hard ? QStringLiteral("hard") : QStringLiteral("soft"),
+            toString(t.state), triggerVerdict(t), triggerNow(t, session.plan()), t.holdingSinceMs});
     if (flags && !flags->lastRead().results.isEmpty()) {
         const FlagChangeReport& read = flags->lastRead();
         v.flagsRead = true;
         v.flagsReadOk = read.allVerified();
         v.flagsSummary = read.summary();
         for (const FlagResult& r : read.results)
-            v.flags.append(Flag{r.flag, r.backend, r.verified ? r.after.describe() : QStringLiteral("unknown"),
+            v.flags.append(Flag{r.flag, r.backend,
+                                r.verified ? r.after.describe() : QStringLiteral("unknown"),
                                 r.verified ? QString() : r.message});
     }
     v.drifting = session.drifting();
@@ -176,8 +174,9 @@ std::optional<DriverView> DriverView::fromJson(const QByteArray& json, QString* 
         const auto kind = parseEnum<K>(c.value(QStringLiteral("kind")).toString(),
                                        {K::Time, K::Criterion, K::Attestation, K::Checklist, K::Approval,
                                         K::RetryWait, K::Paused, K::Alert, K::Baseline});
-        const auto state = parseEnum<CheckState>(c.value(QStringLiteral("state")).toString(),
-                                                 {CheckState::Met, CheckState::NotMet, CheckState::Inconclusive});
+        const auto state =
+            parseEnum<CheckState>(c.value(QStringLiteral("state")).toString(),
+                                  {CheckState::Met, CheckState::NotMet, CheckState::Inconclusive});
         if (!kind || !state) {
             *error = QStringLiteral("driver view: gate.checks[%1]: unknown %2 \"%3\"")
                          .arg(i)
@@ -190,11 +189,11 @@ std::optional<DriverView> DriverView::fromJson(const QByteArray& json, QString* 
     }
     for (const QJsonValue& tv : o.value(QStringLiteral("triggers")).toArray()) {
         const QJsonObject t = tv.toObject();
-        v.triggers.append(Trigger{t.value(QStringLiteral("name")).toString(), t.value(QStringLiteral("kind")).toString(),
-                                  t.value(QStringLiteral("state")).toString(),
-                                  t.value(QStringLiteral("verdict")).toString(),
-                                  t.value(QStringLiteral("now")).toString(),
-                                  t.value(QStringLiteral("holding_since_ms")).toInteger()});
+        v.triggers.append(
+            Trigger{t.value(QStringLiteral("name")).toString(), t.value(QStringLiteral("kind")).toString(),
+                    t.value(QStringLiteral("state")).toString(),
+                    t.value(QStringLiteral("verdict")).toString(), t.value(QStringLiteral("now")).toString(),
+                    t.value(QStringLiteral("holding_since_ms")).toInteger()});
     }
     const QJsonObject f = o.value(QStringLiteral("flags")).toObject();
     v.flagsRead = f.value(QStringLiteral("read")).toBool();
@@ -202,8 +201,9 @@ std::optional<DriverView> DriverView::fromJson(const QByteArray& json, QString* 
     v.flagsSummary = f.value(QStringLiteral("summary")).toString();
     for (const QJsonValue& fv : f.value(QStringLiteral("each")).toArray()) {
         const QJsonObject e = fv.toObject();
-        v.flags.append(Flag{e.value(QStringLiteral("flag")).toString(), e.value(QStringLiteral("backend")).toString(),
-                            e.value(QStringLiteral("state")).toString(), e.value(QStringLiteral("error")).toString()});
+        v.flags.append(
+            Flag{e.value(QStringLiteral("flag")).toString(), e.value(QStringLiteral("backend")).toString(),
+                 e.value(QStringLiteral("state")).toString(), e.value(QStringLiteral("error")).toString()});
     }
     v.drifting = f.value(QStringLiteral("drifting")).toBool();
     v.drift = f.value(QStringLiteral("drift")).toString();
@@ -231,8 +231,9 @@ QString DriverView::verdictKey(const GateStatus& gate)
 
 QString DriverView::gateLine(const GateStatus& gate, const Plan& plan)
 {
-    const QString to = gate.toPhase >= int(plan.phases.size()) ? QStringLiteral("completion")
-                                                                : QStringLiteral("phase %1").arg(gate.toPhase + 1);
+    const QString to = gate.toPhase >= int(plan.phases.size())
+                           ? QStringLiteral("completion")
+                           : QStringLiteral("phase %1").arg(gate.toPhase + 1);
     QStringList parts;
     for (const GateCheck& c : gate.checks) {
         if (c.state == CheckState::Met) continue;
@@ -244,7 +245,8 @@ QString DriverView::gateLine(const GateStatus& gate, const Plan& plan)
     }
     if (gate.approvalsNeeded > 0)
         parts.append(QStringLiteral("%1 of %2 approvals").arg(gate.approvalsDone).arg(gate.approvalsNeeded));
-    return QStringLiteral("gate to %1: %2").arg(to, gate.open ? QStringLiteral("open") : parts.join(QStringLiteral("; ")));
+    return QStringLiteral("gate to %1: %2")
+        .arg(to, gate.open ? QStringLiteral("open") : parts.join(QStringLiteral("; ")));
 }
 
 QString DriverView::ageText() const

@@ -72,7 +72,10 @@ struct DriverView
     QString driver() const;
     // "gate to phase 2: error_rate < 1% waiting for evidence, 340 of about 1004 canary requests;
     // 2 of 3 approvals" — one line for `watch --verbose` and the status bar.
-    QString gateLine(const Plan& plan) const { return complete ? QStringLiteral("complete") : gateLine(gate, plan); }
+    QString gateLine(const Plan& plan) const
+    {
+        return complete ? QStringLiteral("complete") : gateLine(gate, plan);
+    }
     static QString gateLine(const GateStatus& gate, const Plan& plan);
     // What changes the gate's verdict (each check's state, the approvals): a new key, a new line.
     static QString verdictKey(const GateStatus& gate);

@@ -2,8 +2,8 @@
 
 namespace rollout {
 
-DriverViewChannel::DriverViewChannel(SharedStoreWorker& worker, const RolloutSession& session, DriveLease& lease,
-                                     const Clock& clock, QObject* parent)
+DriverViewChannel::DriverViewChannel(SharedStoreWorker& worker, const RolloutSession& session,
+                                     DriveLease& lease, const Clock& clock, QObject* parent)
     : QObject(parent), m_worker(worker), m_session(session), m_lease(lease), m_clock(clock)
 {
     m_keepAlive.setInterval(KeepAliveMs);

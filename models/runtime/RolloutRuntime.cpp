@@ -143,6 +143,52 @@ void RolloutRuntime::attachDriveLease(const QString& person, const QString& kind
         if (state != DriveLease::State::Pending) setFollowing(state == DriveLease::State::Following);
     });
     connect(m_lease.get(), &DriveLease::lost, this, &RolloutRuntime::driveLost);
+    // Every change of driver is an event of this process's log: the Events tab, the watch log.
+    connect(m_lease.get(), &DriveLease::stateChanged, this, [this](DriveLease::State state) {
+        const QString rollout = m_session->plan().rollout;
+        QString what;
+        switch (state) {
+        case DriveLease::State::Driving:
+            what = m_lease->tookOver()
+                       ? QStringLiteral("this %1 now drives %2 (took the lease over from %3)")
+                             .arg(m_lease->me().kind, rollout,
+                                  m_lease->previousHolder().isSet() ? m_lease->previousHolder().describe()
+                                                                    : QStringLiteral("nobody"))
+                       : QStringLiteral("this %1 drives %2").arg(m_lease->me().kind, rollout);
+            break;
+        case DriveLease::State::Following:
+            if (m_lastDriverNote.contains(QLatin1String(" LOST the lease"))) return; // said already
+            what = QStringLiteral("%1 drives %2; this %3 follows")
+                       .arg(m_lease->holder().describe(), rollout, m_lease->me().kind);
+            break;
+        case DriveLease::State::Alone:
+            what = QStringLiteral(
+                       "the shared store cannot say who drives %1: this %2 drives without a lease (%3)")
+                       .arg(rollout, m_lease->me().kind, m_lease->lastError());
+            break;
+        case DriveLease::State::Pending:
+            return;
+        }
+        if (what == m_lastDriverNote) return;
+        m_lastDriverNote = what;
+        RolloutEvent e;
+        e.type = EventType::DriverChanged;
+        e.atMs = m_clock.nowMs();
+        e.actor = m_lease->me().person;
+        e.reason = what;
+        appendEvent(e);
+    });
+    connect(m_lease.get(), &DriveLease::lost, this, [this](const LeaseHolder& holder) {
+        RolloutEvent e;
+        e.type = EventType::DriverChanged;
+        e.atMs = m_clock.nowMs();
+        e.actor = m_lease->me().person;
+        e.reason = QStringLiteral(
+                       "this %1 LOST the lease of %2: %3 took it over (this one could not renew it in time)")
+                       .arg(m_lease->me().kind, m_session->plan().rollout, holder.describe());
+        m_lastDriverNote = e.reason;
+        appendEvent(e);
+    });
     connect(m_sync.get(), &LedgerSync::leaseNotified, m_lease.get(), &DriveLease::check);
     // What the driver sees goes through the store: written after each evaluation and flag read
     // while driving, read on each "view" notification while following.
@@ -157,6 +203,13 @@ void RolloutRuntime::attachDriveLease(const QString& person, const QString& kind
     connect(m_views.get(), &DriverViewChannel::changed, this, &RolloutRuntime::driverViewChanged);
     // Nothing is driven until the store said who drives.
     setFollowing(true);
+}
+
+GateStatus RolloutRuntime::gateShown() const
+{
+    const DriverView* v = driverView();
+    if (v && v->phase == m_session->currentPhase() && v->complete == m_session->isComplete()) return v->gate;
+    return m_session->gate();
 }
 
 void RolloutRuntime::setFollowing(bool following)

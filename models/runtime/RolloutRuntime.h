@@ -77,6 +77,9 @@ public:
     // What the driver sees, through the store (after attachDriveLease): published while this
     // process drives, read while it follows. Null without a lease.
     DriverViewChannel* driverViews() { return m_views.get(); }
+    // The gate as the views show it: the driver's verdicts while following (when it published a
+    // view of the phase this process is in), else the session's own.
+    GateStatus gateShown() const;
     // The driver's view while following, when it published one; null while driving (the session
     // itself is then what the driver sees).
     const DriverView* driverView() const
@@ -147,6 +150,7 @@ private:
     std::unique_ptr<AdvanceClaimer> m_claimer;
     std::unique_ptr<DriveLease> m_lease;
     std::unique_ptr<DriverViewChannel> m_views;
+    QString m_lastDriverNote;
     bool m_following = false;
     bool m_onScreen = true;
     bool m_started = false;

@@ -126,4 +126,26 @@ QVariant FlagTableModel::headerData(int section, Qt::Orientation orientation, in
     }
 }
 
+void FlagTableModel::showDriverRead(const DriverView& view)
+{
+    if (!view.flagsRead) return;
+    const QString who = QStringLiteral("%1 (%2)").arg(view.driverKind, view.driverPerson);
+    for (const DriverView::Flag& f : view.flags) {
+        const int r = rowOf(f.flag);
+        if (r < 0) continue;
+        m_rows[r].readBack = f.state;
+        if (f.error.isEmpty()) {
+            m_rows[r].result = view.drifting ? tr("DRIFT, as read by %1: %2").arg(who, view.drift)
+                                             : tr("read back by %1").arg(who);
+            m_rows[r].severity = int(view.drifting ? Severity::Bad : Severity::Good);
+        } else {
+            m_rows[r].result = tr("✗ %1 cannot read it: %2").arg(who, f.error);
+            m_rows[r].severity = int(Severity::Bad);
+        }
+    }
+    Q_EMIT dataChanged(index(0, 0), index(rowCount() - 1, ColumnCount - 1));
+    setSummary(tr("as %1 read them %2: %3").arg(who, view.ageText(), view.flagsSummary),
+               !view.flagsReadOk || view.drifting);
+}
+
 } // namespace rollout

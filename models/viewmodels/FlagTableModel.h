@@ -1,5 +1,6 @@
 #pragma once
 
+#include "runtime/DriverView.h"
 #include "runtime/FlagSync.h"
 
 #include <QAbstractTableModel>
@@ -35,6 +36,9 @@ public:
     // "3 of 3 verified off", or "ESCALATE: …".
     QString summary() const { return m_summary; }
     bool failed() const { return m_failed; }
+    // Following: each flag as the driver last read it back (its view), in place of this process's
+    // own reads, which judge nothing.
+    void showDriverRead(const DriverView& view);
 
 Q_SIGNALS:
     void summaryChanged(const QString& summary, bool failed);

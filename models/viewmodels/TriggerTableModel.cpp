@@ -50,6 +50,18 @@ QVariant TriggerTableModel::data(const QModelIndex& index, int role) const
         return tip;
     }
     if (role == SeverityRole) {
+        if (const DriverView::Trigger* d = driverTrigger(t.spec.name);
+            d && (index.column() == Verdict || index.column() == State || index.column() == Now)) {
+            if (index.column() == Verdict)
+                return int(d->verdict.startsWith(QLatin1String("fail"))    ? Severity::Bad
+                           : d->verdict.startsWith(QLatin1String("pass"))  ? Severity::Good
+                           : d->verdict.contains(QLatin1String("no data")) ? Severity::Warning
+                                                                           : Severity::Muted);
+            return int(d->state == QLatin1String("fired")     ? Severity::Bad
+                       : d->state == QLatin1String("ok")      ? Severity::Good
+                       : d->state == QLatin1String("guarded") ? Severity::Muted
+                                                              : Severity::Warning);
+        }
         if (index.column() == Verdict) {
             if (t.last.missingData) return int(Severity::Warning);
             const rollout::Verdict v = triggerVerdict(t.last);
@@ -71,6 +83,21 @@ QVariant TriggerTableModel::data(const QModelIndex& index, int role) const
         }
     }
     if (role != Qt::DisplayRole) return {};
+    if (const DriverView::Trigger* d = driverTrigger(t.spec.name)) {
+        switch (index.column()) {
+        case Now:
+            return d->now;
+        case Verdict:
+            return d->verdict;
+        case Held:
+            return d->holdingSinceMs > 0 ? Duration::format(m_clock.nowMs() - d->holdingSinceMs)
+                                         : QStringLiteral("—");
+        case State:
+            return d->state;
+        default:
+            break;
+        }
+    }
     switch (index.column()) {
     case Name:
         return t.spec.name;
@@ -79,14 +106,9 @@ QVariant TriggerTableModel::data(const QModelIndex& index, int role) const
     case Condition:
         return QStringLiteral("%1 for %2").arg(t.spec.when.text, Duration::format(t.spec.forMs));
     case Now:
-        if (t.last.missingData || (t.last.truth == Truth::Unknown && !t.last.evidence.present))
-            return tr("no data");
-        return EvidenceText::compact(t.last, m ? m->unit : Unit::None);
-    case Verdict: {
-        if (t.last.missingData) return tr("inconclusive (no data)");
-        const QString v = toString(triggerVerdict(t.last));
-        return t.spec.dryRun ? tr("%1 (dry run)").arg(v) : v;
-    }
+        return DriverView::triggerNow(t, m_session.plan());
+    case Verdict:
+        return DriverView::triggerVerdict(t);
     case Held:
         return t.holdingSinceMs > 0 ? Duration::format(m_clock.nowMs() - t.holdingSinceMs)
                                     : QStringLiteral("—");
@@ -94,6 +116,20 @@ QVariant TriggerTableModel::data(const QModelIndex& index, int role) const
         return toString(t.state);
     }
     return {};
+}
+
+const DriverView::Trigger* TriggerTableModel::driverTrigger(const QString& name) const
+{
+    if (!m_driver) return nullptr;
+    for (const DriverView::Trigger& t : m_driver->triggers)
+        if (t.name == name) return &t;
+    return nullptr;
+}
+
+void TriggerTableModel::setDriverView(const std::optional<DriverView>& view)
+{
+    m_driver = view;
+    if (!m_rows.isEmpty()) Q_EMIT dataChanged(index(0, 0), index(int(m_rows.size()) - 1, ColumnCount - 1));
 }
 
 void TriggerTableModel::refresh()

@@ -1,6 +1,7 @@
 #pragma once
 
 #include "engine/RolloutSession.h"
+#include "runtime/DriverView.h"
 
 #include <QAbstractTableModel>
 
@@ -37,11 +38,16 @@ public:
     QVariant headerData(int section, Qt::Orientation orientation, int role = Qt::DisplayRole) const override;
 
     void refresh();
+    // Following: Now, Verdict, Held and State are the driver's (by trigger name), as it published
+    // them; nullopt: this process's own session.
+    void setDriverView(const std::optional<DriverView>& view);
 
 private:
     const RolloutSession& m_session;
     const Clock& m_clock;
     QList<TriggerView> m_rows;
+    std::optional<DriverView> m_driver;
+    const DriverView::Trigger* driverTrigger(const QString& name) const;
 };
 
 } // namespace rollout

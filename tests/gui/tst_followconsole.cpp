@@ -13,16 +13,19 @@
 #include "TestKeys.h"
 #include "flags/UnleashFeature.h"
 #include "ledger/KeyStore.h"
+#include "ledger/SharedStore.h"
 #include "plan/PlanLoader.h"
 #include "runtime/RolloutAssembly.h"
 #include "viewmodels/RolloutListModel.h"
 
 #include <QAbstractItemModel>
 #include <QFile>
+#include <QLabel>
 #include <QListView>
 #include <QProcess>
 #include <QSettings>
 #include <QStandardPaths>
+#include <QTabWidget>
 #include <QTableView>
 #include <QTemporaryDir>
 #include <QTest>
@@ -65,6 +68,80 @@ class TestFollowConsole final : public QObject
         return true;
     }
 
+    static bool logHas(MainWindow& window, const QString& text)
+    {
+        QAbstractItemModel* log = window.findChild<QListView*>(QStringLiteral("eventLog"))->model();
+        for (int r = 0; r < log->rowCount(); ++r)
+            if (log->index(r, 0).data().toString().contains(text)) return true;
+        return false;
+    }
+
+    static QString driverDot(RolloutView* view)
+    {
+        auto* dot = view->findChild<QLabel*>(QStringLiteral("connection_driver"));
+        return dot ? dot->text() : QString();
+    }
+
+    MainWindow::Options consoleOptions(SystemClock& clock)
+    {
+        MainWindow::Options o;
+        o.clock = &clock;
+        o.ledgerPath = m_dir.filePath(QStringLiteral("console.sqlite"));
+        o.opener = [this, &clock](const QString& path, QString* problem) -> std::unique_ptr<OpenedRollout> {
+            PlanLoadResult loaded = PlanLoader::loadFile(path);
+            if (!loaded.plan) return nullptr;
+            RolloutAssembly::Options parts;
+            parts.ledgerPath = m_dir.filePath(QStringLiteral("console.sqlite"));
+            parts.backgroundWriter = true;
+            parts.store = StoreSettings::fromEnvironment();
+            parts.notify = false;
+            parts.driverKind = QStringLiteral("console");
+            parts.driverPerson = QStringLiteral("rm");
+            parts.addKeys = [](LedgerRecorder& recorder) { recorder.addKey(QStringLiteral("rm"), rmKey()); };
+            auto opened = std::make_unique<OpenedRollout>();
+            opened->assembly =
+                RolloutAssembly::build(std::move(*loaded.plan), clock, std::move(parts), problem);
+            return opened->assembly ? std::move(opened) : nullptr;
+        };
+        return o;
+    }
+
+    // A plan of a rollout of its own (one flag in Unleash, created), half then all.
+    QString writePlan(const QString& rollout, const QString& automationKey)
+    {
+        const QString path = m_dir.filePath(rollout + QStringLiteral(".yaml"));
+        QFile f(path);
+        if (!f.open(QIODevice::WriteOnly)) return {};
+        f.write(QStringLiteral(
+                    "rollout: %1\n"
+                    "environment: development\n"
+                    "auto_start: true\n"
+                    "sources: {prom: {type: prometheus, url: \"%2\", timeout: 5s}}\n"
+                    "backends: {unleash: {type: unleash, url: \"%3\", token_env: "
+                    "ROLLOUT_UNLEASH_ADMIN_TOKEN, project: default}}\n"
+                    "flags: [{key: %4, backend: unleash, stickiness: userId}]\n"
+                    "metrics:\n"
+                    "  up: {source: prom, unit: count, interval: 1s, query: \"sum(up)\"}\n"
+                    "triggers:\n"
+                    "  - {name: nothing scraped, when: up < 0, for: 5s, kind: hard, action: rollback}\n"
+                    "checklists: {go: {release: [Change approved]}}\n"
+                    "phases:\n"
+                    "  - {name: half, traffic: 50%, checklist: go}\n"
+                    "  - {name: all, traffic: 100%}\n"
+                    "people:\n"
+                    "  - {id: rm, name: Rita, roles: [rm], key: \"%5\"}\n"
+                    "  - {id: automation, roles: [automation], key: \"%6\"}\n")
+                    .arg(rollout, env("ROLLOUT_PROMETHEUS_URL"), m_unleash, rollout,
+                         Ed25519::encodePublicKey(rmKey().publicKey), automationKey)
+                    .toUtf8());
+        f.close();
+        exchange("POST", m_unleash + QStringLiteral("/api/admin/projects/default/features"),
+                 QStringLiteral("{\"name\":\"%1\",\"type\":\"release\"}").arg(rollout).toUtf8(),
+                 qgetenv("ROLLOUT_UNLEASH_ADMIN_TOKEN"));
+        return path;
+    }
+    QString m_automationKey;
+
 private Q_SLOTS:
     void initTestCase()
     {
@@ -85,6 +162,7 @@ private Q_SLOTS:
                               "automation passphrase", &problem),
                  qPrintable(problem));
         const QString automationKey = store.info(QStringLiteral("automation"), &problem)->publicKey;
+        m_automationKey = automationKey;
         const QString id = QUuid::createUuid().toString(QUuid::Id128).left(8);
         m_rollout = QStringLiteral("followed-%1").arg(id);
         m_flag = QStringLiteral("followed-%1").arg(id);
@@ -165,6 +243,16 @@ private Q_SLOTS:
         // Following is assumed until the store answers; then the lease says who drives.
         QTRY_VERIFY_WITH_TIMEOUT(lease() && lease()->state() == DriveLease::State::Following, 10000);
         QVERIFY(runtime.following());
+        // The console says it follows (a hollow dot), in its events, and shows watch's verdicts
+        // with whose they are and how old.
+        QVERIFY2(driverDot(view).contains(QStringLiteral("◌")) &&
+                     driverDot(view).contains(QLatin1String("following watch")),
+                 qPrintable(driverDot(view)));
+        QVERIFY(logHas(window, QStringLiteral("this console follows")));
+        auto* source = view->findChild<QLabel*>(QStringLiteral("gateSource"));
+        QVERIFY(source);
+        QTRY_VERIFY_WITH_TIMEOUT(source->text().contains(QLatin1String("Verdicts as watch (automation)")),
+                                 10000);
         // The home says who drives it.
         window.refreshHome();
         QAbstractItemModel* list = window.findChild<QTableView*>(QStringLiteral("rolloutList"))->model();
@@ -190,6 +278,12 @@ private Q_SLOTS:
         bool enabled = false;
         QVERIFY(unleashEnabled(&enabled));
         QVERIFY(enabled);
+        // The Flags tab shows the flag as watch read it back (this console reads nothing itself).
+        QAbstractItemModel* flags = window.findChild<QTableView*>(QStringLiteral("flagTable"))->model();
+        QTRY_VERIFY_WITH_TIMEOUT(
+            flags->index(0, 2).data().toString().contains(QLatin1String("50%")) &&
+                flags->index(0, 3).data().toString().contains(QLatin1String("read back by watch")),
+            5000);
 
         // The console's rollback button: signed here, applied by watch, read back in Unleash.
         auto* button = window.findChild<RollbackButton*>(QStringLiteral("rollbackButton"));
@@ -203,6 +297,67 @@ private Q_SLOTS:
         QVERIFY(unleashEnabled(&enabled));
         QVERIFY(!enabled);
         QTRY_VERIFY_WITH_TIMEOUT(runtime.session().flagsApplied(), 20000); // watch's read-back, arrived
+        // watch gave the lease back on its way out: the console takes over, and says so.
+        QTRY_VERIFY_WITH_TIMEOUT(lease()->state() == DriveLease::State::Driving, 15000);
+        QVERIFY(logHas(window, QStringLiteral("this console now drives")));
+        QVERIFY2(driverDot(view).contains(QStringLiteral("●")) &&
+                     driverDot(view).contains(QLatin1String("driving")),
+                 qPrintable(driverDot(view)));
+        QVERIFY(!source->isVisible());
+    }
+
+    // Closing the tab of a running rollout this console drives asks: kept, it is still driven in
+    // the background; quitting and handing over gives the lease back at once.
+    void closingWhileDrivingAsks()
+    {
+        const QString rollout =
+            QStringLiteral("driven-%1").arg(QUuid::createUuid().toString(QUuid::Id128).left(8));
+        const QString plan = writePlan(rollout, m_automationKey);
+        QVERIFY(!plan.isEmpty());
+        SystemClock clock;
+        MainWindow::Options o = consoleOptions(clock);
+        QList<QStringList> asked;
+        MainWindow::DrivingChoice answer = MainWindow::DrivingChoice::KeepDriving;
+        o.askWhileDriving = [&](const QStringList& rollouts, bool, bool) {
+            asked.append(rollouts);
+            return answer;
+        };
+        MainWindow window(o);
+        window.show();
+        RolloutView* view = window.openPlan(plan);
+        QVERIFY(view);
+        DriveLease* lease = const_cast<RolloutRuntime&>(view->runtime()).lease();
+        QTRY_VERIFY_WITH_TIMEOUT(lease->state() == DriveLease::State::Driving, 10000);
+        QVERIFY(logHas(window, QStringLiteral("this console drives")));
+
+        // Not started: closing asks nothing. Started by rm: it does.
+        auto* tabs = window.findChild<QTabWidget*>(QStringLiteral("rolloutTabs"));
+        QVERIFY(window.drivenRunning().isEmpty());
+        auto* tree = view->findChild<QTreeView*>(QStringLiteral("checklistView"));
+        QAbstractItemModel* m = tree->model();
+        QVERIFY(m->setData(m->index(0, 0, m->index(0, 0)), Qt::Checked, Qt::CheckStateRole));
+        QTRY_VERIFY_WITH_TIMEOUT(view->runtime().session().gate().open, 10000);
+        view->advance();
+        QTRY_COMPARE_WITH_TIMEOUT(view->runtime().session().currentPhase(), 0, 15000);
+        QCOMPARE(window.drivenRunning(), QStringList{rollout});
+
+        Q_EMIT tabs->tabCloseRequested(tabs->indexOf(view));
+        QCOMPARE(asked.size(), 1);
+        QCOMPARE(asked.first(), QStringList{rollout});
+        QCOMPARE(tabs->indexOf(view), -1);      // the tab went
+        QCOMPARE(window.viewOf(rollout), view); // the rollout did not
+        QCOMPARE(lease->state(), DriveLease::State::Driving);
+        window.showView(view);
+        QVERIFY(tabs->indexOf(view) > 0);
+
+        answer = MainWindow::DrivingChoice::Cancel;
+        QVERIFY(!window.close());
+        QCOMPARE(asked.size(), 2);
+        answer = MainWindow::DrivingChoice::HandOver;
+        QVERIFY(window.close());
+        QCOMPARE(asked.size(), 3);
+        SharedStore check(StoreSettings::fromEnvironment());
+        QVERIFY(!check.readLease(rollout).holder.isSet()); // given back at once, not left to lapse
     }
 };
 
