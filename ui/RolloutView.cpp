@@ -38,6 +38,7 @@
 #include <QMessageBox>
 #include <QPushButton>
 #include <QScrollArea>
+#include <QSettings>
 #include <QShortcut>
 #include <QSplitter>
 #include <QTabWidget>
@@ -223,7 +224,13 @@ RolloutView::RolloutView(RolloutAssembly& assembly, QWidget* parent)
     connect(m_rollback, &RollbackButton::holdCancelled, this, [this] {
         Q_EMIT statusMessage(tr("Rollback cancelled: press and hold to roll back."), 4000, false);
     });
-    connect(m_actingAs, &QComboBox::currentIndexChanged, this, [this] {
+    // Who acts here is remembered per rollout: a reopened tab acts as the same person and role.
+    const QString actingKey = QStringLiteral("actingAs/") + plan.rollout;
+    if (const int remembered = m_actingAs->findData(QSettings().value(actingKey).toStringList());
+        remembered >= 0)
+        m_actingAs->setCurrentIndex(remembered);
+    connect(m_actingAs, &QComboBox::currentIndexChanged, this, [this, actingKey] {
+        QSettings().setValue(actingKey, m_actingAs->currentData().toStringList());
         m_gate->setActor(actor());
         if (LedgerRecorder* r = m_runtime.recorder(); r && !r->canSign(actor().id))
             unlockKey(actor().id, tr("You now act as %1.").arg(actor().id));
@@ -239,6 +246,10 @@ RolloutView::RolloutView(RolloutAssembly& assembly, QWidget* parent)
         for (MetricChartWidget* c : m_charts)
             c->refresh(now);
     });
+    // The history first, as the signed records tell it (a reopened tab, a restarted console):
+    // the Events tab and the charts' phase markers, without the alerts live events raise.
+    for (const RolloutEvent& e : runtime.replay().events)
+        showPastEvent(e);
     for (const RolloutEvent& e : runtime.events())
         onEvent(e);
     for (MetricChartWidget* c : m_charts)
@@ -544,6 +555,23 @@ void RolloutView::showPhaseDetails(int phase)
     box.setObjectName(QStringLiteral("phaseDetails"));
     box.setTextFormat(Qt::RichText);
     box.exec();
+}
+
+void RolloutView::showPastEvent(const RolloutEvent& e)
+{
+    m_log->append(e);
+    const Plan& plan = m_runtime.plan();
+    if (e.type == EventType::PhaseAdvanced && e.toPhase >= 0 && e.toPhase < int(plan.phases.size())) {
+        m_rolledBackFrom = -1;
+        for (MetricChartWidget* c : m_charts) {
+            c->addMarker(e.atMs, tr("→ %1%").arg(plan.phases[std::size_t(e.toPhase)].traffic), false);
+            c->setEvidenceSince(e.atMs, plan.judgement.confidence);
+        }
+    } else if (e.type == EventType::RolledBack) {
+        m_rolledBackFrom = e.fromPhase;
+        for (MetricChartWidget* c : m_charts)
+            c->addMarker(e.atMs, tr("rollback"), true);
+    }
 }
 
 void RolloutView::onEvent(const RolloutEvent& e)

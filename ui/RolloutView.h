@@ -70,6 +70,8 @@ Q_SIGNALS:
 private:
     void refresh();
     void onEvent(const RolloutEvent& e);
+    // A decision of the replayed history: its line in the Events tab and its chart marker.
+    void showPastEvent(const RolloutEvent& e);
     void report(const QString& message, bool ok);
     void showPhaseDetails(int phase);
     void wireFlags();

@@ -21,19 +21,22 @@ void RolloutView::wireDriver()
     auto show = [this, lease] {
         switch (lease->state()) {
         case DriveLease::State::Pending:
-            m_header->setDriver(false, tr("driver?"), int(Severity::Muted), tr("asking the shared store who drives…"));
+            m_header->setDriver(false, tr("driver?"), int(Severity::Muted),
+                                tr("asking the shared store who drives…"));
             break;
         case DriveLease::State::Driving:
-            m_header->setDriver(true, tr("driving"), int(Severity::Good),
-                                tr("this console drives the rollout: it evaluates the gate and triggers, sets "
-                                   "the flags, and publishes what it sees to the followers"));
+            m_header->setDriver(
+                true, tr("driving"), int(Severity::Good),
+                tr("this console drives the rollout: it evaluates the gate and triggers, sets "
+                   "the flags, and publishes what it sees to the followers"));
             if (lease->tookOver())
-                Q_EMIT statusMessage(tr("This console now drives the rollout (took over from %1).")
-                                         .arg(lease->previousHolder().isSet()
-                                                  ? QStringLiteral("%1 (%2)").arg(lease->previousHolder().kind,
-                                                                                  lease->previousHolder().person)
-                                                  : tr("nobody")),
-                                     0, false);
+                Q_EMIT statusMessage(
+                    tr("This console now drives the rollout (took over from %1).")
+                        .arg(lease->previousHolder().isSet()
+                                 ? QStringLiteral("%1 (%2)").arg(lease->previousHolder().kind,
+                                                                 lease->previousHolder().person)
+                                 : tr("nobody")),
+                    0, false);
             else
                 Q_EMIT statusMessage(tr("This console drives the rollout."), 8000, false);
             break;
@@ -47,10 +50,11 @@ void RolloutView::wireDriver()
                                 tr("following: %1. Its decisions and what it sees arrive here; yours are "
                                    "signed here and applied by it.")
                                     .arg(lease->holder().describe()));
-            Q_EMIT statusMessage(tr("Following %1 (%2): this console shows its decisions and verdicts and signs "
-                                    "yours; it never sets a flag itself.")
-                                     .arg(lease->holder().kind, lease->holder().person),
-                                 0, false);
+            Q_EMIT statusMessage(
+                tr("Following %1 (%2): this console shows its decisions and verdicts and signs "
+                   "yours; it never sets a flag itself.")
+                    .arg(lease->holder().kind, lease->holder().person),
+                0, false);
             break;
         }
         showDriverView();

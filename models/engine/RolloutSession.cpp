@@ -471,12 +471,8 @@ ActionResult RolloutSession::doRollback(const Actor& actor, const QString& reaso
     m_rolledBackAtMs = now;
     m_paused = false;
     m_retryNotBeforeMs = now + m_plan.retryAfterRollbackMs;
-    for (auto it = m_ticks.begin();
-         it != m_ticks.end();) // sign-offs for what was rolled back must be given again
-        it = it.key() > to ? m_ticks.erase(it) : std::next(it);
-    for (auto it = m_approvals.begin(); it != m_approvals.end();)
-        it = it.key() > to ? m_approvals.erase(it) : std::next(it);
-    for (Alert& a : m_alerts) // the rollback is the decision on open alerts (damage needs its own)
+    voidSignOffsAbove(to, now); // sign-offs for what was rolled back are given again
+    for (Alert& a : m_alerts)   // the rollback is the decision on open alerts (damage needs its own)
         if (a.trigger != kDamageHold) a.acknowledged = true;
     enterPhase(to, now);
     record(e);
@@ -687,6 +683,23 @@ ActionResult RolloutSession::addNote(const Actor& actor, const QString& note)
     e.note = note.trimmed();
     record(e);
     return ActionResult::done();
+}
+
+void RolloutSession::voidSignOffsAbove(int phase, qint64 atMs)
+{
+    for (auto it = m_ticks.begin(); it != m_ticks.end();)
+        it = it.key() > phase ? m_ticks.erase(it) : std::next(it);
+    for (auto it = m_approvals.begin(); it != m_approvals.end();) {
+        if (it.key() <= phase) {
+            ++it;
+            continue;
+        }
+        for (ApprovalEntry a : std::as_const(it.value())) {
+            a.supersededMs = atMs;
+            m_supersededApprovals[it.key()].append(a);
+        }
+        it = m_approvals.erase(it);
+    }
 }
 
 } // namespace rollout

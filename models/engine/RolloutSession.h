@@ -81,6 +81,7 @@ struct ApprovalEntry
     bool approve = false;
     QString note;
     qint64 atMs = 0;
+    qint64 supersededMs = 0; // a rollback (or override) below its phase made it void then; 0: in force
 };
 
 // The rollout engine. Given a plan, metric samples and a clock, it decides: whether the current
@@ -117,6 +118,9 @@ public:
     QStringList gateItems(int phase) const;
     QMap<QString, QString> tickedItems(int phase) const { return m_ticks.value(phase); } // item → who
     QList<ApprovalEntry> approvals(int phase) const { return m_approvals.value(phase); }
+    // Approvals a rollback (or an override) below their phase made void, oldest first: the sign-off
+    // table keeps them, marked superseded; they never count again.
+    QList<ApprovalEntry> supersededApprovals(int phase) const { return m_supersededApprovals.value(phase); }
 
     // Asked before a person's decision is taken: an empty answer lets it go on, any other text
     // refuses it with that message (the ledger refuses decisions it could not sign). A manual
@@ -272,6 +276,10 @@ private:
     int m_nextAlertId = 1;
     QMap<int, QMap<QString, QString>> m_ticks;   // target phase → item → actor
     QMap<int, QList<ApprovalEntry>> m_approvals; // target phase → latest decision per actor
+    QMap<int, QList<ApprovalEntry>> m_supersededApprovals;
+    // Sign-offs for the phases above `phase` must be given again (a rollback, an override): the
+    // ticks go, the approvals are kept as superseded at `atMs`.
+    void voidSignOffsAbove(int phase, qint64 atMs);
     QMap<QString, double> m_capturedBaselines;
     QStringList m_heldSegments;
     bool m_flagsApplied = true; // before anything happens, the flags should be off: nothing to finish

@@ -18,11 +18,8 @@ void RolloutSession::moveTo(int phase, qint64 nowMs, bool rolledBack)
     m_rolledBack = rolledBack;
     if (rolledBack) m_rolledBackAtMs = nowMs;
     if (phase >= 0 && m_phase < 0)
-        m_evidenceSinceMs = nowMs; // the rollout (re)starts: the canary's evidence starts here
-    for (auto it = m_ticks.begin(); it != m_ticks.end();) // sign-offs beyond where it stands are given again
-        it = it.key() > phase ? m_ticks.erase(it) : std::next(it);
-    for (auto it = m_approvals.begin(); it != m_approvals.end();)
-        it = it.key() > phase ? m_approvals.erase(it) : std::next(it);
+        m_evidenceSinceMs = nowMs;   // the rollout (re)starts: the canary's evidence starts here
+    voidSignOffsAbove(phase, nowMs); // sign-offs for what was rolled back are given again
     enterPhase(phase, nowMs);
 }
 

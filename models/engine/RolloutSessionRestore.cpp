@@ -47,10 +47,7 @@ bool RolloutSession::restore(const RolloutEvent& e)
         m_rolledBackAtMs = e.atMs;
         m_paused = false;
         m_retryNotBeforeMs = e.atMs + m_plan.retryAfterRollbackMs;
-        for (auto it = m_ticks.begin(); it != m_ticks.end();)
-            it = it.key() > e.toPhase ? m_ticks.erase(it) : std::next(it);
-        for (auto it = m_approvals.begin(); it != m_approvals.end();)
-            it = it.key() > e.toPhase ? m_approvals.erase(it) : std::next(it);
+        voidSignOffsAbove(e.toPhase, e.atMs); // sign-offs for what was rolled back are given again
         for (Alert& a : m_alerts)
             if (a.trigger != kDamageHold) a.acknowledged = true;
         enterPhase(e.toPhase, e.atMs);

@@ -93,6 +93,7 @@ QList<LedgerReplay::Step> LedgerReplay::applyAll(RolloutSession& session,
                                .arg(events[i]->describe());
             continue;
         }
+        steps[i].event = events[i];
         steps[i].applied = true;
     }
     return steps;
@@ -118,6 +119,7 @@ LedgerReplay::Outcome LedgerReplay::rebuild(RolloutSession& session, const QList
                 QStringLiteral("tampering: %1; the session was rolled back to follow it").arg(s.bridged));
         if (s.applied) {
             ++out.restored;
+            if (s.event) out.events.append(*s.event);
             continue;
         }
         const RecordVerdict& v = *s.verdict;

@@ -21,6 +21,7 @@ public:
         QStringList skipped;           // "record <id> (approval_recorded by rita): signature: …"
         QStringList
             tampering; // "tampering: record seq 2 of device … is missing (deleted?): …" (tamperingSentence)
+        QList<RolloutEvent> events; // the decisions applied, in the order they were taken (the history)
     };
     static Outcome rebuild(RolloutSession& session, const QList<LedgerRecord>& records);
 
@@ -31,6 +32,7 @@ public:
         bool applied = false;
         QString why;     // not applied: the failed checks, or why its decision does not follow
         QString bridged; // applied after following a lost rollback (tampering; says which record showed it)
+        std::optional<RolloutEvent> event; // the decision applied (when applied)
     };
     // Applies records, in the order given (the order the decisions were taken), to the session:
     // those that count (countsForGate), each once. A lost rollback is followed: when the ledger is

@@ -37,6 +37,23 @@ QList<SignOffModel::Row> SignOffModel::build() const
             for (; shown < req.count; ++shown)
                 rows.append({p, tr("awaiting"), req.role, QString(), QString(), 0, req.mandatory, false, {}});
         }
+        // Approvals a rollback made void: kept, marked, never counted again.
+        for (const ApprovalEntry& a : m_session.supersededApprovals(p)) {
+            Row row{p,
+                    a.actor,
+                    a.role,
+                    tr("%1 — superseded by the rollback at %2")
+                        .arg(a.approve ? tr("approve") : tr("REJECT"),
+                             QDateTime::fromMSecsSinceEpoch(a.supersededMs)
+                                 .toString(QStringLiteral("MM-dd HH:mm"))),
+                    a.note,
+                    a.atMs,
+                    false,
+                    true,
+                    {}};
+            row.superseded = true;
+            rows.append(row);
+        }
         for (const Unverified& u : m_unverified)
             if (u.phase == p)
                 rows.append({p, u.actor, u.role, u.approve ? tr("approve") : tr("REJECT"), u.note, u.atMs,
@@ -105,6 +122,7 @@ QVariant SignOffModel::data(const QModelIndex& index, int role) const
     }
     if (role == SignatureOkRole) return sig != m_signatures.constEnd() && sig->first;
     if (role == SeverityRole) {
+        if (r.superseded) return int(Severity::Muted);
         if (index.column() == Decision && r.given && r.decision == tr("REJECT")) return int(Severity::Bad);
         if (index.column() == Signature && sig != m_signatures.constEnd())
             return int(sig->first ? Severity::Good : Severity::Bad);

@@ -61,7 +61,8 @@ private:
         qint64 atMs = 0;
         bool mandatory = false;
         bool given = false;
-        QString unverified; // non-empty: a record that did not verify, and why
+        QString unverified;      // non-empty: a record that did not verify, and why
+        bool superseded = false; // a rollback below its phase made it void
     };
     QList<Row> build() const;
 
