@@ -245,7 +245,8 @@ int main(int argc, char** argv)
         window.statusBar()->showMessage(
             QObject::tr("Demo: open the demo's tab; F9 signs the next gate as everyone, then Advance. F5 "
                         "injects a canary "
-                        "error spike: watch the hard trigger roll back within about two minutes."));
+                        "error spike: the hard trigger rolls back about 20 s later (15 s held, once the "
+                        "evidence shows harm)."));
     }
     for (const QString& path : args)
         window.openPlan(path);

@@ -64,6 +64,8 @@ HomeView::HomeView(RolloutListModel& model, QWidget* parent) : QWidget(parent), 
     connect(m_table, &QTableView::activated, this, &HomeView::activate);
     connect(m_waitingOnly, &QCheckBox::toggled, &m_model, &RolloutListModel::setWaitingOnly);
     connect(&m_model, &QAbstractItemModel::modelReset, this, &HomeView::updateSummary);
+    connect(&m_model, &QAbstractItemModel::rowsInserted, this, &HomeView::updateSummary);
+    connect(&m_model, &QAbstractItemModel::rowsRemoved, this, &HomeView::updateSummary);
     connect(m_identity, &QComboBox::currentTextChanged, this, [this](const QString& id) {
         if (!id.isEmpty()) Q_EMIT identityChanged(id);
     });
@@ -99,10 +101,14 @@ void HomeView::activate(const QModelIndex& index)
 void HomeView::updateSummary()
 {
     const int all = int(m_model.all().size());
+    const int shown = m_model.rowCount();
     const int waiting = m_model.waitingCount();
-    m_summary->setText(waiting > 0 ? tr("%n rollout(s) in view, ", nullptr, all) +
-                                         tr("%n waiting on you", nullptr, waiting)
-                                   : tr("%n rollout(s) in view, none waiting on you", nullptr, all));
+    // What the table shows, then what waits: "1 of 7 rollouts shown (waiting on me), 1 waiting on you".
+    const QString inView = shown == all
+                               ? tr("%n rollout(s)", nullptr, all)
+                               : tr("%1 of %n rollout(s) shown (waiting on me)", nullptr, all).arg(shown);
+    m_summary->setText(waiting > 0 ? inView + QStringLiteral(", ") + tr("%n waiting on you", nullptr, waiting)
+                                   : inView + tr(", none waiting on you"));
 }
 
 } // namespace rollout

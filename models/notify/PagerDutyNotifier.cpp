@@ -3,8 +3,10 @@
 #include "core/Backoff.h"
 
 #include <QDateTime>
+#include <QFile>
 #include <QJsonArray>
 #include <QJsonDocument>
+#include <QSaveFile>
 #include <QTimer>
 #include <algorithm>
 #include <spdlog/spdlog.h>
@@ -42,7 +44,50 @@ PagerDutyNotifier::PagerDutyNotifier(const Plan& plan, RolloutSession& session, 
     if (routingKey().isEmpty())
         m_problem = QStringLiteral("%1 is not set: nobody will be paged").arg(plan.pager->routingKeyEnv);
     if (!m_problem.isEmpty()) spdlog::warn("pager: {}", m_problem.toStdString());
+    load();
     connect(&session, &RolloutSession::eventRecorded, this, &PagerDutyNotifier::onDecision);
+}
+
+void PagerDutyNotifier::load()
+{
+    if (m_options.statePath.isEmpty()) return;
+    QFile f(m_options.statePath);
+    if (!f.exists()) return;
+    if (!f.open(QIODevice::ReadOnly)) {
+        spdlog::warn("pager: cannot read {}: {}", m_options.statePath.toStdString(),
+                     f.errorString().toStdString());
+        return;
+    }
+    QJsonParseError error;
+    const QJsonDocument doc = QJsonDocument::fromJson(f.readAll(), &error);
+    if (!doc.isObject()) {
+        // Never fatal: the incidents stay open at PagerDuty, where a person can resolve them.
+        spdlog::warn("pager: {} is not a JSON object ({}): its open incidents are not known here",
+                     m_options.statePath.toStdString(), error.errorString().toStdString());
+        return;
+    }
+    for (const QJsonValue& key : doc.object().value(QStringLiteral("open")).toArray())
+        if (key.isString()) m_open.insert(key.toString());
+    m_afterRollback = doc.object().value(QStringLiteral("after_rollback")).toBool();
+    if (!m_open.isEmpty())
+        spdlog::info("pager: {} incident(s) opened before a restart are still open", m_open.size());
+}
+
+void PagerDutyNotifier::save() const
+{
+    if (m_options.statePath.isEmpty()) return;
+    QJsonArray open;
+    for (const QString& key : openIncidents())
+        open.append(key);
+    QSaveFile f(m_options.statePath);
+    if (!f.open(QIODevice::WriteOnly) ||
+        f.write(QJsonDocument(QJsonObject{{QStringLiteral("rollout"), m_plan.rollout},
+                                          {QStringLiteral("open"), open},
+                                          {QStringLiteral("after_rollback"), m_afterRollback}})
+                    .toJson()) < 0 ||
+        !f.commit())
+        spdlog::warn("pager: cannot write {}: {}", m_options.statePath.toStdString(),
+                     f.errorString().toStdString());
 }
 
 QStringList PagerDutyNotifier::openIncidents() const
@@ -117,6 +162,7 @@ void PagerDutyNotifier::onDecision(const RolloutEvent& e)
     }
     case EventType::RolledBack:
         m_afterRollback = true;
+        save();
         return;
     case EventType::FlagsNotVerified:
         if (!m_afterRollback) return;
@@ -136,6 +182,7 @@ void PagerDutyNotifier::onDecision(const RolloutEvent& e)
     case EventType::Completed: {
         // The rollout moves on again: whatever paged is over.
         m_afterRollback = false;
+        save();
         for (const QString& key : openIncidents())
             resolve(key);
         return;
@@ -163,12 +210,14 @@ void PagerDutyNotifier::page(const RolloutEvent& e, const QString& what, const Q
     if (!e.trigger.isEmpty()) ev.details.insert(QStringLiteral("trigger"), e.trigger);
     if (!e.values.isEmpty()) ev.details.insert(QStringLiteral("values"), valuesOf(e));
     m_open.insert(ev.dedupKey);
+    save();
     enqueue(ev);
 }
 
 void PagerDutyNotifier::resolve(const QString& key)
 {
     if (!m_open.remove(key)) return;
+    save();
     enqueue(Event{kResolve, key, {}, {}, {}, QDateTime::currentMSecsSinceEpoch(), {}});
 }
 

@@ -32,6 +32,9 @@ public:
         qint64 maxBackoffMs = 60000;
         qint64 requestTimeoutMs = 10000;
         int maxQueued = 100; // older events are dropped (and said so) past this
+        // Where the open incidents (dedup keys) and whether the last flag move was a rollback are
+        // kept, so that a restarted driver resolves what it opened. Empty: memory only.
+        QString statePath;
     };
 
     // One Events API v2 event, before the routing key is added.
@@ -75,6 +78,8 @@ private:
     void post(int attempt);
     QString routingKey() const;
     QString redacted(QString text) const;
+    void load();
+    void save() const;
 
     const Plan& m_plan;
     Options m_options;

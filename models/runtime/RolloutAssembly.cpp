@@ -7,6 +7,8 @@
 #include "notify/PagerDutyNotifier.h"
 #include "notify/WebhookNotifier.h"
 
+#include <QCryptographicHash>
+#include <QFileInfo>
 #include <QPointer>
 #include <spdlog/spdlog.h>
 
@@ -72,8 +74,18 @@ std::unique_ptr<RolloutAssembly> RolloutAssembly::build(Plan plan, const Clock& 
         if (LedgerSync* sync = runtime.sync())
             QObject::connect(sync, &LedgerSync::tampering, notifier, &WebhookNotifier::ledgerTampering);
         // Escalation (the plan's `pager:`): pages on an unverified rollback and on P0/P1 triggers.
-        auto pager = std::make_unique<PagerDutyNotifier>(runtime.plan(), runtime.session(),
-                                                         PagerDutyNotifier::Options{});
+        // Its open incidents are kept beside the ledger, per rollout: a restarted driver resolves
+        // what it opened.
+        PagerDutyNotifier::Options pagerOptions;
+        if (!options.readOnly)
+            pagerOptions.statePath =
+                QFileInfo(options.ledgerPath).absolutePath() +
+                QStringLiteral("/pager-%1.json")
+                    .arg(QString::fromLatin1(
+                        QCryptographicHash::hash(runtime.plan().rollout.toUtf8(), QCryptographicHash::Sha256)
+                            .toHex()
+                            .left(16)));
+        auto pager = std::make_unique<PagerDutyNotifier>(runtime.plan(), runtime.session(), pagerOptions);
         // Told once a decision is recorded and its flags are on their way (DecisionPath).
         runtime.decisions().addNotifier(notifier,
                                         [n = QPointer<WebhookNotifier>(notifier)](const RolloutEvent& e) {

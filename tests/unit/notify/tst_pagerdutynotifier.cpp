@@ -12,9 +12,11 @@
 #include "runtime/FlagSync.h"
 
 #include <QElapsedTimer>
+#include <QFile>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QSignalSpy>
+#include <QTemporaryDir>
 #include <QTest>
 
 using namespace rollout;
@@ -87,12 +89,14 @@ struct Rig
     std::unique_ptr<RolloutSession> session;
     std::unique_ptr<PagerDutyNotifier> pager;
 
-    explicit Rig(const QByteArray& pagerExtra = {})
+    explicit Rig(const QByteArray& pagerExtra = {}, const QString& statePath = {})
     {
         qputenv("ROLLOUT_TEST_PD_KEY", kKey);
         plan = test::loadPlan(planFor(rx.url(), pagerExtra));
         session = std::make_unique<RolloutSession>(plan, store, clock);
-        pager = std::make_unique<PagerDutyNotifier>(plan, *session, fast());
+        PagerDutyNotifier::Options o = fast();
+        o.statePath = statePath;
+        pager = std::make_unique<PagerDutyNotifier>(plan, *session, o);
     }
     void emitEvent(const RolloutEvent& e) { Q_EMIT session->eventRecorded(e); }
 };
@@ -203,6 +207,40 @@ private Q_SLOTS:
                               QStringLiteral("rollout-console/pager-test/trigger/latency high")}));
         QVERIFY(rig.pager->openIncidents().isEmpty());
         QVERIFY(rig.rx.rejected.isEmpty());
+    }
+
+    // A driver restarted after it paged (its incidents kept beside the ledger) resolves them when
+    // the rollout moves on; a state file that is not JSON is said, and changes nothing.
+    void aRestartedDriverResolvesWhatItOpened()
+    {
+        QTemporaryDir dir;
+        const QString state = dir.filePath(QStringLiteral("pager-state.json"));
+        {
+            Rig before({}, state);
+            QSignalSpy delivered(before.pager.get(), &PagerDutyNotifier::delivered);
+            before.emitEvent(fired(QStringLiteral("error rate critical")));
+            QTRY_COMPARE(delivered.size(), 1);
+        } // the process ends with the incident open
+        Rig after({}, state);
+        QCOMPARE(after.pager->openIncidents(),
+                 QStringList{QStringLiteral("rollout-console/pager-test/trigger/error rate critical")});
+        QSignalSpy delivered(after.pager.get(), &PagerDutyNotifier::delivered);
+        after.emitEvent(simple(EventType::PhaseAdvanced));
+        QTRY_COMPARE(delivered.size(), 1);
+        QCOMPARE(after.rx.accepted[0].value(QStringLiteral("event_action")).toString(),
+                 QStringLiteral("resolve"));
+        QCOMPARE(after.rx.accepted[0].value(QStringLiteral("dedup_key")).toString(),
+                 QStringLiteral("rollout-console/pager-test/trigger/error rate critical"));
+        QVERIFY(after.pager->openIncidents().isEmpty());
+        // Written through: a third start has nothing open.
+        QVERIFY(Rig({}, state).pager->openIncidents().isEmpty());
+
+        QFile garbage(state);
+        QVERIFY(garbage.open(QIODevice::WriteOnly | QIODevice::Truncate));
+        garbage.write("{not json");
+        garbage.close();
+        Rig broken({}, state);
+        QVERIFY(broken.pager->openIncidents().isEmpty());
     }
 
     // The real path: a rollback whose flags do not move (FlagSync reports FlagsNotVerified) pages

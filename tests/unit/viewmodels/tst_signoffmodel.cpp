@@ -55,9 +55,11 @@ private Q_SLOTS:
         SignOffModel model(s);
         model.refresh();
         // The approval that let phase 1 in, kept and marked; a new one is awaited.
-        QCOMPARE(column(model, SignOffModel::Approver), (QStringList{QStringLiteral("awaiting"), QStringLiteral("rita")}));
+        QCOMPARE(column(model, SignOffModel::Approver),
+                 (QStringList{QStringLiteral("awaiting"), QStringLiteral("rita")}));
         const QString decision = column(model, SignOffModel::Decision).at(1);
-        QVERIFY2(decision.startsWith(QStringLiteral("approve — superseded by the rollback at ")), qPrintable(decision));
+        QVERIFY2(decision.startsWith(QStringLiteral("approve — superseded by the rollback at ")),
+                 qPrintable(decision));
         QCOMPARE(column(model, SignOffModel::Notes).at(1), QStringLiteral("looks good"));
         QCOMPARE(model.index(1, SignOffModel::Decision).data(SeverityRole).toInt(), int(Severity::Muted));
         QVERIFY(s.approvals(0).isEmpty()); // it never counts again
