@@ -115,9 +115,13 @@ void HeaderBar::setConnection(const QString& name, int severity, const QString& 
 void HeaderBar::setDriver(bool driving, const QString& label, int severity, const QString& detail)
 {
     QLabel* l = dot(QStringLiteral("driver"));
-    l->setText(QStringLiteral("<span style='color:%1'>%2</span> %3")
-                   .arg(Palette::forSeverity(Severity(severity)).name(),
-                        driving ? QStringLiteral("●") : QStringLiteral("◌"), label.toHtmlEscaped()));
+    // Following is not a fault: the accent colour, a hollow dot; driving: the severity's, filled.
+    const QColor colour = driving || severity != int(Severity::Good)
+                              ? Palette::forSeverity(Severity(severity))
+                              : Palette::accent();
+    l->setText(
+        QStringLiteral("<span style='color:%1'>%2</span> %3")
+            .arg(colour.name(), driving ? QStringLiteral("●") : QStringLiteral("○"), label.toHtmlEscaped()));
     l->setToolTip(detail);
     l->setAccessibleName(driving ? tr("Driver: this console") : tr("Driver: %1").arg(label));
     l->setAccessibleDescription(detail);

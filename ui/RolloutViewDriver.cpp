@@ -46,7 +46,7 @@ void RolloutView::wireDriver()
                                     .arg(lease->lastError()));
             break;
         case DriveLease::State::Following:
-            m_header->setDriver(false, tr("following %1").arg(lease->holder().kind), int(Severity::Muted),
+            m_header->setDriver(false, tr("following %1").arg(lease->holder().kind), int(Severity::Good),
                                 tr("following: %1. Its decisions and what it sees arrive here; yours are "
                                    "signed here and applied by it.")
                                     .arg(lease->holder().describe()));
@@ -72,6 +72,18 @@ void RolloutView::showDriverView()
     const DriverView* v = m_runtime.driverView();
     m_triggers->setDriverView(v ? std::optional<DriverView>(*v) : std::nullopt);
     if (v && m_flagTable) m_flagTable->showDriverRead(*v);
+    // The flag services' dots from the driver's read-back: this console reads nothing itself.
+    if (v && v->flagsRead) {
+        QMap<QString, QStringList> problems; // backend → its flags that did not read back
+        for (const DriverView::Flag& f : v->flags) {
+            QStringList& p = problems[f.backend];
+            if (!f.error.isEmpty()) p.append(QStringLiteral("%1: %2").arg(f.flag, f.error));
+        }
+        for (auto it = problems.cbegin(); it != problems.cend(); ++it)
+            m_header->setFlagService(
+                it.key(), tr("%1, as %2 (%3) read it").arg(it.key(), v->driverKind, v->driverPerson),
+                it.value());
+    }
     refresh();
 }
 

@@ -245,7 +245,7 @@ private Q_SLOTS:
         QVERIFY(runtime.following());
         // The console says it follows (a hollow dot), in its events, and shows watch's verdicts
         // with whose they are and how old.
-        QVERIFY2(driverDot(view).contains(QStringLiteral("◌")) &&
+        QVERIFY2(driverDot(view).contains(QStringLiteral("○")) &&
                      driverDot(view).contains(QLatin1String("following watch")),
                  qPrintable(driverDot(view)));
         QVERIFY(logHas(window, QStringLiteral("this console follows")));
@@ -284,6 +284,17 @@ private Q_SLOTS:
             flags->index(0, 2).data().toString().contains(QLatin1String("50%")) &&
                 flags->index(0, 3).data().toString().contains(QLatin1String("read back by watch")),
             5000);
+        // For the README (ROLLOUT_SCREENSHOT_DIR set): the follower, at 1280×800, on its gate.
+        if (const QString shots = qEnvironmentVariable("ROLLOUT_SCREENSHOT_DIR"); !shots.isEmpty()) {
+            window.resize(1280, 800);
+            view->showSideTab(0);
+            QTest::qWait(1500); // a few of watch's views, and the charts' backfill
+            QVERIFY(window.grab().save(shots + QStringLiteral("/followed.png")));
+            view->showSideTab(1);
+            QTest::qWait(300);
+            QVERIFY(window.grab().save(shots + QStringLiteral("/followed-triggers.png")));
+            view->showSideTab(0);
+        }
 
         // The console's rollback button: signed here, applied by watch, read back in Unleash.
         auto* button = window.findChild<RollbackButton*>(QStringLiteral("rollbackButton"));
