@@ -152,6 +152,7 @@ int main(int argc, char** argv)
     MainWindow::Options options;
     options.clock = &clock;
     options.ledgerPath = LocalLedger::defaultPath();
+    options.store = StoreSettings::fromSettings(Settings()); // the home lists the store's rollouts
     options.opener = [&clock](const QString& path, QString* problem) -> std::unique_ptr<OpenedRollout> {
         PlanLoadResult loaded = PlanLoader::loadFile(path);
         if (!loaded.plan) {

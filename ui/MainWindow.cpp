@@ -107,6 +107,31 @@ MainWindow::MainWindow(Options options, QWidget* parent) : QMainWindow(parent), 
         });
     }
     buildMenus();
+    if (m_options.store.isSet()) {
+        m_store = std::make_unique<SharedStoreWorker>(m_options.store);
+        connect(m_store.get(), &SharedStoreWorker::rolloutsRead, this,
+                [this](const QList<StoredRollout>& rollouts, const QList<StoredView>& views,
+                       const QString& error) {
+                    m_storeAsked = false;
+                    m_storeError = error;
+                    if (!error.isEmpty()) {
+                        statusBar()->showMessage(
+                            tr("The home cannot list the shared store's rollouts: %1").arg(error), 8000);
+                        return;
+                    }
+                    m_storeRollouts = rollouts;
+                    m_storeViews.clear();
+                    for (const StoredView& stored : views) {
+                        QString problem;
+                        if (std::optional<DriverView> v = DriverView::fromJson(stored.view, &problem)) {
+                            v->ageMs = stored.ageMs;
+                            v->driverLive = stored.driverLive;
+                            m_storeViews.insert(stored.rollout, *v);
+                        }
+                    }
+                    showHomeRows();
+                });
+    }
     m_homeTimer = new QTimer(this);
     connect(m_homeTimer, &QTimer::timeout, this, &MainWindow::refreshHome);
     m_homeTimer->start(m_options.homeRefreshMs);
@@ -449,6 +474,15 @@ int MainWindow::waitingCount() const
 
 void MainWindow::refreshHome()
 {
+    if (m_store && !m_storeAsked) {
+        m_storeAsked = true;
+        m_store->readRollouts();
+    }
+    showHomeRows();
+}
+
+void MainWindow::showHomeRows()
+{
     QList<RolloutSummary> rows;
     QSet<QString> open;
     QStringList people;
@@ -478,6 +512,18 @@ void MainWindow::refreshHome()
         const QList<RolloutSummary> known =
             m_directory.readCached(plans, m_options.ledgerPath, m_identity, open, *m_options.clock);
         rows += known;
+    }
+    // Every rollout of the shared store: those known here get its driver and live health; the
+    // others are listed from the store alone.
+    for (const StoredRollout& stored : std::as_const(m_storeRollouts)) {
+        const auto view = m_storeViews.constFind(stored.rollout);
+        const DriverView* v = view == m_storeViews.constEnd() ? nullptr : &*view;
+        const auto known = std::find_if(rows.begin(), rows.end(),
+                                        [&](const RolloutSummary& r) { return r.rollout == stored.rollout; });
+        if (known == rows.end())
+            rows.append(RolloutSummary::ofStore(stored, v));
+        else if (!known->open)
+            known->addDriverView(stored, v);
     }
     m_home->setPeople(people, m_identity);
     m_list->setSummaries(rows, m_options.clock ? m_options.clock->nowMs() : 0);

@@ -1,5 +1,7 @@
 #pragma once
 
+#include "ledger/SharedStoreWorker.h"
+#include "runtime/DriverView.h"
 #include "viewmodels/RolloutDirectory.h"
 
 #include <QMainWindow>
@@ -56,6 +58,9 @@ public:
         const Clock* clock = nullptr;
         int homeRefreshMs = 3000;
         DrivingQuestion askWhileDriving; // default: a message box
+        // The shared store: the home lists every rollout it holds, with its driver and the
+        // driver's live health (a direct query, off the UI thread). Not set: the local ledger only.
+        StoreSettings store;
     };
 
     explicit MainWindow(Options options, QWidget* parent = nullptr);
@@ -78,6 +83,7 @@ public:
     RolloutListModel* rolloutList() const { return m_list; }
     // How many rollouts wait on the person acting (the title and the tray say it too).
     int waitingCount() const;
+    // Rebuilds the home's rows (and asks the store for its rollouts, answered off the UI thread).
     void refreshHome();
     void showHome();
     // A menu of fault injections, for the embedded demo: name → action.
@@ -96,6 +102,7 @@ private:
     void buildMenus();
     void openInteractively();
     void closeTab(int index);
+    void showHomeRows();
     // What to do when closing `views` (all when empty) while they drive running rollouts
     // (HandOver when none does: there is nothing to ask).
     DrivingChoice askWhileDriving(const QList<RolloutView*>& views, bool quitting);
@@ -112,6 +119,11 @@ private:
     HomeView* m_home;
     RolloutListModel* m_list;
     std::vector<std::unique_ptr<Tab>> m_open;
+    std::unique_ptr<SharedStoreWorker> m_store; // the home's reads of the shared store
+    bool m_storeAsked = false;
+    QList<StoredRollout> m_storeRollouts;
+    QHash<QString, DriverView> m_storeViews;
+    QString m_storeError;
     QMenu* m_recent = nullptr;
     QMenu* m_demoMenu = nullptr;
     QMenu* m_viewMenu = nullptr;

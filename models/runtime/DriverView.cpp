@@ -32,7 +32,9 @@ QJsonObject toObject(const DriverView& v, bool withTime)
                                                          {QStringLiteral("pid"), v.driverPid}}},
                   {QStringLiteral("state"), v.state},
                   {QStringLiteral("phase"), v.phase},
-                  {QStringLiteral("complete"), v.complete}};
+                  {QStringLiteral("complete"), v.complete},
+                  {QStringLiteral("phases"), v.phases},
+                  {QStringLiteral("phase_name"), v.phaseName}};
     if (withTime) o.insert(QStringLiteral("evaluated_ms"), v.evaluatedMs);
     QJsonArray checks;
     for (const GateCheck& c : v.gate.checks)
@@ -101,6 +103,8 @@ DriverView DriverView::of(const RolloutSession& session, const FlagSync* flags, 
     v.state = toString(session.state());
     v.phase = session.currentPhase();
     v.complete = session.isComplete();
+    v.phases = int(session.plan().phases.size());
+    if (v.phase >= 0 && v.phase < v.phases) v.phaseName = session.plan().phases[std::size_t(v.phase)].name;
     v.gate = session.gate();
     v.gate.opensInMs = 0; // a countdown: the time check's detail says it, without publishing every tick
     for (const TriggerView& t : session.triggers())
@@ -160,6 +164,8 @@ std::optional<DriverView> DriverView::fromJson(const QByteArray& json, QString* 
     v.state = o.value(QStringLiteral("state")).toString();
     v.phase = o.value(QStringLiteral("phase")).toInt(-1);
     v.complete = o.value(QStringLiteral("complete")).toBool();
+    v.phases = o.value(QStringLiteral("phases")).toInt();
+    v.phaseName = o.value(QStringLiteral("phase_name")).toString();
     const QJsonObject g = o.value(QStringLiteral("gate")).toObject();
     v.gate.toPhase = g.value(QStringLiteral("to_phase")).toInt();
     v.gate.open = g.value(QStringLiteral("open")).toBool();

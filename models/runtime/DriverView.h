@@ -46,6 +46,8 @@ struct DriverView
     QString state;          // toString(RolloutState)
     int phase = -1;         // the session's current phase (0-based; -1 off)
     bool complete = false;
+    int phases = 0;    // how many the plan has
+    QString phaseName; // the current phase's name ("" when off)
     GateStatus gate;
     QList<Trigger> triggers;
     bool flagsRead = false; // the driver has read its flags at least once

@@ -181,4 +181,76 @@ QString RolloutSummary::phaseText() const
     return QObject::tr("%1 of %2 “%3”").arg(phase + 1).arg(phaseCount).arg(phaseName);
 }
 
+namespace {
+
+std::optional<RolloutState> stateNamed(const QString& name)
+{
+    for (RolloutState st : {RolloutState::NotStarted, RolloutState::Running, RolloutState::Paused,
+                            RolloutState::Alert, RolloutState::RolledBack, RolloutState::Complete})
+        if (toString(st) == name) return st;
+    return std::nullopt;
+}
+
+// The driver's live health: never good on missing data (an inconclusive check or trigger).
+std::pair<Severity, QString> healthOf(const DriverView& v)
+{
+    const QString age = v.ageText();
+    if (v.state == toString(RolloutState::RolledBack))
+        return {Severity::Bad, QStringLiteral("rolled back (the driver's view, %1)").arg(age)};
+    QStringList bad, unsure;
+    for (const DriverView::Trigger& t : v.triggers) {
+        if (t.state == QLatin1String("fired") || t.state == QLatin1String("pending"))
+            bad.append(QStringLiteral("%1 %2").arg(t.name, t.state));
+        else if (t.state == QLatin1String("inconclusive"))
+            unsure.append(t.name + QStringLiteral(" inconclusive"));
+    }
+    for (const GateCheck& c : v.gate.checks)
+        if ((c.kind == GateCheck::Kind::Criterion || c.kind == GateCheck::Kind::Baseline) &&
+            c.state == CheckState::Inconclusive)
+            unsure.append(c.label + QStringLiteral(" waiting for evidence"));
+    if (v.drifting) bad.append(QStringLiteral("flag drift"));
+    if (!v.driverLive)
+        return {Severity::Warning,
+                QStringLiteral("nobody drives it now (its last driver's view, %1)").arg(age)};
+    if (!bad.isEmpty())
+        return {Severity::Bad, bad.join(QStringLiteral("; ")) + QStringLiteral(" (%1)").arg(age)};
+    if (!unsure.isEmpty())
+        return {Severity::Warning, unsure.join(QStringLiteral("; ")) + QStringLiteral(" (%1)").arg(age)};
+    return {Severity::Good, QStringLiteral("healthy as its driver sees it, %1").arg(age)};
+}
+
+} // namespace
+
+void RolloutSummary::addDriverView(const StoredRollout& stored, const DriverView* view)
+{
+    if (stored.driver.live())
+        driver = QStringLiteral("%1 (%2)").arg(stored.driver.kind, stored.driver.person);
+    if (!view) return;
+    // The driver's view is the newest word on where the rollout stands (this machine's ledger may
+    // not have pulled its latest records).
+    phase = view->phase;
+    if (view->phases > 0) phaseCount = view->phases;
+    phaseName = view->phaseName;
+    if (const auto st = stateNamed(view->state)) state = *st;
+    if (!view->complete)
+        blockers = view->gate.open ? QStringLiteral("nothing: the gate is open") : view->gate.missing();
+    const auto [severity, text] = healthOf(*view);
+    health = severity;
+    healthText = text;
+    live = view->driverLive;
+}
+
+RolloutSummary RolloutSummary::ofStore(const StoredRollout& stored, const DriverView* view)
+{
+    RolloutSummary r;
+    r.rollout = stored.rollout;
+    r.source = QStringLiteral("shared store");
+    r.note = QStringLiteral("in the shared store (%1 records); open its plan file to act on it")
+                 .arg(stored.records);
+    r.healthText =
+        QStringLiteral("not judged here: no driver's view (latest record: %1)").arg(stored.latestType);
+    r.addDriverView(stored, view);
+    return r;
+}
+
 } // namespace rollout

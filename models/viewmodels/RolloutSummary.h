@@ -1,6 +1,8 @@
 #pragma once
 
 #include "engine/RolloutSession.h"
+#include "ledger/SharedStore.h"
+#include "runtime/DriverView.h"
 #include "viewmodels/Severity.h"
 
 #include <QString>
@@ -34,6 +36,11 @@ struct RolloutSummary
     QString driver;      // who drives it when another process does ("watch (automation)")
 
     static RolloutSummary of(const RolloutSession& session, const QString& personId, bool live);
+    // A rollout of the shared store (listed by a direct query), with its driver's view when one was
+    // published: its state, phase and health as the driver sees them, and how old that is.
+    static RolloutSummary ofStore(const StoredRollout& stored, const DriverView* view);
+    // Adds what the store says to a summary rebuilt here (the driver, its live health).
+    void addDriverView(const StoredRollout& stored, const DriverView* view);
     // What the session's next gate waits for from `personId`, by the roles they hold in its plan:
     // an approval still missing for one of their roles, checklist items or attestations still
     // open in a phase they approve (or in any phase, when the phase names no approver).

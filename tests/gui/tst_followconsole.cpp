@@ -317,6 +317,39 @@ private Q_SLOTS:
         QVERIFY(!source->isVisible());
     }
 
+    // The home lists every rollout of the shared store by a direct query, also one this console
+    // has never opened nor pulled (its own ledger is empty), with the driver's health and phase.
+    void theHomeListsTheStoresRollouts()
+    {
+        SystemClock clock;
+        MainWindow::Options o = consoleOptions(clock);
+        o.ledgerPath = m_dir.filePath(QStringLiteral("empty-home.sqlite"));
+        o.store = StoreSettings::fromEnvironment();
+        MainWindow window(o);
+        window.refreshHome();
+        QAbstractItemModel* list = window.findChild<QTableView*>(QStringLiteral("rolloutList"))->model();
+        int row = -1;
+        QTRY_VERIFY_WITH_TIMEOUT(([&] {
+                                     for (int r = 0; r < list->rowCount(); ++r)
+                                         if (list->index(r, RolloutListModel::Rollout).data().toString() ==
+                                             m_rollout)
+                                             row = r;
+                                     return row >= 0;
+                                 }()),
+                                 10000);
+        // The first case's rollout: rolled back, as its last driver published it (the row is the
+        // recent plan's first, rebuilt from this empty ledger; the store's answer follows).
+        const auto health = [&] { return list->index(row, RolloutListModel::Health).data().toString(); };
+        QTRY_VERIFY2_WITH_TIMEOUT(health().contains(QLatin1String("the driver's view")), qPrintable(health()),
+                                  10000);
+        QVERIFY2(health().contains(QLatin1String("rolled back")), qPrintable(health()));
+        QVERIFY2(list->index(row, RolloutListModel::Phase)
+                     .data()
+                     .toString()
+                     .contains(QLatin1String("rolled back")),
+                 qPrintable(list->index(row, RolloutListModel::Phase).data().toString()));
+    }
+
     // Closing the tab of a running rollout this console drives asks: kept, it is still driven in
     // the background; quitting and handing over gives the lease back at once.
     void closingWhileDrivingAsks()
