@@ -271,9 +271,11 @@ GateStatus RolloutSession::computeGate() const
             const Unit unit = m ? m->unit : Unit::None;
             if (c.truth == Truth::Unknown) {
                 check.state = CheckState::Inconclusive;
-                check.detail = c.last.evidence.present && !c.last.missingData
-                                   ? EvidenceText::waiting(c.last, unit)
-                                   : QStringLiteral("inconclusive (%1)").arg(c.last.reason);
+                check.detail =
+                    c.last.evidence.present && !c.last.missingData ? EvidenceText::waiting(c.last, unit)
+                    : c.last.reason.isEmpty()
+                        ? QStringLiteral("inconclusive: not judged yet (no evaluation since the phase began)")
+                        : QStringLiteral("inconclusive (%1)").arg(c.last.reason);
             } else if (c.truth == Truth::False) {
                 check.state = CheckState::NotMet;
                 check.detail = c.last.truth == Truth::Unknown
