@@ -230,21 +230,11 @@ int status(const QStringList& args)
             driver.insert(QStringLiteral("view_driver_live"), v.driverLive);
             driver.insert(QStringLiteral("evaluated"),
                           QDateTime::fromMSecsSinceEpoch(v.evaluatedMs, Qt::UTC).toString(Qt::ISODateWithMs));
-            QJsonArray triggers;
-            for (const DriverView::Trigger& t : v.triggers)
-                triggers.append(QJsonObject{{QStringLiteral("name"), t.name},
-                                            {QStringLiteral("kind"), t.kind},
-                                            {QStringLiteral("state"), t.state},
-                                            {QStringLiteral("verdict"), t.verdict},
-                                            {QStringLiteral("now"), t.now}});
-            driver.insert(QStringLiteral("triggers"), triggers);
-            QJsonArray flagsRead;
-            for (const DriverView::Flag& f : v.flags)
-                flagsRead.append(QJsonObject{{QStringLiteral("flag"), f.flag},
-                                             {QStringLiteral("backend"), f.backend},
-                                             {QStringLiteral("state"), f.state},
-                                             {QStringLiteral("error"), f.error}});
-            driver.insert(QStringLiteral("flags_read"), flagsRead);
+            // The driver's own words (DriverView's JSON), not a second encoding of them.
+            const QJsonObject seen = v.toObject();
+            const QJsonObject flags = seen.value(QStringLiteral("flags")).toObject();
+            driver.insert(QStringLiteral("triggers"), seen.value(QStringLiteral("triggers")));
+            driver.insert(QStringLiteral("flags_read"), flags.value(QStringLiteral("each")));
             driver.insert(QStringLiteral("flags_summary"), v.flagsSummary);
             driver.insert(QStringLiteral("drifting"), v.drifting);
             if (v.drifting) driver.insert(QStringLiteral("drift"), v.drift);

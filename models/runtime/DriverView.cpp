@@ -126,14 +126,19 @@ DriverView DriverView::of(const RolloutSession& session, const FlagSync* flags, 
     return v;
 }
 
+QJsonObject DriverView::toObject() const
+{
+    return rollout::toObject(*this, true);
+}
+
 QByteArray DriverView::toJson() const
 {
-    return QJsonDocument(toObject(*this, true)).toJson(QJsonDocument::Compact);
+    return QJsonDocument(toObject()).toJson(QJsonDocument::Compact);
 }
 
 bool DriverView::sameAs(const DriverView& other) const
 {
-    return toObject(*this, false) == toObject(other, false);
+    return rollout::toObject(*this, false) == rollout::toObject(other, false);
 }
 
 std::optional<DriverView> DriverView::fromJson(const QByteArray& json, QString* error)

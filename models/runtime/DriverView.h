@@ -4,6 +4,7 @@
 #include "engine/RolloutSession.h"
 
 #include <QByteArray>
+#include <QJsonObject>
 #include <QList>
 #include <QString>
 #include <optional>
@@ -65,6 +66,8 @@ struct DriverView
     static DriverView of(const RolloutSession& session, const FlagSync* flags, const LeaseHolder& me,
                          qint64 nowMs);
     QByteArray toJson() const;
+    // The same, as an object (what status --output json embeds).
+    QJsonObject toObject() const;
     // nullopt with `error` naming the field when `json` is not a driver view.
     static std::optional<DriverView> fromJson(const QByteArray& json, QString* error);
     // Everything but the evaluation time (and the reader's fields) is the same: nothing to publish.

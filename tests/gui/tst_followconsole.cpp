@@ -165,36 +165,9 @@ private Q_SLOTS:
         m_automationKey = automationKey;
         const QString id = QUuid::createUuid().toString(QUuid::Id128).left(8);
         m_rollout = QStringLiteral("followed-%1").arg(id);
-        m_flag = QStringLiteral("followed-%1").arg(id);
-        m_plan = m_dir.filePath(QStringLiteral("plan.yaml"));
-        QFile f(m_plan);
-        QVERIFY(f.open(QIODevice::WriteOnly));
-        f.write(QStringLiteral(
-                    "rollout: %1\n"
-                    "environment: development\n"
-                    "auto_start: true\n"
-                    "sources: {prom: {type: prometheus, url: \"%2\", timeout: 5s}}\n"
-                    "backends: {unleash: {type: unleash, url: \"%3\", token_env: "
-                    "ROLLOUT_UNLEASH_ADMIN_TOKEN, project: default}}\n"
-                    "flags: [{key: %4, backend: unleash, stickiness: userId}]\n"
-                    "metrics:\n"
-                    "  up: {source: prom, unit: count, interval: 1s, query: \"sum(up)\"}\n"
-                    "triggers:\n"
-                    "  - {name: nothing scraped, when: up < 0, for: 5s, kind: hard, action: rollback}\n"
-                    "checklists: {go: {release: [Change approved]}}\n"
-                    "phases:\n"
-                    "  - {name: half, traffic: 50%, checklist: go}\n"
-                    "  - {name: all, traffic: 100%}\n"
-                    "people:\n"
-                    "  - {id: rm, name: Rita, roles: [rm], key: \"%5\"}\n"
-                    "  - {id: automation, roles: [automation], key: \"%6\"}\n")
-                    .arg(m_rollout, env("ROLLOUT_PROMETHEUS_URL"), m_unleash, m_flag,
-                         Ed25519::encodePublicKey(rmKey().publicKey), automationKey)
-                    .toUtf8());
-        f.close();
-        exchange("POST", m_unleash + QStringLiteral("/api/admin/projects/default/features"),
-                 QStringLiteral("{\"name\":\"%1\",\"type\":\"release\"}").arg(m_flag).toUtf8(),
-                 qgetenv("ROLLOUT_UNLEASH_ADMIN_TOKEN"));
+        m_flag = m_rollout; // writePlan names the flag after the rollout
+        m_plan = writePlan(m_rollout, automationKey);
+        QVERIFY(!m_plan.isEmpty());
     }
 
     void theConsoleFollowsWatchAndWatchAppliesTheConsolesRollback()
@@ -215,25 +188,7 @@ private Q_SLOTS:
 
         // The console opens the plan as File → Open does: its own ledger, rm's key, the store.
         SystemClock clock;
-        MainWindow::Options o;
-        o.clock = &clock;
-        o.ledgerPath = m_dir.filePath(QStringLiteral("console.sqlite"));
-        o.opener = [&](const QString& path, QString* problem) -> std::unique_ptr<OpenedRollout> {
-            PlanLoadResult loaded = PlanLoader::loadFile(path);
-            if (!loaded.plan) return nullptr;
-            RolloutAssembly::Options parts;
-            parts.ledgerPath = m_dir.filePath(QStringLiteral("console.sqlite"));
-            parts.backgroundWriter = true;
-            parts.store = StoreSettings::fromEnvironment();
-            parts.notify = false;
-            parts.driverKind = QStringLiteral("console");
-            parts.driverPerson = QStringLiteral("rm");
-            parts.addKeys = [](LedgerRecorder& recorder) { recorder.addKey(QStringLiteral("rm"), rmKey()); };
-            auto opened = std::make_unique<OpenedRollout>();
-            opened->assembly =
-                RolloutAssembly::build(std::move(*loaded.plan), clock, std::move(parts), problem);
-            return opened->assembly ? std::move(opened) : nullptr;
-        };
+        MainWindow::Options o = consoleOptions(clock);
         MainWindow window(o);
         window.show();
         RolloutView* view = window.openPlan(m_plan);
