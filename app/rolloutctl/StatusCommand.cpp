@@ -232,9 +232,9 @@ int status(const QStringList& args)
                           QDateTime::fromMSecsSinceEpoch(v.evaluatedMs, Qt::UTC).toString(Qt::ISODateWithMs));
             // The driver's own words (DriverView's JSON), not a second encoding of them.
             const QJsonObject seen = v.toObject();
-            const QJsonObject flags = seen.value(QStringLiteral("flags")).toObject();
+            const QJsonObject seenFlags = seen.value(QStringLiteral("flags")).toObject();
             driver.insert(QStringLiteral("triggers"), seen.value(QStringLiteral("triggers")));
-            driver.insert(QStringLiteral("flags_read"), flags.value(QStringLiteral("each")));
+            driver.insert(QStringLiteral("flags_read"), seenFlags.value(QStringLiteral("each")));
             driver.insert(QStringLiteral("flags_summary"), v.flagsSummary);
             driver.insert(QStringLiteral("drifting"), v.drifting);
             if (v.drifting) driver.insert(QStringLiteral("drift"), v.drift);
